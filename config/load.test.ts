@@ -1,0 +1,117 @@
+import { loadSites, loadSitesFrom, SiteConfigError } from './load';
+
+const GOOD_GCP = `name: gcp
+role: standalone
+production: false
+target:
+  kind: gke
+  project: lsst-efd-prototype
+  region: us-central1
+  cluster:
+    nodePool:
+      machineType: n1-standard-2
+      nodeCount: 3
+`;
+
+function problemsOf(text: string, file = 'config/sites/gcp.yaml', extra: { file: string; text: string }[] = []): string {
+  try {
+    loadSitesFrom([{ file, text }, ...extra]);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SiteConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('site configuration', () => {
+  it('loads the four project sites with their roles', () => {
+    const sites = loadSites();
+    expect(sites.map((s) => [s.name, s.role, s.production])).toEqual([
+      ['gcp', 'standalone', false],
+      ['ldf', 'aggregator', true],
+      ['summit', 'source', true],
+      ['test-stand', 'source', true],
+    ]);
+  });
+
+  it('fills documented defaults: n1-standard-4 x 4 with pd-ssd and seed-001 retention tiers', () => {
+    const [site] = loadSitesFrom([{ file: 'config/sites/gcp.yaml', text: 'name: gcp\nrole: standalone\nproduction: false\ntarget: {kind: gke, project: my-project, region: us-central1}\n' }]);
+    expect(site.target.kind === 'gke' && site.target.cluster.nodePool).toEqual({
+      machineType: 'n1-standard-4',
+      nodeCount: 4,
+      bootDiskType: 'pd-ssd',
+      bootDiskSizeGb: 100,
+      localSsdCount: 1,
+    });
+    expect(site.retention.tiers.map((t) => [t.name, t.duration, t.shardDuration])).toEqual([
+      ['raw', '7d', '1h'],
+      ['intermediate', '30d', '1d'],
+      ['lowres', '365d', '7d'],
+    ]);
+  });
+
+  it('accepts the first prototype: 3 x n1-standard-2', () => {
+    const [site] = loadSitesFrom([{ file: 'config/sites/gcp.yaml', text: GOOD_GCP }]);
+    expect(site.target.kind === 'gke' && site.target.cluster.nodePool.machineType).toBe('n1-standard-2');
+  });
+
+  it('rejects an unknown field, naming site, file, line and field', () => {
+    const msg = problemsOf(GOOD_GCP + 'kafak:\n  brokers: 3\n');
+    expect(msg).toContain('site "gcp", config/sites/gcp.yaml:12, field kafak: unknown field "kafak"');
+  });
+
+  it('rejects a wrong type', () => {
+    const msg = problemsOf(GOOD_GCP.replace('nodeCount: 3', 'nodeCount: three'));
+    expect(msg).toMatch(/gcp\.yaml:11, field target\.cluster\.nodePool\.nodeCount: expected number, received string/);
+  });
+
+  it('rejects a missing target', () => {
+    const msg = problemsOf('name: gcp\nrole: standalone\nproduction: false\n');
+    expect(msg).toMatch(/field target: .*expected a target of kind "gke"/);
+  });
+
+  it('rejects a misspelt n1 machine type', () => {
+    const msg = problemsOf(GOOD_GCP.replace('n1-standard-2', 'n1-standrad-2'));
+    expect(msg).toMatch(/gcp\.yaml:10, field target\.cluster\.nodePool\.machineType: expected one of n1-standard-1, n1-standard-2/);
+  });
+
+  it('rejects negative sizes', () => {
+    const msg = problemsOf(GOOD_GCP + 'kafka:\n  storageGi: -5\n  brokers: 0\n');
+    expect(msg).toMatch(/field kafka\.storageGi: Too small: expected number to be >0/);
+    expect(msg).toMatch(/field kafka\.brokers: Too small: expected number to be >=1/);
+    expect(msg).toContain('2 problems');
+  });
+
+  it('rejects a duplicate site name', () => {
+    const msg = problemsOf(GOOD_GCP, 'config/sites/gcp.yaml', [{ file: 'config/sites/gcp.yml', text: GOOD_GCP }]);
+    expect(msg).toContain('site "gcp", config/sites/gcp.yml, field name: duplicate site name: "gcp" is already defined in config/sites/gcp.yaml');
+  });
+
+  it('rejects an on-prem site without a kubeconfig context', () => {
+    const msg = problemsOf('name: summit\nrole: source\nproduction: true\ntarget:\n  kind: kubeconfig\n  kubeconfig: /etc/k3s.yaml\nstorage: {provisioner: rancher.io/local-path}\n', 'config/sites/summit.yaml');
+    expect(msg).toMatch(/site "summit", config\/sites\/summit\.yaml:4, field target\.context: missing; expected string/);
+  });
+
+  it('rejects a site whose name differs from its file', () => {
+    expect(problemsOf(GOOD_GCP, 'config/sites/gke.yaml')).toContain('field name: expected "gke" to match the file name');
+  });
+
+  it('rejects a retention tier reading from an unknown tier and a shard longer than its tier', () => {
+    const msg = problemsOf(
+      GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1h, shardDuration: 1d}\n    - {name: low, duration: 30d, shardDuration: 1d, source: rwa, interval: 1m}\n',
+    );
+    expect(msg).toContain("field retention.tiers[0].shardDuration: expected a shard duration no longer than the tier's duration (1h)");
+    expect(msg).toContain('field retention.tiers[1].source: expected the name of an earlier tier (raw)');
+  });
+
+  it('rejects replication to a site that is not an aggregator', () => {
+    const summit = 'name: summit\nrole: source\nproduction: true\nreplicateTo: gcp\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\n';
+    expect(problemsOf(GOOD_GCP, 'config/sites/gcp.yaml', [{ file: 'config/sites/summit.yaml', text: summit }])).toContain(
+      'field replicateTo: expected an aggregator site; "gcp" has role standalone',
+    );
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problemsOf('name: gcp\nrole: [standalone\n')).toMatch(/gcp\.yaml:[23], field \(top level\): YAML syntax/);
+  });
+});

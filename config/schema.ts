@@ -1,0 +1,191 @@
+/**
+ * The site schema: everything one EFD site declares. Sites live as YAML in
+ * config/sites/<name>.yaml; this schema is the single definition of what they
+ * may hold, with the defaults every construct relies on.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, durationSeconds } from './duration';
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as "1h", "7d" or "52w" (units s, m, h, d, w) or "INF"' });
+
+/** Kubernetes object names (RFC 1123 labels). */
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
+
+/** GCE n1-standard machine types only: the EFD prototype was sized on them. */
+export const N1_MACHINE_TYPES = ['n1-standard-1', 'n1-standard-2', 'n1-standard-4', 'n1-standard-8', 'n1-standard-16', 'n1-standard-32', 'n1-standard-64', 'n1-standard-96'] as const;
+
+export const nodePoolSchema = z.strictObject({
+  /** GCE machine type; the seed's final prototype ran n1-standard-4. */
+  machineType: z.enum(N1_MACHINE_TYPES, { message: `expected one of ${N1_MACHINE_TYPES.join(', ')}` }).default('n1-standard-4'),
+  /** Nodes in the pool (per zone for a zonal cluster); prototype: 4. */
+  nodeCount: z.number().int().min(1).default(4),
+  /** Boot disk type: SSD persistent disk. */
+  bootDiskType: z.enum(['pd-ssd', 'pd-balanced', 'pd-standard']).default('pd-ssd'),
+  bootDiskSizeGb: z.number().int().min(10).default(100),
+  /** Local NVMe SSDs attached to each node (375 GB each). */
+  localSsdCount: z.number().int().min(0).max(24).default(1),
+});
+
+export const gkeClusterSchema = z.strictObject({
+  name: k8sName.default('efd'),
+  releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']).default('REGULAR'),
+  /** Nodes without public IPs (the control plane stays public unless a CIDR says otherwise). */
+  privateNodes: z.boolean().default(false),
+  /** /28 for the control plane when privateNodes is on. */
+  masterIpv4CidrBlock: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/28$/, { message: 'expected an IPv4 /28 CIDR' }).default('172.16.0.0/28'),
+  nodePool: nodePoolSchema.prefault({}),
+});
+
+const gkeTarget = z.strictObject({
+  kind: z.literal('gke'),
+  project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { message: 'expected a GCP project id' }),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { message: 'expected a GCP region such as "us-central1"' }),
+  /** Zonal cluster location; omit for a regional cluster. */
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { message: 'expected a GCP zone such as "us-central1-a"' }).optional(),
+  cluster: gkeClusterSchema.prefault({}),
+});
+
+const kubeconfigTarget = z.strictObject({
+  kind: z.literal('kubeconfig'),
+  /** Path to the kubeconfig file on the operator's machine. */
+  kubeconfig: z.string().min(1).default('~/.kube/config'),
+  /** The context in that file naming the site's cluster. Required: never rely on a current-context. */
+  context: z.string().min(1, { message: 'expected the kubeconfig context naming this site\'s cluster' }),
+  /** Kubernetes distribution, informational (the summit runs k3s). */
+  distribution: z.enum(['k3s', 'kubernetes', 'openshift']).default('kubernetes'),
+});
+
+const backend = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('local'), /** Folder for state files; default terraform.<stack>.tfstate at the project root. */ dir: z.string().optional() }),
+  z.strictObject({ kind: z.literal('gcs'), bucket: z.string().min(3), prefix: z.string().min(1) }),
+]);
+
+const tierName = z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'expected a lowercase identifier (a-z, 0-9, _)' });
+
+export const AGGREGATIONS = ['mean', 'median', 'min', 'max', 'sum', 'count', 'first', 'last', 'stddev', 'spread'] as const;
+
+export const retentionTierSchema = z.strictObject({
+  name: tierName,
+  /** How long points are kept in this tier. */
+  duration,
+  /** InfluxDB shard group duration; must be shorter than `duration`. */
+  shardDuration: duration,
+  /** Downsampled tiers: the tier they read from. The first (raw) tier has none. */
+  source: tierName.optional(),
+  /** Downsampled tiers: the GROUP BY time() interval. */
+  interval: duration.optional(),
+  /** Downsampled tiers: aggregate functions applied to every field (default mean). */
+  aggregations: z.array(z.enum(AGGREGATIONS)).min(1).optional(),
+});
+
+/** Seed 001: raw 1 week (1 h shards), intermediate 1 month, low resolution 1 year. */
+export const DEFAULT_TIERS: z.input<typeof retentionTierSchema>[] = [
+  { name: 'raw', duration: '7d', shardDuration: '1h' },
+  { name: 'intermediate', duration: '30d', shardDuration: '1d', source: 'raw', interval: '30s', aggregations: ['mean'] },
+  { name: 'lowres', duration: '365d', shardDuration: '7d', source: 'intermediate', interval: '10m', aggregations: ['mean'] },
+];
+
+const namespaces = z.strictObject({
+  kafka: k8sName.default('kafka'),
+  influxdb: k8sName.default('influxdb'),
+  apps: k8sName.default('efd-apps'),
+});
+
+const storage = z.strictObject({
+  /** StorageClass every stateful volume of the site uses. */
+  className: k8sName.default('ssd'),
+  /**
+   * Create the class (true) or use one the cluster already has (false).
+   * GKE sites create it with the pd.csi driver; on-prem sites name their provisioner.
+   */
+  create: z.boolean().default(true),
+  provisioner: z.string().min(1).optional(),
+  parameters: z.record(z.string(), z.string()).optional(),
+});
+
+const kafka = z.strictObject({
+  /** Broker count: 3 on multi-node sites, 1 allowed on small ones. */
+  brokers: z.number().int().min(1).default(3),
+  /** Persistent volume per broker. The prototype's 5 Gi filled in days (seed 002). */
+  storageGi: z.number().int().positive().default(128),
+  /** How long brokers keep messages; default matches the raw tier's duration. */
+  logRetention: duration.optional(),
+});
+
+const influxdb = z.strictObject({
+  /** Persistent volume for InfluxDB. The prototype's 128 Gi filled in ~7 days at ~700 MB/h (seed 002). */
+  storageGi: z.number().int().positive().default(512),
+  /** Database the EFD writes to. */
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('efd'),
+});
+
+const apps = z.strictObject({
+  /** Container image registry/repository prefix for the EFD apps. */
+  imageRepository: z.string().min(1).default('ghcr.io/lsst-sqre/efd'),
+  imageTag: z.string().min(1).default('0.1.0'),
+  saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: z.number().int().min(1).default(1) }).prefault({}),
+  salmock: z.strictObject({ enabled: z.boolean().default(false), rateFactor: z.number().positive().default(1) }).prefault({}),
+});
+
+export const siteSchema = z
+  .strictObject({
+    name: k8sName,
+    description: z.string().default(''),
+    /** source: collects from SAL (summit, test stand); aggregator: LDF; standalone: prototype/experiments. */
+    role: z.enum(['source', 'aggregator', 'standalone']),
+    /** Production sites protect stateful resources from destroy; experiment sites may be torn down. */
+    production: z.boolean(),
+    target: z.discriminatedUnion('kind', [gkeTarget, kubeconfigTarget], {
+      message: 'expected a target of kind "gke" (project, region, cluster) or "kubeconfig" (kubeconfig, context)',
+    }),
+    backend: backend.prefault({ kind: 'local' }),
+    namespaces: namespaces.prefault({}),
+    storage: storage.prefault({}),
+    kafka: kafka.prefault({}),
+    influxdb: influxdb.prefault({}),
+    retention: z.strictObject({ tiers: z.array(retentionTierSchema).min(1) }).prefault({ tiers: DEFAULT_TIERS }),
+    apps: apps.prefault({}),
+    /** Source sites: the aggregator site their topics replicate to. */
+    replicateTo: k8sName.optional(),
+  })
+  .superRefine((site, ctx) => {
+    if (site.target.kind === 'kubeconfig' && site.storage.create && !site.storage.provisioner) {
+      ctx.addIssue({ code: 'custom', path: ['storage', 'provisioner'], message: 'expected a provisioner for the on-prem StorageClass (e.g. "rancher.io/local-path"), or storage.create: false' });
+    }
+    if (site.backend.kind === 'gcs' && site.target.kind !== 'gke') {
+      ctx.addIssue({ code: 'custom', path: ['backend', 'kind'], message: 'expected "local": the GCS backend is for GKE sites' });
+    }
+    site.retention.tiers.forEach((tier, i) => {
+      if (durationSeconds(tier.shardDuration) > durationSeconds(tier.duration)) {
+        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: `expected a shard duration no longer than the tier's duration (${tier.duration})` });
+      }
+      if (i === 0 && tier.source) {
+        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: 'expected no source on the first (raw) tier' });
+      }
+      if (i > 0) {
+        const earlier = site.retention.tiers.slice(0, i).map((t) => t.name);
+        if (!tier.source || !earlier.includes(tier.source)) {
+          ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: `expected the name of an earlier tier (${earlier.join(', ')})` });
+        }
+        if (!tier.interval) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'interval'], message: 'expected the downsampling interval, e.g. "30s"' });
+      }
+    });
+    const names = site.retention.tiers.map((t) => t.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'name'], message: `expected a unique tier name; "${n}" is used twice` });
+    });
+    if (site.replicateTo && site.role !== 'source') {
+      ctx.addIssue({ code: 'custom', path: ['replicateTo'], message: 'expected replicateTo only on source sites' });
+    }
+  });
+
+export type SiteInput = z.input<typeof siteSchema>;
+export type Site = z.output<typeof siteSchema>;
+export type GkeTarget = z.output<typeof gkeTarget>;
+export type KubeconfigTarget = z.output<typeof kubeconfigTarget>;
+export type RetentionTier = z.output<typeof retentionTierSchema>;
+export type NodePool = z.output<typeof nodePoolSchema>;

@@ -1,0 +1,15 @@
+// Two projects: fast unit tests (synth, pure functions) and integration tests
+// that talk to the real local EFD (see scripts/local-efd). `npm test` runs both.
+const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const common = {
+  transform,
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.efd-local'],
+  testPathIgnorePatterns: ['/node_modules/', '/cdktf.out/', '/.efd-local/'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'], testTimeout: 120000 },
+  ],
+};
