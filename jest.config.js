@@ -3,6 +3,7 @@
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = {
   transform,
+  setupFilesAfterEnv: ['<rootDir>/test/setup-cdktf.ts'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.efd-local'],
   testPathIgnorePatterns: ['/node_modules/', '/cdktf.out/', '/.efd-local/'],

@@ -1,0 +1,35 @@
+/**
+ * `efd` — the operator CLI. Each capability registers its subcommands here;
+ * app containers use the same entry point (`efd <app> ...`).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerSitesCommand } from './sites';
+
+export function buildProgram(): Command {
+  const program = new Command('efd')
+    .description('Engineering Facilities Database as code: sites, local EFD and the apps that feed it')
+    .showHelpAfterError()
+    .exitOverride();
+  registerSitesCommand(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`efd: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function main(): void {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (require.main === module) main();

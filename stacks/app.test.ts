@@ -1,0 +1,95 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdktf';
+import { loadSites } from '../config/load';
+import { synthSites } from '../scripts/synth';
+import { normalizeStack } from './normalize';
+import { EfdStack } from './efd-stack';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
+import { onPremSite, gkeSite } from '../test/sites';
+
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-synth-'));
+const sites = loadSites();
+synthSites(sites, outdir);
+const stackJson = (name: string) => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+describe('all sites', () => {
+  it('produce a cluster stack for GKE and an efd stack for every site', () => {
+    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'test-stand-efd']);
+  });
+
+  it.each(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'test-stand-efd'])('%s matches its normalised snapshot', (name) => {
+    expect(normalizeStack(stackJson(name))).toMatchSnapshot();
+  });
+
+  it('wires the GKE site providers from the cluster, with a GCS backend per stack', () => {
+    const gcp = stackJson('gcp-efd');
+    expect(gcp.provider.kubernetes[0]).toEqual({
+      host: expect.stringMatching(/^https:\/\/\$\{data\.google_container_cluster\.access_cluster_\w+\.endpoint\}$/),
+      token: expect.stringMatching(/^\$\{data\.google_client_config\.access_client_\w+\.access_token\}$/),
+      cluster_ca_certificate: expect.stringMatching(/^\$\{base64decode\(data\.google_container_cluster\.access_cluster_\w+\.master_auth\[0\]\.cluster_ca_certificate\)\}$/),
+    });
+    expect(gcp.provider.helm[0].kubernetes).toEqual(gcp.provider.kubernetes[0]);
+    expect(gcp.terraform.backend).toEqual({ gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-efd' } });
+    expect(stackJson('gcp-cluster').terraform.backend).toEqual({ gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-cluster' } });
+  });
+
+  it('wires on-prem providers from kubeconfig and context, with local state', () => {
+    const summit = stackJson('summit-efd');
+    expect(summit.provider.kubernetes).toEqual([{ config_path: '~/.kube/config', config_context: 'summit-efd' }]);
+    expect(summit.provider.helm).toEqual([{ kubernetes: { config_path: '~/.kube/config', config_context: 'summit-efd' } }]);
+    expect(summit.terraform.backend).toEqual({ local: { path: '../../../state/summit-efd.tfstate' } });
+  });
+
+  it('creates the GKE ssd class on pd-ssd and lets the experiment site be destroyed', () => {
+    const classes = Object.values(stackJson('gcp-efd').resource.kubernetes_storage_class_v1) as Record<string, unknown>[];
+    expect(classes).toEqual([
+      expect.objectContaining({
+        storage_provisioner: 'pd.csi.storage.gke.io',
+        parameters: { type: 'pd-ssd' },
+        volume_binding_mode: 'WaitForFirstConsumer',
+        allow_volume_expansion: true,
+        reclaim_policy: 'Delete',
+      }),
+    ]);
+    expect(JSON.stringify(stackJson('gcp-efd'))).not.toContain('prevent_destroy');
+    expect(stackJson('gcp-cluster').resource.google_container_cluster).toEqual({
+      gke_cluster_C5D95197: expect.objectContaining({ deletion_protection: false }),
+    });
+  });
+
+  it('protects every namespace and storage class of production sites', () => {
+    for (const name of ['summit-efd', 'test-stand-efd', 'ldf-efd']) {
+      const resources = stackJson(name).resource;
+      for (const type of ['kubernetes_namespace_v1', 'kubernetes_storage_class_v1']) {
+        for (const r of Object.values(resources[type] ?? {}) as { lifecycle?: unknown }[]) expect(r.lifecycle).toEqual({ prevent_destroy: true });
+      }
+      expect(Object.keys(resources.kubernetes_namespace_v1)).toHaveLength(3);
+    }
+    expect(stackJson('ldf-efd').resource.kubernetes_storage_class_v1).toBeUndefined();
+  });
+});
+
+describe('EfdStack', () => {
+  it('labels namespaces with the site and merges shared ones', () => {
+    const site = onPremSite({ namespaces: { kafka: 'efd', influxdb: 'efd', apps: 'efd' } });
+    const stack = new EfdStack(Testing.app(), 'summit-efd', { site });
+    const out = Testing.synth(stack);
+    expect(out).toHaveResourceWithProperties(NamespaceV1, { metadata: { name: 'efd', labels: { 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': 'summit' } } });
+    expect(Object.keys(JSON.parse(out).resource.kubernetes_namespace_v1)).toHaveLength(1);
+    expect(out).toHaveResourceWithProperties(StorageClassV1, { storage_provisioner: 'rancher.io/local-path', allow_volume_expansion: false });
+    expect(stack.storageClassName).toBe('ssd');
+  });
+
+  it('fails synth when an invariant fires, naming the rule and site', () => {
+    const site = gkeSite({ production: true });
+    const app = Testing.app();
+    const stack = new EfdStack(app, 'gcp-efd', { site });
+    new NamespaceV1(stack, 'scratch', { metadata: { name: 'scratch' } });
+    expect(() => app.synth()).toThrow(/invariant destroy-protection: site "gcp", kubernetes_namespace_v1\.scratch/);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * `<site>-efd`: the EFD of one site — namespaces, the `ssd` StorageClass and
+ * the seam where the platform (Kafka, InfluxDB), connectors and apps attach.
+ */
+import { Construct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import type { Site } from '../config/schema';
+import { ClusterAccess } from '../constructs/cluster-access';
+import { EfdNamespaces } from '../constructs/efd-namespaces';
+import { GKE_SSD_PROVISIONER, SsdStorageClass } from '../constructs/ssd-storage-class';
+import { applyInvariants } from '../constructs/invariants';
+import { configureBackend } from './backend';
+
+export interface EfdStackProps {
+  readonly site: Site;
+}
+
+export class EfdStack extends TerraformStack {
+  readonly site: Site;
+  readonly access: ClusterAccess;
+  readonly namespaces: EfdNamespaces;
+  /** StorageClass name every stateful volume uses. */
+  readonly storageClassName: string;
+
+  constructor(scope: Construct, id: string, props: EfdStackProps) {
+    super(scope, id);
+    const { site } = props;
+    this.site = site;
+    configureBackend(this, site, id);
+    this.access = new ClusterAccess(this, 'access', { site });
+    this.namespaces = new EfdNamespaces(this, 'namespaces', {
+      site: site.name,
+      namespaces: site.namespaces,
+      preventDestroy: site.production,
+    });
+    this.storageClassName = site.storage.className;
+    if (site.storage.create) {
+      new SsdStorageClass(this, 'storage', {
+        name: site.storage.className,
+        provisioner: site.storage.provisioner ?? (site.target.kind === 'gke' ? GKE_SSD_PROVISIONER : undefined),
+        parameters: site.storage.parameters,
+        reclaimPolicy: site.production ? 'Retain' : 'Delete',
+        preventDestroy: site.production,
+      });
+    }
+    applyInvariants(this, site);
+  }
+}

@@ -1,0 +1,4 @@
+// Adds cdktf's matchers (toHaveResourceWithProperties, …) to expect.
+import { Testing } from 'cdktf';
+
+Testing.setupJest();
