@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- name…]`: runs the benchmarks (bench/*.bench.ts), prints
+ * their figures with the ratio against the baseline measured in the same run,
+ * and merges them into bench/results.json.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { BenchResult, printResults, RESULTS_FILE, saveResults } from './results';
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
+    .sort();
+  const results: BenchResult[] = [];
+  for (const file of files) {
+    process.stdout.write(`# ${file}\n`);
+    const mod = (await import(path.join(__dirname, file))) as { run: () => Promise<BenchResult[]> };
+    const r = await mod.run();
+    printResults(r);
+    results.push(...r);
+  }
+  saveResults(results);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});
