@@ -107,13 +107,38 @@ const storage = z.strictObject({
   parameters: z.record(z.string(), z.string()).optional(),
 });
 
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: z.string().min(1), memory: z.string().min(1) }),
+  limits: z.strictObject({ cpu: z.string().min(1).optional(), memory: z.string().min(1).optional() }).optional(),
+});
+
+const heap = z.string().regex(/^\d+[MG]$/, { message: 'expected a JVM heap size such as "512M" or "2G"' });
+
 const kafka = z.strictObject({
+  /** Platform engine; only Confluent's cp-helm-charts today (Strimzi fits behind the same construct later). */
+  engine: z.enum(['confluent']).default('confluent'),
   /** Broker count: 3 on multi-node sites, 1 allowed on small ones. */
   brokers: z.number().int().min(1).default(3),
+  /** ZooKeeper ensemble size: 3 on multi-node sites, 1 on small ones. @default brokers >= 3 ? 3 : 1 */
+  zookeeperServers: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
   /** Persistent volume per broker. The prototype's 5 Gi filled in days (seed 002). */
   storageGi: z.number().int().positive().default(128),
-  /** How long brokers keep messages; default matches the raw tier's duration. */
+  /** Broker JVM heap (-Xms = -Xmx). */
+  heap: heap.default('1G'),
+  brokerResources: resources.prefault({ requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } }),
+  /** How long brokers keep messages; default matches the raw retention tier's duration. */
   logRetention: duration.optional(),
+  /** Consumer offsets retention; default equals the log retention (seed 002: 1440 min with 24 h logs). */
+  offsetsRetention: duration.optional(),
+  /** Let producers create topics (SAL Kafka creates its topics itself). */
+  autoCreateTopics: z.boolean().default(true),
+  schemaRegistry: z.boolean().default(true),
+  connect: z.boolean().default(true),
+  ksql: z.boolean().default(false),
+  restProxy: z.boolean().default(false),
+  controlCenter: z.boolean().default(false),
+  /** Kafka Connect image carrying the EFD connector plugins (see apps/connect-image). */
+  connectImage: z.strictObject({ repository: z.string().min(1), tag: z.string().min(1) }).prefault({ repository: 'ghcr.io/lsst-sqre/efd-connect', tag: '6.1.0-efd.1' }),
 });
 
 const influxdb = z.strictObject({
@@ -121,6 +146,11 @@ const influxdb = z.strictObject({
   storageGi: z.number().int().positive().default(512),
   /** Database the EFD writes to. */
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('efd'),
+  /** Existing Kubernetes Secret with keys influxdb-user and influxdb-password (never a literal in config). */
+  adminSecret: k8sName.default('influxdb-auth'),
+  resources: resources.optional(),
+  chronograf: z.boolean().default(true),
+  kapacitor: z.boolean().default(true),
 });
 
 const apps = z.strictObject({
@@ -189,3 +219,4 @@ export type GkeTarget = z.output<typeof gkeTarget>;
 export type KubeconfigTarget = z.output<typeof kubeconfigTarget>;
 export type RetentionTier = z.output<typeof retentionTierSchema>;
 export type NodePool = z.output<typeof nodePoolSchema>;
+export type Resources = z.output<typeof resources>;

@@ -10,6 +10,10 @@ import { EfdNamespaces } from '../constructs/efd-namespaces';
 import { GKE_SSD_PROVISIONER, SsdStorageClass } from '../constructs/ssd-storage-class';
 import { applyInvariants } from '../constructs/invariants';
 import { configureBackend } from './backend';
+import { KafkaPlatform } from '../constructs/kafka-platform';
+import { InfluxDb } from '../constructs/influxdb';
+import { Chronograf } from '../constructs/chronograf';
+import { Kapacitor } from '../constructs/kapacitor';
 
 export interface EfdStackProps {
   readonly site: Site;
@@ -21,6 +25,8 @@ export class EfdStack extends TerraformStack {
   readonly namespaces: EfdNamespaces;
   /** StorageClass name every stateful volume uses. */
   readonly storageClassName: string;
+  readonly kafka: KafkaPlatform;
+  readonly influxdb: InfluxDb;
 
   constructor(scope: Construct, id: string, props: EfdStackProps) {
     super(scope, id);
@@ -34,15 +40,24 @@ export class EfdStack extends TerraformStack {
       preventDestroy: site.production,
     });
     this.storageClassName = site.storage.className;
-    if (site.storage.create) {
-      new SsdStorageClass(this, 'storage', {
+    const storage = site.storage.create
+      ? new SsdStorageClass(this, 'storage', {
         name: site.storage.className,
         provisioner: site.storage.provisioner ?? (site.target.kind === 'gke' ? GKE_SSD_PROVISIONER : undefined),
         parameters: site.storage.parameters,
         reclaimPolicy: site.production ? 'Retain' : 'Delete',
         preventDestroy: site.production,
-      });
-    }
+      })
+      : undefined;
+    const prerequisites = [this.namespaces.resources[site.namespaces.kafka], ...(storage ? [storage.resource] : [])];
+    this.kafka = new KafkaPlatform(this, 'kafka', { site, storageClassName: this.storageClassName, dependsOn: prerequisites });
+    this.influxdb = new InfluxDb(this, 'influxdb', {
+      site,
+      storageClassName: this.storageClassName,
+      dependsOn: [this.namespaces.resources[site.namespaces.influxdb], ...(storage ? [storage.resource] : [])],
+    });
+    if (site.influxdb.chronograf) new Chronograf(this, 'chronograf', { site, influxdb: this.influxdb });
+    if (site.influxdb.kapacitor) new Kapacitor(this, 'kapacitor', { site, influxdb: this.influxdb });
     applyInvariants(this, site);
   }
 }

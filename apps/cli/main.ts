@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerSitesCommand } from './sites';
+import { registerSalschemaCommand } from '../salschema/cli';
 
 export function buildProgram(): Command {
   const program = new Command('efd')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSitesCommand(program);
+  registerSalschemaCommand(program);
   return program;
 }
 

@@ -8,6 +8,10 @@ import { ContainerResources } from './container-resources';
 import { DestroyProtection } from './destroy-protection';
 import { HelmChartPinned } from './helm-chart-pinned';
 import { NoLiteralSecrets } from './no-literal-secrets';
+import { KafkaRetentionCoversShards } from './kafka-retention-covers-shards';
+import { ReplicationFactor } from './replication-factor';
+import { SsdVolumes } from './ssd-volumes';
+import { TierDurationsAscend } from './tier-durations-ascend';
 
 export function applyInvariants(stack: TerraformStack, site: Site): void {
   const aspects = Aspects.of(stack);
@@ -15,4 +19,8 @@ export function applyInvariants(stack: TerraformStack, site: Site): void {
   aspects.add(new HelmChartPinned(site.name));
   aspects.add(new ContainerResources(site.name));
   aspects.add(new DestroyProtection(site.name, site.production));
+  aspects.add(new KafkaRetentionCoversShards(site.name, site.retention.tiers[0].shardDuration));
+  aspects.add(new ReplicationFactor(site.name));
+  aspects.add(new TierDurationsAscend(site.name, site.retention.tiers));
+  aspects.add(new SsdVolumes(site.name, site.production, site.storage.className));
 }

@@ -1,0 +1,262 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from 'avsc';
+import { Command } from 'commander';
+import { registerSalschemaCommand, runConvert } from './cli';
+import { convertFolder, ConvertSummary, stableStringify } from './convert';
+import { formatSalSchemaError } from './errors';
+import { loadTopicMetadata } from './metadata';
+import { CURRENT_DIR, CURRENT_INTERFACES, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
+import { loadTsXmlFolder } from './ts-xml';
+
+let tmp: string;
+let current: ConvertSummary;
+let legacy: ConvertSummary;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'salschema-'));
+  current = convertFolder(CURRENT_DIR, join(tmp, 'current'));
+  legacy = convertFolder(LEGACY_DIR, join(tmp, 'legacy'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const readSchema = (dir: string, topic: string) => JSON.parse(readFileSync(join(tmp, dir, `${topic}.avsc`), 'utf8'));
+
+describe('convertFolder on the fixtures', () => {
+  it('converts the current layout with 0 errors: one .avsc per topic, generics merged', () => {
+    expect(current.errors).toEqual([]);
+    expect(current.files).toBe(19);
+    const expected = loadTsXmlFolder(CURRENT_DIR)
+      .topics.map((t) => `${t.name}.avsc`)
+      .sort();
+    expect(readdirSync(join(tmp, 'current')).sort()).toEqual(expected);
+    expect(current).toMatchObject({
+      topics: expected.length,
+      schemas: expected.length,
+      byLayout: { current: expected.length, legacy: 0 },
+    });
+    expect(readdirSync(join(tmp, 'current'))).toEqual(
+      expect.arrayContaining(['ATDome_command_start.avsc', 'MTM1M3TS_thermalData.avsc']),
+    );
+  });
+
+  it('converts the legacy layout with 0 errors (27 topics)', () => {
+    expect(legacy.errors).toEqual([]);
+    expect(legacy).toMatchObject({
+      files: 6,
+      topics: LEGACY_TOTAL_TOPICS,
+      schemas: LEGACY_TOTAL_TOPICS,
+      byLayout: { legacy: 27 },
+    });
+    expect(readSchema('legacy', 'ATDome_command_moveAzimuth').name).toBe('ATDome_command_moveAzimuth');
+  });
+
+  it('writes schemas every one of which avsc parses', () => {
+    for (const dir of ['current', 'legacy']) {
+      for (const f of readdirSync(join(tmp, dir))) {
+        const schema = JSON.parse(readFileSync(join(tmp, dir, f), 'utf8'));
+        expect(() => Type.forSchema(schema)).not.toThrow();
+        expect(`${schema.name}.avsc`).toBe(f);
+        expect(schema.namespace).toBe('lsst.sal');
+      }
+    }
+  });
+
+  it('writes pretty JSON with sorted keys, so output is stable', () => {
+    const text = readFileSync(join(tmp, 'current', 'ATDome_position.avsc'), 'utf8');
+    expect(text).toBe(`${stableStringify(JSON.parse(text))}\n`);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      'doc',
+      'fields',
+      'name',
+      'namespace',
+      'sal_subsystem',
+      'sal_topic_type',
+      'type',
+    ]);
+    const again = convertFolder(CURRENT_DIR, join(tmp, 'again'));
+    expect(again.errors).toEqual([]);
+    expect(readFileSync(join(tmp, 'again', 'ATDome_position.avsc'), 'utf8')).toBe(text);
+  });
+
+  it('writes the real mapping to disk (array, enum, units)', () => {
+    const arrays = readSchema('current', 'Test_logevent_arrays');
+    const int0 = arrays.fields.find((f: { name: string }) => f.name === 'int0');
+    expect(int0.type).toEqual({ type: 'array', items: 'int' });
+    expect(int0.sal_enumeration.symbols.at(-1)).toEqual({ name: 'Int0ValueEnum_Five', value: 5 });
+  });
+});
+
+describe('convertFolder with malformed ts_xml', () => {
+  let dir: string;
+  let summary: ConvertSummary;
+  const topicXml = (body: string) =>
+    `<?xml version="1.0"?>\n<SALTelemetrySet>\n  <SALTelemetry>\n    <Subsystem>Bad</Subsystem>\n${body}  </SALTelemetry>\n</SALTelemetrySet>\n`;
+  const itemXml = (name: string, idl: string, count: string) =>
+    `    <item>\n      <EFDB_Name>${name}</EFDB_Name>\n      <IDL_Type>${idl}</IDL_Type>\n      <Count>${count}</Count>\n    </item>\n`;
+
+  beforeAll(() => {
+    dir = join(tmp, 'bad-xml');
+    mkdirSync(join(dir, 'Bad'), { recursive: true });
+    writeFileSync(
+      join(dir, 'Bad', 'Bad_Telemetry.xml'),
+      topicXml(`    <EFDB_Topic>Bad_t</EFDB_Topic>\n${itemXml('temp', 'quad', '1')}`),
+    );
+    writeFileSync(
+      join(dir, 'Bad', 'Bad_Events.xml'),
+      topicXml(`    <Description>no name</Description>\n`).replace(/Telemetry/g, 'Event'),
+    );
+    writeFileSync(join(dir, 'Bad', 'Bad_Commands.xml'), '<SALCommandSet>\n  <SALCommand>\n</SALCommandSet>\n');
+    writeFileSync(
+      join(dir, 'Count_Telemetry.xml'),
+      topicXml(`    <EFDB_Topic>Bad_ok</EFDB_Topic>\n${itemXml('n', 'double', 'five')}${itemXml('v', 'float', '3')}`),
+    );
+    writeFileSync(
+      join(dir, 'Fine_Telemetry.xml'),
+      topicXml(`    <EFDB_Topic>Bad_fine</EFDB_Topic>\n${itemXml('v', 'float', '3')}`),
+    );
+    writeFileSync(join(dir, 'notes.xml'), '<notes><n>not ts_xml</n></notes>');
+    summary = convertFolder(dir, join(tmp, 'bad-out'));
+  });
+
+  it('names file, line and field for an unknown IDL type', () => {
+    expect(summary.errors).toContainEqual(
+      expect.objectContaining({
+        file: join(dir, 'Bad', 'Bad_Telemetry.xml'),
+        line: 8,
+        topic: 'Bad_t',
+        field: 'temp',
+        message: 'unknown IDL_Type "quad"',
+      }),
+    );
+  });
+
+  it('names file and line for a topic without a name', () => {
+    expect(summary.errors).toContainEqual(
+      expect.objectContaining({
+        file: join(dir, 'Bad', 'Bad_Events.xml'),
+        line: 3,
+        message: expect.stringMatching(/SALEvent #1 has no EFDB_Topic/),
+      }),
+    );
+  });
+
+  it('names file, line and field for a non-numeric Count', () => {
+    expect(summary.errors).toContainEqual(
+      expect.objectContaining({
+        file: join(dir, 'Count_Telemetry.xml'),
+        line: 9,
+        topic: 'Bad_ok',
+        field: 'n',
+        message: expect.stringMatching(/Count "five" is not a positive integer/),
+      }),
+    );
+  });
+
+  it('reports broken markup with the line', () => {
+    const e = summary.errors.find((x) => x.file === join(dir, 'Bad', 'Bad_Commands.xml'))!;
+    expect(e.message).toMatch(/not well-formed XML/);
+    expect(e.line).toBeGreaterThan(0);
+  });
+
+  it('still converts the good topics and skips non-ts_xml files', () => {
+    expect(summary.errors).toHaveLength(4);
+    expect(summary.schemas).toBe(1);
+    expect(readdirSync(join(tmp, 'bad-out'))).toEqual(['Bad_fine.avsc']);
+    expect(summary.skipped).toEqual([join(dir, 'notes.xml')]);
+    expect(summary.files).toBe(5);
+  });
+
+  it('formats errors as file:line: topic.field: message (fix: …)', () => {
+    const e = summary.errors.find((x) => x.field === 'temp')!;
+    expect(formatSalSchemaError(e)).toBe(
+      `${join(
+        dir,
+        'Bad',
+        'Bad_Telemetry.xml',
+      )}:8: Bad_t.temp: unknown IDL_Type "quad" (fix: use one of: null, boolean, string, short, unsigned short, int, unsigned int, long, unsigned long, long long, unsigned long long, float, double, byte, char, octet, bytes)`,
+    );
+  });
+
+  it('makes the CLI exit non-zero and print the errors', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runConvert(
+      { xml: dir, out: join(tmp, 'bad-out2') },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    expect(code).toBe(1);
+    expect(out[0]).toMatch(/5 ts_xml files, 1 topics, 1 schemas written/);
+    expect(err.at(-1)).toBe('salschema convert: 4 error(s)');
+  });
+});
+
+describe('salschema CLI', () => {
+  it('prints counts and exits 0 for the legacy fixtures', () => {
+    const out: string[] = [];
+    const code = runConvert(
+      { xml: LEGACY_DIR, out: join(tmp, 'cli-legacy') },
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+    );
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      `salschema convert: 6 ts_xml files, 27 topics, 27 schemas written to ${join(
+        tmp,
+        'cli-legacy',
+      )} (current layout 0, legacy 27)`,
+    ]);
+  });
+
+  it('registers `salschema convert --xml --out` on a program', async () => {
+    const program = new Command('efd').exitOverride();
+    registerSalschemaCommand(program);
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await program.parseAsync(['salschema', 'convert', '--xml', LEGACY_DIR, '--out', join(tmp, 'cli-cmd')], {
+        from: 'user',
+      });
+    } finally {
+      write.mockRestore();
+    }
+    expect(process.exitCode ?? 0).toBe(0);
+    expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(27);
+    const salschema = program.commands.find((c) => c.name() === 'salschema')!;
+    expect(salschema.commands.map((c) => c.name())).toEqual(['convert']);
+  });
+});
+
+describe('loadTopicMetadata (for mock producers)', () => {
+  it('lists fields with Avro type and count, in ts_xml order', () => {
+    const { topics, errors } = loadTopicMetadata(CURRENT_DIR);
+    expect(errors).toEqual([]);
+    expect(topics).toHaveLength(current.topics);
+    const traj = topics.find((t) => t.topic === 'ATMCS_trajectory')!;
+    expect(traj).toMatchObject({
+      subsystem: 'ATMCS',
+      kind: 'telemetry',
+      topicType: 'SALTelemetry',
+      shortName: 'trajectory',
+      schemaName: 'lsst.sal.ATMCS_trajectory',
+      generic: false,
+    });
+    expect(traj.fields[1]).toEqual({
+      name: 'elevation',
+      index: 1,
+      idlType: 'double',
+      avroType: 'double',
+      count: 100,
+      array: true,
+      units: 'deg',
+    });
+    expect(traj.efdFields.map((f) => f.name)).toContain('sal_created');
+    const start = topics.find((t) => t.topic === 'Test_command_start')!;
+    expect(start).toMatchObject({ kind: 'command', shortName: 'command_start', generic: true });
+    const arrays = topics.find((t) => t.topic === 'Test_logevent_arrays')!;
+    expect(arrays.fields.find((f) => f.name === 'int0')!.enumeration!.map((s) => s.value)).toEqual([0, 2, 4, 5]);
+  });
+
+  it('is ready for the SALSubsystems interfaces folder too', () => {
+    expect(loadTopicMetadata(CURRENT_INTERFACES).topics).toHaveLength(current.topics);
+  });
+});

@@ -1,0 +1,328 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  entitledGenerics,
+  loadTsXmlFolder,
+  mergeGenerics,
+  parseTsXml,
+  SalTopic,
+  specializeGeneric,
+  splitAddedGenerics,
+  TsXmlFolder,
+} from './ts-xml';
+import {
+  CURRENT_COUNTS,
+  CURRENT_DIR,
+  CURRENT_GENERIC_TOPICS,
+  CURRENT_INTERFACES,
+  CURRENT_TOTAL_TOPICS,
+  LEGACY_COUNTS,
+  LEGACY_DIR,
+  LEGACY_TOTAL_TOPICS,
+} from './test-fixtures';
+
+let current: TsXmlFolder;
+let legacy: TsXmlFolder;
+beforeAll(() => {
+  current = loadTsXmlFolder(CURRENT_DIR);
+  legacy = loadTsXmlFolder(LEGACY_DIR);
+});
+
+function topic(folder: TsXmlFolder, name: string): SalTopic {
+  const t = folder.topics.find((x) => x.name === name);
+  if (!t) throw new Error(`no topic ${name}`);
+  return t;
+}
+
+/**
+ * Generic topics each subsystem is entitled to, computed straight from the XML text
+ * (independently of the parser): mandatory + AddedGenerics categories and topic names.
+ */
+function expectedGenerics(): Map<string, string[]> {
+  const generics = readFileSync(join(CURRENT_INTERFACES, 'SALGenerics.xml'), 'utf8')
+    .split(/<SAL(?:Command|Event)>/)
+    .slice(1)
+    .map((block) => ({
+      brief: /<EFDB_Topic>SALGeneric_(\w+)<\/EFDB_Topic>/.exec(block)![1],
+      category: /<Category>(\w+)<\/Category>/.exec(block.split('</SAL')[0])?.[1],
+    }));
+  const subsystemsXml = readFileSync(join(CURRENT_INTERFACES, 'SALSubsystems.xml'), 'utf8');
+  const out = new Map<string, string[]>();
+  for (const dir of readdirSync(CURRENT_INTERFACES, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const block = subsystemsXml.split('<SALSubsystem>').find((b) => b.includes(`<Name>${dir.name}</Name>`))!;
+    const added = /<AddedGenerics>([^<]*)<\/AddedGenerics>/
+      .exec(block)![1]
+      .split(',')
+      .map((s) => s.trim());
+    const wanted = new Set(['mandatory', ...added]);
+    out.set(
+      dir.name,
+      generics.filter((g) => wanted.has(g.brief) || (g.category && wanted.has(g.category))).map((g) => g.brief),
+    );
+  }
+  return out;
+}
+
+describe('loadTsXmlFolder on the current layout', () => {
+  it('reads every fixture file with no error', () => {
+    expect(current.errors).toEqual([]);
+    expect(current.files.map((f) => relative(CURRENT_INTERFACES, f.file)).sort()).toEqual(
+      Object.keys(CURRENT_COUNTS).sort(),
+    );
+    expect(current.files.every((f) => f.layout === 'current')).toBe(true);
+  });
+
+  it.each(Object.entries(CURRENT_COUNTS))('%s has the README topic, enumeration and item counts', (file, counts) => {
+    const [commands, events, telemetry, enums, items] = counts;
+    const parsed = current.files.find((f) => f.file === join(CURRENT_INTERFACES, file))!;
+    const kinds = (k: string) => parsed.topics.filter((t) => t.kind === k).length;
+    expect([kinds('command'), kinds('event'), kinds('telemetry')]).toEqual([commands, events, telemetry]);
+    expect(parsed.topics.reduce((n, t) => n + t.items.length, 0)).toBe(items);
+    const setEnums = [...new Set(parsed.topics.map((t) => t.enumerations))].reduce((n, e) => n + e.length, 0);
+    const itemEnums = parsed.topics.flatMap((t) => t.items).filter((i) => i.enumeration).length;
+    expect(setEnums + itemEnums).toBe(enums);
+  });
+
+  it('recognises SALGenerics.xml and SALSubsystems.xml by their root elements', () => {
+    const roles = Object.fromEntries(current.files.map((f) => [relative(CURRENT_INTERFACES, f.file), f.role]));
+    expect(roles['SALGenerics.xml']).toBe('generics');
+    expect(roles['SALSubsystems.xml']).toBe('subsystems');
+    const subsystems = current.files.find((f) => f.role === 'subsystems')!.subsystems;
+    expect(subsystems).toHaveLength(63);
+    expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({
+      addedGenerics: ['csc'],
+      indexEnumeration: 'no',
+    });
+    const generics = current.files.find((f) => f.role === 'generics')!.topics;
+    expect(generics).toHaveLength(CURRENT_GENERIC_TOPICS);
+    expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
+  });
+
+  it('merges the generics each subsystem is entitled to (computed from SALSubsystems.xml)', () => {
+    const expected = expectedGenerics();
+    const ownTopics = CURRENT_TOTAL_TOPICS - CURRENT_GENERIC_TOPICS;
+    const genericTotal = [...expected.values()].reduce((n, g) => n + g.length, 0);
+    expect(current.topics).toHaveLength(ownTopics + genericTotal);
+    for (const [subsystem, briefs] of expected) {
+      const merged = current.topics.filter((t) => t.subsystem === subsystem && t.generic).map((t) => t.name);
+      expect(merged.sort()).toEqual(briefs.map((b) => `${subsystem}_${b}`).sort());
+    }
+  });
+
+  it('gives real examples of the merge', () => {
+    const start = topic(current, 'ATDome_command_start');
+    expect(start).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: true, category: 'csc' });
+    expect(start.items.map((i) => i.name)).toEqual(['configurationOverride']);
+    expect(topic(current, 'ATPtg_logevent_heartbeat').category).toBe('mandatory');
+    const names = new Set(current.topics.map((t) => t.name));
+    expect(names.has('ATDome_logevent_configurationApplied')).toBe(true); // csc, configurable
+    expect(names.has('ATPtg_logevent_configurationApplied')).toBe(false); // csc only
+    expect(names.has('ATPtg_command_start')).toBe(true);
+    expect([...names].some((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toBe(
+      false,
+    );
+    expect([...names].some((n) => n.startsWith('SALGeneric_'))).toBe(false);
+    expect(topic(current, 'Test_logevent_summaryState').enumerations[0].name).toBe('SummaryStates');
+  });
+
+  it('parses items: IDL type, count, units, description, item-level enumeration', () => {
+    const elevation = topic(current, 'ATMCS_trajectory').items.find((i) => i.name === 'elevation');
+    expect(elevation).toMatchObject({ idlType: 'double', count: 100, units: 'deg', index: 1 });
+    const int0 = topic(current, 'Test_logevent_arrays').items.find((i) => i.name === 'int0')!;
+    expect(int0.enumeration!.symbols.map((s) => s.value)).toEqual([0, 2, 4, 5]);
+    const cs = topic(current, 'ScriptQueue_logevent_nextVisit').items.find((i) => i.name === 'coordinateSystem');
+    expect(cs?.enumeration?.name).toBe('CSys');
+  });
+});
+
+describe('loadTsXmlFolder on the legacy (2019) layout', () => {
+  it('reads every file with no error and the README counts', () => {
+    expect(legacy.errors).toEqual([]);
+    expect(legacy.topics).toHaveLength(LEGACY_TOTAL_TOPICS);
+    for (const [file, count] of Object.entries(LEGACY_COUNTS)) {
+      const parsed = legacy.files.find((f) => f.file.endsWith(file))!;
+      expect(parsed.topics).toHaveLength(count);
+      expect(parsed.layout).toBe('legacy');
+    }
+  });
+
+  it('keeps EFDB_Topic names and the 2019 metadata', () => {
+    const move = topic(legacy, 'ATDome_command_moveAzimuth');
+    expect(move).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: false });
+    expect(move.metadata).toEqual({ Version: '3.8.2', Alias: 'moveAzimuth' });
+    expect(topic(legacy, 'ATDome_position').kind).toBe('telemetry');
+    const thermal = topic(legacy, 'MTM1M3TS_thermalData');
+    expect(thermal.items.map((i) => [i.name, i.count])).toContainEqual(['thermocoupleScanner1', 95]);
+    expect(thermal.items[0].units).toBeUndefined(); // empty <Units></Units>
+  });
+});
+
+const BAD = `<?xml version="1.0" encoding="UTF-8"?>
+<SALTelemetrySet>
+  <SALTelemetry>
+    <Subsystem>Bad</Subsystem>
+    <EFDB_Topic>Bad_temps</EFDB_Topic>
+    <item>
+      <EFDB_Name>t</EFDB_Name>
+      <IDL_Type>quad</IDL_Type>
+      <Count>1</Count>
+    </item>
+    <item>
+      <EFDB_Name>n</EFDB_Name>
+      <IDL_Type>double</IDL_Type>
+      <Count>five</Count>
+    </item>
+  </SALTelemetry>
+  <!-- <SALTelemetry> commented out: not counted -->
+  <SALTelemetry>
+    <Subsystem>Bad</Subsystem>
+    <Description>No name.</Description>
+  </SALTelemetry>
+  <SALTelemetry>
+    <Subsystem>Bad</Subsystem>
+    <EFDB_Topic>Bad_ok</EFDB_Topic>
+    <item>
+      <IDL_Type>double</IDL_Type>
+    </item>
+  </SALTelemetry>
+</SALTelemetrySet>
+`;
+
+describe('parseTsXml error reporting', () => {
+  const { file, errors } = parseTsXml(BAD, 'Bad/Bad_Telemetry.xml');
+
+  it('names file, line, topic and field for an unknown IDL type', () => {
+    expect(errors).toContainEqual(
+      expect.objectContaining({
+        file: 'Bad/Bad_Telemetry.xml',
+        line: 8,
+        topic: 'Bad_temps',
+        field: 't',
+        message: 'unknown IDL_Type "quad"',
+      }),
+    );
+  });
+
+  it('names the field of a non-numeric Count', () => {
+    expect(errors).toContainEqual(
+      expect.objectContaining({
+        line: 14,
+        topic: 'Bad_temps',
+        field: 'n',
+        message: expect.stringMatching(/Count "five"/),
+      }),
+    );
+  });
+
+  it('locates a topic without EFDB_Topic', () => {
+    expect(errors).toContainEqual(
+      expect.objectContaining({ line: 18, message: expect.stringMatching(/SALTelemetry #2 has no EFDB_Topic/) }),
+    );
+  });
+
+  it('reports an item without EFDB_Name at its <item> line', () => {
+    expect(errors).toContainEqual(
+      expect.objectContaining({ line: 25, topic: 'Bad_ok', message: 'item #1 has no EFDB_Name' }),
+    );
+  });
+
+  it('gives every error a fix and drops the broken topics', () => {
+    expect(errors).toHaveLength(4);
+    expect(errors.every((e) => e.fix)).toBe(true);
+    expect(file.topics).toEqual([]);
+  });
+
+  it('reports XML that is not well formed with the parser line', () => {
+    const r = parseTsXml('<SALEventSet>\n  <SALEvent>\n    <Subsystem>X</Subsystem>\n</SALEventSet>\n', 'X_Events.xml');
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ file: 'X_Events.xml', message: expect.stringMatching(/not well-formed/) });
+    expect(r.errors[0].line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects a topic name without the subsystem/kind prefix and an enumeration on a non-integer', () => {
+    const xml = `<SALCommandSet>
+  <SALCommand><Subsystem>X</Subsystem><EFDB_Topic>X_doIt</EFDB_Topic></SALCommand>
+  <SALCommand><Subsystem>X</Subsystem><EFDB_Topic>X_command_go</EFDB_Topic>
+    <item><EFDB_Name>mode</EFDB_Name><IDL_Type>string</IDL_Type><Count>1</Count><Enumeration>M_a</Enumeration></item>
+  </SALCommand>
+</SALCommandSet>`;
+    const r = parseTsXml(xml, 'X_Commands.xml');
+    expect(r.errors.map((e) => [e.line, e.topic, e.field])).toEqual([
+      [2, 'X_doIt', undefined],
+      [4, 'X_command_go', 'mode'],
+    ]);
+  });
+
+  it('ignores XML that is not ts_xml', () => {
+    expect(parseTsXml('<other><a>1</a></other>', 'o.xml')).toMatchObject({
+      file: { role: 'other', root: 'other' },
+      errors: [],
+    });
+  });
+});
+
+describe('generic entitlement', () => {
+  const g = (brief: string, category?: string): SalTopic => ({
+    subsystem: 'SALGeneric',
+    kind: brief.startsWith('command_') ? 'command' : 'event',
+    name: `SALGeneric_${brief}`,
+    metadata: {},
+    items: [],
+    enumerations: [],
+    generic: false,
+    file: 'SALGenerics.xml',
+    ...(category ? { category } : {}),
+  });
+  const generics = [
+    g('command_abort'),
+    g('command_start', 'csc'),
+    g('logevent_heartbeat', 'mandatory'),
+    g('logevent_configurationApplied', 'configurable'),
+  ];
+  const briefs = (added: string[]) => entitledGenerics(added, generics).generics.map((x) => x.name);
+
+  it('always includes mandatory, adds categories and explicit topic names', () => {
+    expect(briefs([])).toEqual(['SALGeneric_logevent_heartbeat']);
+    expect(briefs(['csc'])).toEqual(['SALGeneric_command_start', 'SALGeneric_logevent_heartbeat']);
+    expect(briefs(splitAddedGenerics('command_abort, configurable'))).toEqual([
+      'SALGeneric_command_abort',
+      'SALGeneric_logevent_heartbeat',
+      'SALGeneric_logevent_configurationApplied',
+    ]);
+  });
+
+  it('understands the old yes / no forms and reports unknown names', () => {
+    expect(briefs(['yes'])).toHaveLength(4);
+    expect(briefs(['no'])).toEqual([]);
+    expect(entitledGenerics(['csc', 'bogus'], generics).unknown).toEqual(['bogus']);
+  });
+
+  it('renames a generic topic into the subsystem', () => {
+    expect(specializeGeneric(generics[1], 'ATDome')).toMatchObject({
+      name: 'ATDome_command_start',
+      subsystem: 'ATDome',
+      generic: true,
+    });
+  });
+
+  it('reports subsystems missing from SALSubsystems.xml and clashes with own topics', () => {
+    const own: SalTopic = {
+      ...g('command_start'),
+      subsystem: 'Foo',
+      name: 'Foo_command_start',
+      file: 'Foo_Commands.xml',
+      line: 3,
+    };
+    const r = mergeGenerics({
+      topics: [own, { ...own, subsystem: 'Bar', name: 'Bar_command_x' }],
+      generics,
+      subsystems: [{ name: 'Foo', addedGenerics: ['csc'] }],
+      subsystemsFile: 'SALSubsystems.xml',
+    });
+    expect(r.errors.map((e) => [e.file, e.line, e.message.split(' ').slice(0, 3).join(' ')])).toEqual([
+      ['Foo_Commands.xml', 3, 'Foo_command_start is also'],
+      ['SALSubsystems.xml', undefined, 'subsystem Bar is'],
+    ]);
+    expect(r.topics.map((t) => t.name)).toEqual(['Foo_command_start', 'Bar_command_x', 'Foo_logevent_heartbeat']);
+  });
+});

@@ -1,0 +1,701 @@
+/**
+ * ts_xml reader: SAL interface definitions (XML) → a typed model.
+ *
+ * Handles both layouts found in ts_xml's history:
+ * - current: `<Subsystem>/<Subsystem>_{Commands,Events,Telemetry}.xml` with topics carrying only
+ *   Subsystem, EFDB_Topic, Description (and Category in SALGenerics.xml), plus `SALGenerics.xml`
+ *   (root SALObjects) and `SALSubsystems.xml` (AddedGenerics per subsystem);
+ * - legacy (2019): the same sets, whose topics also carry Version, Author, Alias, Device, Property,
+ *   Action, Value and Explanation, and already include the generic topics.
+ *
+ * Generic topics are merged into each subsystem the way the current layout prescribes (see
+ * {@link mergeGenerics}). Nothing here throws on bad input: problems come back as
+ * {@link SalSchemaError}s naming file, line, topic and field.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseEnumeration, SalEnumeration } from './enumeration';
+import { SalSchemaError } from './errors';
+import { Span, XmlLocator } from './xml-lines';
+
+export type { SalEnumeration, SalEnumSymbol } from './enumeration';
+export type { SalSchemaError } from './errors';
+
+/** The three kinds of SAL topic. */
+export type TopicKind = 'command' | 'event' | 'telemetry';
+
+/** XML element of a topic of each kind. */
+export const TOPIC_TAG: Record<TopicKind, 'SALCommand' | 'SALEvent' | 'SALTelemetry'> = {
+  command: 'SALCommand',
+  event: 'SALEvent',
+  telemetry: 'SALTelemetry',
+};
+
+/** Infix between subsystem and topic name in EFDB_Topic (telemetry has none). */
+export const TOPIC_INFIX: Record<TopicKind, string> = { command: 'command_', event: 'logevent_', telemetry: '' };
+
+/** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
+export const IDL_TYPES = [
+  'null',
+  'boolean',
+  'string',
+  'short',
+  'unsigned short',
+  'int',
+  'unsigned int',
+  'long',
+  'unsigned long',
+  'long long',
+  'unsigned long long',
+  'float',
+  'double',
+  'byte',
+  'char',
+  'octet',
+  'bytes',
+] as const;
+
+/** One accepted IDL type. */
+export type IdlType = (typeof IDL_TYPES)[number];
+
+/** IDL types holding integers: the only ones an `<Enumeration>` may be attached to. */
+export const INTEGER_IDL_TYPES: ReadonlySet<IdlType> = new Set<IdlType>([
+  'short',
+  'unsigned short',
+  'int',
+  'unsigned int',
+  'long',
+  'unsigned long',
+  'long long',
+  'unsigned long long',
+  'byte',
+  'octet',
+]);
+
+/** Optional per-item tags of older ts_xml, kept as metadata (value parsed to number/boolean when it is one). */
+export const ITEM_METADATA_TAGS = [
+  'Frequency',
+  'Publishers',
+  'Values_per_Publisher',
+  'Size_in_bytes',
+  'Conversion',
+  'Sensor_location',
+  'Instances_per_night',
+  'Bytes_per_night',
+  'Needed_by_DM',
+  'Needed_by_Camera',
+  'Needed_by_OCS',
+  'Needed_by_TCS',
+  'Needed_by_EPO',
+] as const;
+
+/** Per-topic tags of the legacy layout, kept as metadata when not empty. */
+export const TOPIC_METADATA_TAGS = ['Version', 'Author', 'Alias', 'Device', 'Property', 'Action', 'Value'] as const;
+
+/** One field (`<item>`) of a topic. */
+export interface SalItem {
+  /** EFDB_Name. */
+  name: string;
+  /** 0-based position among the topic's items. */
+  index: number;
+  idlType: IdlType;
+  /** Count; > 1 means an array of that many values. */
+  count: number;
+  units?: string;
+  description?: string;
+  /** IDL_Size (string length hint), when given. */
+  idlSize?: number;
+  /** Item-level `<Enumeration>`. */
+  enumeration?: SalEnumeration;
+  /** Older per-item metadata tags (see {@link ITEM_METADATA_TAGS}). */
+  metadata: Record<string, string | number | boolean>;
+  /** Line of the `<item>` start tag. */
+  line?: number;
+}
+
+/** One topic (SALCommand, SALEvent or SALTelemetry). */
+export interface SalTopic {
+  subsystem: string;
+  kind: TopicKind;
+  /** EFDB_Topic, e.g. `ATDome_command_moveAzimuth`; for merged generics, `<Subsystem>_command_start`. */
+  name: string;
+  description?: string;
+  /** Explanation (legacy layout), when not empty. */
+  explanation?: string;
+  /** Category (SALGenerics.xml: mandatory, csc, configurable). */
+  category?: string;
+  /** Legacy per-topic tags that are not empty (see {@link TOPIC_METADATA_TAGS}). */
+  metadata: Record<string, string>;
+  items: SalItem[];
+  /** Set-level enumerations of the file (set) the topic comes from. */
+  enumerations: SalEnumeration[];
+  /** True when the topic was merged in from SALGenerics.xml. */
+  generic: boolean;
+  /** File and line of the topic's definition (for generics: in SALGenerics.xml). */
+  file: string;
+  line?: number;
+}
+
+/** One `<SALSubsystem>` of SALSubsystems.xml. */
+export interface SalSubsystem {
+  name: string;
+  description?: string;
+  /** IndexEnumeration: `no`, `any` or a list of index names. */
+  indexEnumeration?: string;
+  /** AddedGenerics split on commas (`yes`/`no` kept as single entries). */
+  addedGenerics: string[];
+  line?: number;
+}
+
+/** What a ts_xml file holds. */
+export type TsXmlRole = 'topics' | 'generics' | 'subsystems' | 'other';
+
+/** A parsed ts_xml file. */
+export interface TsXmlFile {
+  file: string;
+  role: TsXmlRole;
+  /** Root element name. */
+  root: string;
+  /** `legacy` when topics carry the 2019 tags (Version, Author, ...), else `current`. */
+  layout: 'current' | 'legacy';
+  topics: SalTopic[];
+  subsystems: SalSubsystem[];
+}
+
+/** A parsed file and the problems found in it. */
+export interface TsXmlParse {
+  file: TsXmlFile;
+  errors: SalSchemaError[];
+}
+
+type XmlNode = Record<string, unknown>;
+
+const SET_KIND: Record<string, TopicKind> = {
+  SALCommandSet: 'command',
+  SALEventSet: 'event',
+  SALTelemetrySet: 'telemetry',
+};
+const ARRAY_TAGS = new Set(['SALCommand', 'SALEvent', 'SALTelemetry', 'item', 'Enumeration', 'SALSubsystem']);
+const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LEGACY_TAGS = [...TOPIC_METADATA_TAGS, 'Explanation'];
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name: string) => ARRAY_TAGS.has(name),
+});
+
+function asNode(v: unknown): XmlNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as XmlNode) : {};
+}
+
+/** Text of a child element (first one if repeated); undefined when absent. */
+function textOf(node: XmlNode, key: string): string | undefined {
+  let v = node[key];
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'object') return '#text' in v ? String((v as XmlNode)['#text']).trim() : '';
+  return String(v).trim();
+}
+
+/** Text of a child element, undefined when absent or empty. */
+function nonEmpty(node: XmlNode, key: string): string | undefined {
+  const t = textOf(node, key);
+  return t ? t : undefined;
+}
+
+function listOf(node: XmlNode, key: string): unknown[] {
+  const v = node[key];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/**
+ * Tidies a multi-line description: removes the indentation the XML adds (the common leading
+ * whitespace of the lines after the first), trailing spaces and blank lines at the ends.
+ */
+export function normalizeText(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const [first, ...rest] = text.split('\n').map((l) => l.trimEnd());
+  const indents = rest.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length);
+  const cut = indents.length > 0 ? Math.min(...indents) : 0;
+  const out = [first.trim(), ...rest.map((l) => l.slice(cut))]
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return out || undefined;
+}
+
+/** Context for locating errors while parsing one file. */
+class FileContext {
+  readonly errors: SalSchemaError[] = [];
+  readonly locator: XmlLocator;
+
+  constructor(readonly file: string, raw: string) {
+    this.locator = new XmlLocator(raw);
+  }
+
+  error(e: Omit<SalSchemaError, 'file'>): void {
+    this.errors.push({ file: this.file, ...e });
+  }
+}
+
+/** Metadata value: number or boolean when the text is one. */
+function metadataValue(text: string): string | number | boolean {
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+function itemMetadata(node: XmlNode): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const tag of ITEM_METADATA_TAGS) {
+    const t = nonEmpty(node, tag);
+    if (t !== undefined) out[tag] = metadataValue(t);
+  }
+  return out;
+}
+
+/** Parses `<Count>`: absent → 1; otherwise a positive integer or an error message. */
+function parseCount(text: string | undefined): number | string {
+  if (text === undefined || text === '') return 1;
+  if (!/^\d+$/.test(text) || Number(text) < 1) return `Count "${text}" is not a positive integer`;
+  return Number(text);
+}
+
+/** Normalizes spacing of an IDL type (`long  long` → `long long`) and checks it is known. */
+function parseIdlType(text: string): IdlType | undefined {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return (IDL_TYPES as readonly string[]).includes(t) ? (t as IdlType) : undefined;
+}
+
+interface ItemScope {
+  ctx: FileContext;
+  topic: string;
+  span?: Span;
+}
+
+function lineOf(scope: ItemScope, tag: string): number | undefined {
+  return scope.span ? scope.ctx.locator.lineOfChild(tag, scope.span) : undefined;
+}
+
+function parseItemType(node: XmlNode, name: string, scope: ItemScope): IdlType | undefined {
+  const raw = textOf(node, 'IDL_Type');
+  const err = (message: string, fix: string) =>
+    scope.ctx.error({ line: lineOf(scope, 'IDL_Type'), topic: scope.topic, field: name, message, fix });
+  if (!raw) return void err('item has no IDL_Type', `add <IDL_Type> with one of: ${IDL_TYPES.join(', ')}`);
+  const idl = parseIdlType(raw);
+  if (!idl) err(`unknown IDL_Type "${raw}"`, `use one of: ${IDL_TYPES.join(', ')}`);
+  return idl;
+}
+
+function parseItemEnumeration(node: XmlNode, name: string, idl: IdlType, scope: ItemScope) {
+  const raw = textOf(node, 'Enumeration');
+  if (raw === undefined) return { ok: true as const, enumeration: undefined };
+  const at = { line: lineOf(scope, 'Enumeration'), topic: scope.topic, field: name };
+  if (!INTEGER_IDL_TYPES.has(idl)) {
+    scope.ctx.error({ ...at, message: `Enumeration on a ${idl} item`, fix: 'use an integer IDL_Type or drop it' });
+    return { ok: false as const };
+  }
+  const parsed = parseEnumeration(raw);
+  if (parsed.ok) return { ok: true as const, enumeration: parsed.enumeration };
+  scope.ctx.error({ ...at, message: parsed.error, fix: 'write NAME or NAME=value entries separated by commas' });
+  return { ok: false as const };
+}
+
+/** Parses one `<item>`; undefined (with errors recorded) when it cannot be used. */
+function parseItem(node: XmlNode, index: number, scope: ItemScope): SalItem | undefined {
+  const line = scope.span ? scope.ctx.locator.lineAt(scope.span.start) : undefined;
+  const name = textOf(node, 'EFDB_Name');
+  if (!name) {
+    const message = `item #${index + 1} has no EFDB_Name`;
+    return void scope.ctx.error({ line, topic: scope.topic, message, fix: 'add <EFDB_Name> to the item' });
+  }
+  if (!AVRO_NAME.test(name)) {
+    const message = `EFDB_Name "${name}" is not a valid field name`;
+    const fix = 'start with a letter or _ and use only letters, digits and _';
+    return void scope.ctx.error({ line, topic: scope.topic, field: name, message, fix });
+  }
+  const idlType = parseItemType(node, name, scope);
+  const count = parseCount(textOf(node, 'Count'));
+  if (typeof count === 'string') {
+    const fix = 'set <Count> to 1 for a scalar or to the array length';
+    scope.ctx.error({ line: lineOf(scope, 'Count'), topic: scope.topic, field: name, message: count, fix });
+  }
+  if (!idlType || typeof count === 'string') return undefined;
+  const enumeration = parseItemEnumeration(node, name, idlType, scope);
+  if (!enumeration.ok) return undefined;
+  return buildItem(node, { name, index, idlType, count, line, enumeration: enumeration.enumeration });
+}
+
+function buildItem(
+  node: XmlNode,
+  base: Pick<SalItem, 'name' | 'index' | 'idlType' | 'count' | 'line' | 'enumeration'>,
+): SalItem {
+  const item: SalItem = { ...base, metadata: itemMetadata(node) };
+  if (!base.enumeration) delete item.enumeration;
+  const units = nonEmpty(node, 'Units');
+  const description = normalizeText(nonEmpty(node, 'Description'));
+  const size = nonEmpty(node, 'IDL_Size');
+  if (units !== undefined) item.units = units;
+  if (description !== undefined) item.description = description;
+  if (size !== undefined && /^\d+$/.test(size)) item.idlSize = Number(size);
+  return item;
+}
+
+/** Checks Subsystem and EFDB_Topic of a topic; returns them or records why not. */
+function topicIdentity(node: XmlNode, kind: TopicKind, n: number, ctx: FileContext, line?: number) {
+  const tag = TOPIC_TAG[kind];
+  const subsystem = textOf(node, 'Subsystem');
+  const name = textOf(node, 'EFDB_Topic');
+  if (!name) {
+    const message = `${tag} #${n + 1} has no EFDB_Topic (topic name)`;
+    const fix = `add <EFDB_Topic>${subsystem ?? '<Subsystem>'}_${TOPIC_INFIX[kind]}<name></EFDB_Topic>`;
+    return void ctx.error({ line, message, fix });
+  }
+  if (!subsystem) {
+    return void ctx.error({ line, topic: name, message: 'topic has no Subsystem', fix: 'add <Subsystem>' });
+  }
+  const prefix = `${subsystem}_${TOPIC_INFIX[kind]}`;
+  if (!name.startsWith(prefix) || name.length === prefix.length || !AVRO_NAME.test(name)) {
+    const message = `EFDB_Topic "${name}" must be ${prefix}<name> (letters, digits and _ only)`;
+    return void ctx.error({ line, topic: name, message, fix: `rename it ${prefix}<name>` });
+  }
+  return { subsystem, name };
+}
+
+function topicMetadata(node: XmlNode): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of TOPIC_METADATA_TAGS) {
+    const t = nonEmpty(node, tag);
+    if (t !== undefined) out[tag] = t;
+  }
+  return out;
+}
+
+function parseItems(node: XmlNode, topic: string, ctx: FileContext, span?: Span): SalItem[] {
+  const items: SalItem[] = [];
+  const seen = new Set<string>();
+  listOf(node, 'item').forEach((raw, k) => {
+    const itemSpan = span ? ctx.locator.element('item', k, span) : undefined;
+    const item = parseItem(asNode(raw), k, { ctx, topic, span: itemSpan });
+    if (!item) return;
+    if (seen.has(item.name)) {
+      const message = `field ${item.name} is defined twice in the topic`;
+      return void ctx.error({ line: item.line, topic, field: item.name, message, fix: 'rename or remove one' });
+    }
+    seen.add(item.name);
+    items.push(item);
+  });
+  return items;
+}
+
+interface SetScope {
+  ctx: FileContext;
+  kind: TopicKind;
+  span: Span;
+  enumerations: SalEnumeration[];
+}
+
+/** Parses the n-th topic element of a set. */
+function parseTopic(node: XmlNode, n: number, scope: SetScope): SalTopic | undefined {
+  const { ctx, kind } = scope;
+  const span = ctx.locator.element(TOPIC_TAG[kind], n, scope.span);
+  const line = span ? ctx.locator.lineAt(span.start) : undefined;
+  const id = topicIdentity(node, kind, n, ctx, line);
+  if (!id) return undefined;
+  const before = ctx.errors.length;
+  const items = parseItems(node, id.name, ctx, span);
+  if (ctx.errors.length > before) return undefined; // a schema missing a field would be wrong: skip the topic
+  const topic: SalTopic = {
+    ...id,
+    kind,
+    metadata: topicMetadata(node),
+    items,
+    enumerations: scope.enumerations,
+    generic: false,
+    file: ctx.file,
+    line,
+  };
+  const description = normalizeText(nonEmpty(node, 'Description'));
+  const explanation = normalizeText(nonEmpty(node, 'Explanation'));
+  const category = nonEmpty(node, 'Category');
+  if (description !== undefined) topic.description = description;
+  if (explanation !== undefined) topic.explanation = explanation;
+  if (category !== undefined) topic.category = category;
+  return topic;
+}
+
+/** Parses the set-level `<Enumeration>` elements (direct children of the set). */
+function parseSetEnumerations(set: XmlNode, ctx: FileContext, span: Span): SalEnumeration[] {
+  const out: SalEnumeration[] = [];
+  for (const raw of listOf(set, 'Enumeration')) {
+    const text = typeof raw === 'string' ? raw : textOf({ e: raw }, 'e') ?? '';
+    const parsed = parseEnumeration(text);
+    if (parsed.ok) {
+      out.push(parsed.enumeration);
+      continue;
+    }
+    const at = ctx.locator.find(text, span) ?? span.start;
+    const fix = 'write NAME or NAME=value entries separated by commas';
+    ctx.error({ line: ctx.locator.lineAt(at), message: parsed.error, fix });
+  }
+  return out;
+}
+
+/** Parses one SALCommandSet / SALEventSet / SALTelemetrySet. */
+function parseSet(set: XmlNode, kind: TopicKind, ctx: FileContext, span: Span): SalTopic[] {
+  const scope: SetScope = { ctx, kind, span, enumerations: parseSetEnumerations(set, ctx, span) };
+  return listOf(set, TOPIC_TAG[kind])
+    .map((t, n) => parseTopic(asNode(t), n, scope))
+    .filter((t): t is SalTopic => t !== undefined);
+}
+
+/** Parses the AddedGenerics text: comma-separated categories and topic names. */
+export function splitAddedGenerics(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseSubsystems(root: XmlNode, ctx: FileContext): SalSubsystem[] {
+  const out: SalSubsystem[] = [];
+  listOf(root, 'SALSubsystem').forEach((raw, i) => {
+    const node = asNode(raw);
+    const span = ctx.locator.element('SALSubsystem', i, ctx.locator.all);
+    const line = span ? ctx.locator.lineAt(span.start) : undefined;
+    const name = textOf(node, 'Name');
+    if (!name) return void ctx.error({ line, message: `SALSubsystem #${i + 1} has no Name`, fix: 'add <Name>' });
+    const sub: SalSubsystem = { name, addedGenerics: splitAddedGenerics(textOf(node, 'AddedGenerics')), line };
+    const description = nonEmpty(node, 'Description');
+    const indexEnumeration = nonEmpty(node, 'IndexEnumeration');
+    if (description !== undefined) sub.description = description;
+    if (indexEnumeration !== undefined) sub.indexEnumeration = indexEnumeration;
+    out.push(sub);
+  });
+  return out;
+}
+
+function rootName(doc: XmlNode): string | undefined {
+  return Object.keys(doc).find((k) => !k.startsWith('?') && !k.startsWith('#'));
+}
+
+function isLegacy(doc: XmlNode, root: string): boolean {
+  const sets = root === 'SALObjects' ? Object.values(asNode(doc[root])) : [doc[root]];
+  return sets.some((set) =>
+    Object.values(TOPIC_TAG).some((tag) =>
+      listOf(asNode(set), tag).some((t) => LEGACY_TAGS.some((k) => asNode(t)[k] !== undefined)),
+    ),
+  );
+}
+
+/** Topics of a SALObjects root (SALGenerics.xml): each set child, in document order. */
+function parseObjects(root: XmlNode, ctx: FileContext): SalTopic[] {
+  const topics: SalTopic[] = [];
+  for (const [setTag, kind] of Object.entries(SET_KIND)) {
+    if (root[setTag] === undefined) continue;
+    const span = ctx.locator.element(setTag, 0, ctx.locator.all) ?? ctx.locator.all;
+    topics.push(...parseSet(asNode(root[setTag]), kind, ctx, span));
+  }
+  return topics;
+}
+
+function roleOf(root: string): TsXmlRole {
+  if (root in SET_KIND) return 'topics';
+  if (root === 'SALObjects') return 'generics';
+  if (root === 'SALSubsystemSet') return 'subsystems';
+  return 'other';
+}
+
+/** Reads the document; undefined (with an error) when the XML is not well formed. */
+function parseDocument(text: string, ctx: FileContext): XmlNode | undefined {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const { msg, line } = valid.err;
+    const message = `not well-formed XML: ${msg}`;
+    return void ctx.error({ line, message, fix: 'correct the markup at that line' });
+  }
+  return asNode(parser.parse(text));
+}
+
+/**
+ * Parses the text of one ts_xml file (pure: no file access).
+ * Topic files, SALGenerics.xml and SALSubsystems.xml are recognised by their root element;
+ * any other XML comes back with role `other` and no error.
+ */
+export function parseTsXml(text: string, file: string): TsXmlParse {
+  const ctx = new FileContext(file, text);
+  const empty: TsXmlFile = { file, role: 'other', root: '', layout: 'current', topics: [], subsystems: [] };
+  const doc = parseDocument(text, ctx);
+  const root = doc && rootName(doc);
+  if (!doc || !root) return { file: empty, errors: ctx.errors };
+  const node = asNode(doc[root]);
+  const role = roleOf(root);
+  const out: TsXmlFile = { ...empty, role, root, layout: isLegacy(doc, root) ? 'legacy' : 'current' };
+  if (role === 'topics') out.topics = parseSet(node, SET_KIND[root], ctx, ctx.locator.all);
+  if (role === 'generics') out.topics = parseObjects(node, ctx);
+  if (role === 'subsystems') out.subsystems = parseSubsystems(node, ctx);
+  return { file: out, errors: ctx.errors };
+}
+
+/** All `*.xml` files under a folder, recursively, in a stable (sorted) order. */
+export function discoverXmlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...discoverXmlFiles(path));
+    else if (e.isFile() && e.name.toLowerCase().endsWith('.xml')) out.push(path);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic topics
+
+/** Category every subsystem gets, whatever AddedGenerics says (current layout). */
+export const MANDATORY_GENERICS = 'mandatory';
+/** Entitlement assumed when a folder has SALGenerics.xml but no SALSubsystems.xml. */
+export const DEFAULT_ADDED_GENERICS = ['csc', 'configurable'];
+const GENERIC_SUBSYSTEM = 'SALGeneric';
+
+/** Name of a generic topic without its `SALGeneric_` prefix, e.g. `command_start`. */
+export function genericBriefName(topic: SalTopic): string {
+  return topic.name.slice(topic.subsystem.length + 1);
+}
+
+type Entitlement = { generics: SalTopic[]; unknown: string[] };
+
+/**
+ * Generic topics a subsystem is entitled to, in SALGenerics.xml order.
+ * `added` lists categories (csc, configurable, ...) and/or topic names (command_enterControl);
+ * the mandatory category is always included. The old `yes` / `no` forms mean all / none.
+ */
+export function entitledGenerics(added: string[], generics: SalTopic[]): Entitlement {
+  if (added.length === 1 && /^yes$/i.test(added[0])) return { generics: [...generics], unknown: [] };
+  if (added.length === 1 && /^no$/i.test(added[0])) return { generics: [], unknown: [] };
+  const wanted = new Set([MANDATORY_GENERICS, ...added]);
+  const known = new Set(generics.flatMap((g) => [genericBriefName(g), g.category ?? '']));
+  known.add(MANDATORY_GENERICS);
+  return {
+    generics: generics.filter((g) => wanted.has(genericBriefName(g)) || wanted.has(g.category ?? '\0')),
+    unknown: added.filter((a) => !known.has(a)),
+  };
+}
+
+/** A generic topic re-homed in a subsystem: `SALGeneric_command_start` → `ATDome_command_start`. */
+export function specializeGeneric(generic: SalTopic, subsystem: string): SalTopic {
+  return { ...generic, subsystem, name: `${subsystem}_${genericBriefName(generic)}`, generic: true };
+}
+
+interface MergeInput {
+  topics: SalTopic[];
+  generics: SalTopic[];
+  subsystems?: SalSubsystem[];
+  subsystemsFile?: string;
+}
+
+function subsystemEntitlement(name: string, input: MergeInput, errors: SalSchemaError[]): SalTopic[] {
+  if (!input.subsystems) return entitledGenerics(DEFAULT_ADDED_GENERICS, input.generics).generics;
+  const file = input.subsystemsFile ?? 'SALSubsystems.xml';
+  const entry = input.subsystems.find((s) => s.name === name);
+  if (!entry) {
+    const fix = `add a <SALSubsystem> with <Name>${name}</Name> and <AddedGenerics>`;
+    errors.push({ file, message: `subsystem ${name} is not listed, so it gets no generic topics`, fix });
+    return [];
+  }
+  const { generics, unknown } = entitledGenerics(entry.addedGenerics, input.generics);
+  for (const u of unknown) {
+    const message = `${name}: AddedGenerics names "${u}", which is neither a category nor a generic topic`;
+    const fix = 'use categories of SALGenerics.xml (csc, configurable) or topic names like command_enterControl';
+    errors.push({ file, line: entry.line, message, fix });
+  }
+  return generics;
+}
+
+/**
+ * Merges generic topics (from SALGenerics.xml) into each subsystem that has topic files, as the
+ * current layout does. Without SALGenerics.xml the topics are returned unchanged (the legacy
+ * layout already lists its generic topics). A subsystem topic that clashes with a generic one is
+ * reported and the subsystem's own definition is kept.
+ */
+export function mergeGenerics(input: MergeInput): { topics: SalTopic[]; errors: SalSchemaError[] } {
+  const errors: SalSchemaError[] = [];
+  if (input.generics.length === 0) return { topics: input.topics, errors };
+  const subsystems = [...new Set(input.topics.map((t) => t.subsystem))];
+  const merged = [...input.topics];
+  for (const name of subsystems) {
+    const own = new Map(input.topics.filter((t) => t.subsystem === name).map((t) => [t.name, t]));
+    for (const g of subsystemEntitlement(name, input, errors)) {
+      const topic = specializeGeneric(g, name);
+      const clash = own.get(topic.name);
+      if (!clash) merged.push(topic);
+      else {
+        const message = `${topic.name} is also a generic topic this subsystem gets from SALGenerics.xml`;
+        const fix = 'remove it from this file, or drop the generic from AddedGenerics in SALSubsystems.xml';
+        errors.push({ file: clash.file, line: clash.line, topic: topic.name, message, fix });
+      }
+    }
+  }
+  return { topics: merged, errors };
+}
+
+/** Reports topics defined more than once (e.g. two layouts under one folder); keeps the first. */
+function dropDuplicateTopics(topics: SalTopic[], errors: SalSchemaError[]): SalTopic[] {
+  const first = new Map<string, SalTopic>();
+  for (const t of topics) {
+    const prev = first.get(t.name);
+    if (!prev) first.set(t.name, t);
+    else {
+      const message = `topic defined again (first in ${prev.file}${prev.line ? `:${prev.line}` : ''})`;
+      errors.push({ file: t.file, line: t.line, topic: t.name, message, fix: 'keep one definition per topic' });
+    }
+  }
+  return [...first.values()];
+}
+
+/** Everything read from a ts_xml folder. */
+export interface TsXmlFolder {
+  /** All XML files found, parsed (files that could not be read are missing). */
+  files: TsXmlFile[];
+  /** Topics to publish: subsystem topics plus generics merged per subsystem. */
+  topics: SalTopic[];
+  errors: SalSchemaError[];
+}
+
+function readOne(path: string): TsXmlParse {
+  try {
+    return parseTsXml(readFileSync(path, 'utf8'), path);
+  } catch (err) {
+    const file: TsXmlFile = { file: path, role: 'other', root: '', layout: 'current', topics: [], subsystems: [] };
+    return { file, errors: [{ file: path, message: `cannot read: ${(err as Error).message}` }] };
+  }
+}
+
+/** Combines parsed files into the published topic list (generics merged, duplicates reported). */
+export function assembleTopics(parsed: TsXmlFile[]): { topics: SalTopic[]; errors: SalSchemaError[] } {
+  const errors: SalSchemaError[] = [];
+  const subsystemFile = parsed.find((f) => f.role === 'subsystems');
+  const generics = parsed.filter((f) => f.role === 'generics').flatMap((f) => f.topics);
+  const own = parsed.filter((f) => f.role === 'topics').flatMap((f) => f.topics);
+  const merged = mergeGenerics({
+    topics: own.filter((t) => t.subsystem !== GENERIC_SUBSYSTEM),
+    generics,
+    subsystems: subsystemFile?.subsystems,
+    subsystemsFile: subsystemFile?.file,
+  });
+  errors.push(...merged.errors);
+  return { topics: dropDuplicateTopics(merged.topics, errors), errors };
+}
+
+/** Reads every ts_xml file under `dir` (recursively) and builds the topic model. */
+export function loadTsXmlFolder(dir: string): TsXmlFolder {
+  const results = discoverXmlFiles(dir).map(readOne);
+  const files = results.map((r) => r.file);
+  const { topics, errors } = assembleTopics(files);
+  return { files, topics, errors: [...results.flatMap((r) => r.errors), ...errors] };
+}

@@ -1,0 +1,51 @@
+/**
+ * One pinned Helm release with values merged from helm-values/ and typed
+ * overrides, rendered as YAML in the synth so the PR diff shows them.
+ */
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import type { ChartRef } from './charts';
+import { renderValues, siteValues, Values } from './helm-values';
+
+export interface HelmChartProps {
+  readonly site: string;
+  readonly chart: ChartRef;
+  /** Release name. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Typed overrides merged last. @default {} */
+  readonly overrides?: Values;
+  /** Protect from destroy (production sites). @default false */
+  readonly preventDestroy?: boolean;
+  /** Wait for resources to be ready. @default true */
+  readonly wait?: boolean;
+  /** Seconds helm waits. @default 900 */
+  readonly timeout?: number;
+  /** Resources that must exist first (namespaces, other releases). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export class HelmChart extends Construct {
+  readonly release: Release;
+  /** The merged values, for other constructs and tests. */
+  readonly values: Values;
+
+  constructor(scope: Construct, id: string, props: HelmChartProps) {
+    super(scope, id);
+    this.values = siteValues(props.chart.valuesFile, props.site, props.overrides ?? {});
+    this.release = new Release(this, 'release', {
+      name: props.name,
+      namespace: props.namespace,
+      repository: props.chart.repository,
+      chart: props.chart.chart,
+      version: props.chart.version,
+      values: [renderValues(this.values)],
+      wait: props.wait ?? true,
+      timeout: props.timeout ?? 900,
+      atomic: false,
+      dependsOn: props.dependsOn,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
+    });
+  }
+}

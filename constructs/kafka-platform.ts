@@ -1,0 +1,115 @@
+/**
+ * The Kafka platform of a site: Confluent Platform from cp-helm-charts —
+ * ZooKeeper, brokers, Schema Registry, Kafka Connect, optional KSQL and REST
+ * proxy (Control Center off) — sized from the site, with broker settings
+ * derived from the retention tiers. `engine` is the seam where a Strimzi
+ * platform can be added behind the same properties.
+ */
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import type { Release } from '@cdktf/provider-helm/lib/release';
+import { durationHours, durationSeconds } from '../config/duration';
+import type { Site } from '../config/schema';
+import { CHARTS } from './charts';
+import { HelmChart } from './helm-chart';
+
+export interface KafkaPlatformProps {
+  readonly site: Site;
+  /** Namespace of the release. @default site.namespaces.kafka */
+  readonly namespace?: string;
+  /** StorageClass of every volume. @default site.storage.className */
+  readonly storageClassName?: string;
+  /** Helm release name. @default 'cp' */
+  readonly releaseName?: string;
+  /** Resources the release waits for (namespaces, StorageClass). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** Broker settings derived from the site (documented in the README). */
+export interface BrokerSettings {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  logRetentionHours: number;
+  offsetsRetentionMinutes: number;
+  autoCreateTopics: boolean;
+}
+
+export function brokerSettings(site: Site): BrokerSettings {
+  const k = site.kafka;
+  const multi = k.brokers >= 3;
+  const raw = site.retention.tiers[0];
+  const logRetention = k.logRetention ?? raw.duration;
+  return {
+    replicationFactor: multi ? 3 : 1,
+    minInsyncReplicas: multi ? 2 : 1,
+    logRetentionHours: durationHours(logRetention),
+    offsetsRetentionMinutes: Math.ceil(durationSeconds(k.offsetsRetention ?? logRetention) / 60),
+    autoCreateTopics: k.autoCreateTopics,
+  };
+}
+
+export class KafkaPlatform extends Construct {
+  readonly engine = 'confluent' as const;
+  readonly chart: HelmChart;
+  readonly release: Release;
+  readonly settings: BrokerSettings;
+  /** In-cluster bootstrap servers. */
+  readonly bootstrapServers: string;
+  /** Schema registry URL (Confluent API), if enabled. */
+  readonly schemaRegistryUrl?: string;
+  /** Kafka Connect REST URL, if enabled. */
+  readonly connectUrl?: string;
+
+  constructor(scope: Construct, id: string, props: KafkaPlatformProps) {
+    super(scope, id);
+    const { site } = props;
+    const k = site.kafka;
+    const namespace = props.namespace ?? site.namespaces.kafka;
+    const storageClass = props.storageClassName ?? site.storage.className;
+    const release = props.releaseName ?? 'cp';
+    if (k.engine !== 'confluent') throw new Error(`site "${site.name}": kafka.engine "${String(k.engine)}" is not available; use "confluent"`);
+    this.settings = brokerSettings(site);
+    const s = this.settings;
+    const zk = k.zookeeperServers ?? (k.brokers >= 3 ? 3 : 1);
+    const svc = (name: string) => `${release}-${name}.${namespace}.svc.cluster.local`;
+    this.bootstrapServers = `${svc('cp-kafka-headless')}:9092`;
+    this.schemaRegistryUrl = k.schemaRegistry ? `http://${svc('cp-schema-registry')}:8081` : undefined;
+    this.connectUrl = k.connect ? `http://${svc('cp-kafka-connect')}:8083` : undefined;
+    const heap = `-Xms${k.heap} -Xmx${k.heap}`;
+    const resources = { requests: k.brokerResources.requests, limits: k.brokerResources.limits };
+
+    this.chart = new HelmChart(this, 'cp', {
+      site: site.name,
+      chart: CHARTS.cpHelmCharts,
+      name: release,
+      namespace,
+      preventDestroy: site.production,
+      dependsOn: props.dependsOn,
+      overrides: {
+        'cp-zookeeper': { servers: zk, persistence: { dataDirSize: '10Gi', dataLogDirSize: '10Gi', storageClass } },
+        'cp-kafka': {
+          brokers: k.brokers,
+          heapOptions: heap,
+          persistence: { size: `${k.storageGi}Gi`, storageClass },
+          resources,
+          configurationOverrides: {
+            'default.replication.factor': String(s.replicationFactor),
+            'min.insync.replicas': String(s.minInsyncReplicas),
+            'offsets.topic.replication.factor': String(s.replicationFactor),
+            'transaction.state.log.replication.factor': String(s.replicationFactor),
+            'transaction.state.log.min.isr': String(s.minInsyncReplicas),
+            'log.retention.hours': String(s.logRetentionHours),
+            'offsets.retention.minutes': String(s.offsetsRetentionMinutes),
+            'auto.create.topics.enable': String(s.autoCreateTopics),
+          },
+        },
+        'cp-schema-registry': { enabled: k.schemaRegistry },
+        'cp-kafka-connect': { enabled: k.connect, image: k.connectImage.repository, imageTag: k.connectImage.tag },
+        'cp-ksql-server': { enabled: k.ksql },
+        'cp-kafka-rest': { enabled: k.restProxy },
+        'cp-control-center': { enabled: k.controlCenter },
+      },
+    });
+    this.release = this.chart.release;
+  }
+}
