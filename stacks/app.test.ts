@@ -74,6 +74,28 @@ describe('all sites', () => {
   });
 });
 
+describe('platform wiring', () => {
+  it('applies the retention tiers by a Job after the InfluxDB release, with credentials from the admin Secret', () => {
+    const summit = stackJson('summit-efd');
+    const [jobName, job] = Object.entries(summit.resource.kubernetes_job_v1)[0] as [string, any];
+    expect(jobName).toMatch(/^influxdb-init_job_/);
+    expect(job.depends_on).toEqual([expect.stringMatching(/^helm_release\.influxdb_release_/)]);
+    const container = job.spec.template.spec.container[0];
+    expect(container.args.slice(0, 5)).toEqual(['influxdb-init', '--url', 'http://influxdb.influxdb.svc.cluster.local:8086', '--database', 'efd']);
+    expect(JSON.parse(container.args[6]).map((t: { name: string }) => t.name)).toEqual(['raw', 'intermediate', 'lowres']);
+    expect(container.env).toEqual([
+      { name: 'INFLUXDB_USER', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-user' } } },
+      { name: 'INFLUXDB_PASSWORD', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-password' } } },
+    ]);
+  });
+
+  it('ships the Grafana dashboard to every site', () => {
+    for (const name of ['gcp-efd', 'summit-efd', 'test-stand-efd', 'ldf-efd']) {
+      expect(Object.values(stackJson(name).resource.kubernetes_config_map_v1 ?? {}).map((c: any) => c.metadata.name)).toContain('efd-dashboard');
+    }
+  });
+});
+
 describe('EfdStack', () => {
   it('labels namespaces with the site and merges shared ones', () => {
     const site = onPremSite({ namespaces: { kafka: 'efd', influxdb: 'efd', apps: 'efd' } });

@@ -14,6 +14,8 @@ import { KafkaPlatform } from '../constructs/kafka-platform';
 import { InfluxDb } from '../constructs/influxdb';
 import { Chronograf } from '../constructs/chronograf';
 import { Kapacitor } from '../constructs/kapacitor';
+import { AppJob } from '../constructs/app-job';
+import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 
 export interface EfdStackProps {
   readonly site: Site;
@@ -27,6 +29,8 @@ export class EfdStack extends TerraformStack {
   readonly storageClassName: string;
   readonly kafka: KafkaPlatform;
   readonly influxdb: InfluxDb;
+  /** The Job applying retention tiers; later apps that need the tiers depend on it. */
+  readonly retentionJob: AppJob;
 
   constructor(scope: Construct, id: string, props: EfdStackProps) {
     super(scope, id);
@@ -56,6 +60,23 @@ export class EfdStack extends TerraformStack {
       storageClassName: this.storageClassName,
       dependsOn: [this.namespaces.resources[site.namespaces.influxdb], ...(storage ? [storage.resource] : [])],
     });
+    const image = { repository: site.apps.imageRepository, tag: site.apps.imageTag };
+    const influxCredentials = {
+      INFLUXDB_USER: { secret: site.influxdb.adminSecret, key: 'influxdb-user' },
+      INFLUXDB_PASSWORD: { secret: site.influxdb.adminSecret, key: 'influxdb-password' },
+    };
+    // Retention tiers and continuous queries, applied after InfluxDB is up; idempotent on re-runs.
+    this.retentionJob = new AppJob(this, 'influxdb-init', {
+      site: site.name,
+      name: 'influxdb-init',
+      app: 'influxdb-init',
+      namespace: site.namespaces.influxdb,
+      image,
+      args: ['--url', this.influxdb.url, '--database', this.influxdb.database, '--tiers', JSON.stringify(site.retention.tiers)],
+      secretEnv: influxCredentials,
+      dependsOn: [this.influxdb.release],
+    });
+    new GrafanaDashboard(this, 'dashboard', { site: site.name, namespace: site.namespaces.apps, dependsOn: [this.namespaces.resources[site.namespaces.apps]] });
     if (site.influxdb.chronograf) new Chronograf(this, 'chronograf', { site, influxdb: this.influxdb });
     if (site.influxdb.kapacitor) new Kapacitor(this, 'kapacitor', { site, influxdb: this.influxdb });
     applyInvariants(this, site);
