@@ -3,7 +3,7 @@
  * app containers use the same entry point (`efd <app> ...`).
  */
 import { Command, CommanderError } from 'commander';
-import { registerSitesCommand } from './sites';
+import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerSalschemaCommand } from '../salschema/cli';
 
 export function buildProgram(): Command {
@@ -12,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSitesCommand(program);
+  registerSynthCommand(program);
   registerSalschemaCommand(program);
   return program;
 }

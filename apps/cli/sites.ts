@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { loadSites } from '../../config/load';
 import { listStacks } from '../../stacks/app';
+import { synthSites } from '../../scripts/synth';
 
 export function registerSitesCommand(program: Command): void {
   program
@@ -26,5 +27,31 @@ export function registerSitesCommand(program: Command): void {
       const header = ['STACK', 'SITE', 'ROLE', 'PROTECTION', 'TARGET'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+    });
+}
+
+/** `efd synth`: synthesize all sites, or the one a --site/--stack names, atomically into --out. */
+export function registerSynthCommand(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize the Terraform of every site (or one) into cdktf.out, replacing it only on success')
+    .option('--site <name>', 'only this site')
+    .option('--stack <name>', 'only the site owning this stack (e.g. gcp-efd)')
+    .option('--out <dir>', 'output folder', 'cdktf.out')
+    .option('--hcl', 'write HCL (cdk.tf) instead of JSON')
+    .action((opts: { site?: string; stack?: string; out: string; hcl?: boolean }) => {
+      const sites = loadSites();
+      let selected = sites;
+      if (opts.site) {
+        selected = sites.filter((s) => s.name === opts.site);
+        if (!selected.length) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
+      }
+      if (opts.stack) {
+        const owner = listStacks(selected).find((s) => s.stack === opts.stack);
+        if (!owner) throw new Error(`unknown stack "${opts.stack}"; stacks: ${listStacks(selected).map((s) => s.stack).join(', ')}`);
+        selected = selected.filter((s) => s.name === owner.site);
+      }
+      const { outdir, stacks } = synthSites(selected, opts.out, { hcl: !!opts.hcl });
+      process.stdout.write(`synthesized ${listStacks(stacks.map((s) => s.site)).map((s) => s.stack).join(', ')} → ${outdir}\n`);
     });
 }
