@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerSalschemaCommand } from '../salschema/cli';
+import { registerInfluxdbInitCommand } from '../influxdb-init/cli';
 
 export function buildProgram(): Command {
   const program = new Command('efd')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerSitesCommand(program);
   registerSynthCommand(program);
   registerSalschemaCommand(program);
+  registerInfluxdbInitCommand(program);
   return program;
 }
 
