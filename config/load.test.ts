@@ -104,6 +104,11 @@ describe('site configuration', () => {
     expect(msg).toContain('field retention.tiers[1].source: expected the name of an earlier tier (raw)');
   });
 
+  it('rejects a shard duration under an hour', () => {
+    const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 30m}\n');
+    expect(msg).toContain('field retention.tiers[0].shardDuration: expected a finite shard duration of at least 1h');
+  });
+
   it('rejects replication to a site that is not an aggregator', () => {
     const summit = 'name: summit\nrole: source\nproduction: true\nreplicateTo: gcp\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\n';
     expect(problemsOf(GOOD_GCP, 'config/sites/gcp.yaml', [{ file: 'config/sites/summit.yaml', text: summit }])).toContain(

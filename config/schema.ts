@@ -193,6 +193,9 @@ export const siteSchema = z
       if (durationSeconds(tier.shardDuration) > durationSeconds(tier.duration)) {
         ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: `expected a shard duration no longer than the tier's duration (${tier.duration})` });
       }
+      if (durationSeconds(tier.shardDuration) < 3600 || tier.shardDuration === 'INF') {
+        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: 'expected a finite shard duration of at least 1h (InfluxDB raises shorter ones to 1h)' });
+      }
       if (i === 0 && tier.source) {
         ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: 'expected no source on the first (raw) tier' });
       }
