@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
+import { registerLocalCommand } from './local';
 import { registerSalschemaCommand } from '../salschema/cli';
 import { registerInfluxdbInitCommand } from '../influxdb-init/cli';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSitesCommand(program);
   registerSynthCommand(program);
+  registerLocalCommand(program);
   registerSalschemaCommand(program);
   registerInfluxdbInitCommand(program);
   return program;

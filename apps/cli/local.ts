@@ -1,0 +1,50 @@
+/**
+ * `efd local up|down|status|logs`: the local EFD of real servers on 127.0.0.1
+ * (Kafka KRaft, Kafka Connect with MirrorMaker 2, Apicurio Registry with the
+ * Confluent API, InfluxDB 1.8). Implementation: scripts/local-efd.
+ */
+import { Command } from 'commander';
+import { down, logs, parseClusters, status, up } from '../../scripts/local-efd';
+
+function parseLines(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`-n/--lines must be a positive integer (got ${value})`);
+  return n;
+}
+
+export function registerLocalCommand(program: Command): void {
+  const local = program
+    .command('local')
+    .description('local EFD of real servers on 127.0.0.1: Kafka, Connect + MirrorMaker 2, schema registry, InfluxDB 1.8');
+
+  local
+    .command('up')
+    .description('install (first run, into $EFD_CACHE_DIR or ~/.cache/efd-local) and start the servers; idempotent')
+    .option('--clusters <n>', 'Kafka clusters (each with registry + Connect); the 2nd uses ports +100', '1')
+    .option('--fresh', 'stop what runs and wipe all data first', false)
+    .action(async (opts: { clusters: string; fresh: boolean }) => {
+      await up({ clusters: parseClusters(opts.clusters), fresh: opts.fresh });
+    });
+
+  local
+    .command('down')
+    .description('stop the servers this tool started (by its pid files)')
+    .action(async () => {
+      await down();
+    });
+
+  local
+    .command('status')
+    .description('each server up/down with pid, ports, RSS and URL')
+    .action(async () => {
+      await status();
+    });
+
+  local
+    .command('logs [server]')
+    .description('last lines of one server log (kafka-a, registry-a, connect-a, influxdb, ...) or of all')
+    .option('-n, --lines <n>', 'number of lines', '50')
+    .action((server: string | undefined, opts: { lines: string }) => {
+      logs({ server, lines: parseLines(opts.lines) });
+    });
+}

@@ -1,0 +1,134 @@
+/** Config file writers for each server (all bound to 127.0.0.1). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ClusterLayout, HOST, INFLUX_PORTS, paths } from './layout';
+
+function write(file: string, text: string): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const props = (entries: Record<string, string | number>) =>
+  Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+
+export const kafkaDataDir = (c: ClusterLayout) => path.join(paths.data(), `kafka-${c.name}`);
+export const registryDataDir = (c: ClusterLayout) => path.join(paths.data(), `registry-${c.name}`);
+export const influxDataDir = () => path.join(paths.data(), 'influxdb');
+
+/** log4j 1 (reload4j) config for Kafka and Connect: INFO to stdout (captured in the server's log file). */
+export function writeLog4j(): string {
+  return write(path.join(paths.config(), 'log4j.properties'), props({
+    'log4j.rootLogger': 'INFO, stdout',
+    'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
+    'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
+    // Config dumps of every client and the plugin scan are noise here.
+    'log4j.logger.org.apache.kafka.clients': 'WARN',
+    'log4j.logger.org.apache.kafka.common.config': 'WARN',
+    'log4j.logger.org.apache.kafka.common.utils.AppInfoParser': 'WARN',
+    'log4j.logger.org.apache.kafka.connect.runtime.isolation': 'WARN',
+    'log4j.logger.org.reflections': 'ERROR',
+    'log4j.logger.kafka.log': 'WARN',
+    'log4j.logger.state.change.logger': 'WARN',
+    'log4j.logger.org.apache.kafka.storage.internals.log': 'WARN',
+  }));
+}
+
+/** KRaft single node, broker+controller. */
+export function writeKafkaConfig(c: ClusterLayout): string {
+  return write(path.join(paths.config(), `kafka-${c.name}.properties`), props({
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${HOST}:${c.controller}`,
+    listeners: `PLAINTEXT://${HOST}:${c.kafka},CONTROLLER://${HOST}:${c.controller}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${c.kafka}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': kafkaDataDir(c),
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 5,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 5,
+    'group.initial.rebalance.delay.ms': 0,
+    'auto.create.topics.enable': 'true',
+    'delete.topic.enable': 'true',
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'log.retention.hours': 168,
+    'log.segment.bytes': 268435456,
+  }));
+}
+
+/** Distributed Connect worker; byte-array converters by default so MirrorMaker 2 copies records verbatim. */
+export function writeConnectConfig(c: ClusterLayout): string {
+  return write(path.join(paths.config(), `connect-${c.name}.properties`), props({
+    'bootstrap.servers': `${HOST}:${c.kafka}`,
+    'group.id': `efd-connect-${c.name}`,
+    'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    'config.storage.topic': `_connect-configs-${c.name}`,
+    'offset.storage.topic': `_connect-offsets-${c.name}`,
+    'status.storage.topic': `_connect-status-${c.name}`,
+    'config.storage.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+    'offset.storage.partitions': 5,
+    'status.storage.partitions': 1,
+    'offset.flush.interval.ms': 5000,
+    listeners: `http://${HOST}:${c.connect}`,
+    'rest.advertised.host.name': HOST,
+    'rest.advertised.port': c.connect,
+    'plugin.path': paths.connectPlugins(),
+    'plugin.discovery': 'hybrid_warn',
+    'scheduled.rebalance.max.delay.ms': 0,
+  }));
+}
+
+/**
+ * Apicurio is configured with system properties (Quarkus); h2 on disk keeps schemas across restarts.
+ * Global compatibility BACKWARD makes it start like Confluent (bare Apicurio starts at NONE); the other
+ * API differences are documented in apps/lib/registry-compat.ts.
+ */
+export function registryJvmProps(c: ClusterLayout): string[] {
+  return [
+    `-Dquarkus.http.host=${HOST}`,
+    `-Dquarkus.http.port=${c.registry}`,
+    `-Dquarkus.management.host=${HOST}`,
+    `-Dquarkus.management.port=${c.registryManagement}`,
+    `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(registryDataDir(c), 'registry')}`,
+    '-Dapicurio.rules.global.compatibility=BACKWARD',
+  ];
+}
+
+export function writeInfluxConfig(): string {
+  const d = influxDataDir();
+  return write(path.join(paths.config(), 'influxdb.conf'), `reporting-disabled = true
+bind-address = "${HOST}:${INFLUX_PORTS.rpc}"
+
+[meta]
+  dir = "${path.join(d, 'meta')}"
+
+[data]
+  dir = "${path.join(d, 'data')}"
+  wal-dir = "${path.join(d, 'wal')}"
+  query-log-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "${HOST}:${INFLUX_PORTS.http}"
+  auth-enabled = false
+  flux-enabled = true
+  log-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[continuous_queries]
+  log-enabled = false
+`);
+}

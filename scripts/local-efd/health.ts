@@ -1,0 +1,54 @@
+/** Readiness probes: each server must answer its own API, not just accept TCP. */
+import { Kafka, logLevel } from 'kafkajs';
+
+async function httpStatus(url: string, init?: RequestInit, timeoutMs = 2000): Promise<number> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+/** The broker answers a metadata request (kafkajs admin describeCluster). */
+export async function kafkaReady(bootstrap: string): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'efd-local-health', brokers: [bootstrap], logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const c = await admin.describeCluster();
+    return c.brokers.length > 0 && c.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The Confluent-compatible API lists subjects. */
+export async function registryReady(registryApiUrl: string): Promise<boolean> {
+  return (await httpStatus(`${registryApiUrl}/subjects`)) === 200;
+}
+
+/** The worker joined its group: GET /connectors answers 200 (not 409 rebalancing / 404 / refused). */
+export async function connectReady(connectUrl: string): Promise<boolean> {
+  return (await httpStatus(`${connectUrl}/connectors`)) === 200;
+}
+
+export async function influxReady(url: string): Promise<boolean> {
+  return (await httpStatus(`${url}/ping`)) === 204;
+}
+
+/** Runs one InfluxQL statement through POST /query; throws with InfluxDB's error text. */
+export async function influxQl(url: string, q: string, db?: string): Promise<unknown> {
+  const body = new URLSearchParams({ q, ...(db ? { db } : {}) });
+  const res = await fetch(`${url}/query`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
+  const json = (await res.json()) as { error?: string; results?: { error?: string }[] };
+  const err = json.error ?? json.results?.find((r) => r.error)?.error;
+  if (!res.ok || err) throw new Error(`InfluxQL \`${q}\` on ${url} failed: ${err ?? res.status}`);
+  return json;
+}

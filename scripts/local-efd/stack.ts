@@ -1,0 +1,458 @@
+/**
+ * The local EFD: `up`, `down`, `status`, `logs`. Servers (all on 127.0.0.1):
+ *   per cluster x ∈ a,b,c  kafka-x (KRaft), registry-x (Apicurio, Confluent API), connect-x (distributed + MM2)
+ *   once                   influxdb (1.8.10, database `efd`)
+ * Heaps are explicit so the whole stack fits a 2-core machine beside the tests.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  ClusterLayout, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir,
+} from './layout';
+import {
+  influxDataDir, kafkaDataDir, registryDataDir, registryJvmProps, writeConnectConfig, writeInfluxConfig,
+  writeKafkaConfig, writeLog4j,
+} from './configs';
+import { Endpoints, clusterEndpoints, influxEndpoints, removeEndpoints, writeEndpoints } from './endpoints';
+import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from './health';
+import { ensureInstalled, registryJava } from './install';
+import {
+  PidRecord, canBind, describeOwner, isAlive, isListening, listPidServers, logFile, portOwner, readPid, removePid,
+  rssMb, runningPid, spawnServer, stopServer,
+} from './procs';
+import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
+
+type Say = (line: string) => void;
+const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
+
+interface Server {
+  name: string;
+  /** Server that must be ready before this one starts (Connect needs its cluster's Kafka). */
+  needs?: string;
+  ports: number[];
+  url: string;
+  heap: string;
+  readyTimeoutMs: number;
+  prepare(say: Say): Promise<void>;
+  command(): { cmd: string; args: string[]; cwd?: string };
+  ready(): Promise<boolean>;
+  afterReady?(): Promise<void>;
+}
+
+const extraJavaOpts = () => (process.env.EFD_JAVA_OPTS ? process.env.EFD_JAVA_OPTS.split(/\s+/).filter(Boolean) : []);
+const log4jArg = () => `-Dlog4j.configuration=file:${path.join(paths.config(), 'log4j.properties')}`;
+const kafkaClasspath = () => `${paths.kafkaLibs()}/*`;
+
+function kafkaServer(c: ClusterLayout): Server {
+  const ep = clusterEndpoints(c);
+  const heap = '-Xmx512m';
+  let props = '';
+  return {
+    name: `kafka-${c.name}`, ports: [c.kafka, c.controller], url: ep.kafka, heap, readyTimeoutMs: 180_000,
+    async prepare(say) {
+      writeLog4j();
+      props = writeKafkaConfig(c);
+      await formatKafkaStorage(c, props, say);
+    },
+    command: () => ({
+      cmd: systemJava(),
+      args: ['-Xms256m', heap, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+        '-Djava.net.preferIPv4Stack=true', log4jArg(), ...extraJavaOpts(), '-cp', kafkaClasspath(), 'kafka.Kafka', props],
+    }),
+    ready: () => kafkaReady(ep.kafka),
+  };
+}
+
+/** KRaft needs a formatted log dir once (skipped when meta.properties exists). */
+async function formatKafkaStorage(c: ClusterLayout, props: string, say: Say): Promise<void> {
+  const dir = kafkaDataDir(c);
+  if (fs.existsSync(path.join(dir, 'meta.properties'))) return;
+  fs.mkdirSync(dir, { recursive: true });
+  say(`kafka-${c.name}: formatting KRaft storage in ${dir}`);
+  await run(systemJava(), ['-Xmx256m', log4jArg(), '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format',
+    '-t', kafkaClusterId(), '-c', props, '--ignore-formatted'],
+  { logFile: path.join(paths.logs(), `kafka-${c.name}-format.log`), what: `kafka-${c.name} storage format` });
+}
+
+/** Same form as Kafka's Uuid.randomUuid(): 16 random bytes, URL-safe base64, not starting with '-'. */
+function kafkaClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function registryServer(c: ClusterLayout): Server {
+  const ep = clusterEndpoints(c);
+  const heap = '-Xmx384m';
+  return {
+    name: `registry-${c.name}`, ports: [c.registry, c.registryManagement], url: ep.registry, heap,
+    readyTimeoutMs: 180_000,
+    async prepare() {
+      fs.mkdirSync(registryDataDir(c), { recursive: true });
+    },
+    command: () => ({
+      cmd: registryJava(),
+      args: ['-Xms64m', heap, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true',
+        ...registryJvmProps(c), ...extraJavaOpts(), '-jar', path.join(paths.apicurioHome(), 'quarkus-run.jar')],
+      cwd: paths.apicurioHome(),
+    }),
+    ready: () => registryReady(ep.registry),
+  };
+}
+
+function connectServer(c: ClusterLayout): Server {
+  const ep = clusterEndpoints(c);
+  const heap = '-Xmx512m';
+  let props = '';
+  return {
+    name: `connect-${c.name}`, needs: `kafka-${c.name}`, ports: [c.connect], url: ep.connect, heap, readyTimeoutMs: 240_000,
+    async prepare() {
+      writeLog4j();
+      props = writeConnectConfig(c);
+    },
+    command: () => ({
+      cmd: systemJava(),
+      args: ['-Xms128m', heap, '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true',
+        log4jArg(), ...extraJavaOpts(), '-cp', kafkaClasspath(), 'org.apache.kafka.connect.cli.ConnectDistributed', props],
+    }),
+    ready: () => connectReady(ep.connect),
+  };
+}
+
+function influxServer(): Server {
+  const ep = influxEndpoints();
+  let conf = '';
+  return {
+    name: 'influxdb', ports: [INFLUX_PORTS.http, INFLUX_PORTS.rpc], url: ep.url, heap: '(Go)',
+    readyTimeoutMs: 120_000,
+    async prepare() {
+      fs.mkdirSync(influxDataDir(), { recursive: true });
+      conf = writeInfluxConfig();
+    },
+    command: () => ({ cmd: path.join(paths.influxBin(), 'influxd'), args: ['run', '-config', conf] }),
+    ready: () => influxReady(ep.url),
+    async afterReady() {
+      await influxQl(ep.url, `CREATE DATABASE "${INFLUX_DATABASE}"`);
+    },
+  };
+}
+
+function serversFor(clusters: number): Server[] {
+  const list: Server[] = [];
+  for (let i = 0; i < clusters; i++) {
+    const c = clusterLayout(i);
+    list.push(kafkaServer(c), registryServer(c), connectServer(c));
+  }
+  list.push(influxServer());
+  return list;
+}
+
+/** Clusters whose Kafka we are running (so `up` never shrinks a running stack). */
+function runningClusters(): number {
+  let n = 0;
+  for (let i = 0; i < MAX_CLUSTERS; i++) if (runningPid(`kafka-${clusterLayout(i).name}`)) n = i + 1;
+  return n;
+}
+
+/** Clusters of the last `up` (remembered in the state dir), or more if pid files say so. */
+function knownClusters(): number {
+  let n = 1;
+  try {
+    n = parseClusters(JSON.parse(fs.readFileSync(lastUpFile(), 'utf8')).clusters);
+  } catch {
+    /* never started here */
+  }
+  for (let i = 0; i < MAX_CLUSTERS; i++) if (readPid(`kafka-${clusterLayout(i).name}`)) n = Math.max(n, i + 1);
+  return n;
+}
+
+const lastUpFile = () => path.join(stateDir(), 'last-up.json');
+
+// ----------------------------------------------------------------- lock ----
+
+async function withLock<T>(fn: () => Promise<T>, say: Say): Promise<T> {
+  fs.mkdirSync(stateDir(), { recursive: true });
+  const lock = path.join(stateDir(), 'efd-local.lock');
+  let warned = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number(fs.readFileSync(lock, 'utf8'));
+      if (!holder || !pidExists(holder)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (!warned) say(`waiting for another efd local command (pid ${holder}) to finish ...`);
+      warned = true;
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------- up ----
+
+export interface UpOptions {
+  clusters?: number;
+  /** Stop what runs and wipe all data first. */
+  fresh?: boolean;
+  say?: Say;
+}
+
+export interface UpReport {
+  endpoints: Endpoints;
+  installSeconds: number;
+  coldInstall: boolean;
+  startSeconds: number;
+  started: string[];
+  alreadyRunning: string[];
+  rssMb: Record<string, number | undefined>;
+}
+
+export function parseClusters(value: string | number | undefined): number {
+  const n = value === undefined ? 1 : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CLUSTERS) {
+    throw new EfdError(`--clusters must be an integer from 1 to ${MAX_CLUSTERS} (got ${value})`);
+  }
+  return n;
+}
+
+export async function up(opts: UpOptions = {}): Promise<UpReport> {
+  const say = opts.say ?? defaultSay;
+  const wanted = parseClusters(opts.clusters);
+  return withLock(async () => {
+    if (opts.fresh) await wipe(say);
+    const inst = await ensureInstalled(say);
+    if (inst.installed.length > 0) say(`cold install: ${inst.seconds} s (${inst.installed.join(', ')}) into ${cacheDir()}`);
+    else say(`install: cached (${inst.seconds} s)`);
+    for (const s of inst.skipped) say(`install: skipped ${s.name} (${s.reason}); EFD_RETRY_PLUGINS=1 retries`);
+
+    const t0 = Date.now();
+    const servers = serversFor(Math.max(wanted, runningClusters()));
+    const toStart = servers.filter((s) => !runningPid(s.name));
+    const alreadyRunning = servers.filter((s) => runningPid(s.name)).map((s) => s.name);
+    await checkPortsFree(toStart);
+    await startAll(servers, toStart, say);
+    const endpoints = endpointsFor(servers);
+    writeEndpoints(endpoints);
+    fs.writeFileSync(lastUpFile(), JSON.stringify({ clusters: endpoints.clusters.length, at: new Date().toISOString() }));
+    const startSeconds = seconds(t0);
+    const rss = Object.fromEntries(servers.map((s) => [s.name, rssOf(s.name)]));
+    printSummary(servers, endpoints, say);
+    say(toStart.length ? `start: ${startSeconds} s (${toStart.length} servers started, ${alreadyRunning.length} already running)`
+      : `start: all ${servers.length} servers were already running (${startSeconds} s)`);
+    return {
+      endpoints, installSeconds: inst.seconds, coldInstall: inst.installed.length > 0, startSeconds,
+      started: toStart.map((s) => s.name), alreadyRunning, rssMb: rss,
+    };
+  }, say);
+}
+
+async function checkPortsFree(servers: Server[]): Promise<void> {
+  const problems: string[] = [];
+  for (const s of servers) {
+    for (const port of s.ports) {
+      if (await canBind(port)) continue;
+      problems.push(`port ${port} (needed by ${s.name}) is already taken by ${describeOwner(portOwner(port))}`);
+    }
+  }
+  if (problems.length) {
+    throw new EfdError(`cannot start the local EFD:\n  ${problems.join('\n  ')}\n` +
+      'Stop that process (if it is an earlier local EFD whose pid files were lost, stop it by its pid) and retry.');
+  }
+}
+
+/** Starts each server as soon as what it needs is ready; reports every failure, not just the first. */
+async function startAll(servers: Server[], toStart: Server[], say: Say): Promise<void> {
+  const ready = new Map<string, Promise<void>>();
+  for (const s of servers) {
+    ready.set(s.name, (async () => {
+      if (s.needs) {
+        try {
+          await ready.get(s.needs);
+        } catch {
+          throw new EfdError(`${s.name}: not started because ${s.needs} did not start`);
+        }
+      }
+      const fresh = toStart.includes(s);
+      if (fresh) await startServer(s, say);
+      await waitReady(s, say, fresh);
+    })());
+  }
+  const results = await Promise.allSettled(ready.values());
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+  if (failures.length) {
+    throw new EfdError(`local EFD did not start:\n${failures.join('\n\n')}\n` +
+      'Servers that did start keep running: fix the cause and rerun `npm run efd:up`, or stop them with `npm run efd:down`.');
+  }
+}
+
+async function startServer(s: Server, say: Say): Promise<void> {
+  removePid(s.name);
+  await s.prepare(say);
+  const { cmd, args, cwd } = s.command();
+  if (!fs.existsSync(cmd)) throw new EfdError(`${s.name}: ${cmd} is missing; the install in the cache dir is incomplete. Remove ${paths.stamps()} and rerun \`npm run efd:up\`.`);
+  const rec = spawnServer({ server: s.name, cmd, args, cwd, ports: s.ports });
+  say(`${s.name}: started pid ${rec.pid} (${s.heap}), log ${logFile(s.name)}`);
+}
+
+async function waitReady(s: Server, say: Say, startedNow: boolean): Promise<void> {
+  const t0 = Date.now();
+  const rec = readPid(s.name) as PidRecord;
+  while (!(await s.ready())) {
+    if (!isAlive(rec)) {
+      throw new EfdError(`${s.name} exited during start (pid ${rec.pid}). Last lines of ${logFile(s.name)}:\n` +
+        tailFile(logFile(s.name), 30));
+    }
+    if (Date.now() - t0 > s.readyTimeoutMs) {
+      const hint = startedNow ? '' : ' It was already running before this command: restart it with `npm run efd:down && npm run efd:up`.';
+      throw new EfdError(`${s.name} (pid ${rec.pid}) did not answer on ${s.url} within ${s.readyTimeoutMs / 1000} s.${hint} ` +
+        `Last lines of ${logFile(s.name)}:\n${tailFile(logFile(s.name), 30)}`);
+    }
+    await sleep(500);
+  }
+  await s.afterReady?.();
+  say(`${s.name}: ready on ${s.url} after ${seconds(t0)} s`);
+}
+
+function endpointsFor(servers: Server[]): Endpoints {
+  const clusters = servers.filter((s) => s.name.startsWith('kafka-')).map((_, i) => clusterEndpoints(clusterLayout(i)));
+  return { clusters, influxdb: influxEndpoints() };
+}
+
+function rssOf(server: string): number | undefined {
+  const rec = runningPid(server);
+  return rec ? rssMb(rec.pid) : undefined;
+}
+
+function printSummary(servers: Server[], e: Endpoints, say: Say): void {
+  say('local EFD endpoints:');
+  for (const c of e.clusters) say(`  cluster ${c.name}: kafka ${c.kafka}  registry ${c.registry}  connect ${c.connect}`);
+  say(`  influxdb: ${e.influxdb.url} (database ${e.influxdb.database})`);
+  say(`  written to ${paths.endpoints()}`);
+  let total = 0;
+  const parts = servers.map((s) => {
+    const mb = rssOf(s.name) ?? 0;
+    total += mb;
+    return `${s.name} ${mb}`;
+  });
+  say(`RSS MB: ${parts.join(', ')}; total ${total}`);
+}
+
+async function wipe(say: Say): Promise<void> {
+  await stopAll(say);
+  fs.rmSync(paths.data(), { recursive: true, force: true });
+  say(`fresh: wiped ${paths.data()}`);
+}
+
+// ----------------------------------------------------------------- down ----
+
+async function stopAll(say: Say): Promise<string[]> {
+  const names = listPidServers();
+  // Connect first (it writes to Kafka), then the rest together.
+  const order = [names.filter((n) => n.startsWith('connect-')), names.filter((n) => !n.startsWith('connect-'))];
+  const stopped: string[] = [];
+  for (const group of order) {
+    await Promise.all(group.map(async (name) => {
+      const pid = readPid(name)?.pid;
+      const result = await stopServer(name);
+      if (result !== 'not-running') stopped.push(name);
+      say(result === 'not-running' ? `${name}: was not running (stale pid file removed)` : `${name}: ${result} (pid ${pid})`);
+    }));
+  }
+  return stopped;
+}
+
+/** Stops only the processes this tool started (by their pid files). */
+export async function down(opts: { say?: Say } = {}): Promise<string[]> {
+  const say = opts.say ?? defaultSay;
+  return withLock(async () => {
+    const stopped = await stopAll(say);
+    removeEndpoints();
+    if (stopped.length === 0) say('local EFD: nothing was running');
+    return stopped;
+  }, say);
+}
+
+// --------------------------------------------------------------- status ----
+
+export interface ServerStatus {
+  server: string;
+  state: 'up' | 'starting' | 'down';
+  pid?: number;
+  ports: number[];
+  rssMb?: number;
+  url: string;
+}
+
+export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> {
+  const say = opts.say ?? defaultSay;
+  const rows: ServerStatus[] = [];
+  for (const s of serversFor(knownClusters())) {
+    const rec = runningPid(s.name);
+    const listening = rec ? await isListening(s.ports[0]) : false;
+    rows.push({
+      server: s.name, state: rec ? (listening ? 'up' : 'starting') : 'down', pid: rec?.pid, ports: s.ports,
+      rssMb: rec ? rssMb(rec.pid) : undefined, url: s.url,
+    });
+  }
+  printStatus(rows, say);
+  return rows;
+}
+
+function printStatus(rows: ServerStatus[], say: Say): void {
+  const table = [['SERVER', 'STATE', 'PID', 'PORTS', 'RSS MB', 'URL'],
+    ...rows.map((r) => [r.server, r.state, r.pid ? String(r.pid) : '-', r.ports.join(','),
+      r.rssMb !== undefined ? String(r.rssMb) : '-', r.url])];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) say(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  const total = rows.reduce((sum, r) => sum + (r.rssMb ?? 0), 0);
+  const upCount = rows.filter((r) => r.state === 'up').length;
+  say(`${upCount}/${rows.length} up; total RSS ${total} MB; state dir ${stateDir()}`);
+}
+
+// ----------------------------------------------------------------- logs ----
+
+export interface LogsOptions {
+  server?: string;
+  lines?: number;
+  say?: Say;
+}
+
+export function logs(opts: LogsOptions = {}): void {
+  const say = opts.say ?? defaultSay;
+  const lines = opts.lines ?? 50;
+  const available = fs.existsSync(paths.logs())
+    ? fs.readdirSync(paths.logs()).filter((f) => f.endsWith('.log')).map((f) => f.replace(/\.log$/, '')).sort()
+    : [];
+  if (opts.server) {
+    if (!available.includes(opts.server)) {
+      throw new EfdError(`no log for server '${opts.server}' in ${paths.logs()}; ` +
+        `available: ${available.join(', ') || '(none: run `npm run efd:up` first)'}`);
+    }
+    say(tailFile(logFile(opts.server), lines));
+    return;
+  }
+  if (available.length === 0) throw new EfdError(`no logs in ${paths.logs()}: run \`npm run efd:up\` first`);
+  for (const name of available) {
+    say(`==> ${logFile(name)} <==`);
+    say(tailFile(logFile(name), lines));
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Integration-test bed: the real local EFD (scripts/local-efd).
+ *  - ensureStack(): uses the running stack (endpoints.json + health) or starts it with up();
+ *  - useNamespace(file): each test file gets its own topic prefix, connector/subject names and its own
+ *    InfluxDB database (created now, dropped with everything else by cleanup()).
+ * EFD_TEST_CLUSTERS (default 2) is how many Kafka clusters to start when the stack is not running.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Endpoints, tryReadEndpoints } from '../../scripts/local-efd/endpoints';
+import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from '../../scripts/local-efd/health';
+import { stateDir } from '../../scripts/local-efd/layout';
+import { up } from '../../scripts/local-efd/stack';
+
+export const DEFAULT_TEST_CLUSTERS = Number(process.env.EFD_TEST_CLUSTERS ?? 2);
+
+/** How many clusters the suite will have: those running now, else what ensureStack() will start. */
+export function expectedClusters(): number {
+  return tryReadEndpoints()?.clusters.length ?? DEFAULT_TEST_CLUSTERS;
+}
+
+async function healthy(e: Endpoints): Promise<boolean> {
+  const checks = [influxReady(e.influxdb.url)];
+  for (const c of e.clusters) checks.push(kafkaReady(c.kafka), registryReady(c.registry), connectReady(c.connect));
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+/** Endpoints of a healthy local EFD, starting (and on first use installing) it if needed. */
+export async function ensureStack(): Promise<Endpoints> {
+  const current = tryReadEndpoints();
+  if (current && (await healthy(current))) return current;
+  const clusters = Math.max(DEFAULT_TEST_CLUSTERS, current?.clusters.length ?? 0);
+  const report = await up({ clusters, say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
+  return report.endpoints;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}` +
+        (lastError ? ` (last error: ${(lastError as Error).message})` : ''));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export interface TestNamespace {
+  /** Unique per test file and run, e.g. `smoke_m3k2x9ab`. */
+  id: string;
+  endpoints: Endpoints;
+  /** InfluxDB database of this namespace (exists until cleanup). */
+  database: string;
+  /** Scratch folder (removed by cleanup). */
+  tmpDir: string;
+  /** Topic name inside the namespace: `it.<id>.<name>`. */
+  topic(name: string): string;
+  /** Connector, consumer group or other name inside the namespace: `it-<id>-<name>`. */
+  name(name: string): string;
+  /** kafkajs client for cluster `index` (0 = a). */
+  kafka(index?: number): Kafka;
+  /** Drops the database and deletes this namespace's connectors, topics and subjects on every cluster. */
+  cleanup(): Promise<void>;
+}
+
+export async function useNamespace(testFile: string): Promise<TestNamespace> {
+  const endpoints = await ensureStack();
+  const slug = path.basename(testFile).replace(/\.int\.test\.ts$|\.ts$/, '').replace(/[^a-zA-Z0-9]/g, '_').slice(0, 24);
+  const id = `${slug}_${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+  const database = `it_${id}`;
+  await influxQl(endpoints.influxdb.url, `CREATE DATABASE "${database}"`);
+  const tmpDir = path.join(stateDir(), 'tmp', id);
+  fs.mkdirSync(tmpDir, { recursive: true });
+  const kafka = (index = 0) => new Kafka({
+    clientId: `it-${id}`, brokers: [endpoints.clusters[index].kafka], logLevel: logLevel.ERROR,
+  });
+  return {
+    id, endpoints, database, tmpDir, kafka,
+    topic: (name) => `it.${id}.${name}`,
+    name: (name) => `it-${id}-${name}`,
+    cleanup: () => cleanupNamespace(id, endpoints, database, tmpDir, kafka),
+  };
+}
+
+async function deleteTopicsContaining(kafka: Kafka, id: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // Twice: a client that was still polling when the first delete landed can re-create a topic.
+    for (let round = 0; round < 2; round++) {
+      const topics = (await admin.listTopics()).filter((t) => t.includes(id));
+      if (topics.length) await admin.deleteTopics({ topics });
+      if (round === 0) await new Promise((r) => setTimeout(r, 1500));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpDir: string,
+  kafka: (i: number) => Kafka): Promise<void> {
+  const errors: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  for (const c of e.clusters) {
+    await attempt(`connectors on ${c.connect}`, async () => {
+      const names = (await (await fetch(`${c.connect}/connectors`)).json()) as string[];
+      const ours = names.filter((x) => x.includes(id));
+      for (const n of ours) await fetch(`${c.connect}/connectors/${n}`, { method: 'DELETE' });
+      // Tasks stop asynchronously; a still-running consumer would re-create deleted topics (auto-create is on).
+      for (const n of ours) {
+        await waitFor(`connector ${n} gone`, async () => (await fetch(`${c.connect}/connectors/${n}/status`)).status === 404, 30_000);
+      }
+    });
+  }
+  for (const [i, c] of e.clusters.entries()) {
+    await attempt(`topics on ${c.kafka}`, () => deleteTopicsContaining(kafka(i), id));
+    await attempt(`subjects on ${c.registry}`, async () => {
+      const subjects = (await (await fetch(`${c.registry}/subjects`)).json()) as string[];
+      for (const s of subjects.filter((x) => x.includes(id))) {
+        await fetch(`${c.registry}/subjects/${encodeURIComponent(s)}`, { method: 'DELETE' });
+        await fetch(`${c.registry}/subjects/${encodeURIComponent(s)}?permanent=true`, { method: 'DELETE' });
+      }
+    });
+  }
+  await attempt(`database ${database}`, () => influxQl(e.influxdb.url, `DROP DATABASE "${database}"`));
+  fs.rmSync(tmpDir, { recursive: true, force: true });
+  if (errors.length) throw new Error(`namespace ${id} cleanup incomplete:\n  ${errors.join('\n  ')}`);
+}
