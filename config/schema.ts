@@ -151,6 +151,8 @@ const influxdb = z.strictObject({
   resources: resources.optional(),
   chronograf: z.boolean().default(true),
   kapacitor: z.boolean().default(true),
+  /** Telegraf collecting InfluxDB's statistics into database "telegraf". */
+  telegraf: z.boolean().default(false),
 });
 
 const apps = z.strictObject({

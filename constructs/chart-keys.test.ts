@@ -24,8 +24,15 @@ describe('Helm values keys exist in the pinned charts', () => {
   });
 
   it('synthesizes the platform releases for every site', () => {
-    expect(releases.length).toBe(4 * 4);
-    expect(new Set(releases.map(([, r]) => `${r.chart}@${r.version}`))).toEqual(new Set(['cp-helm-charts@0.6.1', 'influxdb@4.12.5', 'chronograf@1.2.6', 'kapacitor@1.4.7']));
+    // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp).
+    expect(releases.length).toBe(4 * 4 + 1);
+    expect(new Set(releases.map(([, r]) => `${r.chart}@${r.version}`))).toEqual(
+      new Set(['cp-helm-charts@0.6.1', 'influxdb@4.12.5', 'chronograf@1.2.6', 'kapacitor@1.4.7', 'telegraf@1.8.74']),
+    );
+    const telegraf = releases.find(([, r]) => r.chart === 'telegraf')?.[1] as { values: string[] };
+    expect(parse(telegraf.values[0]).config.outputs).toEqual([
+      { influxdb: { urls: ['http://influxdb.influxdb.svc.cluster.local:8086'], database: 'telegraf', username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', skip_database_creation: false } },
+    ]);
   });
 
   it.each(releases.map(([name, r]) => [name, r] as const))('%s sets only keys its chart knows', (_name, release) => {

@@ -17,4 +17,5 @@ export const CHARTS = {
   influxdb: { repository: 'https://helm.influxdata.com/', chart: 'influxdb', version: '4.12.5', valuesFile: 'influxdb.yaml' },
   chronograf: { repository: 'https://helm.influxdata.com/', chart: 'chronograf', version: '1.2.6', valuesFile: 'chronograf.yaml' },
   kapacitor: { repository: 'https://helm.influxdata.com/', chart: 'kapacitor', version: '1.4.7', valuesFile: 'kapacitor.yaml' },
+  telegraf: { repository: 'https://helm.influxdata.com/', chart: 'telegraf', version: '1.8.74', valuesFile: 'telegraf.yaml' },
 } as const satisfies Record<string, ChartRef>;

@@ -14,6 +14,7 @@ import { KafkaPlatform } from '../constructs/kafka-platform';
 import { InfluxDb } from '../constructs/influxdb';
 import { Chronograf } from '../constructs/chronograf';
 import { Kapacitor } from '../constructs/kapacitor';
+import { Telegraf } from '../constructs/telegraf';
 import { AppJob } from '../constructs/app-job';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 
@@ -79,6 +80,7 @@ export class EfdStack extends TerraformStack {
     new GrafanaDashboard(this, 'dashboard', { site: site.name, namespace: site.namespaces.apps, dependsOn: [this.namespaces.resources[site.namespaces.apps]] });
     if (site.influxdb.chronograf) new Chronograf(this, 'chronograf', { site, influxdb: this.influxdb });
     if (site.influxdb.kapacitor) new Kapacitor(this, 'kapacitor', { site, influxdb: this.influxdb });
+    if (site.influxdb.telegraf) new Telegraf(this, 'telegraf', { site, influxdb: this.influxdb });
     applyInvariants(this, site);
   }
 }

@@ -1,0 +1,169 @@
+/**
+ * All Kafka Connect connectors of a site, synthesized into one ConfigMap (`efd-connectors`, one
+ * `<name>.json` key per connector) that the connect manager mounts and applies through the Connect
+ * REST API. Connectors come from the site's `connectors` section (see ./site-connectors.ts) and from
+ * `add()` for connectors declared in code; the ConfigMap data is rendered at synth time, so later
+ * additions are included.
+ *
+ * Declared per site:
+ *  - `influxdbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
+ *    app instead, see InfluxDbSinkApp);
+ *  - `objectStore` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions);
+ *  - `jdbc` → JdbcSinkConnector (Oracle/PostgreSQL, credentials from a Secret).
+ */
+import { Construct } from 'constructs';
+import { Lazy } from 'cdktf';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import type { Site } from '../../config/schema';
+import { toConfigMapData } from '../../apps/connect-manager/desired';
+import { IConnector } from './common';
+import { InfluxDbSinkConnector } from './influxdb-sink-connector';
+import { JdbcSinkConnector } from './jdbc-sink-connector';
+import { ObjectStoreSinkConnector } from './object-store-sink-connector';
+import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from './site-connectors';
+
+/** What the set needs of the Kafka platform (KafkaPlatform fits). */
+export interface ConnectorKafka {
+  readonly bootstrapServers: string;
+  readonly schemaRegistryUrl?: string;
+  readonly connectUrl?: string;
+}
+
+/** What the set needs of InfluxDB (InfluxDb fits). */
+export interface ConnectorInfluxDb {
+  readonly url: string;
+  readonly database: string;
+  readonly adminSecret: string;
+}
+
+export interface ConnectorSetProps {
+  readonly site: Site;
+  readonly kafka: ConnectorKafka;
+  readonly influxdb: ConnectorInfluxDb;
+  /** The site's connectors section. @default the site's `connectors` field, else all defaults */
+  readonly connectors?: SiteConnectorsInput;
+  /** Namespace of the ConfigMap (where the connect manager runs). @default site.namespaces.apps */
+  readonly namespace?: string;
+  /** @default 'efd-connectors' */
+  readonly configMapName?: string;
+}
+
+export class ConnectorSet extends Construct {
+  readonly site: Site;
+  readonly settings: SiteConnectors;
+  readonly namespace: string;
+  readonly configMapName: string;
+  readonly configMap: ConfigMapV1;
+  private readonly members: IConnector[] = [];
+
+  constructor(scope: Construct, id: string, props: ConnectorSetProps) {
+    super(scope, id);
+    const { site, kafka, influxdb } = props;
+    this.site = site;
+    const fromSite = (site as Site & { connectors?: unknown }).connectors;
+    this.settings = parseSiteConnectors(site.name, props.connectors ?? fromSite);
+    this.namespace = props.namespace ?? site.namespaces.apps;
+    this.configMapName = props.configMapName ?? 'efd-connectors';
+    const s = this.settings;
+    const wantsConnect = s.influxdbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
+    if (wantsConnect && !kafka.connectUrl) {
+      throw new Error(`site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`);
+    }
+    const registry = kafka.schemaRegistryUrl;
+    if (wantsConnect && !registry) {
+      throw new Error(`site "${site.name}": connectors: the connectors read Avro and need the schema registry; set kafka.schemaRegistry: true`);
+    }
+    const common = { site: site.name, schemaRegistryUrl: registry ?? '', secretsMountPath: s.secretsMountPath };
+
+    if (s.influxdbSink.runIn === 'connect') {
+      this.add(new InfluxDbSinkConnector(this, 'influxdbSink', {
+        ...common,
+        topicsRegex: s.influxdbSink.topicsRegex,
+        influxdbUrl: influxdb.url,
+        database: influxdb.database,
+        retentionPolicy: site.retention.tiers[0].name,
+        credentials: {
+          username: { secret: influxdb.adminSecret, key: 'influxdb-user' },
+          password: { secret: influxdb.adminSecret, key: 'influxdb-password' },
+        },
+        tags: s.influxdbSink.tags,
+        deadLetterTopic: s.influxdbSink.deadLetterTopic,
+      }));
+    }
+    if (s.objectStore) {
+      const o = s.objectStore;
+      const secret = o.credentialsSecret;
+      this.add(new ObjectStoreSinkConnector(this, 'objectStore', {
+        ...common,
+        kind: o.kind,
+        bucket: o.bucket,
+        prefix: o.prefix,
+        topicsRegex: o.topicsRegex,
+        partitionBy: o.partitionBy,
+        timestampSource: o.timestampSource,
+        region: o.region,
+        endpoint: o.endpoint,
+        tasksMax: o.tasksMax,
+        awsCredentials: o.kind === 's3' && secret
+          ? { accessKeyId: { secret, key: 'aws-access-key-id' }, secretAccessKey: { secret, key: 'aws-secret-access-key' } }
+          : undefined,
+        gcsCredentials: o.kind === 'gcs' && secret ? { secret, key: 'credentials.json' } : undefined,
+      }));
+    }
+    if (s.jdbc) {
+      const j = s.jdbc;
+      this.add(new JdbcSinkConnector(this, 'jdbc', {
+        ...common,
+        dialect: j.dialect,
+        topicsRegex: j.topicsRegex,
+        connection: {
+          url: { secret: j.secret, key: 'jdbc-url' },
+          user: { secret: j.secret, key: 'jdbc-user' },
+          password: { secret: j.secret, key: 'jdbc-password' },
+        },
+        insertMode: j.insertMode,
+        pkMode: j.pkMode,
+        pkFields: j.pkFields,
+        autoCreate: j.autoCreate,
+        autoEvolve: j.autoEvolve,
+        tasksMax: j.tasksMax,
+      }));
+    }
+
+    this.configMap = new ConfigMapV1(this, 'configmap', {
+      metadata: {
+        name: this.configMapName,
+        namespace: this.namespace,
+        labels: { 'app.kubernetes.io/name': 'connect-manager', 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': site.name },
+      },
+      data: Lazy.anyValue({
+        produce: () => {
+          const problems = this.problems();
+          if (problems.length) throw new Error(problems.join('\n'));
+          return toConfigMapData(this.members.map((m) => m.spec));
+        },
+      }) as unknown as Record<string, string>,
+    });
+    this.node.addValidation({ validate: () => this.problems() });
+  }
+
+  private problems(): string[] {
+    const names = this.members.map((m) => m.connectorName);
+    return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `site "${this.site.name}": connectors: connector name "${n}" is declared twice`);
+  }
+
+  /** Adds a connector declared in code (its construct may live anywhere in the tree). */
+  add(connector: IConnector): this {
+    this.members.push(connector);
+    return this;
+  }
+
+  get connectors(): readonly IConnector[] {
+    return this.members;
+  }
+
+  /** Secrets the connectors reference: mount each at `<secretsMountPath>/<name>` in the Connect pods. */
+  get secrets(): string[] {
+    return [...new Set(this.members.flatMap((m) => m.secrets))].sort();
+  }
+}

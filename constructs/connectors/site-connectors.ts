@@ -1,0 +1,95 @@
+/**
+ * The `connectors` section of a site (zod, not a construct): which sink writes SAL topics to InfluxDB,
+ * the object-store and JDBC long-term sinks, the connect manager. Meant to be added to the site
+ * schema as `connectors: siteConnectorsSchema.prefault({})`; until then ConnectorSet reads the section
+ * from the site object if present and applies these defaults.
+ *
+ * Example (ldf.yaml):
+ *   connectors:
+ *     objectStore: { kind: s3, bucket: efd-ldf, endpoint: https://s3.ldf.example, credentialsSecret: efd-s3 }
+ *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst\.efd\.agg\..*', insertMode: upsert, pkFields: [time] }
+ */
+import { z } from 'zod';
+import { SAL_TOPICS_REGEX } from './common';
+
+const regex = z.string().min(1).refine((r) => {
+  try {
+    new RegExp(r);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'expected a valid regular expression' });
+const secretName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected the name of an existing Kubernetes Secret' });
+const field = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a field name' });
+const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
+
+export const influxdbSinkSchema = z.strictObject({
+  /** `app`: the influxdb-sink app (default; flattens arrays, DLQ, metrics); `connect`: the willena plugin in Connect. */
+  runIn: z.enum(['app', 'connect']).default('app'),
+  topicsRegex: regex.default(SAL_TOPICS_REGEX),
+  /** Record fields written as tags (e.g. salIndex). */
+  tags: z.array(field).default([]),
+  /** Point time: a record field (timestamp-millis or epoch seconds as double); app only. */
+  timestampField: field.default('sal_created'),
+  /** Points per InfluxDB write; app only. */
+  batchSize: z.number().int().min(1).max(100_000).default(5000),
+  /** Longest a point waits before its batch is written (ms); app only. */
+  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+  /** Records the sink cannot write go here with the reason in a header. */
+  deadLetterTopic: topic.default('lsst.efd.influxdb-sink.dlq'),
+  replicas: z.number().int().min(0).max(64).default(1),
+});
+
+export const objectStoreSchema = z.strictObject({
+  kind: z.enum(['s3', 'gcs']),
+  bucket: z.string().min(3),
+  prefix: z.string().default(''),
+  topicsRegex: regex.default(SAL_TOPICS_REGEX),
+  partitionBy: z.enum(['day', 'hour']).default('hour'),
+  timestampSource: z.enum(['wallclock', 'event']).default('wallclock'),
+  /** S3 */
+  region: z.string().optional(),
+  endpoint: z.string().url().optional(),
+  /**
+   * Existing Secret: S3 keys `aws-access-key-id`, `aws-secret-access-key`; GCS key `credentials.json`.
+   * Omit for the default credentials of the pod (IRSA / Workload Identity).
+   */
+  credentialsSecret: secretName.optional(),
+  tasksMax: z.number().int().min(1).default(1),
+});
+
+export const jdbcSchema = z.strictObject({
+  dialect: z.enum(['oracle', 'postgresql']),
+  /** Existing Secret with keys `jdbc-url`, `jdbc-user`, `jdbc-password`. */
+  secret: secretName,
+  /** Topics to store (typically the aggregator's 1 Hz topics). Required: every topic becomes a table. */
+  topicsRegex: regex,
+  insertMode: z.enum(['insert', 'upsert', 'update']).default('insert'),
+  pkMode: z.enum(['none', 'kafka', 'record_key', 'record_value']).optional(),
+  pkFields: z.array(field).default([]),
+  autoCreate: z.boolean().default(true),
+  autoEvolve: z.boolean().default(true),
+  tasksMax: z.number().int().min(1).default(1),
+});
+
+export const siteConnectorsSchema = z.strictObject({
+  influxdbSink: influxdbSinkSchema.prefault({}),
+  objectStore: objectStoreSchema.optional(),
+  jdbc: jdbcSchema.optional(),
+  /** The connect manager: reconcile interval (new topics join connectors within it). */
+  manager: z.strictObject({ intervalSeconds: z.number().int().min(5).default(60), replicas: z.number().int().min(0).max(1).default(1) }).prefault({}),
+  /** Where the Connect pods mount the Secrets connectors reference. */
+  secretsMountPath: z.string().regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' }).default('/opt/efd/connect-secrets'),
+});
+
+export type SiteConnectorsInput = z.input<typeof siteConnectorsSchema>;
+export type SiteConnectors = z.output<typeof siteConnectorsSchema>;
+
+/** Parses a site's `connectors` section; errors name the site and the field. */
+export function parseSiteConnectors(site: string, input: unknown): SiteConnectors {
+  const r = siteConnectorsSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `site "${site}": connectors.${i.path.join('.')}: ${i.message}`);
+  throw new Error(lines.join('\n'));
+}
