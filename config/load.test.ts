@@ -104,6 +104,11 @@ describe('site configuration', () => {
     expect(msg).toContain('field retention.tiers[1].source: expected the name of an earlier tier (raw)');
   });
 
+  it('rejects the mock producer on a production site', () => {
+    const summit = 'name: summit\nrole: source\nproduction: true\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\napps:\n  salmock: {enabled: true}\n';
+    expect(problemsOf(summit, 'config/sites/summit.yaml')).toContain('field apps.salmock.enabled: expected false on a production site');
+  });
+
   it('rejects a shard duration under an hour', () => {
     const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 30m}\n');
     expect(msg).toContain('field retention.tiers[0].shardDuration: expected a finite shard duration of at least 1h');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN, durationSeconds } from './duration';
+import { siteConnectorsSchema } from '../constructs/connectors/site-connectors';
 
 const duration = z
   .string()
@@ -155,11 +156,21 @@ const influxdb = z.strictObject({
   telegraf: z.boolean().default(false),
 });
 
+/** The subsystems of the fixture ts_xml, the default set the SAL apps handle. */
+export const DEFAULT_SUBSYSTEMS = ['ATDome', 'ATMCS', 'ATPtg', 'MTM1M3TS', 'ScriptQueue', 'Test'];
+
+const subsystem = z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { message: 'expected a SAL subsystem name such as "ATDome"' });
+
 const apps = z.strictObject({
-  /** Container image registry/repository prefix for the EFD apps. */
+  /** Container image registry/repository prefix for the EFD apps (image = <repository>/<app>:<tag>). */
   imageRepository: z.string().min(1).default('ghcr.io/lsst-sqre/efd'),
   imageTag: z.string().min(1).default('0.1.0'),
+  /** Schema registry compatibility level the salschema Job registers with. */
+  schemaCompatibility: z.enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).default('BACKWARD'),
+  /** SAL subsystems whose schemas are registered and whose raw topics are transformed. */
+  subsystems: z.array(subsystem).min(1).default(DEFAULT_SUBSYSTEMS),
   saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: z.number().int().min(1).default(1) }).prefault({}),
+  /** Mock SAL producer at the seed rates (experiment sites only). */
   salmock: z.strictObject({ enabled: z.boolean().default(false), rateFactor: z.number().positive().default(1) }).prefault({}),
 });
 
@@ -181,6 +192,8 @@ export const siteSchema = z
     influxdb: influxdb.prefault({}),
     retention: z.strictObject({ tiers: z.array(retentionTierSchema).min(1) }).prefault({ tiers: DEFAULT_TIERS }),
     apps: apps.prefault({}),
+    /** Sinks out of Kafka: InfluxDB sink (app or Connect), object store (S3/GCS Parquet), JDBC; the connect manager. */
+    connectors: siteConnectorsSchema.prefault({}),
     /** Source sites: the aggregator site their topics replicate to. */
     replicateTo: k8sName.optional(),
   })
@@ -213,6 +226,9 @@ export const siteSchema = z
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'name'], message: `expected a unique tier name; "${n}" is used twice` });
     });
+    if (site.apps.salmock.enabled && site.production) {
+      ctx.addIssue({ code: 'custom', path: ['apps', 'salmock', 'enabled'], message: 'expected false on a production site: salmock writes mock SAL data into the EFD' });
+    }
     if (site.replicateTo && site.role !== 'source') {
       ctx.addIssue({ code: 'custom', path: ['replicateTo'], message: 'expected replicateTo only on source sites' });
     }

@@ -12,6 +12,8 @@ import { durationHours, durationSeconds } from '../config/duration';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
+import { mergeValues } from './helm-values';
+import { connectorSecretNames, connectWorkerValues } from './connectors/site-connectors';
 
 export interface KafkaPlatformProps {
   readonly site: Site;
@@ -104,7 +106,12 @@ export class KafkaPlatform extends Construct {
           },
         },
         'cp-schema-registry': { enabled: k.schemaRegistry },
-        'cp-kafka-connect': { enabled: k.connect, image: k.connectImage.repository, imageTag: k.connectImage.tag },
+        // Connect workers: the EFD image with the connector plugins, the secret config provider and the
+        // Secrets the site's connectors reference mounted read-only.
+        'cp-kafka-connect': mergeValues(
+          { enabled: k.connect, image: k.connectImage.repository, imageTag: k.connectImage.tag },
+          connectWorkerValues(connectorSecretNames(site.connectors, site.influxdb.adminSecret), site.connectors.secretsMountPath),
+        ),
         'cp-ksql-server': { enabled: k.ksql },
         'cp-kafka-rest': { enabled: k.restProxy },
         'cp-control-center': { enabled: k.controlCenter },

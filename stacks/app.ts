@@ -7,19 +7,13 @@ import type { Site } from '../config/schema';
 import { ClusterStack } from './cluster-stack';
 import { EfdStack } from './efd-stack';
 
+export { listStacks } from './names';
+export type { StackInfo } from './names';
+
 export interface SiteStacks {
   site: Site;
   cluster?: ClusterStack;
   efd: EfdStack;
-}
-
-export interface StackInfo {
-  site: string;
-  stack: string;
-  part: string;
-  role: Site['role'];
-  target: string;
-  production: boolean;
 }
 
 export function buildSites(app: App, sites: Site[]): SiteStacks[] {
@@ -30,15 +24,3 @@ export function buildSites(app: App, sites: Site[]): SiteStacks[] {
   });
 }
 
-function describeTarget(site: Site): string {
-  const t = site.target;
-  return t.kind === 'gke' ? `GKE ${t.project}/${t.zone ?? t.region}/${t.cluster.name} (${t.cluster.nodePool.nodeCount} x ${t.cluster.nodePool.machineType})` : `kubeconfig ${t.kubeconfig} context ${t.context}`;
-}
-
-/** The stacks the sites produce, without building them (for `efd sites`). */
-export function listStacks(sites: Site[]): StackInfo[] {
-  return sites.flatMap((site) => {
-    const parts = site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd'];
-    return parts.map((part) => ({ site: site.name, stack: `${site.name}-${part}`, part, role: site.role, target: describeTarget(site), production: site.production }));
-  });
-}

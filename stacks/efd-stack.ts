@@ -17,6 +17,10 @@ import { Kapacitor } from '../constructs/kapacitor';
 import { Telegraf } from '../constructs/telegraf';
 import { AppJob } from '../constructs/app-job';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
+import { ConnectorSet } from '../constructs/connectors/connector-set';
+import { InfluxDbSinkApp } from '../constructs/connectors/influxdb-sink-app';
+import { ConnectManager } from '../constructs/connectors/connect-manager';
+import { SalPipeline } from '../constructs/sal-pipeline';
 
 export interface EfdStackProps {
   readonly site: Site;
@@ -32,6 +36,10 @@ export class EfdStack extends TerraformStack {
   readonly influxdb: InfluxDb;
   /** The Job applying retention tiers; later apps that need the tiers depend on it. */
   readonly retentionJob: AppJob;
+  /** The site's connectors, synthesized into the connect manager's ConfigMap. */
+  readonly connectors: ConnectorSet;
+  /** Schema registration, saltransform and salmock, where the site runs them. */
+  readonly sal?: SalPipeline;
 
   constructor(scope: Construct, id: string, props: EfdStackProps) {
     super(scope, id);
@@ -77,6 +85,24 @@ export class EfdStack extends TerraformStack {
       secretEnv: influxCredentials,
       dependsOn: [this.influxdb.release],
     });
+    const appsNamespace = this.namespaces.resources[site.namespaces.apps];
+    this.connectors = new ConnectorSet(this, 'connectors', { site, kafka: this.kafka, influxdb: this.influxdb });
+    if (this.connectors.settings.influxdbSink.runIn === 'app') {
+      new InfluxDbSinkApp(this, 'influxdb-sink', {
+        site,
+        image,
+        kafka: this.kafka,
+        influxdb: this.influxdb,
+        settings: this.connectors.settings.influxdbSink,
+        dependsOn: [this.retentionJob.job, appsNamespace],
+      });
+    }
+    if (this.kafka.connectUrl) {
+      new ConnectManager(this, 'connect-manager', { set: this.connectors, image, kafka: this.kafka, dependsOn: [this.kafka.release, appsNamespace] });
+    }
+    if (site.apps.saltransform.enabled || site.apps.salmock.enabled) {
+      this.sal = new SalPipeline(this, 'sal', { site, image, kafka: this.kafka, dependsOn: [this.kafka.release, appsNamespace] });
+    }
     new GrafanaDashboard(this, 'dashboard', { site: site.name, namespace: site.namespaces.apps, dependsOn: [this.namespaces.resources[site.namespaces.apps]] });
     if (site.influxdb.chronograf) new Chronograf(this, 'chronograf', { site, influxdb: this.influxdb });
     if (site.influxdb.kapacitor) new Kapacitor(this, 'kapacitor', { site, influxdb: this.influxdb });

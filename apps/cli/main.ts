@@ -6,6 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerLocalCommand } from './local';
 import { registerSalschemaCommand } from '../salschema/cli';
+import { registerSalmockCommand } from '../salmock/cli';
+import { registerSaltransformCommand } from '../saltransform/cli';
+import { registerConnectorsCommand } from '../connect-manager/cli';
+import { registerInfluxdbSinkCommand } from '../influxdb-sink/cli';
 import { registerInfluxdbInitCommand } from '../influxdb-init/cli';
 
 export function buildProgram(): Command {
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
   registerSynthCommand(program);
   registerLocalCommand(program);
   registerSalschemaCommand(program);
+  registerSalmockCommand(program);
+  registerSaltransformCommand(program);
+  registerConnectorsCommand(program);
+  registerInfluxdbSinkCommand(program);
   registerInfluxdbInitCommand(program);
   return program;
 }

@@ -3,8 +3,7 @@
  */
 import { Command } from 'commander';
 import { loadSites } from '../../config/load';
-import { listStacks } from '../../stacks/app';
-import { synthSites } from '../../scripts/synth';
+import { listStacks } from '../../stacks/names';
 
 export function registerSitesCommand(program: Command): void {
   program
@@ -51,6 +50,8 @@ export function registerSynthCommand(program: Command): void {
         if (!owner) throw new Error(`unknown stack "${opts.stack}"; stacks: ${listStacks(selected).map((s) => s.stack).join(', ')}`);
         selected = selected.filter((s) => s.name === owner.site);
       }
+      // Loaded here: cdktf and the providers cost ~1 s, which the app subcommands should not pay.
+      const { synthSites } = require('../../scripts/synth') as typeof import('../../scripts/synth');
       const { outdir, stacks } = synthSites(selected, opts.out, { hcl: !!opts.hcl });
       process.stdout.write(`synthesized ${listStacks(stacks.map((s) => s.site)).map((s) => s.stack).join(', ')} → ${outdir}\n`);
     });

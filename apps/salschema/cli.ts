@@ -1,13 +1,23 @@
 /**
  * `efd salschema …` — ts_xml → Avro schemas.
  *
- * Subcommands are added one per function below; `register` (push the `.avsc` files to a schema
- * registry, subject `<topic>-value`) and `check` (compatibility of a changed ts_xml with the
- * registry) slot in next to `convert` as `addRegisterCommand` / `addCheckCommand`.
+ * Subcommands are added one per function below: `convert` (ts_xml → `.avsc` files), `register` (push
+ * the schemas to a schema registry, subject `<topic>-value`) and `check` (compatibility of a changed
+ * ts_xml with what the registry holds; non-zero exit with the reasons).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { COMPATIBILITY_LEVELS, Compatibility, createRegistry, Registry } from '../lib/registry';
+import { createLogger } from '../lib/logging';
 import { convertFolder, ConvertSummary } from './convert';
 import { formatSalSchemaError } from './errors';
+import {
+  checkSchemas,
+  filterTopics,
+  LoadedSchemas,
+  registerSchemas,
+  schemasFromAvscFolder,
+  schemasFromXml,
+} from './register';
 
 /** Where a subcommand writes its report (injectable for tests). */
 export interface CliOutput {
@@ -55,13 +65,123 @@ function addConvertCommand(salschema: Command): void {
     });
 }
 
+/** Options of `salschema register` and `salschema check`. */
+export interface RegistryCommandOptions {
+  xml?: string;
+  schemas?: string;
+  registry?: string;
+  compatibility?: Compatibility;
+  topicPrefix?: string;
+  topics?: string;
+  retries?: string;
+}
+
+/** Registry URL from the flag or SCHEMA_REGISTRY_URL; undefined when neither is set. */
+function registryUrl(opts: RegistryCommandOptions): string | undefined {
+  return opts.registry ?? (process.env.SCHEMA_REGISTRY_URL || undefined);
+}
+
+function loadForRegistry(cmd: string, opts: RegistryCommandOptions, io: CliOutput): LoadedSchemas | undefined {
+  if (!opts.xml === !opts.schemas) {
+    io.err(`salschema ${cmd}: give exactly one of --xml <ts_xml folder> or --schemas <folder of .avsc files>`);
+    return undefined;
+  }
+  const loaded = filterTopics(opts.xml ? schemasFromXml(opts.xml) : schemasFromAvscFolder(opts.schemas as string), opts.topics);
+  for (const e of loaded.errors) io.err(e);
+  return loaded;
+}
+
+function makeRegistry(cmd: string, opts: RegistryCommandOptions, io: CliOutput): Registry | undefined {
+  const url = registryUrl(opts);
+  if (!url) {
+    io.err(`salschema ${cmd}: no schema registry: pass --registry <url> or set SCHEMA_REGISTRY_URL`);
+    return undefined;
+  }
+  const attempts = opts.retries === undefined ? 10 : Number(opts.retries);
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    io.err(`salschema ${cmd}: --retries must be a positive integer, got ${opts.retries}`);
+    return undefined;
+  }
+  return createRegistry(url, { logger: createLogger({ name: 'salschema', level: 'warn' }), retry: { attempts } });
+}
+
+/** Runs `salschema register`; returns the exit code (1 when any schema failed or did not convert). */
+export async function runRegister(opts: RegistryCommandOptions, io: CliOutput = stdio, registry?: Registry): Promise<number> {
+  const loaded = loadForRegistry('register', opts, io);
+  const reg = registry ?? makeRegistry('register', opts, io);
+  if (!loaded || !reg) return 1;
+  const results = await registerSchemas(reg, loaded.schemas, { compatibility: opts.compatibility, prefix: opts.topicPrefix });
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  for (const r of results) if (r.status === 'failed') io.err(`${r.subject}: ${r.error}`);
+  io.out(
+    `salschema register: ${results.length} schemas → ${reg.url}` +
+      `${opts.compatibility ? ` (compatibility ${opts.compatibility})` : ''}: ${count('new-subject')} new subjects, ` +
+      `${count('new-version')} new versions, ${count('unchanged')} unchanged, ${count('failed')} failed`,
+  );
+  if (loaded.errors.length) io.err(`salschema register: ${loaded.errors.length} schema(s) could not be made; fix the errors above`);
+  return count('failed') > 0 || loaded.errors.length > 0 || results.length === 0 ? 1 : 0;
+}
+
+/** Runs `salschema check`; returns the exit code (1 when any schema is incompatible or could not be checked). */
+export async function runCheck(opts: RegistryCommandOptions, io: CliOutput = stdio, registry?: Registry): Promise<number> {
+  const loaded = loadForRegistry('check', opts, io);
+  const reg = registry ?? makeRegistry('check', opts, io);
+  if (!loaded || !reg) return 1;
+  const results = await checkSchemas(reg, loaded.schemas, { compatibility: opts.compatibility, prefix: opts.topicPrefix });
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  for (const r of results) {
+    if (r.status === 'incompatible') io.out(`INCOMPATIBLE ${r.subject} (${r.level}): ${r.reasons.join('; ')}`);
+    if (r.status === 'failed') io.err(`${r.subject}: could not check: ${r.reasons.join('; ')}`);
+  }
+  io.out(
+    `salschema check: ${results.length} schemas vs ${reg.url}: ${count('unchanged')} unchanged, ${count('compatible')} changed and compatible, ` +
+      `${count('new')} new, ${count('incompatible')} incompatible, ${count('failed')} not checked`,
+  );
+  if (loaded.errors.length) io.err(`salschema check: ${loaded.errors.length} schema(s) could not be made; fix the errors above`);
+  return count('incompatible') + count('failed') + loaded.errors.length > 0 ? 1 : 0;
+}
+
+function addRegistryCommandOptions(cmd: Command): Command {
+  return cmd
+    .option('--xml <folder>', 'ts_xml folder to convert (both layouts, searched recursively)')
+    .option('--schemas <folder>', 'or: folder of .avsc files written by `salschema convert`')
+    .option('--registry <url>', 'schema registry: Confluent-compatible API URL or server root (env SCHEMA_REGISTRY_URL)')
+    .option('--topic-prefix <prefix>', 'prefix of the Kafka topics, so subjects are <prefix>lsst.sal.<topic>-value', '')
+    .option('--topics <regex>', 'only the SAL topics whose name matches')
+    .option('--retries <n>', 'attempts per registry call while it is unreachable (backoff 0.25 s → 10 s)', '10');
+}
+
+function addRegisterCommand(salschema: Command): void {
+  addRegistryCommandOptions(
+    salschema
+      .command('register')
+      .description('register one Avro schema per SAL topic in the schema registry (subject <topic>-value)'),
+  )
+    .addOption(new Option('--compatibility <level>', 'compatibility level set on every subject before registering').choices([...COMPATIBILITY_LEVELS]))
+    .action(async (opts: RegistryCommandOptions) => {
+      process.exitCode = await runRegister(opts);
+    });
+}
+
+function addCheckCommand(salschema: Command): void {
+  addRegistryCommandOptions(
+    salschema
+      .command('check')
+      .description('report whether the schemas of a (changed) ts_xml are compatible with the registry; exit 1 with the reasons if not'),
+  )
+    .addOption(new Option('--compatibility <level>', 'check under this level instead of the level set in the registry').choices([...COMPATIBILITY_LEVELS]))
+    .action(async (opts: RegistryCommandOptions) => {
+      process.exitCode = await runCheck(opts);
+    });
+}
+
 /** Adds the `salschema` command group to the `efd` program. */
 export function registerSalschemaCommand(program: Command): Command {
   const salschema = program
     .command('salschema')
-    .description('SAL schemas: convert ts_xml to Avro (register and check come next)');
+    .description('SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry');
   addConvertCommand(salschema);
-  // addRegisterCommand(salschema);  — `register --registry <url>`: subjects <topic>-value
-  // addCheckCommand(salschema);     — `check`: compatibility of changed ts_xml vs the registry
+  addRegisterCommand(salschema);
+  addCheckCommand(salschema);
   return salschema;
 }

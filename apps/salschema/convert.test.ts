@@ -222,7 +222,7 @@ describe('salschema CLI', () => {
     expect(process.exitCode ?? 0).toBe(0);
     expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(27);
     const salschema = program.commands.find((c) => c.name() === 'salschema')!;
-    expect(salschema.commands.map((c) => c.name())).toEqual(['convert']);
+    expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check']);
   });
 });
 

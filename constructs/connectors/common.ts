@@ -33,7 +33,7 @@ export const STRING_CONVERTER = 'org.apache.kafka.connect.storage.StringConverte
 export const BYTE_ARRAY_CONVERTER = 'org.apache.kafka.connect.converters.ByteArrayConverter';
 
 /** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
-export const SAL_TOPICS_REGEX = 'lsst\\.sal\\..*';
+export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
 
 /** Throws `site "<site>": connectors.<id>.<field>: <message>`. */
 export function fail(site: string, id: string, field: string, message: string): never {

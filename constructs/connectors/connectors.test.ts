@@ -4,6 +4,7 @@ import { ConnectorSpec } from '../../apps/connect-manager/desired';
 import { gkeSite, onPremSite } from '../../test/sites';
 import { ConnectorSet, ConnectorSetProps } from './connector-set';
 import { ConnectManager } from './connect-manager';
+import { connectorSecretNames, connectWorkerValues } from './site-connectors';
 import { InfluxDbSinkApp } from './influxdb-sink-app';
 import { applyInvariants } from '../invariants';
 import { invariantErrors } from '../invariants/testing';
@@ -54,7 +55,7 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
       'value.converter.schema.registry.url': REGISTRY,
     });
     expect(cfg['influxdb.database']).toBeUndefined();
-    expect(c.spec.topicsRegex).toBe('lsst\\.sal\\..*');
+    expect(c.spec.topicsRegex).toBe('lsst[.]sal[.].*');
     expect(cfg.topics).toBeUndefined();
     expect(c.secrets).toEqual(['influxdb-auth']);
     noLiteralSecrets(c.spec);
@@ -65,7 +66,7 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
     expect(undocumented(c.spec.config, WILLENA_INFLUXDB)).toEqual([]);
     expect(c.spec.config).toMatchObject({
       'influxdb.tags.provider.class': 'io.github.willena.connect.influxdb.providers.Fields$Value', 'influxdb.tags.provider.fields': 'salIndex',
-      'influxdb.timestamp.provider.fields': 'private_sndStamp', 'topics.regex': 'lsst\\.sal\\..*', 'errors.tolerance': 'all',
+      'influxdb.timestamp.provider.fields': 'private_sndStamp', 'topics.regex': 'lsst[.]sal[.].*', 'errors.tolerance': 'all',
       'errors.deadletterqueue.topic.name': 'lsst.efd.connect.dlq', 'errors.deadletterqueue.context.headers.enable': 'true',
     });
     expect(c.spec.topicsRegex).toBeUndefined();
@@ -178,9 +179,14 @@ describe('ConnectorSet', () => {
     expect(out).toHaveResourceWithProperties(ConfigMapV1, { metadata: expect.objectContaining({ name: 'efd-connectors', namespace: 'efd-apps' }) });
     expect(Object.keys(cm.data)).toEqual(['influxdb-sink.json', 'jdbc-sink.json', 's3-parquet-sink.json']);
     expect(specs['influxdb-sink.json'].config['influxdb.retention.policy.provider.value']).toBe('raw');
-    expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst\\.sal\\..*');
+    expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
     expect(specs['jdbc-sink.json'].config['connection.password']).toBe('${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
     expect(set.secrets).toEqual(['efd-oracle', 'efd-s3', 'influxdb-auth']);
+    expect(connectorSecretNames(set.settings, influxdb.adminSecret)).toEqual(set.secrets);
+    const worker = connectWorkerValues(set.secrets);
+    expect(worker.configurationOverrides['config.providers']).toBe('dir');
+    expect(worker.volumeMounts[0]).toEqual({ name: 'connector-secret-efd-oracle', mountPath: '/opt/efd/connect-secrets/efd-oracle', readOnly: true });
+    expect(worker.volumes[0]).toEqual({ name: 'connector-secret-efd-oracle', secret: { secretName: 'efd-oracle' } });
     expect(out).not.toMatch(/hunter|AKIA/);
   });
 
@@ -216,8 +222,11 @@ describe('InfluxDbSinkApp and ConnectManager deployments', () => {
     const s = byApp['influxdb-sink'].container[0];
     expect(s.image).toBe('ghcr.io/lsst-sqre/efd/influxdb-sink:0.1.0');
     expect(s.args).toEqual(['influxdb-sink', ...sink.args, '--metrics-port', '9090']);
-    expect(sink.args).toEqual(expect.arrayContaining(['--retention-policy', 'raw', '--topics-regex', 'lsst\\.sal\\..*', '--timestamp-field', 'sal_created', '--tag', 'salIndex', '--registry', REGISTRY]));
-    expect(s.env).toEqual(expect.arrayContaining([{ name: 'INFLUXDB_PASSWORD', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-password' } } }]));
+    expect(sink.args).toEqual(expect.arrayContaining(['--retention-policy', 'raw', '--topics-regex', 'lsst[.]sal[.].*', '--timestamp-field', 'sal_created', '--tag', 'salIndex', '--registry', REGISTRY]));
+    expect(s.env).toEqual(expect.arrayContaining([
+      { name: 'INFLUXDB_PASSWORD', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-password' } } },
+      { name: 'EFD_REGISTRY_FLAVOR', value: 'confluent' },
+    ]));
     const m = byApp['connect-manager'];
     expect(m.container[0].args).toEqual(['connect-manager', '--desired', '/etc/efd/connectors', '--watch', '60', '--restart-failed', '--metrics-port', '9090']);
     expect(m.container[0].env).toEqual(expect.arrayContaining([{ name: 'CONNECT_MANAGER_ID', value: 'summit-connect-manager' }, { name: 'CONNECT_URL', value: kafka.connectUrl }]));

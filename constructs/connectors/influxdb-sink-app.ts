@@ -64,7 +64,8 @@ export class InfluxDbSinkApp extends Construct {
         INFLUXDB_USER: { secret: influxdb.adminSecret, key: 'influxdb-user' },
         INFLUXDB_PASSWORD: { secret: influxdb.adminSecret, key: 'influxdb-password' },
       },
-      env: { LOG_LEVEL: 'info' },
+      // The platform's registry is Confluent's cp-schema-registry (API at its root, not Apicurio's ccompat path).
+      env: { LOG_LEVEL: 'info', EFD_REGISTRY_FLAVOR: site.kafka.engine === 'confluent' ? 'confluent' : 'apicurio' },
       resources: props.resources ?? { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       dependsOn: props.dependsOn,
     });

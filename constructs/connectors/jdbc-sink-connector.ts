@@ -50,7 +50,7 @@ export interface JdbcSinkConnectorProps extends ConnectorCommonProps {
   readonly deleteEnabled?: boolean;
   /**
    * Topic → table rename before the sink (RegexRouter, whole-name match). @default
-   * `{ regex: '(?:.*\\.)?lsst\\.sal\\.(.*)', replacement: '$1' }`; `false` keeps topic names.
+   * `{ regex: '(?:.*[.])?lsst[.]sal[.](.*)', replacement: '$1' }`; `false` keeps topic names.
    */
   readonly tableRoute?: { readonly regex: string; readonly replacement: string } | false;
   /** @default '${topic}' */
@@ -89,7 +89,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     if (!Number.isInteger(batchSize) || batchSize < 1) fail(site, id, 'batchSize', `expected an integer ≥ 1, got ${batchSize}`);
     const tableNameFormat = props.tableNameFormat ?? '${topic}';
     if (!tableNameFormat.includes('${topic}')) fail(site, id, 'tableNameFormat', 'expected a format containing ${topic}');
-    const route = props.tableRoute === undefined ? { regex: '(?:.*\\.)?lsst\\.sal\\.(.*)', replacement: '$1' } : props.tableRoute;
+    const route = props.tableRoute === undefined ? { regex: '(?:.*[.])?lsst[.]sal[.](.*)', replacement: '$1' } : props.tableRoute;
     if (route) {
       try {
         new RegExp(route.regex);

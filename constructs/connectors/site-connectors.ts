@@ -7,7 +7,7 @@
  * Example (ldf.yaml):
  *   connectors:
  *     objectStore: { kind: s3, bucket: efd-ldf, endpoint: https://s3.ldf.example, credentialsSecret: efd-s3 }
- *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst\.efd\.agg\..*', insertMode: upsert, pkFields: [time] }
+ *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
  */
 import { z } from 'zod';
 import { SAL_TOPICS_REGEX } from './common';
@@ -92,4 +92,37 @@ export function parseSiteConnectors(site: string, input: unknown): SiteConnector
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `site "${site}": connectors.${i.path.join('.')}: ${i.message}`);
   throw new Error(lines.join('\n'));
+}
+
+/**
+ * Secrets the site's declared connectors reference (= ConnectorSet.secrets for the site section),
+ * computable before any construct exists, so the Kafka platform can mount them into Connect.
+ */
+export function connectorSecretNames(settings: SiteConnectors, influxdbAdminSecret: string): string[] {
+  const names = new Set<string>();
+  if (settings.influxdbSink.runIn === 'connect') names.add(influxdbAdminSecret);
+  if (settings.objectStore?.credentialsSecret) names.add(settings.objectStore.credentialsSecret);
+  if (settings.jdbc) names.add(settings.jdbc.secret);
+  return [...names].sort();
+}
+
+/**
+ * cp-kafka-connect chart values the connectors need on the workers: the DirectoryConfigProvider
+ * (`${dir:...}` references; the EFD Connect image sets it too) and each Secret mounted read-only at
+ * `<secretsMountPath>/<secret>`. Merge into KafkaPlatform's `cp-kafka-connect` overrides.
+ */
+export function connectWorkerValues(secrets: string[], secretsMountPath = '/opt/efd/connect-secrets'): {
+  configurationOverrides: Record<string, string>;
+  volumes: { name: string; secret: { secretName: string } }[];
+  volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
+} {
+  const vol = (s: string) => `connector-secret-${s}`.slice(0, 63).replace(/-+$/, '');
+  return {
+    configurationOverrides: {
+      'config.providers': 'dir',
+      'config.providers.dir.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+    },
+    volumes: secrets.map((s) => ({ name: vol(s), secret: { secretName: s } })),
+    volumeMounts: secrets.map((s) => ({ name: vol(s), mountPath: `${secretsMountPath}/${s}`, readOnly: true })),
+  };
 }

@@ -1,0 +1,149 @@
+import { Point } from '@influxdata/influxdb-client';
+import { Type } from 'avsc';
+import { wireEncoder } from '../lib/registry';
+import { Batcher } from './batcher';
+import { compileSchema, ConversionError, createConverter, toMicros } from './convert';
+import { escapeKey, escapeMeasurement, quoteString } from './line-protocol';
+import { Rejection } from './writer';
+
+const TIMESTAMP = { type: 'long', logicalType: 'timestamp-millis' };
+const schema = {
+  type: 'record',
+  name: 'MTM1M3_accelerometerData',
+  namespace: 'lsst.sal',
+  fields: [
+    { name: 'kafka_timestamp', type: TIMESTAMP },
+    { name: 'sal_created', type: TIMESTAMP },
+    { name: 'salIndex', type: 'int' },
+    { name: 'timestamp', type: 'double' },
+    { name: 'rawAccelerometers', type: { type: 'array', items: 'float' } },
+    { name: 'counts', type: { type: 'array', items: 'long' } },
+    { name: 'angularAccelerationX', type: 'float' },
+    { name: 'inPosition', type: 'boolean' },
+    { name: 'state', type: { type: 'enum', name: 'State', symbols: ['IDLE', 'MOVING'] } },
+    { name: 'note', type: ['null', 'string'], default: null },
+    { name: 'raw', type: 'bytes' },
+  ],
+};
+const type = Type.forSchema(schema as never);
+const record = {
+  kafka_timestamp: 1700000000123, sal_created: 1700000000100, salIndex: 2, timestamp: 1700000000.1, rawAccelerometers: [0.5, -1.25, 3],
+  counts: [7, 8], angularAccelerationX: 0.25, inPosition: true, state: 'MOVING', note: 'say "hi", x=1', raw: Buffer.from('AB\0\0'),
+};
+
+describe('line protocol', () => {
+  it('escapes like @influxdata/influxdb-client Point', () => {
+    const m = 'lsst.sal.a b,c';
+    const p = new Point(m).tag('t k', 'v=1,2 3').stringField('s f', 'q"\\x').floatField('f', 1e21).intField('i', -3).timestamp('1');
+    expect(`${escapeMeasurement(m)},${escapeKey('t k')}=${escapeKey('v=1,2 3')} f=1e+21,i=-3i,${escapeKey('s f')}=${quoteString('q"\\x')} 1`).toBe(p.toLineProtocol());
+  });
+});
+
+describe('compileSchema', () => {
+  it('one point: fields in schema order, arrays flattened name0..nameN, enums by symbol, ints with i, time from sal_created in µs', () => {
+    const c = compileSchema(type);
+    const line = c.line(record, 'lsst.sal.MTM1M3_accelerometerData', '1', { droppedFields: 0 });
+    expect(line).toBe(
+      'lsst.sal.MTM1M3_accelerometerData kafka_timestamp=1700000000123i,sal_created=1700000000100i,salIndex=2i,timestamp=1700000000.1,' +
+        'rawAccelerometers0=0.5,rawAccelerometers1=-1.25,rawAccelerometers2=3,counts0=7i,counts1=8i,angularAccelerationX=0.25,inPosition=true,' +
+        'state="MOVING",note="say \\"hi\\", x=1",raw="AB" 1700000000100000',
+    );
+  });
+
+  it('tags from fields and static tags (sorted, not fields), null union skipped, NaN dropped and counted', () => {
+    const c = compileSchema(type, { tags: ['salIndex'], staticTags: { site: 'summit' } });
+    const stats = { droppedFields: 0 };
+    const line = c.line({ ...record, note: null, angularAccelerationX: NaN }, 'm', '1', stats);
+    expect(line.startsWith('m,salIndex=2,site=summit kafka_timestamp=')).toBe(true);
+    expect(line).not.toMatch(/note=|angularAccelerationX|,salIndex=2i/);
+    expect(stats.droppedFields).toBe(1);
+  });
+
+  it('timestamp: configured field, units by magnitude, Kafka timestamp fallback or rejection', () => {
+    expect(toMicros(1700000000.5, 'auto')).toBe('1700000000500000');
+    expect(toMicros(1700000000100, 'auto')).toBe('1700000000100000');
+    expect(toMicros(1700000000100200, 'auto')).toBe('1700000000100200');
+    expect(toMicros(1.7e18, 'auto')).toBe('1700000000000000');
+    expect(toMicros(new Date(1700000000100), 'auto')).toBe('1700000000100000');
+    expect(toMicros(1700000000, 's')).toBe('1700000000000000');
+    expect(compileSchema(type, { timestampField: 'timestamp' }).line(record, 'm', '1', { droppedFields: 0 })).toMatch(/ 1700000000100000$/);
+    const noTs = Type.forSchema({ type: 'record', name: 'x', fields: [{ name: 'v', type: 'int' }] } as never);
+    expect(compileSchema(noTs).line({ v: 1 }, 'm', '1700000000999', { droppedFields: 0 })).toBe('m v=1i 1700000000999000');
+    expect(() => compileSchema(noTs, { missingTimestamp: 'reject' }).line({ v: 1 }, 'm', '1', { droppedFields: 0 })).toThrow(ConversionError);
+  });
+
+  it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
+    const t = Type.forSchema({ type: 'record', name: 'n', fields: [
+      { name: 'pos', type: { type: 'record', name: 'p', fields: [{ name: 'x', type: 'double' }, { name: 'y', type: 'double' }] } },
+      { name: 'm', type: { type: 'map', values: 'int' } },
+      { name: 'sal_created', type: 'long' },
+    ] } as never);
+    expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe('m pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000');
+    const empty = Type.forSchema({ type: 'record', name: 'e', fields: [{ name: 'v', type: ['null', 'double'] }] } as never);
+    expect(() => compileSchema(empty).line({ v: null }, 'm', '1', { droppedFields: 0 })).toThrow(/no field InfluxDB can store/);
+  });
+});
+
+describe('createConverter', () => {
+  const registry = { type: async (id: number) => { if (id === 7) return type; throw Object.assign(new Error('not found'), { status: 404 }); } };
+
+  it('decodes the Confluent wire format, names the measurement after the topic (prefix strip optional)', async () => {
+    const conv = createConverter(registry);
+    await conv.prepare([7]);
+    const value = wireEncoder(7, type)(record);
+    expect(conv.convert('lsst.sal.MTM1M3_accelerometerData', value, '1')).toMatch(/^lsst\.sal\.MTM1M3_accelerometerData kafka_timestamp=/);
+    const stripped = createConverter(registry, { stripPrefix: 'lsst.sal.' });
+    await stripped.prepare([7]);
+    expect(stripped.convert('lsst.sal.MTM1M3_accelerometerData', value, '1')).toMatch(/^MTM1M3_accelerometerData kafka/);
+  });
+
+  it('rejects what is not Avro, unknown schema ids, truncated bodies and tombstones with a reason', async () => {
+    const conv = createConverter(registry);
+    await conv.prepare([7, 9]);
+    const reason = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as ConversionError).reason;
+      }
+      return 'none';
+    };
+    expect(reason(() => conv.convert('t', Buffer.from('plain text'), '1'))).toBe('not-avro');
+    expect(reason(() => conv.convert('t', Buffer.from([0, 0, 0, 0, 9, 1]), '1'))).toBe('unknown-schema');
+    expect(reason(() => conv.convert('t', wireEncoder(7, type)(record).subarray(0, 12), '1'))).toBe('decode-failed');
+    expect(reason(() => conv.convert('t', null, '1'))).toBe('null-value');
+  });
+
+  it('lets registry outages through (transient, never dead-lettered)', async () => {
+    const down = createConverter({ type: async () => { throw Object.assign(new Error('ECONNREFUSED'), {}); } });
+    await expect(down.prepare([1])).rejects.toThrow('ECONNREFUSED');
+  });
+});
+
+describe('Batcher', () => {
+  it('writes full batches at once and a partial one after the linger, resolving each submit after its points are written', async () => {
+    const writes: string[][] = [];
+    const b = new Batcher<string>({ maxPoints: 3, maxDelayMs: 1000, lingerMs: 20, lineOf: (s) => s, write: async (lines) => { writes.push(lines); return []; } });
+    const t0 = Date.now();
+    const [r1, r2] = await Promise.all([b.submit(['a', 'b']), b.submit(['c', 'd'])]);
+    expect(r1).toEqual([]);
+    expect(r2).toEqual([]);
+    expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+
+  it('maps rejected points back to their items', async () => {
+    const b = new Batcher<{ id: number; line: string }>({
+      maxPoints: 10, maxDelayMs: 50, lingerMs: 1, lineOf: (i) => i.line,
+      write: async (lines): Promise<Rejection[]> => lines.flatMap((l, index) => (l.includes('bad') ? [{ index, reason: 'type conflict' }] : [])),
+    });
+    const [a, c] = await Promise.all([b.submit([{ id: 1, line: 'ok' }, { id: 2, line: 'bad' }]), b.submit([{ id: 3, line: 'bad2' }])]);
+    expect(a).toEqual([{ item: { id: 2, line: 'bad' }, reason: 'type conflict' }]);
+    expect(c.map((x) => x.item.id)).toEqual([3]);
+  });
+
+  it('rejects the submits of a batch whose write failed', async () => {
+    const b = new Batcher<string>({ maxPoints: 2, maxDelayMs: 10, lineOf: (s) => s, write: async () => { throw new Error('aborted'); } });
+    await expect(b.submit(['a'])).rejects.toThrow('aborted');
+  });
+});

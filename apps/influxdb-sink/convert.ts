@@ -1,0 +1,323 @@
+/**
+ * Avro record (Confluent wire format) → one InfluxDB point in line protocol.
+ *
+ *  - measurement: the topic name (seed 002: one measurement per topic, named after it), optionally
+ *    with a prefix stripped;
+ *  - fields: every value field; Avro int/long → integer (`i`), float/double → float, boolean,
+ *    string, enum → its symbol as a string, bytes/fixed → UTF-8 string (trailing NULs dropped);
+ *    arrays → `name0..nameN` (seed 002); nested records and maps → `name.sub`; null → no field;
+ *    NaN/±Infinity → no field (InfluxDB refuses them; counted);
+ *  - tags: the configured record fields (as strings; not written as fields), plus static tags;
+ *  - time: the configured field (default `sal_created`, the SAL creation time; apps/salschema/avro.ts
+ *    EFD_FIELDS) — Date, integer epoch (unit by magnitude or configured) or float epoch seconds (SAL's
+ *    private_sndStamp style) — else the Kafka record timestamp, or a rejection. Written with
+ *    microsecond precision.
+ *
+ * Compiled once per schema id: a list of emitters built from the avsc Type, so the per-record work
+ * is a decode plus string concatenation.
+ */
+import type { Type } from 'avsc';
+import { WIRE_HEADER_BYTES } from '../lib/registry';
+import { escapeKey, escapeMeasurement, floatValue, intValue, quoteString } from './line-protocol';
+
+/** Why a record cannot become a point; `reason` is the dead-letter header value's code. */
+export class ConversionError extends Error {
+  constructor(
+    readonly reason: 'not-avro' | 'unknown-schema' | 'decode-failed' | 'null-value' | 'no-fields' | 'bad-timestamp' | 'bad-value',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConversionError';
+  }
+}
+
+export type TimestampUnit = 'auto' | 's' | 'ms' | 'us' | 'ns';
+
+export interface PointOptions {
+  /** Record fields written as tags. */
+  tags?: string[];
+  /** Tags added to every point. */
+  staticTags?: Record<string, string>;
+  /** Field holding the point time. @default 'sal_created' */
+  timestampField?: string;
+  /** Unit of integer timestamps; `auto` guesses from the magnitude. @default 'auto' */
+  timestampUnit?: TimestampUnit;
+  /** When the field is missing or null: use the Kafka timestamp, or reject the record. @default 'kafka' */
+  missingTimestamp?: 'kafka' | 'reject';
+  /** Prefix removed from topic names to make the measurement. @default none */
+  stripPrefix?: string;
+}
+
+type Emit = (v: unknown, out: string[], key: string, stats: ConvertStats) => void;
+
+export interface ConvertStats {
+  /** Fields dropped because InfluxDB cannot store them (NaN, ±Infinity). */
+  droppedFields: number;
+}
+
+interface AvscLike {
+  typeName: string;
+  fields?: { name: string; type: AvscLike }[];
+  itemsType?: AvscLike;
+  valuesType?: AvscLike;
+  types?: AvscLike[];
+  underlyingType?: AvscLike;
+  name?: string;
+  branchName?: string;
+}
+
+function bytesToString(b: Buffer): string {
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  return b.toString('utf8', 0, end);
+}
+
+function bad(key: string, v: unknown, what: string): ConversionError {
+  return new ConversionError('bad-value', `field ${key}: expected ${what}, got ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 60) : String(v)}`);
+}
+
+const emitInt: Emit = (v, out, k) => {
+  if (v === null || v === undefined) return;
+  const s = typeof v === 'number' || typeof v === 'bigint' ? intValue(v) : undefined;
+  if (s === undefined) throw bad(k, v, 'an integer');
+  out.push(`${k}=${s}`);
+};
+
+const emitFloat: Emit = (v, out, k, stats) => {
+  if (v === null || v === undefined) return;
+  if (typeof v !== 'number') throw bad(k, v, 'a number');
+  const s = floatValue(v);
+  if (s === undefined) stats.droppedFields++;
+  else out.push(`${k}=${s}`);
+};
+
+const emitBool: Emit = (v, out, k) => {
+  if (v === null || v === undefined) return;
+  out.push(`${k}=${v ? 'true' : 'false'}`);
+};
+
+const emitString: Emit = (v, out, k) => {
+  if (v === null || v === undefined) return;
+  out.push(`${k}=${quoteString(String(v))}`);
+};
+
+const emitBytes: Emit = (v, out, k) => {
+  if (v === null || v === undefined) return;
+  out.push(`${k}=${quoteString(Buffer.isBuffer(v) ? bytesToString(v) : String(v))}`);
+};
+
+const emitDate: Emit = (v, out, k) => {
+  if (v === null || v === undefined) return;
+  if (v instanceof Date) out.push(`${k}=${v.getTime()}i`);
+  else emitInt(v, out, k, { droppedFields: 0 });
+};
+
+/** By JS type, for unions of several non-null branches. */
+const emitDynamic: Emit = (v, out, k, stats) => {
+  if (v === null || v === undefined) return;
+  if (typeof v === 'number') return emitFloat(v, out, k, stats);
+  if (typeof v === 'bigint') return emitInt(v, out, k, stats);
+  if (typeof v === 'boolean') return emitBool(v, out, k, stats);
+  if (typeof v === 'string') return emitString(v, out, k, stats);
+  if (Buffer.isBuffer(v)) return emitBytes(v, out, k, stats);
+  if (v instanceof Date) return emitDate(v, out, k, stats);
+  if (Array.isArray(v)) return v.forEach((x, i) => emitDynamic(x, out, `${k}${i}`, stats));
+  if (typeof v === 'object') {
+    for (const [sub, x] of Object.entries(v as Record<string, unknown>)) emitDynamic(x, out, `${k}.${escapeKey(sub)}`, stats);
+  }
+};
+
+function emitterFor(t: AvscLike): Emit {
+  const name = t.typeName;
+  if (name === 'int' || name === 'long') return emitInt;
+  if (name === 'float' || name === 'double') return emitFloat;
+  if (name === 'boolean') return emitBool;
+  if (name === 'string' || name === 'enum') return emitString;
+  if (name === 'bytes' || name === 'fixed') return emitBytes;
+  if (name === 'null') return () => undefined;
+  if (name.startsWith('logical:')) {
+    const under = t.underlyingType ? emitterFor(t.underlyingType) : emitDynamic;
+    return (v, out, k, stats) => (v instanceof Date ? emitDate(v, out, k, stats) : under(v, out, k, stats));
+  }
+  if (name === 'array') {
+    const item = emitterFor(t.itemsType as AvscLike);
+    return (v, out, k, stats) => {
+      if (v === null || v === undefined) return;
+      if (!Array.isArray(v)) throw bad(k, v, 'an array');
+      for (let i = 0; i < v.length; i++) item(v[i], out, `${k}${i}`, stats);
+    };
+  }
+  if (name === 'map') {
+    const item = emitterFor(t.valuesType as AvscLike);
+    return (v, out, k, stats) => {
+      if (v === null || v === undefined) return;
+      for (const [sub, x] of Object.entries(v as Record<string, unknown>)) item(x, out, `${k}.${escapeKey(sub)}`, stats);
+    };
+  }
+  if (name === 'record' || name === 'error') {
+    const fields = (t.fields ?? []).map((f) => ({ name: f.name, key: escapeKey(f.name), emit: emitterFor(f.type) }));
+    return (v, out, k, stats) => {
+      if (v === null || v === undefined) return;
+      const r = v as Record<string, unknown>;
+      for (const f of fields) f.emit(r[f.name], out, `${k}.${f.key}`, stats);
+    };
+  }
+  if (name === 'union:unwrapped') {
+    const branches = (t.types ?? []).filter((b) => b.typeName !== 'null');
+    return branches.length === 1 ? emitterFor(branches[0]) : emitDynamic;
+  }
+  if (name === 'union:wrapped') {
+    const byBranch = new Map((t.types ?? []).map((b) => [b.branchName ?? b.name ?? b.typeName, emitterFor(b)]));
+    return (v, out, k, stats) => {
+      if (v === null || v === undefined) return;
+      const [branch, inner] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+      (byBranch.get(branch as string) ?? emitDynamic)(inner, out, k, stats);
+    };
+  }
+  return emitDynamic;
+}
+
+/** Microseconds since the epoch (as a string) from a timestamp value. */
+export function toMicros(v: unknown, unit: TimestampUnit): string | undefined {
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    return Number.isFinite(ms) ? `${ms}000` : undefined;
+  }
+  if (typeof v === 'bigint') v = Number(v);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return undefined;
+  let u = unit;
+  if (u === 'auto') {
+    if (!Number.isInteger(v)) u = 's';
+    else if (v >= 1e17) u = 'ns';
+    else if (v >= 1e14) u = 'us';
+    else if (v >= 1e11) u = 'ms';
+    else u = 's';
+  }
+  switch (u) {
+    case 'ns':
+      return String(Math.round(v / 1000));
+    case 'us':
+      return String(Math.round(v));
+    case 'ms':
+      return Number.isInteger(v) ? `${v}000` : String(Math.round(v * 1000));
+    default:
+      return String(Math.round(v * 1e6));
+  }
+}
+
+/** A compiled point writer for one schema. */
+export interface CompiledSchema {
+  /** Line for a decoded record (throws ConversionError). */
+  line(record: Record<string, unknown>, measurement: string, kafkaTimestampMs: string, stats: ConvertStats): string;
+}
+
+export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSchema {
+  const t = type as unknown as AvscLike;
+  if (t.typeName !== 'record') throw new ConversionError('bad-value', `schema is a ${t.typeName}, expected an Avro record`);
+  const tagNames = new Set(opts.tags ?? []);
+  const tsField = opts.timestampField ?? 'sal_created';
+  const unit = opts.timestampUnit ?? 'auto';
+  const rejectMissing = opts.missingTimestamp === 'reject';
+  const staticTags = Object.entries(opts.staticTags ?? {});
+  const fields = (t.fields ?? []).filter((f) => !tagNames.has(f.name)).map((f) => ({ name: f.name, key: escapeKey(f.name), emit: emitterFor(f.type) }));
+  const tagFields = (t.fields ?? []).filter((f) => tagNames.has(f.name)).map((f) => f.name);
+  const hasTsField = (t.fields ?? []).some((f) => f.name === tsField);
+
+  return {
+    line(record, measurement, kafkaTimestampMs, stats) {
+      const out: string[] = [];
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i];
+        f.emit(record[f.name], out, f.key, stats);
+      }
+      if (out.length === 0) throw new ConversionError('no-fields', 'record has no field InfluxDB can store (all null, NaN or empty)');
+      const tags: string[] = [];
+      for (const [k, v] of staticTags) tags.push(`${escapeKey(k)}=${escapeKey(v)}`);
+      for (const name of tagFields) {
+        const v = record[name];
+        if (v === null || v === undefined) continue;
+        const s = Buffer.isBuffer(v) ? bytesToString(v) : String(v);
+        if (s !== '') tags.push(`${escapeKey(name)}=${escapeKey(s)}`);
+      }
+      if (tags.length > 1) tags.sort();
+      let ts: string | undefined;
+      const raw = hasTsField ? record[tsField] : undefined;
+      if (raw !== null && raw !== undefined) {
+        ts = toMicros(raw, unit);
+        if (ts === undefined) throw new ConversionError('bad-timestamp', `timestamp field ${tsField} holds ${String(raw)}, not an epoch time`);
+      } else if (rejectMissing) {
+        throw new ConversionError('bad-timestamp', `timestamp field ${tsField} is missing or null`);
+      } else {
+        ts = `${kafkaTimestampMs}000`;
+      }
+      return `${measurement}${tags.length ? `,${tags.join(',')}` : ''} ${out.join(',')} ${ts}`;
+    },
+  };
+}
+
+/** Schema id of a Confluent-framed value; throws ConversionError otherwise. */
+export function schemaIdOf(value: Buffer | null): number {
+  if (value === null || value.length === 0) throw new ConversionError('null-value', 'record value is null (tombstone) or empty');
+  if (value.length < WIRE_HEADER_BYTES || value[0] !== 0) {
+    throw new ConversionError('not-avro', `value is not in the Confluent wire format (magic byte 0 + schema id), starts with ${value.subarray(0, 5).toString('hex')}`);
+  }
+  return value.readUInt32BE(1);
+}
+
+export interface Converter {
+  /** Loads (and compiles) the schemas of these ids; unknown ids are remembered as failures. */
+  prepare(ids: Iterable<number>): Promise<void>;
+  /** One record → one line (throws ConversionError). Schemas must have been prepared. */
+  convert(topic: string, value: Buffer | null, kafkaTimestampMs: string): string;
+  readonly stats: ConvertStats;
+}
+
+/**
+ * A converter over a schema source (the registry client's cached `type(id)`). A schema id the
+ * registry does not know (404) rejects its records; other registry failures propagate (transient:
+ * the batch is retried, never dead-lettered).
+ */
+export function createConverter(schemas: { type(id: number): Promise<Type> }, opts: PointOptions = {}): Converter {
+  const compiled = new Map<number, { schema: CompiledSchema; decode: (b: Buffer) => Record<string, unknown> } | ConversionError>();
+  const measurements = new Map<string, string>();
+  const strip = opts.stripPrefix ?? '';
+  const stats: ConvertStats = { droppedFields: 0 };
+  const measurementOf = (topic: string) => {
+    let m = measurements.get(topic);
+    if (m === undefined) {
+      m = escapeMeasurement(strip && topic.startsWith(strip) && topic.length > strip.length ? topic.slice(strip.length) : topic);
+      measurements.set(topic, m);
+    }
+    return m;
+  };
+  return {
+    stats,
+    async prepare(ids) {
+      for (const id of ids) {
+        if (compiled.has(id)) continue;
+        try {
+          const type = await schemas.type(id);
+          compiled.set(id, { schema: compileSchema(type, opts), decode: (b) => type.fromBuffer(b) as Record<string, unknown> });
+        } catch (err) {
+          const e = err as { status?: number; message?: string };
+          if (err instanceof ConversionError) compiled.set(id, err);
+          else if (e.status === 404) compiled.set(id, new ConversionError('unknown-schema', `schema id ${id} is not in the schema registry`));
+          else throw err;
+        }
+      }
+    },
+    convert(topic, value, kafkaTimestampMs) {
+      const id = schemaIdOf(value);
+      const c = compiled.get(id);
+      if (c === undefined) throw new Error(`schema id ${id} was not prepared`);
+      if (c instanceof ConversionError) throw c;
+      let record: Record<string, unknown>;
+      try {
+        record = c.decode((value as Buffer).subarray(WIRE_HEADER_BYTES));
+      } catch (err) {
+        throw new ConversionError('decode-failed', `Avro decode with schema id ${id} failed: ${(err as Error).message}`);
+      }
+      return c.schema.line(record, measurementOf(topic), kafkaTimestampMs, stats);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Writes line-protocol batches to InfluxDB 1.8's `/api/v2/write` through @influxdata/influxdb-client's
+ * transport (keep-alive agent, token header `Token user:password`, bucket `db/rp`, org `-`).
+ *
+ *  - transient failures (no answer, timeout, 5xx, 429, 401/403/404 while the operator fixes auth or
+ *    creates the database) are retried with exponential backoff, forever until the sink stops —
+ *    nothing is dropped because InfluxDB is away;
+ *  - a 400 (unparsable point, field type conflict, partial write) rejects specific points: the batch is
+ *    bisected until the offending points are isolated, and those are returned with InfluxDB's message
+ *    (the rest is written; rewriting a point that was already written is idempotent);
+ *  - 413 (request too large) splits the batch.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
+import type { Logger } from '../lib/logging';
+import { sleep } from '../lib/shutdown';
+
+export interface WriterOptions {
+  url: string;
+  database: string;
+  /** @default the database's default retention policy */
+  retentionPolicy?: string;
+  /** `user:password` (InfluxDB 1.8 with auth) or any non-empty string. @default 'efd:efd' */
+  token?: string;
+  /** Per-request timeout. @default 30 s */
+  timeoutMs?: number;
+  /** Concurrent requests (HTTP sockets). @default 4 */
+  maxSockets?: number;
+  /** First retry delay, doubled up to maxBackoffMs. @default 250 ms */
+  initialBackoffMs?: number;
+  /** @default 10 s */
+  maxBackoffMs?: number;
+  logger?: Logger;
+  /** Stops retrying: a failing write then rejects with WriteAbortedError (healthy writes complete). */
+  signal?: AbortSignal;
+  /** Called after each HTTP write attempt (metrics). */
+  onAttempt?: (r: { ok: boolean; points: number; seconds: number; status?: number; kind?: 'transient' | 'rejected' }) => void;
+}
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+export class WriteAbortedError extends Error {
+  constructor(message = 'write aborted: the sink is stopping') {
+    super(message);
+    this.name = 'WriteAbortedError';
+  }
+}
+
+function describe(err: unknown): { status?: number; message: string } {
+  if (err instanceof HttpError) {
+    const m = (err.json as { message?: string; error?: string } | undefined)?.message ?? (err.json as { error?: string } | undefined)?.error ?? err.body ?? err.message;
+    return { status: err.statusCode, message: `HTTP ${err.statusCode}: ${String(m).trim()}` };
+  }
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  return { message: e.code ?? e.cause?.code ?? e.message ?? String(err) };
+}
+
+export class InfluxWriter {
+  private readonly influx: InfluxDB;
+  private readonly path: string;
+  private readonly opts: WriterOptions;
+  /** Since when writes fail (health, logs); undefined while healthy. */
+  failingSince: number | undefined;
+
+  constructor(opts: WriterOptions) {
+    this.opts = opts;
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 4 };
+    const agent = opts.url.startsWith('https:') ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    this.influx = new InfluxDB({ url: opts.url, token: opts.token ?? 'efd:efd', timeout: opts.timeoutMs ?? 30_000, transportOptions: { agent } });
+    const bucket = opts.retentionPolicy ? `${opts.database}/${opts.retentionPolicy}` : opts.database;
+    this.path = `/api/v2/write?org=-&bucket=${encodeURIComponent(bucket)}&precision=us`;
+  }
+
+  /** One POST; throws the client's error. */
+  async post(body: string): Promise<void> {
+    await this.influx.transport.request(this.path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
+
+  /** Writes `lines`; resolves with the points InfluxDB refused (by index), after retrying transient failures. */
+  async write(lines: string[]): Promise<Rejection[]> {
+    return this.writeRange(lines, 0, lines.length);
+  }
+
+  private async writeRange(lines: string[], from: number, to: number): Promise<Rejection[]> {
+    let delay = this.opts.initialBackoffMs ?? 250;
+    const maxDelay = this.opts.maxBackoffMs ?? 10_000;
+    for (let attempt = 1; ; attempt++) {
+      const t0 = process.hrtime.bigint();
+      const points = to - from;
+      try {
+        await this.post(from === 0 && to === lines.length ? lines.join('\n') : lines.slice(from, to).join('\n'));
+        this.opts.onAttempt?.({ ok: true, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+        if (this.failingSince !== undefined) {
+          this.opts.logger?.info({ downForS: Math.round((Date.now() - this.failingSince) / 1000) }, 'InfluxDB writes succeed again');
+          this.failingSince = undefined;
+        }
+        return [];
+      } catch (err) {
+        const { status, message } = describe(err);
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (status === 400 || status === 422) {
+          this.opts.onAttempt?.({ ok: false, points, seconds, status, kind: 'rejected' });
+          if (points === 1) return [{ index: from, reason: message }];
+          const mid = from + Math.ceil(points / 2);
+          return [...(await this.writeRange(lines, from, mid)), ...(await this.writeRange(lines, mid, to))];
+        }
+        if (status === 413 && points > 1) {
+          const mid = from + Math.ceil(points / 2);
+          return [...(await this.writeRange(lines, from, mid)), ...(await this.writeRange(lines, mid, to))];
+        }
+        this.opts.onAttempt?.({ ok: false, points, seconds, status, kind: 'transient' });
+        this.failingSince ??= Date.now();
+        const log = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
+        this.opts.logger?.[log]({ attempt, retryInMs: delay, points, err: message }, `InfluxDB write failed (${message}); retrying in ${delay} ms`);
+        if (this.opts.signal?.aborted) throw new WriteAbortedError();
+        await sleep(delay, this.opts.signal);
+        if (this.opts.signal?.aborted) throw new WriteAbortedError();
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+}

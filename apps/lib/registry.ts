@@ -1,0 +1,373 @@
+/**
+ * Schema-registry client for the apps: @kafkajs/confluent-schema-registry for registration and schema
+ * look-ups, made to work with the EFD's registry (Apicurio's Confluent-compatible API, see
+ * ./registry-compat.ts), plus
+ *  - a compiled avsc type cache per schema id, and a fast synchronous `encoder(id)` for hot loops;
+ *  - Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro body);
+ *  - retry with exponential backoff and a clear log line while the registry is unreachable.
+ */
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Schema as AvscSchema, Type } from 'avsc';
+import { Logger } from './logging';
+import { REGISTRY_CONTENT_TYPE, RegistryFlavor, registryApiUrl, registryBehaviour, registryFlavor } from './registry-compat';
+
+export const COMPATIBILITY_LEVELS = [
+  'NONE',
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+] as const;
+export type Compatibility = (typeof COMPATIBILITY_LEVELS)[number];
+
+/** Magic byte of the Confluent wire format. */
+export const MAGIC_BYTE = 0;
+/** Header length of the Confluent wire format. */
+export const WIRE_HEADER_BYTES = 5;
+
+export interface RetryOptions {
+  /** Attempts in all (default 10; `Infinity` for long-running apps). */
+  attempts?: number;
+  /** First delay (default 250 ms), doubled each attempt up to `maxDelayMs` (default 10 s). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** A registry answer that retrying will not change (4xx): bad schema, incompatible, not found … */
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly errorCode?: number,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+/** The registry could not be reached in the attempts allowed. */
+export class RegistryUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+/** Status of an HTTP-ish error (fetch errors have none, mappersmith errors have `status`). */
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { status?: unknown } | null)?.status;
+  return typeof s === 'number' && s > 0 ? s : undefined;
+}
+
+const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|fetch failed|timeout/i;
+
+/**
+ * Worth retrying: no answer at all (network error), 408, 429 or 5xx. mappersmith (inside
+ * @kafkajs/confluent-schema-registry) reports a refused connection as "status 400" with the errno in
+ * the message, so the message is checked too.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof RegistryError) return err.status !== undefined && (err.status === 408 || err.status === 429 || err.status >= 500);
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof message === 'string' && NETWORK_ERROR.test(message)) return true;
+  const status = statusOf(err);
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs `op` until it succeeds or fails permanently; transient failures are logged (warn) and retried
+ * with exponential backoff. `what` names the operation and the server in logs and errors.
+ */
+export async function withRetry<T>(
+  what: string,
+  op: () => Promise<T>,
+  opts: RetryOptions & { logger?: Logger; hint?: string } = {},
+): Promise<T> {
+  const attempts = opts.attempts ?? 10;
+  let delay = opts.initialDelayMs ?? 250;
+  const maxDelay = opts.maxDelayMs ?? 10_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      const reason = describeError(err);
+      if (attempt >= attempts) {
+        throw new RegistryUnavailableError(
+          `${what} failed after ${attempt} attempt(s): ${reason}.${opts.hint ? ` ${opts.hint}` : ''}`,
+        );
+      }
+      opts.logger?.warn({ attempt, of: attempts, retryInMs: delay, err: reason }, `${what}: unreachable or failing (${reason}), retrying in ${delay} ms`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return `${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`;
+}
+
+export interface RegistryOptions {
+  logger?: Logger;
+  retry?: RetryOptions;
+  /** Registry flavor (default: EFD_REGISTRY_FLAVOR, else apicurio). */
+  flavor?: RegistryFlavor;
+}
+
+export interface LatestSchema {
+  id: number;
+  version: number;
+  schema: AvscSchema;
+}
+
+export interface CompatibilityResult {
+  compatible: boolean;
+  /** The registry's explanation, when it gives one (Confluent verbose mode; Apicurio gives none). */
+  messages: string[];
+}
+
+/** What apps use of the registry. */
+export interface Registry {
+  /** Confluent-compatible API URL. */
+  readonly url: string;
+  /**
+   * Registers `schema` under `subject` (a schema already registered returns its id). With `compatibility`,
+   * the subject's level is set first (PUT /config/<subject>), so it applies to this registration.
+   */
+  register(subject: string, schema: AvscSchema | string, opts?: { compatibility?: Compatibility }): Promise<number>;
+  /** Latest version of a subject, or undefined when the subject does not exist. */
+  latest(subject: string): Promise<LatestSchema | undefined>;
+  /** Id of the latest version of a subject; throws naming the subject when it does not exist. */
+  latestId(subject: string): Promise<number>;
+  /** Compatibility level that applies to a subject (its own, else the global one). */
+  compatibility(subject?: string): Promise<Compatibility>;
+  setCompatibility(subject: string, level: Compatibility): Promise<void>;
+  /** Would `schema` be accepted as the next version of `subject`? (true when the subject does not exist) */
+  testCompatibility(subject: string, schema: AvscSchema | string): Promise<CompatibilityResult>;
+  /** Compiled avsc type of a schema id (cached). */
+  type(schemaId: number): Promise<Type>;
+  /** Synchronous encoder of one schema id (Confluent wire format), for hot loops. */
+  encoder(schemaId: number): Promise<(value: unknown) => Buffer>;
+  encode(schemaId: number, value: unknown): Promise<Buffer>;
+  decode(buffer: Buffer): Promise<unknown>;
+  decodeWithId(buffer: Buffer): Promise<{ schemaId: number; value: unknown }>;
+}
+
+/** Confluent wire-format header of a schema id. */
+export function wireHeader(schemaId: number): Buffer {
+  const h = Buffer.alloc(WIRE_HEADER_BYTES);
+  h.writeUInt8(MAGIC_BYTE, 0);
+  h.writeUInt32BE(schemaId, 1);
+  return h;
+}
+
+/** Schema id of a Confluent wire-format message; throws when the buffer is not in that format. */
+export function wireSchemaId(buffer: Buffer): number {
+  if (buffer.length < WIRE_HEADER_BYTES || buffer[0] !== MAGIC_BYTE) {
+    throw new RegistryError(
+      `message is not in the Confluent wire format (expected magic byte 0 and a 4-byte schema id, got ${buffer.length} byte(s) starting ${buffer.subarray(0, 5).toString('hex') || '<empty>'})`,
+    );
+  }
+  return buffer.readUInt32BE(1);
+}
+
+/** Synchronous wire-format encoder for a compiled type. */
+export function wireEncoder(schemaId: number, type: Type): (value: unknown) => Buffer {
+  const header = wireHeader(schemaId);
+  return (value: unknown) => {
+    const body = type.toBuffer(value);
+    const out = Buffer.allocUnsafe(WIRE_HEADER_BYTES + body.length);
+    header.copy(out, 0);
+    body.copy(out, WIRE_HEADER_BYTES);
+    return out;
+  };
+}
+
+function schemaText(schema: AvscSchema | string): string {
+  return typeof schema === 'string' ? schema : JSON.stringify(schema);
+}
+
+/** Creates a registry client for a registry URL (server root or Confluent API URL). */
+export function createRegistry(url: string, opts: RegistryOptions = {}): Registry {
+  const flavor = opts.flavor ?? registryFlavor();
+  const api = registryApiUrl(url, flavor);
+  const behaviour = registryBehaviour(flavor);
+  const lib = new SchemaRegistry({ host: api, retry: { retries: 0 } });
+  const types = new Map<number, Type>();
+  const loading = new Map<number, Promise<Type>>();
+  const hint =
+    `Check that the schema registry runs and that --registry / SCHEMA_REGISTRY_URL (now ${api}) ` +
+    'points at its Confluent-compatible API.';
+  const retry = <T>(what: string, op: () => Promise<T>) =>
+    withRetry(`schema registry ${api}: ${what}`, op, { ...opts.retry, logger: opts.logger, hint });
+
+  async function http<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { 'content-type': REGISTRY_CONTENT_TYPE, accept: REGISTRY_CONTENT_TYPE },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const j = (json ?? {}) as { message?: string; error_code?: number };
+      throw new RegistryError(`${method} ${path}: HTTP ${res.status}${j.message ? ` ${j.message}` : text ? ` ${text.slice(0, 200)}` : ''}`, res.status, j.error_code);
+    }
+    return json as T;
+  }
+
+  const enc = (s: string) => encodeURIComponent(s);
+
+  async function compatibility(subject?: string): Promise<Compatibility> {
+    const path = subject ? `/config/${enc(subject)}?defaultToGlobal=true` : '/config';
+    const r = await retry(`compatibility of ${subject ?? 'the registry'}`, async () => {
+      try {
+        return await http<{ compatibilityLevel?: string }>('GET', path);
+      } catch (err) {
+        // Confluent without its own level for the subject (older servers ignore defaultToGlobal)
+        if (subject && err instanceof RegistryError && err.status === 404) return http<{ compatibilityLevel?: string }>('GET', '/config');
+        throw err;
+      }
+    });
+    return (r.compatibilityLevel ?? behaviour.defaultCompatibility).toUpperCase() as Compatibility;
+  }
+
+  async function setCompatibility(subject: string, level: Compatibility): Promise<void> {
+    await retry(`set compatibility ${level} on ${subject}`, () => http('PUT', `/config/${enc(subject)}`, { compatibility: level }));
+  }
+
+  async function register(subject: string, schema: AvscSchema | string, o: { compatibility?: Compatibility } = {}): Promise<number> {
+    const text = schemaText(schema);
+    if (o.compatibility) await setCompatibility(subject, o.compatibility);
+    // The library refuses to register when the subject's level differs from the one it is given, and
+    // Apicurio answers the global level for a subject without its own: hand it the level that applies.
+    const level = o.compatibility ?? (await compatibility(subject));
+    try {
+      const { id } = await retry(`register ${subject}`, () =>
+        lib.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: level as COMPATIBILITY, updateConfig: false }),
+      );
+      if (!types.has(id)) types.set(id, Type.forSchema(JSON.parse(text) as AvscSchema));
+      return id;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 409) {
+        throw new RegistryError(
+          `schema for subject ${subject} is incompatible with the version the registry holds (compatibility ${level}); ` +
+            'make the change compatible (add fields with defaults, do not change types), or register under another level if the break is intended',
+          409,
+        );
+      }
+      if (status === 422) {
+        throw new RegistryError(`registry rejected the schema for subject ${subject} as invalid: ${describeError(err)}`, 422);
+      }
+      throw err;
+    }
+  }
+
+  async function latest(subject: string): Promise<LatestSchema | undefined> {
+    try {
+      const r = await retry(`latest version of ${subject}`, () =>
+        http<{ id: number; version: number; schema: string }>('GET', `/subjects/${enc(subject)}/versions/latest`),
+      );
+      return { id: r.id, version: r.version, schema: JSON.parse(r.schema) as AvscSchema };
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function latestId(subject: string): Promise<number> {
+    try {
+      return await retry(`latest schema id of ${subject}`, () => lib.getLatestSchemaId(subject));
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new RegistryError(
+          `subject ${subject} is not in the schema registry ${api}: register the schemas first (efd salschema register --xml <ts_xml folder> --registry ${api})`,
+          404,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async function testCompatibility(subject: string, schema: AvscSchema | string): Promise<CompatibilityResult> {
+    try {
+      const r = await retry(`compatibility test of ${subject}`, () =>
+        http<{ is_compatible: boolean; messages?: string[] }>('POST', `/compatibility/subjects/${enc(subject)}/versions/latest?verbose=true`, {
+          schema: schemaText(schema),
+        }),
+      );
+      return { compatible: r.is_compatible, messages: r.messages ?? [] };
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) return { compatible: true, messages: [] };
+      throw err;
+    }
+  }
+
+  function type(schemaId: number): Promise<Type> {
+    const t = types.get(schemaId);
+    if (t) return Promise.resolve(t);
+    let p = loading.get(schemaId);
+    if (!p) {
+      p = retry(`schema id ${schemaId}`, async () => {
+        try {
+          return (await lib.getSchema(schemaId)) as unknown as Type;
+        } catch (err) {
+          if (statusOf(err) === 404) throw new RegistryError(`schema id ${schemaId} is not in the schema registry ${api}`, 404);
+          throw err;
+        }
+      })
+        .then((loaded) => {
+          types.set(schemaId, loaded);
+          return loaded;
+        })
+        .finally(() => loading.delete(schemaId));
+      loading.set(schemaId, p);
+    }
+    return p;
+  }
+
+  const encoders = new Map<number, Promise<(value: unknown) => Buffer>>();
+  function encoder(schemaId: number): Promise<(value: unknown) => Buffer> {
+    let e = encoders.get(schemaId);
+    if (!e) {
+      e = type(schemaId).then((t) => wireEncoder(schemaId, t));
+      e.catch(() => encoders.delete(schemaId));
+      encoders.set(schemaId, e);
+    }
+    return e;
+  }
+
+  async function decodeWithId(buffer: Buffer): Promise<{ schemaId: number; value: unknown }> {
+    const schemaId = wireSchemaId(buffer);
+    const t = await type(schemaId);
+    return { schemaId, value: t.fromBuffer(buffer.subarray(WIRE_HEADER_BYTES)) };
+  }
+
+  return {
+    url: api,
+    register,
+    latest,
+    latestId,
+    compatibility,
+    setCompatibility,
+    testCompatibility,
+    type,
+    encoder,
+    encode: async (schemaId, value) => (await encoder(schemaId))(value),
+    decode: async (buffer) => (await decodeWithId(buffer)).value,
+    decodeWithId,
+  };
+}

@@ -1,0 +1,87 @@
+import { Message } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { Type } from 'avsc';
+import { silentLogger } from '../lib/logging';
+import { wireEncoder, wireSchemaId } from '../lib/registry';
+import { convertTopics } from '../salschema/convert';
+import { loadTopicMetadata } from '../salschema/metadata';
+import { CURRENT_DIR } from '../salschema/test-fixtures';
+import { loadTsXmlFolder } from '../salschema/ts-xml';
+import { parseSalText } from '../saltransform/sal-text';
+import { planTopics } from './plan';
+import { HEADER_RUN, HEADER_SEQ, messageFactory, runSalmock } from './run';
+import { itemValues, recordGenerator } from './values';
+
+const { topics } = loadTopicMetadata(CURRENT_DIR);
+
+function fakeSender(opts: { fail?: boolean } = {}) {
+  const sent: { topic: string; message: Message }[] = [];
+  return {
+    sent,
+    pending: 0,
+    send: async (topic: string, messages: Message[]) => {
+      if (opts.fail) throw new Error('broker down');
+      for (const message of messages) sent.push({ topic, message });
+    },
+    flush: async () => undefined,
+  };
+}
+
+const deps = (sender: ReturnType<typeof fakeSender>, metrics = new Registry()) => ({ sender, logger: silentLogger(), metrics, signal: new AbortController().signal });
+
+describe('runSalmock', () => {
+  const plan = planTopics(topics, { subsystems: ['ATDome'], topicPrefix: 'x.' });
+  const factories = plan.map((p) => messageFactory(p, 'text', 11));
+
+  it('stops at exactly --count, with unique sequence numbers, run header, key = SAL topic', async () => {
+    const sender = fakeSender();
+    const metrics = new Registry();
+    const s = await runSalmock({ plan, factories, mode: 'text', count: 500, burst: true }, deps(sender, metrics));
+    expect(s).toMatchObject({ produced: 500, failed: 0, stoppedBy: 'count', topics: plan.length });
+    expect(sender.sent).toHaveLength(500);
+    const seqs = new Set(sender.sent.map((m) => (m.message.headers as Record<string, string>)[HEADER_SEQ]));
+    expect(seqs.size).toBe(500);
+    expect(sender.sent.every((m) => (m.message.headers as Record<string, string>)[HEADER_RUN] === '11')).toBe(true);
+    expect(new Set(sender.sent.map((m) => m.topic))).toEqual(new Set(['x.ATDome_commands', 'x.ATDome_events', 'x.ATDome_telemetry']));
+    const text = await metrics.getSingleMetricAsString('salmock_produced_total');
+    expect(text).toMatch(/salmock_produced_total\{mode="text",kind="telemetry"\} \d+/);
+  });
+
+  it('each text message parses back to the values regenerated from its sequence number', async () => {
+    const sender = fakeSender();
+    await runSalmock({ plan, factories, mode: 'text', count: 200, burst: true }, deps(sender));
+    for (const { message } of sender.sent) {
+      const p = plan.find((q) => q.meta.topic === message.key) as (typeof plan)[number];
+      const seq = Number((message.headers as Record<string, string>)[HEADER_SEQ]);
+      const rec = parseSalText(message.value as string, p.layout, 0);
+      expect(itemValues(p.meta, rec)).toEqual(itemValues(p.meta, recordGenerator(p.meta, 11)(seq, 0)));
+    }
+  });
+
+  it('follows the schedule: ~rate × duration messages, telemetry 100× commands', async () => {
+    const sender = fakeSender();
+    const s = await runSalmock({ plan, factories, mode: 'text', durationS: 0.5 }, deps(sender));
+    const by = (suffix: string) => sender.sent.filter((m) => m.topic.endsWith(suffix)).length;
+    expect(s.stoppedBy).toBe('duration');
+    expect(by('_telemetry')).toBeGreaterThanOrEqual(40);
+    expect(by('_telemetry')).toBeLessThanOrEqual(60);
+    expect(s.produced).toBeLessThanOrEqual(s.scheduledRate * 0.6 + plan.length);
+  });
+
+  it('counts failures and never reports them as produced', async () => {
+    const sender = fakeSender({ fail: true });
+    const s = await runSalmock({ plan, factories, mode: 'text', count: 50, burst: true }, deps(sender));
+    expect(s).toMatchObject({ produced: 0, failed: 50 });
+  });
+
+  it('avro mode writes wire-format records of the topic schema', async () => {
+    const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
+    const type = Type.forSchema(schemas.get(plan[0].meta.topic) as never);
+    const f = messageFactory(plan[0], 'avro', 3, wireEncoder(77, type));
+    const { topic, message } = f(9, 1234);
+    expect(topic).toBe(`x.lsst.sal.${plan[0].meta.topic}`);
+    expect(wireSchemaId(message.value as Buffer)).toBe(77);
+    expect(type.fromBuffer((message.value as Buffer).subarray(5))).toEqual(type.fromBuffer(type.toBuffer(recordGenerator(plan[0].meta, 3)(9, 1234))));
+    expect(() => messageFactory(plan[0], 'avro', 3)).toThrow(/needs the registered schema of x.lsst.sal/);
+  });
+});

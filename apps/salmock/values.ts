@@ -1,0 +1,147 @@
+/**
+ * Mock SAL values: for a topic and a sequence number, a record whose every value is valid for its
+ * ts_xml type (IDL range, Avro type), arrays of exactly Count values, enumerated items one of their
+ * named values. Deterministic: the same (run seed, topic, seq) gives the same item values, so an
+ * end-to-end check can regenerate what was sent from the sequence number alone.
+ *
+ * Each topic has {@link VARIANTS} value sets (variant = seq mod VARIANTS), made once and reused: the
+ * values still change from message to message, and generating them costs nothing per message (salmock
+ * must keep up with the seed schedule, 29,284 msg/s, on one core).
+ */
+import type { FieldMeta, TopicMeta } from '../salschema/metadata';
+import type { IdlType } from '../salschema/ts-xml';
+
+/** FNV-1a 32-bit hash of a string. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, deterministic PRNG returning [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Inclusive integer range of each integer IDL type, capped to what its Avro type holds exactly. */
+export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = {
+  short: [-32768, 32767],
+  'unsigned short': [0, 65535],
+  int: [-2147483648, 2147483647],
+  'unsigned int': [0, 2147483647], // Avro int is signed 32-bit
+  long: [-2147483648, 2147483647], // IDL long is 32-bit
+  'unsigned long': [0, 4294967295],
+  // 64-bit IDL types: as far as avsc encodes JavaScript numbers exactly (±2^52)
+  'long long': [-(2 ** 52), 2 ** 52],
+  'unsigned long long': [0, 2 ** 52],
+};
+
+const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:'()";
+
+type Rng = () => number;
+type ValueGen = (r: Rng) => unknown;
+
+function intGen(lo: number, hi: number): ValueGen {
+  const span = hi - lo + 1;
+  if (span <= 4294967296) return (r) => lo + Math.floor(r() * span);
+  // wide ranges: two draws for 53 bits
+  return (r) => {
+    const v = Math.floor(r() * 2097152) * 4294967296 + Math.floor(r() * 4294967296);
+    return lo + (v % span);
+  };
+}
+
+function valueGen(f: FieldMeta): ValueGen {
+  if (f.enumeration && f.enumeration.length > 0 && f.avroType !== 'string') {
+    const values = f.enumeration.map((s) => s.value);
+    return (r) => values[Math.floor(r() * values.length)];
+  }
+  const range = IDL_INT_RANGE[f.idlType];
+  if (range) return intGen(range[0], range[1]);
+  switch (f.avroType) {
+    case 'boolean':
+      return (r) => r() < 0.5;
+    case 'float':
+      return (r) => Math.fround((r() - 0.5) * 2000);
+    case 'double':
+      return (r) => (r() - 0.5) * 2e6;
+    case 'string':
+      return (r) => {
+        const n = Math.floor(r() * 13);
+        let s = '';
+        for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(r() * ALPHABET.length)];
+        return s;
+      };
+    case 'bytes':
+      return (r) => Buffer.from([Math.floor(r() * 256)]);
+    case 'null':
+      return () => null;
+    default:
+      return intGen(-2147483648, 2147483647);
+  }
+}
+
+/** Value sets per topic; message `seq` carries set `seq % VARIANTS`. */
+export const VARIANTS = 64;
+
+export type RecordGenerator = ((seq: number, nowMs: number) => Record<string, unknown>) & {
+  /** Item values of a variant (shared, do not modify). */
+  items: (variant: number) => Record<string, unknown>;
+};
+
+/**
+ * Record generator of a topic: EFD fields (kafka_timestamp and sal_created = `nowMs`, sal_ingested
+ * 0–2 ms earlier, sal_revcode from the topic, sal_origin from the run seed, sal_host 1) then the items.
+ */
+export function recordGenerator(meta: Pick<TopicMeta, 'topic' | 'fields'>, runSeed: number): RecordGenerator {
+  const topicHash = hashString(meta.topic);
+  const revcode = topicHash.toString(16).padStart(8, '0');
+  const origin = runSeed & 0x7fff;
+  const gens = meta.fields.map((f) => ({ name: f.name, count: f.count, array: f.array, gen: valueGen(f) }));
+  const cache = new Map<number, Record<string, unknown>>();
+  const items = (variant: number): Record<string, unknown> => {
+    let v = cache.get(variant);
+    if (!v) {
+      const r = mulberry32(topicHash ^ runSeed ^ Math.imul(variant + 1, 0x9e3779b1));
+      v = {};
+      for (const g of gens) {
+        if (g.array) {
+          const arr = new Array<unknown>(g.count);
+          for (let i = 0; i < g.count; i++) arr[i] = g.gen(r);
+          v[g.name] = arr;
+        } else {
+          v[g.name] = g.gen(r);
+        }
+      }
+      cache.set(variant, v);
+    }
+    return v;
+  };
+  const gen = (seq: number, nowMs: number) => {
+    const rec: Record<string, unknown> = {
+      kafka_timestamp: nowMs,
+      sal_revcode: revcode,
+      sal_created: nowMs,
+      sal_ingested: nowMs - (seq % 3),
+      sal_origin: origin,
+      sal_host: 1,
+    };
+    return Object.assign(rec, items(seq % VARIANTS));
+  };
+  return Object.assign(gen, { items });
+}
+
+/** Item values of a record (without the EFD fields), for comparisons. */
+export function itemValues(meta: Pick<TopicMeta, 'fields'>, rec: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(meta.fields.map((f) => [f.name, rec[f.name]]));
+}

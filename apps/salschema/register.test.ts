@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Compatibility, LatestSchema, Registry } from '../lib/registry';
+import { AvroRecordSchema } from './avro';
+import { runCheck, runRegister } from './cli';
+import { checkSchemas, explainIncompatibility, kafkaTopicOf, registerSchemas, schemasFromAvscFolder, schemasFromXml, subjectOf } from './register';
+import { CURRENT_DIR, CURRENT_TOTAL_TOPICS, LEGACY_DIR } from './test-fixtures';
+
+const rec = (fields: { name: string; type: unknown; default?: unknown }[]) => ({ type: 'record', name: 'X_t', namespace: 'lsst.sal', fields }) as never;
+const base = rec([
+  { name: 'a', type: 'double' },
+  { name: 'b', type: 'long' },
+]);
+
+describe('explainIncompatibility', () => {
+  it('BACKWARD: added field without default, type change', () => {
+    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'long' }, { name: 'c', type: 'int' }]), 'BACKWARD')).toEqual([
+      'field c (int) was added without a default, so records written with the registered schema cannot be read (give it a default)',
+    ]);
+    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'string' }, { name: 'b', type: 'long' }]), 'BACKWARD')[0]).toMatch(
+      /field a: type changed from double to string; the new schema cannot read registered data \(cannot read "double" as "string"\)/,
+    );
+  });
+  it('promotions and removals follow the direction; NONE accepts anything', () => {
+    const widened = rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'double' }]);
+    expect(explainIncompatibility(base, widened, 'BACKWARD')).toEqual([]);
+    expect(explainIncompatibility(base, widened, 'FORWARD')[0]).toMatch(/field b: type changed from long to double; readers of the registered schema cannot read new data/);
+    const removed = rec([{ name: 'a', type: 'double' }]);
+    expect(explainIncompatibility(base, removed, 'BACKWARD_TRANSITIVE')).toEqual([]);
+    expect(explainIncompatibility(base, removed, 'FULL')).toEqual(['field b (long) was removed but has no default, so readers of the registered schema cannot read new data']);
+    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'string' }]), 'NONE')).toEqual([]);
+    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'long' }, { name: 'c', type: { type: 'array', items: 'float' }, default: [] }]), 'FULL')).toEqual([]);
+  });
+  it('falls back to whole-schema resolution (renamed record)', () => {
+    expect(explainIncompatibility(base, { ...(base as object), name: 'Y_t' } as never, 'BACKWARD')[0]).toMatch(/cannot read registered data/);
+  });
+});
+
+/** In-memory registry with the Registry interface (compatibility checked with avsc rules). */
+function fakeRegistry(level: Compatibility = 'BACKWARD'): Registry & { subjects: Map<string, LatestSchema[]> } {
+  const subjects = new Map<string, LatestSchema[]>();
+  let nextId = 1;
+  const r: Partial<Registry> & { subjects: typeof subjects } = {
+    subjects,
+    url: 'fake://registry',
+    latest: async (s) => subjects.get(s)?.at(-1),
+    compatibility: async () => level,
+    testCompatibility: async (s, schema) => {
+      const prev = subjects.get(s)?.at(-1);
+      return { compatible: !prev || explainIncompatibility(prev.schema, schema as never, level).length === 0, messages: [] };
+    },
+    register: async (s, schema, o) => {
+      const versions = subjects.get(s) ?? [];
+      const text = JSON.stringify(schema);
+      const same = versions.find((v) => JSON.stringify(v.schema) === text);
+      if (same) return same.id;
+      const prev = versions.at(-1);
+      if (prev && explainIncompatibility(prev.schema, schema as never, o?.compatibility ?? level).length) {
+        throw Object.assign(new Error(`schema for subject ${s} is incompatible`), { status: 409 });
+      }
+      const v = { id: nextId++, version: versions.length + 1, schema: JSON.parse(text) };
+      subjects.set(s, [...versions, v]);
+      return v.id;
+    },
+  };
+  return r as Registry & { subjects: typeof subjects };
+}
+
+const io = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+};
+
+describe('register and check', () => {
+  it('subjects follow the Kafka topic: [prefix]lsst.sal.<topic>-value', () => {
+    expect(kafkaTopicOf('ATDome_position')).toBe('lsst.sal.ATDome_position');
+    expect(subjectOf('ATDome_position', 'it.x.')).toBe('it.x.lsst.sal.ATDome_position-value');
+  });
+
+  it('registers every current fixture schema, then reports them unchanged', async () => {
+    const reg = fakeRegistry();
+    const { schemas, errors } = schemasFromXml(CURRENT_DIR);
+    expect(errors).toEqual([]);
+    const first = await registerSchemas(reg, schemas, { prefix: 'p.' });
+    expect(first).toHaveLength(schemas.size);
+    expect(schemas.size).toBeGreaterThan(CURRENT_TOTAL_TOPICS);
+    expect(first.every((r) => r.status === 'new-subject')).toBe(true);
+    const again = await registerSchemas(reg, schemas, { prefix: 'p.' });
+    expect(again.every((r) => r.status === 'unchanged')).toBe(true);
+  });
+
+  it('check: the 2019 layout against current schemas → non-zero exit naming subject, level and field', async () => {
+    const reg = fakeRegistry();
+    await registerSchemas(reg, schemasFromXml(CURRENT_DIR).schemas);
+    const c = io();
+    const code = await runCheck({ xml: LEGACY_DIR }, c.io, reg);
+    expect(code).toBe(1);
+    expect(c.out.join('\n')).toMatch(/INCOMPATIBLE lsst\.sal\.MTM1M3TS_thermalData-value \(BACKWARD\): field \w+ \(array<float>\) was added without a default/);
+    expect(c.out.at(-1)).toMatch(/salschema check: 27 schemas vs fake:\/\/registry: 0 unchanged, \d+ changed and compatible, \d+ new, [1-9]\d* incompatible, 0 not checked/);
+    const results = await checkSchemas(reg, schemasFromXml(LEGACY_DIR).schemas, { compatibility: 'NONE' });
+    expect(results.every((r) => r.status !== 'incompatible')).toBe(true);
+  });
+
+  it('register: an incompatible change fails with the reason and exit 1', async () => {
+    const reg = fakeRegistry();
+    await registerSchemas(reg, schemasFromXml(CURRENT_DIR).schemas);
+    const c = io();
+    expect(await runRegister({ xml: LEGACY_DIR, topics: 'MTM1M3TS_thermalData' }, c.io, reg)).toBe(1);
+    expect(c.err.join('\n')).toMatch(/lsst\.sal\.MTM1M3TS_thermalData-value: schema for subject .* is incompatible: field \w+ \(array<float>\) was added without a default/);
+    expect(c.out.at(-1)).toMatch(/1 failed/);
+  });
+
+  it('check passes (exit 0) on what was registered', async () => {
+    const reg = fakeRegistry();
+    await registerSchemas(reg, schemasFromXml(LEGACY_DIR).schemas);
+    const c = io();
+    expect(await runCheck({ xml: LEGACY_DIR }, c.io, reg)).toBe(0);
+    expect(c.out.at(-1)).toMatch(/27 unchanged/);
+  });
+
+  it('operator errors: no source, no registry, bad .avsc files', async () => {
+    const c = io();
+    expect(await runRegister({}, c.io, fakeRegistry())).toBe(1);
+    expect(c.err[0]).toMatch(/give exactly one of --xml .* or --schemas/);
+    const saved = process.env.SCHEMA_REGISTRY_URL;
+    delete process.env.SCHEMA_REGISTRY_URL;
+    const d = io();
+    expect(await runCheck({ xml: LEGACY_DIR }, d.io)).toBe(1);
+    expect(d.err.join('\n')).toMatch(/no schema registry: pass --registry <url> or set SCHEMA_REGISTRY_URL/);
+    if (saved !== undefined) process.env.SCHEMA_REGISTRY_URL = saved;
+    const dir = mkdtempSync(join(tmpdir(), 'avsc-'));
+    writeFileSync(join(dir, 'bad.avsc'), '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "nope"}]}');
+    writeFileSync(join(dir, 'ok.avsc'), JSON.stringify({ type: 'record', name: 'Y', namespace: 'lsst.sal', fields: [] } satisfies AvroRecordSchema));
+    const loaded = schemasFromAvscFolder(dir);
+    expect([...loaded.schemas.keys()]).toEqual(['Y']);
+    expect(loaded.errors[0]).toMatch(/bad\.avsc: .*nope.*\(fix: regenerate it with efd salschema convert\)/);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * `efd saltransform` — SAL text → Avro transformer (also the container entrypoint: `efd saltransform …`).
+ * Every flag has an environment variable (shown in --help); flags win.
+ */
+import { Command } from 'commander';
+import { z } from 'zod';
+import { startAppRuntime } from '../lib/app';
+import { addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList } from '../lib/config';
+import { Kafka } from 'kafkajs';
+import { BatchSender, createKafka, createProducer } from '../lib/kafka';
+import { Logger } from '../lib/logging';
+import { sleep } from '../lib/shutdown';
+import { createRegistry } from '../lib/registry';
+import { RAW_KIND } from '../salmock/plan';
+import { processBatch, saltransformMetrics } from './run';
+import { SalTransformer } from './transform';
+
+export const saltransformSchema = z.object({
+  ...kafkaConfigShape,
+  clientId: z.string().min(1).default('saltransform'),
+  registry: z.string({ error: 'required: schema registry URL' }).min(1),
+  subsystems: zList.optional(),
+  topics: zList.optional(),
+  topicPrefix: z.string().default(''),
+  group: z.string().min(1).default('saltransform'),
+  dlqTopic: z.string().min(1).optional(),
+  fromBeginning: zBool.default(true),
+  concurrency: zInt(1).default(4),
+  lingerMs: zInt().default(2),
+  unknownTopicRecheckMs: zInt().default(30_000),
+  sessionTimeoutMs: zInt(1000).default(30_000),
+  createTopics: zBool.default(true),
+  partitions: zInt(1).default(1),
+  replicationFactor: z.coerce.number().int().min(-1).default(-1),
+});
+export type SaltransformConfig = z.output<typeof saltransformSchema>;
+
+export const SALTRANSFORM_ENV = {
+  ...KAFKA_ENV,
+  ...REGISTRY_ENV,
+  subsystems: 'SALTRANSFORM_SUBSYSTEMS',
+  topics: 'SALTRANSFORM_TOPICS',
+  topicPrefix: 'SALTRANSFORM_TOPIC_PREFIX',
+  group: 'SALTRANSFORM_GROUP',
+  dlqTopic: 'SALTRANSFORM_DLQ_TOPIC',
+  fromBeginning: 'SALTRANSFORM_FROM_BEGINNING',
+  concurrency: 'SALTRANSFORM_CONCURRENCY',
+  createTopics: 'SALTRANSFORM_CREATE_TOPICS',
+  sessionTimeoutMs: 'SALTRANSFORM_SESSION_TIMEOUT_MS',
+  partitions: 'SALTRANSFORM_PARTITIONS',
+} as const;
+
+export function saltransformConfig(flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env): SaltransformConfig {
+  const selection = `--subsystems (env ${SALTRANSFORM_ENV.subsystems}) or --topics (env ${SALTRANSFORM_ENV.topics}): say which raw SAL topics to consume`;
+  let c: SaltransformConfig;
+  try {
+    c = loadConfig(saltransformSchema, flags, SALTRANSFORM_ENV, env);
+  } catch (err) {
+    const noSelection = !flags.subsystems && !flags.topics && !env[SALTRANSFORM_ENV.subsystems] && !env[SALTRANSFORM_ENV.topics];
+    if (err instanceof ConfigError && noSelection) throw new ConfigError(`${err.message}\n  ${selection}`);
+    throw err;
+  }
+  if (!c.subsystems?.length && !c.topics?.length) throw new ConfigError(`invalid configuration:\n  ${selection}`);
+  return c;
+}
+
+/** Raw topics to consume: explicit `topics`, plus `<prefix><Subsystem>_{commands,events,telemetry}` per subsystem. */
+export function rawTopics(c: Pick<SaltransformConfig, 'subsystems' | 'topics' | 'topicPrefix'>): string[] {
+  const fromSubs = (c.subsystems ?? []).flatMap((s) => Object.values(RAW_KIND).map((k) => `${c.topicPrefix}${s}_${k}`));
+  return [...new Set([...(c.topics ?? []), ...fromSubs])];
+}
+
+/**
+ * Makes sure the raw topics exist before subscribing (kafkajs cannot subscribe to a missing topic):
+ * creates the missing ones, or (createTopics=false) waits for them with a log line naming them.
+ */
+async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      if (c.createTopics) {
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: c.partitions, replicationFactor: c.replicationFactor })) });
+        logger.info({ topics: missing }, `created ${missing.length} missing raw topic(s) with ${c.partitions} partition(s)`);
+        continue;
+      }
+      logger.warn({ missing }, `waiting for raw topic(s) ${missing.join(', ')} to exist (retry in ${delay / 1000} s; or run with --create-topics)`);
+      await sleep(delay, signal);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs until SIGTERM/SIGINT (or `stop`); resolves once consumer and producer are closed. */
+export async function startSaltransform(c: SaltransformConfig): Promise<void> {
+  let health: () => { ok: boolean; reason?: string } = () => ({ ok: false, reason: 'starting' });
+  const rt = await startAppRuntime({ name: 'saltransform', logLevel: c.logLevel, metricsPort: c.metricsPort, health: () => health() });
+  const { logger, shutdown } = rt;
+  const metrics = saltransformMetrics(rt.metrics);
+  const registry = createRegistry(c.registry, { logger, retry: { attempts: Infinity } });
+  const transformer = new SalTransformer({ latest: (s) => registry.latest(s), topicPrefix: c.topicPrefix, unknownTopicRecheckMs: c.unknownTopicRecheckMs, logger });
+  const kafka = createKafka(kafkaOptionsFrom(c, logger));
+  const producer = createProducer(kafka);
+  const consumer = kafka.consumer({
+    groupId: c.group,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+    sessionTimeout: c.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(c.sessionTimeoutMs / 3)),
+  });
+  const sender = new BatchSender(producer, { lingerMs: c.lingerMs });
+  const dlqTopic = c.dlqTopic ?? `${c.topicPrefix}saltransform.deadletter`;
+  const topics = rawTopics(c);
+
+  shutdown.onShutdown('kafka producer', async () => {
+    await sender.flush();
+    await producer.disconnect();
+  });
+  shutdown.onShutdown('kafka consumer', () => consumer.disconnect());
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    health = () => ({ ok: true });
+    logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    const reason = `consumer crashed: ${e.payload.error.message}${e.payload.restart ? ' (restarting)' : ''}`;
+    health = () => ({ ok: false, reason });
+    logger.error({ err: e.payload.error.message, restart: e.payload.restart }, reason);
+    if (!e.payload.restart) void shutdown.trigger('consumer crashed without restart');
+  });
+
+  try {
+    await ensureRawTopics(kafka, topics, c, logger, shutdown.signal);
+    if (shutdown.signal.aborted) return;
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: c.fromBeginning });
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, `saltransform cannot start: ${(err as Error).message}`);
+    await shutdown.trigger('start-up failed');
+    throw new Error(`saltransform cannot start (brokers ${c.brokers}, topics ${topics.join(',')}): ${(err as Error).message}`);
+  }
+  logger.info({ topics, group: c.group, dlqTopic }, `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`);
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: c.concurrency,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
+      // commit only after every output of the batch was acknowledged (at-least-once)
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: r.commitOffset }]);
+      resolveOffset(batch.messages[batch.messages.length - 1].offset);
+      await heartbeat();
+      if (r.deadLettered) logger.warn({ topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered }, `${r.deadLettered} message(s) sent to ${dlqTopic}`);
+    },
+  });
+  await shutdown.done;
+}
+
+export function registerSaltransformCommand(program: Command): Command {
+  const cmd = program
+    .command('saltransform')
+    .description('consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic')
+    .option('--subsystems <list>', `consume <Subsystem>_{commands,events,telemetry} of these subsystems (env ${SALTRANSFORM_ENV.subsystems})`)
+    .option('--topics <list>', `or/and these raw topics (env ${SALTRANSFORM_ENV.topics})`)
+    .option('--topic-prefix <prefix>', `prefix of every Kafka topic and subject (env ${SALTRANSFORM_ENV.topicPrefix})`)
+    .option('--group <id>', `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`)
+    .option('--dlq-topic <topic>', `dead-letter topic (env ${SALTRANSFORM_ENV.dlqTopic}, default <prefix>saltransform.deadletter)`)
+    .option('--no-from-beginning', 'a new group starts at the end of the topics instead of the beginning')
+    .option('--concurrency <n>', `partitions processed at once (env ${SALTRANSFORM_ENV.concurrency}, default 4)`)
+    .option('--linger-ms <ms>', 'how long an output waits for its batch (default 2)')
+    .option('--unknown-topic-recheck-ms <ms>', 'how long a topic without schema is dead-lettered before the registry is asked again (default 30000)')
+    .option('--session-timeout-ms <ms>', `consumer session timeout: how soon a dead replica's partitions move (env ${SALTRANSFORM_ENV.sessionTimeoutMs}, default 30000)`)
+    .option('--no-create-topics', 'wait for missing raw topics instead of creating them')
+    .option('--partitions <n>', `partitions of raw topics it creates (env ${SALTRANSFORM_ENV.partitions}, default 1)`)
+    .option('--replication-factor <n>', 'replication factor of raw topics it creates (default -1 = broker default)');
+  addRegistryOption(cmd);
+  addKafkaOptions(cmd, 'saltransform');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    // commander sets fromBeginning=true by default for --no-from-beginning: let the env decide unless given
+    const f = { ...flags };
+    if (f.fromBeginning === true) delete f.fromBeginning;
+    if (f.createTopics === true) delete f.createTopics;
+    await startSaltransform(saltransformConfig(f));
+  });
+  return cmd;
+}

@@ -1,0 +1,130 @@
+import { Type } from 'avsc';
+import { wireEncoder } from '../lib/registry';
+import { convertTopics } from '../salschema/convert';
+import { loadTopicMetadata } from '../salschema/metadata';
+import { CURRENT_DIR, LEGACY_DIR } from '../salschema/test-fixtures';
+import { loadTsXmlFolder } from '../salschema/ts-xml';
+import { recordGenerator } from '../salmock/values';
+import { compileSalTextEncoder } from './fast-encode';
+import { Cursor, formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from './sal-text';
+
+function slow(line: string, layout: ReturnType<typeof makeLayout>, type: Type, id: number, ts: number): Buffer | SalTextError {
+  try {
+    return wireEncoder(id, type)(parseSalText(line, layout, ts));
+  } catch (err) {
+    return err as SalTextError;
+  }
+}
+function fast(enc: (l: string, t: number) => Buffer, line: string, ts: number): Buffer | SalTextError {
+  try {
+    return enc(line, ts);
+  } catch (err) {
+    return err as SalTextError;
+  }
+}
+
+describe.each([
+  ['current', CURRENT_DIR],
+  ['legacy-2019', LEGACY_DIR],
+])('one-pass encoder on every %s fixture topic', (_n, dir) => {
+  const { topics } = loadTopicMetadata(dir);
+  const { schemas } = convertTopics(loadTsXmlFolder(dir).topics);
+  it('gives the same bytes as parse + avsc encode', () => {
+    const diffs: string[] = [];
+    for (const meta of topics) {
+      const schema = schemas.get(meta.topic) as never;
+      const type = Type.forSchema(schema);
+      const layout = layoutFromAvro(schema);
+      const enc = compileSalTextEncoder(layout, schema, 7, type);
+      if (!enc) throw new Error(`${meta.topic}: no fast encoder`);
+      for (let seq = 0; seq < 3; seq++) {
+        const line = formatSalText(layout, recordGenerator(meta, 3)(seq, 1_700_000_000_123));
+        if (!(fast(enc, line, 5) as Buffer).equals(slow(line, layout, type, 7, 5) as Buffer)) diffs.push(meta.topic);
+      }
+    }
+    expect(diffs).toEqual([]);
+  });
+});
+
+describe('one-pass encoder on hand-written lines', () => {
+  const schema = {
+    type: 'record',
+    name: 'T',
+    namespace: 'lsst.sal',
+    fields: [
+      { name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'sal_revcode', type: 'string' },
+      { name: 'sal_created', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'sal_ingested', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'sal_origin', type: 'int' },
+      { name: 'sal_host', type: 'int' },
+      { name: 'd', type: { type: 'array', items: 'double' }, sal_count: 3 },
+      { name: 'f', type: 'float' },
+      { name: 'i', type: 'int' },
+      { name: 'l', type: 'long' },
+      { name: 's', type: 'string' },
+      { name: 'b', type: 'bytes' },
+      { name: 'o', type: 'boolean' },
+    ],
+  };
+  const type = Type.forSchema(schema as never);
+  const layout = layoutFromAvro(schema);
+  const enc = compileSalTextEncoder(layout, schema, 9, type) as (l: string, t: number) => Buffer;
+  const line = (d: string, f = '1.5', i = '7', l = '-9', s = "'é''x'", b = '3') => `T:( 'rev', 1553036183.1235, 1553036183.1, -1, 1073741824, ${d}, ${f}, ${i}, ${l}, ${s}, ${b}, true )`;
+
+  it.each([
+    ['plain decimals', '1, -2.5, 0.125'],
+    ['exponents and signs', '1e3, -2.5E-7, +4e+2'],
+    ['leading dot, trailing dot, negative zero', '.5, 5., -0.0'],
+    ['17 digits (slow path)', '-162.23641967773438, 12345678901234567, 0.1'],
+    ['beyond 10^22 (slow path)', '1e23, 1e-30, 123456789012345678901234'],
+    ['nan and inf', 'nan, -inf, Infinity'],
+    ['spaces everywhere', '  1 ,2 ,   3  '],
+  ])('%s: same bytes as the slow path', (_w, d) => {
+    const l = line(d);
+    const got = fast(enc, l, 11);
+    expect(got).toBeInstanceOf(Buffer);
+    expect(got).toEqual(slow(l, layout, type, 9, 11));
+  });
+
+  it('big ints and longs, unicode strings, quoted bytes', () => {
+    for (const l of [line('1, 2, 3', '-0.1', '-2147483648', '4503599627370496', "''", "'ab'"), line('1, 2, 3', '3', '2147483647', '-4503599627370496')]) {
+      expect(fast(enc, l, 1)).toEqual(slow(l, layout, type, 9, 1));
+    }
+  });
+
+  it.each([
+    ['field count', line('1, 2')],
+    ['bad number', line('1, 2, 3x')],
+    ['hex', line('1, 2, 0x3')],
+    ['int overflow', line('1, 2, 3', '1', '2147483648')],
+    ['long overflow', line('1, 2, 3', '1', '1', '4503599627370497')],
+    ['fractional int', line('1, 2, 3', '1', '1.5')],
+    ['too many', line('1, 2, 3') .replace(' )', ', 1 )')],
+    ['no close', line('1, 2, 3').slice(0, -1)],
+  ])('%s: the same SalTextError as parseSalText', (_w, l) => {
+    const f = fast(enc, l, 0);
+    const s = slow(l, layout, type, 9, 0);
+    expect(f).toBeInstanceOf(SalTextError);
+    expect(f).toEqual(s);
+    expect((f as SalTextError).message).toBe((s as SalTextError).message);
+  });
+
+  it('fastNumber matches Number() on random decimals', () => {
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let n = 0; n < 20000; n++) {
+      const v = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 30 - 15);
+      for (const text of [String(v), v.toPrecision(1 + Math.floor(rnd() * 16)), v.toExponential(Math.floor(rnd() * 10))]) {
+        const c = new Cursor(text, 0, text.length);
+        const got = c.fastNumber();
+        if (got !== undefined && !Object.is(got, Number(text))) throw new Error(`${text}: ${got} != ${Number(text)}`);
+      }
+    }
+  });
+
+  it('declines schemas that do not start with the EFD fields', () => {
+    const other = { ...schema, fields: [...schema.fields.slice(1), schema.fields[0]] };
+    expect(compileSalTextEncoder(layout, other, 1, Type.forSchema(other as never))).toBeUndefined();
+  });
+});

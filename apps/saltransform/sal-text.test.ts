@@ -1,0 +1,129 @@
+import { Type } from 'avsc';
+import { convertTopics } from '../salschema/convert';
+import { loadTopicMetadata } from '../salschema/metadata';
+import { CURRENT_DIR, LEGACY_DIR } from '../salschema/test-fixtures';
+import { loadTsXmlFolder } from '../salschema/ts-xml';
+import { recordGenerator } from '../salmock/values';
+import { formatSalText, layoutFromAvro, layoutFromMeta, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
+
+const NOW = 1_700_000_000_123;
+
+function errorOf(fn: () => unknown): SalTextError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SalTextError) return err;
+    throw err;
+  }
+  throw new Error('expected a SalTextError');
+}
+
+describe.each([
+  ['current', CURRENT_DIR],
+  ['legacy-2019', LEGACY_DIR],
+])('every %s fixture topic', (_name, dir) => {
+  const { topics } = loadTopicMetadata(dir);
+  const { schemas } = convertTopics(loadTsXmlFolder(dir).topics);
+
+  it('salmock record → SAL text → parse gives the same record, valid for the Avro schema', () => {
+    expect(topics.length).toBeGreaterThan(20);
+    for (const meta of topics) {
+      const schema = schemas.get(meta.topic);
+      expect(schema).toBeDefined();
+      const type = Type.forSchema(schema as never);
+      const fromMeta = layoutFromMeta(meta);
+      const fromAvro = layoutFromAvro(schema as never);
+      expect(fromAvro).toEqual(fromMeta);
+      const gen = recordGenerator(meta, 42);
+      for (const seq of [0, 1, 7]) {
+        const rec = gen(seq, NOW);
+        expect(type.isValid(rec)).toBe(true);
+        const line = formatSalText(fromMeta, rec);
+        expect(salTextTopic(line)).toBe(meta.topic);
+        const back = parseSalText(line, fromAvro, NOW);
+        expect(back).toEqual(rec);
+        expect(type.fromBuffer(type.toBuffer(back))).toEqual(type.fromBuffer(type.toBuffer(rec)));
+      }
+    }
+  });
+});
+
+describe('SAL text parsing', () => {
+  const layout = makeLayout('Test_scalars', [
+    { name: 'flag', type: 'boolean', count: 1, array: false },
+    { name: 'n', type: 'int', count: 1, array: false },
+    { name: 'big', type: 'long', count: 1, array: false },
+    { name: 'x', type: 'float', count: 1, array: false },
+    { name: 'v', type: 'double', count: 3, array: true },
+    { name: 's', type: 'string', count: 1, array: false },
+    { name: 'b', type: 'bytes', count: 1, array: false },
+  ]);
+  const good = "Test_scalars:( 'rev1', 1553036183.123, 1553036183.1, 3, 4, 1, -5, 4503599627370496, 1.5, nan, -inf, 2e3, 'it''s, (ok)', 255 )";
+
+  it('parses every type, quoted commas and parentheses, doubled quotes, nan/inf and seconds → ms', () => {
+    const r = parseSalText(good, layout, 99);
+    expect(r).toEqual({
+      kafka_timestamp: 99,
+      sal_revcode: 'rev1',
+      sal_created: 1553036183123,
+      sal_ingested: 1553036183100,
+      sal_origin: 3,
+      sal_host: 4,
+      flag: true,
+      n: -5,
+      big: 4503599627370496,
+      x: 1.5,
+      v: [NaN, -Infinity, 2000],
+      s: "it's, (ok)",
+      b: Buffer.from([255]),
+    });
+  });
+
+  it('tolerates extra whitespace and a trailing newline', () => {
+    const spaced = good.replace(/, /g, ' ,  ').replace(':( ', ':(') + '\n';
+    expect(parseSalText(spaced, layout, 1)).toMatchObject({ s: "it's ,  (ok)", v: [NaN, -Infinity, 2000], b: Buffer.from([255]) });
+  });
+
+  it.each([
+    ['no topic', "'rev', 1, 2", 'syntax', /expected "<topic>:\( values \)"/],
+    ['bad topic name', 'Test scalars:( 1 )', 'syntax', /not a SAL text line/],
+  ])('topic: %s', (_what, line, code, message) => {
+    const e = errorOf(() => salTextTopic(line));
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+  });
+
+  it.each([
+    ['one value too few', good.replace(', 255 )', ' )'), 'field-count', /Test_scalars: expected 14 values \(5 SAL stamps \+ 9 item values\), got 13/],
+    ['one value too many', good.replace(' 255 )', ' 255, 1 )'), 'field-count', /expected 14 values .*got 15/],
+    ['empty list', 'Test_scalars:( )', 'field-count', /got 0/],
+    ['bad number', good.replace('1.5', '1.5x'), 'bad-value', /value 9 \(x, float\): "1.5x" is not a number/],
+    ['hex is not decimal', good.replace(' -5,', ' 0x10,'), 'bad-value', /value 7 \(n, int\): "0x10" is not an integer/],
+    ['int overflow', good.replace(' -5,', ' 2147483648,'), 'bad-value', /n, int\): 2147483648 is out of the int range/],
+    ['long beyond 2^52 (avsc would corrupt it)', good.replace('4503599627370496', '-4503599627370497'), 'bad-value', /big, long\): -4503599627370497 is beyond ±2\^52/],
+    ['fractional int', good.replace(' -5,', ' 1.5,'), 'bad-value', /not an integer/],
+    ['array item', good.replace('-inf', 'oops'), 'bad-value', /value 11 \(v\[1\], double\): "oops" is not a number/],
+    ['bad boolean', good.replace(' 4, 1,', ' 4, yes,'), 'bad-value', /flag, boolean\): "yes" is not a boolean/],
+    ['string not quoted', good.replace("'it''s, (ok)'", 'plain'), 'bad-value', /expected a quoted string/],
+    ['byte out of range', good.replace(' 255 )', ' 256 )'), 'bad-value', /not a byte/],
+    ['stamp not a number', good.replace('1553036183.123', 'yesterday'), 'bad-value', /value 2 \(sal_created\)/],
+    ['unterminated string', "Test_scalars:( 'rev1', 1, 2, 3, 4, 1, -5, 1, 1, 1, 1, 1, 'x, 1 )", 'bad-value', /value 13 \(s, string\): unterminated string/],
+    ['missing close paren', good.slice(0, -2), 'syntax', /does not end with "\)"/],
+  ])('%s', (_what, line, code, message) => {
+    const e = errorOf(() => parseSalText(line, layout, 0));
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    expect(e.topic).toBe('Test_scalars');
+  });
+});
+
+describe('layoutFromAvro', () => {
+  it('refuses arrays without sal_count and types SAL text cannot carry, naming topic and field', () => {
+    const base = { name: 'T', fields: [{ name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } }] };
+    expect(() => layoutFromAvro({ ...base, fields: [...base.fields, { name: 'a', type: { type: 'array', items: 'float' } }] })).toThrow(
+      /schema of T: array field a has no sal_count/,
+    );
+    expect(() => layoutFromAvro({ ...base, fields: [{ name: 'm', type: { type: 'map', values: 'int' } }] })).toThrow(/field m has type/);
+    expect(layoutFromAvro(base).values).toBe(5);
+  });
+});

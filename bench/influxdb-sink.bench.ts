@@ -1,0 +1,195 @@
+/**
+ * influxdb-sink throughput on the local EFD (loopback only, bounded): points/s written with
+ * write_error 0, against the raw InfluxDB line-protocol write ceiling measured in the same run — the
+ * very same points, pre-built, posted directly with the same batch size and concurrency (best of a run
+ * before and a run after the sink). Goal ≥ 0.7× the ceiling; seed 002's prototype reached 16k msg/s.
+ *
+ * Records: SAL-like telemetry (the EFD fields + 10 doubles + an array of 8 floats, ~25 InfluxDB
+ * fields per point) on 8 topics × 2 partitions, produced before the sink starts, as in the seed's
+ * "pause the connector, then let it flush" test. The headline rate is the steady state — records
+ * committed between 10 % and 90 % of the total, over that time — for the sink and for the ceiling
+ * alike (the seed's 16k msg/s is a steady ingest rate too); the end-to-end figures (first record
+ * consumed → last commit, first POST → last ack) are reported beside it. EFD_BENCH_SINK_RECORDS sets
+ * the count (default 200k).
+ * Telegraf's kafka_consumer → influxdb comparison is not run here (no Telegraf binary on this machine).
+ */
+import * as os from 'node:os';
+import { Type } from 'avsc';
+import { createRegistry } from '../apps/lib/registry';
+import { silentLogger } from '../apps/lib/logging';
+import { compileSchema } from '../apps/influxdb-sink/convert';
+import { escapeMeasurement } from '../apps/influxdb-sink/line-protocol';
+import { InfluxWriter } from '../apps/influxdb-sink/writer';
+import { sinkConfig, startSink } from '../apps/influxdb-sink/cli';
+import { readEndpoints } from '../scripts/local-efd/endpoints';
+import { influxQl } from '../scripts/local-efd/health';
+import { createKafka } from '../apps/lib/kafka';
+import { BenchResult, withRatio } from './results';
+
+const RECORDS = Number(process.env.EFD_BENCH_SINK_RECORDS ?? 200_000);
+const TOPICS = 8;
+const PARTITIONS = 2;
+const BATCH = 5000;
+const IN_FLIGHT = 4;
+
+function schemaFor(name: string): object {
+  const ts = { type: 'long', logicalType: 'timestamp-millis' };
+  return {
+    type: 'record', name, namespace: 'lsst.sal',
+    fields: [
+      { name: 'kafka_timestamp', type: ts }, { name: 'sal_revcode', type: 'string' }, { name: 'sal_created', type: ts },
+      { name: 'sal_ingested', type: ts }, { name: 'sal_origin', type: 'int' }, { name: 'sal_host', type: 'int' },
+      { name: 'salIndex', type: 'int' },
+      ...Array.from({ length: 10 }, (_, i) => ({ name: `value${i}`, type: 'double' })),
+      { name: 'accelerometers', type: { type: 'array', items: 'float' } },
+    ],
+  };
+}
+
+function record(i: number, base: number): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    kafka_timestamp: base + i + 3, sal_revcode: 'c0ffee01', sal_created: base + i, sal_ingested: base + i + 1, sal_origin: 42, sal_host: 7, salIndex: i % 4,
+    accelerometers: Array.from({ length: 8 }, (_, k) => Math.fround(Math.sin(i + k))),
+  };
+  for (let k = 0; k < 10; k++) r[`value${k}`] = Math.cos(i * (k + 1)) * 100;
+  return r;
+}
+
+async function countPoints(url: string, db: string, measurements: string[]): Promise<number> {
+  let total = 0;
+  for (const m of measurements) {
+    const r = (await influxQl(url, `SELECT count("salIndex") FROM "${m}"`, db)) as { results: { series?: { values: [string, number][] }[] }[] };
+    total += Number(r.results[0].series?.[0].values[0][1] ?? 0);
+  }
+  return total;
+}
+
+/** Progress samples (ms, points done) → { end-to-end rate, steady rate between 10 % and 90 % done }. */
+function rates(samples: [number, number][], total: number): { overall: number; steady: number } {
+  const at = (f: number) => samples.find(([, n]) => n >= f * total)?.[0] ?? samples[samples.length - 1][0];
+  const [t0] = samples[0];
+  const tEnd = at(1);
+  return { overall: total / ((tEnd - t0) / 1000), steady: (0.8 * total) / ((at(0.9) - at(0.1)) / 1000) };
+}
+
+async function ceiling(url: string, db: string, batches: string[][]): Promise<{ overall: number; steady: number }> {
+  await influxQl(url, `CREATE DATABASE "${db}"`);
+  let errors = 0;
+  const w = new InfluxWriter({ url, database: db, maxSockets: IN_FLIGHT, onAttempt: (a) => { if (!a.ok) errors++; } });
+  const queue = [...batches];
+  const total = batches.reduce((n, b) => n + b.length, 0);
+  let done = 0;
+  const samples: [number, number][] = [[performance.now(), 0]];
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    for (let b = queue.shift(); b; b = queue.shift()) {
+      await w.write(b);
+      done += b.length;
+      samples.push([performance.now(), done]);
+    }
+  }));
+  if (errors) throw new Error(`ceiling run had ${errors} write error(s)`);
+  return rates(samples, total);
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const e = readEndpoints();
+  const c = e.clusters[0];
+  const id = `b${Date.now().toString(36)}`;
+  const prefix = `bench.${id}.lsst.sal.`;
+  const topics = Array.from({ length: TOPICS }, (_, i) => `${prefix}Bench${i}_telemetry`);
+  const dbs = { sink: `bench_${id}_sink`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b` };
+  const kafka = createKafka({ brokers: c.kafka, clientId: `bench-${id}`, logger: silentLogger() });
+  const admin = kafka.admin();
+  const registry = createRegistry(c.registry, { logger: silentLogger() });
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })), waitForLeaders: true });
+    // Records, their wire-format values and the same points as pre-built line protocol.
+    const base = Date.UTC(2026, 0, 1);
+    const lines: string[] = [];
+    const perTopic = Math.ceil(RECORDS / TOPICS);
+    let produced = 0;
+    for (const [t, topic] of topics.entries()) {
+      const schema = schemaFor(topic.slice(prefix.length));
+      const schemaId = await registry.register(`${topic}-value`, JSON.stringify(schema));
+      const encode = await registry.encoder(schemaId);
+      const compiled = compileSchema(Type.forSchema(schema as never));
+      const measurement = escapeMeasurement(topic);
+      const n = Math.min(perTopic, RECORDS - produced);
+      for (let i0 = 0; i0 < n; i0 += 10_000) {
+        const messages = [];
+        for (let i = i0; i < Math.min(n, i0 + 10_000); i++) {
+          const r = record(i, base + t * 10_000_000);
+          messages.push({ value: encode(r), partition: i % PARTITIONS });
+          lines.push(compiled.line(r, measurement, '0', { droppedFields: 0 }));
+        }
+        await producer.send({ topic, acks: -1, messages });
+      }
+      produced += n;
+    }
+    const batches: string[][] = [];
+    for (let i = 0; i < lines.length; i += BATCH) batches.push(lines.slice(i, i + BATCH));
+
+    const ceilingA = await ceiling(e.influxdb.url, dbs.ceilingA, batches);
+
+    await influxQl(e.influxdb.url, `CREATE DATABASE "${dbs.sink}"`);
+    const cfg = sinkConfig({
+      brokers: c.kafka, registry: c.registry, influxdbUrl: e.influxdb.url, database: dbs.sink, topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
+      groupId: `bench-${id}`, deadLetterTopic: `bench.${id}.dlq`, batchSize: String(BATCH), maxInFlight: String(IN_FLIGHT), logLevel: 'silent',
+    }, {});
+    const sink = await startSink(cfg, { logger: silentLogger(), serveMetrics: false });
+    let firstAt = 0;
+    let cpuAtFirst = process.cpuUsage();
+    const samples: [number, number][] = [];
+    const deadline = Date.now() + 300_000;
+    while (sink.sink.committed < produced) {
+      if (!firstAt && ((await sink.sink.metrics.recordsConsumed.get()).values[0]?.value ?? 0) > 0) {
+        firstAt = performance.now();
+        cpuAtFirst = process.cpuUsage();
+        samples.push([firstAt, 0]);
+      }
+      if (firstAt) samples.push([performance.now(), sink.sink.committed]);
+      if (Date.now() > deadline) throw new Error(`sink did not finish: ${sink.sink.committed}/${produced} committed`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    samples.push([performance.now(), sink.sink.committed]);
+    const cpu = process.cpuUsage(cpuAtFirst);
+    const sinkCores = (cpu.user + cpu.system) / 1e6 / ((performance.now() - firstAt) / 1000);
+    const writeErrors = (await sink.sink.metrics.writeErrors.get()).values.reduce((n, v) => n + v.value, 0);
+    const deadLetters = (await sink.sink.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0);
+    await sink.stop();
+    const written = await countPoints(e.influxdb.url, dbs.sink, topics);
+    if (written !== produced) throw new Error(`sink wrote ${written} points for ${produced} records`);
+    if (writeErrors || deadLetters) throw new Error(`sink had ${writeErrors} write error(s), ${deadLetters} dead letter(s)`);
+    const sinkRate = rates(samples, produced);
+    if (process.env.EFD_BENCH_DEBUG) {
+      const at = (f: number) => (samples.find(([, n]) => n >= f * produced)?.[0] ?? 0) - samples[0][0];
+      process.stderr.write(`sink progress ms: 10% ${at(0.1).toFixed(0)}, 50% ${at(0.5).toFixed(0)}, 90% ${at(0.9).toFixed(0)}, 100% ${at(1).toFixed(0)}\n`);
+    }
+
+    const ceilingB = await ceiling(e.influxdb.url, dbs.ceilingB, batches);
+    const ceilingRate = { overall: Math.max(ceilingA.overall, ceilingB.overall), steady: Math.max(ceilingA.steady, ceilingB.steady) };
+    const note = `${produced} SAL-like records (~25 fields) on ${TOPICS}×${PARTITIONS} partitions, batch ${BATCH}, ${IN_FLIGHT} writes in flight; loopback`;
+    return [
+      withRatio({ name: 'influxdb_sink.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: ceilingRate.steady, note: `steady state (10 %→90 % of the records committed) vs the raw line-protocol ceiling over the same window (same points pre-built, same batches/concurrency, best of a run before and after); write_error 0; target ratio ≥ 0.7; ${note}` }),
+      withRatio({ name: 'influxdb_sink.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: ceilingRate.overall, note: 'first record consumed → last commit (includes the first fetch and the tail), vs first POST → last ack' }),
+      withRatio({ name: 'influxdb_sink.raw_ceiling.points_per_s', value: ceilingRate.steady, unit: 'points/s', note: `steady; runs ${Math.round(ceilingA.steady)} and ${Math.round(ceilingB.steady)}` }),
+      withRatio({ name: 'influxdb_sink.vs_seed_16k.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: 16_000, note: 'baseline = seed 002 prototype ingest, 16k msg/s' }),
+      withRatio({ name: 'influxdb_sink.write_errors', value: writeErrors, unit: 'errors', note: 'must be 0 (seed 002: write_error=0)' }),
+      withRatio({ name: 'influxdb_sink.cpu_cores', value: sinkCores, unit: 'cores', note: `CPU the sink process used while writing (machine has ${os.cpus().length} cores shared with Kafka, InfluxDB, the registry and Connect)` }),
+    ];
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+    await admin.deleteTopics({ topics: [...topics, `bench.${id}.dlq`].filter((t) => existing.has(t)) }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    for (const db of Object.values(dbs)) await influxQl(e.influxdb.url, `DROP DATABASE "${db}"`).catch(() => undefined);
+    for (const t of topics) {
+      const api = c.registry;
+      await fetch(`${api}/subjects/${encodeURIComponent(`${t}-value`)}`, { method: 'DELETE' }).catch(() => undefined);
+      await fetch(`${api}/subjects/${encodeURIComponent(`${t}-value`)}?permanent=true`, { method: 'DELETE' }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * saltransform per-message cost: SAL text line → Confluent-wire-format Avro (SalTransformer.transform,
+ * the one-pass encoder), against bare avsc encoding (`type.toBuffer` + wire header) of the same records,
+ * in the same run. Messages: the fixture topics in the seed schedule's mix (telemetry 100×, events 10×,
+ * commands 1× per topic), values from salmock. Offline (no Kafka): what the transform itself costs.
+ * Goals: ≤ 20 µs/msg, and ≥ 0.5× the bare encode throughput.
+ */
+import { Type } from 'avsc';
+import { wireEncoder } from '../apps/lib/registry';
+import { convertTopics } from '../apps/salschema/convert';
+import { loadTopicMetadata } from '../apps/salschema/metadata';
+import { subjectOf } from '../apps/salschema/register';
+import { CURRENT_DIR } from '../apps/salschema/test-fixtures';
+import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
+import { planTopics } from '../apps/salmock/plan';
+import { recordGenerator } from '../apps/salmock/values';
+import { formatSalText, layoutFromAvro } from '../apps/saltransform/sal-text';
+import { SalTransformer } from '../apps/saltransform/transform';
+import { BenchResult, withRatio } from './results';
+
+const MESSAGES = 20_000;
+const ROUNDS = 7;
+
+interface Item {
+  topic: string;
+  kind: string;
+  line: string;
+  rec: Record<string, unknown>;
+  encode: (v: unknown) => Buffer;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const metas = loadTopicMetadata(CURRENT_DIR).topics;
+  const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
+  const ids = new Map([...schemas.keys()].map((t, i) => [t, i + 1]));
+  const plan = planTopics(metas);
+  const total = plan.reduce((n, p) => n + p.rateHz, 0);
+  const items: Item[] = [];
+  for (const p of plan) {
+    const schema = schemas.get(p.meta.topic) as never;
+    const type = Type.forSchema(schema);
+    const layout = layoutFromAvro(schema);
+    const encode = wireEncoder(ids.get(p.meta.topic) as number, type);
+    const gen = recordGenerator(p.meta, 1);
+    const n = Math.max(1, Math.round((p.rateHz / total) * MESSAGES));
+    for (let i = 0; i < n; i++) {
+      const rec = gen(i, 1_700_000_000_000 + i);
+      items.push({ topic: p.meta.topic, kind: p.meta.kind, line: formatSalText(layout, rec), rec: { ...rec }, encode });
+    }
+  }
+  // shuffle deterministically: topics interleave as on a raw topic
+  for (let i = items.length - 1, s = 7; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  const transformer = new SalTransformer({
+    latest: async (subject) => {
+      const topic = subject.replace(/^lsst\.sal\./, '').replace(/-value$/, '');
+      const schema = schemas.get(topic);
+      return schema ? { id: ids.get(topic) as number, version: 1, schema: schema as never } : undefined;
+    },
+  });
+  await transformer.prepare(items.map((i) => i.topic));
+  for (const it of items.slice(0, 50)) if (subjectOf(it.topic) && !transformer.transform(it.topic, it.line, 0).ok) throw new Error(`${it.topic}: transform failed`);
+
+  const timeUs = (subset: Item[], fn: (it: Item) => unknown): number => {
+    const t0 = process.hrtime.bigint();
+    for (const it of subset) fn(it);
+    return Number(process.hrtime.bigint() - t0) / 1000 / subset.length;
+  };
+  const ours = (it: Item) => transformer.transform(it.topic, it.line, 1);
+  const bare = (it: Item) => it.encode(it.rec);
+  timeUs(items, ours); // warm-up
+  timeUs(items, bare);
+  const o: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    o.push(timeUs(items, ours));
+    b.push(timeUs(items, bare));
+  }
+  const perKind = (kind: string) => {
+    const subset = items.filter((i) => i.kind === kind);
+    const oo: number[] = [];
+    const bb: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      oo.push(timeUs(subset, ours));
+      bb.push(timeUs(subset, bare));
+    }
+    return { ours: median(oo), bare: median(bb), n: subset.length };
+  };
+  const tel = perKind('telemetry');
+  const ev = perKind('event');
+  const cmd = perKind('command');
+  const ourUs = median(o);
+  const bareUs = median(b);
+  const bytes = Math.round(items.reduce((n, i) => n + i.line.length, 0) / items.length);
+  const note = `${items.length} messages, seed mix of ${plan.length} fixture topics, mean line ${bytes} B, median of ${ROUNDS}`;
+  return [
+    withRatio({ name: 'saltransform.transform.us_per_msg', value: ourUs, unit: 'µs/msg', baseline: bareUs, note: `${note}; baseline = bare avsc encode of the same records; goal ≤ 20 µs` }),
+    withRatio({ name: 'saltransform.transform.msg_per_s', value: 1e6 / ourUs, unit: 'msg/s', baseline: 1e6 / bareUs, note: 'throughput vs bare avsc encode; goal ratio ≥ 0.5' }),
+    withRatio({ name: 'saltransform.transform.telemetry.us_per_msg', value: tel.ours, unit: 'µs/msg', baseline: tel.bare, note: `${tel.n} telemetry messages (large arrays)` }),
+    withRatio({ name: 'saltransform.transform.event.us_per_msg', value: ev.ours, unit: 'µs/msg', baseline: ev.bare, note: `${ev.n} event messages` }),
+    withRatio({ name: 'saltransform.transform.command.us_per_msg', value: cmd.ours, unit: 'µs/msg', baseline: cmd.bare, note: `${cmd.n} command messages` }),
+  ];
+}
