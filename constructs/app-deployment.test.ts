@@ -65,6 +65,23 @@ describe('AppJob', () => {
 });
 
 describe('GrafanaDashboard', () => {
+  it('only charts metrics the EFD apps register', () => {
+    const fs = require('fs') as typeof import('fs');
+    const path = require('path') as typeof import('path');
+    const sources: string[] = [];
+    const walk = (dir: string) =>
+      fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) sources.push(fs.readFileSync(p, 'utf8'));
+      });
+    walk(path.join(__dirname, '..', 'apps'));
+    const registered = new Set(sources.join('\n').match(/name: '[a-z_]+'/g)?.map((m) => m.slice(7, -1)));
+    const used = EFD_PANELS.flatMap((p) => p.exprs.join(' ').match(/\b(salmock|saltransform|influxdb_sink|connect_manager)_[a-z_]+/g) ?? []);
+    expect(used.length).toBeGreaterThan(8);
+    for (const metric of used) expect([metric, registered.has(metric.replace(/_bucket$/, ''))]).toEqual([metric, true]);
+  });
+
   it('provisions a dashboard ConfigMap for the Grafana sidecar with Kafka, lag and InfluxDB panels', () => {
     const out = synth((s) => new GrafanaDashboard(s, 'dash', { site: 'summit', namespace: 'efd-apps' }));
     expect(out).toHaveResourceWithProperties(ConfigMapV1, { metadata: { name: 'efd-dashboard', namespace: 'efd-apps', labels: { grafana_dashboard: '1', 'app.kubernetes.io/part-of': 'efd' } } });
