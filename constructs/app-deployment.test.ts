@@ -87,7 +87,7 @@ describe('GrafanaDashboard', () => {
     expect(out).toHaveResourceWithProperties(ConfigMapV1, { metadata: { name: 'efd-dashboard', namespace: 'efd-apps', labels: { grafana_dashboard: '1', 'app.kubernetes.io/part-of': 'efd' } } });
     const model = JSON.parse(dashboardJson('summit', EFD_PANELS));
     expect(model.uid).toBe('efd-summit');
-    expect(model.panels.map((p: { title: string }) => p.title)).toEqual(expect.arrayContaining(['Kafka messages in / s (per topic)', 'Consumer lag (influxdb-sink, saltransform)', 'InfluxDB write errors / s']));
+    expect(model.panels.map((p: { title: string }) => p.title)).toEqual(expect.arrayContaining(['Kafka messages in / s (per topic)', 'Consumer lag (influxdb-sink)', 'InfluxDB write errors / s']));
     expect(model.panels[1].gridPos).toEqual({ h: 8, w: 12, x: 12, y: 0 });
   });
 });
