@@ -5,6 +5,7 @@
  */
 import { loadSites } from '../config/load';
 import { up } from './local-efd';
+import { runExperiment } from './experiment';
 import { synthSites } from './synth';
 import type { EfdStack } from '../stacks/efd-stack';
 
@@ -22,7 +23,7 @@ function describeStack(efd: EfdStack): string[] {
 async function main(): Promise<void> {
   const clusters = Number(process.env.EFD_CLUSTERS ?? 1);
   process.stdout.write('== local EFD\n');
-  await up({ clusters }); // prints the endpoints and each server's RSS
+  const { endpoints } = await up({ clusters }); // prints the endpoints and each server's RSS
 
   process.stdout.write('\n== synth: every site\n');
   const t0 = Date.now();
@@ -35,6 +36,19 @@ async function main(): Promise<void> {
     process.stdout.write(`${site.name} (${site.role}, ${site.production ? 'production: destroy-protected' : 'experiment'}) on ${target}\n`);
     process.stdout.write(`  stacks    ${[cluster?.node.id, efd.node.id].filter(Boolean).join(', ')}\n`);
     for (const line of describeStack(efd)) process.stdout.write(`${line}\n`);
+  }
+
+  if (process.env.EFD_EXPERIMENT === '0') return;
+  process.stdout.write('\n== mock SAL experiment on the local EFD (EFD_EXPERIMENT=0 skips it)\n');
+  const experimentSite = stacks.map((s) => s.site).find((s) => !s.production) ?? stacks[0].site;
+  const result = await runExperiment({
+    endpoints,
+    site: experimentSite,
+    seconds: Number(process.env.EFD_EXPERIMENT_SECONDS ?? 10),
+    rateFactor: Number(process.env.EFD_EXPERIMENT_RATE ?? 0.05),
+  });
+  if (result.pointsInInfluxDb + result.deadLettered !== result.produced) {
+    throw new Error(`experiment: ${result.produced} produced but ${result.pointsInInfluxDb} in InfluxDB + ${result.deadLettered} dead-lettered`);
   }
 }
 

@@ -47,6 +47,19 @@ describe('runSalmock', () => {
     expect(text).toMatch(/salmock_produced_total\{mode="text",kind="telemetry"\} \d+/);
   });
 
+  it('stamps strictly increase per SAL topic even in a burst (InfluxDB keeps one point per time)', async () => {
+    const sender = fakeSender();
+    await runSalmock({ plan, factories, mode: 'text', count: 2000, burst: true }, deps(sender));
+    const last = new Map<string, number>();
+    for (const { message } of sender.sent) {
+      const p = plan.find((q) => q.meta.topic === message.key) as (typeof plan)[number];
+      const created = parseSalText(message.value as string, p.layout, 0).sal_created as number;
+      expect(created).toBeGreaterThan(last.get(p.meta.topic) ?? 0);
+      last.set(p.meta.topic, created);
+    }
+    expect(last.size).toBeGreaterThan(10);
+  });
+
   it('each text message parses back to the values regenerated from its sequence number', async () => {
     const sender = fakeSender();
     await runSalmock({ plan, factories, mode: 'text', count: 200, burst: true }, deps(sender));

@@ -116,6 +116,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
   const maxPending = opts.maxPending ?? 20_000;
   const tickMs = opts.tickMs ?? 5;
   const sent = new Array<number>(plan.length).fill(0);
+  const lastStamp: number[] = new Array(plan.length).fill(0);
   // golden-ratio phases spread the topics over their first period
   const phase = plan.map((_, i) => (i * 0.6180339887) % 1);
   const kindOf = plan.map((p) => p.meta.kind);
@@ -165,7 +166,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
       continue;
     }
     const t = opts.burst ? (virtualT += Math.min(room / Math.max(scheduledRate, 1), 0.05)) : elapsed;
-    const nowMs = now();
+    const nowMs = Math.floor(now());
     const byTopic = new Map<string, { messages: Message[]; kinds: Map<string, number> }>();
     for (let i = 0; i < plan.length; i++) {
       let n = dueBy(plan[i].rateHz, phase[i], t) - sent[i];
@@ -174,7 +175,10 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
       if (n <= 0) break;
       sent[i] += n;
       for (let k = 0; k < n; k++) {
-        const { topic, message } = factories[i](seq++, nowMs);
+        // Stamps strictly increase per topic: a real SAL topic never sends two samples in one millisecond,
+        // and InfluxDB keeps one point per measurement, tag set and time (a catch-up burst would collide).
+        const stamp = (lastStamp[i] = Math.max(nowMs, lastStamp[i] + 1));
+        const { topic, message } = factories[i](seq++, stamp);
         bytes += typeof message.value === 'string' ? message.value.length : (message.value as Buffer).length;
         let g = byTopic.get(topic);
         if (!g) byTopic.set(topic, (g = { messages: [], kinds: new Map() }));
