@@ -14,6 +14,11 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
     .sort();
+  // Benchmarks against real servers: make sure the local EFD runs (no-op when it does).
+  if (files.some((f) => /^(salmock|saltransform|influxdb-sink)\./.test(f))) {
+    const { up } = await import('../scripts/local-efd');
+    await up({ say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
+  }
   const results: BenchResult[] = [];
   for (const file of files) {
     process.stdout.write(`# ${file}\n`);
