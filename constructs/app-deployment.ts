@@ -28,7 +28,8 @@ export function containerEnv(env: Record<string, string> = {}, secretEnv: Record
   ];
 }
 
-export interface AppDeploymentProps {
+/** What every EFD app container takes, as a Deployment or a Job. */
+export interface AppContainerProps {
   readonly site: string;
   /** App name, also the `efd` subcommand the container runs. */
   readonly app: string;
@@ -42,17 +43,20 @@ export interface AppDeploymentProps {
   readonly envFromSecrets?: string[];
   /** Environment variables read from Secret keys: name → { secret, key }. @default {} */
   readonly secretEnv?: Record<string, SecretKeyRef>;
+  /** CPU and memory requests (required by the invariants) and limits. Defaults per construct. */
+  readonly resources?: Resources;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export interface AppDeploymentProps extends AppContainerProps {
   /** ConfigMaps whose keys become environment variables. @default [] */
   readonly envFromConfigMaps?: string[];
   /** ConfigMaps mounted as folders: name → mount path. @default {} */
   readonly configMapMounts?: Record<string, string>;
   /** @default 1 */
   readonly replicas?: number;
-  /** @default requests 100m / 256Mi, memory limit 512Mi */
-  readonly resources?: Resources;
   /** Port of /metrics and /healthz. @default 9090 */
   readonly metricsPort?: number;
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 export class AppDeployment extends Construct {
@@ -66,6 +70,7 @@ export class AppDeployment extends Construct {
     const port = props.metricsPort ?? 9090;
     this.name = props.app;
     const labels = { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
+    // Default: requests 100m / 256Mi, memory limit 512Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
     const mounts = Object.entries(props.configMapMounts ?? {});
     const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: String(port) }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 3 });

@@ -4,29 +4,14 @@
  * starts after it succeeded. A failed run fails the apply with the Job's name.
  */
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import type { Resources } from '../config/schema';
-import { AppImage, containerEnv, SecretKeyRef } from './app-deployment';
+import { AppContainerProps, containerEnv } from './app-deployment';
 
-export interface AppJobProps {
-  readonly site: string;
+export interface AppJobProps extends AppContainerProps {
   /** Job name. */
   readonly name: string;
-  /** The `efd` subcommand the container runs. */
-  readonly app: string;
-  readonly namespace: string;
-  readonly image: AppImage;
-  readonly args?: string[];
-  readonly env?: Record<string, string>;
-  readonly envFromSecrets?: string[];
-  /** Environment variables read from Secret keys. @default {} */
-  readonly secretEnv?: Record<string, SecretKeyRef>;
   /** Retries before the Job fails. @default 4 */
   readonly backoffLimit?: number;
-  /** @default requests 100m / 128Mi, memory limit 256Mi */
-  readonly resources?: Resources;
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 export class AppJob extends Construct {
@@ -34,6 +19,7 @@ export class AppJob extends Construct {
 
   constructor(scope: Construct, id: string, props: AppJobProps) {
     super(scope, id);
+    // Default: requests 100m / 128Mi, memory limit 256Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
     this.job = new JobV1(this, 'job', {
       metadata: { name: props.name, namespace: props.namespace, labels: { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site } },
