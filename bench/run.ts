@@ -20,15 +20,23 @@ async function main(): Promise<void> {
     await up({ say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
   }
   const results: BenchResult[] = [];
+  const failed: string[] = [];
   for (const file of files) {
     process.stdout.write(`# ${file}\n`);
-    const mod = (await import(path.join(__dirname, file))) as { run: () => Promise<BenchResult[]> };
-    const r = await mod.run();
-    printResults(r);
-    results.push(...r);
+    try {
+      const mod = (await import(path.join(__dirname, file))) as { run: () => Promise<BenchResult[]> };
+      const r = await mod.run();
+      printResults(r);
+      results.push(...r);
+    } catch (err) {
+      // One failed benchmark does not hide the others' figures; the run still exits non-zero.
+      process.stderr.write(`bench ${file} failed: ${(err as Error).message}\n`);
+      failed.push(file);
+    }
   }
   saveResults(results);
   process.stdout.write(`wrote ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
+  if (failed.length) throw new Error(`${failed.length} benchmark(s) failed: ${failed.join(', ')}`);
 }
 
 main().catch((err: Error) => {
