@@ -95,6 +95,16 @@ async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformCo
   }
 }
 
+/** Start-up attempts against a broker that is not ready yet (about 1.5 min with the backoff). */
+const START_ATTEMPTS = 12;
+
+/** kafkajs marks transient protocol errors retriable; a few arrive wrapped without the flag. */
+export function isRetriableStartError(err: unknown): boolean {
+  const e = err as { retriable?: boolean; cause?: { retriable?: boolean }; message?: string };
+  if (e?.retriable === true || e?.cause?.retriable === true) return true;
+  return /does not host this topic-partition|coordinator is (loading|not available)|leader not available|not the leader|not controller/i.test(e?.message ?? '');
+}
+
 /** Runs until SIGTERM/SIGINT (or `stop`); resolves once consumer and producer are closed. */
 export async function startSaltransform(c: SaltransformConfig): Promise<void> {
   let health: () => { ok: boolean; reason?: string } = () => ({ ok: false, reason: 'starting' });
@@ -132,16 +142,27 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     if (!e.payload.restart) void shutdown.trigger('consumer crashed without restart');
   });
 
-  try {
-    await ensureRawTopics(kafka, topics, c, logger, shutdown.signal);
-    if (shutdown.signal.aborted) return;
-    await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: c.fromBeginning });
-  } catch (err) {
-    logger.error({ err: (err as Error).message }, `saltransform cannot start: ${(err as Error).message}`);
-    await shutdown.trigger('start-up failed');
-    throw new Error(`saltransform cannot start (brokers ${c.brokers}, topics ${topics.join(',')}): ${(err as Error).message}`);
+  // A broker that has just started (or just created the topics) answers with retriable errors for a
+  // while: no leader yet, coordinator loading. Those are waited out with backoff; anything else stops.
+  for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
+    try {
+      await ensureRawTopics(kafka, topics, c, logger, shutdown.signal);
+      if (shutdown.signal.aborted) return;
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: c.fromBeginning });
+      break;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (isRetriableStartError(err) && attempt < START_ATTEMPTS && !shutdown.signal.aborted) {
+        logger.warn({ err: message, attempt }, `Kafka not ready (${message}); retrying in ${delay / 1000} s`);
+        await sleep(delay, shutdown.signal);
+        continue;
+      }
+      logger.error({ err: message }, `saltransform cannot start: ${message}`);
+      await shutdown.trigger('start-up failed');
+      throw new Error(`saltransform cannot start (brokers ${c.brokers}, topics ${topics.join(',')}): ${message}`);
+    }
   }
   logger.info({ topics, group: c.group, dlqTopic }, `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`);
   await consumer.run({
