@@ -11,6 +11,7 @@ import * as net from 'net';
 import * as path from 'path';
 import type { Endpoints } from './local-efd';
 import type { Site } from '../config/schema';
+import { influxQuery } from '../apps/influxdb-init/apply';
 
 const root = path.resolve(__dirname, '..');
 const EFD = [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'apps', 'cli', 'main.ts')];
@@ -65,21 +66,13 @@ function efdRun(args: string[]): Promise<string> {
   });
 }
 
-async function influxQuery(url: string, q: string, db?: string): Promise<{ series?: { name: string; columns: string[]; values: unknown[][] }[] }[]> {
-  const body = new URLSearchParams({ q, ...(db ? { db } : {}) });
-  const res = await fetch(`${url}/query`, { method: 'POST', body });
-  if (!res.ok) throw new Error(`InfluxDB ${url}/query: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { results: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[] }).results;
-}
-
 /**
  * Points over all measurements, counted on one EFD field every point carries (sal_origin): count(*)
  * would count each of the thousands of flattened array fields (minutes and 100+ MB of JSON).
  */
 async function countPoints(url: string, db: string): Promise<{ points: number; measurements: number }> {
-  const [result] = await influxQuery(url, 'SELECT count(sal_origin) FROM /.*/', db);
-  const series = result?.series ?? [];
-  const points = series.reduce((sum, s) => sum + (Number(s.values[0]?.[1]) || 0), 0);
+  const { series = [] } = await influxQuery({ url }, 'SELECT count(sal_origin) FROM /.*/', db);
+  const points = series.reduce((sum, s) => sum + (Number(s.values?.[0]?.[1]) || 0), 0);
   return { points, measurements: series.length };
 }
 
@@ -213,7 +206,7 @@ async function cleanUp(brokers: string, influx: string, prefix: string, database
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length) await admin.deleteTopics({ topics });
-    await influxQuery(influx, `DROP DATABASE "${database}"`);
+    await influxQuery({ url: influx }, `DROP DATABASE "${database}"`);
     say(`  cleaned up: database ${database} and ${topics.length} topics dropped (EFD_EXPERIMENT_KEEP=1 keeps them)`);
   } catch (err) {
     say(`  clean-up incomplete: ${(err as Error).message}`);
