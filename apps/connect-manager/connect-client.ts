@@ -101,7 +101,10 @@ export class ConnectClient {
       }
       if (res.ok) return { status: res.status, body: json as T };
       const workerMessage = (json as { message?: string } | undefined)?.message ?? (text.slice(0, 500) || res.statusText);
-      const transient = res.status === 409 || res.status === 502 || res.status === 503 || res.status === 504;
+      // 409, gateway errors, and a worker answering 500 while its group rebalances ("a rebalance is expected"
+      // / "in progress") are transient: the same request succeeds once the group settled.
+      const rebalancing = res.status === 500 && /rebalance/i.test(workerMessage);
+      const transient = res.status === 409 || res.status === 502 || res.status === 503 || res.status === 504 || rebalancing;
       if (transient && attempt < this.attempts) {
         await sleep(delay);
         delay *= 2;

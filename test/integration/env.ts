@@ -16,9 +16,9 @@ import { up } from '../../scripts/local-efd/stack';
 
 export const DEFAULT_TEST_CLUSTERS = Number(process.env.EFD_TEST_CLUSTERS ?? 2);
 
-/** How many clusters the suite will have: those running now, else what ensureStack() will start. */
+/** How many clusters the suite will have: ensureStack() adds clusters up to DEFAULT_TEST_CLUSTERS. */
 export function expectedClusters(): number {
-  return tryReadEndpoints()?.clusters.length ?? DEFAULT_TEST_CLUSTERS;
+  return Math.max(DEFAULT_TEST_CLUSTERS, tryReadEndpoints()?.clusters.length ?? 0);
 }
 
 async function healthy(e: Endpoints): Promise<boolean> {
@@ -30,8 +30,9 @@ async function healthy(e: Endpoints): Promise<boolean> {
 /** Endpoints of a healthy local EFD, starting (and on first use installing) it if needed. */
 export async function ensureStack(): Promise<Endpoints> {
   const current = tryReadEndpoints();
-  if (current && (await healthy(current))) return current;
-  const clusters = Math.max(DEFAULT_TEST_CLUSTERS, current?.clusters.length ?? 0);
+  const clusters = expectedClusters();
+  // A stack started by `npm start` has one cluster; the replication tests need the second one too.
+  if (current && current.clusters.length >= clusters && (await healthy(current))) return current;
   const report = await up({ clusters, say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
   return report.endpoints;
 }
