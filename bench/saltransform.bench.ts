@@ -1,6 +1,6 @@
 /**
- * saltransform per-message cost: SAL text line → Confluent-wire-format Avro (SalTransformer.transform,
- * the one-pass encoder), against bare avsc encoding (`type.toBuffer` + wire header) of the same records,
+ * saltransform per-message cost: SAL text line, as the Kafka record's bytes → Confluent-wire-format Avro
+ * (SalTransformer.transform, the one-pass encoder), against bare avsc encoding (`type.toBuffer` + wire header) of the same records,
  * in the same run. Messages: the fixture topics in the seed schedule's mix (telemetry 100×, events 10×,
  * commands 1× per topic), values from salmock. Offline (no Kafka): what the transform itself costs.
  * Goals: ≤ 20 µs/msg, and ≥ 0.5× the bare encode throughput.
@@ -24,7 +24,7 @@ const ROUNDS = 7;
 interface Item {
   topic: string;
   kind: string;
-  line: string;
+  line: Buffer;
   rec: Record<string, unknown>;
   encode: (v: unknown) => Buffer;
 }
@@ -50,7 +50,9 @@ export async function run(): Promise<BenchResult[]> {
     const n = Math.max(1, Math.round((p.rateHz / total) * MESSAGES));
     for (let i = 0; i < n; i++) {
       const rec = gen(i, 1_700_000_000_000 + i);
-      items.push({ topic: p.meta.topic, kind: p.meta.kind, line: formatSalText(layout, rec), rec: { ...rec }, encode });
+      // as saltransform gets a line: the Kafka record's bytes
+      const line = Buffer.from(formatSalText(layout, rec));
+      items.push({ topic: p.meta.topic, kind: p.meta.kind, line, rec: { ...rec }, encode });
     }
   }
   // shuffle deterministically: topics interleave as on a raw topic

@@ -1,24 +1,33 @@
 /**
- * SAL text → Avro binary in one pass, without building a record object: the line is read with the
- * SAL text cursor and each value is written straight into the Avro encoding of the topic's schema
+ * SAL text → Avro binary in one pass, without building a record object or decoding the line to a
+ * string: the record's bytes are read in place and each value is written straight into the Avro
+ * encoding of the topic's schema
  * (zig-zag varints, little-endian float/double, length-prefixed strings, one block per array).
  * The bytes are identical to avsc's encoding of the record `parseSalText` builds (unit-tested on every
- * fixture topic). Any problem in a line falls back to `parseSalText`, which names it.
+ * fixture topic). A line in any other form (a problem, an escaped quote, non-ASCII text, nan, bytes
+ * fields) falls back to `parseSalText`, which reads it or names the problem.
  */
 import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
-import { bounds, Cursor, LONG_LIMIT, parseSalText, readValue, SalLayout } from './sal-text';
+import { scanDecimal, scanned } from './decimal';
+import { LONG_LIMIT, parseSalText, SalLayout } from './sal-text';
 import type { AvroPrimitive } from '../salschema/avro';
 
+/** SAL text line (the Kafka record's bytes, or text) → Confluent wire-format Avro message. */
+export interface SalTextEncoder {
+  (line: string | Buffer, kafkaTimestampMs: number): Buffer;
+  /** The fast path alone: undefined where it would fall back to the text parser (for tests). */
+  fastOnly(line: Buffer, kafkaTimestampMs: number): Buffer | undefined;
+}
+
+const OPEN = Buffer.from(':(');
 const EFD_ORDER = ['kafka_timestamp', 'sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'];
 
 class Out {
   buf = Buffer.allocUnsafe(64 * 1024);
   pos = 0;
-  private readonly f32 = new Float32Array(1);
-  private readonly f32b = new Uint8Array(this.f32.buffer);
-  private readonly f64 = new Float64Array(1);
-  private readonly f64b = new Uint8Array(this.f64.buffer);
+  /** Little-endian float/double stores straight into buf (far cheaper than byte-by-byte copies). */
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -27,6 +36,7 @@ class Out {
     const b = Buffer.allocUnsafe(size);
     this.buf.copy(b, 0, 0, this.pos);
     this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.length);
   }
   /** Avro int/long: zig-zag varint (exact for |n| ≤ 2^52). */
   long(n: number): void {
@@ -41,31 +51,29 @@ class Out {
       buf[this.pos++] = z;
       return;
     }
-    let z = n >= 0 ? n * 2 : -n * 2 - 1;
-    while (z >= 128) {
-      buf[this.pos++] = (z % 128) | 0x80;
-      z = Math.floor(z / 128);
+    // |n| ≥ 2^30: zig-zag as an exact double, then 28 low bits and the rest as int32 groups
+    const z = n >= 0 ? n * 2 : -n * 2 - 1;
+    const low = z % 268435456;
+    let high = (z - low) / 268435456;
+    let pos = this.pos;
+    buf[pos++] = (low & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 7) & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 14) & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 21) & 0x7f) | (high > 0 ? 0x80 : 0);
+    while (high > 0) {
+      buf[pos++] = high > 0x7f ? (high & 0x7f) | 0x80 : high;
+      high >>>= 7;
     }
-    buf[this.pos++] = z;
+    this.pos = pos;
   }
   float(v: number): void {
     this.ensure(4);
-    this.f32[0] = v;
-    const b = this.f32b;
-    const buf = this.buf;
-    buf[this.pos] = b[0];
-    buf[this.pos + 1] = b[1];
-    buf[this.pos + 2] = b[2];
-    buf[this.pos + 3] = b[3];
+    this.view.setFloat32(this.pos, v, true);
     this.pos += 4;
   }
   double(v: number): void {
     this.ensure(8);
-    this.f64[0] = v;
-    const b = this.f64b;
-    const buf = this.buf;
-    const p = this.pos;
-    for (let i = 0; i < 8; i++) buf[p + i] = b[i];
+    this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
   bool(v: boolean): void {
@@ -87,45 +95,132 @@ class Out {
   }
 }
 
-class Malformed extends Error {}
+/** The line is not in the plain form the fast path reads; the caller falls back to the text parser. */
+class Bail extends Error {}
+const BAIL = new Bail();
 
-function readNumber(cur: Cursor, type: AvroPrimitive): number {
-  const v = cur.fastNumber();
-  return v === undefined ? (readValue(cur, type) as number) : v;
+function isSpaceByte(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
-function writeValue(out: Out, cur: Cursor, type: AvroPrimitive): void {
+/** A cursor over the bytes between "(" and ")" of a SAL text line. */
+class ByteCursor {
+  pos = 0;
+  close = 0;
+  b: Buffer = Buffer.alloc(0);
+
+  reset(b: Buffer, open: number, close: number): void {
+    this.b = b;
+    this.pos = open;
+    this.close = close;
+  }
+  skipSpace(): void {
+    const b = this.b;
+    while (this.pos < this.close && isSpaceByte(b[this.pos])) this.pos++;
+  }
+  /** Moves past the "," after a value; false at the end of the list. */
+  next(): boolean {
+    this.skipSpace();
+    if (this.pos >= this.close) return false;
+    if (this.b[this.pos] !== 44) throw BAIL;
+    this.pos++;
+    return true;
+  }
+  /** The end of the token at pos is a separator, a space or the list's end. */
+  private delimited(i: number): boolean {
+    if (i >= this.close) return true;
+    const c = this.b[i];
+    return c === 44 || isSpaceByte(c);
+  }
+  number(): number {
+    this.skipSpace();
+    const v = scanDecimal(this.b, this.pos, this.close);
+    if (v === undefined || !this.delimited(scanned.end)) throw BAIL;
+    this.pos = scanned.end;
+    return v;
+  }
+  boolean(): boolean {
+    this.skipSpace();
+    const b = this.b;
+    const p = this.pos;
+    let n: number;
+    if (b[p] === 116 && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) n = 4; // true
+    else if (b[p] === 102 && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101) n = 5; // false
+    else if (b[p] === 49 || b[p] === 48) n = 1; // 1, 0
+    else throw BAIL;
+    if (p + n > this.close || !this.delimited(p + n)) throw BAIL;
+    this.pos = p + n;
+    return b[p] === 116 || b[p] === 49;
+  }
+  /** A quoted ASCII string ('' stands for '), written as an Avro string. */
+  string(out: Out): void {
+    this.skipSpace();
+    const b = this.b;
+    const close = this.close;
+    if (this.pos >= close || b[this.pos] !== 39) throw BAIL;
+    const from = this.pos + 1;
+    let escapes = 0;
+    let j = from;
+    for (;;) {
+      if (j >= close) throw BAIL; // unterminated: the parser names it
+      const c = b[j];
+      if (c === 39) {
+        if (b[j + 1] !== 39 || j + 1 >= close) break;
+        escapes++;
+        j += 2;
+        continue;
+      }
+      if (c >= 0x80) throw BAIL; // UTF-8 text: the parser's decoding rules apply
+      j++;
+    }
+    const n = j - from - escapes;
+    out.long(n);
+    out.ensure(n);
+    if (escapes === 0) {
+      b.copy(out.buf, out.pos, from, j);
+      out.pos += n;
+    } else {
+      const o = out.buf;
+      let p = out.pos;
+      for (let i = from; i < j; i++) {
+        o[p++] = b[i];
+        if (b[i] === 39) i++;
+      }
+      out.pos = p;
+    }
+    this.pos = j + 1;
+  }
+}
+
+function writeValue(out: Out, cur: ByteCursor, type: AvroPrimitive): void {
   switch (type) {
     case 'double':
-      out.double(readNumber(cur, type));
+      out.double(cur.number());
       return;
     case 'float':
-      out.float(readNumber(cur, type));
+      out.float(cur.number());
       return;
     case 'int': {
-      const v = readNumber(cur, type);
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw new Malformed();
+      const v = cur.number();
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw BAIL;
       out.long(v);
       return;
     }
     case 'long': {
-      const v = readNumber(cur, type);
-      if (!Number.isInteger(v) || v < -LONG_LIMIT || v > LONG_LIMIT) throw new Malformed();
+      const v = cur.number();
+      if (!Number.isInteger(v) || v < -LONG_LIMIT || v > LONG_LIMIT) throw BAIL;
       out.long(v);
       return;
     }
     case 'boolean':
-      out.bool(readValue(cur, type) as boolean);
+      out.bool(cur.boolean());
       return;
     case 'string':
-      out.string(readValue(cur, type) as string);
+      cur.string(out);
       return;
-    case 'bytes':
-      out.bytes(readValue(cur, type) as Buffer);
-      return;
-    case 'null':
-      readValue(cur, type);
-      return;
+    default:
+      // bytes and null are rare: the text parser handles them
+      throw BAIL;
   }
 }
 
@@ -143,7 +238,7 @@ export function compileSalTextEncoder(
   schema: { fields?: { name: string; type: unknown }[] },
   schemaId: number,
   type: Type,
-): ((line: string, kafkaTimestampMs: number) => Buffer) | undefined {
+): SalTextEncoder | undefined {
   const fields = schema.fields ?? [];
   if (fields.length !== EFD_ORDER.length + layout.fields.length) return undefined;
   for (let i = 0; i < EFD_ORDER.length; i++) if (fields[i].name !== EFD_ORDER[i]) return undefined;
@@ -152,26 +247,30 @@ export function compileSalTextEncoder(
   for (let i = 0; i < layout.fields.length; i++) if (fields[EFD_ORDER.length + i].name !== layout.fields[i].name) return undefined;
   const header = wireHeader(schemaId);
   const out = new Out();
+  const cur = new ByteCursor();
   const items = layout.fields;
 
-  const fast = (line: string, ts: number): Buffer => {
-    const { open, close } = bounds(line, layout.topic);
-    const cur = new Cursor(line, open, close);
+  /** The message, or BAIL (thrown) when the line is not in the plain form read here. */
+  const fast = (line: Buffer, ts: number): Buffer => {
+    const open = line.indexOf(OPEN) + 2;
+    let close = line.length - 1;
+    while (close >= open && isSpaceByte(line[close])) close--;
+    if (open < 2 || close < open || line[close] !== 41 /* ) */) throw BAIL;
+    cur.reset(line, open, close);
     out.pos = 0;
     out.ensure(WIRE_HEADER_BYTES);
     header.copy(out.buf, 0);
     out.pos = WIRE_HEADER_BYTES;
     out.long(ts);
-    out.string(readValue(cur, 'string') as string);
+    cur.string(out);
     for (let k = 0; k < 2; k++) {
-      if (!cur.next()) throw new Malformed();
-      const sec = readNumber(cur, 'double');
-      const ms = Math.round(sec * 1000);
-      if (!Number.isFinite(ms) || Math.abs(ms) > LONG_LIMIT) throw new Malformed();
+      if (!cur.next()) throw BAIL;
+      const ms = Math.round(cur.number() * 1000);
+      if (!Number.isFinite(ms) || Math.abs(ms) > LONG_LIMIT) throw BAIL;
       out.long(ms);
     }
     for (let k = 0; k < 2; k++) {
-      if (!cur.next()) throw new Malformed();
+      if (!cur.next()) throw BAIL;
       writeValue(out, cur, 'int');
     }
     for (let f = 0; f < items.length; f++) {
@@ -179,30 +278,40 @@ export function compileSalTextEncoder(
       if (it.array) {
         out.long(it.count);
         for (let k = 0; k < it.count; k++) {
-          if (!cur.next()) throw new Malformed();
+          if (!cur.next()) throw BAIL;
           writeValue(out, cur, it.type);
         }
         out.long(0);
       } else {
-        if (!cur.next()) throw new Malformed();
+        if (!cur.next()) throw BAIL;
         writeValue(out, cur, it.type);
       }
     }
     cur.skipSpace();
-    if (cur.pos < close) throw new Malformed();
+    if (cur.pos < close) throw BAIL;
     const msg = Buffer.allocUnsafe(out.pos);
     out.buf.copy(msg, 0, 0, out.pos);
     return msg;
   };
 
-  return (line, ts) => {
+  const encode = (line: string | Buffer, ts: number): Buffer => {
+    const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
     try {
-      return fast(line, ts);
-    } catch {
-      // slow path: names the problem (SalTextError), or encodes what the fast path did not expect
-      const rec = parseSalText(line, layout, ts);
-      const body = type.toBuffer(rec);
-      return Buffer.concat([header, body]);
+      return fast(bytes, ts);
+    } catch (err) {
+      if (err !== BAIL) throw err;
+      // the text parser names the problem (SalTextError), or reads what the fast path does not
+      const rec = parseSalText(typeof line === 'string' ? line : line.toString('utf8'), layout, ts);
+      return Buffer.concat([header, type.toBuffer(rec)]);
     }
   };
+  encode.fastOnly = (line: Buffer, ts: number): Buffer | undefined => {
+    try {
+      return fast(line, ts);
+    } catch (err) {
+      if (err === BAIL) return undefined;
+      throw err;
+    }
+  };
+  return encode;
 }

@@ -71,18 +71,20 @@ export interface BatchOutcome {
   commitOffset: string;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Transforms one partition batch and waits until every output was acknowledged. */
 export async function processBatch(batch: BatchInput, deps: BatchDeps): Promise<BatchOutcome> {
   const now = deps.now ?? Date.now;
   const { transformer, metrics } = deps;
   const n = batch.messages.length;
-  const lines = new Array<string>(n);
+  const lines = new Array<Buffer>(n);
   const topics = new Array<string | undefined>(n);
   const early = new Array<ReturnType<SalTransformer['topicOf']> | undefined>(n);
   const names = new Set<string>();
   for (let i = 0; i < n; i++) {
     const v = batch.messages[i].value;
-    lines[i] = v ? v.toString('utf8') : '';
+    lines[i] = v ?? EMPTY;
     const t = transformer.topicOf(lines[i]);
     if (typeof t === 'string') {
       topics[i] = t;

@@ -133,8 +133,6 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const MANTISSA_LIMIT = 2 ** 53;
 
 /** Cursor over the value list of one line. */
 export class Cursor {
@@ -183,71 +181,6 @@ export class Cursor {
       this.pos = j + 1;
       return out;
     }
-  }
-  /**
-   * Fast path for a plain decimal (sign, digits, fraction, exponent) whose digits fit 2^53 and whose
-   * power of ten is exact (≤ 10^22): one correctly rounded IEEE operation, so the same double as
-   * Number(). Returns undefined (position unchanged) for anything else; the caller then uses the
-   * validated slow path.
-   */
-  fastNumber(): number | undefined {
-    this.skipSpace();
-    const s = this.s;
-    const end = this.close;
-    const start = this.pos;
-    let i = start;
-    let c = s.charCodeAt(i);
-    let neg = false;
-    if (c === 45) {
-      neg = true;
-      i++;
-    } else if (c === 43) i++;
-    let m = 0;
-    let digits = 0;
-    let scale = 0;
-    while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-      i++;
-    }
-    if (c === 46 /* . */ && i < end) {
-      i++;
-      while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-        m = m * 10 + (c - 48);
-        digits++;
-        scale++;
-        i++;
-      }
-    }
-    if (digits === 0) return undefined;
-    let exp = 0;
-    if ((c === 101 || c === 69) && i < end) {
-      i++;
-      let eneg = false;
-      c = s.charCodeAt(i);
-      if (c === 45 || c === 43) {
-        eneg = c === 45;
-        i++;
-      }
-      let ed = 0;
-      while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-        exp = exp * 10 + (c - 48);
-        ed++;
-        i++;
-      }
-      if (ed === 0) return undefined;
-      if (eneg) exp = -exp;
-    }
-    if (i < end) {
-      c = s.charCodeAt(i);
-      if (c !== 44 && !isSpace(c)) return undefined;
-    }
-    this.pos = i;
-    const k = exp - scale;
-    // exact operands → one correctly rounded operation; otherwise the (validated) token goes to Number()
-    if (m > MANTISSA_LIMIT || k > 22 || k < -22) return Number(s.slice(start, i));
-    const v = k >= 0 ? m * POW10[k] : m / POW10[-k];
-    return neg ? -v : v;
   }
   /** Reads a bare token (number, true, false, null) up to the next "," or the end. */
   bare(): string {

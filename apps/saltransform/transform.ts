@@ -11,6 +11,8 @@ import { kafkaTopicOf, subjectOf } from '../salschema/register';
 import { compileSalTextEncoder } from './fast-encode';
 import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode, salTextTopic } from './sal-text';
 
+const OPEN = Buffer.from(':(');
+
 export type DeadLetterCode = SalTextErrorCode | 'encode';
 
 export type TransformResult =
@@ -21,8 +23,8 @@ interface Known {
   kind: 'known';
   layout: SalLayout;
   outTopic: string;
-  /** Line → wire-format message; throws SalTextError for a bad line. */
-  encodeLine: (line: string, kafkaTimestampMs: number) => Buffer;
+  /** Line (record bytes or text) → wire-format message; throws SalTextError for a bad line. */
+  encodeLine: (line: string | Buffer, kafkaTimestampMs: number) => Buffer;
   schemaId: number;
 }
 interface Unknown {
@@ -54,9 +56,14 @@ export class SalTransformer {
     this.now = opts.now ?? Date.now;
   }
 
-  /** SAL topic of a line, or the dead-letter result when it has none. */
-  topicOf(line: string): string | TransformResult {
+  /** SAL topic of a line (record bytes or text), or the dead-letter result when it has none. */
+  topicOf(line: string | Buffer): string | TransformResult {
     try {
+      if (typeof line !== 'string') {
+        // only the head is decoded here: the body is read as bytes by the encoder
+        const i = line.indexOf(OPEN);
+        return salTextTopic(i > 0 ? line.toString('utf8', 0, i + 2) : line.toString('utf8'));
+      }
       return salTextTopic(line);
     } catch (err) {
       return { ok: false, code: 'syntax', reason: (err as Error).message };
@@ -89,7 +96,7 @@ export class SalTransformer {
       const encode = wireEncoder(latest.id, type);
       const encodeLine =
         compileSalTextEncoder(layout, latest.schema as { fields?: { name: string; type: unknown }[] }, latest.id, type) ??
-        ((line: string, ts: number) => encode(parseSalText(line, layout, ts)));
+        ((line: string | Buffer, ts: number) => encode(parseSalText(typeof line === 'string' ? line : line.toString('utf8'), layout, ts)));
       this.cache.set(topic, { kind: 'known', layout, encodeLine, outTopic: kafkaTopicOf(topic, this.prefix), schemaId: latest.id });
       this.opts.logger?.info({ topic, schemaId: latest.id }, `schema ${latest.id} (version ${latest.version}) for ${topic}`);
     } catch (err) {
@@ -99,8 +106,8 @@ export class SalTransformer {
     }
   }
 
-  /** Transforms a line whose topic was prepared. */
-  transform(topic: string, line: string, kafkaTimestampMs: number): TransformResult {
+  /** Transforms a line (the Kafka record's bytes, or text) whose topic was prepared. */
+  transform(topic: string, line: string | Buffer, kafkaTimestampMs: number): TransformResult {
     const c = this.cache.get(topic);
     if (!c) return { ok: false, code: 'unknown-topic', reason: `unknown topic ${topic}: not prepared`, topic };
     if (c.kind === 'unknown') return { ok: false, code: c.code, reason: c.reason, topic };
@@ -113,7 +120,7 @@ export class SalTransformer {
   }
 
   /** prepare + transform of one line (convenience; the consumer batches prepare). */
-  async transformOne(line: string, kafkaTimestampMs: number): Promise<TransformResult> {
+  async transformOne(line: string | Buffer, kafkaTimestampMs: number): Promise<TransformResult> {
     const topic = this.topicOf(line);
     if (typeof topic !== 'string') return topic;
     await this.prepare([topic]);
