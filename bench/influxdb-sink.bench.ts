@@ -11,8 +11,12 @@
  * alike (the seed's 16k msg/s is a steady ingest rate too); the end-to-end figures (first record
  * consumed → last commit, first POST → last ack) are reported beside it. EFD_BENCH_SINK_RECORDS sets
  * the count (default 200k).
- * Telegraf's kafka_consumer → influxdb comparison is not run here (no Telegraf binary on this machine).
+ * Telegraf (kafka_consumer with the Avro parser and the schema registry → influxdb output, the sink
+ * operators use today) then reads the same topics into its own database, with the same batch size and
+ * as many records in flight; its progress is InfluxDB's point count. It runs when its binary is in the
+ * cache (`npx efd local install-telegraf`); EFD_BENCH_TELEGRAF=0 skips it.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Type } from 'avsc';
 import { createRegistry } from '../apps/lib/registry';
@@ -24,7 +28,9 @@ import { sinkConfig, startSink } from '../apps/influxdb-sink/cli';
 import { readEndpoints } from '../scripts/local-efd/endpoints';
 import { influxQl } from '../scripts/local-efd/health';
 import { createKafka } from '../apps/lib/kafka';
+import { paths } from '../scripts/local-efd/layout';
 import { BenchResult, withRatio } from './results';
+import { runTelegraf } from './telegraf';
 
 const RECORDS = Number(process.env.EFD_BENCH_SINK_RECORDS ?? 200_000);
 const TOPICS = 8;
@@ -37,7 +43,9 @@ function schemaFor(name: string): object {
   return {
     type: 'record', name, namespace: 'lsst.sal',
     fields: [
-      { name: 'kafka_timestamp', type: ts }, { name: 'sal_revcode', type: 'string' }, { name: 'sal_created', type: ts },
+      // sal_created is a plain long of ms here: Telegraf's Avro parser (1.39.3) cannot take the point time
+      // from a timestamp-millis field (it sees a time.Time and fails "could not parse ... to unix_ms")
+      { name: 'kafka_timestamp', type: ts }, { name: 'sal_revcode', type: 'string' }, { name: 'sal_created', type: 'long' },
       { name: 'sal_ingested', type: ts }, { name: 'sal_origin', type: 'int' }, { name: 'sal_host', type: 'int' },
       { name: 'salIndex', type: 'int' },
       ...Array.from({ length: 10 }, (_, i) => ({ name: `value${i}`, type: 'double' })),
@@ -97,7 +105,7 @@ export async function run(): Promise<BenchResult[]> {
   const id = `b${Date.now().toString(36)}`;
   const prefix = `bench.${id}.lsst.sal.`;
   const topics = Array.from({ length: TOPICS }, (_, i) => `${prefix}Bench${i}_telemetry`);
-  const dbs = { sink: `bench_${id}_sink`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b` };
+  const dbs = { sink: `bench_${id}_sink`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b`, telegraf: `bench_${id}_telegraf` };
   const kafka = createKafka({ brokers: c.kafka, clientId: `bench-${id}`, logger: silentLogger() });
   const admin = kafka.admin();
   const registry = createRegistry(c.registry, { logger: silentLogger() });
@@ -169,6 +177,17 @@ export async function run(): Promise<BenchResult[]> {
       process.stderr.write(`sink progress ms: 10% ${at(0.1).toFixed(0)}, 50% ${at(0.5).toFixed(0)}, 90% ${at(0.9).toFixed(0)}, 100% ${at(1).toFixed(0)}\n`);
     }
 
+    let telegraf: { overall: number; steady: number; cores: number } | undefined;
+    const telegrafBin = paths.telegraf();
+    if (process.env.EFD_BENCH_TELEGRAF !== '0' && fs.existsSync(telegrafBin)) {
+      await influxQl(e.influxdb.url, `CREATE DATABASE "${dbs.telegraf}"`);
+      const t = await runTelegraf({
+        bin: telegrafBin, brokers: [c.kafka], registry: c.registry, topics, measurements: topics.map((x) => `lsst.sal.${x.slice(prefix.length)}`),
+        influxUrl: e.influxdb.url, database: dbs.telegraf, expected: produced, batch: BATCH, inFlight: IN_FLIGHT, timeoutMs: 600_000,
+      });
+      telegraf = { ...rates(t.samples, produced), cores: t.cpuSeconds / t.wallSeconds };
+    }
+
     const ceilingB = await ceiling(e.influxdb.url, dbs.ceilingB, batches);
     const ceilingRate = { overall: Math.max(ceilingA.overall, ceilingB.overall), steady: Math.max(ceilingA.steady, ceilingB.steady) };
     const note = `${produced} SAL-like records (~25 fields) on ${TOPICS}×${PARTITIONS} partitions, batch ${BATCH}, ${IN_FLIGHT} writes in flight; loopback`;
@@ -177,6 +196,13 @@ export async function run(): Promise<BenchResult[]> {
       withRatio({ name: 'influxdb_sink.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: ceilingRate.overall, note: 'first record consumed → last commit (includes the first fetch and the tail), vs first POST → last ack' }),
       withRatio({ name: 'influxdb_sink.raw_ceiling.points_per_s', value: ceilingRate.steady, unit: 'points/s', note: `steady; runs ${Math.round(ceilingA.steady)} and ${Math.round(ceilingB.steady)}` }),
       withRatio({ name: 'influxdb_sink.vs_seed_16k.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: 16_000, note: 'baseline = seed 002 prototype ingest, 16k msg/s' }),
+      ...(telegraf
+        ? [
+          withRatio({ name: 'influxdb_sink.vs_telegraf.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: telegraf.steady, note: 'steady state, sink vs Telegraf 1.39.3 kafka_consumer (Avro, schema registry) → influxdb output on the same topics, same batch size and records in flight; goal: ahead (ratio > 1)' }),
+          withRatio({ name: 'influxdb_sink.vs_telegraf.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: telegraf.overall, note: 'first point → all points, sink vs Telegraf' }),
+          withRatio({ name: 'influxdb_sink.telegraf.cpu_cores', value: telegraf.cores, unit: 'cores', note: 'CPU Telegraf used over its run' }),
+        ]
+        : [withRatio({ name: 'influxdb_sink.vs_telegraf.points_per_s', value: 0, unit: 'points/s', note: `not run: no Telegraf binary at ${telegrafBin} (build it with npx efd local install-telegraf) or EFD_BENCH_TELEGRAF=0` })]),
       withRatio({ name: 'influxdb_sink.write_errors', value: writeErrors, unit: 'errors', note: 'must be 0 (seed 002: write_error=0)' }),
       withRatio({ name: 'influxdb_sink.cpu_cores', value: sinkCores, unit: 'cores', note: `CPU the sink process used while writing (machine has ${os.cpus().length} cores shared with Kafka, InfluxDB, the registry and Connect)` }),
     ];

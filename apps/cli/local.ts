@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { down, logs, parseClusters, status, up } from '../../scripts/local-efd';
+import { ensureTelegraf } from '../../scripts/local-efd/install';
 
 function parseLines(value: string): number {
   const n = Number(value);
@@ -46,5 +47,12 @@ export function registerLocalCommand(program: Command): void {
     .option('-n, --lines <n>', 'number of lines', '50')
     .action((server: string | undefined, opts: { lines: string }) => {
       logs({ server, lines: parseLines(opts.lines) });
+    });
+
+  local
+    .command('install-telegraf')
+    .description('build Telegraf (kafka_consumer + Avro + influxdb output) into the cache for `npm run bench`; not needed by the tests')
+    .action(async () => {
+      await ensureTelegraf();
     });
 }

@@ -197,6 +197,43 @@ async function installInfluxdb(): Promise<void> {
   fs.rmSync(goDir, { recursive: true, force: true });
 }
 
+// ------------------------------------------------- Telegraf (bench only) ----
+
+/** Build tags of the slim Telegraf: only what the sink comparison needs (a full build is ~3× longer). */
+export const TELEGRAF_TAGS = 'custom,inputs.kafka_consumer,parsers.avro,outputs.influxdb';
+
+/**
+ * Telegraf for the influxdb-sink benchmark (not part of the local EFD, not needed by the tests):
+ * `go install` of the slim build from the Go module proxy, ~5–10 min of compile on 2 cores.
+ * Returns the binary's path; a no-op when it is already in the cache.
+ */
+export async function ensureTelegraf(say: Say = console.log): Promise<string> {
+  const bin = paths.telegraf();
+  if (fs.existsSync(bin)) return bin;
+  const go = requireTool('go', 'to build Telegraf from the Go module proxy', 'install Go ≥ 1.26');
+  const v = VERSIONS.telegraf;
+  const goDir = path.join(cacheDir(), 'go-telegraf');
+  const tmpBin = freshDir(`${path.dirname(bin)}.tmp`);
+  const env = {
+    ...process.env,
+    GOBIN: tmpBin,
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: goToolchain(),
+    GOMODCACHE: path.join(goDir, 'mod'),
+    GOCACHE: path.join(goDir, 'build'),
+    GOPATH: path.join(goDir, 'path'),
+    GOFLAGS: '-modcacherw',
+  };
+  const t0 = Date.now();
+  say(`building Telegraf ${v} (${TELEGRAF_TAGS}); log: ${installLog('telegraf')}`);
+  await run(go, ['install', '-tags', TELEGRAF_TAGS, `github.com/influxdata/telegraf/cmd/telegraf@v${v}`],
+    { env, logFile: installLog('telegraf'), what: `Telegraf ${v} build (go install)` });
+  moveInto(tmpBin, path.dirname(bin));
+  fs.rmSync(goDir, { recursive: true, force: true });
+  say(`Telegraf ${v} built in ${seconds(t0)} s: ${bin}`);
+  return bin;
+}
+
 // -------------------------------------------------------------- driver ----
 
 interface Component {

