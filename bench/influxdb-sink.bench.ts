@@ -2,7 +2,8 @@
  * influxdb-sink throughput on the local EFD (loopback only, bounded): points/s written with
  * write_error 0, against the raw InfluxDB line-protocol write ceiling measured in the same run — the
  * very same points, pre-built, posted directly with the same batch size and concurrency (best of a run
- * before and a run after the sink). Goal ≥ 0.7× the ceiling; seed 002's prototype reached 16k msg/s.
+ * before and a run after the sink; the sink likewise runs twice, each into its own database with its own
+ * consumer group, and its best run counts). Goal ≥ 0.7× the ceiling; seed 002's prototype reached 16k msg/s.
  *
  * Records: SAL-like telemetry (the EFD fields + 10 doubles + an array of 8 floats, ~25 InfluxDB
  * fields per point) on 8 topics × 2 partitions, produced before the sink starts, as in the seed's
@@ -80,6 +81,12 @@ function rates(samples: [number, number][], total: number): { overall: number; s
   return { overall: total / ((tEnd - t0) / 1000), steady: (0.8 * total) / ((at(0.9) - at(0.1)) / 1000) };
 }
 
+/** "progress ms: 10% …, 20% …" (EFD_BENCH_DEBUG). */
+function progress(samples: [number, number][], total: number): string {
+  const at = (f: number) => (samples.find(([, n]) => n >= f * total)?.[0] ?? 0) - samples[0][0];
+  return `progress ms: ${[0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((f) => `${Math.round(f * 100)}% ${at(f).toFixed(0)}`).join(', ')}`;
+}
+
 async function ceiling(url: string, db: string, batches: string[][]): Promise<{ overall: number; steady: number }> {
   await influxQl(url, `CREATE DATABASE "${db}"`);
   let errors = 0;
@@ -96,6 +103,7 @@ async function ceiling(url: string, db: string, batches: string[][]): Promise<{ 
     }
   }));
   if (errors) throw new Error(`ceiling run had ${errors} write error(s)`);
+  if (process.env.EFD_BENCH_DEBUG) process.stderr.write(`ceiling ${progress(samples, total)}\n`);
   return rates(samples, total);
 }
 
@@ -105,7 +113,7 @@ export async function run(): Promise<BenchResult[]> {
   const id = `b${Date.now().toString(36)}`;
   const prefix = `bench.${id}.lsst.sal.`;
   const topics = Array.from({ length: TOPICS }, (_, i) => `${prefix}Bench${i}_telemetry`);
-  const dbs = { sink: `bench_${id}_sink`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b`, telegraf: `bench_${id}_telegraf` };
+  const dbs = { sinkA: `bench_${id}_sink_a`, sinkB: `bench_${id}_sink_b`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b`, telegraf: `bench_${id}_telegraf` };
   const kafka = createKafka({ brokers: c.kafka, clientId: `bench-${id}`, logger: silentLogger() });
   const admin = kafka.admin();
   const registry = createRegistry(c.registry, { logger: silentLogger() });
@@ -142,40 +150,46 @@ export async function run(): Promise<BenchResult[]> {
 
     const ceilingA = await ceiling(e.influxdb.url, dbs.ceilingA, batches);
 
-    await influxQl(e.influxdb.url, `CREATE DATABASE "${dbs.sink}"`);
-    const cfg = sinkConfig({
-      brokers: c.kafka, registry: c.registry, influxdbUrl: e.influxdb.url, database: dbs.sink, topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
-      groupId: `bench-${id}`, deadLetterTopic: `bench.${id}.dlq`, batchSize: String(BATCH), maxInFlight: String(IN_FLIGHT), logLevel: 'silent',
-    }, {});
-    const sink = await startSink(cfg, { logger: silentLogger(), serveMetrics: false });
-    let firstAt = 0;
-    let cpuAtFirst = process.cpuUsage();
-    const samples: [number, number][] = [];
-    const deadline = Date.now() + 300_000;
-    while (sink.sink.committed < produced) {
-      if (!firstAt && ((await sink.sink.metrics.recordsConsumed.get()).values[0]?.value ?? 0) > 0) {
-        firstAt = performance.now();
-        cpuAtFirst = process.cpuUsage();
-        samples.push([firstAt, 0]);
+    /** One sink run into its own database with its own consumer group: rates, CPU, verified count. */
+    const sinkRun = async (db: string, group: string) => {
+      await influxQl(e.influxdb.url, `CREATE DATABASE "${db}"`);
+      const cfg = sinkConfig({
+        brokers: c.kafka, registry: c.registry, influxdbUrl: e.influxdb.url, database: db, topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
+        groupId: group, deadLetterTopic: `bench.${id}.dlq`, batchSize: String(BATCH), maxInFlight: String(IN_FLIGHT), logLevel: 'silent',
+      }, {});
+      const sink = await startSink(cfg, { logger: silentLogger(), serveMetrics: false });
+      let firstAt = 0;
+      let cpuAtFirst = process.cpuUsage();
+      const samples: [number, number][] = [];
+      const deadline = Date.now() + 300_000;
+      while (sink.sink.committed < produced) {
+        if (!firstAt && ((await sink.sink.metrics.recordsConsumed.get()).values[0]?.value ?? 0) > 0) {
+          firstAt = performance.now();
+          cpuAtFirst = process.cpuUsage();
+          samples.push([firstAt, 0]);
+        }
+        if (firstAt) samples.push([performance.now(), sink.sink.committed]);
+        if (Date.now() > deadline) throw new Error(`sink did not finish: ${sink.sink.committed}/${produced} committed`);
+        await new Promise((r) => setTimeout(r, 10));
       }
-      if (firstAt) samples.push([performance.now(), sink.sink.committed]);
-      if (Date.now() > deadline) throw new Error(`sink did not finish: ${sink.sink.committed}/${produced} committed`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    samples.push([performance.now(), sink.sink.committed]);
-    const cpu = process.cpuUsage(cpuAtFirst);
-    const sinkCores = (cpu.user + cpu.system) / 1e6 / ((performance.now() - firstAt) / 1000);
-    const writeErrors = (await sink.sink.metrics.writeErrors.get()).values.reduce((n, v) => n + v.value, 0);
-    const deadLetters = (await sink.sink.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0);
-    await sink.stop();
-    const written = await countPoints(e.influxdb.url, dbs.sink, topics);
-    if (written !== produced) throw new Error(`sink wrote ${written} points for ${produced} records`);
-    if (writeErrors || deadLetters) throw new Error(`sink had ${writeErrors} write error(s), ${deadLetters} dead letter(s)`);
-    const sinkRate = rates(samples, produced);
-    if (process.env.EFD_BENCH_DEBUG) {
-      const at = (f: number) => (samples.find(([, n]) => n >= f * produced)?.[0] ?? 0) - samples[0][0];
-      process.stderr.write(`sink progress ms: 10% ${at(0.1).toFixed(0)}, 50% ${at(0.5).toFixed(0)}, 90% ${at(0.9).toFixed(0)}, 100% ${at(1).toFixed(0)}\n`);
-    }
+      samples.push([performance.now(), sink.sink.committed]);
+      const cpu = process.cpuUsage(cpuAtFirst);
+      const cores = (cpu.user + cpu.system) / 1e6 / ((performance.now() - firstAt) / 1000);
+      const writeErrors = (await sink.sink.metrics.writeErrors.get()).values.reduce((n, v) => n + v.value, 0);
+      const deadLetters = (await sink.sink.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0);
+      await sink.stop();
+      const written = await countPoints(e.influxdb.url, db, topics);
+      if (written !== produced) throw new Error(`sink wrote ${written} points for ${produced} records`);
+      if (writeErrors || deadLetters) throw new Error(`sink had ${writeErrors} write error(s), ${deadLetters} dead letter(s)`);
+      if (process.env.EFD_BENCH_DEBUG) process.stderr.write(`sink ${progress(samples, produced)}\n`);
+      return { ...rates(samples, produced), cores, writeErrors };
+    };
+    // best of two runs, as for the ceiling (the same estimator on both sides of the ratio)
+    const sinkA = await sinkRun(dbs.sinkA, `bench-${id}-a`);
+    const sinkB = await sinkRun(dbs.sinkB, `bench-${id}-b`);
+    const sinkRate = { overall: Math.max(sinkA.overall, sinkB.overall), steady: Math.max(sinkA.steady, sinkB.steady) };
+    const sinkCores = (sinkA.cores + sinkB.cores) / 2;
+    const writeErrors = sinkA.writeErrors + sinkB.writeErrors;
 
     let telegraf: { overall: number; steady: number; cores: number } | undefined;
     const telegrafBin = paths.telegraf();
@@ -192,7 +206,7 @@ export async function run(): Promise<BenchResult[]> {
     const ceilingRate = { overall: Math.max(ceilingA.overall, ceilingB.overall), steady: Math.max(ceilingA.steady, ceilingB.steady) };
     const note = `${produced} SAL-like records (~25 fields) on ${TOPICS}×${PARTITIONS} partitions, batch ${BATCH}, ${IN_FLIGHT} writes in flight; loopback`;
     return [
-      withRatio({ name: 'influxdb_sink.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: ceilingRate.steady, note: `steady state (10 %→90 % of the records committed) vs the raw line-protocol ceiling over the same window (same points pre-built, same batches/concurrency, best of a run before and after); write_error 0; target ratio ≥ 0.7; ${note}` }),
+      withRatio({ name: 'influxdb_sink.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: ceilingRate.steady, note: `steady state (10 %→90 % of the records committed; best of 2 runs, ${Math.round(sinkA.steady)} and ${Math.round(sinkB.steady)}) vs the raw line-protocol ceiling over the same window (same points pre-built, same batches/concurrency, best of a run before and after); write_error 0; target ratio ≥ 0.7; ${note}` }),
       withRatio({ name: 'influxdb_sink.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: ceilingRate.overall, note: 'first record consumed → last commit (includes the first fetch and the tail), vs first POST → last ack' }),
       withRatio({ name: 'influxdb_sink.raw_ceiling.points_per_s', value: ceilingRate.steady, unit: 'points/s', note: `steady; runs ${Math.round(ceilingA.steady)} and ${Math.round(ceilingB.steady)}` }),
       withRatio({ name: 'influxdb_sink.vs_seed_16k.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: 16_000, note: 'baseline = seed 002 prototype ingest, 16k msg/s' }),
