@@ -9,8 +9,8 @@
  */
 import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
-import { scanDecimal, scanned } from './decimal';
-import { LONG_LIMIT, parseSalText, SalLayout } from './sal-text';
+import * as decimal from './decimal';
+import { LONG_LIMIT as LONG_LIMIT_EXPORT, parseSalText, SalLayout } from './sal-text';
 import type { AvroPrimitive } from '../salschema/avro';
 
 /** SAL text line (the Kafka record's bytes, or text) → Confluent wire-format Avro message. */
@@ -20,6 +20,11 @@ export interface SalTextEncoder {
   fastOnly(line: Buffer, kafkaTimestampMs: number): Buffer | undefined;
 }
 
+// Hot imports bound once: under tsx/esbuild's CommonJS output an imported name is a getter call per use.
+const scanDecimal = decimal.scanDecimal;
+const scanned = decimal.scanned;
+const LONG_LIMIT = LONG_LIMIT_EXPORT;
+
 const OPEN = Buffer.from(':(');
 const EFD_ORDER = ['kafka_timestamp', 'sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'];
 
@@ -27,7 +32,7 @@ class Out {
   buf = Buffer.allocUnsafe(64 * 1024);
   pos = 0;
   /** Little-endian float/double stores straight into buf (far cheaper than byte-by-byte copies). */
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -115,8 +120,27 @@ class ByteCursor {
     this.close = close;
   }
   skipSpace(): void {
+    this.pos = this.skipFrom(this.pos);
+  }
+  private skipFrom(p: number): number {
     const b = this.b;
-    while (this.pos < this.close && isSpaceByte(b[this.pos])) this.pos++;
+    const close = this.close;
+    while (p < close) {
+      const c = b[p];
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+      p++;
+    }
+    return p;
+  }
+  /** "," then the next number (the common case of a value after the first): BAIL at the list's end. */
+  nextNumber(): number {
+    let p = this.skipFrom(this.pos);
+    if (p >= this.close || this.b[p] !== 44) throw BAIL;
+    p = this.skipFrom(p + 1);
+    const v = scanDecimal(this.b, p, this.close);
+    if (v === undefined || !this.delimited(scanned.end)) throw BAIL;
+    this.pos = scanned.end;
+    return v;
   }
   /** Moves past the "," after a value; false at the end of the list. */
   next(): boolean {
@@ -131,13 +155,6 @@ class ByteCursor {
     if (i >= this.close) return true;
     const c = this.b[i];
     return c === 44 || isSpaceByte(c);
-  }
-  number(): number {
-    this.skipSpace();
-    const v = scanDecimal(this.b, this.pos, this.close);
-    if (v === undefined || !this.delimited(scanned.end)) throw BAIL;
-    this.pos = scanned.end;
-    return v;
   }
   boolean(): boolean {
     this.skipSpace();
@@ -192,26 +209,35 @@ class ByteCursor {
   }
 }
 
-function writeValue(out: Out, cur: ByteCursor, type: AvroPrimitive): void {
+/** A number read for a numeric type, written in its Avro encoding. */
+function writeNumber(out: Out, v: number, type: AvroPrimitive): void {
   switch (type) {
     case 'double':
-      out.double(cur.number());
+      out.double(v);
       return;
     case 'float':
-      out.float(cur.number());
+      out.float(v);
       return;
-    case 'int': {
-      const v = cur.number();
+    case 'int':
       if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw BAIL;
       out.long(v);
       return;
-    }
-    case 'long': {
-      const v = cur.number();
+    default: // long
       if (!Number.isInteger(v) || v < -LONG_LIMIT || v > LONG_LIMIT) throw BAIL;
       out.long(v);
-      return;
-    }
+  }
+}
+
+const NUMERIC = new Set<AvroPrimitive>(['double', 'float', 'int', 'long']);
+
+/** The value after the next "," (BAIL at the list's end), in its Avro encoding. */
+function writeNext(out: Out, cur: ByteCursor, type: AvroPrimitive, numeric: boolean): void {
+  if (numeric) {
+    writeNumber(out, cur.nextNumber(), type);
+    return;
+  }
+  if (!cur.next()) throw BAIL;
+  switch (type) {
     case 'boolean':
       out.bool(cur.boolean());
       return;
@@ -264,27 +290,34 @@ export function compileSalTextEncoder(
     out.long(ts);
     cur.string(out);
     for (let k = 0; k < 2; k++) {
-      if (!cur.next()) throw BAIL;
-      const ms = Math.round(cur.number() * 1000);
+      const ms = Math.round(cur.nextNumber() * 1000);
       if (!Number.isFinite(ms) || Math.abs(ms) > LONG_LIMIT) throw BAIL;
       out.long(ms);
     }
-    for (let k = 0; k < 2; k++) {
-      if (!cur.next()) throw BAIL;
-      writeValue(out, cur, 'int');
-    }
+    for (let k = 0; k < 2; k++) writeNumber(out, cur.nextNumber(), 'int');
     for (let f = 0; f < items.length; f++) {
       const it = items[f];
       if (it.array) {
         out.long(it.count);
-        for (let k = 0; k < it.count; k++) {
-          if (!cur.next()) throw BAIL;
-          writeValue(out, cur, it.type);
+        if (it.type === 'double' || it.type === 'float') {
+          // the common large arrays: room reserved once, values stored straight
+          const width = it.type === 'double' ? 8 : 4;
+          out.ensure(it.count * width + 1);
+          const view = out.view;
+          let pos = out.pos;
+          for (let k = 0; k < it.count; k++) {
+            if (width === 8) view.setFloat64(pos, cur.nextNumber(), true);
+            else view.setFloat32(pos, cur.nextNumber(), true);
+            pos += width;
+          }
+          out.pos = pos;
+        } else {
+          const numeric = NUMERIC.has(it.type);
+          for (let k = 0; k < it.count; k++) writeNext(out, cur, it.type, numeric);
         }
         out.long(0);
       } else {
-        if (!cur.next()) throw BAIL;
-        writeValue(out, cur, it.type);
+        writeNext(out, cur, it.type, NUMERIC.has(it.type));
       }
     }
     cur.skipSpace();
