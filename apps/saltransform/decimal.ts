@@ -111,10 +111,17 @@ export function scanDecimal(b: Uint8Array, start: number, end: number): number |
   let z = 0;
   let sig = 0;
   const intStart = i;
+  let pointAt = -1;
   for (; i < end; i++) {
     c = b[i];
     const d = c - 48;
-    if (d < 0 || d > 9) break;
+    if (d < 0 || d > 9) {
+      if (c === 46 && pointAt < 0) {
+        pointAt = i;
+        continue;
+      }
+      break;
+    }
     if (sig < 9) {
       if (sig === 0 && d === 0) continue;
       x = x * 10 + d;
@@ -122,24 +129,8 @@ export function scanDecimal(b: Uint8Array, start: number, end: number): number |
     else if (sig < MAX_DIGITS) z = z * 10 + d;
     sig++;
   }
-  let digits = i - intStart;
-  let scale = 0;
-  if (i < end && c === 46) {
-    const fracStart = ++i;
-    for (; i < end; i++) {
-      c = b[i];
-      const d = c - 48;
-      if (d < 0 || d > 9) break;
-      if (sig < 9) {
-        if (sig === 0 && d === 0) continue;
-        x = x * 10 + d;
-      } else if (sig < HI_DIGITS) y = y * 10 + d;
-      else if (sig < MAX_DIGITS) z = z * 10 + d;
-      sig++;
-    }
-    scale = i - fracStart;
-    digits += scale;
-  }
+  const scale = pointAt < 0 ? 0 : i - pointAt - 1;
+  const digits = i - intStart - (pointAt < 0 ? 0 : 1);
   if (digits === 0) return undefined;
   let exp = 0;
   if (i < end && (c === 101 || c === 69)) {

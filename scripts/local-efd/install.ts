@@ -173,14 +173,11 @@ export function goToolchain(): string {
   return process.env.EFD_GOTOOLCHAIN || 'local';
 }
 
-async function installInfluxdb(): Promise<void> {
-  const go = needGo();
-  const v = VERSIONS.influxdb;
-  const goDir = path.join(cacheDir(), 'go');
-  const tmpBin = freshDir(`${paths.influxBin()}.tmp`);
-  const env = {
+/** A pure-Go `go install` into `gobin`, with module and build caches under `goDir` (deleted afterwards). */
+function goBuildEnv(goDir: string, gobin: string): NodeJS.ProcessEnv {
+  return {
     ...process.env,
-    GOBIN: tmpBin,
+    GOBIN: gobin,
     CGO_ENABLED: '0',
     GOTOOLCHAIN: goToolchain(),
     GOMODCACHE: path.join(goDir, 'mod'),
@@ -188,6 +185,14 @@ async function installInfluxdb(): Promise<void> {
     GOPATH: path.join(goDir, 'path'),
     GOFLAGS: '-modcacherw',
   };
+}
+
+async function installInfluxdb(): Promise<void> {
+  const go = needGo();
+  const v = VERSIONS.influxdb;
+  const goDir = path.join(cacheDir(), 'go');
+  const tmpBin = freshDir(`${paths.influxBin()}.tmp`);
+  const env = goBuildEnv(goDir, tmpBin);
   const ldflags = `-X main.version=${v} -X main.branch=${v.split('.').slice(0, 2).join('.')} -X main.commit=v${v}`;
   await run(go, ['install', `-ldflags=${ldflags}`,
     `github.com/influxdata/influxdb/cmd/influxd@v${v}`, `github.com/influxdata/influxdb/cmd/influx@v${v}`],
@@ -214,16 +219,7 @@ export async function ensureTelegraf(say: Say = console.log): Promise<string> {
   const v = VERSIONS.telegraf;
   const goDir = path.join(cacheDir(), 'go-telegraf');
   const tmpBin = freshDir(`${path.dirname(bin)}.tmp`);
-  const env = {
-    ...process.env,
-    GOBIN: tmpBin,
-    CGO_ENABLED: '0',
-    GOTOOLCHAIN: goToolchain(),
-    GOMODCACHE: path.join(goDir, 'mod'),
-    GOCACHE: path.join(goDir, 'build'),
-    GOPATH: path.join(goDir, 'path'),
-    GOFLAGS: '-modcacherw',
-  };
+  const env = goBuildEnv(goDir, tmpBin);
   const t0 = Date.now();
   say(`building Telegraf ${v} (${TELEGRAF_TAGS}); log: ${installLog('telegraf')}`);
   await run(go, ['install', '-tags', TELEGRAF_TAGS, `github.com/influxdata/telegraf/cmd/telegraf@v${v}`],
