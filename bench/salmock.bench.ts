@@ -45,7 +45,7 @@ export async function run(): Promise<BenchResult[]> {
   const prefix = `bench.salmock.${Date.now().toString(36)}.`;
   const metas = loadTopicMetadata(CURRENT_DIR).topics;
   const logger = silentLogger();
-  const kafka = createKafka({ brokers: bootstrap, clientId: 'bench-salmock' });
+  const kafka = createKafka({ brokers: bootstrap, clientId: 'bench-salmock', logger });
   const producer = createProducer(kafka);
   await producer.connect();
   const admin = kafka.admin();
