@@ -85,19 +85,6 @@ class Out {
     this.ensure(1);
     this.buf[this.pos++] = v ? 1 : 0;
   }
-  string(s: string): void {
-    const n = Buffer.byteLength(s);
-    this.long(n);
-    this.ensure(n);
-    this.buf.write(s, this.pos, n, 'utf8');
-    this.pos += n;
-  }
-  bytes(b: Buffer): void {
-    this.long(b.length);
-    this.ensure(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
-  }
 }
 
 /** The line is not in the plain form the fast path reads; the caller falls back to the text parser. */
