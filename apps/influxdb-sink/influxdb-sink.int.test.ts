@@ -17,7 +17,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { createRegistry, Registry, wireEncoder } from '../lib/registry';
 import { silentLogger } from '../lib/logging';
-import { TestNamespace, useNamespace, waitFor } from '../../test/integration/env';
+import { TestNamespace, createTopic, useNamespace, waitFor } from '../../test/integration/env';
 import { RunningSink, SinkConfig, sinkConfig, startSink } from './cli';
 
 jest.setTimeout(240_000);
@@ -60,16 +60,6 @@ async function start(over: Partial<Record<string, unknown>> = {}): Promise<Runni
   const s = await startSink(config(over), { logger: silentLogger(), serveMetrics: false });
   running.push(s);
   return s;
-}
-
-async function createTopic(topic: string, partitions = 1): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** Registers the SAL-like schema for a topic and produces `n` records with sal_created = base + i ms. */
@@ -167,7 +157,7 @@ afterAll(async () => {
 describe('influxdb-sink on the local EFD', () => {
   it('writes exactly the records produced: count, values, arrays, enum, timestamps (InfluxQL and Flux)', async () => {
     const topic = salTopic('ATDome_position');
-    await createTopic(topic, 3);
+    await createTopic(kafka, topic, 3);
     await produceSal(topic, 1200, T0);
     const sink = await start();
     await waitFor('1200 points', async () => (await count(topic)) === 1200, 90_000);
@@ -200,7 +190,7 @@ describe('influxdb-sink on the local EFD', () => {
 
   it('picks up a new matching topic without a restart', async () => {
     const topic = salTopic('MTMount_azimuth');
-    await createTopic(topic);
+    await createTopic(kafka, topic);
     await produceSal(topic, 300, T0 + 10_000);
     await waitFor('300 points on the new topic', async () => (await count(topic)) === 300, 60_000);
     expect(running[0].sink.subscribed).toContain(topic);
@@ -208,7 +198,7 @@ describe('influxdb-sink on the local EFD', () => {
 
   it('dead-letters what it cannot write (not Avro; InfluxDB type conflict) with the reason, and goes on', async () => {
     const topic = salTopic('Conflict_x');
-    await createTopic(topic);
+    await createTopic(kafka, topic);
     const intSchema = { type: 'record', name: 'X', fields: [{ name: 'sal_created', type: 'long' }, { name: 'salIndex', type: 'int' }, { name: 'v', type: 'int' }] };
     const strSchema = { type: 'record', name: 'Y', fields: [{ name: 'sal_created', type: 'long' }, { name: 'salIndex', type: 'int' }, { name: 'v', type: 'string' }] };
     const idInt = await registry.register(`${topic}-value`, JSON.stringify(intSchema));
@@ -240,7 +230,7 @@ describe('influxdb-sink on the local EFD', () => {
     const proxy = new Proxy(port, { host: influx.hostname, port: Number(influx.port) });
     await proxy.open();
     const topic = salTopic('Outage_telemetry');
-    await createTopic(topic);
+    await createTopic(kafka, topic);
     const sink = await start({ influxdbUrl: `http://127.0.0.1:${port}`, groupId: ns.name('sink-outage'), topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Outage_.*` });
     await produceSal(topic, 400, T0 + 100_000, 0);
     await waitFor('first 400 points', async () => (await count(topic)) === 400, 60_000);
@@ -264,7 +254,7 @@ describe('influxdb-sink on the local EFD', () => {
 
   it('a sink that dies before InfluxDB acknowledged commits nothing; the next one writes everything', async () => {
     const topic = salTopic('Crash_events');
-    await createTopic(topic);
+    await createTopic(kafka, topic);
     await produceSal(topic, 500, T0 + 200_000);
     const closedPort = await Proxy.freePort(); // nothing listens there
     const doomed = await start({ influxdbUrl: `http://127.0.0.1:${closedPort}`, groupId: ns.name('sink-crash'), topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Crash_.*` });
@@ -281,7 +271,7 @@ describe('influxdb-sink on the local EFD', () => {
 
   it('`efd influxdb-sink` process: /metrics and /healthz, kill -9 before InfluxDB acknowledged, restart, no loss', async () => {
     const topic = salTopic('Kill_telemetry');
-    await createTopic(topic);
+    await createTopic(kafka, topic);
     await produceSal(topic, 700, T0 + 300_000);
     const metricsPort = await Proxy.freePort();
     const closedPort = await Proxy.freePort();

@@ -142,3 +142,14 @@ async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpD
   fs.rmSync(tmpDir, { recursive: true, force: true });
   if (errors.length) throw new Error(`namespace ${id} cleanup incomplete:\n  ${errors.join('\n  ')}`);
 }
+
+/** Creates a topic (replication factor 1) and waits for its leaders. */
+export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

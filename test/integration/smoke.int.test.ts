@@ -11,7 +11,7 @@ import {
   REGISTRY_CONTENT_TYPE, registryApiUrl, registryBehaviour, schemaRegistryClientArgs,
 } from '../../apps/lib/registry-compat';
 import { influxQl } from '../../scripts/local-efd/health';
-import { TestNamespace, expectedClusters, useNamespace, waitFor } from './env';
+import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor } from './env';
 
 // The integration project's testTimeout in jest.config.js is not applied per project by Jest; set it here.
 jest.setTimeout(120_000);
@@ -27,16 +27,6 @@ afterAll(async () => {
 });
 
 // ------------------------------------------------------------- helpers ----
-
-async function createTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function produce(kafka: Kafka, topic: string, values: (Buffer | string)[]): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
