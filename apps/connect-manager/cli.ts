@@ -24,17 +24,7 @@ import { ConnectClient } from './connect-client';
 import { readDesired } from './desired';
 import { deleteManaged, formatStatus, reconcile, status, TopicLister, unhealthy, watch } from './manager';
 import { changesOf, formatPlan } from './plan';
-
-/** Where the commands write (injectable for tests). */
-export interface CliOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const stdio: CliOutput = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+import { CliOutput, stdio } from '../lib/cli-output';
 
 export const DEFAULT_MANAGER_ID = 'efd-connect-manager';
 

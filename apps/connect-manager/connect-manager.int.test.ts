@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Kafka } from 'kafkajs';
-import { TestNamespace, useNamespace, waitFor } from '../../test/integration/env';
-import { CliOutput, runApply, runDelete, runStatus } from './cli';
+import { TestNamespace, createTopic, useNamespace, waitFor } from '../../test/integration/env';
+import type { CliOutput } from '../lib/cli-output';
+import { runApply, runDelete, runStatus } from './cli';
 import { ConnectClient, validationErrors } from './connect-client';
 import { MANAGED_BY_KEY } from './desired';
 
@@ -37,16 +37,6 @@ function fileSinkSpec(file: string): unknown {
     config: { 'connector.class': FILE_SINK, file, 'tasks.max': '1', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter' },
     topicsRegex: `it\\.${ns.id}\\.cm\\..*`,
   };
-}
-
-async function createTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 const flags = () => ({ connectUrl: ns.endpoints.clusters[0].connect, brokers: ns.endpoints.clusters[0].kafka, managerId, desired: desiredFile });

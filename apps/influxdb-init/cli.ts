@@ -14,17 +14,7 @@ import { z } from 'zod';
 import { loadSites } from '../../config/load';
 import { RetentionTier, retentionTierSchema } from '../../config/schema';
 import { applyRetention, connectionFor, formatPlan } from './apply';
-
-/** Where the command writes its report (injectable for tests). */
-export interface CliOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const stdio: CliOutput = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+import { CliOutput, stdio } from '../lib/cli-output';
 
 /** Options of `influxdb-init`. */
 export interface InfluxdbInitOptions {

@@ -18,17 +18,7 @@ import {
   schemasFromAvscFolder,
   schemasFromXml,
 } from './register';
-
-/** Where a subcommand writes its report (injectable for tests). */
-export interface CliOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const stdio: CliOutput = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+import { CliOutput, stdio } from '../lib/cli-output';
 
 /** Options of `salschema convert`. */
 export interface ConvertOptions {
