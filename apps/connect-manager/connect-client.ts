@@ -4,6 +4,7 @@
  * method and path, so the operator sees what the worker said. 409 (rebalance in progress) and
  * unreachable workers are retried a few times with backoff.
  */
+import { jsonBody } from '../lib/http';
 
 export type ConnectorConfig = Record<string, string>;
 
@@ -93,12 +94,7 @@ export class ConnectClient {
         throw new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`);
       }
       const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
+      const json = jsonBody(text);
       if (res.ok) return { status: res.status, body: json as T };
       const workerMessage = (json as { message?: string } | undefined)?.message ?? (text.slice(0, 500) || res.statusText);
       // 409, gateway errors, and a worker answering 500 while its group rebalances ("a rebalance is expected"

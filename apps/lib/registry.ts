@@ -10,6 +10,7 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import { Schema as AvscSchema, Type } from 'avsc';
 import { Logger } from './logging';
 import { REGISTRY_CONTENT_TYPE, RegistryFlavor, registryApiUrl, registryBehaviour, registryFlavor } from './registry-compat';
+import { jsonBody } from './http';
 
 export const COMPATIBILITY_LEVELS = [
   'NONE',
@@ -215,12 +216,7 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
+    const json = jsonBody(text);
     if (!res.ok) {
       const j = (json ?? {}) as { message?: string; error_code?: number };
       throw new RegistryError(`${method} ${path}: HTTP ${res.status}${j.message ? ` ${j.message}` : text ? ` ${text.slice(0, 200)}` : ''}`, res.status, j.error_code);
