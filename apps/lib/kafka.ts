@@ -4,7 +4,7 @@
  * (kafkajs has no linger.ms of its own).
  */
 import type { ConnectionOptions } from 'node:tls';
-import { CompressionTypes, Kafka, logLevel as KafkaLogLevel, Message, Producer, SASLOptions } from 'kafkajs';
+import { Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, Message, Producer, SASLOptions } from 'kafkajs';
 import { kafkaLogCreator, Logger } from './logging';
 
 export interface KafkaOptions {
@@ -68,6 +68,23 @@ export function createProducer(kafka: Kafka, opts: { allowAutoTopicCreation?: bo
     maxInFlightRequests: 1,
     allowAutoTopicCreation: opts.allowAutoTopicCreation ?? true,
   });
+}
+
+/** Creates those of `topics` that do not exist yet (waiting for their leaders); returns the ones it created. */
+export async function createMissingTopics(
+  admin: Admin,
+  topics: string[],
+  opts: { partitions: number; replicationFactor: number },
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+  if (missing.length) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor })),
+    });
+  }
+  return missing;
 }
 
 export interface BatchSenderOptions {

@@ -18,7 +18,7 @@ import {
   zInt,
   zList,
 } from '../lib/config';
-import { BatchSender, createKafka, createProducer } from '../lib/kafka';
+import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { createRegistry } from '../lib/registry';
 import { loadTopicMetadata } from '../salschema/metadata';
 import { formatSalSchemaError } from '../salschema/errors';
@@ -123,13 +123,9 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const names = [...new Set(plan.map((p) => (c.mode === 'avro' ? p.avroTopic : p.rawTopic)))];
-        const existing = new Set(await admin.listTopics());
-        const missing = names.filter((n) => !existing.has(n));
-        if (missing.length) {
-          await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: c.partitions, replicationFactor: c.replicationFactor })) });
-          logger.info({ topics: missing.length }, `created ${missing.length} topic(s)`);
-        }
+        const names = plan.map((p) => (c.mode === 'avro' ? p.avroTopic : p.rawTopic));
+        const created = await createMissingTopics(admin, names, c);
+        if (created.length) logger.info({ topics: created.length }, `created ${created.length} topic(s)`);
       } finally {
         await admin.disconnect();
       }

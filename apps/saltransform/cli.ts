@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
 import { addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList } from '../lib/config';
 import { Kafka } from 'kafkajs';
-import { BatchSender, createKafka, createProducer } from '../lib/kafka';
+import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { Logger } from '../lib/logging';
 import { sleep } from '../lib/shutdown';
 import { createRegistry } from '../lib/registry';
@@ -79,14 +79,14 @@ async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformCo
   await admin.connect();
   try {
     for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      if (c.createTopics) {
+        const created = await createMissingTopics(admin, topics, c);
+        if (created.length) logger.info({ topics: created }, `created ${created.length} missing raw topic(s) with ${c.partitions} partition(s)`);
+        return;
+      }
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length === 0) return;
-      if (c.createTopics) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: c.partitions, replicationFactor: c.replicationFactor })) });
-        logger.info({ topics: missing }, `created ${missing.length} missing raw topic(s) with ${c.partitions} partition(s)`);
-        continue;
-      }
       logger.warn({ missing }, `waiting for raw topic(s) ${missing.join(', ')} to exist (retry in ${delay / 1000} s; or run with --create-topics)`);
       await sleep(delay, signal);
     }
