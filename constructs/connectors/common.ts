@@ -55,6 +55,25 @@ export function checkSecretKey(site: string, id: string, field: string, ref: Sec
   if (!SECRET_KEY_NAME.test(ref.key)) fail(site, id, `${field}.key`, `expected a Secret key (letters, digits, "-", "_", "."), got "${ref.key}"`);
 }
 
+/**
+ * Sets config keys to Secret references (each checked first, named by its props field in errors);
+ * returns the Secrets they read, each once, for the Connect pods to mount.
+ */
+export function secretConfig(
+  site: string,
+  id: string,
+  config: Record<string, string>,
+  mount: string,
+  refs: { field: string; configKey: string; ref: SecretKey }[],
+): string[] {
+  for (const r of refs) checkSecretKey(site, id, r.field, r.ref);
+  for (const r of refs) config[r.configKey] = secretRef(r.ref, mount);
+  return [...new Set(refs.map((r) => r.ref.secret))];
+}
+
+/** A field, tag, database or retention-policy name as connectors take it. */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** `${dir:<mount>/<secret>:<key>}`: resolved by the worker's DirectoryConfigProvider at task start. */
 export function secretRef(ref: SecretKey, mount = DEFAULT_SECRETS_MOUNT): string {
   return `\${dir:${mount}/${ref.secret}:${ref.key}}`;

@@ -25,8 +25,8 @@
  */
 import { Construct } from 'constructs';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail,
-  IConnector, SAL_TOPICS_REGEX, SecretKey, secretRef, withExtra,
+  avroConverters, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail, FIELD_NAME,
+  IConnector, SAL_TOPICS_REGEX, SecretKey, secretConfig, withExtra,
 } from './common';
 
 export const WILLENA_INFLUXDB_SINK = 'io.github.willena.connect.influxdb.sink.InfluxDBSinkConnector';
@@ -58,8 +58,6 @@ export interface InfluxDbSinkConnectorProps extends ConnectorCommonProps {
   readonly gzip?: boolean;
 }
 
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export class InfluxDbSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
@@ -70,12 +68,12 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
     const { site } = props;
     const common = commonConfig(id, props, { name: 'influxdb-sink', topicsRegex: SAL_TOPICS_REGEX });
     if (!/^https?:\/\/\S+$/.test(props.influxdbUrl)) fail(site, id, 'influxdbUrl', `expected an http(s) URL, got "${props.influxdbUrl}"`);
-    if (!FIELD.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
-    if (!FIELD.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
+    if (!FIELD_NAME.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
+    if (!FIELD_NAME.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
     const tags = props.tags ?? [];
-    for (const t of tags) if (!FIELD.test(t)) fail(site, id, 'tags', `"${t}" is not a field name`);
+    for (const t of tags) if (!FIELD_NAME.test(t)) fail(site, id, 'tags', `"${t}" is not a field name`);
     const timestamp = props.timestamp ?? 'kafka';
-    if (timestamp !== 'kafka' && !FIELD.test(timestamp.field)) fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
+    if (timestamp !== 'kafka' && !FIELD_NAME.test(timestamp.field)) fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
     const maxRetries = props.maxRetries ?? 10;
     const backoff = props.retryBackoffMs ?? 1000;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) fail(site, id, 'maxRetries', `expected an integer ≥ 0, got ${maxRetries}`);
@@ -114,11 +112,10 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
       config['influxdb.timestamp.provider.fields'] = timestamp.field;
     }
     if (props.credentials) {
-      checkSecretKey(site, id, 'credentials.username', props.credentials.username);
-      checkSecretKey(site, id, 'credentials.password', props.credentials.password);
-      config['influxdb.username'] = secretRef(props.credentials.username, mount);
-      config['influxdb.password'] = secretRef(props.credentials.password, mount);
-      this.secrets.push(...new Set([props.credentials.username.secret, props.credentials.password.secret]));
+      this.secrets.push(...secretConfig(site, id, config, mount, [
+        { field: 'credentials.username', configKey: 'influxdb.username', ref: props.credentials.username },
+        { field: 'credentials.password', configKey: 'influxdb.password', ref: props.credentials.password },
+      ]));
     }
     this.connectorName = common.name;
     this.spec = {

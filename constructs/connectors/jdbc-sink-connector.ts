@@ -17,7 +17,7 @@
  */
 import { Construct } from 'constructs';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail,
+  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail, FIELD_NAME,
   IConnector, SecretKey, secretRef, withExtra,
 } from './common';
 
@@ -57,8 +57,6 @@ export interface JdbcSinkConnectorProps extends ConnectorCommonProps {
   readonly tableNameFormat?: string;
 }
 
-const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export class JdbcSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
@@ -83,7 +81,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     if (pkMode === 'record_value' && pkFields.length === 0) fail(site, id, 'pkFields', 'pkMode "record_value" needs the key fields, e.g. ["sal_created"]');
     if (pkMode === 'kafka' && pkFields.length !== 0 && pkFields.length !== 3) fail(site, id, 'pkFields', 'pkMode "kafka" takes three names (topic, partition, offset columns) or none');
     if (pkMode === 'none' && pkFields.length) fail(site, id, 'pkFields', 'pkFields given with pkMode "none"');
-    for (const f of [...pkFields, ...(props.fields ?? [])]) if (!FIELD.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
+    for (const f of [...pkFields, ...(props.fields ?? [])]) if (!FIELD_NAME.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
     if (props.deleteEnabled && pkMode !== 'record_key') fail(site, id, 'deleteEnabled', 'needs pkMode "record_key"');
     const batchSize = props.batchSize ?? 3000;
     if (!Number.isInteger(batchSize) || batchSize < 1) fail(site, id, 'batchSize', `expected an integer ≥ 1, got ${batchSize}`);

@@ -19,7 +19,7 @@
 import { Construct } from 'constructs';
 import {
   avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail,
-  IConnector, SAL_TOPICS_REGEX, SecretKey, secretPath, secretRef, withExtra,
+  IConnector, SAL_TOPICS_REGEX, SecretKey, secretConfig, secretPath, withExtra,
 } from './common';
 
 export const AIVEN_S3_SINK = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
@@ -117,11 +117,10 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
         config['aws.s3.endpoint'] = props.endpoint;
       }
       if (props.awsCredentials) {
-        checkSecretKey(site, id, 'awsCredentials.accessKeyId', props.awsCredentials.accessKeyId);
-        checkSecretKey(site, id, 'awsCredentials.secretAccessKey', props.awsCredentials.secretAccessKey);
-        config['aws.access.key.id'] = secretRef(props.awsCredentials.accessKeyId, mount);
-        config['aws.secret.access.key'] = secretRef(props.awsCredentials.secretAccessKey, mount);
-        this.secrets.push(...new Set([props.awsCredentials.accessKeyId.secret, props.awsCredentials.secretAccessKey.secret]));
+        this.secrets.push(...secretConfig(site, id, config, mount, [
+          { field: 'awsCredentials.accessKeyId', configKey: 'aws.access.key.id', ref: props.awsCredentials.accessKeyId },
+          { field: 'awsCredentials.secretAccessKey', configKey: 'aws.secret.access.key', ref: props.awsCredentials.secretAccessKey },
+        ]));
       }
     } else {
       if (props.awsCredentials || props.endpoint || props.region) fail(site, id, props.awsCredentials ? 'awsCredentials' : props.endpoint ? 'endpoint' : 'region', 'only for kind "s3"');
