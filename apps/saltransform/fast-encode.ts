@@ -4,8 +4,8 @@
  * encoding of the topic's schema
  * (zig-zag varints, little-endian float/double, length-prefixed strings, one block per array).
  * The bytes are identical to avsc's encoding of the record `parseSalText` builds (unit-tested on every
- * fixture topic). A line in any other form (a problem, an escaped quote, non-ASCII text, nan, bytes
- * fields) falls back to `parseSalText`, which reads it or names the problem.
+ * fixture topic). A line in any other form (a problem, non-ASCII text, nan/inf, a null field) falls back
+ * to `parseSalText`, which reads it or names the problem.
  */
 import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
@@ -121,9 +121,14 @@ class ByteCursor {
   }
   /** "," then the next number (the common case of a value after the first): BAIL at the list's end. */
   nextNumber(): number {
-    let p = this.skipFrom(this.pos);
+    const p = this.skipFrom(this.pos);
     if (p >= this.close || this.b[p] !== 44) throw BAIL;
-    p = this.skipFrom(p + 1);
+    this.pos = p + 1;
+    return this.number();
+  }
+  /** The plain decimal at pos (after spaces), which must end at a separator, a space or the list's end. */
+  number(): number {
+    const p = this.skipFrom(this.pos);
     const v = scanDecimal(this.b, p, this.close);
     if (v === undefined || !this.delimited(scanned.end)) throw BAIL;
     this.pos = scanned.end;
@@ -142,6 +147,11 @@ class ByteCursor {
     if (i >= this.close) return true;
     const c = this.b[i];
     return c === 44 || isSpaceByte(c);
+  }
+  /** The next value (after spaces) is a quoted string. */
+  atQuote(): boolean {
+    this.skipSpace();
+    return this.pos < this.close && this.b[this.pos] === 39;
   }
   boolean(): boolean {
     this.skipSpace();
@@ -231,8 +241,19 @@ function writeNext(out: Out, cur: ByteCursor, type: AvroPrimitive, numeric: bool
     case 'string':
       cur.string(out);
       return;
+    case 'bytes':
+      // a quoted ASCII string is its own bytes (encoded as a string is); else one byte 0..255
+      if (cur.atQuote()) cur.string(out);
+      else {
+        const v = cur.number();
+        if (!Number.isInteger(v) || v < 0 || v > 255) throw BAIL;
+        out.ensure(2);
+        out.buf[out.pos++] = 2; // length 1, zig-zag
+        out.buf[out.pos++] = v;
+      }
+      return;
     default:
-      // bytes and null are rare: the text parser handles them
+      // null is rare: the text parser handles it
       throw BAIL;
   }
 }
