@@ -129,3 +129,40 @@ describe('one-pass encoder on hand-written lines', () => {
     expect(compileSalTextEncoder(layout, other, 1, Type.forSchema(other as never))).toBeUndefined();
   });
 });
+
+describe('one-pass encoder on numeric arrays (read in WebAssembly, rare forms in JavaScript)', () => {
+  const efd = [
+    { name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'sal_revcode', type: 'string' },
+    { name: 'sal_created', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'sal_ingested', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'sal_origin', type: 'int' },
+    { name: 'sal_host', type: 'int' },
+  ];
+  const arrays = ['int', 'long', 'float', 'double'].map((t) => ({ name: t[0], type: { type: 'array', items: t }, sal_count: 3 }));
+  const schema = { type: 'record', name: 'A', namespace: 'lsst.sal', fields: [...efd, ...arrays] };
+  const type = Type.forSchema(schema as never);
+  const layout = layoutFromAvro(schema);
+  const enc = compileSalTextEncoder(layout, schema, 4, type) as SalTextEncoder;
+  const line = (i: string, l: string, f: string, d: string) => `A:( 'rev', 1553036183.1235, 1553036183.1, 1, 2, ${i}, ${l}, ${f}, ${d} )`;
+
+  it.each([
+    ['plain values', '1, -2, 3', '4503599627370496, -1, 0', '0.1, -2.5, 3', '0.1, 123456.78901234567, -3'],
+    ['forms left to JavaScript', '1e3, 2.0, -0', '12345678901234560e-1, 1.5e1, +4', '1e23, 1e-30, 0.5', '1.23456789012345678901, 1e-30, 7'],
+    ['a left value first and last', '1e1, 2, 3e0', '1e1, 2, 3e0', '1e23, 2, 1e23', '1e-30, 2, 1e-30'],
+  ])('%s: same bytes as the slow path, without falling back', (_w, i, l, f, d) => {
+    const text = line(i, l, f, d);
+    const want = slow(text, layout, type, 4, 8);
+    expect(want).toBeInstanceOf(Buffer);
+    expect(enc.fastOnly(Buffer.from(text), 8)).toEqual(want);
+  });
+
+  it.each([
+    ['nan in a float array', line('1, 2, 3', '1, 2, 3', '1, nan, 3', '1, 2, 3')],
+    ['a fractional int', line('1, 2.5, 3', '1, 2, 3', '1, 2, 3', '1, 2, 3')],
+    ['a bad number in a double array', line('1, 2, 3', '1, 2, 3', '1, 2, 3', '1, 2x, 3')],
+    ['a missing value', line('1, 2, 3', '1, 2, 3', '1, 2, 3', '1, 2')],
+  ])('%s: the same outcome as parse + avsc', (_w, text) => {
+    expect(fast(enc, text, 8)).toEqual(slow(text, layout, type, 4, 8));
+  });
+});

@@ -10,6 +10,7 @@
 import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
 import * as decimal from './decimal';
+import { NumberReader } from './number-reader';
 import { LONG_LIMIT as LONG_LIMIT_EXPORT, parseSalText, SalLayout } from './sal-text';
 import type { AvroPrimitive } from '../salschema/avro';
 
@@ -26,6 +27,8 @@ const scanned = decimal.scanned;
 const LONG_LIMIT = LONG_LIMIT_EXPORT;
 
 const OPEN = Buffer.from(':(');
+/** One WebAssembly reader for every topic's encoder (one line at a time: each message loads its own). */
+let sharedReader: NumberReader | undefined;
 const EFD_ORDER = ['kafka_timestamp', 'sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'];
 
 class Out {
@@ -283,6 +286,7 @@ export function compileSalTextEncoder(
   const out = new Out();
   const cur = new ByteCursor();
   const items = layout.fields;
+  const reader = (sharedReader ??= new NumberReader());
 
   /** The message, or BAIL (thrown) when the line is not in the plain form read here. */
   const fast = (line: Buffer, ts: number): Buffer => {
@@ -303,22 +307,49 @@ export function compileSalTextEncoder(
       out.long(ms);
     }
     for (let k = 0; k < 2; k++) writeNumber(out, cur.nextNumber(), 'int');
+    let loaded = false;
     for (let f = 0; f < items.length; f++) {
       const it = items[f];
       if (it.array) {
         out.long(it.count);
         if (it.type === 'double' || it.type === 'float') {
-          // the common large arrays: room reserved once, values stored straight
+          // the common large arrays: read in WebAssembly straight into the output; a value it leaves
+          // (rare forms, see assembly/numbers.ts) is read here, then it resumes
           const width = it.type === 'double' ? 8 : 4;
           out.ensure(it.count * width + 1);
-          const view = out.view;
-          let pos = out.pos;
-          for (let k = 0; k < it.count; k++) {
-            if (width === 8) view.setFloat64(pos, cur.nextNumber(), true);
-            else view.setFloat32(pos, cur.nextNumber(), true);
-            pos += width;
+          if (!loaded) {
+            reader.load(line);
+            loaded = true;
           }
-          out.pos = pos;
+          let done = 0;
+          while (done < it.count) {
+            const n = reader.read(cur.pos, it.count - done, width, out.buf, out.pos);
+            out.pos += n * width;
+            cur.pos = reader.end;
+            done += n;
+            if (done < it.count) {
+              if (width === 8) out.double(cur.nextNumber());
+              else out.float(cur.nextNumber());
+              done++;
+            }
+          }
+        } else if (it.type === 'long' || it.type === 'int') {
+          out.ensure(it.count * 10 + 1);
+          if (!loaded) {
+            reader.load(line);
+            loaded = true;
+          }
+          let done = 0;
+          while (done < it.count) {
+            const n = reader.varints(cur.pos, it.count - done, it.type === 'int', out.buf, out.pos);
+            out.pos += reader.written;
+            cur.pos = reader.end;
+            done += n;
+            if (done < it.count) {
+              writeNumber(out, cur.nextNumber(), it.type);
+              done++;
+            }
+          }
         } else {
           const numeric = NUMERIC.has(it.type);
           for (let k = 0; k < it.count; k++) writeNext(out, cur, it.type, numeric);
