@@ -8,6 +8,16 @@ import { recordGenerator } from '../salmock/values';
 import { compileSalTextEncoder, SalTextEncoder } from './fast-encode';
 import { formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from './sal-text';
 
+/** The six fields salschema puts first in every schema, as the one-pass encoder expects them. */
+const EFD_FIELDS = [
+  { name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+  { name: 'sal_revcode', type: 'string' },
+  { name: 'sal_created', type: { type: 'long', logicalType: 'timestamp-millis' } },
+  { name: 'sal_ingested', type: { type: 'long', logicalType: 'timestamp-millis' } },
+  { name: 'sal_origin', type: 'int' },
+  { name: 'sal_host', type: 'int' },
+];
+
 function slow(line: string, layout: ReturnType<typeof makeLayout>, type: Type, id: number, ts: number): Buffer | SalTextError {
   try {
     return wireEncoder(id, type)(parseSalText(line, layout, ts));
@@ -56,12 +66,7 @@ describe('one-pass encoder on hand-written lines', () => {
     name: 'T',
     namespace: 'lsst.sal',
     fields: [
-      { name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-      { name: 'sal_revcode', type: 'string' },
-      { name: 'sal_created', type: { type: 'long', logicalType: 'timestamp-millis' } },
-      { name: 'sal_ingested', type: { type: 'long', logicalType: 'timestamp-millis' } },
-      { name: 'sal_origin', type: 'int' },
-      { name: 'sal_host', type: 'int' },
+      ...EFD_FIELDS,
       { name: 'd', type: { type: 'array', items: 'double' }, sal_count: 3 },
       { name: 'f', type: 'float' },
       { name: 'i', type: 'int' },
@@ -131,16 +136,8 @@ describe('one-pass encoder on hand-written lines', () => {
 });
 
 describe('one-pass encoder on numeric arrays (read in WebAssembly, rare forms in JavaScript)', () => {
-  const efd = [
-    { name: 'kafka_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'sal_revcode', type: 'string' },
-    { name: 'sal_created', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'sal_ingested', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'sal_origin', type: 'int' },
-    { name: 'sal_host', type: 'int' },
-  ];
   const arrays = ['int', 'long', 'float', 'double'].map((t) => ({ name: t[0], type: { type: 'array', items: t }, sal_count: 3 }));
-  const schema = { type: 'record', name: 'A', namespace: 'lsst.sal', fields: [...efd, ...arrays] };
+  const schema = { type: 'record', name: 'A', namespace: 'lsst.sal', fields: [...EFD_FIELDS, ...arrays] };
   const type = Type.forSchema(schema as never);
   const layout = layoutFromAvro(schema);
   const enc = compileSalTextEncoder(layout, schema, 4, type) as SalTextEncoder;

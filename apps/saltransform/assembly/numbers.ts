@@ -146,6 +146,16 @@ function read(p: i32): i32 {
   return p;
 }
 
+/** Past the spaces, "," and spaces before a value; -1 when there is no ",". */
+@inline function afterSeparator(p: i32): i32 {
+  let c: u32 = load<u8>(p);
+  while (isSpace(c)) c = load<u8>(++p);
+  if (c != 44) return -1;
+  c = load<u8>(++p);
+  while (isSpace(c)) c = load<u8>(++p);
+  return p;
+}
+
 /**
  * Up to `count` values, each after a "," from `pos`, stored from `out` as little-endian doubles (width 8)
  * or floats (width 4, rounded from the double as Math.fround does). Returns how many were stored; `end`
@@ -155,11 +165,8 @@ export function floats(pos: i32, count: i32, out: i32, width: i32): i32 {
   let p = pos;
   for (let n = 0; n < count; n++) {
     end = p;
-    let c: u32 = load<u8>(p);
-    while (isSpace(c)) c = load<u8>(++p);
-    if (c != 44) return n;
-    c = load<u8>(++p);
-    while (isSpace(c)) c = load<u8>(++p);
+    p = afterSeparator(p);
+    if (p < 0) return n;
     p = read(p);
     if (p < 0) return n;
     if (width == 8) store<f64>(out, value);
@@ -181,11 +188,9 @@ export function varints(pos: i32, count: i32, out: i32, int32: bool): i32 {
   for (let n = 0; n < count; n++) {
     end = p;
     outEnd = out;
+    p = afterSeparator(p);
+    if (p < 0) return n;
     let c: u32 = load<u8>(p);
-    while (isSpace(c)) c = load<u8>(++p);
-    if (c != 44) return n;
-    c = load<u8>(++p);
-    while (isSpace(c)) c = load<u8>(++p);
     const neg = c == 45;
     if (neg || c == 43) c = load<u8>(++p);
     const first = p;
