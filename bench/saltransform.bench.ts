@@ -1,9 +1,10 @@
 /**
  * saltransform per-message cost: SAL text line, as the Kafka record's bytes → Confluent-wire-format Avro
- * (SalTransformer.transform, the one-pass encoder), against bare avsc encoding (`type.toBuffer` + wire header) of the same records,
- * in the same run. Messages: the fixture topics in the seed schedule's mix (telemetry 100×, events 10×,
- * commands 1× per topic), values from salmock. Offline (no Kafka): what the transform itself costs.
- * Goals: ≤ 20 µs/msg, and ≥ 0.5× the bare encode throughput.
+ * (SalTransformer.transform: the one-pass encoder with its WebAssembly number reader), against bare avsc
+ * encoding (`type.toBuffer` + wire header) of the same records, and against the same encoder with every
+ * value read in JavaScript, in the same run. Messages: the fixture topics in the seed schedule's mix
+ * (telemetry 100×, events 10×, commands 1× per topic), values from salmock. Offline (no Kafka): what the
+ * transform itself costs. Goals: ≤ 20 µs/msg, and ≥ 0.5× the bare encode throughput.
  */
 import { Type } from 'avsc';
 import { wireEncoder } from '../apps/lib/registry';
@@ -14,6 +15,7 @@ import { CURRENT_DIR } from '../apps/salschema/test-fixtures';
 import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
 import { planTopics } from '../apps/salmock/plan';
 import { recordGenerator } from '../apps/salmock/values';
+import { compileSalTextEncoder } from '../apps/saltransform/fast-encode';
 import { formatSalText, layoutFromAvro } from '../apps/saltransform/sal-text';
 import { SalTransformer } from '../apps/saltransform/transform';
 import { BenchResult, withRatio } from './results';
@@ -27,6 +29,8 @@ interface Item {
   line: Buffer;
   rec: Record<string, unknown>;
   encode: (v: unknown) => Buffer;
+  /** The same one-pass encoder without the WebAssembly number reader. */
+  jsOnly: (line: Buffer, ts: number) => Buffer;
 }
 
 function median(v: number[]): number {
@@ -46,13 +50,15 @@ export async function run(): Promise<BenchResult[]> {
     const type = Type.forSchema(schema);
     const layout = layoutFromAvro(schema);
     const encode = wireEncoder(ids.get(p.meta.topic) as number, type);
+    const jsEncoder = compileSalTextEncoder(layout, schema, ids.get(p.meta.topic) as number, type, { wasm: false });
+    if (!jsEncoder) throw new Error(`${p.meta.topic}: no one-pass encoder`);
     const gen = recordGenerator(p.meta, 1);
     const n = Math.max(1, Math.round((p.rateHz / total) * MESSAGES));
     for (let i = 0; i < n; i++) {
       const rec = gen(i, 1_700_000_000_000 + i);
       // as saltransform gets a line: the Kafka record's bytes
       const line = Buffer.from(formatSalText(layout, rec));
-      items.push({ topic: p.meta.topic, kind: p.meta.kind, line, rec: { ...rec }, encode });
+      items.push({ topic: p.meta.topic, kind: p.meta.kind, line, rec: { ...rec }, encode, jsOnly: jsEncoder });
     }
   }
   // shuffle deterministically: topics interleave as on a raw topic
@@ -78,13 +84,17 @@ export async function run(): Promise<BenchResult[]> {
   };
   const ours = (it: Item) => transformer.transform(it.topic, it.line, 1);
   const bare = (it: Item) => it.encode(it.rec);
+  const jsOnly = (it: Item) => it.jsOnly(it.line, 1);
   timeUs(items, ours); // warm-up
   timeUs(items, bare);
+  timeUs(items, jsOnly);
   const o: number[] = [];
   const b: number[] = [];
+  const j: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     o.push(timeUs(items, ours));
     b.push(timeUs(items, bare));
+    j.push(timeUs(items, jsOnly));
   }
   const perKind = (kind: string) => {
     const subset = items.filter((i) => i.kind === kind);
@@ -106,6 +116,7 @@ export async function run(): Promise<BenchResult[]> {
   return [
     withRatio({ name: 'saltransform.transform.us_per_msg', value: ourUs, unit: 'µs/msg', baseline: bareUs, note: `${note}; baseline = bare avsc encode of the same records; goal ≤ 20 µs` }),
     withRatio({ name: 'saltransform.transform.msg_per_s', value: 1e6 / ourUs, unit: 'msg/s', baseline: 1e6 / bareUs, note: 'throughput vs bare avsc encode; goal ratio ≥ 0.5' }),
+    withRatio({ name: 'saltransform.transform.javascript_only.us_per_msg', value: median(j), unit: 'µs/msg', baseline: bareUs, note: 'the same one-pass encoder with every value read in JavaScript (no WebAssembly number reader)' }),
     withRatio({ name: 'saltransform.transform.telemetry.us_per_msg', value: tel.ours, unit: 'µs/msg', baseline: tel.bare, note: `${tel.n} telemetry messages (large arrays)` }),
     withRatio({ name: 'saltransform.transform.event.us_per_msg', value: ev.ours, unit: 'µs/msg', baseline: ev.bare, note: `${ev.n} event messages` }),
     withRatio({ name: 'saltransform.transform.command.us_per_msg', value: cmd.ours, unit: 'µs/msg', baseline: cmd.bare, note: `${cmd.n} command messages` }),

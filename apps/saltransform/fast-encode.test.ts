@@ -54,6 +54,8 @@ describe.each([
         // from the record's bytes, without falling back
         const direct = enc.fastOnly(Buffer.from(line), 5);
         if (!direct?.equals(want)) diffs.push(`${meta.topic} (fast path alone)`);
+        const jsOnly = compileSalTextEncoder(layout, schema, 7, type, { wasm: false })?.fastOnly(Buffer.from(line), 5);
+        if (!jsOnly?.equals(want)) diffs.push(`${meta.topic} (JavaScript path alone)`);
       }
     }
     expect(diffs).toEqual([]);

@@ -265,6 +265,14 @@ function isTimestamp(t: unknown): boolean {
   return typeof t === 'object' && t !== null && (t as { type?: string }).type === 'long';
 }
 
+export interface EncoderOptions {
+  /**
+   * Read numeric arrays with the WebAssembly reader (default true). false keeps every value on the
+   * JavaScript path: the same bytes, slower (the benchmark's comparison).
+   */
+  wasm?: boolean;
+}
+
 /**
  * A one-pass encoder for a topic whose schema starts with the six EFD fields in the usual order
  * (as salschema writes them); undefined for any other shape (use parse + avsc then).
@@ -275,6 +283,7 @@ export function compileSalTextEncoder(
   schema: { fields?: { name: string; type: unknown }[] },
   schemaId: number,
   type: Type,
+  options: EncoderOptions = {},
 ): SalTextEncoder | undefined {
   const fields = schema.fields ?? [];
   if (fields.length !== EFD_ORDER.length + layout.fields.length) return undefined;
@@ -286,7 +295,7 @@ export function compileSalTextEncoder(
   const out = new Out();
   const cur = new ByteCursor();
   const items = layout.fields;
-  const reader = (sharedReader ??= new NumberReader());
+  const reader = options.wasm === false ? undefined : (sharedReader ??= new NumberReader());
 
   /** The message, or BAIL (thrown) when the line is not in the plain form read here. */
   const fast = (line: Buffer, ts: number): Buffer => {
@@ -312,7 +321,7 @@ export function compileSalTextEncoder(
       const it = items[f];
       if (it.array) {
         out.long(it.count);
-        if (it.type === 'double' || it.type === 'float') {
+        if (reader && (it.type === 'double' || it.type === 'float')) {
           // the common large arrays: read in WebAssembly straight into the output; a value it leaves
           // (rare forms, see assembly/numbers.ts) is read here, then it resumes
           const width = it.type === 'double' ? 8 : 4;
@@ -333,7 +342,7 @@ export function compileSalTextEncoder(
               done++;
             }
           }
-        } else if (it.type === 'long' || it.type === 'int') {
+        } else if (reader && (it.type === 'long' || it.type === 'int')) {
           out.ensure(it.count * 10 + 1);
           if (!loaded) {
             reader.load(line);
