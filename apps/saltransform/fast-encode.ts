@@ -29,6 +29,23 @@ const LONG_LIMIT = LONG_LIMIT_EXPORT;
 const OPEN = Buffer.from(':(');
 /** One WebAssembly reader for every topic's encoder (one line at a time: each message loads its own). */
 let sharedReader: NumberReader | undefined;
+let readerProblem: string | undefined;
+
+/** The shared reader; undefined (values read in JavaScript) where WebAssembly cannot run, e.g. node --jitless. */
+function numberReader(): NumberReader | undefined {
+  if (sharedReader || readerProblem) return sharedReader;
+  try {
+    sharedReader = new NumberReader();
+  } catch (err) {
+    readerProblem = `WebAssembly number reader unavailable (${(err as Error).message}): numbers are read in JavaScript, about 1.7x slower`;
+  }
+  return sharedReader;
+}
+
+/** Why the encoders read every number in JavaScript, when the WebAssembly reader could not start. */
+export function numberReaderProblem(): string | undefined {
+  return readerProblem;
+}
 const EFD_ORDER = ['kafka_timestamp', 'sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'];
 
 class Out {
@@ -295,7 +312,7 @@ export function compileSalTextEncoder(
   const out = new Out();
   const cur = new ByteCursor();
   const items = layout.fields;
-  const reader = options.wasm === false ? undefined : (sharedReader ??= new NumberReader());
+  const reader = options.wasm === false ? undefined : numberReader();
 
   /** The message, or BAIL (thrown) when the line is not in the plain form read here. */
   const fast = (line: Buffer, ts: number): Buffer => {

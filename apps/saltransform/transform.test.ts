@@ -31,6 +31,42 @@ function fakeSender() {
 }
 
 describe('SalTransformer', () => {
+  it('without WebAssembly (node --jitless) reads every number in JavaScript: the same bytes, one warning', async () => {
+    const wide = topics.filter((t) => t.kind === 'telemetry' && t.fields.some((f) => f.count > 10)).slice(0, 3);
+    expect(wide.length).toBe(3);
+    const warnings: string[] = [];
+    const logger = { warn: (...a: unknown[]) => warnings.push(String(a[a.length - 1])), info: () => undefined, error: () => undefined };
+    const real = globalThis.WebAssembly;
+    let isolated: typeof import('./transform') | undefined;
+    const noWasm = new (class {
+      Module = class {
+        constructor() {
+          throw new Error('WebAssembly is disabled');
+        }
+      };
+    })();
+    let slow: SalTransformer;
+    try {
+      (globalThis as { WebAssembly: unknown }).WebAssembly = noWasm;
+      jest.isolateModules(() => {
+        isolated = require('./transform') as typeof import('./transform');
+      });
+      slow = new (isolated as typeof import('./transform')).SalTransformer({ latest, topicPrefix: 'p.', logger: logger as never });
+      await slow.prepare(wide.map((m) => m.topic));
+    } finally {
+      (globalThis as { WebAssembly: unknown }).WebAssembly = real;
+    }
+    const fast = new SalTransformer({ latest, topicPrefix: 'p.' });
+    for (const m of wide) {
+      const line = Buffer.from(lineOf(m, 3));
+      const a = await fast.transformOne(line, 7);
+      const b = await slow.transformOne(line, 7);
+      if (!a.ok || !b.ok) throw new Error(`${m.topic}: expected ok`);
+      expect(b.value).toEqual(a.value);
+    }
+    expect(warnings).toEqual([expect.stringContaining('WebAssembly number reader unavailable (WebAssembly is disabled)')]);
+  });
+
   it('encodes a line with the registered schema (wire format, schema id), looking the schema up once', async () => {
     lookups.length = 0;
     const t = new SalTransformer({ latest, topicPrefix: 'p.' });

@@ -8,7 +8,7 @@ import { Type, Schema as AvscSchema } from 'avsc';
 import type { Logger } from '../lib/logging';
 import { LatestSchema, wireEncoder } from '../lib/registry';
 import { kafkaTopicOf, subjectOf } from '../salschema/register';
-import { compileSalTextEncoder } from './fast-encode';
+import { compileSalTextEncoder, numberReaderProblem } from './fast-encode';
 import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode, salTextTopic } from './sal-text';
 
 const OPEN = Buffer.from(':(');
@@ -49,6 +49,7 @@ export class SalTransformer {
   private readonly prefix: string;
   private readonly recheckMs: number;
   private readonly now: () => number;
+  private warnedSlow = false;
 
   constructor(private readonly opts: TransformerOptions) {
     this.prefix = opts.topicPrefix ?? '';
@@ -98,6 +99,11 @@ export class SalTransformer {
         compileSalTextEncoder(layout, latest.schema as { fields?: { name: string; type: unknown }[] }, latest.id, type) ??
         ((line: string | Buffer, ts: number) => encode(parseSalText(typeof line === 'string' ? line : line.toString('utf8'), layout, ts)));
       this.cache.set(topic, { kind: 'known', layout, encodeLine, outTopic: kafkaTopicOf(topic, this.prefix), schemaId: latest.id });
+      const slow = numberReaderProblem();
+      if (slow && !this.warnedSlow) {
+        this.warnedSlow = true;
+        this.opts.logger?.warn(slow);
+      }
       this.opts.logger?.info({ topic, schemaId: latest.id }, `schema ${latest.id} (version ${latest.version}) for ${topic}`);
     } catch (err) {
       const reason = `${subject}: ${(err as Error).message}`;
