@@ -349,7 +349,7 @@ export function compileSalTextEncoder(
           }
           let done = 0;
           while (done < it.count) {
-            const n = reader.read(cur.pos, it.count - done, width, out.buf, out.pos);
+            const n = reader.floats(cur.pos, it.count - done, width, out.buf, out.pos);
             out.pos += n * width;
             cur.pos = reader.end;
             done += n;

@@ -12,7 +12,7 @@ function readDoubles(reader: NumberReader, values: string[], width = 8): { n: nu
   const line = list(values);
   reader.load(line);
   const dst = Buffer.alloc(values.length * width);
-  const n = reader.read(0, values.length, width, dst, 0);
+  const n = reader.floats(0, values.length, width, dst, 0);
   const got = Array.from({ length: n }, (_, i) => (width === 8 ? dst.readDoubleLE(i * 8) : dst.readFloatLE(i * 4)));
   return { n, got, end: reader.end };
 }
@@ -107,7 +107,7 @@ describe('the WebAssembly number reader', () => {
     const reader = new NumberReader();
     reader.load(line);
     const dst = Buffer.alloc(24);
-    expect(reader.read(0, 3, 8, dst, 0)).toBe(3);
+    expect(reader.floats(0, 3, 8, dst, 0)).toBe(3);
     expect([dst.readDoubleLE(0), dst.readDoubleLE(8), dst.readDoubleLE(16)]).toEqual([1, 2, 3]);
   });
 

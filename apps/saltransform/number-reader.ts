@@ -45,7 +45,7 @@ export class NumberReader {
   private readonly base: number;
   private mem: Uint8Array;
   private outAt = 0;
-  /** After read()/varints(): the line position where the next "," is expected. */
+  /** After floats()/varints(): the line position where the next "," is expected. */
   end = 0;
   /** After varints(): the bytes it wrote. */
   written = 0;
@@ -63,7 +63,7 @@ export class NumberReader {
     this.mem = new Uint8Array(this.ex.memory.buffer);
   }
 
-  /** Copies the line in; read() positions are the line's own indices from now on. */
+  /** Copies the line in; floats() and varints() positions are the line's own indices from now on. */
   load(line: Uint8Array): void {
     this.outAt = this.base + ((line.length + 8) & ~7);
     this.ensure(this.outAt);
@@ -75,7 +75,7 @@ export class NumberReader {
    * (little-endian, `width` 8 = double, 4 = float). Returns how many; `end` is where it stopped.
    * The line's close byte ")" must follow the values (it stops every scan).
    */
-  read(pos: number, count: number, width: number, dst: Uint8Array, at: number): number {
+  floats(pos: number, count: number, width: number, dst: Uint8Array, at: number): number {
     const out = this.outAt;
     this.ensure(out + count * width);
     const n = this.ex.floats(this.base + pos, count, out, width);
