@@ -165,3 +165,48 @@ describe('one-pass encoder on numeric arrays (read in WebAssembly, rare forms in
     expect(fast(enc, text, 8)).toEqual(slow(text, layout, type, 4, 8));
   });
 });
+
+describe('one-pass encoder on mutated lines (WebAssembly and JavaScript paths against parse + avsc)', () => {
+  const { topics } = loadTopicMetadata(CURRENT_DIR);
+  const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
+  // topics with every kind of value: double/float/int/long arrays, strings, booleans, bytes
+  const sample = topics.filter((t, i) => i % 9 === 0 || /^Test_(arrays|scalars)$/.test(t.topic));
+  const INSERTS = [',', ' ', '.', 'e', 'E', '-', '+', '0', '5', '9', ')', '(', "'", 'x', '\t', 'n', 'i'];
+
+  it('gives the same bytes or the same SalTextError for 4,000 random edits', () => {
+    let seed = 17;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const outcomes = { same: 0, errors: 0 };
+    const diffs: string[] = [];
+    for (let n = 0; n < 4000; n++) {
+      const meta = sample[rnd(sample.length)];
+      const schema = schemas.get(meta.topic) as never;
+      const type = Type.forSchema(schema);
+      const layout = layoutFromAvro(schema);
+      const text = formatSalText(layout, recordGenerator(meta, 1)(n, 1_700_000_000_000));
+      // one to three edits inside the value list: delete, insert, duplicate a byte, or cut the line short
+      let line = text;
+      for (let e = 0, edits = 1 + rnd(3); e < edits; e++) {
+        const at = line.indexOf(':(') + 2 + rnd(Math.max(1, line.length - line.indexOf(':(') - 2));
+        const op = rnd(4);
+        if (op === 0) line = line.slice(0, at) + line.slice(at + 1);
+        else if (op === 1) line = line.slice(0, at) + INSERTS[rnd(INSERTS.length)] + line.slice(at);
+        else if (op === 2) line = line.slice(0, at) + line[at] + line.slice(at);
+        else if (rnd(8) === 0) line = line.slice(0, at);
+      }
+      const want = slow(line, layout, type, 3, 9);
+      for (const wasm of [true, false]) {
+        const enc = compileSalTextEncoder(layout, schema, 3, type, { wasm }) as SalTextEncoder;
+        const got = fast(enc, line, 9);
+        const same = want instanceof Buffer ? got instanceof Buffer && got.equals(want) : got instanceof SalTextError && got.message === (want as SalTextError).message;
+        if (!same) diffs.push(`${wasm ? 'wasm' : 'js'} ${meta.topic}: ${line.slice(0, 200)}`);
+      }
+      if (want instanceof Buffer) outcomes.same++;
+      else outcomes.errors++;
+    }
+    expect(diffs.slice(0, 5)).toEqual([]);
+    // both outcomes are exercised: many edits still parse (an extra space, a digit), most do not
+    expect(outcomes.same).toBeGreaterThan(400);
+    expect(outcomes.errors).toBeGreaterThan(1000);
+  });
+});
