@@ -167,7 +167,14 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         throw new Error(`after ${opts.drainTimeoutSeconds ?? 180} s the sink wrote ${written} of ${summary.produced} points (${dead} dead-lettered)`);
       }
       if (Date.now() - lastReport > 5000) {
-        say(`  … ${written} of ${summary.produced} written, ${((Date.now() - mockDone) / 1000).toFixed(0)} s after salmock stopped`);
+        // where the lag is: saltransform's output, what the sink has read, and its failed writes (retried)
+        const transformed = await metricSum(transformPort, 'saltransform_produced_total');
+        const consumed = await metricSum(sinkPort, 'influxdb_sink_records_consumed_total');
+        const errors = await metricSum(sinkPort, 'influxdb_sink_write_errors_total');
+        say(
+          `  … ${written} of ${summary.produced} written (transformed ${transformed}, sink read ${consumed}, failed writes ${errors}), ` +
+            `${((Date.now() - mockDone) / 1000).toFixed(0)} s after salmock stopped`,
+        );
         lastReport = Date.now();
       }
       await sleep(250);
