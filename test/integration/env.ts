@@ -153,3 +153,25 @@ export async function createTopic(kafka: Kafka, topic: string, partitions = 1): 
     await admin.disconnect();
   }
 }
+
+/**
+ * Waits until a topic someone else creates (e.g. auto-created by an app's producer) exists and every
+ * partition has a leader: subscribing earlier fails with "This server does not host this topic-partition".
+ */
+export async function waitForTopic(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      `topic ${topic} with a leader for every partition`,
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+        const partitions = md?.topics[0]?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      },
+      timeoutMs,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
