@@ -98,6 +98,19 @@ describe('the WebAssembly number reader', () => {
     expect(list(values).subarray(end).toString('latin1')).toBe(`, ${bad}, 4 )`);
   });
 
+  it('stops at the end of a line without a close, even where a longer line left its bytes behind', () => {
+    const reader = new NumberReader();
+    readDoubles(reader, Array.from({ length: 50 }, (_, i) => String(i))); // leaves ", 49 )" further on
+    const line = Buffer.from(', 1, 2, 3', 'latin1');
+    reader.load(line);
+    const dst = Buffer.alloc(80);
+    // the last value has no separator after it: left to the caller, nothing read beyond the line
+    expect(reader.floats(0, 10, 8, dst, 0)).toBe(2);
+    expect(line.subarray(reader.end).toString('latin1')).toBe(', 3');
+    expect(reader.varints(0, 10, false, dst, 0)).toBe(2);
+    expect(line.subarray(reader.end).toString('latin1')).toBe(', 3');
+  });
+
   it('reads spaces, tabs and signs around the values, and a line larger than its first memory page', () => {
     const many = Array.from({ length: 20_000 }, (_, i) => `${i % 2 ? '+' : '-'}${i}.25`);
     const { n, got } = readDoubles(new NumberReader(), many);

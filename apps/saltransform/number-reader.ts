@@ -63,17 +63,20 @@ export class NumberReader {
     this.mem = new Uint8Array(this.ex.memory.buffer);
   }
 
-  /** Copies the line in; floats() and varints() positions are the line's own indices from now on. */
+  /**
+   * Copies the line in; floats() and varints() positions are the line's own indices from now on. A 0
+   * byte after it stops any scan there, whatever the line holds.
+   */
   load(line: Uint8Array): void {
     this.outAt = this.base + ((line.length + 8) & ~7);
     this.ensure(this.outAt);
     this.mem.set(line, this.base);
+    this.mem[this.base + line.length] = 0;
   }
 
   /**
    * Up to `count` values, each after a "," from line position `pos`, written into `dst` from `at`
    * (little-endian, `width` 8 = double, 4 = float). Returns how many; `end` is where it stopped.
-   * The line's close byte ")" must follow the values (it stops every scan).
    */
   floats(pos: number, count: number, width: number, dst: Uint8Array, at: number): number {
     const out = this.outAt;
