@@ -338,39 +338,22 @@ export function compileSalTextEncoder(
       const it = items[f];
       if (it.array) {
         out.long(it.count);
-        if (reader && (it.type === 'double' || it.type === 'float')) {
+        if (reader && NUMERIC.has(it.type)) {
           // the common large arrays: read in WebAssembly straight into the output; a value it leaves
           // (rare forms, see assembly/numbers.ts) is read here, then it resumes
-          const width = it.type === 'double' ? 8 : 4;
-          out.ensure(it.count * width + 1);
-          if (!loaded) {
-            reader.load(line);
-            loaded = true;
-          }
-          let done = 0;
-          while (done < it.count) {
-            const n = reader.floats(cur.pos, it.count - done, width, out.buf, out.pos);
-            out.pos += n * width;
-            cur.pos = reader.end;
-            done += n;
-            if (done < it.count) {
-              if (width === 8) out.double(cur.nextNumber());
-              else out.float(cur.nextNumber());
-              done++;
-            }
-          }
-        } else if (reader && (it.type === 'long' || it.type === 'int')) {
           out.ensure(it.count * 10 + 1);
           if (!loaded) {
             reader.load(line);
             loaded = true;
           }
-          let done = 0;
-          while (done < it.count) {
-            const n = reader.varints(cur.pos, it.count - done, it.type === 'int', out.buf, out.pos);
+          const float = it.type === 'double' || it.type === 'float';
+          for (let done = 0; done < it.count; ) {
+            const left = it.count - done;
+            done += float
+              ? reader.floats(cur.pos, left, it.type === 'double' ? 8 : 4, out.buf, out.pos)
+              : reader.varints(cur.pos, left, it.type === 'int', out.buf, out.pos);
             out.pos += reader.written;
             cur.pos = reader.end;
-            done += n;
             if (done < it.count) {
               writeNumber(out, cur.nextNumber(), it.type);
               done++;

@@ -47,7 +47,7 @@ export class NumberReader {
   private outAt = 0;
   /** After floats()/varints(): the line position where the next "," is expected. */
   end = 0;
-  /** After varints(): the bytes it wrote. */
+  /** After floats()/varints(): the bytes written into `dst`. */
   written = 0;
 
   constructor() {
@@ -76,14 +76,16 @@ export class NumberReader {
 
   /**
    * Up to `count` values, each after a "," from line position `pos`, written into `dst` from `at`
-   * (little-endian, `width` 8 = double, 4 = float). Returns how many; `end` is where it stopped.
+   * (little-endian, `width` 8 = double, 4 = float). Returns how many; `end` is where it stopped,
+   * `written` how many bytes were written.
    */
   floats(pos: number, count: number, width: number, dst: Uint8Array, at: number): number {
     const out = this.outAt;
     this.ensure(out + count * width);
     const n = this.ex.floats(this.base + pos, count, out, width);
     this.end = (this.ex.end.value as number) - this.base;
-    dst.set(this.mem.subarray(out, out + n * width), at);
+    this.written = n * width;
+    dst.set(this.mem.subarray(out, out + this.written), at);
     return n;
   }
 
