@@ -11,7 +11,7 @@ import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
 import * as decimal from './decimal';
 import { NumberReader } from './number-reader';
-import { LONG_LIMIT as LONG_LIMIT_EXPORT, parseSalText, SalLayout } from './sal-text';
+import { isSpace, LONG_LIMIT as LONG_LIMIT_EXPORT, OPEN_BYTES, parseSalText, SalLayout } from './sal-text';
 import type { AvroPrimitive } from '../salschema/avro';
 
 /** SAL text line (the Kafka record's bytes, or text) → Confluent wire-format Avro message. */
@@ -25,8 +25,9 @@ export interface SalTextEncoder {
 const scanDecimal = decimal.scanDecimal;
 const scanned = decimal.scanned;
 const LONG_LIMIT = LONG_LIMIT_EXPORT;
+const isSpaceByte = isSpace;
+const OPEN = OPEN_BYTES;
 
-const OPEN = Buffer.from(':(');
 /** One WebAssembly reader for every topic's encoder (one line at a time: each message loads its own). */
 let sharedReader: NumberReader | undefined;
 let readerProblem: string | undefined;
@@ -46,6 +47,7 @@ function numberReader(): NumberReader | undefined {
 export function numberReaderProblem(): string | undefined {
   return readerProblem;
 }
+
 const EFD_ORDER = ['kafka_timestamp', 'sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'];
 
 class Out {
@@ -110,10 +112,6 @@ class Out {
 /** The line is not in the plain form the fast path reads; the caller falls back to the text parser. */
 class Bail extends Error {}
 const BAIL = new Bail();
-
-function isSpaceByte(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
-}
 
 /** A cursor over the bytes between "(" and ")" of a SAL text line. */
 class ByteCursor {

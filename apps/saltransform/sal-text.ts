@@ -109,9 +109,18 @@ export function layoutFromAvro(schema: { name?: string; fields?: unknown[] }, to
 }
 
 const TOPIC_RE = /^[A-Za-z0-9_]+$/;
+/** `:(` as bytes: ends a line's topic and opens its values. */
+export const OPEN_BYTES = Buffer.from(':(');
 
-/** The topic name of a line (text before `:(`); throws a syntax error when there is none. */
-export function salTextTopic(line: string): string {
+/**
+ * The topic name of a line (text before `:(`); throws a syntax error when there is none. Of a record's
+ * bytes only the head is decoded (the body is read as bytes by the encoder).
+ */
+export function salTextTopic(line: string | Buffer): string {
+  if (typeof line !== 'string') {
+    const i = line.indexOf(OPEN_BYTES);
+    return salTextTopic(i > 0 ? line.toString('utf8', 0, i + 2) : line.toString('utf8'));
+  }
   const i = line.indexOf(':(');
   const topic = i > 0 ? line.slice(0, i).trim() : '';
   if (!topic || !TOPIC_RE.test(topic)) {
@@ -129,10 +138,10 @@ const INT_MAX = 2147483647;
 /** avsc's number-backed long encodes exactly within [-2^52, 2^53-2]: the symmetric part of it. */
 export const LONG_LIMIT = 2 ** 52;
 
-function isSpace(c: number): boolean {
+/** Space, tab, newline or carriage return (a character code or byte). */
+export function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
-
 
 /** Cursor over the value list of one line. */
 export class Cursor {

@@ -11,8 +11,6 @@ import { kafkaTopicOf, subjectOf } from '../salschema/register';
 import { compileSalTextEncoder, numberReaderProblem } from './fast-encode';
 import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode, salTextTopic } from './sal-text';
 
-const OPEN = Buffer.from(':(');
-
 export type DeadLetterCode = SalTextErrorCode | 'encode';
 
 export type TransformResult =
@@ -60,11 +58,6 @@ export class SalTransformer {
   /** SAL topic of a line (record bytes or text), or the dead-letter result when it has none. */
   topicOf(line: string | Buffer): string | TransformResult {
     try {
-      if (typeof line !== 'string') {
-        // only the head is decoded here: the body is read as bytes by the encoder
-        const i = line.indexOf(OPEN);
-        return salTextTopic(i > 0 ? line.toString('utf8', 0, i + 2) : line.toString('utf8'));
-      }
       return salTextTopic(line);
     } catch (err) {
       return { ok: false, code: 'syntax', reason: (err as Error).message };
