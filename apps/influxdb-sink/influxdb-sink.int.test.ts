@@ -17,7 +17,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { createRegistry, Registry, wireEncoder } from '../lib/registry';
 import { silentLogger } from '../lib/logging';
-import { TestNamespace, createTopic, useNamespace, waitFor, waitForTopic } from '../../test/integration/env';
+import { TestNamespace, createTopic, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { RunningSink, SinkConfig, sinkConfig, startSink } from './cli';
 
 jest.setTimeout(240_000);
@@ -97,7 +97,7 @@ async function count(measurement: string): Promise<number> {
 
 async function consumeAll(topic: string, n: number): Promise<KafkaMessage[]> {
   // the sink's producer creates the dead-letter topic on its first message: wait for its leader
-  await waitForTopic(kafka, topic);
+  await waitForTopics(kafka, [topic]);
   const consumer = kafka.consumer({ groupId: ns.name(`read-${Date.now()}`) });
   const got: KafkaMessage[] = [];
   await consumer.connect();

@@ -2,7 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { waitForTopic } from '../../test/integration/env';
+import { waitForTopics } from '../../test/integration/env';
 
 const root = resolve(__dirname, '../..');
 
@@ -73,7 +73,7 @@ export async function topicsWithPrefix(admin: Admin, prefix: string): Promise<st
 
 /** Reads every message of `topics` from the beginning until `expected` arrived (or timeout). */
 export async function consumeAll(kafka: Kafka, groupId: string, topics: string[], expected: number, timeoutMs = 30_000): Promise<(KafkaMessage & { topic: string })[]> {
-  for (const t of topics) await waitForTopic(kafka, t); // an app may have created it a moment ago
+  await waitForTopics(kafka, topics); // an app may have created some a moment ago
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const got: (KafkaMessage & { topic: string })[] = [];
   await consumer.connect();

@@ -8,7 +8,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Endpoints, tryReadEndpoints } from '../../scripts/local-efd/endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from '../../scripts/local-efd/health';
 import { stateDir } from '../../scripts/local-efd/layout';
@@ -143,35 +143,34 @@ async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpD
   if (errors.length) throw new Error(`namespace ${id} cleanup incomplete:\n  ${errors.join('\n  ')}`);
 }
 
-/** Creates a topic (replication factor 1) and waits for its leaders. */
-export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
 }
 
+/** Creates a topic (replication factor 1) and waits for its leaders. */
+export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+}
+
 /**
- * Waits until a topic someone else creates (e.g. auto-created by an app's producer) exists and every
+ * Waits until topics someone else creates (e.g. auto-created by an app's producer) exist and every
  * partition has a leader: subscribing earlier fails with "This server does not host this topic-partition".
  */
-export async function waitForTopic(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await waitFor(
-      `topic ${topic} with a leader for every partition`,
+export async function waitForTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    waitFor(
+      `topic(s) ${topics.join(', ')} with a leader for every partition`,
       async () => {
-        const md = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-        const partitions = md?.topics[0]?.partitions ?? [];
-        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        const md = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
+        return md?.topics.length === topics.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       },
       timeoutMs,
-    );
-  } finally {
-    await admin.disconnect();
-  }
+    ),
+  );
 }
