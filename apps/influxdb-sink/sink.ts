@@ -20,6 +20,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Admin } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LatencyMetric } from '../lib/latency';
 import type { Logger } from '../lib/logging';
 import { Batcher } from './batcher';
 import { ConversionError, Converter, schemaIdOf } from './convert';
@@ -93,6 +94,16 @@ export interface SinkMetrics {
   lag: Gauge<'topic' | 'partition'>;
   topics: Gauge;
   droppedFields: Gauge;
+  /** Through the sink: from the Avro record's timestamp (its Kafka append time on LogAppendTime topics) to InfluxDB's acknowledgement. */
+  recordLatency: LatencyMetric;
+  /** End to end: from the point's time (sal_created by default) to InfluxDB's acknowledgement. */
+  endToEndLatency: LatencyMetric;
+  bytesWritten: Counter;
+}
+
+/** Epoch milliseconds of a line-protocol point (its trailing timestamp, in the writer's microseconds). */
+export function pointTimeMs(line: string): number {
+  return Number(line.slice(line.lastIndexOf(' ') + 1)) / 1000;
 }
 
 export function sinkMetrics(registry: Registry): SinkMetrics {
@@ -105,6 +116,9 @@ export function sinkMetrics(registry: Registry): SinkMetrics {
     lag: new Gauge({ name: 'influxdb_sink_consumer_lag', help: 'Records behind the high watermark, per partition, after the last committed batch', labelNames: ['topic', 'partition'], registers: [registry] }),
     topics: new Gauge({ name: 'influxdb_sink_topics', help: 'Topics currently consumed', registers: [registry] }),
     droppedFields: new Gauge({ name: 'influxdb_sink_dropped_fields', help: 'Field values not storable in InfluxDB (NaN, Infinity), skipped', registers: [registry] }),
+    recordLatency: new LatencyMetric(registry, 'influxdb_sink_record_latency_seconds', 'From the Kafka record timestamp to InfluxDB acknowledging its point (seconds)'),
+    endToEndLatency: new LatencyMetric(registry, 'influxdb_sink_end_to_end_latency_seconds', "From the point's time (sal_created) to InfluxDB acknowledging it (seconds)"),
+    bytesWritten: new Counter({ name: 'influxdb_sink_bytes_written_total', help: 'Line-protocol bytes InfluxDB acknowledged', registers: [registry] }),
   };
 }
 
@@ -295,6 +309,7 @@ export class InfluxDbSink {
         .submit(items)
         .then(async (rejected) => {
           this.metrics.pointsWritten.inc(items.length - rejected.length);
+          this.observeWritten(items, rejected.length ? new Set(rejected.map((r) => r.item)) : undefined);
           for (const r of rejected) dead.push({ message: r.item.message, reason: 'rejected-by-influxdb', detail: r.reason });
           if (dead.length) await this.deadLetter(batch.topic, batch.partition, dead);
           entry.done = true;
@@ -316,6 +331,20 @@ export class InfluxDbSink {
     } finally {
       clearInterval(beat);
     }
+  }
+
+  /** Latency and byte metrics of the points InfluxDB acknowledged now. */
+  private observeWritten(items: Item[], rejected: Set<Item> | undefined): void {
+    const ackMs = Date.now();
+    let bytes = 0;
+    for (const it of items) {
+      if (rejected?.has(it)) continue;
+      bytes += it.line.length;
+      this.metrics.endToEndLatency.observe((ackMs - pointTimeMs(it.line)) / 1000);
+      const ts = Number(it.message.timestamp);
+      if (ts > 0) this.metrics.recordLatency.observe((ackMs - ts) / 1000);
+    }
+    this.metrics.bytesWritten.inc(bytes);
   }
 
   private restartSoon(): void {

@@ -7,3 +7,4 @@ export * from './logging';
 export * from './shutdown';
 export { registryApiUrl, registryBehaviour, registryFlavor } from './registry-compat';
 export * from './app';
+export * from './latency';

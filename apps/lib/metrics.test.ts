@@ -11,6 +11,8 @@ describe('metrics server', () => {
     try {
       expect(srv.port).toBeGreaterThan(0);
       expect(await (await fetch(`${srv.url}/metrics`)).text()).toMatch(/x_total 3/);
+      const json = (await (await fetch(`${srv.url}/metrics.json`)).json()) as { name: string; values: { value: number }[] }[];
+      expect(json.find((m) => m.name === 'x_total')?.values[0].value).toBe(3);
       expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
       healthy = { ok: false, reason: 'kafka disconnected' };
       const r = await fetch(`${srv.url}/healthz`);

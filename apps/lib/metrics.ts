@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics: one prom-client registry per app, served with a health probe on one port:
- * `GET /metrics` (Prometheus text), `GET /healthz` (200 `ok`, or 503 with the reason).
+ * `GET /metrics` (Prometheus text), `GET /metrics.json` (prom-client's JSON of the same values, read by
+ * the experiment runner), `GET /healthz` (200 `ok`, or 503 with the reason).
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -47,6 +48,13 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
       );
       return;
     }
+    if (path === '/metrics.json') {
+      opts.registry.getMetricsAsJSON().then(
+        (json) => reply(200, 'application/json', JSON.stringify(json)),
+        (err: Error) => reply(500, 'text/plain', `metrics failed: ${err.message}\n`),
+      );
+      return;
+    }
     if (path === '/healthz') {
       Promise.resolve()
         .then(() => (opts.health ? opts.health() : true))
@@ -59,7 +67,7 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
         );
       return;
     }
-    reply(404, 'text/plain', 'not found: try /metrics or /healthz\n');
+    reply(404, 'text/plain', 'not found: try /metrics, /metrics.json or /healthz\n');
   });
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@
  */
 import { Message } from 'kafkajs';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { LatencyMetric, LatencySnapshot, latencySnapshot } from '../lib/latency';
 import type { BatchSender } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
 import { sleep } from '../lib/shutdown';
@@ -90,6 +91,8 @@ export interface SalmockSummary {
   seconds: number;
   /** produced / seconds. */
   rate: number;
+  /** Into Kafka: from each message's sal_created to its acknowledgement. */
+  produceLatency?: LatencySnapshot;
   stoppedBy: 'count' | 'duration' | 'signal';
 }
 
@@ -103,6 +106,11 @@ export function salmockMetrics(registry: Registry) {
     scheduled:
       (registry.getSingleMetric('salmock_scheduled_rate') as Gauge | undefined) ??
       new Gauge({ name: 'salmock_scheduled_rate', help: 'Messages per second the plan schedules', registers: [registry] }),
+    bytes:
+      (registry.getSingleMetric('salmock_produced_bytes_total') as Counter | undefined) ??
+      new Counter({ name: 'salmock_produced_bytes_total', help: 'Bytes of message values Kafka acknowledged', registers: [registry] }),
+    /** Into Kafka: from sal_created (the message's stamp) to Kafka's acknowledgement. */
+    latency: new LatencyMetric(registry, 'salmock_produce_latency_seconds', 'From sal_created to Kafka acknowledging the message (seconds)'),
   };
 }
 
@@ -133,7 +141,9 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
   const start = now();
   let virtualT = 0;
   let stoppedBy: SalmockSummary['stoppedBy'] = 'signal';
-  const counted = (list: { kind: string; n: number }[]) => () => {
+  const counted = (list: { kind: string; n: number }[], stamps: number[], groupBytes: number) => () => {
+    metrics.latency.observeSince(now(), stamps);
+    metrics.bytes.inc(groupBytes);
     for (const { kind, n } of list) {
       produced += n;
       metrics.produced.inc({ mode: opts.mode, kind }, n);
@@ -167,7 +177,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     }
     const t = opts.burst ? (virtualT += Math.min(room / Math.max(scheduledRate, 1), 0.05)) : elapsed;
     const nowMs = Math.floor(now());
-    const byTopic = new Map<string, { messages: Message[]; kinds: Map<string, number> }>();
+    const byTopic = new Map<string, { messages: Message[]; kinds: Map<string, number>; stamps: number[]; bytes: number }>();
     for (let i = 0; i < plan.length; i++) {
       let n = dueBy(plan[i].rateHz, phase[i], t) - sent[i];
       if (n <= 0) continue;
@@ -179,17 +189,20 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
         // and InfluxDB keeps one point per measurement, tag set and time (a catch-up burst would collide).
         const stamp = (lastStamp[i] = Math.max(nowMs, lastStamp[i] + 1));
         const { topic, message } = factories[i](seq++, stamp);
-        bytes += typeof message.value === 'string' ? message.value.length : (message.value as Buffer).length;
+        const size = typeof message.value === 'string' ? message.value.length : (message.value as Buffer).length;
+        bytes += size;
         let g = byTopic.get(topic);
-        if (!g) byTopic.set(topic, (g = { messages: [], kinds: new Map() }));
+        if (!g) byTopic.set(topic, (g = { messages: [], kinds: new Map(), stamps: [], bytes: 0 }));
         g.messages.push(message);
+        g.stamps.push(stamp);
+        g.bytes += size;
         g.kinds.set(kindOf[i], (g.kinds.get(kindOf[i]) ?? 0) + 1);
       }
     }
     for (const [topic, g] of byTopic) {
       const list = [...g.kinds].map(([kind, n]) => ({ kind, n }));
       outstanding++;
-      void deps.sender.send(topic, g.messages).then(counted(list), failedFn(g.messages.length)).finally(settle);
+      void deps.sender.send(topic, g.messages).then(counted(list, g.stamps, g.bytes), failedFn(g.messages.length)).finally(settle);
     }
     if (opts.burst) await new Promise((r) => setImmediate(r));
     else await sleep(tickMs, deps.signal);
@@ -207,5 +220,6 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     seconds,
     rate: seconds > 0 ? produced / seconds : 0,
     stoppedBy,
+    produceLatency: await latencySnapshot(metrics.latency),
   };
 }

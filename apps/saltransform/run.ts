@@ -10,6 +10,7 @@
  */
 import { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { LatencyMetric } from '../lib/latency';
 import type { BatchSender } from '../lib/kafka';
 import { SalTransformer } from './transform';
 
@@ -36,15 +37,11 @@ export function saltransformMetrics(registry: Registry) {
           registers: [registry],
         }),
     ),
-    totalSeconds: get(
-      'saltransform_total_seconds',
-      () =>
-        new Histogram({
-          name: 'saltransform_total_seconds',
-          help: 'From the raw record timestamp to the acknowledgement of its Avro record',
-          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-          registers: [registry],
-        }),
+    /** Through saltransform: from the raw record's timestamp (its Kafka append time on LogAppendTime topics) to its Avro record's acknowledgement. */
+    totalSeconds: new LatencyMetric(registry, 'saltransform_total_seconds', 'From the raw record timestamp to the acknowledgement of its Avro record (seconds)'),
+    producedBytes: get(
+      'saltransform_produced_bytes_total',
+      () => new Counter({ name: 'saltransform_produced_bytes_total', help: 'Bytes of Avro record values produced and acknowledged', registers: [registry] }),
     ),
   };
 }
@@ -113,17 +110,22 @@ export async function processBatch(batch: BatchInput, deps: BatchDeps): Promise<
     }
   }
   const sends: Promise<void>[] = [];
-  for (const [topic, msgs] of out) sends.push(deps.sender.send(topic, msgs));
+  let outBytes = 0;
+  for (const [topic, msgs] of out) {
+    for (const m of msgs) outBytes += (m.value as Buffer).length;
+    sends.push(deps.sender.send(topic, msgs));
+  }
   if (dlq.length) sends.push(deps.sender.send(deps.dlqTopic, dlq));
   await Promise.all(sends);
   const acked = now();
   const produced = n - dlq.length;
   metrics.consumed.inc({ raw_topic: batch.topic }, n);
   if (produced) metrics.produced.inc({ raw_topic: batch.topic }, produced);
+  if (outBytes) metrics.producedBytes.inc(outBytes);
   for (const [reason, k] of dlqReasons) metrics.deadLettered.inc({ raw_topic: batch.topic, reason }, k);
   for (const m of batch.messages) {
     const ts = Number(m.timestamp);
-    if (ts > 0) metrics.totalSeconds.observe(Math.max(0, acked - ts) / 1000);
+    if (ts > 0) metrics.totalSeconds.observe((acked - ts) / 1000);
   }
   const last = batch.messages[n - 1].offset;
   return { produced, deadLettered: dlq.length, commitOffset: (BigInt(last) + 1n).toString() };
