@@ -5,7 +5,7 @@
  */
 import { loadSites } from '../config/load';
 import { up } from './local-efd';
-import { runExperiment } from './experiment';
+import { runExperimentCommand } from './experiment/cli';
 import { synthSites } from './synth';
 import type { EfdStack } from '../stacks/efd-stack';
 
@@ -39,17 +39,13 @@ async function main(): Promise<void> {
   }
 
   if (process.env.EFD_EXPERIMENT === '0') return;
-  process.stdout.write('\n== mock SAL experiment on the local EFD (EFD_EXPERIMENT=0 skips it)\n');
-  const experimentSite = stacks.map((s) => s.site).find((s) => !s.production) ?? stacks[0].site;
-  const result = await runExperiment({
-    endpoints,
-    site: experimentSite,
-    seconds: Number(process.env.EFD_EXPERIMENT_SECONDS ?? 10),
-    rateFactor: Number(process.env.EFD_EXPERIMENT_RATE ?? 0.05),
-  });
-  if (result.pointsInInfluxDb + result.deadLettered !== result.produced) {
-    throw new Error(`experiment: ${result.produced} produced but ${result.pointsInInfluxDb} in InfluxDB + ${result.deadLettered} dead-lettered`);
-  }
+  process.stdout.write('\n== mock SAL experiment on the local EFD (EFD_EXPERIMENT=0 skips it; `npx efd experiment --help` for more)\n');
+  const a = endpoints.clusters[0];
+  const code = await runExperimentCommand(
+    { duration: process.env.EFD_EXPERIMENT_SECONDS, rateFactor: process.env.EFD_EXPERIMENT_RATE },
+    async () => ({ kafka: a.kafka, registry: a.registry, influxdb: endpoints.influxdb.url }),
+  );
+  if (code !== 0) process.exit(code);
 }
 
 main().catch((err: Error) => {

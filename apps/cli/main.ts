@@ -11,6 +11,8 @@ import { registerSaltransformCommand } from '../saltransform/cli';
 import { registerConnectorsCommand } from '../connect-manager/cli';
 import { registerInfluxdbSinkCommand } from '../influxdb-sink/cli';
 import { registerInfluxdbInitCommand } from '../influxdb-init/cli';
+import { registerExperimentCommand } from '../../scripts/experiment/cli';
+import { localExperimentEndpoints } from '../../scripts/experiment/local';
 
 export function buildProgram(): Command {
   const program = new Command('efd')
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
   registerConnectorsCommand(program);
   registerInfluxdbSinkCommand(program);
   registerInfluxdbInitCommand(program);
+  registerExperimentCommand(program, localExperimentEndpoints);
   return program;
 }
 

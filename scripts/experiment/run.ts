@@ -1,0 +1,370 @@
+/**
+ * The mock-SAL experiment of seed 002 on an EFD (the local one by default): salschema registers the
+ * schemas of a ts_xml folder, influxdb-init applies a site's retention tiers to a fresh database,
+ * saltransform and influxdb-sink run as real processes, and salmock produces SAL text at the seed
+ * schedule (scaled). Done when every produced message is in InfluxDB or dead-lettered — counted, not
+ * assumed. Each app's own metrics (scraped once a second from /metrics.json) give throughput and
+ * latency per stage:
+ *   into Kafka     sal_created → Kafka acknowledges the raw record            (salmock)
+ *   saltransform   raw record appended (LogAppendTime) → Avro record acked     (saltransform)
+ *   sink           Avro record appended (LogAppendTime) → InfluxDB acks point   (influxdb-sink)
+ *   end to end     sal_created → InfluxDB acknowledges the point              (influxdb-sink)
+ * The report (JSON + plots) is written even when the run fails.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { Site } from '../../config/schema';
+import { influxQuery } from '../../apps/influxdb-init/apply';
+import { createKafka } from '../../apps/lib/kafka';
+import type { LatencySnapshot } from '../../apps/lib/latency';
+import { loadTopicMetadata, TopicMeta } from '../../apps/salschema/metadata';
+import { kafkaTopicOf } from '../../apps/salschema/register';
+import { planRate, planTopics, rawTopicOf, seedScheduleFactor } from '../../apps/salmock/plan';
+import type { SalmockSummary } from '../../apps/salmock/run';
+import { EMPTY_SNAPSHOT, quantile } from './latency';
+import { buildReport, ExperimentReport, Sample, writeReport } from './report';
+import { MetricsSample, scrape } from './scrape';
+
+const root = path.resolve(__dirname, '..', '..');
+const EFD = [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'apps', 'cli', 'main.ts')];
+
+/** Where the experiment's apps connect. */
+export interface ExperimentEndpoints {
+  kafka: string;
+  registry: string;
+  influxdb: string;
+}
+
+export interface ExperimentOptions {
+  endpoints: ExperimentEndpoints;
+  /** Site whose retention tiers the experiment database gets. */
+  site: Site;
+  /** ts_xml sal_interfaces folder whose topics are mocked. */
+  xml: string;
+  /** Only these subsystems (default: every subsystem of the folder). */
+  subsystems?: string[];
+  /** Only SAL topics whose name matches this regular expression. */
+  topics?: string;
+  /** How long salmock produces, seconds. @default 10 */
+  seconds?: number;
+  /** Fraction of the seed's 29,284 msg/s (the selected topics are scaled to it first). @default 0.05 */
+  rateFactor?: number;
+  /** Longest wait for InfluxDB to hold everything after salmock stopped, seconds. @default 180 */
+  drainTimeoutSeconds?: number;
+  /** Report folder. @default experiments/<id> under the repository */
+  outDir?: string;
+  /** Render the plots (SVG + PNG). @default true */
+  plots?: boolean;
+  /** Keep the experiment's topics and database afterwards. @default false (EFD_EXPERIMENT_KEEP=1) */
+  keep?: boolean;
+  /** Lines for the terminal. */
+  say?: (line: string) => void;
+  /** The live progress line (overwritten in place on a terminal). */
+  progress?: (line: string) => void;
+}
+
+export class ExperimentError extends Error {
+  constructor(
+    message: string,
+    readonly report: ExperimentReport,
+  ) {
+    super(message);
+  }
+}
+
+function efd(args: string[]): ChildProcess {
+  return spawn(process.execPath, [...EFD, ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: process.env.EFD_EXPERIMENT_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs an `efd` subcommand to completion; resolves with stdout, rejects with the tail of its output. */
+function efdRun(args: string[], onChild?: (c: ChildProcess) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = efd(args);
+    onChild?.(child);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => (out += String(d)));
+    child.stderr?.on('data', (d) => (err += String(d)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`efd ${args[0]} ${args[1] ?? ''} exited ${code}:\n${(err || out).trim().split('\n').slice(-15).join('\n')}`)),
+    );
+  });
+}
+
+/** A free loopback port for an app's /metrics. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Points and fields per measurement, counted by InfluxDB (count of sal_origin, which every point carries). */
+async function countInInfluxDb(url: string, db: string): Promise<{ points: number; measurements: number; fields: number }> {
+  const { series = [] } = await influxQuery({ url }, 'SELECT count(sal_origin) FROM /.*/', db);
+  const { series: keys = [] } = await influxQuery({ url }, 'SHOW FIELD KEYS', db);
+  const fieldsOf = new Map(keys.map((s) => [s.name, s.values?.length ?? 0]));
+  let points = 0;
+  let fields = 0;
+  for (const s of series) {
+    const n = Number(s.values?.[0]?.[1]) || 0;
+    points += n;
+    fields += n * (fieldsOf.get(s.name) ?? 0);
+  }
+  return { points, measurements: series.length, fields };
+}
+
+/** Creates the experiment's raw and Avro topics with LogAppendTime, so a record's timestamp is when Kafka appended it. */
+async function createTopics(brokers: string, names: string[]): Promise<void> {
+  const admin = createKafka({ brokers, clientId: 'efd-experiment' }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = names.filter((t) => !existing.has(t));
+    for (let i = 0; i < missing.length; i += 500) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.slice(i, i + 500).map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The topics an experiment mocks; throws naming the filter and what the folder has when none is left. */
+export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsystems' | 'topics'>): TopicMeta[] {
+  if (!fs.existsSync(xml)) throw new Error(`ts_xml folder ${xml} not found: pass --xml <sal_interfaces folder> (or set EFD_TS_XML)`);
+  const { topics, errors } = loadTopicMetadata(xml);
+  if (topics.length === 0) {
+    throw new Error(`no SAL topics under ${xml}${errors.length ? `: ${errors[0].message}` : ' (is it a ts_xml sal_interfaces folder?)'}`);
+  }
+  const known = new Set(topics.map((t) => t.subsystem));
+  const unknown = (opts.subsystems ?? []).filter((s) => !known.has(s));
+  if (unknown.length) {
+    throw new Error(`unknown subsystem(s) ${unknown.join(', ')}: ${xml} has ${[...known].sort().join(', ')}`);
+  }
+  return planTopics(topics, { subsystems: opts.subsystems, topics: opts.topics }).map((p) => p.meta);
+}
+
+/** Checks that Kafka, the registry and InfluxDB answer; throws naming each one that does not and what to do. */
+export async function preflight(e: ExperimentEndpoints): Promise<void> {
+  const problems: string[] = [];
+  const http = async (what: string, url: string, flag: string) => {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (res.status >= 500) problems.push(`${what} at ${url} answered ${res.status}`);
+    } catch (err) {
+      const c = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (err as Error).message;
+      problems.push(`${what} at ${url} does not answer (${cause}): start it, or pass ${flag}`);
+    }
+  };
+  const kafka = async () => {
+    const admin = createKafka({ brokers: e.kafka, clientId: 'efd-experiment-preflight', connectionTimeoutMs: 3000, requestTimeoutMs: 5000 }).admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      await admin.listTopics();
+    } catch (err) {
+      problems.push(`Kafka at ${e.kafka} does not answer (${(err as Error).message}): start it, or pass --brokers`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  };
+  await Promise.all([kafka(), http('the schema registry', `${e.registry.replace(/\/$/, '')}/subjects`, '--registry'), http('InfluxDB', `${e.influxdb.replace(/\/$/, '')}/ping`, '--influxdb-url')]);
+  if (problems.length) throw new Error(problems.join('; '));
+}
+
+export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentReport> {
+  const say = opts.say ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const progress = opts.progress ?? say;
+  const seconds = opts.seconds ?? 10;
+  const rateFactor = opts.rateFactor ?? 0.05;
+  const drainTimeout = opts.drainTimeoutSeconds ?? 180;
+  const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const id = `exp${stamp}`;
+  const prefix = `${id}.`;
+  const database = `efd_${id}`;
+  const outDir = path.resolve(opts.outDir ?? path.join(root, 'experiments', id));
+  const { kafka, registry, influxdb } = opts.endpoints;
+  const samples: Sample[] = [];
+  let summary: SalmockSummary | undefined;
+  let inInfluxDb: { points: number; measurements: number; fields: number } | undefined;
+  let selected: TopicMeta[] = [];
+  let scheduledRate = 0;
+  let mockStarted = 0;
+  let mockDone = 0;
+  let lastWritten = 0; // wall time of the last sample in which the written count grew
+  let writtenSoFar = 0;
+  const startedAt = new Date();
+  const report = (status: 'ok' | 'failed', error?: string): ExperimentReport =>
+    buildReport({
+      id, status, error, startedAt, finishedAt: new Date(),
+      settings: { site: opts.site.name, xml: opts.xml, subsystems: opts.subsystems, topicsRegex: opts.topics, topics: selected.length, rateFactor, seconds, scheduledRate, prefix, database, endpoints: opts.endpoints },
+      salmock: summary, samples, inInfluxDb, mockStarted, mockDone, lastWritten,
+    });
+
+  const children: ChildProcess[] = [];
+  const stderr: string[] = [];
+  try {
+    selected = selectTopics(opts.xml, opts);
+    await preflight(opts.endpoints);
+    const subsystems = [...new Set(selected.map((t) => t.subsystem))].sort();
+    const seedFactor = seedScheduleFactor(selected);
+    scheduledRate = planRate(planTopics(selected, { rateFactor: seedFactor * rateFactor }));
+    const topicsRegex = opts.topics ?? `^(${subsystems.join('|')})_`;
+    say(`experiment ${id}: ${selected.length} topics of ${subsystems.length} subsystems, ${seconds} s at ${rateFactor} × the seed schedule (${Math.round(scheduledRate)} msg/s); database ${database} with ${opts.site.name}'s tiers`);
+
+    await efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
+    const registered = await efdRun(['salschema', 'register', '--xml', opts.xml, '--registry', registry, '--topic-prefix', prefix, '--topics', topicsRegex]);
+    say(`  salschema: ${registered.trim().split('\n').pop()}`);
+    const raw = [...new Set(selected.map((t) => rawTopicOf(t, prefix)))];
+    const avro = selected.map((t) => kafkaTopicOf(t.topic, prefix));
+    await createTopics(kafka, [...raw, ...avro]);
+    say(`  kafka: ${raw.length} raw and ${avro.length} Avro topics (LogAppendTime)`);
+
+    const common = ['--brokers', kafka, '--registry', registry];
+    const [transformPort, sinkPort, mockPort] = [await freePort(), await freePort(), await freePort()];
+    children.push(
+      efd(['saltransform', '--subsystems', subsystems.join(','), '--topic-prefix', prefix, '--group', `${prefix}saltransform`, '--metrics-port', String(transformPort), ...common]),
+      efd([
+        'influxdb-sink', '--metrics-port', String(sinkPort), '--influxdb-url', influxdb, '--database', database,
+        '--topics-regex', `${prefix.replace('.', '[.]')}lsst[.]sal[.].*`, '--strip-prefix', `${prefix}lsst.sal.`,
+        '--group-id', `${prefix}influxdb-sink`, '--dead-letter-topic', `${prefix}influxdb-sink.dlq`,
+        '--topic-refresh-ms', '1000', '--flush-interval-ms', '200', '--batch-size', '1000', ...common,
+      ]),
+    );
+    for (const c of children) c.stderr?.on('data', (d) => stderr.push(String(d)));
+    const appDied = () => children.find((c) => c.exitCode !== null);
+
+    // One sample a second of every app's metrics; salmock's last figures come from its summary.
+    let mock: MetricsSample | undefined;
+    let transform: MetricsSample | undefined;
+    let sink: MetricsSample | undefined;
+    const t0 = Date.now();
+    const poll = async () => {
+      const [m, t, s] = await Promise.all([mockDone ? undefined : scrape(mockPort), scrape(transformPort), scrape(sinkPort)]);
+      mock = m ?? mock;
+      transform = t ?? transform;
+      sink = s ?? sink;
+      const sample: Sample = {
+        t: (Date.now() - t0) / 1000,
+        produced: mockDone && summary ? summary.produced : (mock?.sum('salmock_produced_total') ?? 0),
+        producedBytes: mockDone && summary ? summary.bytes : (mock?.sum('salmock_produced_bytes_total') ?? 0),
+        transformed: transform?.sum('saltransform_produced_total') ?? 0,
+        transformedBytes: transform?.sum('saltransform_produced_bytes_total') ?? 0,
+        written: sink?.sum('influxdb_sink_points_written_total') ?? 0,
+        writtenBytes: sink?.sum('influxdb_sink_bytes_written_total') ?? 0,
+        deadLettered: (transform?.sum('saltransform_deadletter_total') ?? 0) + (sink?.sum('influxdb_sink_dead_letters_total') ?? 0),
+        writeErrors: sink?.sum('influxdb_sink_write_errors_total') ?? 0,
+        latency: {
+          intoKafka: (mockDone ? summary?.produceLatency : mock?.latency('salmock_produce_latency_seconds')) ?? EMPTY_SNAPSHOT,
+          saltransform: transform?.latency('saltransform_total_seconds') ?? EMPTY_SNAPSHOT,
+          sink: sink?.latency('influxdb_sink_record_latency_seconds') ?? EMPTY_SNAPSHOT,
+          endToEnd: sink?.latency('influxdb_sink_end_to_end_latency_seconds') ?? EMPTY_SNAPSHOT,
+        },
+      };
+      samples.push(sample);
+      if (sample.written > writtenSoFar) {
+        writtenSoFar = sample.written;
+        lastWritten = Date.now();
+      }
+      return sample;
+    };
+    const line = (s: Sample, target: number | undefined) => {
+      const e2e: LatencySnapshot = s.latency.endToEnd;
+      const prev = samples.length > 1 ? samples[samples.length - 2] : undefined;
+      const rate = prev ? (s.written - prev.written) / Math.max(s.t - prev.t, 1e-3) : 0;
+      const p = (q: number) => {
+        const v = quantile(e2e, q);
+        return Number.isFinite(v) ? `${(v * 1000).toFixed(0)} ms` : '–';
+      };
+      return (
+        `  ${s.t.toFixed(0).padStart(3)} s  produced ${s.produced}${target ? `/${target}` : ''}  transformed ${s.transformed}  written ${s.written} (${Math.round(rate)} points/s)` +
+        `  dead-lettered ${s.deadLettered}${s.writeErrors ? `  failed writes ${s.writeErrors} (retried)` : ''}  end to end median ${p(0.5)}, p99 ${p(0.99)}`
+      );
+    };
+
+    mockStarted = Date.now();
+    let mockError: Error | undefined;
+    const mockRun = efdRun(
+      ['salmock', '--xml', opts.xml, '--topics', topicsRegex, '--topic-prefix', prefix, '--seed-schedule', '--rate-factor', String(rateFactor), '--duration', String(seconds), '--metrics-port', String(mockPort), ...common],
+    ).then(
+      (out) => {
+        summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as SalmockSummary;
+        mockDone = Date.now();
+      },
+      (err: Error) => {
+        mockError = err;
+        mockDone = Date.now();
+      },
+    );
+    while (!mockDone) {
+      const died = appDied();
+      if (died) throw new Error(`an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
+      progress(line(await poll(), undefined));
+      await Promise.race([sleep(1000), mockRun]);
+    }
+    if (mockError) throw mockError;
+    if (!summary) throw new Error('salmock printed no summary');
+    say(`  salmock: ${summary.produced} messages on ${summary.topics} topics in ${summary.seconds.toFixed(1)} s (${Math.round(summary.rate)} msg/s)${summary.failed ? `, ${summary.failed} not acknowledged` : ''}`);
+
+    for (;;) {
+      const died = appDied();
+      if (died) throw new Error(`an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
+      const s = await poll();
+      progress(line(s, summary.produced));
+      if (s.written + s.deadLettered >= summary.produced) break;
+      if (Date.now() - mockDone > drainTimeout * 1000) {
+        throw new Error(
+          `after ${drainTimeout} s the sink wrote ${s.written} of ${summary.produced} points (${s.deadLettered} dead-lettered, saltransform produced ${s.transformed}, ${s.writeErrors} failed writes)`,
+        );
+      }
+      await sleep(1000);
+    }
+    inInfluxDb = await countInInfluxDb(influxdb, database);
+    const done = report('ok');
+    if (inInfluxDb.points + done.deadLettered !== done.produced) {
+      throw new Error(`${done.produced} produced but InfluxDB holds ${inInfluxDb.points} points and ${done.deadLettered} were dead-lettered`);
+    }
+    await writeReport(done, outDir, { plots: opts.plots ?? true });
+    return done;
+  } catch (err) {
+    const failed = report('failed', (err as Error).message);
+    await writeReport(failed, outDir, { plots: opts.plots ?? true }).catch((e: Error) => say(`  report not written: ${e.message}`));
+    throw new ExperimentError((err as Error).message, failed);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    if (!(opts.keep ?? process.env.EFD_EXPERIMENT_KEEP === '1')) await cleanUp(kafka, influxdb, prefix, database, say);
+  }
+}
+
+/** Drops the experiment's database and topics (EFD_EXPERIMENT_KEEP=1 keeps them for inspection). */
+async function cleanUp(brokers: string, influx: string, prefix: string, database: string, say: (l: string) => void): Promise<void> {
+  const admin = createKafka({ brokers, clientId: 'efd-experiment' }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+    await influxQuery({ url: influx }, `DROP DATABASE "${database}"`);
+    say(`  cleaned up: database ${database} and ${topics.length} topics dropped (EFD_EXPERIMENT_KEEP=1 keeps them)`);
+  } catch (err) {
+    say(`  clean-up incomplete: ${(err as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
