@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'avsc';
+import { Command } from 'commander';
+import { registerSalschemaCommand, runGenerate } from './cli';
 import { meanRecordBytes } from '../salmock/record-bytes';
 import { planRate, planTopics, SEED_TOTAL_RATE } from '../salmock/plan';
 import { itemValues, recordGenerator } from '../salmock/values';
@@ -251,5 +253,66 @@ describe('generated ts_xml: matches the committed profile of real ts_xml', () =>
     const first = (n: string) => n.replace(/([A-Z]|\d).*$/, '');
     const items = (folder.topics as SalTopic[]).flatMap((t) => t.items);
     expect(items.every((i) => words.has(first(i.name)))).toBe(true);
+  });
+});
+
+describe('efd salschema generate', () => {
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+  };
+
+  it('prints the counts, the rate at the seed rates and the factor to the seed schedule', () => {
+    const c = capture();
+    const dir = join(tmp, 'cli-small');
+    expect(runGenerate({ out: dir, seed: '9', commands: '10', events: '0', telemetry: '5' }, c.io)).toBe(0);
+    expect(c.err).toEqual([]);
+    expect(c.out[0]).toMatch(new RegExp(`^salschema generate: 15 topics \\(10 commands, 0 events, 5 telemetry\\) in \\d+ subsystems, \\d+ fields → ${join(dir, 'sal_interfaces')} \\(written\\)$`));
+    expect(c.out[1]).toMatch(/^at the seed rates \(1 \/ 10 \/ 100 Hz\): 510 msg\/s, \d+\.\d MB\/s of SAL text$/);
+    expect(c.out[2]).toBe('seed schedule (29,284 msg/s): rate factor 57.42');
+    const again = capture();
+    expect(runGenerate({ out: dir, seed: '9', commands: '10', events: '0', telemetry: '5' }, again.io)).toBe(0);
+    expect(again.out[0]).toMatch(/\(unchanged\)$/);
+    expect(JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')).options).toEqual({ seed: 9, commands: 10, events: 0, telemetry: 5 });
+  });
+
+  it.each([
+    [{ commands: '-5' }, 2, 'salschema generate: --commands must be a whole number (0 or more), got "-5"'],
+    [{ events: 'many' }, 2, 'salschema generate: --events must be a whole number (0 or more), got "many"'],
+    [{ seed: '1.5' }, 2, 'salschema generate: --seed must be a whole number (0 or more), got "1.5"'],
+    [{ commands: '0', events: '0', telemetry: '0' }, 2, 'salschema generate: nothing to generate: all topic counts are 0'],
+    [{ seed: '99999999999' }, 2, 'salschema generate: seed must be an integer from 0 to 4294967295, got 99999999999'],
+  ])('rejects %j with exit %d and a clear message', (flags, code, message) => {
+    const c = capture();
+    expect(runGenerate({ out: join(tmp, 'cli-bad'), ...flags }, c.io)).toBe(code);
+    expect(c.err).toEqual([message]);
+    expect(c.out).toEqual([]);
+  });
+
+  it('exits 1 naming the folder when it cannot be written', () => {
+    const file = join(tmp, 'cli-file');
+    writeFileSync(file, 'x');
+    const c = capture();
+    expect(runGenerate({ out: join(file, 'gen'), commands: '1', events: '0', telemetry: '0' }, c.io)).toBe(1);
+    expect(c.err[0]).toMatch(new RegExp(`^salschema generate: cannot write the generated ts_xml under ${join(file, 'gen')}: ENOTDIR`));
+  });
+
+  it('is registered as `efd salschema generate` with its flags', async () => {
+    const program = new Command('efd').exitOverride();
+    registerSalschemaCommand(program);
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const before = process.exitCode;
+    try {
+      const args = ['salschema', 'generate', '--out', join(tmp, 'cli-cmd'), '--commands', '2', '--events', '3', '--telemetry', '1'];
+      await program.parseAsync(args, { from: 'user' });
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      write.mockRestore();
+      process.exitCode = before;
+    }
+    expect(loadTsXmlFolder(join(tmp, 'cli-cmd', 'sal_interfaces')).topics).toHaveLength(6);
+    const generate = program.commands.find((c) => c.name() === 'salschema')?.commands.find((c) => c.name() === 'generate');
+    expect(generate?.options.map((o) => o.long)).toEqual(['--out', '--seed', '--commands', '--events', '--telemetry']);
   });
 });
