@@ -2,7 +2,8 @@
  * salmock throughput to the real local Kafka (loopback), against Kafka's own producer perf tool
  * (org.apache.kafka.tools.ProducerPerformance = kafka-producer-perf-test) at the same record size and
  * producer settings (acks=all, idempotence, linger 5 ms), in the same run:
- *  - burst: the fixture topics' mix, as fast as Kafka acknowledges (goal ≥ 0.7× the perf tool);
+ *  - burst: the topics' mix (the generated seed-shaped set, bench/generated-ts-xml.ts), as fast as Kafka
+ *    acknowledges (goal ≥ 0.7× the perf tool);
  *  - kafkajs alone: the same messages pre-built, sent through the same BatchSender (the client's ceiling);
  *  - the seed schedule: the topics scaled to 29,284 msg/s in all, for 10 s: rate achieved and CPU cores used
  *    (goal: sustained on one core).
@@ -15,10 +16,10 @@ import { readEndpoints } from '../scripts/local-efd/endpoints';
 import { paths } from '../scripts/local-efd/layout';
 import { BatchSender, createKafka, createProducer } from '../apps/lib/kafka';
 import { silentLogger } from '../apps/lib/logging';
-import { CURRENT_DIR } from '../apps/salschema/test-fixtures';
 import { loadTopicMetadata } from '../apps/salschema/metadata';
 import { planTopics, seedScheduleFactor, SEED_TOTAL_RATE } from '../apps/salmock/plan';
 import { messageFactory, runSalmock, SalmockSummary } from '../apps/salmock/run';
+import { benchTsXml } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';
 
 const BURST = 40_000;
@@ -43,7 +44,8 @@ export async function run(): Promise<BenchResult[]> {
   const endpoints = readEndpoints();
   const bootstrap = endpoints.clusters[0].kafka;
   const prefix = `bench.salmock.${Date.now().toString(36)}.`;
-  const metas = loadTopicMetadata(CURRENT_DIR).topics;
+  const { xmlDir, label } = benchTsXml();
+  const metas = loadTopicMetadata(xmlDir).topics;
   const logger = silentLogger();
   const kafka = createKafka({ brokers: bootstrap, clientId: 'bench-salmock', logger });
   const producer = createProducer(kafka);
@@ -98,7 +100,7 @@ export async function run(): Promise<BenchResult[]> {
     const small = metas.filter((m) => m.fields.reduce((n, f) => n + f.count, 0) <= 40);
     const smallFactor = seedScheduleFactor(small);
     const schedSmall = await salmock(smallFactor, { durationS: SCHEDULE_S }, small);
-    const note = `fixture topics (${metas.length}), SAL text, mean record ${recordSize} B, ${BURST} msgs; baseline = ProducerPerformance, same size, acks=all, idempotent, linger 5 ms`;
+    const note = `${metas.length} topics, ${label}, SAL text, mean record ${recordSize} B, ${BURST} msgs; baseline = ProducerPerformance, same size, acks=all, idempotent, linger 5 ms`;
     return [
       withRatio({ name: 'salmock.burst.msg_per_s', value: burst.rate, unit: 'msg/s', baseline: perf, note: `${note}; goal ratio ≥ 0.7` }),
       withRatio({ name: 'salmock.burst.cpu_cores', value: burst.cpuS / burst.seconds, unit: 'cores', note: 'CPU of the salmock process while bursting' }),

@@ -2,8 +2,9 @@
  * saltransform per-message cost: SAL text line, as the Kafka record's bytes → Confluent-wire-format Avro
  * (SalTransformer.transform: the one-pass encoder with its WebAssembly number reader), against bare avsc
  * encoding (`type.toBuffer` + wire header) of the same records, and against the same encoder with every
- * value read in JavaScript, in the same run. Messages: the fixture topics in the seed schedule's mix
- * (telemetry 100×, events 10×, commands 1× per topic), values from salmock. Offline (no Kafka): what the
+ * value read in JavaScript, in the same run. Messages: the generated seed-shaped topic set (1,051 topics,
+ * bench/generated-ts-xml.ts) in the seed schedule's mix (telemetry 100×, events 10×, commands 1× per
+ * topic), values from salmock. Offline (no Kafka): what the
  * transform itself costs. Goals: ≤ 20 µs/msg, and ≥ 0.5× the bare encode throughput.
  */
 import { Type } from 'avsc';
@@ -11,13 +12,13 @@ import { wireEncoder } from '../apps/lib/registry';
 import { convertTopics } from '../apps/salschema/convert';
 import { loadTopicMetadata } from '../apps/salschema/metadata';
 import { subjectOf } from '../apps/salschema/register';
-import { CURRENT_DIR } from '../apps/salschema/test-fixtures';
 import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
 import { planTopics } from '../apps/salmock/plan';
 import { recordGenerator } from '../apps/salmock/values';
 import { compileSalTextEncoder } from '../apps/saltransform/fast-encode';
 import { formatSalText, layoutFromAvro } from '../apps/saltransform/sal-text';
 import { SalTransformer } from '../apps/saltransform/transform';
+import { benchTsXml } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';
 
 const MESSAGES = 20_000;
@@ -39,8 +40,9 @@ function median(v: number[]): number {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const metas = loadTopicMetadata(CURRENT_DIR).topics;
-  const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
+  const { xmlDir, label } = benchTsXml();
+  const metas = loadTopicMetadata(xmlDir).topics;
+  const { schemas } = convertTopics(loadTsXmlFolder(xmlDir).topics);
   const ids = new Map([...schemas.keys()].map((t, i) => [t, i + 1]));
   const plan = planTopics(metas);
   const total = plan.reduce((n, p) => n + p.rateHz, 0);
@@ -112,7 +114,7 @@ export async function run(): Promise<BenchResult[]> {
   const ourUs = median(o);
   const bareUs = median(b);
   const bytes = Math.round(items.reduce((n, i) => n + i.line.length, 0) / items.length);
-  const note = `${items.length} messages, seed mix of ${plan.length} fixture topics, mean line ${bytes} B, median of ${ROUNDS}`;
+  const note = `${items.length} messages, seed mix of ${plan.length} topics, ${label}, mean line ${bytes} B, median of ${ROUNDS}`;
   return [
     withRatio({ name: 'saltransform.transform.us_per_msg', value: ourUs, unit: 'µs/msg', baseline: bareUs, note: `${note}; baseline = bare avsc encode of the same records; goal ≤ 20 µs` }),
     withRatio({ name: 'saltransform.transform.msg_per_s', value: 1e6 / ourUs, unit: 'msg/s', baseline: 1e6 / bareUs, note: 'throughput vs bare avsc encode; goal ratio ≥ 0.5' }),

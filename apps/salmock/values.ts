@@ -10,28 +10,9 @@
  */
 import type { FieldMeta, TopicMeta } from '../salschema/metadata';
 import type { IdlType } from '../salschema/ts-xml';
+import { hashString, mulberry32 } from '../lib/prng';
 
-/** FNV-1a 32-bit hash of a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, deterministic PRNG returning [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { hashString, mulberry32 } from '../lib/prng';
 
 /** Inclusive integer range of each integer IDL type, capped to what its Avro type holds exactly. */
 export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = {
@@ -64,6 +45,8 @@ function intGen(lo: number, hi: number): ValueGen {
 function valueGen(f: FieldMeta): ValueGen {
   if (f.enumeration && f.enumeration.length > 0 && f.avroType !== 'string') {
     const values = f.enumeration.map((s) => s.value);
+    // an enumerated byte/char/octet item is Avro bytes: one byte holding the value
+    if (f.avroType === 'bytes') return (r) => Buffer.from([values[Math.floor(r() * values.length)] & 0xff]);
     return (r) => values[Math.floor(r() * values.length)];
   }
   const range = IDL_INT_RANGE[f.idlType];

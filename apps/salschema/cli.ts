@@ -3,12 +3,17 @@
  *
  * Subcommands are added one per function below: `convert` (ts_xml → `.avsc` files), `register` (push
  * the schemas to a schema registry, subject `<topic>-value`) and `check` (compatibility of a changed
- * ts_xml with what the registry holds; non-zero exit with the reasons).
+ * ts_xml with what the registry holds; non-zero exit with the reasons) and `generate` (a SAL interface set
+ * shaped like the seed experiment, written as ts_xml; see generate.ts).
  */
 import { Command, Option } from 'commander';
 import { COMPATIBILITY_LEVELS, Compatibility, createRegistry, Registry } from '../lib/registry';
 import { createLogger } from '../lib/logging';
+import { loadTopicMetadata } from './metadata';
+import { planBytesPerSecond } from '../salmock/record-bytes';
+import { planRate, planTopics, SEED_RATES_HZ, SEED_TOTAL_RATE, seedScheduleFactor } from '../salmock/plan';
 import { convertFolder, ConvertSummary } from './convert';
+import { DEFAULT_GENERATED_DIR, DEFAULT_SEED, GenerateOptions, SEED_TOPIC_COUNTS, writeGeneratedTsXml } from './generate';
 import { formatSalSchemaError } from './errors';
 import {
   checkSchemas,
@@ -165,13 +170,81 @@ function addCheckCommand(salschema: Command): void {
     });
 }
 
+/** Options of `salschema generate` (as commander gives them: text). */
+export interface GenerateCommandOptions {
+  out?: string;
+  seed?: string;
+  commands?: string;
+  events?: string;
+  telemetry?: string;
+}
+
+/** Parses a whole-number flag; undefined when absent; an error message when not a whole number. */
+function wholeNumber(flag: string, text: string | undefined): number | undefined | string {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) return `--${flag} must be a whole number (0 or more), got "${text}"`;
+  return Number(text);
+}
+
+/** Runs `salschema generate`; returns the exit code (2 for bad flags, 1 when the folder cannot be written). */
+export function runGenerate(opts: GenerateCommandOptions, io: CliOutput = stdio): number {
+  const parsed: GenerateOptions = {};
+  for (const flag of ['seed', 'commands', 'events', 'telemetry'] as const) {
+    const v = wholeNumber(flag, opts[flag]);
+    if (typeof v === 'string') {
+      io.err(`salschema generate: ${v}`);
+      return 2;
+    }
+    if (v !== undefined) parsed[flag] = v;
+  }
+  const out = opts.out ?? DEFAULT_GENERATED_DIR;
+  let result;
+  try {
+    result = writeGeneratedTsXml(out, parsed);
+  } catch (err) {
+    io.err(`salschema generate: ${(err as Error).message}`);
+    return /^(seed|commands|events|telemetry) must|nothing to generate/.test((err as Error).message) ? 2 : 1;
+  }
+  const c = result.counts;
+  io.out(
+    `salschema generate: ${c.topics} topics (${c.command} commands, ${c.event} events, ${c.telemetry} telemetry) ` +
+      `in ${c.subsystems} subsystems, ${c.fields} fields → ${result.xmlDir} (${result.written ? 'written' : 'unchanged'})`,
+  );
+  const plan = planTopics(loadTopicMetadata(result.xmlDir).topics);
+  const rate = planRate(plan);
+  const mbps = planBytesPerSecond(plan, 2) / 1e6;
+  const hz = `${SEED_RATES_HZ.command} / ${SEED_RATES_HZ.event} / ${SEED_RATES_HZ.telemetry} Hz`;
+  io.out(`at the seed rates (${hz}): ${rate.toLocaleString('en-US')} msg/s, ${mbps.toFixed(1)} MB/s of SAL text`);
+  if (rate !== SEED_TOTAL_RATE) {
+    const f = seedScheduleFactor(plan.map((p) => p.meta));
+    io.out(`seed schedule (${SEED_TOTAL_RATE.toLocaleString('en-US')} msg/s): rate factor ${f.toPrecision(4)}`);
+  }
+  return 0;
+}
+
+function addGenerateCommand(salschema: Command): void {
+  const d = SEED_TOPIC_COUNTS;
+  salschema
+    .command('generate')
+    .description('write a SAL interface set shaped like the seed experiment as ts_xml (deterministic; drawn from figures measured on real ts_xml)')
+    .option('--out <folder>', `folder to write into (its sal_interfaces/ is what --xml takes; default ${DEFAULT_GENERATED_DIR})`)
+    .option('--seed <n>', `seed of the generator (default ${DEFAULT_SEED})`)
+    .option('--commands <n>', `command topics (default ${d.command})`)
+    .option('--events <n>', `event topics (default ${d.event})`)
+    .option('--telemetry <n>', `telemetry topics (default ${d.telemetry})`)
+    .action((opts: GenerateCommandOptions) => {
+      process.exitCode = runGenerate(opts);
+    });
+}
+
 /** Adds the `salschema` command group to the `efd` program. */
 export function registerSalschemaCommand(program: Command): Command {
   const salschema = program
     .command('salschema')
-    .description('SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry');
+    .description('SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml');
   addConvertCommand(salschema);
   addRegisterCommand(salschema);
   addCheckCommand(salschema);
+  addGenerateCommand(salschema);
   return salschema;
 }
