@@ -85,10 +85,12 @@ export async function experimentOptions(flags: ExperimentFlags, localEndpoints: 
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const base = flags.site ? siteEndpoints(site) : await localEndpoints();
+  const given = { kafka: flags.brokers, registry: flags.registry, influxdb: flags.influxdbUrl };
+  // the local EFD is started only for what the flags leave open
+  const base = flags.site ? siteEndpoints(site) : given.kafka && given.registry && given.influxdb ? undefined : await localEndpoints();
   const opts: ExperimentOptions = {
     ...settings,
-    endpoints: { kafka: flags.brokers ?? base.kafka, registry: flags.registry ?? base.registry, influxdb: flags.influxdbUrl ?? base.influxdb },
+    endpoints: { kafka: given.kafka ?? base!.kafka, registry: given.registry ?? base!.registry, influxdb: given.influxdb ?? base!.influxdb },
   };
   return opts;
 }

@@ -20,6 +20,7 @@ import { influxQuery } from '../../apps/influxdb-init/apply';
 import { createKafka } from '../../apps/lib/kafka';
 import type { LatencySnapshot } from '../../apps/lib/latency';
 import { loadTopicMetadata, TopicMeta } from '../../apps/salschema/metadata';
+import { formatSalSchemaError } from '../../apps/salschema/errors';
 import { kafkaTopicOf } from '../../apps/salschema/register';
 import { planRate, planTopics, rawTopicOf, seedScheduleFactor } from '../../apps/salmock/plan';
 import type { SalmockSummary } from '../../apps/salmock/run';
@@ -126,26 +127,41 @@ async function countInInfluxDb(url: string, db: string): Promise<{ points: numbe
   return { points, measurements: series.length, fields };
 }
 
-/** Creates the experiment's raw and Avro topics with LogAppendTime, so a record's timestamp is when Kafka appended it. */
+/**
+ * Creates the experiment's raw and Avro topics with LogAppendTime, so a record's timestamp is when Kafka
+ * appended it, then waits (≤ 120 s) until every partition has a leader: kafkajs' own waitForLeaders
+ * fails on a broker still creating hundreds of topics ("does not host this topic-partition").
+ */
 async function createTopics(brokers: string, names: string[]): Promise<void> {
   const admin = createKafka({ brokers, clientId: 'efd-experiment' }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = names.filter((t) => !existing.has(t));
-    for (let i = 0; i < missing.length; i += 500) {
+    for (let i = 0; i < missing.length; i += 250) {
       await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.slice(i, i + 500).map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
+        waitForLeaders: false,
+        topics: missing.slice(i, i + 250).map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
       });
+    }
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const md = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+      const ready = md?.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).length ?? 0;
+      if (ready === names.length) return;
+      if (Date.now() > deadline) throw new Error(`Kafka at ${brokers}: after 120 s only ${ready} of ${names.length} experiment topics have a leader`);
+      await sleep(500);
     }
   } finally {
     await admin.disconnect();
   }
 }
 
-/** The topics an experiment mocks; throws naming the filter and what the folder has when none is left. */
-export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsystems' | 'topics'>): TopicMeta[] {
+/**
+ * The topics an experiment mocks, and the folder's ts_xml problems (topics skipped, with file and line);
+ * throws naming the filter and what the folder has when no topic is left.
+ */
+export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsystems' | 'topics'>): { topics: TopicMeta[]; problems: string[] } {
   if (!fs.existsSync(xml)) throw new Error(`ts_xml folder ${xml} not found: pass --xml <sal_interfaces folder> (or set EFD_TS_XML)`);
   const { topics, errors } = loadTopicMetadata(xml);
   if (topics.length === 0) {
@@ -156,7 +172,7 @@ export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsyst
   if (unknown.length) {
     throw new Error(`unknown subsystem(s) ${unknown.join(', ')}: ${xml} has ${[...known].sort().join(', ')}`);
   }
-  return planTopics(topics, { subsystems: opts.subsystems, topics: opts.topics }).map((p) => p.meta);
+  return { topics: planTopics(topics, { subsystems: opts.subsystems, topics: opts.topics }).map((p) => p.meta), problems: errors.map(formatSalSchemaError) };
 }
 
 /** Checks that Kafka, the registry and InfluxDB answer; throws naming each one that does not and what to do. */
@@ -219,7 +235,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const children: ChildProcess[] = [];
   const stderr: string[] = [];
   try {
-    selected = selectTopics(opts.xml, opts);
+    const { topics, problems } = selectTopics(opts.xml, opts);
+    selected = topics;
+    if (problems.length) say(`  warning: ${problems.length} ts_xml problem(s), those topics are not mocked; the first: ${problems[0]}`);
     await preflight(opts.endpoints);
     const subsystems = [...new Set(selected.map((t) => t.subsystem))].sort();
     const seedFactor = seedScheduleFactor(selected);
@@ -227,13 +245,19 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     const topicsRegex = opts.topics ?? `^(${subsystems.join('|')})_`;
     say(`experiment ${id}: ${selected.length} topics of ${subsystems.length} subsystems, ${seconds} s at ${rateFactor} × the seed schedule (${Math.round(scheduledRate)} msg/s); database ${database} with ${opts.site.name}'s tiers`);
 
+    let phase = Date.now();
+    const took = () => {
+      const t = ((Date.now() - phase) / 1000).toFixed(1);
+      phase = Date.now();
+      return `${t} s`;
+    };
     await efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
     const registered = await efdRun(['salschema', 'register', '--xml', opts.xml, '--registry', registry, '--topic-prefix', prefix, '--topics', topicsRegex]);
-    say(`  salschema: ${registered.trim().split('\n').pop()}`);
+    say(`  influxdb-init + salschema (${took()}): ${registered.trim().split('\n').pop()}`);
     const raw = [...new Set(selected.map((t) => rawTopicOf(t, prefix)))];
     const avro = selected.map((t) => kafkaTopicOf(t.topic, prefix));
     await createTopics(kafka, [...raw, ...avro]);
-    say(`  kafka: ${raw.length} raw and ${avro.length} Avro topics (LogAppendTime)`);
+    say(`  kafka (${took()}): ${raw.length} raw and ${avro.length} Avro topics (LogAppendTime)`);
 
     const common = ['--brokers', kafka, '--registry', registry];
     const [transformPort, sinkPort, mockPort] = [await freePort(), await freePort(), await freePort()];
