@@ -75,7 +75,7 @@ describe('IDL → Avro type map (SQR-029 table 3)', () => {
   });
 });
 
-describe('topicToAvroSchema on real topics', () => {
+describe('topicToAvroSchema on the fixture topics', () => {
   it('names the record after EFDB_Topic in namespace lsst.sal with the SAL metadata', () => {
     const s = schemaOf(current, 'ATMCS_trajectory');
     expect(s).toMatchObject({
@@ -85,8 +85,9 @@ describe('topicToAvroSchema on real topics', () => {
       sal_topic_type: 'SALTelemetry',
       sal_subsystem: 'ATMCS',
     });
-    expect(s.doc).toMatch(/^Telescope trajectory/);
+    expect(s.doc).toBe('Telescope trajectory demanded at 100 Hz,\nstarting at the time given.\n\nOne row per axis.');
     expect(SAL_NAMESPACE).toBe('lsst.sal');
+    expect(schemaOf(current, 'ATDome_command_openShutter').doc).toBeUndefined(); // no Description
   });
 
   it('starts every record with the EFD fields', () => {
@@ -100,68 +101,115 @@ describe('topicToAvroSchema on real topics', () => {
       'sal_host',
     ]);
     expect(field(s, 'kafka_timestamp').type).toEqual({ type: 'long', logicalType: 'timestamp-millis' });
+    expect(schemaOf(current, 'ATDome_command_stopMotion').fields.map((f) => f.name)).toEqual(EFD_FIELDS.map((f) => f.name)); // no items
   });
 
   it('maps a telemetry array (Count 100 double) with units and description in doc', () => {
     const elevation = field(schemaOf(current, 'ATMCS_trajectory'), 'elevation');
     expect(elevation.type).toEqual({ type: 'array', items: 'double' });
     expect(elevation).toMatchObject({ sal_count: 100, sal_units: 'deg', sal_index: 1, sal_idl_type: 'double' });
-    expect(elevation.doc).toBe('Target mount elevation angle at 100Hz beginning at the specified time. Units: deg.');
+    expect(elevation.doc).toBe('Demanded elevation, 100 values. Units: deg.');
   });
 
-  it('maps string, boolean, unsigned and long long scalars', () => {
-    const s = schemaOf(current, 'Test_logevent_scalars');
-    expect(field(s, 'string0').type).toBe('string');
-    expect(field(s, 'boolean0').type).toBe('boolean');
-    expect(field(s, 'unsignedInt0')).toMatchObject({ type: 'int', sal_idl_type: 'unsigned int' });
-    expect(field(s, 'longLong0').type).toBe('long');
-    expect(field(s, 'byte0').type).toBe('bytes');
+  it('maps every IDL type of a topic, as scalars and as arrays', () => {
+    const want: Record<string, string> = {
+      boolean0: 'boolean',
+      byte0: 'bytes',
+      char0: 'bytes',
+      octet0: 'bytes',
+      short0: 'int',
+      unsignedShort0: 'int',
+      int0: 'int',
+      unsignedInt0: 'int',
+      long0: 'long',
+      unsignedLong0: 'long',
+      longLong0: 'long',
+      unsignedLongLong0: 'long',
+      float0: 'float',
+      double0: 'double',
+      string0: 'string',
+    };
+    const scalars = schemaOf(current, 'Test_scalars').fields.slice(EFD_FIELDS.length);
+    expect(Object.fromEntries(scalars.map((f) => [f.name, f.type]))).toEqual(want);
+    expect(field(schemaOf(current, 'Test_scalars'), 'unsignedLongLong0')).toMatchObject({ sal_idl_type: 'unsigned long long', sal_units: 'unitless' });
+    expect(field(schemaOf(current, 'Test_scalars'), 'string0').sal_idl_size).toBe(20);
+    const arrays = schemaOf(current, 'Test_arrays').fields.slice(EFD_FIELDS.length);
+    expect(Object.fromEntries(arrays.map((f) => [f.name, f.type]))).toEqual(
+      Object.fromEntries(Object.entries(want).map(([n, t]) => [n, { type: 'array', items: t }])),
+    );
+    expect(arrays.every((f) => f.sal_count === 5)).toBe(true);
+    expect(field(schemaOf(current, 'ATPtg_command_raDecTarget'), 'targetName')).toMatchObject({ type: 'string', sal_idl_size: 32 });
   });
 
-  it('keeps an item-level enumeration as decoded data and in doc (NAME=0x05 → 5)', () => {
+  it('keeps an item-level enumeration as decoded data and in doc (NAME=04 → 4, NAME=0x05 → 5)', () => {
     const int0 = field(schemaOf(current, 'Test_logevent_arrays'), 'int0');
     expect(int0.type).toEqual({ type: 'array', items: 'int' });
     expect(int0.sal_enumeration).toEqual({
-      name: 'Int0ValueEnum',
+      name: 'Step',
       symbols: [
-        { name: 'Int0ValueEnum_Zero', value: 0 },
-        { name: 'Int0ValueEnum_Two', value: 2 },
-        { name: 'Int0ValueEnum_Four', value: 4 },
-        { name: 'Int0ValueEnum_Five', value: 5 },
+        { name: 'Step_Zero', value: 0 },
+        { name: 'Step_Two', value: 2 },
+        { name: 'Step_Four', value: 4 },
+        { name: 'Step_Five', value: 5 },
       ],
     });
-    expect(int0.doc).toMatch(/Int0ValueEnum_Four=4, Int0ValueEnum_Five=5\.$/);
-    const scalar = field(schemaOf(current, 'Test_logevent_scalars'), 'int0');
-    expect(scalar.type).toBe('int');
-    expect((scalar.sal_enumeration as { symbols: unknown[] }).symbols).toEqual([
+    expect(int0.doc).toBe('Five int values. Units: unitless. Enumeration Step: Step_Zero=0, Step_Two=2, Step_Four=4, Step_Five=5.');
+    const scalars = schemaOf(current, 'Test_logevent_scalars');
+    expect(field(scalars, 'int0').type).toBe('int');
+    expect((field(scalars, 'int0').sal_enumeration as { symbols: unknown[] }).symbols).toEqual([
       { name: 'Int0Enum_One', value: 1 },
       { name: 'Int0Enum_Two', value: 2 },
       { name: 'Int0Enum_Three', value: 3 },
     ]);
+    expect(field(scalars, 'short0').sal_enumeration).toEqual({
+      name: 'Offset',
+      symbols: [
+        { name: 'Offset_Minus', value: -1 },
+        { name: 'Offset_Zero', value: 0 },
+        { name: 'Offset_Plus', value: 1 },
+      ],
+    });
+    // no common prefix: no enumeration name
+    expect(field(scalars, 'long0')).toMatchObject({
+      sal_enumeration: { symbols: [{ name: 'First', value: 1 }, { name: 'Second', value: 2 }, { name: 'Third', value: 3 }] },
+      doc: 'One long value. Units: unitless. Enumeration First=1, Second=2, Third=3.',
+    });
+    expect(field(schemaOf(current, 'ScriptQueue_logevent_nextVisit'), 'coordinateSystem').sal_enumeration).toMatchObject({ name: 'CSys' });
   });
 
   it('keeps set-level enumerations on the record and links fields that name one', () => {
     const s = schemaOf(current, 'Test_logevent_scalars');
     expect(s.sal_enumerations).toEqual([
       {
-        name: 'Enum',
-        symbols: [1, 2, 3].map((value, i) => ({ name: ['Enum_One', 'Enum_Two', 'Enum_Three'][i], value })),
+        name: 'Color',
+        symbols: [
+          { name: 'Color_Red', value: 1 },
+          { name: 'Color_Green', value: 2 },
+          { name: 'Color_Blue', value: 3 },
+        ],
       },
       {
-        name: 'ValueEnum',
+        name: 'Level',
         symbols: [
-          { name: 'ValueEnum_Zero', value: 0 },
-          { name: 'ValueEnum_Two', value: 2 },
-          { name: 'ValueEnum_Four', value: 4 },
-          { name: 'ValueEnum_Five', value: 5 },
+          { name: 'Level_Off', value: 0 },
+          { name: 'Level_Low', value: 2 },
+          { name: 'Level_Mid', value: 4 },
+          { name: 'Level_High', value: 5 },
+          { name: 'Level_Max', value: 6 },
         ],
       },
     ]);
-    const state = field(schemaOf(current, 'ATDome_logevent_azimuthState'), 'state');
-    expect(state).toMatchObject({ type: 'long', sal_enumeration_ref: 'AzimuthState' });
-    expect(schemaOf(current, 'ATDome_logevent_summaryState').sal_enumerations).toEqual([
-      expect.objectContaining({ name: 'SummaryStates' }),
-    ]);
+    const azimuthState = schemaOf(current, 'ATDome_logevent_azimuthState');
+    expect(field(azimuthState, 'state')).toMatchObject({ type: 'long', sal_enumeration_ref: 'AzimuthState' });
+    expect(field(schemaOf(current, 'ATDome_logevent_azimuthCommandedState'), 'commandedState')).toMatchObject({ type: 'int', sal_enumeration_ref: 'AzimuthCommandedState' });
+    expect(field(schemaOf(current, 'ATDome_logevent_azimuthCommandedState'), 'azimuth').sal_enumeration_ref).toBeUndefined();
+    expect((azimuthState.sal_enumerations as { symbols: { value: number }[] }[])[1].symbols.map((x) => x.value)).toEqual([0, 1, 2]);
+    expect(field(schemaOf(current, 'ScriptQueue_command_add'), 'location').sal_enumeration_ref).toBe('Location'); // command set
+    expect(field(schemaOf(current, 'ScriptQueue_logevent_script'), 'processState').sal_enumeration_ref).toBe('ScriptProcessState');
+    const summary = schemaOf(current, 'ATDome_logevent_summaryState');
+    expect(summary.sal_enumerations).toEqual([expect.objectContaining({ name: 'SummaryStates' })]);
+    expect(field(summary, 'summaryState').sal_enumeration_ref).toBe('SummaryStates');
+    expect(schemaOf(current, 'ATDome_position').sal_enumerations).toBeUndefined();
   });
 
   it('marks merged generic topics and their category', () => {
@@ -169,19 +217,32 @@ describe('topicToAvroSchema on real topics', () => {
       sal_generic: true,
       sal_category: 'csc',
       sal_subsystem: 'ScriptQueue',
+      doc: 'Go from standby to disabled.',
     });
     expect(schemaOf(current, 'ScriptQueue_command_showQueue').sal_generic).toBeUndefined();
+    expect(schemaOf(current, 'MTM1M3TS_command_enterControl')).toMatchObject({ sal_generic: true, sal_topic_type: 'SALCommand' });
+    expect(schemaOf(current, 'MTM1M3TS_command_enterControl').sal_category).toBeUndefined();
   });
 
-  it('maps the legacy topic tags to sal_* keys (empty ones left out)', () => {
+  it('maps the legacy topic tags to sal_* keys (empty ones left out), Explanation as doc or sal_explanation', () => {
     const s = schemaOf(legacy, 'ATDome_command_moveAzimuth');
     expect(s).toMatchObject({
       sal_version: '3.8.2',
       sal_alias: 'moveAzimuth',
       sal_topic_type: 'SALCommand',
-      doc: 'Rotate the dome to the specified azimuth.',
+      doc: 'Turn the dome to the given azimuth.',
     });
     expect(s.sal_author).toBeUndefined();
+    expect(s.sal_explanation).toBeUndefined();
+    expect(schemaOf(legacy, 'ATDome_command_closeShutter')).toMatchObject({
+      doc: 'Close both doors.',
+      sal_explanation: 'The dropout door closes first.',
+      sal_author: 'ts-team',
+      sal_device: 'shutter',
+      sal_property: 'doors',
+      sal_action: 'close',
+    });
+    expect(schemaOf(legacy, 'ATDome_command_closeShutter').sal_value).toBeUndefined();
     const t = schemaOf(legacy, 'MTM1M3TS_thermalData');
     expect(field(t, 'thermocoupleScanner1')).toEqual({
       name: 'thermocoupleScanner1',
@@ -190,10 +251,20 @@ describe('topicToAvroSchema on real topics', () => {
       sal_idl_type: 'float',
       sal_count: 95,
     });
+    expect(field(schemaOf(legacy, 'ATDome_position'), 'azimuthPosition')).toMatchObject({
+      sal_frequency: 1,
+      sal_publishers: 1,
+      sal_size_in_bytes: 8,
+      sal_sensor_location: 'dome',
+      sal_needed_by_dm: true,
+      sal_needed_by_camera: false,
+    });
+    expect(field(schemaOf(legacy, 'ATDome_position'), 'azimuthPosition').sal_conversion).toBeUndefined();
   });
 
   it('produces schemas avsc accepts and can round-trip a record with', () => {
     const type = Type.forSchema(schemaOf(current, 'Test_logevent_arrays') as never);
+    const five = [1, 2, 3, 4, 5];
     const record = {
       kafka_timestamp: 1,
       sal_revcode: 'abc',
@@ -202,15 +273,20 @@ describe('topicToAvroSchema on real topics', () => {
       sal_origin: 4,
       sal_host: 5,
       boolean0: [true, false, true, false, true],
-      byte0: [1, 2, 3, 4, 5].map((b) => Buffer.from([b])),
-      short0: [1, 2, 3, 4, 5],
+      byte0: five.map((b) => Buffer.from([b])),
+      char0: five.map((b) => Buffer.from([64 + b])),
+      octet0: five.map((b) => Buffer.from([250 + b])),
+      short0: [-1, 2, 3, 4, 5],
+      unsignedShort0: [1, 2, 3, 4, 65535],
       int0: [0, 2, 4, 5, 0],
-      long0: [1, 2, 3, 4, 5],
-      longLong0: [1, 2, 3, 4, 5],
-      unsignedShort0: [1, 2, 3, 4, 5],
-      unsignedInt0: [1, 2, 3, 4, 5],
+      unsignedInt0: five,
+      long0: five,
+      unsignedLong0: [1, 2, 3, 4, 4294967295],
+      longLong0: [1, 2, 3, 4, -(2 ** 52)],
+      unsignedLongLong0: [1, 2, 3, 4, 2 ** 52],
       float0: [0.5, 1, 2, 3, 4],
       double0: [0.25, 1, 2, 3, 4],
+      string0: ['a', '', 'é', "it's", 'x'],
     };
     const decoded = type.fromBuffer(type.toBuffer(record));
     expect(decoded).toEqual(record);

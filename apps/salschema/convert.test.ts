@@ -7,7 +7,7 @@ import { registerSalschemaCommand, runConvert } from './cli';
 import { convertFolder, ConvertSummary, stableStringify } from './convert';
 import { formatSalSchemaError } from './errors';
 import { loadTopicMetadata } from './metadata';
-import { CURRENT_DIR, CURRENT_INTERFACES, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
+import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_FILES, LEGACY_TOTAL_TOPICS } from './test-fixtures';
 import { loadTsXmlFolder } from './ts-xml';
 
 let tmp: string;
@@ -26,11 +26,12 @@ const readSchema = (dir: string, topic: string) => JSON.parse(readFileSync(join(
 describe('convertFolder on the fixtures', () => {
   it('converts the current layout with 0 errors: one .avsc per topic, generics merged', () => {
     expect(current.errors).toEqual([]);
-    expect(current.files).toBe(19);
+    expect(current.files).toBe(CURRENT_FILES);
     const expected = loadTsXmlFolder(CURRENT_DIR)
       .topics.map((t) => `${t.name}.avsc`)
       .sort();
     expect(readdirSync(join(tmp, 'current')).sort()).toEqual(expected);
+    expect(expected).toHaveLength(CURRENT_MERGED_TOPICS);
     expect(current).toMatchObject({
       topics: expected.length,
       schemas: expected.length,
@@ -41,13 +42,13 @@ describe('convertFolder on the fixtures', () => {
     );
   });
 
-  it('converts the legacy layout with 0 errors (27 topics)', () => {
+  it('converts the legacy layout with 0 errors (13 topics)', () => {
     expect(legacy.errors).toEqual([]);
     expect(legacy).toMatchObject({
-      files: 6,
+      files: LEGACY_FILES,
       topics: LEGACY_TOTAL_TOPICS,
       schemas: LEGACY_TOTAL_TOPICS,
-      byLayout: { legacy: 27 },
+      byLayout: { current: 0, legacy: LEGACY_TOTAL_TOPICS },
     });
     expect(readSchema('legacy', 'ATDome_command_moveAzimuth').name).toBe('ATDome_command_moveAzimuth');
   });
@@ -80,11 +81,13 @@ describe('convertFolder on the fixtures', () => {
     expect(readFileSync(join(tmp, 'again', 'ATDome_position.avsc'), 'utf8')).toBe(text);
   });
 
-  it('writes the real mapping to disk (array, enum, units)', () => {
+  it('writes the mapping to disk (array, enum, units)', () => {
     const arrays = readSchema('current', 'Test_logevent_arrays');
     const int0 = arrays.fields.find((f: { name: string }) => f.name === 'int0');
     expect(int0.type).toEqual({ type: 'array', items: 'int' });
-    expect(int0.sal_enumeration.symbols.at(-1)).toEqual({ name: 'Int0ValueEnum_Five', value: 5 });
+    expect(int0.sal_enumeration.symbols.at(-1)).toEqual({ name: 'Step_Five', value: 5 });
+    const elevation = readSchema('current', 'ATMCS_trajectory').fields.find((f: { name: string }) => f.name === 'elevation');
+    expect(elevation).toMatchObject({ sal_units: 'deg', sal_count: 100, type: { type: 'array', items: 'double' } });
   });
 });
 
@@ -201,10 +204,10 @@ describe('salschema CLI', () => {
     );
     expect(code).toBe(0);
     expect(out).toEqual([
-      `salschema convert: 6 ts_xml files, 27 topics, 27 schemas written to ${join(
+      `salschema convert: 6 ts_xml files, 13 topics, 13 schemas written to ${join(
         tmp,
         'cli-legacy',
-      )} (current layout 0, legacy 27)`,
+      )} (current layout 0, legacy 13)`,
     ]);
   });
 
@@ -220,7 +223,7 @@ describe('salschema CLI', () => {
       write.mockRestore();
     }
     expect(process.exitCode ?? 0).toBe(0);
-    expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(27);
+    expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(LEGACY_TOTAL_TOPICS);
     const salschema = program.commands.find((c) => c.name() === 'salschema')!;
     expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check']);
   });

@@ -1,6 +1,6 @@
 /**
- * salschema against the real local schema registry (Apicurio, Confluent API): every fixture schema
- * registers (current and 2019 layouts, each under its own topic prefix), the registry serves them back
+ * salschema against the real local schema registry (Apicurio, Confluent API): every in-repo fixture
+ * schema registers (current and 2019 layouts, each under its own topic prefix), the registry serves them back
  * for encode/decode, `check` finds the 2019 → current changes incompatible, an unreachable registry
  * is retried and then reported.
  */
@@ -11,7 +11,7 @@ import { runCheck, runRegister } from './cli';
 import { loadTopicMetadata } from './metadata';
 import { recordGenerator } from '../salmock/values';
 import { schemasFromXml, subjectOf } from './register';
-import { CURRENT_DIR, LEGACY_DIR } from './test-fixtures';
+import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
 
 let ns: TestNamespace;
 let registryUrl: string;
@@ -30,6 +30,7 @@ afterAll(() => ns?.cleanup());
 test('registers every fixture schema (both layouts) with BACKWARD, then reports them compatible and unchanged', async () => {
   const current = schemasFromXml(CURRENT_DIR);
   const legacy = schemasFromXml(LEGACY_DIR);
+  expect([current.schemas.size, legacy.schemas.size]).toEqual([CURRENT_MERGED_TOPICS, LEGACY_TOTAL_TOPICS]);
   const a = lines();
   expect(await runRegister({ xml: CURRENT_DIR, registry: registryUrl, compatibility: 'BACKWARD', topicPrefix: ns.topic('cur.') }, a.io)).toBe(0);
   expect(a.err).toEqual([]);

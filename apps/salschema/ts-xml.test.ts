@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   entitledGenerics,
@@ -15,7 +14,10 @@ import {
   CURRENT_DIR,
   CURRENT_GENERIC_TOPICS,
   CURRENT_INTERFACES,
+  CURRENT_MERGED_TOPICS,
+  CURRENT_SUBSYSTEMS,
   CURRENT_TOTAL_TOPICS,
+  expectedGenerics,
   LEGACY_COUNTS,
   LEGACY_DIR,
   LEGACY_TOTAL_TOPICS,
@@ -34,35 +36,6 @@ function topic(folder: TsXmlFolder, name: string): SalTopic {
   return t;
 }
 
-/**
- * Generic topics each subsystem is entitled to, computed straight from the XML text
- * (independently of the parser): mandatory + AddedGenerics categories and topic names.
- */
-function expectedGenerics(): Map<string, string[]> {
-  const generics = readFileSync(join(CURRENT_INTERFACES, 'SALGenerics.xml'), 'utf8')
-    .split(/<SAL(?:Command|Event)>/)
-    .slice(1)
-    .map((block) => ({
-      brief: /<EFDB_Topic>SALGeneric_(\w+)<\/EFDB_Topic>/.exec(block)![1],
-      category: /<Category>(\w+)<\/Category>/.exec(block.split('</SAL')[0])?.[1],
-    }));
-  const subsystemsXml = readFileSync(join(CURRENT_INTERFACES, 'SALSubsystems.xml'), 'utf8');
-  const out = new Map<string, string[]>();
-  for (const dir of readdirSync(CURRENT_INTERFACES, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    const block = subsystemsXml.split('<SALSubsystem>').find((b) => b.includes(`<Name>${dir.name}</Name>`))!;
-    const added = /<AddedGenerics>([^<]*)<\/AddedGenerics>/
-      .exec(block)![1]
-      .split(',')
-      .map((s) => s.trim());
-    const wanted = new Set(['mandatory', ...added]);
-    out.set(
-      dir.name,
-      generics.filter((g) => wanted.has(g.brief) || (g.category && wanted.has(g.category))).map((g) => g.brief),
-    );
-  }
-  return out;
-}
-
 describe('loadTsXmlFolder on the current layout', () => {
   it('reads every fixture file with no error', () => {
     expect(current.errors).toEqual([]);
@@ -72,7 +45,7 @@ describe('loadTsXmlFolder on the current layout', () => {
     expect(current.files.every((f) => f.layout === 'current')).toBe(true);
   });
 
-  it.each(Object.entries(CURRENT_COUNTS))('%s has the README topic, enumeration and item counts', (file, counts) => {
+  it.each(Object.entries(CURRENT_COUNTS))('%s has its topic, enumeration and item counts', (file, counts) => {
     const [commands, events, telemetry, enums, items] = counts;
     const parsed = current.files.find((f) => f.file === join(CURRENT_INTERFACES, file))!;
     const kinds = (k: string) => parsed.topics.filter((t) => t.kind === k).length;
@@ -83,33 +56,45 @@ describe('loadTsXmlFolder on the current layout', () => {
     expect(setEnums + itemEnums).toBe(enums);
   });
 
+  it('does not count a topic inside an XML comment', () => {
+    expect(current.topics.some((t) => t.name === 'ATDome_command_retired')).toBe(false);
+  });
+
   it('recognises SALGenerics.xml and SALSubsystems.xml by their root elements', () => {
     const roles = Object.fromEntries(current.files.map((f) => [relative(CURRENT_INTERFACES, f.file), f.role]));
     expect(roles['SALGenerics.xml']).toBe('generics');
     expect(roles['SALSubsystems.xml']).toBe('subsystems');
     const subsystems = current.files.find((f) => f.role === 'subsystems')!.subsystems;
-    expect(subsystems).toHaveLength(63);
-    expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({
-      addedGenerics: ['csc'],
-      indexEnumeration: 'no',
+    expect(subsystems).toHaveLength(CURRENT_SUBSYSTEMS);
+    expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({ addedGenerics: ['csc'], indexEnumeration: 'no' });
+    expect(subsystems.find((s) => s.name === 'ScriptQueue')).toMatchObject({
+      addedGenerics: ['csc', 'configurable'],
+      indexEnumeration: 'MainTel=1, AuxTel=2, OCPS=3',
+      description: 'Queue of scripts.',
     });
+    expect(subsystems.find((s) => s.name === 'Test')).toMatchObject({ addedGenerics: ['csc', 'configurable'], indexEnumeration: 'any' });
+    expect(subsystems.find((s) => s.name === 'MTM1M3TS')?.addedGenerics).toEqual(['csc', 'configurable', 'command_enterControl']);
+    expect(subsystems.filter((s) => /^(yes|no)$/.test(s.addedGenerics.join())).map((s) => s.name)).toEqual(['OldStyle', 'NoGenerics']);
     const generics = current.files.find((f) => f.role === 'generics')!.topics;
     expect(generics).toHaveLength(CURRENT_GENERIC_TOPICS);
     expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
+    expect(generics.map((g) => g.category ?? '-')).toEqual(['csc', 'csc', 'csc', 'csc', 'mandatory', '-', '-', 'mandatory', 'mandatory', 'csc', 'configurable', '-']);
   });
 
   it('merges the generics each subsystem is entitled to (computed from SALSubsystems.xml)', () => {
-    const expected = expectedGenerics();
+    const expected = expectedGenerics(CURRENT_INTERFACES);
     const ownTopics = CURRENT_TOTAL_TOPICS - CURRENT_GENERIC_TOPICS;
     const genericTotal = [...expected.values()].reduce((n, g) => n + g.length, 0);
     expect(current.topics).toHaveLength(ownTopics + genericTotal);
+    expect(current.topics).toHaveLength(CURRENT_MERGED_TOPICS);
+    expect(Object.fromEntries([...expected].map(([s, g]) => [s, g.length]))).toEqual({ ATDome: 9, ATMCS: 8, ATPtg: 8, MTM1M3TS: 10, ScriptQueue: 9, Test: 9 });
     for (const [subsystem, briefs] of expected) {
       const merged = current.topics.filter((t) => t.subsystem === subsystem && t.generic).map((t) => t.name);
       expect(merged.sort()).toEqual(briefs.map((b) => `${subsystem}_${b}`).sort());
     }
   });
 
-  it('gives real examples of the merge', () => {
+  it('merges by category, always the mandatory ones, and a generic named in AddedGenerics', () => {
     const start = topic(current, 'ATDome_command_start');
     expect(start).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: true, category: 'csc' });
     expect(start.items.map((i) => i.name)).toEqual(['configurationOverride']);
@@ -118,25 +103,53 @@ describe('loadTsXmlFolder on the current layout', () => {
     expect(names.has('ATDome_logevent_configurationApplied')).toBe(true); // csc, configurable
     expect(names.has('ATPtg_logevent_configurationApplied')).toBe(false); // csc only
     expect(names.has('ATPtg_command_start')).toBe(true);
-    expect([...names].some((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toBe(
-      false,
-    );
+    expect(names.has('ATPtg_command_setLogLevel')).toBe(true); // mandatory
+    const enter = topic(current, 'MTM1M3TS_command_enterControl'); // by name: it has no category
+    expect(enter.generic).toBe(true);
+    expect(enter.category).toBeUndefined();
+    expect([...names].filter((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toEqual(['MTM1M3TS_command_enterControl']);
     expect([...names].some((n) => n.startsWith('SALGeneric_'))).toBe(false);
     expect(topic(current, 'Test_logevent_summaryState').enumerations[0].name).toBe('SummaryStates');
+    expect(topic(current, 'Test_logevent_summaryState').file).toBe(join(CURRENT_INTERFACES, 'SALGenerics.xml'));
   });
 
-  it('parses items: IDL type, count, units, description, item-level enumeration', () => {
+  it('parses items: IDL type, count, units, description, IDL_Size, item-level enumeration', () => {
     const elevation = topic(current, 'ATMCS_trajectory').items.find((i) => i.name === 'elevation');
-    expect(elevation).toMatchObject({ idlType: 'double', count: 100, units: 'deg', index: 1 });
+    expect(elevation).toMatchObject({ idlType: 'double', count: 100, units: 'deg', index: 1, description: 'Demanded elevation, 100 values.' });
+    expect(topic(current, 'ATPtg_command_raDecTarget').items[0]).toMatchObject({ name: 'targetName', idlType: 'string', idlSize: 32 });
     const int0 = topic(current, 'Test_logevent_arrays').items.find((i) => i.name === 'int0')!;
-    expect(int0.enumeration!.symbols.map((s) => s.value)).toEqual([0, 2, 4, 5]);
+    expect(int0.enumeration).toEqual({
+      name: 'Step',
+      symbols: [
+        { name: 'Step_Zero', value: 0 },
+        { name: 'Step_Two', value: 2 },
+        { name: 'Step_Four', value: 4 },
+        { name: 'Step_Five', value: 5 },
+      ],
+    });
+    const scalars = topic(current, 'Test_logevent_scalars');
+    expect(scalars.items.find((i) => i.name === 'short0')?.enumeration?.symbols.map((s) => s.value)).toEqual([-1, 0, 1]);
+    expect(scalars.items.find((i) => i.name === 'long0')?.enumeration).toEqual({ symbols: [{ name: 'First', value: 1 }, { name: 'Second', value: 2 }, { name: 'Third', value: 3 }] });
     const cs = topic(current, 'ScriptQueue_logevent_nextVisit').items.find((i) => i.name === 'coordinateSystem');
     expect(cs?.enumeration?.name).toBe('CSys');
+    expect(topic(current, 'ScriptQueue_command_add').enumerations.map((e) => e.name)).toEqual(['Location']); // on the command set
+  });
+
+  it('reads every IDL type the Test topics declare', () => {
+    const types = topic(current, 'Test_scalars').items.map((i) => i.idlType);
+    expect(types).toEqual(['boolean', 'byte', 'char', 'octet', 'short', 'unsigned short', 'int', 'unsigned int', 'long', 'unsigned long', 'long long', 'unsigned long long', 'float', 'double', 'string']);
+    expect(topic(current, 'Test_arrays').items.every((i) => i.count === 5)).toBe(true);
+  });
+
+  it('tidies a multi-line description and keeps topics without items', () => {
+    expect(topic(current, 'ATMCS_trajectory').description).toBe('Telescope trajectory demanded at 100 Hz,\nstarting at the time given.\n\nOne row per axis.');
+    expect(topic(current, 'ATDome_command_stopMotion').items).toEqual([]);
+    expect(topic(current, 'ATDome_command_openShutter').description).toBeUndefined();
   });
 });
 
 describe('loadTsXmlFolder on the legacy (2019) layout', () => {
-  it('reads every file with no error and the README counts', () => {
+  it('reads every file with no error and its counts', () => {
     expect(legacy.errors).toEqual([]);
     expect(legacy.topics).toHaveLength(LEGACY_TOTAL_TOPICS);
     for (const [file, count] of Object.entries(LEGACY_COUNTS)) {
@@ -146,14 +159,41 @@ describe('loadTsXmlFolder on the legacy (2019) layout', () => {
     }
   });
 
-  it('keeps EFDB_Topic names and the 2019 metadata', () => {
+  it('keeps EFDB_Topic names and the 2019 metadata (empty tags left out)', () => {
     const move = topic(legacy, 'ATDome_command_moveAzimuth');
-    expect(move).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: false });
+    expect(move).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: false, explanation: 'Turn the dome to the given azimuth.' });
+    expect(move.description).toBeUndefined();
     expect(move.metadata).toEqual({ Version: '3.8.2', Alias: 'moveAzimuth' });
+    expect(topic(legacy, 'ATDome_command_closeShutter').metadata).toEqual({
+      Version: '3.8.2',
+      Author: 'ts-team',
+      Alias: 'closeShutter',
+      Device: 'shutter',
+      Property: 'doors',
+      Action: 'close',
+    });
+    expect(topic(legacy, 'MTM1M3TS_command_enable').metadata).toEqual({});
+    expect(topic(legacy, 'ATDome_command_start').generic).toBe(false); // listed in the file, not merged
     expect(topic(legacy, 'ATDome_position').kind).toBe('telemetry');
     const thermal = topic(legacy, 'MTM1M3TS_thermalData');
     expect(thermal.items.map((i) => [i.name, i.count])).toContainEqual(['thermocoupleScanner1', 95]);
     expect(thermal.items[0].units).toBeUndefined(); // empty <Units></Units>
+    expect(thermal.items[0].description).toBeUndefined();
+  });
+
+  it('keeps the older per-item tags as typed metadata and normalises IDL type spacing', () => {
+    expect(topic(legacy, 'ATDome_position').items[0].metadata).toEqual({
+      Frequency: 1,
+      Publishers: 1,
+      Values_per_Publisher: 1,
+      Size_in_bytes: 8,
+      Sensor_location: 'dome',
+      Instances_per_night: 86400,
+      Bytes_per_night: 691200,
+      Needed_by_DM: true,
+      Needed_by_Camera: false,
+    });
+    expect(topic(legacy, 'MTM1M3TS_command_setFans').items[0].idlType).toBe('long long'); // written "long  long"
   });
 });
 

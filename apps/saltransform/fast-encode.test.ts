@@ -35,7 +35,7 @@ function fast(enc: (l: string | Buffer, t: number) => Buffer, line: string | Buf
 
 describe.each([
   ['current', CURRENT_DIR],
-  ['legacy-2019', LEGACY_DIR],
+  ['legacy', LEGACY_DIR],
 ])('one-pass encoder on every %s fixture topic', (_n, dir) => {
   const { topics } = loadTopicMetadata(dir);
   const { schemas } = convertTopics(loadTsXmlFolder(dir).topics);

@@ -1,7 +1,7 @@
 import { Type } from 'avsc';
 import { convertTopics } from '../salschema/convert';
 import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR, LEGACY_DIR } from '../salschema/test-fixtures';
+import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from '../salschema/test-fixtures';
 import { loadTsXmlFolder } from '../salschema/ts-xml';
 import { recordGenerator } from '../salmock/values';
 import { formatSalText, layoutFromAvro, layoutFromMeta, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
@@ -19,14 +19,14 @@ function errorOf(fn: () => unknown): SalTextError {
 }
 
 describe.each([
-  ['current', CURRENT_DIR],
-  ['legacy-2019', LEGACY_DIR],
-])('every %s fixture topic', (_name, dir) => {
+  ['current', CURRENT_DIR, CURRENT_MERGED_TOPICS],
+  ['legacy', LEGACY_DIR, LEGACY_TOTAL_TOPICS],
+])('every %s fixture topic', (_name, dir, count) => {
   const { topics } = loadTopicMetadata(dir);
   const { schemas } = convertTopics(loadTsXmlFolder(dir).topics);
 
   it('salmock record → SAL text → parse gives the same record, valid for the Avro schema', () => {
-    expect(topics.length).toBeGreaterThan(20);
+    expect(topics).toHaveLength(count);
     for (const meta of topics) {
       const schema = schemas.get(meta.topic);
       expect(schema).toBeDefined();

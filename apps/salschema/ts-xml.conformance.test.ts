@@ -1,0 +1,123 @@
+/**
+ * Conformance: the ts_xml reader on the real ts_xml copies (v28 and the 2019 layout): every file reads
+ * with no error and gives the counts the fixtures README states; generics merge as SALSubsystems.xml says.
+ */
+import { join, relative } from 'node:path';
+import { describeConformance } from '../../test/conformance';
+import { loadTsXmlFolder, SalTopic, TsXmlFolder } from './ts-xml';
+import { expectedGenerics } from './test-fixtures';
+import {
+  UPSTREAM_CURRENT_COUNTS,
+  UPSTREAM_CURRENT_GENERIC_TOPICS,
+  UPSTREAM_CURRENT_TOTAL_TOPICS,
+  UPSTREAM_LEGACY_COUNTS,
+  UPSTREAM_LEGACY_TOTAL_TOPICS,
+  UPSTREAM_SUBSYSTEMS,
+  UPSTREAM_TS_XML,
+  upstreamDirs,
+} from './upstream-fixtures';
+
+function topic(folder: TsXmlFolder, name: string): SalTopic {
+  const t = folder.topics.find((x) => x.name === name);
+  if (!t) throw new Error(`no topic ${name}`);
+  return t;
+}
+
+describeConformance('ts_xml reader on the real ts_xml', UPSTREAM_TS_XML, (root) => {
+  const dirs = upstreamDirs(root);
+  let current: TsXmlFolder;
+  let legacy: TsXmlFolder;
+  beforeAll(() => {
+    current = loadTsXmlFolder(dirs.current);
+    legacy = loadTsXmlFolder(dirs.legacy);
+  });
+
+  describe('current layout (v28)', () => {
+    it('reads every file with no error', () => {
+      expect(current.errors).toEqual([]);
+      expect(current.files.map((f) => relative(dirs.interfaces, f.file)).sort()).toEqual(
+        Object.keys(UPSTREAM_CURRENT_COUNTS).sort(),
+      );
+      expect(current.files.every((f) => f.layout === 'current')).toBe(true);
+    });
+
+    it.each(Object.entries(UPSTREAM_CURRENT_COUNTS))('%s has the README topic, enumeration and item counts', (file, counts) => {
+      const [commands, events, telemetry, enums, items] = counts;
+      const parsed = current.files.find((f) => f.file === join(dirs.interfaces, file))!;
+      const kinds = (k: string) => parsed.topics.filter((t) => t.kind === k).length;
+      expect([kinds('command'), kinds('event'), kinds('telemetry')]).toEqual([commands, events, telemetry]);
+      expect(parsed.topics.reduce((n, t) => n + t.items.length, 0)).toBe(items);
+      const setEnums = [...new Set(parsed.topics.map((t) => t.enumerations))].reduce((n, e) => n + e.length, 0);
+      const itemEnums = parsed.topics.flatMap((t) => t.items).filter((i) => i.enumeration).length;
+      expect(setEnums + itemEnums).toBe(enums);
+    });
+
+    it('recognises SALGenerics.xml and SALSubsystems.xml by their root elements', () => {
+      const roles = Object.fromEntries(current.files.map((f) => [relative(dirs.interfaces, f.file), f.role]));
+      expect(roles['SALGenerics.xml']).toBe('generics');
+      expect(roles['SALSubsystems.xml']).toBe('subsystems');
+      const subsystems = current.files.find((f) => f.role === 'subsystems')!.subsystems;
+      expect(subsystems).toHaveLength(UPSTREAM_SUBSYSTEMS);
+      expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({ addedGenerics: ['csc'], indexEnumeration: 'no' });
+      const generics = current.files.find((f) => f.role === 'generics')!.topics;
+      expect(generics).toHaveLength(UPSTREAM_CURRENT_GENERIC_TOPICS);
+      expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
+    });
+
+    it('merges the generics each subsystem is entitled to (computed from SALSubsystems.xml)', () => {
+      const expected = expectedGenerics(dirs.interfaces);
+      const ownTopics = UPSTREAM_CURRENT_TOTAL_TOPICS - UPSTREAM_CURRENT_GENERIC_TOPICS;
+      const genericTotal = [...expected.values()].reduce((n, g) => n + g.length, 0);
+      expect(current.topics).toHaveLength(ownTopics + genericTotal);
+      for (const [subsystem, briefs] of expected) {
+        const merged = current.topics.filter((t) => t.subsystem === subsystem && t.generic).map((t) => t.name);
+        expect(merged.sort()).toEqual(briefs.map((b) => `${subsystem}_${b}`).sort());
+      }
+    });
+
+    it('gives real examples of the merge', () => {
+      const start = topic(current, 'ATDome_command_start');
+      expect(start).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: true, category: 'csc' });
+      expect(start.items.map((i) => i.name)).toEqual(['configurationOverride']);
+      expect(topic(current, 'ATPtg_logevent_heartbeat').category).toBe('mandatory');
+      const names = new Set(current.topics.map((t) => t.name));
+      expect(names.has('ATDome_logevent_configurationApplied')).toBe(true); // csc, configurable
+      expect(names.has('ATPtg_logevent_configurationApplied')).toBe(false); // csc only
+      expect(names.has('ATPtg_command_start')).toBe(true);
+      expect([...names].some((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toBe(false);
+      expect([...names].some((n) => n.startsWith('SALGeneric_'))).toBe(false);
+      expect(topic(current, 'Test_logevent_summaryState').enumerations[0].name).toBe('SummaryStates');
+    });
+
+    it('parses items: IDL type, count, units, description, item-level enumeration', () => {
+      const elevation = topic(current, 'ATMCS_trajectory').items.find((i) => i.name === 'elevation');
+      expect(elevation).toMatchObject({ idlType: 'double', count: 100, units: 'deg', index: 1 });
+      const int0 = topic(current, 'Test_logevent_arrays').items.find((i) => i.name === 'int0')!;
+      expect(int0.enumeration!.symbols.map((s) => s.value)).toEqual([0, 2, 4, 5]);
+      const cs = topic(current, 'ScriptQueue_logevent_nextVisit').items.find((i) => i.name === 'coordinateSystem');
+      expect(cs?.enumeration?.name).toBe('CSys');
+    });
+  });
+
+  describe('legacy (2019) layout', () => {
+    it('reads every file with no error and the README counts', () => {
+      expect(legacy.errors).toEqual([]);
+      expect(legacy.topics).toHaveLength(UPSTREAM_LEGACY_TOTAL_TOPICS);
+      for (const [file, count] of Object.entries(UPSTREAM_LEGACY_COUNTS)) {
+        const parsed = legacy.files.find((f) => f.file.endsWith(file))!;
+        expect(parsed.topics).toHaveLength(count);
+        expect(parsed.layout).toBe('legacy');
+      }
+    });
+
+    it('keeps EFDB_Topic names and the 2019 metadata', () => {
+      const move = topic(legacy, 'ATDome_command_moveAzimuth');
+      expect(move).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: false });
+      expect(move.metadata).toEqual({ Version: '3.8.2', Alias: 'moveAzimuth' });
+      expect(topic(legacy, 'ATDome_position').kind).toBe('telemetry');
+      const thermal = topic(legacy, 'MTM1M3TS_thermalData');
+      expect(thermal.items.map((i) => [i.name, i.count])).toContainEqual(['thermocoupleScanner1', 95]);
+      expect(thermal.items[0].units).toBeUndefined(); // empty <Units></Units>
+    });
+  });
+});
