@@ -124,7 +124,7 @@ describeConformance('salschema convert on the real ts_xml', UPSTREAM_TS_XML, (ro
       expect(process.exitCode ?? 0).toBe(0);
       expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(27);
       const salschema = program.commands.find((c) => c.name() === 'salschema')!;
-      expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check']);
+      expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check', 'generate']);
     });
   });
 

@@ -225,7 +225,7 @@ describe('salschema CLI', () => {
     expect(process.exitCode ?? 0).toBe(0);
     expect(readdirSync(join(tmp, 'cli-cmd'))).toHaveLength(LEGACY_TOTAL_TOPICS);
     const salschema = program.commands.find((c) => c.name() === 'salschema')!;
-    expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check']);
+    expect(salschema.commands.map((c) => c.name())).toEqual(['convert', 'register', 'check', 'generate']);
   });
 });
 
