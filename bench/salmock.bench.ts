@@ -35,7 +35,9 @@ function perfTool(bootstrap: string, topic: string, records: number, recordSize:
     ],
     { encoding: 'utf8', timeout: 120_000 },
   );
-  const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(r.stdout ?? '');
+  // the last such line is the run's summary; earlier ones are progress reports (the first one, of a
+  // cold start, can read "1 records sent, 0.2 records/sec")
+  const m = [...(r.stdout ?? '').matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1);
   if (!m) throw new Error(`ProducerPerformance failed (java on PATH? Kafka libs in ${paths.kafkaLibs()}?): ${r.stderr || r.stdout}`);
   return Number(m[2]);
 }

@@ -11,7 +11,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatSalSchemaError } from '../apps/salschema/errors';
-import { loadTopicMetadata } from '../apps/salschema/metadata';
+import { topicMetadata } from '../apps/salschema/metadata';
 import { measureTopics } from '../apps/salschema/ts-xml-measure';
 import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
 import { meanRecordBytes } from '../apps/salmock/record-bytes';
@@ -37,7 +37,7 @@ function main(argv: string[]): number {
     return 1;
   }
   const measurement = measureTopics(folder.topics, { topWords: top });
-  const recordBytes = meanRecordBytes(loadTopicMetadata(dir).topics);
+  const recordBytes = meanRecordBytes(folder.topics.map(topicMetadata));
   process.stdout.write(`${JSON.stringify({ ...measurement, recordBytes, loaderErrors: folder.errors.length }, null, 2)}\n`);
   return 0;
 }

@@ -368,7 +368,14 @@ export function writeGeneratedTsXml(dir: string = DEFAULT_GENERATED_DIR, opts: G
     }
     rmSync(manifestPath, { force: true });
     rmSync(xmlDir, { recursive: true, force: true });
-    renameSync(tmp, xmlDir);
+    try {
+      renameSync(tmp, xmlDir);
+    } catch (err) {
+      // another process wrote the folder meanwhile: fine if it wrote this very set
+      rmSync(tmp, { recursive: true, force: true });
+      if (existsSync(manifestPath) && readFileSync(manifestPath, 'utf8') === manifest) return { ...done, written: false };
+      throw err;
+    }
     writeFileSync(manifestPath, manifest);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -13,7 +13,7 @@
  * {@link SalSchemaError}s naming file, line, topic and field.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseEnumeration, SalEnumeration } from './enumeration';
 import { SalSchemaError } from './errors';
@@ -346,10 +346,16 @@ function buildItem(
   return item;
 }
 
+/** Subsystem a topic file is named after (`ESS_Telemetry.xml` → ESS), for topics without `<Subsystem>`. */
+function subsystemOfFile(file: string): string | undefined {
+  return /^([A-Za-z][A-Za-z0-9]*)_(Commands|Events|Telemetry)\.xml$/.exec(basename(file))?.[1];
+}
+
 /** Checks Subsystem and EFDB_Topic of a topic; returns them or records why not. */
 function topicIdentity(node: XmlNode, kind: TopicKind, n: number, ctx: FileContext, line?: number) {
   const tag = TOPIC_TAG[kind];
-  const subsystem = textOf(node, 'Subsystem');
+  // ts_xml's schema lets a topic leave <Subsystem> out (v28's ESS telemetry does): the file names it
+  const subsystem = textOf(node, 'Subsystem') || subsystemOfFile(ctx.file);
   const name = textOf(node, 'EFDB_Topic');
   if (!name) {
     const message = `${tag} #${n + 1} has no EFDB_Topic (topic name)`;
