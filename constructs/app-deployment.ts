@@ -33,6 +33,8 @@ export interface AppContainerProps {
   readonly site: string;
   /** App name, also the `efd` subcommand the container runs. */
   readonly app: string;
+  /** Image the container runs, `<repository>/<imageName>:<tag>`, when the subcommand lives in another app's image. @default app */
+  readonly imageName?: string;
   readonly namespace: string;
   readonly image: AppImage;
   /** Arguments after the subcommand. @default [] */
@@ -90,7 +92,7 @@ export class AppDeployment extends Construct {
             container: [
               {
                 name: props.app,
-                image: `${props.image.repository}/${props.app}:${props.image.tag}`,
+                image: `${props.image.repository}/${props.imageName ?? props.app}:${props.image.tag}`,
                 args: [props.app, ...(props.args ?? []), '--metrics-port', String(port)],
                 env: containerEnv(props.env, props.secretEnv),
                 envFrom: [

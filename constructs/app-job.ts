@@ -34,7 +34,7 @@ export class AppJob extends Construct {
             container: [
               {
                 name: props.app,
-                image: `${props.image.repository}/${props.app}:${props.image.tag}`,
+                image: `${props.image.repository}/${props.imageName ?? props.app}:${props.image.tag}`,
                 args: [props.app, ...(props.args ?? [])],
                 env: containerEnv(props.env, props.secretEnv),
                 envFrom: (props.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })),

@@ -89,6 +89,20 @@ describe('platform wiring', () => {
     ]);
   });
 
+  it('fills the downsampled tiers by the influxdb-downsample Deployment (influxdb-init image) after the init Job', () => {
+    const summit = stackJson('summit-efd');
+    const [name, deployment] = Object.entries(summit.resource.kubernetes_deployment_v1).find(([n]) => n.startsWith('influxdb-downsample_')) as [string, any];
+    expect(name).toMatch(/^influxdb-downsample_deployment_/);
+    expect(deployment.depends_on).toEqual([expect.stringMatching(/^kubernetes_job_v1\.influxdb-init_job_/)]);
+    expect(deployment.metadata.namespace).toBe('influxdb');
+    const container = deployment.spec.template.spec.container[0];
+    expect(container.image).toMatch(/\/influxdb-init:[^/]+$/);
+    expect(container.args.slice(0, 5)).toEqual(['influxdb-downsample', '--url', 'http://influxdb.influxdb.svc.cluster.local:8086', '--database', 'efd']);
+    expect(JSON.parse(container.args[6]).map((t: { name: string }) => t.name)).toEqual(['raw', 'intermediate', 'lowres']);
+    expect(container.args.slice(7)).toEqual(['--metrics-port', '9090']);
+    expect(container.env.map((e: { name: string }) => e.name)).toEqual(['INFLUXDB_USER', 'INFLUXDB_PASSWORD']);
+  });
+
   it('ships the Grafana dashboard to every site', () => {
     for (const name of ['gcp-efd', 'summit-efd', 'test-stand-efd', 'ldf-efd']) {
       expect(Object.values(stackJson(name).resource.kubernetes_config_map_v1 ?? {}).map((c: any) => c.metadata.name)).toContain('efd-dashboard');

@@ -16,6 +16,7 @@ import { Chronograf } from '../constructs/chronograf';
 import { Kapacitor } from '../constructs/kapacitor';
 import { Telegraf } from '../constructs/telegraf';
 import { AppJob } from '../constructs/app-job';
+import { AppDeployment } from '../constructs/app-deployment';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 import { ConnectorSet } from '../constructs/connectors/connector-set';
 import { InfluxDbSinkApp } from '../constructs/connectors/influxdb-sink-app';
@@ -36,6 +37,8 @@ export class EfdStack extends TerraformStack {
   readonly influxdb: InfluxDb;
   /** The Job applying retention tiers; later apps that need the tiers depend on it. */
   readonly retentionJob: AppJob;
+  /** Fills the downsampled retention tiers (absent when the site has only a raw tier). */
+  readonly downsampler?: AppDeployment;
   /** The site's connectors, synthesized into the connect manager's ConfigMap. */
   readonly connectors: ConnectorSet;
   /** Schema registration, saltransform and salmock, where the site runs them. */
@@ -74,7 +77,7 @@ export class EfdStack extends TerraformStack {
       INFLUXDB_USER: { secret: site.influxdb.adminSecret, key: 'influxdb-user' },
       INFLUXDB_PASSWORD: { secret: site.influxdb.adminSecret, key: 'influxdb-password' },
     };
-    // Retention tiers and continuous queries, applied after InfluxDB is up; idempotent on re-runs.
+    // Retention tiers (RPs; drops the continuous queries of earlier versions), applied after InfluxDB is up; idempotent on re-runs.
     this.retentionJob = new AppJob(this, 'influxdb-init', {
       site: site.name,
       name: 'influxdb-init',
@@ -85,6 +88,20 @@ export class EfdStack extends TerraformStack {
       secretEnv: influxCredentials,
       dependsOn: [this.influxdb.release],
     });
+    // The downsampled tiers are filled per measurement, off the write path (apps/influxdb-init/downsample.ts).
+    if (site.retention.tiers.length > 1) {
+      this.downsampler = new AppDeployment(this, 'influxdb-downsample', {
+        site: site.name,
+        app: 'influxdb-downsample',
+        imageName: 'influxdb-init',
+        namespace: site.namespaces.influxdb,
+        image,
+        args: ['--url', this.influxdb.url, '--database', this.influxdb.database, '--tiers', JSON.stringify(site.retention.tiers)],
+        secretEnv: influxCredentials,
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+        dependsOn: [this.retentionJob.job],
+      });
+    }
     const appsNamespace = this.namespaces.resources[site.namespaces.apps];
     this.connectors = new ConnectorSet(this, 'connectors', { site, kafka: this.kafka, influxdb: this.influxdb });
     if (this.connectors.settings.influxdbSink.runIn === 'app') {

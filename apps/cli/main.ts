@@ -10,7 +10,7 @@ import { registerSalmockCommand } from '../salmock/cli';
 import { registerSaltransformCommand } from '../saltransform/cli';
 import { registerConnectorsCommand } from '../connect-manager/cli';
 import { registerInfluxdbSinkCommand } from '../influxdb-sink/cli';
-import { registerInfluxdbInitCommand } from '../influxdb-init/cli';
+import { registerInfluxdbDownsampleCommand, registerInfluxdbInitCommand } from '../influxdb-init/cli';
 import { registerExperimentCommand } from '../../scripts/experiment/cli';
 import { localExperimentEndpoints } from '../../scripts/experiment/local';
 
@@ -28,6 +28,7 @@ export function buildProgram(): Command {
   registerConnectorsCommand(program);
   registerInfluxdbSinkCommand(program);
   registerInfluxdbInitCommand(program);
+  registerInfluxdbDownsampleCommand(program);
   registerExperimentCommand(program, localExperimentEndpoints);
   return program;
 }

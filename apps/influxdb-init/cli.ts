@@ -1,10 +1,16 @@
 /**
- * `efd influxdb-init` — applies a site's retention tiers (retention policies and continuous
- * queries) to InfluxDB 1.8, idempotently. The site stacks run it as a Kubernetes Job after the
- * InfluxDB release; operators run it by hand with --dry-run to see what would change.
+ * `efd influxdb-init` — applies a site's retention tiers (retention policies; drops the continuous
+ * queries earlier versions created) to InfluxDB 1.8, idempotently. The site stacks run it as a
+ * Kubernetes Job after the InfluxDB release; operators run it by hand with --dry-run to see what
+ * would change.
+ *
+ * `efd influxdb-downsample` — fills the downsampled tiers (downsample.ts): a Deployment beside the
+ * sink; with --from/--to it runs a range once (backfill) and exits.
  *
  *   efd influxdb-init --url http://influxdb.influxdb:8086 --site summit
  *   efd influxdb-init --url http://127.0.0.1:8086 --database efd --tiers tiers.json --dry-run
+ *   efd influxdb-downsample --url http://influxdb.influxdb:8086 --site summit
+ *   efd influxdb-downsample --url http://127.0.0.1:8086 --site summit --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z
  *
  * Credentials: INFLUXDB_USER / INFLUXDB_PASSWORD (never printed).
  */
@@ -14,7 +20,11 @@ import { z } from 'zod';
 import { loadSites } from '../../config/load';
 import { RetentionTier, retentionTierSchema } from '../../config/schema';
 import { applyRetention, connectionFor, formatPlan } from './apply';
+import { databaseExists, downsampleMetrics, downsampleRange, Downsampler, formatPass, parseDelays } from './downsample';
 import { CliOutput, stdio } from '../lib/cli-output';
+import { durationSeconds } from '../../config/duration';
+import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
+import { createShutdown } from '../lib/shutdown';
 
 /** Options of `influxdb-init`. */
 export interface InfluxdbInitOptions {
@@ -104,5 +114,101 @@ export function registerInfluxdbInitCommand(program: Command): Command {
     .option('--dry-run', 'print the statements that would run; change nothing')
     .action(async (opts: InfluxdbInitOptions) => {
       process.exitCode = await runInfluxdbInit(opts);
+    });
+}
+
+/** Options of `influxdb-downsample`. */
+export interface InfluxdbDownsampleOptions extends InfluxdbInitOptions {
+  delay?: string;
+  catchUp?: string;
+  concurrency?: string;
+  from?: string;
+  to?: string;
+  metricsPort?: string;
+}
+
+function parseTime(flag: string, text: string): Date {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new Error(`${flag} "${text}" is not a time: expected ISO 8601 such as 2024-05-01T00:00:00Z`);
+  return d;
+}
+
+function positiveInt(flag: string, text: string | undefined, fallback: number, max = Infinity): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${flag} "${text}": expected an integer from 1 to ${max}`);
+  return n;
+}
+
+/**
+ * Runs `influxdb-downsample`: with --from/--to one range and exit; otherwise the loop until
+ * SIGTERM, serving /metrics and /healthz on --metrics-port. Resolves to the exit code.
+ */
+export async function runInfluxdbDownsample(opts: InfluxdbDownsampleOptions, io: CliOutput = stdio): Promise<number> {
+  const url = opts.url ?? process.env.INFLUXDB_URL;
+  if (!url) throw new Error('give --url <url> (or set INFLUXDB_URL), e.g. http://influxdb.influxdb:8086');
+  const { database, tiers } = resolveTarget(opts);
+  const conn = connectionFor(url);
+  const concurrency = positiveInt('--concurrency', opts.concurrency, 1, 16);
+  const delaySeconds = parseDelays(opts.delay, tiers);
+  if (opts.from || opts.to) {
+    if (!opts.from || !opts.to) throw new Error('give both --from and --to to downsample a range once (or neither to run continuously)');
+    const range = { from: parseTime('--from', opts.from), to: parseTime('--to', opts.to) };
+    if (range.to <= range.from) throw new Error(`--to (${opts.to}) must be after --from (${opts.from})`);
+    for (const p of await downsampleRange(conn, database, tiers, range, { concurrency })) io.out(formatPass(p));
+    return 0;
+  }
+  const registry = createMetricsRegistry();
+  const metrics = downsampleMetrics(registry);
+  let catchUpSeconds = 3600;
+  if (opts.catchUp) {
+    try {
+      catchUpSeconds = durationSeconds(opts.catchUp);
+    } catch (err) {
+      throw new Error(`--catch-up "${opts.catchUp}": ${(err as Error).message}`);
+    }
+  }
+  const downsampler = new Downsampler(conn, database, tiers, { concurrency, delaySeconds, catchUpSeconds, metrics, log: io.out });
+  const shutdown = createShutdown({ timeoutMs: 25_000 });
+  shutdown.installSignalHandlers();
+  const server = await startMetricsServer({
+    registry,
+    port: positiveInt('--metrics-port', opts.metricsPort, 9090, 65535),
+    health: () => (downsampler.lastError ? { ok: true, reason: `last error: ${downsampler.lastError}` } : true),
+  });
+  shutdown.onShutdown('metrics', () => server.close());
+  // influxdb-init creates the database; wait for it rather than fail a pass per tier.
+  while (!(await databaseExists(conn, database).catch(() => false))) {
+    io.out(`influxdb-downsample: database "${database}" not found at ${conn.url} yet (influxdb-init creates it); waiting`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  const downsampled = tiers.slice(1).map((t) => `${t.name} (${t.interval} from ${t.source}, delay ${delaySeconds?.[t.name] ?? durationSeconds(t.interval!)} s)`);
+  io.out(`influxdb-downsample: database "${database}" at ${conn.url}: ${downsampled.join(', ')}; ${concurrency} measurement(s) at once; metrics ${server.url}`);
+  const running = downsampler.run();
+  shutdown.onShutdown('downsampler', async () => {
+    downsampler.stop();
+    await running;
+  });
+  await shutdown.done;
+  return 0;
+}
+
+/** Adds `influxdb-downsample` to the `efd` program. */
+export function registerInfluxdbDownsampleCommand(program: Command): Command {
+  return program
+    .command('influxdb-downsample')
+    .description('fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)')
+    .option('--url <url>', 'InfluxDB 1.8 HTTP API, e.g. http://influxdb.influxdb:8086 (default $INFLUXDB_URL); credentials from $INFLUXDB_USER/$INFLUXDB_PASSWORD')
+    .option('--database <db>', 'database name (default with --site: the site\'s influxdb.database)')
+    .option('--tiers <json-file-or-inline-json>', 'retention tiers as JSON, as for influxdb-init')
+    .option('--site <name>', 'read the tiers from config/sites/<name>.yaml instead of --tiers')
+    .option('--delay <duration|tier=duration,...>', 'how long after a window ends it is downsampled, so late points are in it (default: the tier\'s interval)')
+    .option('--catch-up <duration>', 'on start, downsample this far back (default 1h)')
+    .option('--concurrency <n>', 'measurements queried at once (default 1)')
+    .option('--from <time>', 'with --to: downsample [from, to) once and exit (backfill; re-running is safe)')
+    .option('--to <time>', 'end of the --from range')
+    .option('--metrics-port <port>', '/metrics and /healthz (default 9090)')
+    .action(async (opts: InfluxdbDownsampleOptions) => {
+      process.exitCode = await runInfluxdbDownsample(opts);
     });
 }

@@ -11,7 +11,8 @@ import { TestNamespace, useNamespace } from '../../test/integration/env';
 import { runCli } from '../cli/main';
 import { ApplyError, applyRetention, connectionFor, executePlan, InfluxConnection, influxQuery, InfluxQlError, readServerState } from './apply';
 import { runInfluxdbInit } from './cli';
-import { downsampleQuery, parseContinuousQueries, parseRetentionPolicies, quoteIdent, retentionStatements, seriesRows, Statement } from './influxql';
+import { Downsampler, downsampleRange } from './downsample';
+import { parseContinuousQueries, parseRetentionPolicies, quoteIdent, retentionStatements, seriesRows, Statement } from './influxql';
 
 // The integration project's testTimeout is not applied per project by Jest; set it here.
 jest.setTimeout(120_000);
@@ -59,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('influxdb-init on the local InfluxDB 1.8', () => {
-  it('creates the database, the RPs with their durations and the CQs', async () => {
+  it('creates the database and the RPs with their durations, and no continuous query', async () => {
     const result = await applyRetention(conn, db, DEFAULTS);
     expect(result.unchanged).toBe(false);
     expect(result.applied).toEqual(retentionStatements(db, DEFAULTS).map((s) => s.influxql));
@@ -70,16 +71,7 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
       { name: 'intermediate', duration: '720h0m0s', shardGroupDuration: '24h0m0s', replicaN: 1, default: false },
       { name: 'lowres', duration: '8760h0m0s', shardGroupDuration: '168h0m0s', replicaN: 1, default: false },
     ]);
-    expect(await continuousQueries()).toEqual([
-      {
-        name: `${db}_intermediate`,
-        query: `CREATE CONTINUOUS QUERY ${db}_intermediate ON ${db} RESAMPLE EVERY 30s FOR 1m BEGIN SELECT mean(*) INTO ${db}.intermediate.:MEASUREMENT FROM ${db}.raw./.*/ GROUP BY time(30s), * END`,
-      },
-      {
-        name: `${db}_lowres`,
-        query: `CREATE CONTINUOUS QUERY ${db}_lowres ON ${db} RESAMPLE EVERY 10m FOR 20m BEGIN SELECT mean(*) INTO ${db}.lowres.:MEASUREMENT FROM ${db}.intermediate./.*/ GROUP BY time(10m), * END`,
-      },
-    ]);
+    expect(await continuousQueries()).toEqual([]);
   });
 
   it('changes nothing on a second apply, and leaves unmanaged RPs and CQs alone', async () => {
@@ -100,18 +92,22 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     expect((await applyRetention(conn, db, withTier('intermediate', { duration: '60d' }))).unchanged).toBe(true);
   });
 
-  it('drops and recreates a CQ whose query changed, and goes back to the defaults', async () => {
-    const changed = withTier('intermediate', { interval: '1m', aggregations: ['mean', 'max'] });
-    const result = await applyRetention(conn, db, changed);
+  it('migrates a database that has the continuous queries of earlier versions: drops them, keeps the rest, then changes nothing', async () => {
+    // The CQs influxdb-init created before the downsampler, as they were written then.
+    for (const [tier, source, every] of [['intermediate', 'raw', '30s'], ['lowres', 'intermediate', '10m']]) {
+      await influxQuery(
+        conn,
+        `CREATE CONTINUOUS QUERY ${quoteIdent(`${db}_${tier}`)} ON ${quoteIdent(db)} RESAMPLE EVERY ${every} FOR ${every === '30s' ? '1m' : '20m'} ` +
+          `BEGIN SELECT mean(*) INTO ${quoteIdent(db)}.${quoteIdent(tier)}.:MEASUREMENT FROM ${quoteIdent(db)}.${quoteIdent(source)}./.*/ GROUP BY time(${every}), * END`,
+      );
+    }
+    const result = await applyRetention(conn, db, DEFAULTS);
     expect(result.plan.map((s) => `${s.kind} ${s.target}`)).toEqual([
       `alter-retention-policy intermediate`, // still 60d from the previous test → back to 30d
       `drop-continuous-query ${db}_intermediate`,
-      `create-continuous-query ${db}_intermediate`,
+      `drop-continuous-query ${db}_lowres`,
     ]);
-    expect((await continuousQueries()).find((c) => c.name === `${db}_intermediate`)?.query).toContain('SELECT mean(*), max(*) INTO');
-
-    const back = await applyRetention(conn, db, DEFAULTS);
-    expect(back.plan.map((s) => s.kind)).toEqual(['drop-continuous-query', 'create-continuous-query']);
+    expect((await continuousQueries()).map((c) => c.name)).toEqual(['hand_made']);
     expect((await applyRetention(conn, db, DEFAULTS)).unchanged).toBe(true);
   });
 
@@ -138,40 +134,75 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     expect((await retentionPolicies()).find((r) => r.name === 'lowres')?.duration).toBe('8760h0m0s');
   });
 
-  it('downsamples points written to raw into the next tiers (the CQ query run once for a past range)', async () => {
-    // An hour-aligned range an hour ago: outside the windows the CQs recompute on their own.
+  it('downsamples points written to raw into the next tiers, per measurement, to the means of the raw points', async () => {
+    // An hour-aligned range an hour ago.
     const t0 = Math.floor(Date.now() / 3_600_000) * 3600 - 3600;
-    await writeRaw([
-      `it_sensor,host=a value=1 ${t0}`,
-      `it_sensor,host=a value=2 ${t0 + 5}`,
-      `it_sensor,host=a value=3 ${t0 + 10}`,
-      `it_sensor,host=a value=6 ${t0 + 15}`,
-      `it_sensor,host=b value=10 ${t0 + 1}`,
-      `it_sensor,host=b value=20 ${t0 + 29}`,
-      `it_sensor,host=a value=4 ${t0 + 30}`,
-      `it_sensor,host=a value=5 ${t0 + 59}`,
-      `it_sensor,host=b value=7 ${t0 + 45}`,
-    ]);
+    const raw: [string, string, number, number][] = [
+      // measurement, host, value, seconds after t0
+      ['it_sensor', 'a', 1, 0], ['it_sensor', 'a', 2, 5], ['it_sensor', 'a', 3, 10], ['it_sensor', 'a', 6, 15],
+      ['it_sensor', 'b', 10, 1], ['it_sensor', 'b', 20, 29], ['it_sensor', 'a', 4, 30], ['it_sensor', 'a', 5, 59], ['it_sensor', 'b', 7, 45],
+      ['it_other', 'a', 0.5, 3], ['it_other', 'a', 0.25, 31], ['it_other', 'a', 0.125, 32],
+    ];
+    await writeRaw(raw.map(([m, host, v, s]) => `${m},host=${host} value=${v} ${t0 + s}`));
+    await writeRaw([`it_text,host=a note="strings have no mean" ${t0 + 2}`]);
     const at = (s: number) => new Date(s * 1000);
 
-    const [intermediate, lowres] = DEFAULTS.slice(1);
-    await influxQuery(conn, downsampleQuery(db, intermediate, { from: at(t0), to: at(t0 + 60) }), db);
-    const mid = await rows(`SELECT mean_value, host FROM ${quoteIdent(db)}."intermediate"."it_sensor"`);
-    const byTimeHost = (r: Record<string, unknown>[]) =>
-      r.map((x) => [Date.parse(String(x.time)) / 1000 - t0, x.host, x.mean_value ?? x.mean_mean_value]).sort((a, b) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1])));
-    expect(byTimeHost(mid)).toEqual([
-      [0, 'a', 3],
-      [0, 'b', 15],
-      [30, 'a', 4.5],
-      [30, 'b', 7],
+    const passes = await downsampleRange(conn, db, DEFAULTS, { from: at(t0), to: at(t0 + 60) });
+    // One query per measurement and tier; the lowres range is widened to its whole 10-minute window.
+    expect(passes.map((p) => [p.tier, p.measurements, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0, p.failed])).toEqual([
+      ['intermediate', 3, 0, 60, []],
+      ['lowres', 3, 0, 600, []],
     ]);
+    expect(passes[0].written).toBe(6);
 
-    await influxQuery(conn, downsampleQuery(db, lowres, { from: at(t0), to: at(t0 + 600) }), db);
-    const low = await rows(`SELECT mean_mean_value, host FROM ${quoteIdent(db)}."lowres"."it_sensor"`);
-    expect(byTimeHost(low)).toEqual([
-      [0, 'a', 3.75],
-      [0, 'b', 11],
-    ]);
+    /** The mean of the raw points per 30 s window and host, computed here from what was written. */
+    const expected = (m: string) => {
+      const groups = new Map<string, number[]>();
+      for (const [mm, host, v, s] of raw) if (mm === m) groups.set(`${Math.floor(s / 30) * 30}|${host}`, [...(groups.get(`${Math.floor(s / 30) * 30}|${host}`) ?? []), v]);
+      return [...groups].map(([k, vs]) => [Number(k.split('|')[0]), k.split('|')[1], vs.reduce((a, b) => a + b, 0) / vs.length]).sort(byTimeHostOrder);
+    };
+    const byTimeHostOrder = (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]));
+    const read = async (rp: string, m: string, field: string) =>
+      (await rows(`SELECT ${field}, host FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(m)}`)).map((x) => [Date.parse(String(x.time)) / 1000 - t0, x.host, x[field]]).sort(byTimeHostOrder);
+
+    expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual(expected('it_sensor'));
+    expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual([[0, 'a', 3], [0, 'b', 15], [30, 'a', 4.5], [30, 'b', 7]]);
+    expect(await read('intermediate', 'it_other', 'mean_value')).toEqual(expected('it_other'));
+    expect(await rows(`SELECT * FROM ${quoteIdent(db)}."intermediate"."it_text"`)).toEqual([]);
+    // lowres is the mean of the intermediate means (as the continuous queries computed it).
+    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([[0, 'a', 3.75], [0, 'b', 11]]);
+
+    // Re-running the range writes the same points: nothing is counted twice.
+    await downsampleRange(conn, db, DEFAULTS, { from: at(t0), to: at(t0 + 60) });
+    expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual(expected('it_sensor'));
+    expect(await rows(`SELECT count(mean_value) FROM ${quoteIdent(db)}."intermediate"."it_sensor"`)).toEqual([expect.objectContaining({ count: 4 })]);
+    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([[0, 'a', 3.75], [0, 'b', 11]]);
+  });
+
+  it('the downsampler does each window once it is closed and `delay` has passed; a later point needs the range run again', async () => {
+    const t0 = Math.floor(Date.now() / 3_600_000) * 3600 - 2 * 3600; // two hours ago, hour-aligned
+    const lines: string[] = [];
+    const d = new Downsampler(conn, db, DEFAULTS, { catchUpSeconds: 65, log: (l) => lines.push(l) });
+    const mean = async (s: number) =>
+      (await rows(`SELECT mean_value FROM ${quoteIdent(db)}."intermediate"."it_late" WHERE time = ${(t0 + s) * 1e9}`)).map((r) => r.mean_value);
+
+    await writeRaw([`it_late value=1 ${t0 + 1}`, `it_late value=3 ${t0 + 20}`, `it_late value=10 ${t0 + 31}`]);
+    // At t0+65 the window [t0, t0+30) closed 35 s ago (> its 30 s delay); [t0+30, t0+60) only 5 s ago.
+    const first = await d.pass(t0 + 65);
+    expect(first.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([['intermediate', 0, 30]]);
+    expect(lines[0]).toMatch(/^influxdb-downsample: intermediate .*: \d+ measurement\(s\), \d+ point\(s\) written in [\d.]+ s, slowest /);
+    expect(await mean(0)).toEqual([2]);
+    expect(await mean(30)).toEqual([]);
+
+    // A point for [t0+30, t0+60) within its delay is in it; one for the window already done is not, until re-run.
+    await writeRaw([`it_late value=20 ${t0 + 50}`, `it_late value=5 ${t0 + 25}`]);
+    const second = await d.pass(t0 + 90);
+    expect(second.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([['intermediate', 30, 60]]);
+    expect(await mean(30)).toEqual([15]);
+    expect(await mean(0)).toEqual([2]);
+    expect(d.watermark('intermediate')).toBe(t0 + 60);
+    await downsampleRange(conn, db, DEFAULTS, { from: new Date(t0 * 1000), to: new Date((t0 + 30) * 1000) });
+    expect(await mean(0)).toEqual([3]); // (1 + 3 + 5) / 3
   });
 
   it('stops at a failed statement and names it, the URL, InfluxDB\'s error and what was applied', async () => {

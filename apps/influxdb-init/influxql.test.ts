@@ -7,11 +7,9 @@ import { connectionFor, influxQuery } from './apply';
 import { parseTiersOption, resolveTarget } from './cli';
 import {
   checkTiers,
-  createContinuousQuery,
   downsampleQuery,
   EMPTY_STATE,
   formatDuration,
-  normalizeQuery,
   parseContinuousQueries,
   parseDatabases,
   parseRetentionPolicies,
@@ -26,13 +24,13 @@ import {
 const tiers = (input: unknown[]): RetentionTier[] => input.map((t) => retentionTierSchema.parse(t));
 const DEFAULTS = tiers(DEFAULT_TIERS);
 
-const CQ_INTERMEDIATE =
-  'CREATE CONTINUOUS QUERY "efd_intermediate" ON "efd" RESAMPLE EVERY 30s FOR 1m BEGIN SELECT mean(*) INTO "efd"."intermediate".:MEASUREMENT FROM "efd"."raw"./.*/ GROUP BY time(30s), * END';
-const CQ_LOWRES =
-  'CREATE CONTINUOUS QUERY "efd_lowres" ON "efd" RESAMPLE EVERY 10m FOR 20m BEGIN SELECT mean(*) INTO "efd"."lowres".:MEASUREMENT FROM "efd"."intermediate"./.*/ GROUP BY time(10m), * END';
-
 /** The state InfluxDB 1.8.10 reports after applying DEFAULTS to "efd" (copied from a real server). */
 function appliedDefaults(): ServerState {
+  return { ...withOldCqs(), continuousQueries: [] };
+}
+
+/** The same with the continuous queries earlier versions created (copied from a real server). */
+function withOldCqs(): ServerState {
   return {
     databaseExists: true,
     retentionPolicies: [
@@ -104,22 +102,15 @@ describe('quoting', () => {
     expect(quoteIdent('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
 
-  it('normalises quoting and spacing only where InfluxDB would drop them', () => {
-    expect(normalizeQuery(CQ_INTERMEDIATE)).toBe(appliedDefaults().continuousQueries[0].query);
-    expect(normalizeQuery('ON  "my-db"\n "limit"')).toBe('ON "my-db" limit');
-    expect(normalizeQuery('"a\\"b"')).toBe('"a\\"b"');
-  });
 });
 
 describe('retentionStatements', () => {
-  it('turns the default tiers into the database, three RPs (raw DEFAULT) and two CQs', () => {
+  it('turns the default tiers into the database and three RPs (raw DEFAULT), no continuous query', () => {
     expect(texts(retentionStatements('efd', DEFAULTS))).toEqual([
       'CREATE DATABASE "efd"',
       'CREATE RETENTION POLICY "raw" ON "efd" DURATION 1w REPLICATION 1 SHARD DURATION 1h DEFAULT',
       'CREATE RETENTION POLICY "intermediate" ON "efd" DURATION 30d REPLICATION 1 SHARD DURATION 1d',
       'CREATE RETENTION POLICY "lowres" ON "efd" DURATION 365d REPLICATION 1 SHARD DURATION 1w',
-      CQ_INTERMEDIATE,
-      CQ_LOWRES,
     ]);
   });
 
@@ -129,8 +120,6 @@ describe('retentionStatements', () => {
       'create-retention-policy raw (missing)',
       'create-retention-policy intermediate (missing)',
       'create-retention-policy lowres (missing)',
-      'create-continuous-query efd_intermediate (missing)',
-      'create-continuous-query efd_lowres (missing)',
     ]);
   });
 
@@ -143,8 +132,12 @@ describe('retentionStatements', () => {
       'CREATE DATABASE "my \\"db\\""',
       'CREATE RETENTION POLICY "raw" ON "my \\"db\\"" DURATION 2d REPLICATION 1 SHARD DURATION 1h DEFAULT',
       'CREATE RETENTION POLICY "stats" ON "my \\"db\\"" DURATION 52w REPLICATION 1 SHARD DURATION 1w',
-      'CREATE CONTINUOUS QUERY "my \\"db\\"_stats" ON "my \\"db\\"" RESAMPLE EVERY 1m FOR 2m BEGIN SELECT mean(*), max(*), min(*) INTO "my \\"db\\""."stats".:MEASUREMENT FROM "my \\"db\\""."raw"./.*/ GROUP BY time(1m), * END',
     ]);
+    const range = { from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T10:02:00Z') };
+    expect(downsampleQuery('my "db"', t[1], 'MT "m"', range)).toBe(
+      'SELECT mean(*), max(*), min(*) INTO "my \\"db\\""."stats"."MT \\"m\\"" FROM "my \\"db\\""."raw"."MT \\"m\\"" ' +
+        'WHERE time >= \'2024-05-01T10:00:00.000Z\' AND time < \'2024-05-01T10:02:00.000Z\' GROUP BY time(1m), *',
+    );
   });
 
   it('defaults the aggregation to mean and writes INF retention', () => {
@@ -154,17 +147,18 @@ describe('retentionStatements', () => {
     ]);
     expect(texts(retentionStatements('efd', t)).slice(2)).toEqual([
       'CREATE RETENTION POLICY "forever" ON "efd" DURATION INF REPLICATION 1 SHARD DURATION 4w',
-      'CREATE CONTINUOUS QUERY "efd_forever" ON "efd" RESAMPLE EVERY 1h FOR 2h BEGIN SELECT mean(*) INTO "efd"."forever".:MEASUREMENT FROM "efd"."raw"./.*/ GROUP BY time(1h), * END',
     ]);
+    expect(downsampleQuery('efd', t[1], 'm', { from: new Date(0), to: new Date(3600_000) })).toMatch(/^SELECT mean\(\*\) INTO "efd"."forever"."m" FROM "efd"."raw"."m" .* GROUP BY time\(1h\), \*$/);
   });
 
-  it('gives the CQ\'s SELECT with a time range for running it once by hand', () => {
+  it('gives one measurement\'s SELECT … INTO over a time range, never a regex over every measurement', () => {
     const range = { from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T11:00:00Z') };
-    expect(downsampleQuery('efd', DEFAULTS[1], range)).toBe(
-      'SELECT mean(*) INTO "efd"."intermediate".:MEASUREMENT FROM "efd"."raw"./.*/ WHERE time >= \'2024-05-01T10:00:00.000Z\' AND time < \'2024-05-01T11:00:00.000Z\' GROUP BY time(30s), *',
+    expect(downsampleQuery('efd', DEFAULTS[1], 'MTM1M3_logevent_airNozzles', range)).toBe(
+      'SELECT mean(*) INTO "efd"."intermediate"."MTM1M3_logevent_airNozzles" FROM "efd"."raw"."MTM1M3_logevent_airNozzles" ' +
+        'WHERE time >= \'2024-05-01T10:00:00.000Z\' AND time < \'2024-05-01T11:00:00.000Z\' GROUP BY time(30s), *',
     );
-    expect(createContinuousQuery('efd', DEFAULTS[1])).toContain(`BEGIN ${downsampleQuery('efd', DEFAULTS[1])} END`);
-    expect(() => downsampleQuery('efd', DEFAULTS[0])).toThrow('tier "raw" is not a downsampled tier');
+    expect(downsampleQuery('efd', DEFAULTS[2], 'm', range)).toContain('INTO "efd"."lowres"."m" FROM "efd"."intermediate"."m" ');
+    expect(() => downsampleQuery('efd', DEFAULTS[0], 'm', range)).toThrow('tier "raw" is not a downsampled tier');
   });
 });
 
@@ -180,10 +174,8 @@ describe('planStatements', () => {
   it('creates only what is missing when the database exists', () => {
     const state = appliedDefaults();
     state.retentionPolicies = state.retentionPolicies.filter((r) => r.name !== 'lowres');
-    state.continuousQueries = state.continuousQueries.filter((c) => c.name !== 'efd_lowres');
     expect(texts(planStatements('efd', DEFAULTS, state))).toEqual([
       'CREATE RETENTION POLICY "lowres" ON "efd" DURATION 365d REPLICATION 1 SHARD DURATION 1w',
-      CQ_LOWRES,
     ]);
   });
 
@@ -211,18 +203,17 @@ describe('planStatements', () => {
     expect(texts(planStatements('efd', t, state))).toEqual(['ALTER RETENTION POLICY "raw" ON "efd" DURATION INF']);
   });
 
-  it('drops and recreates a CQ whose query changed', () => {
-    const faster = tiers(DEFAULT_TIERS.map((t) => (t.name === 'intermediate' ? { ...t, interval: '1m', aggregations: ['mean', 'max'] } : t)));
-    const plan = planStatements('efd', faster, appliedDefaults());
-    expect(texts(plan)).toEqual([
-      'DROP CONTINUOUS QUERY "efd_intermediate" ON "efd"',
-      'CREATE CONTINUOUS QUERY "efd_intermediate" ON "efd" RESAMPLE EVERY 1m FOR 2m BEGIN SELECT mean(*), max(*) INTO "efd"."intermediate".:MEASUREMENT FROM "efd"."raw"./.*/ GROUP BY time(1m), * END',
-    ]);
-    expect(plan.map((s) => s.kind)).toEqual(['drop-continuous-query', 'create-continuous-query']);
+  it('drops the continuous queries of earlier versions (a database migrated to the downsampler), then plans nothing', () => {
+    const plan = planStatements('efd', DEFAULTS, withOldCqs());
+    expect(texts(plan)).toEqual(['DROP CONTINUOUS QUERY "efd_intermediate" ON "efd"', 'DROP CONTINUOUS QUERY "efd_lowres" ON "efd"']);
+    expect(plan.map((s) => `${s.kind} ${s.target}`)).toEqual(['drop-continuous-query efd_intermediate', 'drop-continuous-query efd_lowres']);
+    expect(plan[0].reason).toBe('the tier is downsampled by efd influxdb-downsample (per measurement, off the write path) instead of a continuous query');
+    expect(planStatements('efd', DEFAULTS, appliedDefaults())).toEqual([]);
   });
 
   it('leaves unmanaged RPs and CQs alone and drops managed CQs of removed tiers', () => {
-    const state = appliedDefaults();
+    const state = withOldCqs();
+    state.continuousQueries = [];
     state.retentionPolicies.push({ name: 'scratch', duration: '24h0m0s', shardGroupDuration: '1h0m0s', replicaN: 1, default: false });
     state.continuousQueries.push(
       { name: 'hourly_report', query: 'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.scratch.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END' },
@@ -233,11 +224,12 @@ describe('planStatements', () => {
 
   it('ignores CQs of other databases and RPs reported for a database that is missing', () => {
     const series = [
-      { name: 'efd', columns: ['name', 'query'], values: appliedDefaults().continuousQueries.map((c) => [c.name, c.query]) },
+      { name: 'efd', columns: ['name', 'query'], values: [['hourly_report', 'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.raw.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END']] },
       { name: 'other', columns: ['name', 'query'], values: [['efd_x', 'CREATE CONTINUOUS QUERY efd_x ON other BEGIN SELECT mean(*) INTO other.b.:MEASUREMENT FROM other.a./.*/ GROUP BY time(1m) END']] },
       { name: '_internal', columns: ['name', 'query'] },
     ];
     const state = { ...appliedDefaults(), continuousQueries: parseContinuousQueries(series, 'efd') };
+    expect(state.continuousQueries.map((c) => c.name)).toEqual(['hourly_report']);
     expect(planStatements('efd', DEFAULTS, state)).toEqual([]);
     expect(planStatements('efd', DEFAULTS, { ...appliedDefaults(), databaseExists: false })).toEqual(retentionStatements('efd', DEFAULTS));
   });

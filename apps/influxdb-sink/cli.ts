@@ -21,6 +21,7 @@ import { createLogger, Logger } from '../lib/logging';
 import { createMetricsRegistry, MetricsServer, startMetricsServer } from '../lib/metrics';
 import { createRegistry } from '../lib/registry';
 import { createShutdown } from '../lib/shutdown';
+import { DEFAULT_MAX_BYTES } from './batcher';
 import { createConverter } from './convert';
 import { InfluxDbSink, sinkMetrics, writerMetricsHook } from './sink';
 import { InfluxWriter } from './writer';
@@ -56,6 +57,7 @@ export const sinkConfigSchema = z.object({
   missingTimestamp: z.enum(['kafka', 'reject']).default('kafka'),
   stripPrefix: z.string().optional(),
   batchSize: zInt(1).max(100_000).default(5000),
+  batchBytes: zInt(1024).max(256 * 1024 * 1024).default(DEFAULT_MAX_BYTES),
   flushIntervalMs: zInt(10).default(1000),
   lingerMs: zInt(0).default(5),
   maxInFlight: zInt(1).max(64).default(4),
@@ -79,6 +81,7 @@ export const SINK_ENV = {
   tag: 'SINK_TAGS',
   timestampField: 'SINK_TIMESTAMP_FIELD',
   batchSize: 'SINK_BATCH_SIZE',
+  batchBytes: 'SINK_BATCH_BYTES',
   flushIntervalMs: 'SINK_FLUSH_INTERVAL_MS',
   maxInFlight: 'SINK_MAX_IN_FLIGHT',
   topicRefreshMs: 'SINK_TOPIC_REFRESH_MS',
@@ -127,7 +130,7 @@ export async function startSink(c: SinkConfig, opts: { logger?: Logger; serveMet
   const kafka = createKafka(kafkaOptionsFrom(c, logger));
   const sink = new InfluxDbSink({
     kafka, converter, writer, logger, metrics, topicsRegex: c.topicsRegex, groupId: c.groupId, deadLetterTopic: c.deadLetterTopic,
-    batchSize: c.batchSize, flushIntervalMs: c.flushIntervalMs, lingerMs: c.lingerMs, maxInFlight: c.maxInFlight,
+    batchSize: c.batchSize, batchBytes: c.batchBytes, flushIntervalMs: c.flushIntervalMs, lingerMs: c.lingerMs, maxInFlight: c.maxInFlight,
     partitionsConcurrency: c.partitionsConcurrency, topicRefreshMs: c.topicRefreshMs, fromBeginning: c.fromBeginning, signal: abort.signal,
   });
   const metricsServer = opts.serveMetrics === false ? undefined : await startMetricsServer({ registry, port: c.metricsPort, health: () => sink.health() });
@@ -181,6 +184,7 @@ export function registerInfluxdbSinkCommand(program: Command): Command {
     .addOption(new Option('--missing-timestamp <policy>', 'record without the timestamp field: kafka timestamp or dead-letter (default kafka)').choices(['kafka', 'reject']))
     .option('--strip-prefix <prefix>', 'prefix removed from topic names to form measurement names (default: measurement = topic)')
     .option('--batch-size <points>', `points per write (env ${SINK_ENV.batchSize}, default 5000)`)
+    .option('--batch-bytes <bytes>', `line-protocol bytes per write, so wide topics do not make huge requests; a single larger point is written alone (env ${SINK_ENV.batchBytes}, default ${DEFAULT_MAX_BYTES} = 2 MiB)`)
     .option('--flush-interval-ms <ms>', `longest wait before a partial batch is written (env ${SINK_ENV.flushIntervalMs}, default 1000)`)
     .option('--linger-ms <ms>', 'write a partial batch once no record arrived for this long (default 5)')
     .option('--max-in-flight <n>', `concurrent writes (env ${SINK_ENV.maxInFlight}, default 4)`)

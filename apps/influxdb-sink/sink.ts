@@ -22,7 +22,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Admin }
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LatencyMetric } from '../lib/latency';
 import type { Logger } from '../lib/logging';
-import { Batcher } from './batcher';
+import { Batcher, DEFAULT_MAX_BYTES } from './batcher';
 import { ConversionError, Converter, schemaIdOf } from './convert';
 import { InfluxWriter, WriteAbortedError, WriterOptions } from './writer';
 import { topicMatcher } from '../connect-manager/plan';
@@ -41,6 +41,8 @@ export interface SinkOptions {
   deadLetterTopic: string;
   /** @default 5000 */
   batchSize?: number;
+  /** Line-protocol bytes per write request. @default 2 MiB (batcher DEFAULT_MAX_BYTES) */
+  batchBytes?: number;
   /** @default 1000 */
   flushIntervalMs?: number;
   /** @default 5 */
@@ -155,7 +157,7 @@ export class InfluxDbSink {
 
   constructor(opts: SinkOptions) {
     this.o = {
-      batchSize: 5000, flushIntervalMs: 1000, lingerMs: 5, maxInFlight: 4, partitionsConcurrency: 16, topicRefreshMs: 10_000,
+      batchSize: 5000, batchBytes: DEFAULT_MAX_BYTES, flushIntervalMs: 1000, lingerMs: 5, maxInFlight: 4, partitionsConcurrency: 16, topicRefreshMs: 10_000,
       fromBeginning: true, maxBytesPerPartition: 512 * 1024, ...opts,
     };
     this.matches = topicMatcher(this.o.topicsRegex);
@@ -164,6 +166,7 @@ export class InfluxDbSink {
     this.metrics = this.o.metrics;
     this.batcher = new Batcher<Item>({
       maxPoints: this.o.batchSize,
+      maxBytes: this.o.batchBytes,
       maxDelayMs: this.o.flushIntervalMs,
       lingerMs: this.o.lingerMs,
       maxInFlight: this.o.maxInFlight,

@@ -105,6 +105,14 @@ export function registryJvmProps(c: ClusterLayout): string[] {
   ];
 }
 
+/**
+ * InfluxDB's `[coordinator] write-timeout` (default 10 s), here and in helm-values/influxdb.yaml
+ * (configs.test.ts checks they agree). A write that waits behind a cache snapshot of wide series or
+ * a long query on a busy 2-core machine took over 10 s: InfluxDB answered `500 timeout` and the sink
+ * sent the whole batch again. Under the sink's 30 s request timeout, so InfluxDB answers first.
+ */
+export const INFLUX_WRITE_TIMEOUT = '25s';
+
 export function writeInfluxConfig(): string {
   const d = influxDataDir();
   return write(path.join(paths.config(), 'influxdb.conf'), `reporting-disabled = true
@@ -124,6 +132,9 @@ bind-address = "${HOST}:${INFLUX_PORTS.rpc}"
   auth-enabled = false
   flux-enabled = true
   log-enabled = false
+
+[coordinator]
+  write-timeout = "${INFLUX_WRITE_TIMEOUT}"
 
 [monitor]
   store-enabled = false
