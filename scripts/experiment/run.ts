@@ -1,7 +1,7 @@
 /**
  * The mock-SAL experiment of seed 002 on an EFD (the local one by default): salschema registers the
- * schemas of a ts_xml folder, influxdb-init applies a site's retention tiers to a fresh database,
- * saltransform and influxdb-sink run as real processes, and salmock produces SAL text at the seed
+ * schemas of a ts_xml folder, influxdb-init applies a site's retention tiers to a fresh database (and
+ * influxdb-downsample fills its downsampled tiers), saltransform and influxdb-sink run as real processes, and salmock produces SAL text at the seed
  * schedule (scaled). Done when every produced message is in InfluxDB or dead-lettered — counted, not
  * assumed. Each app's own metrics (scraped once a second from /metrics.json) give throughput and
  * latency per stage:
@@ -261,6 +261,11 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
 
     const common = ['--brokers', kafka, '--registry', registry];
     const [transformPort, sinkPort, mockPort] = [await freePort(), await freePort(), await freePort()];
+    if (opts.site.retention.tiers.some((t) => t.source)) {
+      // the downsampled tiers, filled off the write path as on a site (stopped before the database is dropped)
+      const tiers = JSON.stringify(opts.site.retention.tiers);
+      children.push(efd(['influxdb-downsample', '--url', influxdb, '--database', database, '--tiers', tiers, '--catch-up', '1m', '--metrics-port', String(await freePort())]));
+    }
     children.push(
       efd(['saltransform', '--subsystems', subsystems.join(','), '--topic-prefix', prefix, '--group', `${prefix}saltransform`, '--metrics-port', String(transformPort), ...common]),
       efd([
