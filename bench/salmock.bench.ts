@@ -9,11 +9,10 @@
  * Bounded: ≤ 40,000 messages per burst, 10 s of schedule. Needs the local EFD (npm run efd:up).
  */
 import { spawnSync } from 'node:child_process';
-import { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { readEndpoints } from '../scripts/local-efd/endpoints';
 import { paths } from '../scripts/local-efd/layout';
-import { BatchSender, createKafka, createProducer } from '../apps/lib/kafka';
+import { BatchSender, createKafka, createProducer, OutgoingMessage } from '../apps/lib/kafka';
 import { silentLogger } from '../apps/lib/logging';
 import { CURRENT_DIR } from '../apps/salschema/test-fixtures';
 import { loadTopicMetadata } from '../apps/salschema/metadata';
@@ -46,7 +45,7 @@ export async function run(): Promise<BenchResult[]> {
   const metas = loadTopicMetadata(CURRENT_DIR).topics;
   const logger = silentLogger();
   const kafka = createKafka({ brokers: bootstrap, clientId: 'bench-salmock', logger });
-  const producer = createProducer(kafka);
+  const producer = createProducer({ brokers: bootstrap, clientId: 'bench-salmock', logger });
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
@@ -78,7 +77,7 @@ export async function run(): Promise<BenchResult[]> {
     const plan = planTopics(metas, { topicPrefix: prefix });
     const factories = plan.map((p) => messageFactory(p, 'text', 2));
     const total = plan.reduce((n, p) => n + p.rateHz, 0);
-    const prebuilt: { topic: string; messages: Message[] }[] = [];
+    const prebuilt: { topic: string; messages: OutgoingMessage[] }[] = [];
     let seq = 0;
     for (const [i, p] of plan.entries()) {
       const n = Math.max(1, Math.round((p.rateHz / total) * BURST));
