@@ -9,6 +9,7 @@ import {
   platformaticHeaders,
   platformaticOptions,
   retryDelayMs,
+  timestampRuns,
 } from './kafka';
 
 type SendBatchArgs = { compression?: string; topicMessages?: { topic: string; messages: { value: unknown }[] }[] };
@@ -145,7 +146,12 @@ describe('the producer factory', () => {
       timeout: 30000,
       retries: 5,
     });
-    expect(o.partitioner).toBe(compatibilityPartitioner);
+    // keyed: the Java client's partition; keyless: round-robin per topic
+    const part = o.partitioner as NonNullable<typeof o.partitioner>;
+    const key = Buffer.from('MTMount.logevent_heartbeat');
+    expect(part({ topic: 't', key }, key, { metadata: undefined })).toBe(compatibilityPartitioner({ topic: 't', key }, key));
+    expect([0, 1, 2].map(() => part({ topic: 'a' }, undefined, { metadata: undefined }))).toEqual([0, 1, 2]);
+    expect(part({ topic: 'b' }, undefined, { metadata: undefined })).toBe(0);
     expect(o.tls).toBeUndefined();
     expect(o.sasl).toBeUndefined();
     expect(platformaticOptions({ ...base, connectionTimeoutMs: 500, requestTimeoutMs: 2000 }, { allowAutoTopicCreation: false })).toMatchObject({
@@ -195,5 +201,15 @@ describe('the producer factory', () => {
     const failed = new ResponseError(0, 9, { '/responses/1/partitionResponses/1': [10, 'record batch of 2000000 bytes'] }, response);
     expect(kafkaErrorMessage(failed)).toBe(`${failed.message} (${inner.message} on topic lsst.sal.b partition 3: record batch of 2000000 bytes)`);
     expect(kafkaErrorMessage('plain string')).toBe('plain string');
+  });
+});
+
+describe('timestampRuns', () => {
+  it('keeps a request whole unless its timestamps spread 2^31 ms or more, then splits in order', () => {
+    const day = 86_400_000;
+    expect(timestampRuns([])).toEqual([]);
+    expect(timestampRuns([5, 1, 9])).toEqual([[0, 3]]);
+    expect(timestampRuns([0, 24 * day, 1])).toEqual([[0, 3]]);
+    expect(timestampRuns([0, 25 * day, 25 * day + 1, 0])).toEqual([[0, 1], [1, 3], [3, 4]]);
   });
 });

@@ -155,8 +155,7 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
     idempotent: true,
     acks: -1,
     autocreateTopics: p.allowAutoTopicCreation ?? true,
-    // the same partition per key as kafkajs' default partitioner and the Java client
-    partitioner: compatibilityPartitioner,
+    partitioner: javaCompatiblePartitioner(),
   };
   if (opts.ssl) o.tls = opts.ssl === true ? {} : opts.ssl;
   if (opts.sasl) {
@@ -165,6 +164,50 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
     o.sasl = { mechanism, username: opts.sasl.username, password: opts.sasl.password };
   }
   return o;
+}
+
+/**
+ * A keyed record goes where kafkajs' default partitioner and the Java client put it (murmur2 & 0x7fffffff);
+ * a keyless one round-robin per topic (@platformatic/kafka's compatibilityPartitioner alone sends every
+ * keyless record to partition 0). The client takes the result modulo the partition count.
+ */
+export function javaCompatiblePartitioner(): NonNullable<PltProducerOptions<Buffer, Buffer, Buffer, Buffer>['partitioner']> {
+  const next = new Map<string, number>();
+  return (message, key) => {
+    if (key) return compatibilityPartitioner(message, key);
+    const n = next.get(message.topic) ?? 0;
+    next.set(message.topic, (n + 1) % 0x7fffffff);
+    return n;
+  };
+}
+
+/**
+ * @platformatic/kafka 1.35 writes a record's timestamp as a delta from the batch's first one, and a
+ * delta of 2^31 ms (24.8 days) or more comes out wrong (its 64-bit varint loses the high bits). Records
+ * whose timestamps span that much are sent in separate requests, in order.
+ */
+export const MAX_TIMESTAMP_SPAN_MS = 2 ** 31 - 1;
+
+/** Consecutive runs of `ts` whose spread stays under {@link MAX_TIMESTAMP_SPAN_MS}, as [start, end) index pairs. */
+export function timestampRuns(ts: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const nlo = Math.min(lo, ts[i]);
+    const nhi = Math.max(hi, ts[i]);
+    if (nhi - nlo > MAX_TIMESTAMP_SPAN_MS) {
+      runs.push([start, i]);
+      start = i;
+      lo = hi = ts[i];
+    } else {
+      lo = nlo;
+      hi = nhi;
+    }
+  }
+  if (ts.length) runs.push([start, ts.length]);
+  return runs;
 }
 
 function buf(v: string | Buffer): Buffer {
@@ -228,23 +271,34 @@ function platformaticProducer(opts: KafkaOptions, p: ProducerOptions): EfdProduc
   return {
     client: 'platformatic',
     async connect() {
-      await producer.initIdempotentProducer({ idempotent: true, acks: -1 });
+      try {
+        await producer.initIdempotentProducer({ idempotent: true, acks: -1 });
+      } catch (err) {
+        throw connectError(options.bootstrapBrokers as string[], err);
+      }
     },
     async sendBatch({ topicMessages, compression }) {
+      const now = Date.now();
       const messages = [];
+      const ts: number[] = [];
+      let spread = false;
       for (const { topic, messages: ms } of topicMessages) {
         for (const m of ms) {
+          const t = m.timestamp ?? now;
+          if (t !== now) spread = true;
+          ts.push(t);
           messages.push({
             topic,
             key: m.key == null ? undefined : buf(m.key),
             value: m.value == null ? undefined : buf(m.value),
             headers: m.headers ? platformaticHeaders(m.headers) : undefined,
-            timestamp: m.timestamp === undefined ? undefined : BigInt(m.timestamp),
+            timestamp: BigInt(t),
             partition: m.partition,
           });
         }
       }
-      await producer.send({ messages, compression: compression ?? 'none' });
+      const runs = spread ? timestampRuns(ts) : [[0, messages.length] as [number, number]];
+      for (const [a, b] of runs) await producer.send({ messages: runs.length === 1 ? messages : messages.slice(a, b), compression: compression ?? 'none' });
     },
     async disconnect() {
       if (!producer.closed) await producer.close();
@@ -263,7 +317,13 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
   });
   return {
     client: 'kafkajs',
-    connect: () => producer.connect(),
+    async connect() {
+      try {
+        await producer.connect();
+      } catch (err) {
+        throw connectError(parseBrokers(opts.brokers), err);
+      }
+    },
     async sendBatch({ topicMessages, compression }) {
       await producer.sendBatch({
         acks: -1,
@@ -276,6 +336,10 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
       producer.on(producer.events.DISCONNECT, listener);
     },
   };
+}
+
+function connectError(brokers: string[], err: unknown): Error {
+  return new Error(`connecting the Kafka producer to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
 }
 
 /** kafkajs wants the timestamp as a string; everything else is the same shape. */
