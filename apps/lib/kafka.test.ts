@@ -1,4 +1,4 @@
-import { compatibilityPartitioner, MultipleErrors, ProtocolError, ResponseError } from '@platformatic/kafka';
+import { AuthenticationError, compatibilityPartitioner, MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
 import {
   BatchSender,
   createProducer,
@@ -8,6 +8,7 @@ import {
   parseBrokers,
   platformaticHeaders,
   platformaticOptions,
+  retriableKafkaError,
   retryDelayMs,
   timestampRuns,
 } from './kafka';
@@ -211,5 +212,16 @@ describe('timestampRuns', () => {
     expect(timestampRuns([5, 1, 9])).toEqual([[0, 3]]);
     expect(timestampRuns([0, 24 * day, 1])).toEqual([[0, 3]]);
     expect(timestampRuns([0, 25 * day, 25 * day + 1, 0])).toEqual([[0, 1], [1, 3], [3, 4]]);
+  });
+});
+
+describe('retriableKafkaError', () => {
+  it('retries a broker that is not up yet, never refused credentials', () => {
+    const refused = new NetworkError('Connection to 127.0.0.1:9092 failed.', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9092') });
+    expect(retriableKafkaError(new MultipleErrors('initProducerId failed 6 times.', [new MultipleErrors('Cannot connect to any broker.', [refused])]))).toBe(true);
+    expect(retriableKafkaError(new MultipleErrors('x', [new NetworkError('Connection failed.', { cause: new AuthenticationError('SASL authentication failed.') })]))).toBe(false);
+    expect(retriableKafkaError(Object.assign(new Error('kafkajs: leader not available'), { retriable: true }))).toBe(true);
+    expect(retriableKafkaError(Object.assign(new Error('kafkajs: SASL failed'), { retriable: false }))).toBe(false);
+    expect(retriableKafkaError(new Error('plain'))).toBe(false);
   });
 });

@@ -339,7 +339,30 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
 }
 
 function connectError(brokers: string[], err: unknown): Error {
-  return new Error(`connecting the Kafka producer to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
+  const e = new Error(`connecting the Kafka producer to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
+  // kafkajs marks its own errors `retriable` (kept as the cause); a broker not up yet is worth retrying with either client
+  return Object.assign(e, { retriable: retriableKafkaError(err) });
+}
+
+/**
+ * Whether an error is worth retrying later: kafkajs' `retriable`, or @platformatic/kafka's `canRetry`
+ * somewhere in its causes (connection refused, timeouts, no leader yet), unless credentials or
+ * options were refused (authentication and user errors never fix themselves).
+ */
+export function retriableKafkaError(err: unknown): boolean {
+  let retry = false;
+  let fatal = false;
+  const visit = (e: unknown, depth: number) => {
+    if (!(e instanceof Error) || depth > 6) return;
+    const x = e as { retriable?: unknown; canRetry?: unknown; code?: unknown; errors?: unknown };
+    if (x.retriable === true || x.canRetry === true) retry = true;
+    if (x.retriable === false && depth === 0) fatal = true;
+    if (x.code === 'PLT_KFK_AUTHENTICATION' || x.code === 'PLT_KFK_USER') fatal = true;
+    if (Array.isArray(x.errors)) for (const c of x.errors) visit(c, depth + 1);
+    if (e.cause !== undefined) visit(e.cause, depth + 1);
+  };
+  visit(err, 0);
+  return retry && !fatal;
 }
 
 /** kafkajs wants the timestamp as a string; everything else is the same shape. */
