@@ -3,6 +3,8 @@
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = {
   transform,
+  // @platformatic/kafka (and its @platformatic helpers) ship ES modules only: compile them to CommonJS like our sources
+  transformIgnorePatterns: ['/node_modules/(?!(@platformatic)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-cdktf.ts'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.efd-local'],

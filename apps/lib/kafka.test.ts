@@ -1,6 +1,19 @@
-import { BatchSender, parseBrokers } from './kafka';
+import { AuthenticationError, compatibilityPartitioner, MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
+import {
+  BatchSender,
+  createProducer,
+  KAFKA_CLIENT_ENV,
+  kafkaClientName,
+  kafkaErrorMessage,
+  parseBrokers,
+  platformaticHeaders,
+  platformaticOptions,
+  retriableKafkaError,
+  retryDelayMs,
+  timestampRuns,
+} from './kafka';
 
-type SendBatchArgs = { acks?: number; topicMessages?: { topic: string; messages: { value: unknown }[] }[] };
+type SendBatchArgs = { compression?: string; topicMessages?: { topic: string; messages: { value: unknown }[] }[] };
 
 function fakeProducer(opts: { failTimes?: number; delayMs?: number } = {}) {
   const calls: SendBatchArgs[] = [];
@@ -31,12 +44,12 @@ describe('parseBrokers', () => {
 });
 
 describe('BatchSender', () => {
-  it('batches sends across topics into one acks=all sendBatch after the linger', async () => {
+  it('batches sends across topics into one sendBatch after the linger', async () => {
     const p = fakeProducer();
     const s = new BatchSender(p as never, { lingerMs: 2 });
     await Promise.all([s.send('t1', [{ value: 'a' }]), s.send('t2', [{ value: 'b' }]), s.send('t1', [{ value: 'c' }])]);
     expect(p.calls).toHaveLength(1);
-    expect(p.calls[0].acks).toBe(-1);
+    expect(p.calls[0].compression).toBe('none');
     expect(p.calls[0].topicMessages).toEqual([
       { topic: 't1', messages: [{ value: 'a' }, { value: 'c' }] },
       { topic: 't2', messages: [{ value: 'b' }] },
@@ -95,5 +108,120 @@ describe('BatchSender byte budget', () => {
     expect(perRequest.reduce((n, r) => n + (r.a ?? 0), 0)).toBe(10);
     const order = p.calls.flatMap((c) => (c.topicMessages ?? []).filter((t) => t.topic === 'a').flatMap((t) => t.messages.map((m) => (m.value as Buffer)[0])));
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe('the producer factory', () => {
+  const base = { brokers: '127.0.0.1:9092, 127.0.0.1:9093', clientId: 'efd-test' };
+  const saved = process.env[KAFKA_CLIENT_ENV];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[KAFKA_CLIENT_ENV];
+    else process.env[KAFKA_CLIENT_ENV] = saved;
+  });
+
+  it('chooses @platformatic/kafka by default and kafkajs by EFD_KAFKA_CLIENT or option', async () => {
+    expect(kafkaClientName(undefined)).toBe('platformatic');
+    expect(kafkaClientName('')).toBe('platformatic');
+    expect(kafkaClientName(' KafkaJS ')).toBe('kafkajs');
+    expect(() => kafkaClientName('rdkafka')).toThrow('EFD_KAFKA_CLIENT="rdkafka" is not a Kafka client: use platformatic (default) or kafkajs');
+    delete process.env[KAFKA_CLIENT_ENV];
+    const a = createProducer(base);
+    process.env[KAFKA_CLIENT_ENV] = 'kafkajs';
+    const b = createProducer(base);
+    const c = createProducer(base, { client: 'platformatic' });
+    expect([a.client, b.client, c.client]).toEqual(['platformatic', 'kafkajs', 'platformatic']);
+    // nothing connected yet: closing is immediate
+    for (const p of [a, b, c]) await p.disconnect();
+  });
+
+  it('maps the connection options: idempotent, acks=all, Java-compatible partitioner, kafkajs-like timeouts and retries', () => {
+    const o = platformaticOptions(base);
+    expect(o).toMatchObject({
+      clientId: 'efd-test',
+      bootstrapBrokers: ['127.0.0.1:9092', '127.0.0.1:9093'],
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: true,
+      connectTimeout: 3000,
+      requestTimeout: 30000,
+      timeout: 30000,
+      retries: 5,
+    });
+    // keyed: the Java client's partition; keyless: round-robin per topic
+    const part = o.partitioner as NonNullable<typeof o.partitioner>;
+    const key = Buffer.from('MTMount.logevent_heartbeat');
+    expect(part({ topic: 't', key }, key, { metadata: undefined })).toBe(compatibilityPartitioner({ topic: 't', key }, key));
+    expect([0, 1, 2].map(() => part({ topic: 'a' }, undefined, { metadata: undefined }))).toEqual([0, 1, 2]);
+    expect(part({ topic: 'b' }, undefined, { metadata: undefined })).toBe(0);
+    expect(o.tls).toBeUndefined();
+    expect(o.sasl).toBeUndefined();
+    expect(platformaticOptions({ ...base, connectionTimeoutMs: 500, requestTimeoutMs: 2000 }, { allowAutoTopicCreation: false })).toMatchObject({
+      connectTimeout: 500,
+      requestTimeout: 2000,
+      timeout: 2000,
+      autocreateTopics: false,
+    });
+    expect([1, 2, 3, 8, 20].map(retryDelayMs)).toEqual([300, 600, 1200, 30000, 30000]);
+    expect(() => platformaticOptions({ ...base, brokers: 'kafka' })).toThrow('"kafka" is not host:port');
+  });
+
+  it('maps ssl: true to TLS with the system CAs and passes Node TLS options through', () => {
+    expect(platformaticOptions({ ...base, ssl: true }).tls).toEqual({});
+    expect(platformaticOptions({ ...base, ssl: false }).tls).toBeUndefined();
+    const tls = { ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM', servername: 'kafka.example.org', rejectUnauthorized: true };
+    expect(platformaticOptions({ ...base, ssl: tls }).tls).toBe(tls);
+  });
+
+  it('maps the SASL mechanisms to their protocol names and rejects others with the choices', () => {
+    const sasl = (mechanism: string) => platformaticOptions({ ...base, sasl: { mechanism, username: 'u', password: 'p' } as never }).sasl;
+    expect(sasl('plain')).toEqual({ mechanism: 'PLAIN', username: 'u', password: 'p' });
+    expect(sasl('scram-sha-256')).toEqual({ mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' });
+    expect(sasl('scram-sha-512')).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' });
+    expect(() => sasl('aws')).toThrow('SASL mechanism "aws" is not supported: use plain, scram-sha-256, scram-sha-512');
+  });
+
+  it('writes headers as Buffers, one entry per repeated value, without undefined ones', () => {
+    const h = platformaticHeaders({ a: 'x', b: Buffer.from([1, 2]), r: ['1', Buffer.from('2')], u: undefined });
+    expect([...h].map(([k, v]) => [k.toString(), v.toString('hex')])).toEqual([
+      ['a', Buffer.from('x').toString('hex')],
+      ['b', '0102'],
+      ['r', Buffer.from('1').toString('hex')],
+      ['r', Buffer.from('2').toString('hex')],
+    ]);
+  });
+
+  it('names the inner reasons of an aggregated client error', () => {
+    const inner = new ProtocolError('MESSAGE_TOO_LARGE');
+    const err = new MultipleErrors('Producing messages failed.', [inner, new Error('Connection closed')]);
+    const msg = kafkaErrorMessage(err);
+    expect(msg).toMatch(/^Producing messages failed\. \(.+; Connection closed\)$/);
+    expect(msg).toContain(inner.message);
+    expect(kafkaErrorMessage(new Error('outer', { cause: new Error('inner') }))).toBe('outer (inner)');
+    // a produce response error names its topic and partition and the broker's message
+    const response = { responses: [{ name: 'lsst.sal.a', partitionResponses: [{ index: 0 }] }, { name: 'lsst.sal.b', partitionResponses: [{ index: 0 }, { index: 3 }] }] };
+    const failed = new ResponseError(0, 9, { '/responses/1/partitionResponses/1': [10, 'record batch of 2000000 bytes'] }, response);
+    expect(kafkaErrorMessage(failed)).toBe(`${failed.message} (${inner.message} on topic lsst.sal.b partition 3: record batch of 2000000 bytes)`);
+    expect(kafkaErrorMessage('plain string')).toBe('plain string');
+  });
+});
+
+describe('timestampRuns', () => {
+  it('keeps a request whole unless its timestamps spread 2^31 ms or more, then splits in order', () => {
+    const day = 86_400_000;
+    expect(timestampRuns([])).toEqual([]);
+    expect(timestampRuns([5, 1, 9])).toEqual([[0, 3]]);
+    expect(timestampRuns([0, 24 * day, 1])).toEqual([[0, 3]]);
+    expect(timestampRuns([0, 25 * day, 25 * day + 1, 0])).toEqual([[0, 1], [1, 3], [3, 4]]);
+  });
+});
+
+describe('retriableKafkaError', () => {
+  it('retries a broker that is not up yet, never refused credentials', () => {
+    const refused = new NetworkError('Connection to 127.0.0.1:9092 failed.', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9092') });
+    expect(retriableKafkaError(new MultipleErrors('initProducerId failed 6 times.', [new MultipleErrors('Cannot connect to any broker.', [refused])]))).toBe(true);
+    expect(retriableKafkaError(new MultipleErrors('x', [new NetworkError('Connection failed.', { cause: new AuthenticationError('SASL authentication failed.') })]))).toBe(false);
+    expect(retriableKafkaError(Object.assign(new Error('kafkajs: leader not available'), { retriable: true }))).toBe(true);
+    expect(retriableKafkaError(Object.assign(new Error('kafkajs: SASL failed'), { retriable: false }))).toBe(false);
+    expect(retriableKafkaError(new Error('plain'))).toBe(false);
   });
 });

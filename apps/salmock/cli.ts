@@ -105,8 +105,9 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
   let health = (): { ok: boolean; reason?: string } => ({ ok: false, reason: 'starting' });
   for (const e of errors) logger.warn({ error: formatSalSchemaError(e) }, `ts_xml problem, topic skipped: ${formatSalSchemaError(e)}`);
 
-  const kafka = createKafka(kafkaOptionsFrom(c, logger));
-  const producer = createProducer(kafka);
+  const kafkaOptions = kafkaOptionsFrom(c, logger);
+  const kafka = createKafka(kafkaOptions); // admin (--create-topics)
+  const producer = createProducer(kafkaOptions);
   try {
     let factories: MessageFactory[];
     if (c.mode === 'avro') {
@@ -133,7 +134,7 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
     await producer.connect();
     shutdown.onShutdown('kafka producer', () => producer.disconnect());
     health = () => ({ ok: true });
-    producer.on(producer.events.DISCONNECT, () => (health = () => ({ ok: false, reason: 'producer disconnected from Kafka' })));
+    producer.onDisconnect(() => (health = () => ({ ok: false, reason: 'producer disconnected from Kafka' })));
     const sender = new BatchSender(producer, { lingerMs: c.lingerMs });
     const summary = await runSalmock(
       { plan, factories, mode: c.mode, durationS: c.duration, count: c.count, burst: c.burst, maxPending: c.maxPending },

@@ -1,4 +1,4 @@
-import { Message } from 'kafkajs';
+import type { OutgoingMessage as Message } from '../lib/kafka';
 import { Registry } from 'prom-client';
 import { Type } from 'avsc';
 import { silentLogger } from '../lib/logging';

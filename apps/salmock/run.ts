@@ -7,10 +7,9 @@
  * run), and its key is the SAL topic name (one SAL topic stays in one partition, in order). Item values
  * are a function of (seed, topic, seq): see ./values.ts.
  */
-import { Message } from 'kafkajs';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { LatencyMetric, LatencySnapshot, latencySnapshot } from '../lib/latency';
-import type { BatchSender } from '../lib/kafka';
+import type { BatchSender, OutgoingMessage as Message } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
 import { sleep } from '../lib/shutdown';
 import { formatSalItems, formatSalStamps, salTextLine } from '../saltransform/sal-text';

@@ -113,8 +113,9 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
   const metrics = saltransformMetrics(rt.metrics);
   const registry = createRegistry(c.registry, { logger, retry: { attempts: Infinity } });
   const transformer = new SalTransformer({ latest: (s) => registry.latest(s), topicPrefix: c.topicPrefix, unknownTopicRecheckMs: c.unknownTopicRecheckMs, logger });
-  const kafka = createKafka(kafkaOptionsFrom(c, logger));
-  const producer = createProducer(kafka);
+  const kafkaOptions = kafkaOptionsFrom(c, logger);
+  const kafka = createKafka(kafkaOptions); // consumer and admin
+  const producer = createProducer(kafkaOptions);
   const consumer = kafka.consumer({
     groupId: c.group,
     maxWaitTimeInMs: 100,

@@ -8,10 +8,10 @@
  * Scale-out: run more replicas in the same consumer group (up to one per raw-topic partition);
  * `concurrency` partitions are processed at once in one process.
  */
-import { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { LatencyMetric } from '../lib/latency';
-import type { BatchSender } from '../lib/kafka';
+import type { BatchSender, OutgoingHeaders as IHeaders, OutgoingMessage as Message } from '../lib/kafka';
 import { SalTransformer } from './transform';
 
 export const DLQ_REASON = 'dlq-reason';

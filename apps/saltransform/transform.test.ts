@@ -1,5 +1,5 @@
 import { Type } from 'avsc';
-import { Message } from 'kafkajs';
+import type { OutgoingMessage as Message } from '../lib/kafka';
 import { Registry } from 'prom-client';
 import { wireSchemaId } from '../lib/registry';
 import { convertTopics } from '../salschema/convert';
