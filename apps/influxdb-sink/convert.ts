@@ -6,15 +6,16 @@
  *  - fields: every value field; Avro int/long → integer (`i`), float/double → float, boolean,
  *    string, enum → its symbol as a string, bytes/fixed → UTF-8 string (trailing NULs dropped);
  *    arrays → `name0..nameN` (seed 002); nested records and maps → `name.sub`; null → no field;
- *    NaN/±Infinity → no field (InfluxDB refuses them; counted);
+ *    NaN/±Infinity → no field (InfluxDB refuses them; counted); -0 → `-0` (stored as -0);
  *  - tags: the configured record fields (as strings; not written as fields), plus static tags;
  *  - time: the configured field (default `sal_created`, the SAL creation time; apps/salschema/avro.ts
  *    EFD_FIELDS) — Date, integer epoch (unit by magnitude or configured) or float epoch seconds (SAL's
  *    private_sndStamp style) — else the Kafka record timestamp, or a rejection. Written with
  *    microsecond precision.
  *
- * Compiled once per schema id: a list of emitters built from the avsc Type, so the per-record work
- * is a decode plus string concatenation.
+ * Compiled once per schema id: a list of emitters built from the avsc Type (field keys made once,
+ * as bytes), so the per-record work is a decode plus bytes written into one reused LineWriter and a
+ * single string taken from it (line-protocol.ts).
  */
 import type { Type } from 'avsc';
 import { WIRE_HEADER_BYTES } from '../lib/registry';
