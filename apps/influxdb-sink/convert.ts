@@ -6,19 +6,20 @@
  *  - fields: every value field; Avro int/long → integer (`i`), float/double → float, boolean,
  *    string, enum → its symbol as a string, bytes/fixed → UTF-8 string (trailing NULs dropped);
  *    arrays → `name0..nameN` (seed 002); nested records and maps → `name.sub`; null → no field;
- *    NaN/±Infinity → no field (InfluxDB refuses them; counted);
+ *    NaN/±Infinity → no field (InfluxDB refuses them; counted); -0 → `-0` (stored as -0);
  *  - tags: the configured record fields (as strings; not written as fields), plus static tags;
  *  - time: the configured field (default `sal_created`, the SAL creation time; apps/salschema/avro.ts
  *    EFD_FIELDS) — Date, integer epoch (unit by magnitude or configured) or float epoch seconds (SAL's
  *    private_sndStamp style) — else the Kafka record timestamp, or a rejection. Written with
  *    microsecond precision.
  *
- * Compiled once per schema id: a list of emitters built from the avsc Type, so the per-record work
- * is a decode plus string concatenation.
+ * Compiled once per schema id: a list of emitters built from the avsc Type (field keys made once,
+ * as bytes), so the per-record work is a decode plus bytes written into one reused LineWriter and a
+ * single string taken from it (line-protocol.ts).
  */
 import type { Type } from 'avsc';
 import { WIRE_HEADER_BYTES } from '../lib/registry';
-import { escapeKey, escapeMeasurement, floatValue, intValue, quoteString } from './line-protocol';
+import { type Chunk, chunk, escapeKey, escapeMeasurement, LineWriter } from './line-protocol';
 
 /** Why a record cannot become a point; `reason` is the dead-letter header value's code. */
 export class ConversionError extends Error {
@@ -48,7 +49,11 @@ export interface PointOptions {
   stripPrefix?: string;
 }
 
-type Emit = (v: unknown, out: string[], key: string, stats: ConvertStats) => void;
+/**
+ * Writes a value as fields into the line: `,<key>=<value>` for each field (key = the field's
+ * escaped name, `,`/`=` included, from {@link Key}).
+ */
+type Emit = (v: unknown, w: LineWriter, key: Key, stats: ConvertStats) => void;
 
 export interface ConvertStats {
   /** Fields dropped because InfluxDB cannot store them (NaN, ±Infinity). */
@@ -66,64 +71,109 @@ interface AvscLike {
   branchName?: string;
 }
 
+/**
+ * A field key: its escaped text and the bytes `,<text>=`, with the keys under it (array items
+ * `<text>0…`, record and map members `<text>.<sub>`) made once and kept.
+ */
+class Key {
+  readonly field: Chunk;
+  private items: Key[] | undefined;
+  private subs: Map<string, Key> | undefined;
+
+  constructor(readonly text: string) {
+    this.field = chunk(`,${text}=`);
+  }
+
+  item(i: number): Key {
+    const items = (this.items ??= []);
+    return items[i] ?? (items[i] = new Key(`${this.text}${i}`));
+  }
+
+  /** `sub` escaped; at most MAX_SUBS are kept (map keys are data). */
+  sub(sub: string): Key {
+    const subs = (this.subs ??= new Map());
+    let k = subs.get(sub);
+    if (k === undefined) {
+      k = new Key(`${this.text}.${escapeKey(sub)}`);
+      if (subs.size < MAX_SUBS) subs.set(sub, k);
+    }
+    return k;
+  }
+}
+
+const MAX_SUBS = 10_000;
+
 function bytesToString(b: Buffer): string {
   let end = b.length;
   while (end > 0 && b[end - 1] === 0) end--;
   return b.toString('utf8', 0, end);
 }
 
-function bad(key: string, v: unknown, what: string): ConversionError {
-  return new ConversionError('bad-value', `field ${key}: expected ${what}, got ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 60) : String(v)}`);
+function bad(key: Key, v: unknown, what: string): ConversionError {
+  return new ConversionError('bad-value', `field ${key.text}: expected ${what}, got ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 60) : String(v)}`);
 }
 
-const emitInt: Emit = (v, out, k) => {
+const emitInt: Emit = (v, w, k) => {
   if (v === null || v === undefined) return;
-  const s = typeof v === 'number' || typeof v === 'bigint' ? intValue(v) : undefined;
-  if (s === undefined) throw bad(k, v, 'an integer');
-  out.push(`${k}=${s}`);
+  if (typeof v !== 'number' && typeof v !== 'bigint') throw bad(k, v, 'an integer');
+  const at = w.length;
+  w.chunk(k.field);
+  if (!w.int(v)) {
+    w.truncate(at);
+    throw bad(k, v, 'an integer');
+  }
+  w.byte(105); // i
 };
 
-const emitFloat: Emit = (v, out, k, stats) => {
+const emitFloat: Emit = (v, w, k, stats) => {
   if (v === null || v === undefined) return;
   if (typeof v !== 'number') throw bad(k, v, 'a number');
-  const s = floatValue(v);
-  if (s === undefined) stats.droppedFields++;
-  else out.push(`${k}=${s}`);
+  if (v - v !== 0) {
+    stats.droppedFields++; // NaN, ±Infinity
+    return;
+  }
+  w.chunk(k.field);
+  w.float(v);
 };
 
-const emitBool: Emit = (v, out, k) => {
+const emitBool: Emit = (v, w, k) => {
   if (v === null || v === undefined) return;
-  out.push(`${k}=${v ? 'true' : 'false'}`);
+  w.chunk(k.field);
+  w.chunk(v ? TRUE : FALSE);
 };
 
-const emitString: Emit = (v, out, k) => {
+const TRUE = chunk('true');
+const FALSE = chunk('false');
+
+const emitString: Emit = (v, w, k) => {
   if (v === null || v === undefined) return;
-  out.push(`${k}=${quoteString(String(v))}`);
+  w.chunk(k.field);
+  w.quoted(String(v));
 };
 
-const emitBytes: Emit = (v, out, k) => {
+const emitBytes: Emit = (v, w, k) => {
   if (v === null || v === undefined) return;
-  out.push(`${k}=${quoteString(Buffer.isBuffer(v) ? bytesToString(v) : String(v))}`);
+  w.chunk(k.field);
+  w.quoted(Buffer.isBuffer(v) ? bytesToString(v) : String(v));
 };
 
-const emitDate: Emit = (v, out, k) => {
+const emitDate: Emit = (v, w, k, stats) => {
   if (v === null || v === undefined) return;
-  if (v instanceof Date) out.push(`${k}=${v.getTime()}i`);
-  else emitInt(v, out, k, { droppedFields: 0 });
+  emitInt(v instanceof Date ? v.getTime() : v, w, k, stats);
 };
 
 /** By JS type, for unions of several non-null branches. */
-const emitDynamic: Emit = (v, out, k, stats) => {
+const emitDynamic: Emit = (v, w, k, stats) => {
   if (v === null || v === undefined) return;
-  if (typeof v === 'number') return emitFloat(v, out, k, stats);
-  if (typeof v === 'bigint') return emitInt(v, out, k, stats);
-  if (typeof v === 'boolean') return emitBool(v, out, k, stats);
-  if (typeof v === 'string') return emitString(v, out, k, stats);
-  if (Buffer.isBuffer(v)) return emitBytes(v, out, k, stats);
-  if (v instanceof Date) return emitDate(v, out, k, stats);
-  if (Array.isArray(v)) return v.forEach((x, i) => emitDynamic(x, out, `${k}${i}`, stats));
+  if (typeof v === 'number') return emitFloat(v, w, k, stats);
+  if (typeof v === 'bigint') return emitInt(v, w, k, stats);
+  if (typeof v === 'boolean') return emitBool(v, w, k, stats);
+  if (typeof v === 'string') return emitString(v, w, k, stats);
+  if (Buffer.isBuffer(v)) return emitBytes(v, w, k, stats);
+  if (v instanceof Date) return emitDate(v, w, k, stats);
+  if (Array.isArray(v)) return v.forEach((x, i) => emitDynamic(x, w, k.item(i), stats));
   if (typeof v === 'object') {
-    for (const [sub, x] of Object.entries(v as Record<string, unknown>)) emitDynamic(x, out, `${k}.${escapeKey(sub)}`, stats);
+    for (const [sub, x] of Object.entries(v as Record<string, unknown>)) emitDynamic(x, w, k.sub(sub), stats);
   }
 };
 
@@ -137,29 +187,29 @@ function emitterFor(t: AvscLike): Emit {
   if (name === 'null') return () => undefined;
   if (name.startsWith('logical:')) {
     const under = t.underlyingType ? emitterFor(t.underlyingType) : emitDynamic;
-    return (v, out, k, stats) => (v instanceof Date ? emitDate(v, out, k, stats) : under(v, out, k, stats));
+    return (v, w, k, stats) => (v instanceof Date ? emitDate(v, w, k, stats) : under(v, w, k, stats));
   }
   if (name === 'array') {
     const item = emitterFor(t.itemsType as AvscLike);
-    return (v, out, k, stats) => {
+    return (v, w, k, stats) => {
       if (v === null || v === undefined) return;
       if (!Array.isArray(v)) throw bad(k, v, 'an array');
-      for (let i = 0; i < v.length; i++) item(v[i], out, `${k}${i}`, stats);
+      for (let i = 0; i < v.length; i++) item(v[i], w, k.item(i), stats);
     };
   }
   if (name === 'map') {
     const item = emitterFor(t.valuesType as AvscLike);
-    return (v, out, k, stats) => {
+    return (v, w, k, stats) => {
       if (v === null || v === undefined) return;
-      for (const [sub, x] of Object.entries(v as Record<string, unknown>)) item(x, out, `${k}.${escapeKey(sub)}`, stats);
+      for (const [sub, x] of Object.entries(v as Record<string, unknown>)) item(x, w, k.sub(sub), stats);
     };
   }
   if (name === 'record' || name === 'error') {
-    const fields = (t.fields ?? []).map((f) => ({ name: f.name, key: escapeKey(f.name), emit: emitterFor(f.type) }));
-    return (v, out, k, stats) => {
+    const fields = (t.fields ?? []).map((f) => ({ name: f.name, emit: emitterFor(f.type) }));
+    return (v, w, k, stats) => {
       if (v === null || v === undefined) return;
       const r = v as Record<string, unknown>;
-      for (const f of fields) f.emit(r[f.name], out, `${k}.${f.key}`, stats);
+      for (const f of fields) f.emit(r[f.name], w, k.sub(f.name), stats);
     };
   }
   if (name === 'union:unwrapped') {
@@ -168,23 +218,26 @@ function emitterFor(t: AvscLike): Emit {
   }
   if (name === 'union:wrapped') {
     const byBranch = new Map((t.types ?? []).map((b) => [b.branchName ?? b.name ?? b.typeName, emitterFor(b)]));
-    return (v, out, k, stats) => {
+    return (v, w, k, stats) => {
       if (v === null || v === undefined) return;
       const [branch, inner] = Object.entries(v as Record<string, unknown>)[0] ?? [];
-      (byBranch.get(branch as string) ?? emitDynamic)(inner, out, k, stats);
+      (byBranch.get(branch as string) ?? emitDynamic)(inner, w, k, stats);
     };
   }
   return emitDynamic;
 }
 
-/** Microseconds since the epoch (as a string) from a timestamp value. */
-export function toMicros(v: unknown, unit: TimestampUnit): string | undefined {
+/** Writes microseconds since the epoch from a timestamp value; false (nothing written) when it is none. */
+function writeMicros(w: LineWriter, v: unknown, unit: TimestampUnit): boolean {
   if (v instanceof Date) {
     const ms = v.getTime();
-    return Number.isFinite(ms) ? `${ms}000` : undefined;
+    if (!Number.isFinite(ms)) return false;
+    w.int(ms);
+    w.chunk(ZEROS3);
+    return true;
   }
   if (typeof v === 'bigint') v = Number(v);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return false;
   let u = unit;
   if (u === 'auto') {
     if (!Number.isInteger(v)) u = 's';
@@ -195,14 +248,29 @@ export function toMicros(v: unknown, unit: TimestampUnit): string | undefined {
   }
   switch (u) {
     case 'ns':
-      return String(Math.round(v / 1000));
+      w.int(Math.round(v / 1000));
+      break;
     case 'us':
-      return String(Math.round(v));
+      w.int(Math.round(v));
+      break;
     case 'ms':
-      return Number.isInteger(v) ? `${v}000` : String(Math.round(v * 1000));
+      if (Number.isInteger(v)) {
+        w.int(v);
+        w.chunk(ZEROS3);
+      } else w.int(Math.round(v * 1000));
+      break;
     default:
-      return String(Math.round(v * 1e6));
+      w.int(Math.round(v * 1e6));
   }
+  return true;
+}
+
+const ZEROS3 = chunk('000');
+const micros = new LineWriter();
+
+/** Microseconds since the epoch (as a string) from a timestamp value. */
+export function toMicros(v: unknown, unit: TimestampUnit): string | undefined {
+  return writeMicros(micros, v, unit) ? micros.take() : undefined;
 }
 
 /** A compiled point writer for one schema. */
@@ -211,6 +279,9 @@ export interface CompiledSchema {
   line(record: Record<string, unknown>, measurement: string, kafkaTimestampMs: string, stats: ConvertStats): string;
 }
 
+/** The line being written (conversion is synchronous: one is enough). */
+const writer = new LineWriter();
+
 export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSchema {
   const t = type as unknown as AvscLike;
   if (t.typeName !== 'record') throw new ConversionError('bad-value', `schema is a ${t.typeName}, expected an Avro record`);
@@ -218,39 +289,57 @@ export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSche
   const tsField = opts.timestampField ?? 'sal_created';
   const unit = opts.timestampUnit ?? 'auto';
   const rejectMissing = opts.missingTimestamp === 'reject';
-  const staticTags = Object.entries(opts.staticTags ?? {});
-  const fields = (t.fields ?? []).filter((f) => !tagNames.has(f.name)).map((f) => ({ name: f.name, key: escapeKey(f.name), emit: emitterFor(f.type) }));
-  const tagFields = (t.fields ?? []).filter((f) => tagNames.has(f.name)).map((f) => f.name);
+  const staticTags = Object.entries(opts.staticTags ?? {}).map(([k, v]) => `${escapeKey(k)}=${escapeKey(v)}`);
+  const fields = (t.fields ?? []).filter((f) => !tagNames.has(f.name)).map((f) => ({ name: f.name, key: new Key(escapeKey(f.name)), emit: emitterFor(f.type) }));
+  const tagFields = (t.fields ?? []).filter((f) => tagNames.has(f.name)).map((f) => ({ name: f.name, key: escapeKey(f.name) }));
+  const hasTags = staticTags.length > 0 || tagFields.length > 0;
   const hasTsField = (t.fields ?? []).some((f) => f.name === tsField);
+  const w = writer;
+
+  const tagsOf = (record: Record<string, unknown>): string => {
+    const tags = [...staticTags];
+    for (const f of tagFields) {
+      const v = record[f.name];
+      if (v === null || v === undefined) continue;
+      const s = Buffer.isBuffer(v) ? bytesToString(v) : String(v);
+      if (s !== '') tags.push(`${f.key}=${escapeKey(s)}`);
+    }
+    if (tags.length > 1) tags.sort();
+    return tags.length ? `,${tags.join(',')}` : '';
+  };
+
+  const write = (record: Record<string, unknown>, measurement: string, kafkaTimestampMs: string, stats: ConvertStats): string => {
+    w.text(measurement);
+    if (hasTags) w.text(tagsOf(record));
+    // each field starts with `,`: the first one's becomes the space between tags and fields
+    const fieldsAt = w.length;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      f.emit(record[f.name], w, f.key, stats);
+    }
+    if (w.length === fieldsAt) throw new ConversionError('no-fields', 'record has no field InfluxDB can store (all null, NaN or empty)');
+    w.setByte(fieldsAt, 32);
+    w.byte(32);
+    const raw = hasTsField ? record[tsField] : undefined;
+    if (raw !== null && raw !== undefined) {
+      if (!writeMicros(w, raw, unit)) throw new ConversionError('bad-timestamp', `timestamp field ${tsField} holds ${String(raw)}, not an epoch time`);
+    } else if (rejectMissing) {
+      throw new ConversionError('bad-timestamp', `timestamp field ${tsField} is missing or null`);
+    } else {
+      w.text(kafkaTimestampMs);
+      w.chunk(ZEROS3);
+    }
+    return w.take();
+  };
 
   return {
     line(record, measurement, kafkaTimestampMs, stats) {
-      const out: string[] = [];
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i];
-        f.emit(record[f.name], out, f.key, stats);
+      try {
+        return write(record, measurement, kafkaTimestampMs, stats);
+      } catch (err) {
+        w.reset();
+        throw err;
       }
-      if (out.length === 0) throw new ConversionError('no-fields', 'record has no field InfluxDB can store (all null, NaN or empty)');
-      const tags: string[] = [];
-      for (const [k, v] of staticTags) tags.push(`${escapeKey(k)}=${escapeKey(v)}`);
-      for (const name of tagFields) {
-        const v = record[name];
-        if (v === null || v === undefined) continue;
-        const s = Buffer.isBuffer(v) ? bytesToString(v) : String(v);
-        if (s !== '') tags.push(`${escapeKey(name)}=${escapeKey(s)}`);
-      }
-      if (tags.length > 1) tags.sort();
-      let ts: string | undefined;
-      const raw = hasTsField ? record[tsField] : undefined;
-      if (raw !== null && raw !== undefined) {
-        ts = toMicros(raw, unit);
-        if (ts === undefined) throw new ConversionError('bad-timestamp', `timestamp field ${tsField} holds ${String(raw)}, not an epoch time`);
-      } else if (rejectMissing) {
-        throw new ConversionError('bad-timestamp', `timestamp field ${tsField} is missing or null`);
-      } else {
-        ts = `${kafkaTimestampMs}000`;
-      }
-      return `${measurement}${tags.length ? `,${tags.join(',')}` : ''} ${out.join(',')} ${ts}`;
     },
   };
 }
