@@ -25,7 +25,7 @@ export const saltransformSchema = z.object({
   group: z.string().min(1).default('saltransform'),
   dlqTopic: z.string().min(1).optional(),
   fromBeginning: zBool.default(true),
-  concurrency: zInt(1).default(4),
+  concurrency: zInt(1).default(16),
   lingerMs: zInt().default(2),
   unknownTopicRecheckMs: zInt().default(30_000),
   sessionTimeoutMs: zInt(1000).default(30_000),
@@ -167,13 +167,16 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
   }
   logger.info({ topics, group: c.group, dlqTopic }, `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`);
   await consumer.run({
-    autoCommit: false,
+    // A batch's offset is resolved only once every output of it was acknowledged (at-least-once), and
+    // the resolved offsets are committed once a second: a commit round trip per partition batch held
+    // each fetch of many partitions for seconds.
+    autoCommit: true,
+    autoCommitInterval: 1000,
+    eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: c.concurrency,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
-      // commit only after every output of the batch was acknowledged (at-least-once)
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: r.commitOffset }]);
       resolveOffset(batch.messages[batch.messages.length - 1].offset);
       await heartbeat();
       if (r.deadLettered) logger.warn({ topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered }, `${r.deadLettered} message(s) sent to ${dlqTopic}`);
@@ -192,7 +195,7 @@ export function registerSaltransformCommand(program: Command): Command {
     .option('--group <id>', `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`)
     .option('--dlq-topic <topic>', `dead-letter topic (env ${SALTRANSFORM_ENV.dlqTopic}, default <prefix>saltransform.deadletter)`)
     .option('--no-from-beginning', 'a new group starts at the end of the topics instead of the beginning')
-    .option('--concurrency <n>', `partitions processed at once (env ${SALTRANSFORM_ENV.concurrency}, default 4)`)
+    .option('--concurrency <n>', `partitions processed at once; their outputs share produce requests (env ${SALTRANSFORM_ENV.concurrency}, default 16)`)
     .option('--linger-ms <ms>', 'how long an output waits for its batch (default 2)')
     .option('--unknown-topic-recheck-ms <ms>', 'how long a topic without schema is dead-lettered before the registry is asked again (default 30000)')
     .option('--session-timeout-ms <ms>', `consumer session timeout: how soon a dead replica's partitions move (env ${SALTRANSFORM_ENV.sessionTimeoutMs}, default 30000)`)

@@ -326,6 +326,21 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       );
     };
 
+    // salmock starts once saltransform and the sink consume (joined their groups): records made before
+    // would count their start-up as latency
+    const ready = async (port: number, name: string) => {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const died = appDied();
+        if (died) throw new Error(`an app stopped before the experiment started (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`${name} did not become healthy within 120 s (its /healthz on port ${port})`);
+        await sleep(250);
+      }
+    };
+    await Promise.all([ready(transformPort, 'saltransform'), ready(sinkPort, 'influxdb-sink')]);
+    say(`  saltransform and influxdb-sink consuming (${took()})`);
     mockStarted = Date.now();
     let mockError: Error | undefined;
     const mockRun = efdRun(
