@@ -1,17 +1,9 @@
 import { Point } from '@influxdata/influxdb-client';
+import { mulberry32 } from '../lib/prng';
 import { chunk, escapeKey, floatValue, intValue, LineWriter, quoteString } from './line-protocol';
 
-/** Deterministic PRNG (mulberry32), so a failure names a value that reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failure names a value that reproduces. */
+const prng = mulberry32;
 
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
