@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import type { Site } from '../../config/schema';
 import { influxQuery } from '../../apps/influxdb-init/apply';
 import { createKafka } from '../../apps/lib/kafka';
+import { silentLogger } from '../../apps/lib/logging';
 import type { LatencySnapshot } from '../../apps/lib/latency';
 import { loadTopicMetadata, TopicMeta } from '../../apps/salschema/metadata';
 import { formatSalSchemaError } from '../../apps/salschema/errors';
@@ -133,7 +134,7 @@ async function countInInfluxDb(url: string, db: string): Promise<{ points: numbe
  * fails on a broker still creating hundreds of topics ("does not host this topic-partition").
  */
 async function createTopics(brokers: string, names: string[]): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'efd-experiment' }).admin();
+  const admin = createKafka({ brokers, clientId: 'efd-experiment', logger: silentLogger() }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -398,7 +399,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
 
 /** Drops the experiment's database and topics (EFD_EXPERIMENT_KEEP=1 keeps them for inspection). */
 async function cleanUp(brokers: string, influx: string, prefix: string, database: string, say: (l: string) => void): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'efd-experiment' }).admin();
+  const admin = createKafka({ brokers, clientId: 'efd-experiment', logger: silentLogger() }).admin();
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
