@@ -158,6 +158,6 @@ describe('saltransform config', () => {
     expect(() => saltransformConfig({ brokers: 'k:1', clientId: 'c', registry: 'http://r' }, {})).toThrow(/--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/);
     expect(() => saltransformConfig({ clientId: 'c' }, { SALTRANSFORM_SUBSYSTEMS: 'A' })).toThrow(/--brokers \(env KAFKA_BROKERS\)[\s\S]*--registry \(env SCHEMA_REGISTRY_URL\)/);
     const c = saltransformConfig({ clientId: 'c' }, { SALTRANSFORM_SUBSYSTEMS: 'A,B', KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'http://r', SALTRANSFORM_FROM_BEGINNING: 'false' });
-    expect(c).toMatchObject({ subsystems: ['A', 'B'], fromBeginning: false, group: 'saltransform', concurrency: 4, createTopics: true });
+    expect(c).toMatchObject({ subsystems: ['A', 'B'], fromBeginning: false, group: 'saltransform', concurrency: 16, createTopics: true });
   });
 });
