@@ -1,8 +1,8 @@
 /**
- * `efd` — the operator CLI. Each capability registers its subcommands here;
- * app containers use the same entry point (`efd <app> ...`).
+ * `efd` — the operator CLI. Each capability registers its subcommands here. An app image runs its
+ * app's subcommands alone (apps/<app>/main.ts, bundled by apps/images.ts), with the same arguments.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerLocalCommand } from './local';
 import { registerSalschemaCommand } from '../salschema/cli';
@@ -13,6 +13,7 @@ import { registerInfluxdbSinkCommand } from '../influxdb-sink/cli';
 import { registerInfluxdbDownsampleCommand, registerInfluxdbInitCommand } from '../influxdb-init/cli';
 import { registerExperimentCommand } from '../../scripts/experiment/cli';
 import { localExperimentEndpoints } from '../../scripts/experiment/local';
+import { runProgram } from '../lib/program';
 
 export function buildProgram(): Command {
   const program = new Command('efd')
@@ -34,15 +35,7 @@ export function buildProgram(): Command {
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`efd: ${(err as Error).message}\n`);
-    return 1;
-  }
+  return runProgram(buildProgram(), argv);
 }
 
 export function main(): void {

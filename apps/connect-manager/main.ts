@@ -1,13 +1,8 @@
 /**
- * Container entry of the connect-manager image: an `efd` program with only the `connectors` group and
- * `connect-manager` (bundled by apps/connect-manager/Dockerfile).
+ * Entry of the connect-manager image: an `efd` program with only the `connectors` group and `connect-manager`
+ * (bundled by apps/images.ts; `node /app/efd.js connect-manager …` = `npx efd connect-manager …`).
  */
-import { Command, CommanderError } from 'commander';
+import { appMain } from '../lib/program';
 import { registerConnectorsCommand } from './cli';
 
-const program = new Command('efd').exitOverride();
-registerConnectorsCommand(program);
-program.parseAsync(process.argv.slice(2), { from: 'user' }).catch((err: unknown) => {
-  process.exitCode = err instanceof CommanderError ? err.exitCode : 1;
-  if (!(err instanceof CommanderError)) process.stderr.write(`efd: ${(err as Error).message}\n`);
-});
+appMain(registerConnectorsCommand);

@@ -1,0 +1,38 @@
+/**
+ * Running an `efd` commander program: the operator CLI (apps/cli/main.ts) and each app image's entry
+ * (apps/<app>/main.ts, bundled by apps/images.ts) parse their arguments the same way, so
+ * `node /app/efd.js <app> …` in an image behaves as `npx efd <app> …` in the repository.
+ */
+import { Command, CommanderError } from 'commander';
+
+/** A function that adds an app's subcommands to a program. */
+export type RegisterCommand = (program: Command) => unknown;
+
+/** The `efd` program with these subcommands. */
+export function efdProgram(...register: RegisterCommand[]): Command {
+  const program = new Command('efd').showHelpAfterError().exitOverride();
+  for (const add of register) add(program);
+  return program;
+}
+
+/**
+ * Parses `argv` (the arguments after the script) and runs the command; the exit code: commander's
+ * for usage errors and --help, 1 after `efd: <message>` on stderr for any other error.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`efd: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** An app image's entry: runs the process arguments through an `efd` program with these subcommands. */
+export function appMain(...register: RegisterCommand[]): void {
+  runProgram(efdProgram(...register), process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
