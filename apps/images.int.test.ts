@@ -1,105 +1,374 @@
 /**
- * The app images as built, without a Docker engine: checks each Dockerfile's shape (multi-stage
- * node:20-slim, non-root, compiled-CLI entrypoint), compiles the apps exactly as the build stage does
- * (`tsc -p apps/tsconfig.build.json`), lays the result out like the image's /app, and runs each
- * image's ENTRYPOINT + CMD, then real commands through the same entrypoint.
+ * The images as built, without a Docker engine. apps/Dockerfile is the one recipe of every app image:
+ * its shape is checked (targets = APP_IMAGES, pinned node:20 slim base, non-root, one bundle each), the
+ * apps are bundled exactly as its build stage does (`bundleApps` of apps/images.ts), each target's /app
+ * is laid out in a scratch folder that has no node_modules anywhere above it, and its ENTRYPOINT + CMD and
+ * real commands (against the local EFD) run there: a module the bundle lacks fails them. The bundles'
+ * inputs show what an image holds (no IaC, runtime `dependencies` exactly what the apps import).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CURRENT_DIR, CURRENT_FILES, CURRENT_MERGED_TOPICS } from './salschema/test-fixtures';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Metafile } from 'esbuild';
+import { APP_IMAGES, AppImageName, bundleApps } from './images';
+import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS } from './salschema/test-fixtures';
+import { influxQl } from '../scripts/local-efd/health';
+import { TestNamespace, useNamespace, waitFor } from '../test/integration/env';
 
 const root = resolve(__dirname, '..');
-const APPS = ['salmock', 'saltransform', 'salschema', 'influxdb-init'] as const;
 
+// ---------- Dockerfile reading ----------
+
+interface Stage {
+  name?: string;
+  from: string;
+  /** Instructions, continuation lines joined, comments dropped. */
+  lines: string[];
+}
 interface Dockerfile {
-  stages: { from: string; lines: string[] }[];
-  entrypoint: string[];
-  cmd: string[];
+  /** ARGs before the first FROM, with their defaults. */
+  args: Record<string, string>;
+  stages: Stage[];
 }
 
-function parseDockerfile(app: string): Dockerfile {
-  const text = readFileSync(join(root, 'apps', app, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const stages: Dockerfile['stages'] = [];
-  let entrypoint: string[] = [];
-  let cmd: string[] = [];
+function parseDockerfile(path: string): Dockerfile {
+  const text = readFileSync(path, 'utf8').replace(/\\\n/g, ' ');
+  const args: Record<string, string> = {};
+  const stages: Stage[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    if (/^FROM /i.test(line)) stages.push({ from: line.split(/\s+/)[1], lines: [] });
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from) stages.push({ from: from[1], name: from[2], lines: [] });
+    else if (stages.length === 0 && /^ARG /.test(line)) {
+      const [k, v = ''] = line.slice(4).split('=');
+      args[k] = v;
+    }
     stages.at(-1)?.lines.push(line);
-    if (/^ENTRYPOINT /.test(line)) entrypoint = JSON.parse(line.slice('ENTRYPOINT '.length));
-    if (/^CMD /.test(line)) cmd = JSON.parse(line.slice('CMD '.length));
   }
-  return { stages, entrypoint, cmd };
+  return { args, stages };
 }
 
-let out: string;
+/** A target and the stages it is built on, base first. */
+function stageChain(d: Dockerfile, target: string): Stage[] {
+  const chain: Stage[] = [];
+  let s = d.stages.find((x) => x.name === target);
+  while (s) {
+    chain.unshift(s);
+    const parent: string = s.from;
+    s = d.stages.find((x) => x.name === parent);
+  }
+  return chain;
+}
 
-beforeAll(() => {
-  out = mkdtempSync(join(tmpdir(), 'efd-image-'));
-  // the build stage's compile step, then the runtime layout: /app = compiled tree + node_modules + package.json
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'apps/tsconfig.build.json'), '--outDir', out], { cwd: root, stdio: 'pipe' });
-  symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'), 'dir');
-  copyFileSync(join(root, 'package.json'), join(out, 'package.json'));
-}, 60_000);
+const instructions = (chain: Stage[], op: string) => chain.flatMap((s) => s.lines.filter((l) => l.startsWith(`${op} `)).map((l) => l.slice(op.length + 1).trim()));
+const lastJson = (chain: Stage[], op: string): string[] => JSON.parse(instructions(chain, op).at(-1) ?? 'null');
 
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+function imageEnv(chain: Stage[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of instructions(chain, 'ENV')) for (const [, k, v] of e.matchAll(/(\w+)=(\S+)/g)) env[k] = v;
+  return env;
+}
 
-/** Runs the image's entrypoint with these args, /app mapped to the compiled tree. */
-function runImage(d: Dockerfile, args: string[], env: Record<string, string> = {}) {
-  const [bin, ...rest] = d.entrypoint.map((a) => a.replace(/^\/app\//, `${out}/`));
+const recipe = parseDockerfile(join(root, 'apps/Dockerfile'));
+const appStage = (name: string) => recipe.stages.find((s) => s.name === name);
+
+// ---------- the images, laid out ----------
+
+let work: string;
+let bundles: string;
+let metafiles: Record<string, Metafile>;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'efd-images-'));
+  bundles = join(work, 'out');
+  metafiles = await bundleApps(bundles);
+  for (const image of APP_IMAGES) layOut(image);
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const appDir = (image: string) => join(work, image, 'app');
+const mapApp = (image: string, p: string) => p.replace(/^\/app(?=\/|$)/, appDir(image));
+
+/** /app of `image` as its target's COPY lines build it: bundles from the build stage, ts_xml (the in-repo fixture stands in for the checksummed download). */
+function layOut(image: string): void {
+  mkdirSync(appDir(image), { recursive: true });
+  for (const copy of instructions(stageChain(recipe, image), 'COPY')) {
+    const m = /^--from=(\S+)\s+(\S+)\s+(\S+)$/.exec(copy);
+    if (!m) throw new Error(`${image}: COPY without --from=<stage> <src> <dest>: ${copy}`);
+    const [, stage, src, dest] = m;
+    if (stage === 'build' && /^\/out\/[\w-]+\.js$/.test(src)) cpSync(join(bundles, src.slice('/out/'.length)), mapApp(image, dest));
+    else if (stage === 'ts-xml' && src === '/ts_xml') cpSync(CURRENT_INTERFACES, mapApp(image, dest), { recursive: true });
+    else throw new Error(`${image}: COPY the test cannot lay out: ${copy}`);
+  }
+}
+
+/** Runs the image's ENTRYPOINT with these args in its /app (WORKDIR), with the image's ENV and nothing from the repository. */
+function runImage(image: string, args: string[], env: Record<string, string> = {}) {
+  const chain = stageChain(recipe, image);
+  const [bin, ...rest] = lastJson(chain, 'ENTRYPOINT').map((a) => mapApp(image, a));
   expect(bin).toBe('node');
-  return spawnSync(process.execPath, [...rest, ...args], { cwd: out, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+  const imageVars = Object.fromEntries(Object.entries(imageEnv(chain)).map(([k, v]) => [k, mapApp(image, v)]));
+  return { command: [...rest, ...args], cwd: appDir(image), env: { PATH: process.env.PATH ?? '', ...imageVars, ...env } };
 }
 
-describe.each(APPS)('%s image', (app) => {
-  const d = parseDockerfile(app);
+function runImageSync(image: string, args: string[], env: Record<string, string> = {}) {
+  const r = runImage(image, args, env);
+  return spawnSync(process.execPath, r.command, { cwd: r.cwd, env: r.env, encoding: 'utf8', timeout: 60_000 });
+}
 
-  it('is multi-stage on node:20-slim, compiles with apps/tsconfig.build.json, runs non-root', () => {
-    expect(d.stages.length).toBeGreaterThanOrEqual(2);
-    expect(d.stages.every((s) => s.from === 'node:20-slim')).toBe(true);
-    const build = d.stages[0].lines.join('\n');
-    expect(build).toMatch(/npm install --ignore-scripts/);
-    expect(build).toMatch(/tsc -p apps\/tsconfig\.build\.json --outDir \/out/);
-    expect(build).toMatch(/npm prune --omit=dev/);
-    const final = d.stages.at(-1)?.lines.join('\n') ?? '';
-    expect(final).toMatch(/^USER 1000:1000$/m);
-    expect(final).toMatch(/COPY --from=build/);
-    expect(d.entrypoint).toEqual(['node', '/app/apps/cli/main.js']);
-    expect(d.cmd[0]).toBe(app);
+// ---------- the recipe ----------
+
+describe('apps/Dockerfile: one recipe for every app image', () => {
+  it('is the only app Dockerfile; the Connect image has its own folder', () => {
+    const withDockerfile = readdirSync(join(root, 'apps')).filter((d) => existsSync(join(root, 'apps', d, 'Dockerfile')));
+    expect(withDockerfile).toEqual(['connect-image']);
   });
 
-  it('ENTRYPOINT + CMD starts the compiled app and answers --help', () => {
-    const r = runImage(d, d.cmd);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Usage: efd ${app} `));
+  it('has one target per app image, each FROM the shared run stage', () => {
+    const targets = recipe.stages.filter((s) => s.from === 'app').map((s) => s.name);
+    expect(targets).toEqual([...APP_IMAGES]);
+  });
+
+  it('every stage is on the pinned Node 20 slim image', () => {
+    expect(recipe.args.NODE_IMAGE).toMatch(/^node:20\.\d+\.\d+-slim$/);
+    expect(process.versions.node.split('.')[0]).toBe('20');
+    const names = new Set(recipe.stages.map((s) => s.name));
+    for (const s of recipe.stages) expect(s.from === '${NODE_IMAGE}' || names.has(s.from)).toBe(true);
+  });
+
+  it('the build stage installs the lock and runs the bundler the test runs', () => {
+    const build = appStage('build')?.lines.join('\n') ?? '';
+    expect(build).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
+    expect(build).toMatch(/^RUN npm install --ignore-scripts --no-audit --no-fund$/m);
+    expect(build).toMatch(/^RUN npx tsx apps\/images\.ts \/out$/m);
+  });
+
+  it('the run stage is non-root with the bundle as entrypoint', () => {
+    const run = appStage('app')?.lines ?? [];
+    expect(run).toContain('USER 1000:1000');
+    expect(run).toContain('WORKDIR /app');
+    expect(JSON.parse(run.find((l) => l.startsWith('ENTRYPOINT '))?.slice(11) ?? 'null')).toEqual(['node', '/app/efd.js']);
+  });
+
+  it('downloads only what it checks: ts_xml at a commit, every file against apps/ts-xml.sha256', () => {
+    const adds = recipe.stages.flatMap((s) => s.lines.filter((l) => /^ADD /.test(l)).map((l) => ({ stage: s.name, l })));
+    expect(adds.map((a) => a.stage)).toEqual(['ts-xml']);
+    expect(recipe.stages.flatMap((s) => s.lines).filter((l) => /\b(curl|wget)\b/.test(l))).toEqual([]);
+    const tsXml = appStage('ts-xml')?.lines.join('\n') ?? '';
+    expect(tsXml).toMatch(/^ARG TS_XML_COMMIT=[0-9a-f]{40}$/m);
+    expect(tsXml).toMatch(/ADD https:\/\/github\.com\/lsst-ts\/ts_xml\/archive\/\$\{TS_XML_COMMIT\}\.tar\.gz /);
+    expect(tsXml).toMatch(/^COPY apps\/ts-xml\.sha256 \/tmp\/ts-xml\.sha256$/m);
+    expect(tsXml).toMatch(/cd \/ts_xml && find \. -type f \| LC_ALL=C sort \| xargs sha256sum \| diff \/tmp\/ts-xml\.sha256 -;/);
+    const list = readFileSync(join(root, 'apps/ts-xml.sha256'), 'utf8').trimEnd().split('\n');
+    for (const line of list) expect(line).toMatch(/^[0-9a-f]{64} {2}\.\/[\w./-]+$/);
+    const paths = list.map((l) => l.slice(66));
+    expect([...paths].sort()).toEqual(paths);
+    expect(new Set(paths).size).toBe(paths.length);
+    // the in-repo fixture's layout (what salschema and salmock read) is the real one's
+    for (const f of ['./SALGenerics.xml', './SALSubsystems.xml', './ATDome/ATDome_Events.xml', './Test/Test_Telemetry.xml']) expect(paths).toContain(f);
+  });
+
+  it('.dockerignore leaves out everything .gitignore does, and .git', () => {
+    const norm = (l: string) => l.replace(/^\*\*\//, '').replace(/\/$/, '');
+    const lines = (f: string) => readFileSync(join(root, f), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = new Set(lines('.dockerignore').map(norm));
+    expect(ignored.has('.git')).toBe(true);
+    expect(lines('.gitignore').map(norm).filter((l) => !ignored.has(l))).toEqual([]);
   });
 });
 
-describe('compiled apps do real work through the entrypoint', () => {
-  const d = parseDockerfile('salschema');
+// ---------- what the images hold ----------
+
+/** The package an esbuild input belongs to (`@scope/name` or `name`), or undefined for a repository source. */
+function packageOf(input: string): string | undefined {
+  const i = input.lastIndexOf('node_modules/');
+  if (i < 0) return undefined;
+  const parts = input.slice(i + 'node_modules/'.length).split('/');
+  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+// Imports against the layers, removed by the layering work (apps must not import scripts/local-efd;
+// config must not import constructs): listed so that any other fails, and a listed one that is gone
+// fails too (then delete its line here).
+const KNOWN_OUT_OF_LAYER: Record<string, string[]> = {
+  'influxdb-sink': ['scripts/local-efd/endpoints.ts', 'scripts/local-efd/layout.ts'],
+  'connect-manager': ['scripts/local-efd/endpoints.ts', 'scripts/local-efd/layout.ts'],
+  'influxdb-init': ['constructs/connectors/common.ts', 'constructs/connectors/site-connectors.ts'],
+};
+
+describe('what each image holds (the bundle inputs)', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const runtimeTree = new Set(Object.entries(lock.packages).filter(([k, v]) => k && !v.dev).map(([k]) => packageOf(k)));
+
+  it.each(APP_IMAGES)('%s: repository sources from apps/ and config/ only, packages only from the runtime dependency tree', (image) => {
+    const inputs = Object.keys(metafiles[image].inputs);
+    const sources = inputs.filter((i) => packageOf(i) === undefined);
+    expect(sources).toContain(`apps/${image}/main.ts`);
+    const outOfLayer = sources.filter((s) => !/^(apps|config)\//.test(s)).sort();
+    expect(outOfLayer).toEqual(KNOWN_OUT_OF_LAYER[image] ?? []);
+    expect(sources.filter((s) => /\.test\.ts$|^(stacks|bench|test)\//.test(s))).toEqual([]);
+    const packages = [...new Set(inputs.map(packageOf).filter((p): p is string => p !== undefined))];
+    expect(packages.filter((p) => !runtimeTree.has(p))).toEqual([]);
+    for (const iac of ['cdktf', 'constructs', '@cdktf/provider-google', '@cdktf/provider-helm', '@cdktf/provider-kubernetes']) expect(packages).not.toContain(iac);
+  });
+
+  it('runtime dependencies are exactly the packages the apps import; the IaC and tools are devDependencies', () => {
+    const imported = new Set<string>();
+    for (const meta of Object.values(metafiles)) {
+      for (const [input, info] of Object.entries(meta.inputs)) {
+        if (packageOf(input) !== undefined) continue;
+        for (const imp of info.imports) {
+          const p = packageOf(imp.path);
+          if (p !== undefined) imported.add(p);
+        }
+      }
+    }
+    expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies).sort());
+    for (const dev of ['cdktf', 'cdktf-cli', 'constructs', '@cdktf/provider-google', '@cdktf/provider-helm', '@cdktf/provider-kubernetes', 'esbuild', 'tsx', 'typescript']) {
+      expect(pkg.devDependencies[dev]).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('the laid-out /app resolves no package of the repository (so a module missing from a bundle fails the runs below)', () => {
+    for (let d = work; d !== dirname(d); d = dirname(d)) expect(existsSync(join(d, 'node_modules'))).toBe(false);
+    const r = runImage('salschema', []);
+    const probe = spawnSync(process.execPath, ['-e', "require.resolve('commander')"], { cwd: r.cwd, env: r.env, encoding: 'utf8' });
+    expect(probe.status).toBe(1);
+    expect(probe.stderr).toMatch(/Cannot find module 'commander'/);
+  });
+
+  it.each(APP_IMAGES)('%s: /app is one file (plus ts_xml), figures as built here', (image) => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)));
+    };
+    walk(appDir(image));
+    const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+    const others = files.map((f) => relative(appDir(image), f)).filter((f) => f !== 'efd.js' && !f.startsWith('ts_xml/'));
+    expect(others).toEqual([]);
+    process.stderr.write(`image ${image}: /app ${(bytes / 1e6).toFixed(2)} MB in ${files.length} files (efd.js ${(statSync(join(appDir(image), 'efd.js')).size / 1e6).toFixed(2)} MB)\n`);
+  });
+});
+
+// ---------- running them ----------
+
+describe.each(APP_IMAGES)('%s image runs', (image) => {
+  it('ENTRYPOINT + CMD answers its --help', () => {
+    const cmd = lastJson(stageChain(recipe, image), 'CMD');
+    expect(cmd).toEqual([image, '--help']);
+    const r = runImageSync(image, cmd);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: efd ${image} `));
+  });
+});
+
+describe('the images do real work through the entrypoint (local EFD)', () => {
+  let ns: TestNamespace;
+  let prefix: string;
+  let kafka: string;
+  let registry: string;
+
+  beforeAll(async () => {
+    ns = await useNamespace(__filename);
+    prefix = `it.${ns.id}.`;
+    ({ kafka, registry } = ns.endpoints.clusters[0]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await ns?.cleanup();
+  }, 120_000);
 
   it('salschema convert writes every fixture schema', () => {
-    const dest = join(out, 'avsc');
-    const r = runImage(d, ['salschema', 'convert', '--xml', CURRENT_DIR, '--out', dest]);
+    const dest = join(work, 'avsc');
+    const r = runImageSync('salschema', ['salschema', 'convert', '--xml', CURRENT_DIR, '--out', dest]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(`${CURRENT_FILES} ts_xml files, ${CURRENT_MERGED_TOPICS} topics, ${CURRENT_MERGED_TOPICS} schemas written`);
     expect(readdirSync(dest).filter((f) => f.endsWith('.avsc'))).toHaveLength(CURRENT_MERGED_TOPICS);
   });
 
-  it('saltransform without configuration exits 1 naming the flags and env variables to set', () => {
-    const r = runImage(parseDockerfile('saltransform'), ['saltransform']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/);
-  });
+  it('salschema register (the Job\'s args: --xml /app/ts_xml) registers the Test topics in the real registry', async () => {
+    const r = runImageSync('salschema', ['salschema', 'register', '--xml', mapApp('salschema', '/app/ts_xml'), '--topics', '^Test_', '--registry', registry, '--topic-prefix', prefix]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/: [1-9]\d* new subjects, 0 new versions, 0 unchanged, 0 failed\n$/);
+    const versions = await fetch(`${registry}/subjects/${encodeURIComponent(`${prefix}lsst.sal.Test_scalars-value`)}/versions`);
+    expect(await versions.json()).toEqual([1]);
+  }, 60_000);
 
-  it('salmock reads its ts_xml folder from SALMOCK_XML (the image sets it) and checks the brokers', () => {
-    const r = runImage(parseDockerfile('salmock'), ['salmock', '--count', '1'], { SALMOCK_XML: CURRENT_DIR });
+  it('salmock reads SALMOCK_XML (set by the image) and produces SAL text to the real broker', () => {
+    const r = runImageSync('salmock', ['salmock', '--count', '20', '--subsystems', 'Test', '--brokers', kafka, '--topic-prefix', prefix, '--create-topics', '--log-level', 'warn']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  it('salmock without brokers exits 1 naming the flag and its env variable', () => {
+    const r = runImageSync('salmock', ['salmock', '--count', '1']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--brokers \(env KAFKA_BROKERS\)/);
     expect(r.stderr).not.toMatch(/SALMOCK_XML/);
   });
+
+  it('saltransform without configuration exits 1 naming the flags and env variables to set', () => {
+    const r = runImageSync('saltransform', ['saltransform']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/);
+  });
+
+  /** Starts a long-running app, waits for its /healthz to answer 200, then SIGTERM: it must exit 0. */
+  async function startHealthyStop(image: AppImageName, args: string[]): Promise<void> {
+    const r = runImage(image, args);
+    const child = spawn(process.execPath, r.command, { cwd: r.cwd, env: r.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    try {
+      const port = await waitFor(`${image}'s metrics port`, async () => {
+        if (child.exitCode !== null) return 'exited';
+        // the runtime's "…/healthz on port N" line, or the sink's "metrics":"http://127.0.0.1:N"
+        return /on port (\d+)|"metrics":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(stderr)?.slice(1).find(Boolean);
+      }, 60_000);
+      if (port === 'exited') throw new Error(`${image} exited ${child.exitCode} before serving /healthz`);
+      await waitFor(`${image} healthy`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 60_000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${stderr}`);
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/Cannot find module|"level":(50|60)/);
+  }
+
+  it('saltransform consumes the raw topics and answers /healthz, then stops on SIGTERM', async () => {
+    await startHealthyStop('saltransform', ['saltransform', '--subsystems', 'Test', '--brokers', kafka, '--registry', registry, '--topic-prefix', prefix, '--group', ns.name('saltransform'), '--metrics-port', '0']);
+  }, 150_000);
+
+  it('influxdb-sink consumes lsst.sal.* into the real InfluxDB and answers /healthz, then stops on SIGTERM', async () => {
+    await startHealthyStop('influxdb-sink', ['influxdb-sink', '--brokers', kafka, '--registry', registry, '--influxdb-url', ns.endpoints.influxdb.url, '--database', ns.database,
+      '--topics-regex', `${prefix.replace(/\./g, '\\.')}lsst\\.sal\\..*`, '--group-id', ns.name('sink'), '--dead-letter-topic', `${prefix}sink.deadletter`, '--metrics-port', '0']);
+  }, 150_000);
+
+  it('connect-manager lists the real Connect worker\'s connectors', () => {
+    const r = runImageSync('connect-manager', ['connectors', 'status', '--all', '--connect-url', ns.endpoints.clusters[0].connect]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('influxdb-init applies retention tiers to the real InfluxDB; influxdb-downsample is in the same image', async () => {
+    const tiers = JSON.stringify([{ name: 'raw', duration: '1d', shardDuration: '1h' }]);
+    const r = runImageSync('influxdb-init', ['influxdb-init', '--url', ns.endpoints.influxdb.url, '--database', ns.database, '--tiers', tiers]);
+    expect(r.status).toBe(0);
+    const rps = JSON.stringify(await influxQl(ns.endpoints.influxdb.url, `SHOW RETENTION POLICIES ON "${ns.database}"`));
+    expect(rps).toMatch(/"raw","24h0m0s","1h0m0s"/);
+    const site = runImageSync('influxdb-init', ['influxdb-init', '--site', 'summit', '--url', ns.endpoints.influxdb.url, '--dry-run']);
+    expect(site.status).toBe(1);
+    expect(site.stderr).toMatch(/--site summit: no site files here \(.*\/sites does not exist; the influxdb-init image carries none\): give --database and --tiers instead/);
+    const help = runImageSync('influxdb-init', ['influxdb-downsample', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: efd influxdb-downsample /);
+  }, 60_000);
 });

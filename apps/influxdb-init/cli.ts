@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadSites } from '../../config/load';
+import { loadSites, SITES_DIR } from '../../config/load';
 import { RetentionTier, retentionTierSchema } from '../../config/schema';
 import { applyRetention, connectionFor, formatPlan } from './apply';
 import { databaseExists, downsampleMetrics, downsampleRange, Downsampler, formatPass, parseDelays } from './downsample';
@@ -74,7 +74,9 @@ export function parseTiersOption(value: string): RetentionTier[] {
 export function resolveTarget(opts: InfluxdbInitOptions, sitesDir?: string): { database: string; tiers: RetentionTier[] } {
   if (opts.site && opts.tiers) throw new Error('give either --site (tiers from config/sites) or --tiers, not both');
   if (opts.site) {
-    const sites = loadSites(sitesDir);
+    const dir = sitesDir ?? SITES_DIR;
+    if (!fs.existsSync(dir)) throw new Error(`--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`);
+    const sites = loadSites(dir);
     const site = sites.find((s) => s.name === opts.site);
     if (!site) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
     return { database: opts.database ?? site.influxdb.database, tiers: site.retention.tiers };
