@@ -4,7 +4,8 @@
  * apps are bundled exactly as its build stage does (`bundleApps` of apps/images.ts), each target's /app
  * is laid out in a scratch folder that has no node_modules anywhere above it, and its ENTRYPOINT + CMD and
  * real commands (against the local EFD) run there: a module the bundle lacks fails them. The bundles'
- * inputs show what an image holds (no IaC, runtime `dependencies` exactly what the apps import).
+ * inputs show what an image holds (no IaC, runtime `dependencies` exactly what the apps import). The
+ * Kafka Connect image (apps/connect-image) is checked for its shape and its pinned, checksummed plugins.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -371,4 +372,43 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: efd influxdb-downsample /);
   }, 60_000);
+});
+
+// ---------- the Kafka Connect image ----------
+
+describe('apps/connect-image: pinned base images and plugins, checksummed downloads', () => {
+  const dir = join(root, 'apps/connect-image');
+  const d = parseDockerfile(join(dir, 'Dockerfile'));
+  const all = d.stages.flatMap((s) => s.lines);
+  const argsOf = (s: Stage | undefined) => Object.fromEntries((s?.lines ?? []).filter((l) => l.startsWith('ARG ')).map((l) => l.slice(4).split('=') as [string, string]));
+
+  it('builds on pinned images: a Maven stage for the plugins, then cp-kafka-connect at CP_VERSION', () => {
+    expect(d.args.CP_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(d.stages.map((s) => s.from)).toEqual(['maven:3.9.9-eclipse-temurin-17', 'confluentinc/cp-kafka-connect:${CP_VERSION}']);
+    for (const s of d.stages) for (const [k, v] of Object.entries(argsOf(s))) expect(`${k}=${v}`).toMatch(/=\d+(\.\d+)+$/);
+    expect(all.filter((l) => /^ADD /.test(l) || /\b(curl|wget)\b/.test(l))).toEqual([]);
+  });
+
+  it('every Maven download is checked: repository checksums strictly (-C), and plugins.sha256 pinned for what is listed', () => {
+    const plugins = d.stages[0].lines.join('\n');
+    const mvn = plugins.match(/\bmvn [^;]*/g) ?? [];
+    expect(mvn.length).toBeGreaterThan(0);
+    for (const m of mvn) expect(m).toMatch(/ -C /);
+    expect(plugins).toMatch(/^COPY plugins\.sha256 \/build\/plugins\.sha256$/m);
+    expect(plugins).toMatch(/cd \/plugins && sha256sum --check --strict \/build\/plugins\.sha256;/);
+    const args = argsOf(d.stages[0]);
+    const listed = readFileSync(join(dir, 'plugins.sha256'), 'utf8').trimEnd().split('\n');
+    for (const line of listed) expect(line).toMatch(/^[0-9a-f]{64} {2}\.\/[\w-]+\/[\w.-]+\.jar$/);
+    // the pinned file is the one the fetch line makes of its ARG's version
+    expect(listed.map((l) => l.slice(66))).toEqual([`./oracle-jdbc-driver/ojdbc8-${args.ORACLE_JDBC}.jar`]);
+    expect(plugins).toMatch(/fetch oracle-jdbc-driver com\.oracle\.database\.jdbc ojdbc8 "\$ORACLE_JDBC"/);
+  });
+
+  it('the downloads not pinned by sha256 yet are exactly the ones NOTES.md names', () => {
+    const notes = readFileSync(join(dir, 'NOTES.md'), 'utf8');
+    const unpinned = [...(d.stages[0].lines.join('\n').matchAll(/fetch ([\w-]+) /g))].map((m) => m[1]).filter((f) => f !== 'oracle-jdbc-driver');
+    expect(unpinned).toEqual(['influxdb-sink', 's3-sink', 'gcs-sink']);
+    expect(all.some((l) => /confluent-hub install/.test(l))).toBe(true);
+    expect(notes).toMatch(/Not pinned by sha256 yet: `influxdb-sink`, `s3-sink`, `gcs-sink` and the JDBC sink/);
+  });
 });
