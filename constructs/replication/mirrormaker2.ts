@@ -6,7 +6,7 @@
  *  - MirrorSourceConnector: the flow's topics (and, for the remote registry, the registry's storage
  *    topic) from the source into the aggregator as `<prefix>.<topic>` (DefaultReplicationPolicy,
  *    separator "."), records copied byte-for-byte (ByteArrayConverter), topic configs synced, new
- *    topics found every `refreshTopicsIntervalSeconds`, offset-syncs kept on the source cluster.
+ *    topics found every `refreshTopicsIntervalSeconds`; offset-syncs (for checkpoints) kept on the source cluster.
  *  - MirrorHeartbeatConnector: a heartbeat a second into the source's `heartbeats` topic, replicated
  *    with the data as `<prefix>.heartbeats`: replication liveness and lag in seconds at the aggregator.
  *  - MirrorCheckpointConnector (optional): consumer-group checkpoints for fail-over to the aggregator.
@@ -89,9 +89,9 @@ export function mirrorMaker2Specs(flow: ReplicationFlow, e: ReplicationEndpoints
       'sync.topic.acls.enabled': 'false',
       'refresh.topics.enabled': 'true',
       'refresh.topics.interval.seconds': String(s.refreshTopicsIntervalSeconds),
+      // Offset syncs serve the checkpoints only (MM2 refuses their settings when they are off); kept on the source.
       'emit.offset-syncs.enabled': String(s.checkpoints),
-      'offset-syncs.topic.location': 'source',
-      'offset-syncs.topic.replication.factor': String(e.sourceReplicationFactor),
+      ...(s.checkpoints ? { 'offset-syncs.topic.location': 'source', 'offset-syncs.topic.replication.factor': String(e.sourceReplicationFactor) } : {}),
       // Read from the oldest retained record: a topic created after the start arrives whole.
       'source.consumer.auto.offset.reset': 'earliest',
       ...prefixed('source.consumer.', s.consumer),

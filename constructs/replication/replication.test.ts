@@ -38,20 +38,20 @@ describe('mirrormaker2 engine', () => {
       'replication.factor': '3',
       'sync.topic.configs.enabled': 'true',
       'refresh.topics.enabled': 'true',
-      'offset-syncs.topic.location': 'source',
       'emit.offset-syncs.enabled': 'false',
       'producer.override.linger.ms': '5',
       'producer.override.compression.type': 'lz4',
       'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
     });
     // The heartbeat is emitted at the source (it travels with the data as summit.heartbeats).
+    expect(specs[0].config['offset-syncs.topic.location']).toBeUndefined();
     expect(specs[1].config).toMatchObject({ 'producer.override.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', 'target.cluster.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', 'emit.heartbeats.interval.seconds': '1' });
   });
 
   it('adds checkpoints and consumer overrides on request, leaves the schemas topic out in import mode', () => {
     const specs = mirrorMaker2Specs(flowWith('{schemas: import, checkpoints: true, heartbeats: false, consumer: {max.poll.records: "2000"}, tasks: 2}'), endpoints);
     expect(specs.map((s) => s.name)).toEqual(['replication-summit-source', 'replication-summit-checkpoint']);
-    expect(specs[0].config).toMatchObject({ topics: 'lsst[.]sal[.].*', 'emit.offset-syncs.enabled': 'true', 'source.consumer.max.poll.records': '2000', 'tasks.max': '2', 'offset-syncs.topic.replication.factor': '1' });
+    expect(specs[0].config).toMatchObject({ topics: 'lsst[.]sal[.].*', 'emit.offset-syncs.enabled': 'true', 'offset-syncs.topic.location': 'source', 'source.consumer.max.poll.records': '2000', 'tasks.max': '2', 'offset-syncs.topic.replication.factor': '1' });
     expect(specs[1].config).toMatchObject({ 'connector.class': 'org.apache.kafka.connect.mirror.MirrorCheckpointConnector', 'checkpoints.topic.replication.factor': '3', 'source.consumer.max.poll.records': '2000' });
   });
 
