@@ -33,6 +33,14 @@ export interface ReplicationConnectProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/** The release name (unique per source: it names the worker group at the aggregator). */
+export const replicationReleaseName = (site: string) => `replication-${site}`;
+
+/** The workers' in-cluster REST URL. */
+export function replicationConnectUrl(site: string, namespace: string, release = replicationReleaseName(site)): string {
+  return `http://${release}-cp-kafka-connect.${namespace}.svc.cluster.local:8083`;
+}
+
 export class ReplicationConnect extends Construct {
   readonly chart: HelmChart;
   readonly release: Release;
@@ -41,8 +49,8 @@ export class ReplicationConnect extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplicationConnectProps) {
     super(scope, id);
-    const release = props.releaseName ?? `replication-${props.site}`;
-    this.connectUrl = `http://${release}-cp-kafka-connect.${props.namespace}.svc.cluster.local:8083`;
+    const release = props.releaseName ?? replicationReleaseName(props.site);
+    this.connectUrl = replicationConnectUrl(props.site, props.namespace, release);
     const rf = String(props.replicationFactor);
     this.chart = new HelmChart(this, 'connect', {
       site: props.site,

@@ -17,6 +17,7 @@ import { reconcile, status } from '../../apps/connect-manager/manager';
 import { LocalProcess, startKafkasqlRegistry, startReplicationWorker } from '../../scripts/local-efd/replication';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { mirrorMaker2Specs } from './mirrormaker2';
+import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
 
 jest.setTimeout(600_000);
 
@@ -214,5 +215,23 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     expect(a.lost).toEqual([]);
     expect(got.values.filter((v) => Number(v.seq) >= 3000).every((v) => v.elevation === 42.5)).toBe(true);
     expect(await remote.getLatestSchemaId(`${topic1}-value`)).toBe(id2);
+  });
+
+  test('efd replication status: both topics caught up, heartbeats fresh, every task RUNNING', async () => {
+    const [a, b] = ns.endpoints.clusters;
+    const s = await waitFor('replication caught up', async () => {
+      const st = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
+      return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
+    }, 60_000);
+    process.stderr.write(`[replication] status:\n${formatFlowStatus(s).join('\n')}\n`);
+    expect(s.connectors.map((c) => [c.name, c.state, c.tasks.every((t) => t.state === 'RUNNING')])).toEqual([
+      [`${ns.name('replication')}-heartbeat`, 'RUNNING', true],
+      [`${ns.name('replication')}-source`, 'RUNNING', true],
+    ]);
+    expect(s.topics.map((t) => [t.remote, t.lagRecords])).toEqual([
+      [`summit.lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, 0],
+      [`summit.lsst.sal.${ns.id}.ATDome.position`, 0],
+    ]);
+    expect(s.problems).toEqual([]);
   });
 });
