@@ -17,6 +17,7 @@ import { HOST, paths } from './layout';
 import { connectReady, registryReady } from './health';
 import { registryJava } from './install';
 import { systemJava } from './shell';
+import { LOG4J, props } from './configs';
 import { REPLICATION_WORKER_CONFIG } from '../../constructs/replication/mirrormaker2';
 
 export interface LocalProcess {
@@ -83,8 +84,6 @@ async function untilReady(h: LocalProcess, child: ChildProcess, ready: () => Pro
 
 const tail = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-8).join('\n') : '(no log)');
 
-const props = (entries: Record<string, string | number>) => Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
-
 export interface ReplicationWorkerOptions {
   /** Unique id: names the worker group and its internal topics (at the aggregator). */
   id: string;
@@ -126,15 +125,7 @@ export async function startReplicationWorker(o: ReplicationWorkerOptions): Promi
   const file = path.join(o.dir, 'replication-worker.properties');
   fs.writeFileSync(file, props(replicationWorkerConfig(o, port)));
   const log4j = path.join(o.dir, 'replication-log4j.properties');
-  fs.writeFileSync(log4j, props({
-    'log4j.rootLogger': 'INFO, stdout',
-    'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
-    'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
-    'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
-    'log4j.logger.org.apache.kafka.clients': 'WARN',
-    'log4j.logger.org.apache.kafka.common.config': 'WARN',
-    'log4j.logger.org.reflections': 'ERROR',
-  }));
+  fs.writeFileSync(log4j, props(LOG4J));
   const url = `http://${HOST}:${port}`;
   const { child, handle } = launch('replication-worker', systemJava(), [
     '-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true',
