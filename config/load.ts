@@ -8,6 +8,7 @@ import * as path from 'path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Site, siteSchema } from './schema';
+import { topologyProblems } from './topology';
 
 export const SITES_DIR = path.join(__dirname, 'sites');
 
@@ -100,7 +101,7 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, key
   return undefined;
 }
 
-/** Rules across sites: unique names, replication peers that exist and aggregate. */
+/** Rules across sites: unique names and the replication topology (./topology.ts). */
 export function checkSites(entries: { site: Site; file: string }[]): SiteProblem[] {
   const problems: SiteProblem[] = [];
   const byName = new Map<string, string>();
@@ -109,12 +110,7 @@ export function checkSites(entries: { site: Site; file: string }[]): SiteProblem
     if (first) problems.push({ site: site.name, file, field: 'name', message: `duplicate site name: "${site.name}" is already defined in ${first}` });
     else byName.set(site.name, file);
   }
-  for (const { site, file } of entries) {
-    if (!site.replicateTo) continue;
-    const peer = entries.find((e) => e.site.name === site.replicateTo);
-    if (!peer) problems.push({ site: site.name, file, field: 'replicateTo', message: `expected an existing site; "${site.replicateTo}" is not one of ${[...byName.keys()].join(', ')}` });
-    else if (peer.site.role !== 'aggregator') problems.push({ site: site.name, file, field: 'replicateTo', message: `expected an aggregator site; "${peer.site.name}" has role ${peer.site.role}` });
-  }
+  problems.push(...topologyProblems(entries));
   return problems;
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationSeconds } from './duration';
 import { siteConnectorsSchema } from '../constructs/connectors/site-connectors';
+import { inboundSchema, sourceReplicationSchema } from './replication';
 
 const duration = z
   .string()
@@ -196,6 +197,10 @@ export const siteSchema = z
     connectors: siteConnectorsSchema.prefault({}),
     /** Source sites: the aggregator site their topics replicate to. */
     replicateTo: k8sName.optional(),
+    /** Source sites: how the topics and schemas replicate (config/replication.ts; rules in config/topology.ts). */
+    replication: sourceReplicationSchema.optional(),
+    /** Aggregator sites: where the sources reach the aggregator's Kafka and registry. */
+    inbound: inboundSchema.optional(),
   })
   .superRefine((site, ctx) => {
     if (site.target.kind === 'kubeconfig' && site.storage.create && !site.storage.provisioner) {
@@ -228,9 +233,6 @@ export const siteSchema = z
     });
     if (site.apps.salmock.enabled && site.production) {
       ctx.addIssue({ code: 'custom', path: ['apps', 'salmock', 'enabled'], message: 'expected false on a production site: salmock writes mock SAL data into the EFD' });
-    }
-    if (site.replicateTo && site.role !== 'source') {
-      ctx.addIssue({ code: 'custom', path: ['replicateTo'], message: 'expected replicateTo only on source sites' });
     }
   });
 

@@ -50,6 +50,16 @@ export function brokerSettings(site: Site): BrokerSettings {
   };
 }
 
+/** In-cluster endpoints of a site's platform (also for stacks that do not build it, e.g. replication). */
+export function platformEndpoints(site: Site, release = 'cp', namespace = site.namespaces.kafka): { bootstrapServers: string; schemaRegistryUrl?: string; connectUrl?: string } {
+  const svc = (name: string) => `${release}-${name}.${namespace}.svc.cluster.local`;
+  return {
+    bootstrapServers: `${svc('cp-kafka-headless')}:9092`,
+    schemaRegistryUrl: site.kafka.schemaRegistry ? `http://${svc('cp-schema-registry')}:8081` : undefined,
+    connectUrl: site.kafka.connect ? `http://${svc('cp-kafka-connect')}:8083` : undefined,
+  };
+}
+
 export class KafkaPlatform extends Construct {
   readonly engine = 'confluent' as const;
   readonly chart: HelmChart;
@@ -73,10 +83,10 @@ export class KafkaPlatform extends Construct {
     this.settings = brokerSettings(site);
     const s = this.settings;
     const zk = k.zookeeperServers ?? (k.brokers >= 3 ? 3 : 1);
-    const svc = (name: string) => `${release}-${name}.${namespace}.svc.cluster.local`;
-    this.bootstrapServers = `${svc('cp-kafka-headless')}:9092`;
-    this.schemaRegistryUrl = k.schemaRegistry ? `http://${svc('cp-schema-registry')}:8081` : undefined;
-    this.connectUrl = k.connect ? `http://${svc('cp-kafka-connect')}:8083` : undefined;
+    const endpoints = platformEndpoints(site, release, namespace);
+    this.bootstrapServers = endpoints.bootstrapServers;
+    this.schemaRegistryUrl = endpoints.schemaRegistryUrl;
+    this.connectUrl = endpoints.connectUrl;
     const heap = `-Xms${k.heap} -Xmx${k.heap}`;
     const resources = { requests: k.brokerResources.requests, limits: k.brokerResources.limits };
 

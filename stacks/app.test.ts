@@ -18,11 +18,11 @@ const stackJson = (name: string) => JSON.parse(fs.readFileSync(path.join(outdir,
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 describe('all sites', () => {
-  it('produce a cluster stack for GKE and an efd stack for every site', () => {
-    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'test-stand-efd']);
+  it('produce a cluster stack for GKE, an efd stack for every site and a replication stack for every source', () => {
+    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication']);
   });
 
-  it.each(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'test-stand-efd'])('%s matches its normalised snapshot', (name) => {
+  it.each(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication'])('%s matches its normalised snapshot', (name) => {
     expect(normalizeStack(stackJson(name))).toMatchSnapshot();
   });
 
@@ -127,5 +127,26 @@ describe('EfdStack', () => {
     const stack = new EfdStack(app, 'gcp-efd', { site });
     new NamespaceV1(stack, 'scratch', { metadata: { name: 'scratch' } });
     expect(() => app.synth()).toThrow(/invariant destroy-protection: site "gcp", kubernetes_namespace_v1\.scratch/);
+  });
+});
+
+describe('replication stacks', () => {
+  it('run each source\'s flow at the source: its own Connect producing to the aggregator, connectors applied by a connect manager', () => {
+    const summit = stackJson('summit-replication');
+    expect(summit.provider.kubernetes).toEqual([{ config_path: '~/.kube/config', config_context: 'summit-efd' }]);
+    expect(summit.terraform.backend).toEqual({ local: { path: '../../../state/summit-replication.tfstate' } });
+    const [release] = Object.values(summit.resource.helm_release) as any[];
+    expect(release).toMatchObject({ name: 'replication-summit', namespace: 'efd-replication', chart: 'cp-helm-charts', lifecycle: { prevent_destroy: true } });
+    expect(release.values[0]).toContain('bootstrapServers: kafka-bootstrap.efd.ldf.example:9094');
+    const [cm] = Object.values(summit.resource.kubernetes_config_map_v1) as any[];
+    expect(Object.keys(cm.data).sort()).toEqual(['replication-summit-heartbeat.json', 'replication-summit-source.json']);
+    expect(JSON.parse(cm.data['replication-summit-source.json']).config.topics).toBe('lsst[.]sal[.].*,_schemas');
+    const [manager] = Object.values(summit.resource.kubernetes_deployment_v1) as any[];
+    const env = Object.fromEntries(manager.spec.template.spec.container[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.CONNECT_URL).toBe('http://replication-summit-cp-kafka-connect.efd-replication.svc.cluster.local:8083');
+    const testStand = stackJson('test-stand-replication');
+    const [tsRelease] = Object.values(testStand.resource.helm_release) as any[];
+    expect(tsRelease.name).toBe('replication-test-stand'); // distinct worker group at the aggregator
+    expect(Object.keys(stackJson('ldf-efd').resource)).not.toContain('replication');
   });
 });

@@ -21,7 +21,7 @@ function describeTarget(site: Site): string {
 /** The stacks the sites produce, without building them (for `efd sites`). */
 export function listStacks(sites: Site[]): StackInfo[] {
   return sites.flatMap((site) => {
-    const parts = site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd'];
+    const parts = [...(site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd']), ...(site.replicateTo ? ['replication'] : [])];
     return parts.map((part) => ({ site: site.name, stack: `${site.name}-${part}`, part, role: site.role, target: describeTarget(site), production: site.production }));
   });
 }

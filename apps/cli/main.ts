@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerLocalCommand } from './local';
+import { registerReplicationCommand } from './replication';
 import { registerSalschemaCommand } from '../salschema/cli';
 import { registerSalmockCommand } from '../salmock/cli';
 import { registerSaltransformCommand } from '../saltransform/cli';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSitesCommand(program);
   registerSynthCommand(program);
   registerLocalCommand(program);
+  registerReplicationCommand(program);
   registerSalschemaCommand(program);
   registerSalmockCommand(program);
   registerSaltransformCommand(program);

@@ -22,7 +22,7 @@ async function run(args: string[]): Promise<{ out: string; error?: Error }> {
 describe('efd sites / efd synth', () => {
   it('lists every stack with its site, role and target', async () => {
     const { out } = await run(['sites', '--json']);
-    expect(JSON.parse(out).map((s: { stack: string }) => s.stack)).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'test-stand-efd']);
+    expect(JSON.parse(out).map((s: { stack: string }) => s.stack)).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication']);
   });
 
   it('synthesizes only the site owning a stack', async () => {
@@ -37,7 +37,7 @@ describe('efd sites / efd synth', () => {
   it('names the unknown site or stack and what exists, writing nothing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-cli-'));
     expect((await run(['synth', '--stack', 'gcp-alerts', '--out', path.join(dir, 'out')])).error?.message).toBe(
-      'unknown stack "gcp-alerts"; stacks: gcp-cluster, gcp-efd, ldf-efd, summit-efd, test-stand-efd',
+      'unknown stack "gcp-alerts"; stacks: gcp-cluster, gcp-efd, ldf-efd, summit-efd, summit-replication, test-stand-efd, test-stand-replication',
     );
     expect((await run(['sites', '--site', 'tucson'])).error?.message).toBe('unknown site "tucson"; known sites: gcp, ldf, summit, test-stand (config/sites/*.yaml)');
     expect(fs.readdirSync(dir)).toEqual([]);

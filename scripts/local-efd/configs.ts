@@ -9,30 +9,32 @@ function write(file: string, text: string): string {
   return file;
 }
 
-const props = (entries: Record<string, string | number>) =>
+export const props = (entries: Record<string, string | number>) =>
   Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 
 export const kafkaDataDir = (c: ClusterLayout) => path.join(paths.data(), `kafka-${c.name}`);
 export const registryDataDir = (c: ClusterLayout) => path.join(paths.data(), `registry-${c.name}`);
 export const influxDataDir = () => path.join(paths.data(), 'influxdb');
 
-/** log4j 1 (reload4j) config for Kafka and Connect: INFO to stdout (captured in the server's log file). */
+/** log4j 1 (reload4j) settings for Kafka and Connect: INFO to stdout (captured in the server's log file). */
+export const LOG4J: Record<string, string> = {
+  'log4j.rootLogger': 'INFO, stdout',
+  'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
+  // Config dumps of every client and the plugin scan are noise here.
+  'log4j.logger.org.apache.kafka.clients': 'WARN',
+  'log4j.logger.org.apache.kafka.common.config': 'WARN',
+  'log4j.logger.org.apache.kafka.common.utils.AppInfoParser': 'WARN',
+  'log4j.logger.org.apache.kafka.connect.runtime.isolation': 'WARN',
+  'log4j.logger.org.reflections': 'ERROR',
+  'log4j.logger.kafka.log': 'WARN',
+  'log4j.logger.state.change.logger': 'WARN',
+  'log4j.logger.org.apache.kafka.storage.internals.log': 'WARN',
+};
+
 export function writeLog4j(): string {
-  return write(path.join(paths.config(), 'log4j.properties'), props({
-    'log4j.rootLogger': 'INFO, stdout',
-    'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
-    'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
-    'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
-    // Config dumps of every client and the plugin scan are noise here.
-    'log4j.logger.org.apache.kafka.clients': 'WARN',
-    'log4j.logger.org.apache.kafka.common.config': 'WARN',
-    'log4j.logger.org.apache.kafka.common.utils.AppInfoParser': 'WARN',
-    'log4j.logger.org.apache.kafka.connect.runtime.isolation': 'WARN',
-    'log4j.logger.org.reflections': 'ERROR',
-    'log4j.logger.kafka.log': 'WARN',
-    'log4j.logger.state.change.logger': 'WARN',
-    'log4j.logger.org.apache.kafka.storage.internals.log': 'WARN',
-  }));
+  return write(path.join(paths.config(), 'log4j.properties'), props(LOG4J));
 }
 
 /** KRaft single node, broker+controller. */

@@ -1,0 +1,180 @@
+/**
+ * `efd replication status` — per replication flow: its connectors and tasks (Connect REST; FAILED
+ * with the worker URL and the first line of its message), the replicated topics with their lag in
+ * records (source end offsets − aggregator end offsets of `<prefix>.<topic>`), and the lag in seconds
+ * (age of the newest `<prefix>.heartbeats` record at the aggregator: heartbeats are emitted at the
+ * source every second and travel with the data).
+ *
+ *   efd replication status --site summit --connect-url http://127.0.0.1:8083 \
+ *       --source-brokers summit-kafka:9092 --target-brokers ldf-kafka:9094 [--json]
+ *
+ * Without the endpoint flags, a site's flow uses the addresses its stack configures (in-cluster).
+ */
+import { Command } from 'commander';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadSites } from '../../config/load';
+import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topology';
+import { ConnectClient } from '../connect-manager/connect-client';
+import { connectorNamePrefix, HEARTBEATS_TOPIC } from '../../constructs/replication/mirrormaker2';
+import { CliOutput, stdio } from '../lib/cli-output';
+
+export interface TopicLag {
+  topic: string;
+  remote: string;
+  /** Records at the source not yet at the aggregator (per-partition end offsets; duplicates hide lag). */
+  lagRecords: number;
+  missingAtAggregator: boolean;
+}
+
+export interface FlowStatus {
+  flow: string;
+  connectUrl: string;
+  connectors: { name: string; state: string; trace?: string; tasks: { id: number; state: string; trace?: string }[] }[];
+  topics: TopicLag[];
+  lagRecords: number;
+  /** Age of the newest heartbeat at the aggregator (undefined when none arrived). */
+  lagSeconds?: number;
+  problems: string[];
+}
+
+/** Lag per topic from end offsets: Σ max(0, source end − aggregator end) over partitions. */
+export function topicLag(source: { partition: number; high: string }[], target: { partition: number; high: string }[] | undefined): number {
+  const t = new Map((target ?? []).map((p) => [p.partition, Number(p.high)]));
+  return source.reduce((sum, p) => sum + Math.max(0, Number(p.high) - (t.get(p.partition) ?? 0)), 0);
+}
+
+async function newestTimestamp(kafka: Kafka, topic: string, timeoutMs = 10_000): Promise<number | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let offsets: { partition: number; high: string; low: string }[];
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return undefined;
+    offsets = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+  const filled = offsets.filter((p) => Number(p.high) > Number(p.low));
+  if (!filled.length) return undefined;
+  const consumer = kafka.consumer({ groupId: `efd-replication-status-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
+  let newest: number | undefined;
+  let remaining = filled.length;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) newest = Math.max(newest ?? 0, Number(m.timestamp));
+          if (batch.messages.length) remaining--;
+          if (remaining <= 0) resolve();
+        },
+      });
+      setTimeout(resolve, timeoutMs);
+    });
+    for (const p of filled) consumer.seek({ topic, partition: p.partition, offset: String(Number(p.high) - 1) });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return newest;
+}
+
+export interface FlowStatusOptions {
+  flow: ReplicationFlow;
+  connectUrl: string;
+  sourceBrokers: string;
+  targetBrokers: string;
+  namePrefix?: string;
+  now?: () => number;
+}
+
+export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
+  const { flow } = o;
+  const prefix = connectorNamePrefix(flow, { sourceBootstrapServers: o.sourceBrokers, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: o.namePrefix });
+  const out: FlowStatus = { flow: `${flow.source} → ${flow.aggregator}`, connectUrl: o.connectUrl, connectors: [], topics: [], lagRecords: 0, problems: [] };
+  const client = new ConnectClient(o.connectUrl);
+  try {
+    const statuses = await client.statuses();
+    for (const [name, s] of [...statuses].filter(([n]) => n.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b))) {
+      out.connectors.push({ name, state: s.connector.state, trace: s.connector.trace, tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, trace: t.trace })).sort((a, b) => a.id - b.id) });
+    }
+    if (!out.connectors.length) out.problems.push(`no replication connectors (${prefix}-*) on ${o.connectUrl}`);
+  } catch (err) {
+    out.connectors.push({ name: `${prefix}-*`, state: 'FAILED', trace: `${o.connectUrl}: ${(err as Error).message}`, tasks: [] });
+  }
+  const mk = (brokers: string) => new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const [src, dst] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
+  try {
+    const [sa, ta] = [src.admin(), dst.admin()];
+    await Promise.all([sa.connect(), ta.connect()]);
+    try {
+      const re = new RegExp(`^(?:${flow.settings.topicsRegex})$`);
+      const targetTopics = new Set(await ta.listTopics());
+      for (const topic of (await sa.listTopics()).filter((t) => re.test(t)).sort()) {
+        const remote = remoteTopic(flow.prefix, topic);
+        const present = targetTopics.has(remote);
+        const lag = topicLag(await sa.fetchTopicOffsets(topic), present ? await ta.fetchTopicOffsets(remote) : undefined);
+        out.topics.push({ topic, remote, lagRecords: lag, missingAtAggregator: !present });
+        out.lagRecords += lag;
+      }
+    } finally {
+      await Promise.all([sa.disconnect(), ta.disconnect()]);
+    }
+    const hb = await newestTimestamp(dst, remoteTopic(flow.prefix, HEARTBEATS_TOPIC));
+    if (hb !== undefined) out.lagSeconds = Math.max(0, ((o.now ?? Date.now)() - hb) / 1000);
+    else out.problems.push(`no heartbeats at the aggregator (${remoteTopic(flow.prefix, HEARTBEATS_TOPIC)} on ${o.targetBrokers})`);
+  } catch (err) {
+    out.problems.push(`Kafka (${o.sourceBrokers} → ${o.targetBrokers}): ${(err as Error).message}`);
+  }
+  return out;
+}
+
+export function formatFlowStatus(s: FlowStatus): string[] {
+  const first = (t?: string) => t?.split('\n')[0];
+  const lines = [`${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`];
+  for (const c of s.connectors) {
+    lines.push(`  ${c.name.padEnd(40)} ${c.state.padEnd(10)} tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(' ') || '(none)'}`);
+    if (c.state === 'FAILED' && c.trace) lines.push(`    connector FAILED at ${s.connectUrl}: ${first(c.trace)}`);
+    for (const t of c.tasks) if (t.state === 'FAILED' && t.trace) lines.push(`    task ${t.id} FAILED at ${s.connectUrl}: ${first(t.trace)}`);
+  }
+  for (const t of s.topics) lines.push(`  ${t.topic} → ${t.remote}: ${t.missingAtAggregator ? 'not at the aggregator yet, ' : ''}lag ${t.lagRecords}`);
+  for (const p of s.problems) lines.push(`  ! ${p}`);
+  return lines;
+}
+
+export function registerReplicationCommand(program: Command, io: CliOutput = stdio): void {
+  const cmd = program.command('replication').description('source → aggregator replication (MirrorMaker 2 / Replicator)');
+  cmd.command('status')
+    .description('per flow: topics, lag (records, seconds), connector and task states')
+    .option('--site <source>', 'only the flow of this source site')
+    .option('--connect-url <url>', "the flow's replication Connect REST URL (default: the stack's in-cluster URL)")
+    .option('--source-brokers <hosts>', "the source's Kafka (default: the stack's in-cluster address)")
+    .option('--target-brokers <hosts>', "the aggregator's Kafka (default: the aggregator's inbound address)")
+    .option('--name-prefix <prefix>', 'connector name prefix (default replication-<site>)')
+    .option('--json', 'print JSON')
+    .action(async (flags: { site?: string; connectUrl?: string; sourceBrokers?: string; targetBrokers?: string; namePrefix?: string; json?: boolean }) => {
+      const sites = loadSites();
+      const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
+      if (!flows.length) throw new Error(`no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites).flows.map((f) => f.source).join(', ')}`);
+      // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
+      const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
+      const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
+      const results: FlowStatus[] = [];
+      for (const flow of flows) {
+        const site = (n: string) => sites.find((s) => s.name === n)!;
+        const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
+        results.push(await flowStatus({
+          flow,
+          connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
+          sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
+          targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
+          namePrefix: flags.namePrefix,
+        }));
+      }
+      if (flags.json) io.out(JSON.stringify(results, null, 2));
+      else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
+      const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
+      process.exitCode = failed ? 1 : 0;
+    });
+}

@@ -1,0 +1,237 @@
+/**
+ * Replication on two real local clusters, configured by the same code as the `<site>-replication`
+ * stacks: the flow comes from the topology (site YAML → deriveTopology), the MirrorMaker 2 connectors
+ * from mirrorMaker2Specs, applied by the connect manager to a replication worker of its own whose
+ * Kafka is the aggregator (cluster b). Schemas: remote registry — the source registry's kafkasql journal
+ * is replicated with the data and a read-only registry at the aggregator serves it (the local EFD's own
+ * registries keep schemas in h2, so this suite starts kafkasql registries of its own).
+ *
+ * Run: EFD_LOCAL_DIR=… npx jest constructs/replication/replication.int.test.ts --selectProjects integration
+ */
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, Partitioners } from 'kafkajs';
+import { loadSitesFrom } from '../../config/load';
+import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topology';
+import { ConnectClient, validationErrors } from '../../apps/connect-manager/connect-client';
+import { reconcile, status } from '../../apps/connect-manager/manager';
+import { LocalProcess, startKafkasqlRegistry, startReplicationWorker } from '../../scripts/local-efd/replication';
+import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
+import { mirrorMaker2Specs } from './mirrormaker2';
+import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
+
+jest.setTimeout(600_000);
+
+const run = expectedClusters() >= 2 ? describe : describe.skip;
+let ns: TestNamespace;
+const procs: LocalProcess[] = [];
+const MANAGER = 'efd-replication-it';
+
+const positionSchema = (extra: object[] = []) => ({
+  type: 'record', name: 'position', namespace: 'lsst.sal.ATDome',
+  fields: [{ name: 'seq', type: 'long' }, { name: 'sal_created', type: 'long' }, { name: 'azimuth', type: 'double' }, ...extra],
+});
+
+async function produceAvro(kafka: Kafka, topic: string, registry: SchemaRegistry, id: number, from: number, count: number, extra: object = {}): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
+  await producer.connect();
+  try {
+    for (let start = from; start < from + count; start += 500) {
+      const n = Math.min(500, from + count - start);
+      const messages = await Promise.all(Array.from({ length: n }, async (_, i) => ({
+        key: `k${(start + i) % 7}`,
+        value: await registry.encode(id, { seq: start + i, sal_created: Date.now(), azimuth: (start + i) / 10, ...extra }),
+      })));
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads `topic` from the beginning until `count` records are in (or the timeout), decoding each with `registry`. */
+async function readDecoded(kafka: Kafka, topic: string, group: string, registry: SchemaRegistry, count: number, timeoutMs = 120_000) {
+  await waitForTopics(kafka, [topic], timeoutMs);
+  const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+  const values: Record<string, unknown>[] = [];
+  const arrivals: number[] = [];
+  const failures: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        try {
+          values.push((await registry.decode(message.value as Buffer)) as Record<string, unknown>);
+          arrivals.push(Number(message.timestamp));
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      },
+    });
+    await waitFor(`${count} decoded records on ${topic}`, async () => values.length + failures.length >= count, timeoutMs);
+    await new Promise((r) => setTimeout(r, 1500)); // late duplicates, if any
+  } finally {
+    await consumer.disconnect();
+  }
+  return { values, failures, arrivals };
+}
+
+/** Sequence audit: every expected seq present; duplicates counted. */
+function audit(values: Record<string, unknown>[], from: number, count: number) {
+  const seen = new Map<number, number>();
+  for (const v of values) seen.set(Number(v.seq), (seen.get(Number(v.seq)) ?? 0) + 1);
+  const lost = Array.from({ length: count }, (_, i) => from + i).filter((s) => !seen.has(s));
+  const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
+  return { lost, duplicates, distinct: seen.size };
+}
+
+async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+run('replication a → b (MirrorMaker 2, remote registry)', () => {
+  let flow: ReplicationFlow;
+  let worker: LocalProcess;
+  let sourceRegistry: LocalProcess;
+  let remoteRegistry: LocalProcess;
+  let src: SchemaRegistry;
+  let remote: SchemaRegistry;
+  let journal: string;
+  let topic1: string;
+
+  beforeAll(async () => {
+    ns = await useNamespace(__filename);
+    const [a, b] = ns.endpoints.clusters;
+    journal = ns.topic('kafkasql-journal');
+    // Start the source registry and the replication worker side by side (each takes 20–45 s here).
+    [sourceRegistry, worker] = await Promise.all([
+      startKafkasqlRegistry({ name: 'source-registry', bootstrapServers: a.kafka, journalTopic: journal, readOnly: false, dir: ns.tmpDir }),
+      startReplicationWorker({ id: ns.name('w'), bootstrapServers: b.kafka, dir: ns.tmpDir }),
+    ]);
+    procs.push(sourceRegistry, worker);
+    src = new SchemaRegistry({ host: sourceRegistry.url });
+    // The flow as the stacks derive it: a source site replicating to an aggregator whose inbound is cluster b.
+    const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
+    const sites = loadSitesFrom([
+      { file: 'config/sites/ldf.yaml', text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n` },
+      { file: 'config/sites/summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: {topicsRegex: "lsst[.]sal[.]${ns.id}[.].*", schemasTopic: "${journal}", refreshTopicsIntervalSeconds: 5}\n` },
+    ]);
+    flow = deriveTopology(sites).flows[0];
+  });
+
+  afterAll(async () => {
+    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+    await ns?.cleanup();
+  });
+
+  const specs = () => mirrorMaker2Specs(flow, {
+    sourceBootstrapServers: ns.endpoints.clusters[0].kafka, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: ns.name('replication'),
+  });
+
+  test('the worker accepts the generated connector configs (validated by the real plugins)', async () => {
+    const client = new ConnectClient(worker.url);
+    for (const spec of specs()) {
+      const r = await client.validate({ ...spec.config, name: spec.name });
+      expect({ name: spec.name, errors: validationErrors(r) }).toEqual({ name: spec.name, errors: [] });
+    }
+  });
+
+  test('Avro records at the source arrive as <site>.<topic>, decode with the aggregator\'s read-only registry, 0 lost', async () => {
+    const [a, b] = ns.endpoints.clusters;
+    const kafkaA = ns.kafka(0);
+    const kafkaB = ns.kafka(1);
+    topic1 = `lsst.sal.${ns.id}.ATDome.position`;
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(positionSchema()) }, { subject: `${topic1}-value` });
+    await createTopic(kafkaA, topic1, 3);
+    const N = 3000;
+    await produceAvro(kafkaA, topic1, src, id, 0, N);
+
+    // Applied by the connect manager, as the stacks' manager does.
+    const client = new ConnectClient(worker.url);
+    const r = await reconcile({ client, desired: specs, managerId: MANAGER });
+    expect(r.apply?.errors ?? []).toEqual([]);
+    await waitFor('replication connectors and tasks RUNNING', async () => {
+      const rows = await status(client, { managerId: MANAGER });
+      return rows.length === 2 && rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'));
+    }, 120_000);
+
+    // The remote registry starts once its (replicated) journal exists at the aggregator.
+    const remoteJournal = remoteTopic(flow.prefix, journal);
+    await waitFor(`${remoteJournal} on cluster b`, () => topicExists(kafkaB, remoteJournal), 120_000);
+    remoteRegistry = await startKafkasqlRegistry({ name: 'remote-registry', bootstrapServers: b.kafka, journalTopic: remoteJournal, readOnly: true, dir: ns.tmpDir });
+    procs.push(remoteRegistry);
+    remote = new SchemaRegistry({ host: remoteRegistry.url });
+    // Read-only: the remote registry refuses writes (the source owns its schemas).
+    const write = await fetch(`${remoteRegistry.url}/subjects/${encodeURIComponent(`${ns.topic('probe')}-value`)}/versions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify({ type: 'string' }) }),
+    });
+    expect(write.ok).toBe(false);
+    expect(await write.text()).toContain('read-only');
+
+    const remote1 = remoteTopic('summit', topic1);
+    expect(remote1).toBe(`summit.lsst.sal.${ns.id}.ATDome.position`);
+    await waitFor(`${remote1} on cluster b`, () => topicExists(kafkaB, remote1), 60_000);
+    const got = await readDecoded(kafkaB, remote1, ns.name('check1'), remote, N);
+    expect(got.failures).toEqual([]);
+    const a1 = audit(got.values, 0, N);
+    process.stderr.write(`[replication] ${remote1}: ${got.values.length} records, ${a1.distinct} distinct, lost ${a1.lost.length}, duplicates ${a1.duplicates}\n`);
+    expect(a1.lost).toEqual([]);
+    expect(a1.distinct).toBe(N);
+    // Partitions and topic configs follow the source.
+    const admin = kafkaB.admin();
+    await admin.connect();
+    const md = await admin.fetchTopicMetadata({ topics: [remote1] });
+    await admin.disconnect();
+    expect(md.topics[0].partitions).toHaveLength(3);
+    void a;
+  });
+
+  test('a topic created at the source after the start replicates without a restart; a compatible schema change decodes at the aggregator', async () => {
+    const kafkaA = ns.kafka(0);
+    const kafkaB = ns.kafka(1);
+    const topic2 = `lsst.sal.${ns.id}.ATDome.azimuthCommandedState`;
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(positionSchema()) }, { subject: `${topic2}-value` });
+    await createTopic(kafkaA, topic2, 1);
+    const t0 = Date.now();
+    await produceAvro(kafkaA, topic2, src, id, 0, 500);
+    const got2 = await readDecoded(kafkaB, remoteTopic('summit', topic2), ns.name('check2'), remote, 500);
+    process.stderr.write(`[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`);
+    expect(got2.failures).toEqual([]);
+    expect(audit(got2.values, 0, 500).lost).toEqual([]);
+
+    // v2 adds a field with a default (BACKWARD compatible) on the first topic.
+    const v2 = positionSchema([{ name: 'elevation', type: 'double', default: 0 }]);
+    const { id: id2 } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(v2) }, { subject: `${topic1}-value` });
+    await produceAvro(kafkaA, topic1, src, id2, 3000, 200, { elevation: 42.5 });
+    const got = await readDecoded(kafkaB, remoteTopic('summit', topic1), ns.name('check3'), remote, 3200);
+    expect(got.failures).toEqual([]);
+    const a = audit(got.values, 0, 3200);
+    expect(a.lost).toEqual([]);
+    expect(got.values.filter((v) => Number(v.seq) >= 3000).every((v) => v.elevation === 42.5)).toBe(true);
+    expect(await remote.getLatestSchemaId(`${topic1}-value`)).toBe(id2);
+  });
+
+  test('efd replication status: both topics caught up, heartbeats fresh, every task RUNNING', async () => {
+    const [a, b] = ns.endpoints.clusters;
+    const s = await waitFor('replication caught up', async () => {
+      const st = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
+      return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
+    }, 60_000);
+    process.stderr.write(`[replication] status:\n${formatFlowStatus(s).join('\n')}\n`);
+    expect(s.connectors.map((c) => [c.name, c.state, c.tasks.every((t) => t.state === 'RUNNING')])).toEqual([
+      [`${ns.name('replication')}-heartbeat`, 'RUNNING', true],
+      [`${ns.name('replication')}-source`, 'RUNNING', true],
+    ]);
+    expect(s.topics.map((t) => [t.remote, t.lagRecords])).toEqual([
+      [`summit.lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, 0],
+      [`summit.lsst.sal.${ns.id}.ATDome.position`, 0],
+    ]);
+    expect(s.problems).toEqual([]);
+  });
+});

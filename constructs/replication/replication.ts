@@ -1,0 +1,95 @@
+/**
+ * One replication flow, source → aggregator, behind one set of props for both engines:
+ *  - `mirrormaker2` (default): MirrorSourceConnector + heartbeats (+ checkpoints) (./mirrormaker2.ts);
+ *  - `replicator`: Confluent Replicator (./replicator.ts), licence key from a Secret.
+ * Deploys, at the source site: the flow's own Kafka Connect (./replication-connect.ts) producing to the
+ * aggregator, and the connectors as a ConnectorSet ConfigMap applied by a connect manager against that
+ * Connect — the same path as every other connector.
+ */
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import type { Site } from '../../config/schema';
+import type { ReplicationFlow } from '../../config/topology';
+import type { ConnectorSpec } from '../../apps/connect-manager/desired';
+import { brokerSettings, platformEndpoints } from '../kafka-platform';
+import { ConnectorSet } from '../connectors/connector-set';
+import { ConnectManager } from '../connectors/connect-manager';
+import { mirrorMaker2Specs, REPLICATION_WORKER_CONFIG, ReplicationEndpoints } from './mirrormaker2';
+import { replicatorSpecs } from './replicator';
+import { ReplicationConnect } from './replication-connect';
+
+/** The connector specs of a flow for its engine (the one place the engine is chosen). */
+export function replicationSpecs(flow: ReplicationFlow, e: ReplicationEndpoints, secretsMountPath?: string): ConnectorSpec[] {
+  return flow.settings.engine === 'replicator' ? replicatorSpecs(flow, e, { secretsMountPath }) : mirrorMaker2Specs(flow, e);
+}
+
+/** The endpoints of a flow between two sites of the project. */
+export function siteReplicationEndpoints(source: Site, aggregator: Site): ReplicationEndpoints {
+  const src = platformEndpoints(source);
+  return {
+    sourceBootstrapServers: src.bootstrapServers,
+    sourceSchemaRegistryUrl: src.schemaRegistryUrl,
+    targetReplicationFactor: brokerSettings(aggregator).replicationFactor,
+    sourceReplicationFactor: brokerSettings(source).replicationFactor,
+  };
+}
+
+export interface ReplicationProps {
+  readonly flow: ReplicationFlow;
+  readonly source: Site;
+  readonly aggregator: Site;
+  /** The namespace the flow's Connect and manager run in (must exist). */
+  readonly namespace: string;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export class Replication extends Construct {
+  readonly connect: ReplicationConnect;
+  readonly connectors: ConnectorSet;
+  readonly manager: ConnectManager;
+  readonly specs: ConnectorSpec[];
+
+  constructor(scope: Construct, id: string, props: ReplicationProps) {
+    super(scope, id);
+    const { flow, source, aggregator, namespace } = props;
+    if (flow.source !== source.name || flow.aggregator !== aggregator.name) {
+      throw new Error(`replication ${flow.source} → ${flow.aggregator}: built with sites ${source.name} → ${aggregator.name}`);
+    }
+    const endpoints = siteReplicationEndpoints(source, aggregator);
+    const secretsMountPath = source.connectors.secretsMountPath;
+    this.specs = replicationSpecs(flow, endpoints, secretsMountPath);
+    const s = flow.settings;
+    const licence = s.engine === 'replicator' && s.licenseSecret ? [s.licenseSecret] : [];
+    this.connect = new ReplicationConnect(this, 'connect', {
+      site: source.name,
+      namespace,
+      bootstrapServers: flow.inbound.bootstrapServers,
+      replicationFactor: endpoints.targetReplicationFactor,
+      replicas: s.connect.replicas,
+      heap: s.connect.heap,
+      image: source.kafka.connectImage,
+      workerConfig: REPLICATION_WORKER_CONFIG,
+      secrets: licence,
+      secretsMountPath,
+      preventDestroy: source.production,
+      dependsOn: props.dependsOn,
+    });
+    const kafka = { bootstrapServers: endpoints.sourceBootstrapServers, schemaRegistryUrl: endpoints.sourceSchemaRegistryUrl, connectUrl: this.connect.connectUrl };
+    // Only the replication connectors: no site connectors here (the InfluxDB settings are therefore unused).
+    this.connectors = new ConnectorSet(this, 'connectors', {
+      site: source,
+      kafka,
+      influxdb: { url: '', database: source.influxdb.database, adminSecret: source.influxdb.adminSecret },
+      connectors: {},
+      namespace,
+      configMapName: 'efd-replication-connectors',
+    });
+    for (const spec of this.specs) this.connectors.add({ connectorName: spec.name, spec, secrets: licence });
+    this.manager = new ConnectManager(this, 'manager', {
+      set: this.connectors,
+      image: { repository: source.apps.imageRepository, tag: source.apps.imageTag },
+      kafka,
+      dependsOn: [this.connect.release, ...(props.dependsOn ?? [])],
+    });
+  }
+}
