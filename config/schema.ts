@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN, durationSeconds } from './duration';
-import { siteConnectorsSchema } from '../constructs/connectors/site-connectors';
+import { siteConnectorsSchema } from './connectors';
+import { IDENTIFIER, K8S_NAME } from './names';
 
 const duration = z
   .string()
@@ -14,7 +15,7 @@ const duration = z
 /** Kubernetes object names (RFC 1123 labels). */
 const k8sName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
+  .regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
 
 /** GCE n1-standard machine types only: the EFD prototype was sized on them. */
 export const N1_MACHINE_TYPES = ['n1-standard-1', 'n1-standard-2', 'n1-standard-4', 'n1-standard-8', 'n1-standard-16', 'n1-standard-32', 'n1-standard-64', 'n1-standard-96'] as const;
@@ -61,7 +62,7 @@ const kubeconfigTarget = z.strictObject({
 });
 
 const backend = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('local'), /** Folder for state files; default terraform.<stack>.tfstate at the project root. */ dir: z.string().optional() }),
+  z.strictObject({ kind: z.literal('local'), /** Folder of the state file <stack>.tfstate, relative to the stack's folder cdktf.out/stacks/<stack>; default the project's state/. */ dir: z.string().optional() }),
   z.strictObject({ kind: z.literal('gcs'), bucket: z.string().min(3), prefix: z.string().min(1) }),
 ]);
 
@@ -146,7 +147,7 @@ const influxdb = z.strictObject({
   /** Persistent volume for InfluxDB. The prototype's 128 Gi filled in ~7 days at ~700 MB/h (seed 002). */
   storageGi: z.number().int().positive().default(512),
   /** Database the EFD writes to. */
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('efd'),
+  database: z.string().regex(IDENTIFIER).default('efd'),
   /** Existing Kubernetes Secret with keys influxdb-user and influxdb-password (never a literal in config). */
   adminSecret: k8sName.default('influxdb-auth'),
   resources: resources.optional(),

@@ -13,7 +13,8 @@ import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
 import { mergeValues } from './helm-values';
-import { connectorSecretNames, connectWorkerValues } from './connectors/site-connectors';
+import { connectorSecretNames } from '../config/connectors';
+import { connectWorkerValues } from './connectors/connect-workers';
 
 export interface KafkaPlatformProps {
   readonly site: Site;

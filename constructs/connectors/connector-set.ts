@@ -1,7 +1,7 @@
 /**
  * All Kafka Connect connectors of a site, synthesized into one ConfigMap (`efd-connectors`, one
  * `<name>.json` key per connector) that the connect manager mounts and applies through the Connect
- * REST API. Connectors come from the site's `connectors` section (see ./site-connectors.ts) and from
+ * REST API. Connectors come from the site's `connectors` section (config/connectors.ts) and from
  * `add()` for connectors declared in code; the ConfigMap data is rendered at synth time, so later
  * additions are included.
  *
@@ -20,7 +20,7 @@ import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';
 import { JdbcSinkConnector } from './jdbc-sink-connector';
 import { ObjectStoreSinkConnector } from './object-store-sink-connector';
-import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from './site-connectors';
+import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from '../../config/connectors';
 
 /** What the set needs of the Kafka platform (KafkaPlatform fits). */
 export interface ConnectorKafka {
@@ -40,7 +40,7 @@ export interface ConnectorSetProps {
   readonly site: Site;
   readonly kafka: ConnectorKafka;
   readonly influxdb: ConnectorInfluxDb;
-  /** The site's connectors section. @default the site's `connectors` field, else all defaults */
+  /** The site's connectors section. @default the site's `connectors` */
   readonly connectors?: SiteConnectorsInput;
   /** Namespace of the ConfigMap (where the connect manager runs). @default site.namespaces.apps */
   readonly namespace?: string;
@@ -60,8 +60,7 @@ export class ConnectorSet extends Construct {
     super(scope, id);
     const { site, kafka, influxdb } = props;
     this.site = site;
-    const fromSite = (site as Site & { connectors?: unknown }).connectors;
-    this.settings = parseSiteConnectors(site.name, props.connectors ?? fromSite);
+    this.settings = props.connectors ? parseSiteConnectors(site.name, props.connectors) : site.connectors;
     this.namespace = props.namespace ?? site.namespaces.apps;
     this.configMapName = props.configMapName ?? 'efd-connectors';
     const s = this.settings;

@@ -10,8 +10,8 @@ import type { Resources, Site } from '../../config/schema';
 import { AppDeployment, AppImage } from '../app-deployment';
 import { fail } from './common';
 import type { ConnectorInfluxDb, ConnectorKafka } from './connector-set';
-import { influxdbSinkSchema } from './site-connectors';
-import type { SiteConnectors } from './site-connectors';
+import { influxdbSinkSchema } from '../../config/connectors';
+import type { SiteConnectors } from '../../config/connectors';
 
 export interface InfluxDbSinkAppProps {
   readonly site: Site;

@@ -17,9 +17,10 @@
  * `aws.secret.access.key`; GCS: `gcs.bucket.name`, `gcs.credentials.path`, `gcs.credentials.default`.
  */
 import { Construct } from 'constructs';
+import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail,
-  IConnector, SAL_TOPICS_REGEX, SecretKey, secretConfig, secretPath, withExtra,
+  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
+  IConnector, SecretKey, secretConfig, secretPath, withExtra,
 } from './common';
 
 export const AIVEN_S3_SINK = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
