@@ -4,9 +4,10 @@
  * may hold, with the defaults every construct relies on.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, durationSeconds } from './duration';
+import { DURATION_PATTERN } from './duration';
 import { siteConnectorsSchema } from './connectors';
 import { IDENTIFIER, K8S_NAME } from './names';
+import { tierProblems } from './retention';
 
 const duration = z
   .string()
@@ -205,28 +206,9 @@ export const siteSchema = z
     if (site.backend.kind === 'gcs' && site.target.kind !== 'gke') {
       ctx.addIssue({ code: 'custom', path: ['backend', 'kind'], message: 'expected "local": the GCS backend is for GKE sites' });
     }
-    site.retention.tiers.forEach((tier, i) => {
-      if (durationSeconds(tier.shardDuration) > durationSeconds(tier.duration)) {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: `expected a shard duration no longer than the tier's duration (${tier.duration})` });
-      }
-      if (durationSeconds(tier.shardDuration) < 3600 || tier.shardDuration === 'INF') {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: 'expected a finite shard duration of at least 1h (InfluxDB raises shorter ones to 1h)' });
-      }
-      if (i === 0 && tier.source) {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: 'expected no source on the first (raw) tier' });
-      }
-      if (i > 0) {
-        const earlier = site.retention.tiers.slice(0, i).map((t) => t.name);
-        if (!tier.source || !earlier.includes(tier.source)) {
-          ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: `expected the name of an earlier tier (${earlier.join(', ')})` });
-        }
-        if (!tier.interval) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'interval'], message: 'expected the downsampling interval, e.g. "30s"' });
-      }
-    });
-    const names = site.retention.tiers.map((t) => t.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'name'], message: `expected a unique tier name; "${n}" is used twice` });
-    });
+    for (const p of tierProblems(site.retention.tiers)) {
+      ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', p.index, p.field], message: p.message });
+    }
     if (site.apps.salmock.enabled && site.production) {
       ctx.addIssue({ code: 'custom', path: ['apps', 'salmock', 'enabled'], message: 'expected false on a production site: salmock writes mock SAL data into the EFD' });
     }
