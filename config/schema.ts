@@ -21,16 +21,22 @@ const k8sName = z
 /** GCE n1-standard machine types only: the EFD prototype was sized on them. */
 export const N1_MACHINE_TYPES = ['n1-standard-1', 'n1-standard-2', 'n1-standard-4', 'n1-standard-8', 'n1-standard-16', 'n1-standard-32', 'n1-standard-64', 'n1-standard-96'] as const;
 
+/** Local SSD counts GCE accepts on n1 machines. */
+export const N1_LOCAL_SSD_COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 24] as const;
+
 export const nodePoolSchema = z.strictObject({
   /** GCE machine type; the seed's final prototype ran n1-standard-4. */
   machineType: z.enum(N1_MACHINE_TYPES, { message: `expected one of ${N1_MACHINE_TYPES.join(', ')}` }).default('n1-standard-4'),
   /** Nodes in the pool (per zone for a zonal cluster); prototype: 4. */
-  nodeCount: z.number().int().min(1).default(4),
+  nodeCount: z.number().int({ message: 'expected an integer ≥ 1' }).min(1, { message: 'expected an integer ≥ 1' }).default(4),
   /** Boot disk type: SSD persistent disk. */
   bootDiskType: z.enum(['pd-ssd', 'pd-balanced', 'pd-standard']).default('pd-ssd'),
-  bootDiskSizeGb: z.number().int().min(10).default(100),
+  bootDiskSizeGb: z.number().int().min(10, { message: 'expected at least 10 (GB)' }).default(100),
   /** Local NVMe SSDs attached to each node (375 GB each). */
-  localSsdCount: z.number().int().min(0).max(24).default(1),
+  localSsdCount: z
+    .number()
+    .refine((n) => (N1_LOCAL_SSD_COUNTS as readonly number[]).includes(n), { message: `expected one of ${N1_LOCAL_SSD_COUNTS.join(', ')} (the counts GCE accepts on n1 machines)` })
+    .default(1),
 });
 
 export const gkeClusterSchema = z.strictObject({
