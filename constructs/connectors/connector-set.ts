@@ -16,6 +16,7 @@ import { Lazy } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { Site } from '../../config/schema';
 import { toConfigMapData } from '../../apps/connect-manager/desired';
+import { influxDbCredentials } from '../influxdb';
 import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';
 import { JdbcSinkConnector } from './jdbc-sink-connector';
@@ -75,16 +76,14 @@ export class ConnectorSet extends Construct {
     const common = { site: site.name, schemaRegistryUrl: registry ?? '', secretsMountPath: s.secretsMountPath };
 
     if (s.influxdbSink.runIn === 'connect') {
+      const admin = influxDbCredentials(influxdb.adminSecret);
       this.add(new InfluxDbSinkConnector(this, 'influxdbSink', {
         ...common,
         topicsRegex: s.influxdbSink.topicsRegex,
         influxdbUrl: influxdb.url,
         database: influxdb.database,
         retentionPolicy: site.retention.tiers[0].name,
-        credentials: {
-          username: { secret: influxdb.adminSecret, key: 'influxdb-user' },
-          password: { secret: influxdb.adminSecret, key: 'influxdb-password' },
-        },
+        credentials: { username: admin.user, password: admin.password },
         tags: s.influxdbSink.tags,
         deadLetterTopic: s.influxdbSink.deadLetterTopic,
       }));

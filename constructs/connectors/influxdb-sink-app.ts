@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Resources, Site } from '../../config/schema';
 import { AppDeployment, AppImage } from '../app-deployment';
+import { influxDbCredentialEnv } from '../influxdb';
 import { fail } from './common';
 import type { ConnectorInfluxDb, ConnectorKafka } from './connector-set';
 import { influxdbSinkSchema } from '../../config/connectors';
@@ -60,10 +61,7 @@ export class InfluxDbSinkApp extends Construct {
       image: props.image,
       args,
       replicas: s.replicas,
-      secretEnv: {
-        INFLUXDB_USER: { secret: influxdb.adminSecret, key: 'influxdb-user' },
-        INFLUXDB_PASSWORD: { secret: influxdb.adminSecret, key: 'influxdb-password' },
-      },
+      secretEnv: influxDbCredentialEnv(influxdb.adminSecret),
       // The platform's registry is Confluent's cp-schema-registry (API at its root, not Apicurio's ccompat path).
       env: { LOG_LEVEL: 'info', EFD_REGISTRY_FLAVOR: site.kafka.engine === 'confluent' ? 'confluent' : 'apicurio' },
       resources: props.resources ?? { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
