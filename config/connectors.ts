@@ -29,7 +29,7 @@ const secretName = z.string().regex(K8S_NAME, { message: 'expected the name of a
 const field = z.string().regex(IDENTIFIER, { message: 'expected a field name' });
 const topic = z.string().regex(KAFKA_TOPIC, { message: 'expected a Kafka topic name' });
 
-export const influxdbSinkSchema = z.strictObject({
+export const influxDbSinkSchema = z.strictObject({
   /** `app`: the influxdb-sink app (default; flattens arrays, DLQ, metrics); `connect`: the willena plugin in Connect. */
   runIn: z.enum(['app', 'connect']).default('app'),
   topicsRegex: regex.default(SAL_TOPICS_REGEX),
@@ -79,7 +79,7 @@ export const jdbcSchema = z.strictObject({
 });
 
 export const siteConnectorsSchema = z.strictObject({
-  influxdbSink: influxdbSinkSchema.prefault({}),
+  influxDbSink: influxDbSinkSchema.prefault({}),
   objectStore: objectStoreSchema.optional(),
   jdbc: jdbcSchema.optional(),
   /** The connect manager: reconcile interval (new topics join connectors within it). */
@@ -103,9 +103,9 @@ export function parseSiteConnectors(site: string, input: unknown): SiteConnector
  * Secrets the site's declared connectors reference (= ConnectorSet.secrets for the site section),
  * computable before any construct exists, so the Kafka platform can mount them into Connect.
  */
-export function connectorSecretNames(settings: SiteConnectors, influxdbAdminSecret: string): string[] {
+export function connectorSecretNames(settings: SiteConnectors, influxDbAdminSecret: string): string[] {
   const names = new Set<string>();
-  if (settings.influxdbSink.runIn === 'connect') names.add(influxdbAdminSecret);
+  if (settings.influxDbSink.runIn === 'connect') names.add(influxDbAdminSecret);
   if (settings.objectStore?.credentialsSecret) names.add(settings.objectStore.credentialsSecret);
   if (settings.jdbc) names.add(settings.jdbc.secret);
   return [...names].sort();

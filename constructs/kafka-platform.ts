@@ -16,6 +16,12 @@ import { mergeValues } from './helm-values';
 import { connectorSecretNames } from '../config/connectors';
 import { connectWorkerValues } from './connectors/connect-workers';
 
+/**
+ * The schema registry API the platform serves, as the EFD apps' EFD_REGISTRY_FLAVOR names it:
+ * Confluent's cp-schema-registry (API at its root, not Apicurio's ccompat path).
+ */
+export const REGISTRY_FLAVOR = 'confluent';
+
 export interface KafkaPlatformProps {
   readonly site: Site;
   /** Namespace of the release. @default site.namespaces.kafka */

@@ -101,13 +101,13 @@ export class EfdStack extends TerraformStack {
     }
     const appsNamespace = this.namespaces.resources[site.namespaces.apps];
     this.connectors = new ConnectorSet(this, 'connectors', { site, kafka: this.kafka, influxdb: this.influxdb });
-    if (this.connectors.settings.influxdbSink.runIn === 'app') {
+    if (this.connectors.settings.influxDbSink.runIn === 'app') {
       new InfluxDbSinkApp(this, 'influxdb-sink', {
         site,
         image,
         kafka: this.kafka,
         influxdb: this.influxdb,
-        settings: this.connectors.settings.influxdbSink,
+        settings: this.connectors.settings.influxDbSink,
         dependsOn: [this.retentionJob.job, appsNamespace],
       });
     }

@@ -6,7 +6,7 @@
  * additions are included.
  *
  * Declared per site:
- *  - `influxdbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
+ *  - `influxDbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
  *    app instead, see InfluxDbSinkApp);
  *  - `objectStore` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions);
  *  - `jdbc` → JdbcSinkConnector (Oracle/PostgreSQL, credentials from a Secret).
@@ -65,7 +65,7 @@ export class ConnectorSet extends Construct {
     this.namespace = props.namespace ?? site.namespaces.apps;
     this.configMapName = props.configMapName ?? 'efd-connectors';
     const s = this.settings;
-    const wantsConnect = s.influxdbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
+    const wantsConnect = s.influxDbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
     if (wantsConnect && !kafka.connectUrl) {
       throw new Error(`site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`);
     }
@@ -75,17 +75,17 @@ export class ConnectorSet extends Construct {
     }
     const common = { site: site.name, schemaRegistryUrl: registry ?? '', secretsMountPath: s.secretsMountPath };
 
-    if (s.influxdbSink.runIn === 'connect') {
+    if (s.influxDbSink.runIn === 'connect') {
       const admin = influxDbCredentials(influxdb.adminSecret);
-      this.add(new InfluxDbSinkConnector(this, 'influxdbSink', {
+      this.add(new InfluxDbSinkConnector(this, 'influxDbSink', {
         ...common,
-        topicsRegex: s.influxdbSink.topicsRegex,
-        influxdbUrl: influxdb.url,
+        topicsRegex: s.influxDbSink.topicsRegex,
+        influxDbUrl: influxdb.url,
         database: influxdb.database,
         retentionPolicy: site.retention.tiers[0].name,
         credentials: { username: admin.user, password: admin.password },
-        tags: s.influxdbSink.tags,
-        deadLetterTopic: s.influxdbSink.deadLetterTopic,
+        tags: s.influxDbSink.tags,
+        deadLetterTopic: s.influxDbSink.deadLetterTopic,
       }));
     }
     if (s.objectStore) {

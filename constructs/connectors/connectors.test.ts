@@ -19,8 +19,8 @@ import {
 const REGISTRY = 'http://cp-cp-schema-registry.kafka.svc.cluster.local:8081';
 const scope = () => new TerraformStack(Testing.app(), 'test');
 
-const influxProps: InfluxDbSinkConnectorProps = {
-  site: 'summit', schemaRegistryUrl: REGISTRY, influxdbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', retentionPolicy: 'raw',
+const influxDbProps: InfluxDbSinkConnectorProps = {
+  site: 'summit', schemaRegistryUrl: REGISTRY, influxDbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', retentionPolicy: 'raw',
   credentials: { username: { secret: 'influxdb-auth', key: 'influxdb-user' }, password: { secret: 'influxdb-auth', key: 'influxdb-password' } },
 };
 const s3Props: ObjectStoreSinkConnectorProps = { site: 'ldf', schemaRegistryUrl: REGISTRY, kind: 's3', bucket: 'efd-ldf', prefix: 'efd/raw/', endpoint: 'https://s3.ldf.example', awsCredentials: { accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' }, secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' } } };
@@ -38,7 +38,7 @@ function noLiteralSecrets(spec: ConnectorSpec): void {
 
 describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   it('uses only documented keys, every provider key, and provider classes that exist', () => {
-    const c = new InfluxDbSinkConnector(scope(), 'influxdbSink', influxProps);
+    const c = new InfluxDbSinkConnector(scope(), 'influxDbSink', influxDbProps);
     const cfg = c.spec.config;
     expect(undocumented(cfg, WILLENA_INFLUXDB)).toEqual([]);
     expect(cfg['connector.class']).toBe(WILLENA_INFLUXDB_SINK);
@@ -63,7 +63,7 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   });
 
   it('tags from fields, a timestamp field, native topics.regex and a dead-letter topic', () => {
-    const c = new InfluxDbSinkConnector(scope(), 'x', { ...influxProps, tags: ['salIndex'], timestamp: { field: 'private_sndStamp' }, topicsMode: 'native', deadLetterTopic: 'lsst.efd.connect.dlq' });
+    const c = new InfluxDbSinkConnector(scope(), 'x', { ...influxDbProps, tags: ['salIndex'], timestamp: { field: 'private_sndStamp' }, topicsMode: 'native', deadLetterTopic: 'lsst.efd.connect.dlq' });
     expect(undocumented(c.spec.config, WILLENA_INFLUXDB)).toEqual([]);
     expect(c.spec.config).toMatchObject({
       'influxdb.tags.provider.class': 'io.github.willena.connect.influxdb.providers.Fields$Value', 'influxdb.tags.provider.fields': 'salIndex',
@@ -74,13 +74,13 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   });
 
   it('names site and field in errors', () => {
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, influxdbUrl: 'influxdb:8086' })).toThrow('site "summit": connectors.influxdbSink.influxdbUrl: expected an http(s) URL, got "influxdb:8086"');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, topics: ['a'], topicsRegex: 'b' })).toThrow('connectors.influxdbSink.topics: give either topics or topicsRegex, not both');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, topicsRegex: '((' })).toThrow(/connectors.influxdbSink.topicsRegex: not a valid regular expression/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, tasksMax: 0 })).toThrow('connectors.influxdbSink.tasksMax: expected an integer ≥ 1, got 0');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(/deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } } })).toThrow('connectors.influxdbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, extraConfig: { 'influxdb.password': 'hunter2' } })).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, influxDbUrl: 'influxdb:8086' })).toThrow('site "summit": connectors.influxDbSink.influxDbUrl: expected an http(s) URL, got "influxdb:8086"');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topics: ['a'], topicsRegex: 'b' })).toThrow('connectors.influxDbSink.topics: give either topics or topicsRegex, not both');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topicsRegex: '((' })).toThrow(/connectors.influxDbSink.topicsRegex: not a valid regular expression/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, tasksMax: 0 })).toThrow('connectors.influxDbSink.tasksMax: expected an integer ≥ 1, got 0');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(/deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } } })).toThrow('connectors.influxDbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, extraConfig: { 'influxdb.password': 'hunter2' } })).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
   });
 });
 
@@ -172,7 +172,7 @@ describe('ConnectorSet', () => {
     const { out, set, cm, specs } = synth({
       site,
       connectors: {
-        influxdbSink: { runIn: 'connect', tags: ['salIndex'] },
+        influxDbSink: { runIn: 'connect', tags: ['salIndex'] },
         objectStore: { kind: 's3', bucket: 'efd-ldf', endpoint: 'https://s3.ldf.example', credentialsSecret: 'efd-s3' },
         jdbc: { dialect: 'oracle', secret: 'efd-oracle', topicsRegex: 'lsst\\.efd\\.agg\\..*' },
       },
@@ -213,8 +213,8 @@ describe('InfluxDbSinkApp and ConnectManager deployments', () => {
   it('deploy the sink (default settings, raw tier, credentials by Secret reference) and the manager with the ConfigMap mounted; invariants pass', () => {
     const site = onPremSite();
     const stack = new TerraformStack(Testing.app(), 'summit-efd');
-    const set = new ConnectorSet(stack, 'connectors', { site, kafka, influxdb, connectors: { influxdbSink: { tags: ['salIndex'] } } });
-    const sink = new InfluxDbSinkApp(stack, 'influxdb-sink', { site, image, kafka, influxdb, settings: set.settings.influxdbSink });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka, influxdb, connectors: { influxDbSink: { tags: ['salIndex'] } } });
+    const sink = new InfluxDbSinkApp(stack, 'influxdb-sink', { site, image, kafka, influxdb, settings: set.settings.influxDbSink });
     const manager = new ConnectManager(stack, 'connect-manager', { set, image, kafka });
     applyInvariants(stack, site);
     expect(invariantErrors(stack)).toEqual([]);

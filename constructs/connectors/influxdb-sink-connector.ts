@@ -36,7 +36,7 @@ const PROVIDERS = 'io.github.willena.connect.influxdb.providers';
 
 export interface InfluxDbSinkConnectorProps extends ConnectorCommonProps {
   /** InfluxDB HTTP URL (InfluxDb.url). */
-  readonly influxdbUrl: string;
+  readonly influxDbUrl: string;
   /** Database (InfluxDb.database). */
   readonly database: string;
   /** Retention policy written to (the raw tier). */
@@ -69,7 +69,7 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
     super(scope, id);
     const { site } = props;
     const common = commonConfig(id, props, { name: 'influxdb-sink', topicsRegex: SAL_TOPICS_REGEX });
-    if (!/^https?:\/\/\S+$/.test(props.influxdbUrl)) fail(site, id, 'influxdbUrl', `expected an http(s) URL, got "${props.influxdbUrl}"`);
+    if (!/^https?:\/\/\S+$/.test(props.influxDbUrl)) fail(site, id, 'influxDbUrl', `expected an http(s) URL, got "${props.influxDbUrl}"`);
     if (!IDENTIFIER.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
     if (!IDENTIFIER.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
     const tags = props.tags ?? [];
@@ -86,7 +86,7 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
       'connector.class': WILLENA_INFLUXDB_SINK,
       ...common.config,
       ...avroConverters(props.schemaRegistryUrl),
-      'influxdb.url': props.influxdbUrl,
+      'influxdb.url': props.influxDbUrl,
       'influxdb.database.provider.class': `${PROVIDERS}.Static`,
       'influxdb.database.provider.value': props.database,
       'influxdb.retention.policy.provider.class': `${PROVIDERS}.Static`,
