@@ -98,15 +98,3 @@ export function parseSiteConnectors(site: string, input: unknown): SiteConnector
   const lines = r.error.issues.map((i) => `site "${site}": connectors.${i.path.join('.')}: ${i.message}`);
   throw new Error(lines.join('\n'));
 }
-
-/**
- * Secrets the site's declared connectors reference (= ConnectorSet.secrets for the site section),
- * computable before any construct exists, so the Kafka platform can mount them into Connect.
- */
-export function connectorSecretNames(settings: SiteConnectors, influxDbAdminSecret: string): string[] {
-  const names = new Set<string>();
-  if (settings.influxDbSink.runIn === 'connect') names.add(influxDbAdminSecret);
-  if (settings.objectStore?.credentialsSecret) names.add(settings.objectStore.credentialsSecret);
-  if (settings.jdbc) names.add(settings.jdbc.secret);
-  return [...names].sort();
-}

@@ -8,7 +8,8 @@
  * reads the file `<key>` of the Secret `<secret>` mounted at `<mount>/<secret>` in the Connect pods
  * when the task starts. The worker needs `config.providers=dir` and
  * `config.providers.dir.class=org.apache.kafka.common.config.provider.DirectoryConfigProvider`, and
- * each Secret listed by {@link ConnectorSet.secrets} mounted under the mount path.
+ * each Secret listed by {@link ConnectorSet.secrets} mounted under the mount path: the ConnectorSet has
+ * its Kafka platform mount them as connectors are added.
  */
 import { ConnectorSpec, CONNECTOR_NAME, SECRET_KEY } from '../../apps/connect-manager/desired';
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
@@ -24,6 +25,8 @@ export interface IConnector {
   readonly spec: ConnectorSpec;
   /** Kubernetes Secrets its config references (to mount into the Connect pods). */
   readonly secrets: string[];
+  /** Where its config expects the Connect pods to mount those Secrets. */
+  readonly secretsMountPath: string;
 }
 
 /** The Confluent Avro converter (in the cp-kafka-connect image the Connect image builds on). */

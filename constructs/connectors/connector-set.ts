@@ -23,11 +23,17 @@ import { JdbcSinkConnector } from './jdbc-sink-connector';
 import { ObjectStoreSinkConnector } from './object-store-sink-connector';
 import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from '../../config/connectors';
 
-/** What the set needs of the Kafka platform (KafkaPlatform fits). */
+/** What the connector constructs need of the Kafka platform (KafkaPlatform fits). */
 export interface ConnectorKafka {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
   readonly connectUrl?: string;
+}
+
+/** What the set needs of the Kafka platform: its endpoints and Connect workers that mount Secrets (KafkaPlatform fits). */
+export interface ConnectorPlatform extends ConnectorKafka {
+  /** Mounts `secrets` read-only at `<mountPath>/<secret>` in the Connect pods. */
+  mountConnectorSecrets(secrets: readonly string[], mountPath: string): void;
 }
 
 /** What the set needs of InfluxDB (InfluxDb fits). */
@@ -39,7 +45,8 @@ export interface ConnectorInfluxDb {
 
 export interface ConnectorSetProps {
   readonly site: Site;
-  readonly kafka: ConnectorKafka;
+  /** The platform whose Connect workers run the connectors and mount their Secrets. */
+  readonly kafka: ConnectorPlatform;
   readonly influxdb: ConnectorInfluxDb;
   /** The site's connectors section. @default the site's `connectors` */
   readonly connectors?: SiteConnectorsInput;
@@ -56,11 +63,13 @@ export class ConnectorSet extends Construct {
   readonly configMapName: string;
   readonly configMap: ConfigMapV1;
   private readonly members: IConnector[] = [];
+  private readonly platform: ConnectorPlatform;
 
   constructor(scope: Construct, id: string, props: ConnectorSetProps) {
     super(scope, id);
     const { site, kafka, influxdb } = props;
     this.site = site;
+    this.platform = kafka;
     this.settings = props.connectors ? parseSiteConnectors(site.name, props.connectors) : site.connectors;
     this.namespace = props.namespace ?? site.namespaces.apps;
     this.configMapName = props.configMapName ?? 'efd-connectors';
@@ -150,9 +159,17 @@ export class ConnectorSet extends Construct {
     return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `site "${this.site.name}": connectors: connector name "${n}" is declared twice`);
   }
 
-  /** Adds a connector declared in code (its construct may live anywhere in the tree). */
+  /**
+   * Adds a connector declared in code (its construct may live anywhere in the tree); the Kafka
+   * platform mounts its Secrets into the Connect workers.
+   */
   add(connector: IConnector): this {
+    const mount = this.settings.secretsMountPath;
+    if (connector.secrets.length > 0 && connector.secretsMountPath !== mount) {
+      throw new Error(`site "${this.site.name}": connectors: connector "${connector.connectorName}" reads its Secrets under ${connector.secretsMountPath}, but the Connect workers mount them under ${mount} (connectors.secretsMountPath); give the connector secretsMountPath: "${mount}"`);
+    }
     this.members.push(connector);
+    this.platform.mountConnectorSecrets(this.secrets, mount);
     return this;
   }
 
@@ -160,7 +177,7 @@ export class ConnectorSet extends Construct {
     return this.members;
   }
 
-  /** Secrets the connectors reference: mount each at `<secretsMountPath>/<name>` in the Connect pods. */
+  /** Secrets the connectors reference, mounted by the platform at `<secretsMountPath>/<name>` in the Connect pods. */
   get secrets(): string[] {
     return [...new Set(this.members.flatMap((m) => m.secrets))].sort();
   }

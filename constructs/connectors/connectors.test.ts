@@ -4,9 +4,10 @@ import { ConnectorSpec } from '../../apps/connect-manager/desired';
 import { gkeSite, onPremSite } from '../../test/sites';
 import { ConnectorSet, ConnectorSetProps } from './connector-set';
 import { ConnectManager } from './connect-manager';
-import { connectorSecretNames } from '../../config/connectors';
 import { connectWorkerValues } from './connect-workers';
 import { InfluxDbSinkApp } from './influxdb-sink-app';
+import { parse } from 'yaml';
+import { KafkaPlatform } from '../kafka-platform';
 import { applyInvariants } from '../invariants';
 import { invariantErrors } from '../invariants/testing';
 import { InfluxDbSinkConnector, InfluxDbSinkConnectorProps, WILLENA_INFLUXDB_SINK } from './influxdb-sink-connector';
@@ -154,8 +155,22 @@ describe('JdbcSinkConnector (Confluent kafka-connect-jdbc)', () => {
   });
 });
 
+/** Kafka endpoints with Connect workers that record the Secrets they are asked to mount. */
+function fakePlatform() {
+  const mounts: { secrets: string[]; mountPath: string }[] = [];
+  return {
+    bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092',
+    schemaRegistryUrl: REGISTRY,
+    connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' as string | undefined,
+    mounts,
+    mountConnectorSecrets(secrets: readonly string[], mountPath: string) {
+      mounts.push({ secrets: [...secrets], mountPath });
+    },
+  };
+}
+
 describe('ConnectorSet', () => {
-  const kafka = { bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', schemaRegistryUrl: REGISTRY, connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' };
+  const kafka = fakePlatform();
   const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
 
   function synth(props: Omit<ConnectorSetProps, 'kafka' | 'influxdb'> & Partial<Pick<ConnectorSetProps, 'kafka'>>, extra?: (set: ConnectorSet) => void) {
@@ -183,7 +198,7 @@ describe('ConnectorSet', () => {
     expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
     expect(specs['jdbc-sink.json'].config['connection.password']).toBe('${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
     expect(set.secrets).toEqual(['efd-oracle', 'efd-s3', 'influxdb-auth']);
-    expect(connectorSecretNames(set.settings, influxdb.adminSecret)).toEqual(set.secrets);
+    expect(kafka.mounts.at(-1)).toEqual({ secrets: set.secrets, mountPath: '/opt/efd/connect-secrets' });
     const worker = connectWorkerValues(set.secrets);
     expect(worker.configurationOverrides['config.providers']).toBe('dir');
     expect(worker.volumeMounts[0]).toEqual({ name: 'connector-secret-efd-oracle', mountPath: '/opt/efd/connect-secrets/efd-oracle', readOnly: true });
@@ -205,8 +220,58 @@ describe('ConnectorSet', () => {
   });
 });
 
+describe('Connect workers mount the Secrets of every connector', () => {
+  const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
+
+  /** The cp-kafka-connect values of the synthesized platform release. */
+  function connectValues(stack: TerraformStack) {
+    const releases = Object.values(JSON.parse(Testing.synth(stack)).resource.helm_release) as { chart: string; values: string[] }[];
+    const cp = releases.find((r) => r.chart === 'cp-helm-charts');
+    if (!cp) throw new Error('no cp-helm-charts release in the synth');
+    return parse(cp.values[0])['cp-kafka-connect'] as { volumes: { name: string; secret: { secretName: string } }[]; volumeMounts: { name: string; mountPath: string; readOnly: boolean }[] };
+  }
+
+  it('declared in the site and added in code with ConnectorSet.add(), after the platform exists', () => {
+    const site = onPremSite({ name: 'ldf', role: 'aggregator', connectors: { objectStore: { kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } } });
+    const stack = scope();
+    const platform = new KafkaPlatform(stack, 'kafka', { site });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
+    set.add(new JdbcSinkConnector(stack, 'jdbc', { ...jdbcProps, connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle-password', key: 'jdbc-password' } } }));
+    const connect = connectValues(stack);
+    expect(set.secrets).toEqual(['efd-oracle', 'efd-oracle-password', 'efd-s3']);
+    expect(connect.volumes.map((v) => v.secret.secretName)).toEqual(set.secrets);
+    expect(connect.volumeMounts).toEqual(set.secrets.map((s) => ({ name: `connector-secret-${s}`, mountPath: `/opt/efd/connect-secrets/${s}`, readOnly: true })));
+    expect(platform.chart.values['cp-kafka-connect']).toEqual(connect);
+  });
+
+  it('at the site\'s secretsMountPath, and none when no connector reads a Secret', () => {
+    const site = gkeSite({ connectors: { secretsMountPath: '/etc/connect-secrets' } });
+    const stack = scope();
+    const platform = new KafkaPlatform(stack, 'kafka', { site });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
+    expect(connectValues(stack).volumes).toEqual([]);
+    set.add(new ObjectStoreSinkConnector(stack, 'gcs', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'efd-gcp', gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' }, secretsMountPath: '/etc/connect-secrets' }));
+    expect(connectValues(stack).volumeMounts).toEqual([{ name: 'connector-secret-efd-gcs', mountPath: '/etc/connect-secrets/efd-gcs', readOnly: true }]);
+  });
+
+  it('refuses a connector whose Secrets would not be where it reads them, and Secrets without Connect', () => {
+    const site = gkeSite();
+    const stack = scope();
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: new KafkaPlatform(stack, 'kafka', { site }), influxdb });
+    expect(() => set.add(new JdbcSinkConnector(stack, 'jdbc', { ...jdbcProps, secretsMountPath: '/elsewhere' }))).toThrow(
+      'site "gcp": connectors: connector "jdbc-sink" reads its Secrets under /elsewhere, but the Connect workers mount them under /opt/efd/connect-secrets (connectors.secretsMountPath); give the connector secretsMountPath: "/opt/efd/connect-secrets"',
+    );
+    const noConnect = gkeSite({ kafka: { connect: false } });
+    const other = scope();
+    const lonely = new ConnectorSet(other, 'connectors', { site: noConnect, kafka: new KafkaPlatform(other, 'kafka', { site: noConnect }), influxdb });
+    expect(() => lonely.add(new JdbcSinkConnector(other, 'jdbc', jdbcProps))).toThrow(
+      'site "gcp": connectors: Secrets efd-oracle are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors',
+    );
+  });
+});
+
 describe('InfluxDbSinkApp and ConnectManager deployments', () => {
-  const kafka = { bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', schemaRegistryUrl: REGISTRY, connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' };
+  const kafka = fakePlatform();
   const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
   const image = { repository: 'ghcr.io/lsst-sqre/efd', tag: '0.1.0' };
 

@@ -64,6 +64,7 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: InfluxDbSinkConnectorProps) {
     super(scope, id);
@@ -81,6 +82,7 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
     if (!Number.isInteger(maxRetries) || maxRetries < 0) fail(site, id, 'maxRetries', `expected an integer ≥ 0, got ${maxRetries}`);
     if (!Number.isInteger(backoff) || backoff < 1) fail(site, id, 'retryBackoffMs', `expected an integer ≥ 1, got ${backoff}`);
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
     this.secrets = [];
     const config: Record<string, string> = {
       'connector.class': WILLENA_INFLUXDB_SINK,

@@ -63,6 +63,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: JdbcSinkConnectorProps) {
     super(scope, id);
@@ -99,6 +100,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     }
 
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
     const c = props.connection;
     const config: Record<string, string> = {
       'connector.class': CONFLUENT_JDBC_SINK,

@@ -74,6 +74,7 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[] = [];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: ObjectStoreSinkConnectorProps) {
     super(scope, id);
@@ -91,6 +92,7 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
     const maxRecords = props.maxRecordsPerFile ?? 0;
     if (!Number.isInteger(maxRecords) || maxRecords < 0) fail(site, id, 'maxRecordsPerFile', `expected an integer ≥ 0, got ${maxRecords}`);
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
 
     const config: Record<string, string> = {
       'connector.class': kind === 's3' ? AIVEN_S3_SINK : AIVEN_GCS_SINK,
