@@ -111,7 +111,13 @@ describe('site configuration', () => {
 
   it('rejects a shard duration under an hour', () => {
     const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 30m}\n');
-    expect(msg).toContain('field retention.tiers[0].shardDuration: expected a finite shard duration of at least 1h');
+    expect(msg).toContain('field retention.tiers[0].shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"');
+  });
+
+  it('rejects the tiers influxdb-init would refuse: a retention under an hour, an infinite interval', () => {
+    const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 30m, shardDuration: 1h}\n    - {name: low, duration: 30d, shardDuration: 1d, source: raw, interval: INF}\n');
+    expect(msg).toContain('field retention.tiers[0].duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "30m"');
+    expect(msg).toContain('field retention.tiers[1].interval: expected a finite interval such as "30s"');
   });
 
   it('rejects replication to a site that is not an aggregator', () => {

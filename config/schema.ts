@@ -4,8 +4,10 @@
  * may hold, with the defaults every construct relies on.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, durationSeconds } from './duration';
-import { siteConnectorsSchema } from '../constructs/connectors/site-connectors';
+import { DURATION_PATTERN } from './duration';
+import { siteConnectorsSchema } from './connectors';
+import { IDENTIFIER, K8S_NAME } from './names';
+import { tierProblems } from './retention';
 import { inboundSchema, sourceReplicationSchema } from './replication';
 
 const duration = z
@@ -15,21 +17,27 @@ const duration = z
 /** Kubernetes object names (RFC 1123 labels). */
 const k8sName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
+  .regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
 
 /** GCE n1-standard machine types only: the EFD prototype was sized on them. */
 export const N1_MACHINE_TYPES = ['n1-standard-1', 'n1-standard-2', 'n1-standard-4', 'n1-standard-8', 'n1-standard-16', 'n1-standard-32', 'n1-standard-64', 'n1-standard-96'] as const;
+
+/** Local SSD counts GCE accepts on n1 machines. */
+export const N1_LOCAL_SSD_COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 24] as const;
 
 export const nodePoolSchema = z.strictObject({
   /** GCE machine type; the seed's final prototype ran n1-standard-4. */
   machineType: z.enum(N1_MACHINE_TYPES, { message: `expected one of ${N1_MACHINE_TYPES.join(', ')}` }).default('n1-standard-4'),
   /** Nodes in the pool (per zone for a zonal cluster); prototype: 4. */
-  nodeCount: z.number().int().min(1).default(4),
+  nodeCount: z.number().int({ message: 'expected an integer ≥ 1' }).min(1, { message: 'expected an integer ≥ 1' }).default(4),
   /** Boot disk type: SSD persistent disk. */
   bootDiskType: z.enum(['pd-ssd', 'pd-balanced', 'pd-standard']).default('pd-ssd'),
-  bootDiskSizeGb: z.number().int().min(10).default(100),
+  bootDiskSizeGb: z.number().int().min(10, { message: 'expected at least 10 (GB)' }).default(100),
   /** Local NVMe SSDs attached to each node (375 GB each). */
-  localSsdCount: z.number().int().min(0).max(24).default(1),
+  localSsdCount: z
+    .number()
+    .refine((n) => (N1_LOCAL_SSD_COUNTS as readonly number[]).includes(n), { message: `expected one of ${N1_LOCAL_SSD_COUNTS.join(', ')} (the counts GCE accepts on n1 machines)` })
+    .default(1),
 });
 
 export const gkeClusterSchema = z.strictObject({
@@ -62,7 +70,7 @@ const kubeconfigTarget = z.strictObject({
 });
 
 const backend = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('local'), /** Folder for state files; default terraform.<stack>.tfstate at the project root. */ dir: z.string().optional() }),
+  z.strictObject({ kind: z.literal('local'), /** Folder of the state file <stack>.tfstate, relative to the stack's folder cdktf.out/stacks/<stack>; default the project's state/. */ dir: z.string().optional() }),
   z.strictObject({ kind: z.literal('gcs'), bucket: z.string().min(3), prefix: z.string().min(1) }),
 ]);
 
@@ -147,7 +155,7 @@ const influxdb = z.strictObject({
   /** Persistent volume for InfluxDB. The prototype's 128 Gi filled in ~7 days at ~700 MB/h (seed 002). */
   storageGi: z.number().int().positive().default(512),
   /** Database the EFD writes to. */
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('efd'),
+  database: z.string().regex(IDENTIFIER).default('efd'),
   /** Existing Kubernetes Secret with keys influxdb-user and influxdb-password (never a literal in config). */
   adminSecret: k8sName.default('influxdb-auth'),
   resources: resources.optional(),
@@ -209,28 +217,9 @@ export const siteSchema = z
     if (site.backend.kind === 'gcs' && site.target.kind !== 'gke') {
       ctx.addIssue({ code: 'custom', path: ['backend', 'kind'], message: 'expected "local": the GCS backend is for GKE sites' });
     }
-    site.retention.tiers.forEach((tier, i) => {
-      if (durationSeconds(tier.shardDuration) > durationSeconds(tier.duration)) {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: `expected a shard duration no longer than the tier's duration (${tier.duration})` });
-      }
-      if (durationSeconds(tier.shardDuration) < 3600 || tier.shardDuration === 'INF') {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'shardDuration'], message: 'expected a finite shard duration of at least 1h (InfluxDB raises shorter ones to 1h)' });
-      }
-      if (i === 0 && tier.source) {
-        ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: 'expected no source on the first (raw) tier' });
-      }
-      if (i > 0) {
-        const earlier = site.retention.tiers.slice(0, i).map((t) => t.name);
-        if (!tier.source || !earlier.includes(tier.source)) {
-          ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'source'], message: `expected the name of an earlier tier (${earlier.join(', ')})` });
-        }
-        if (!tier.interval) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'interval'], message: 'expected the downsampling interval, e.g. "30s"' });
-      }
-    });
-    const names = site.retention.tiers.map((t) => t.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', i, 'name'], message: `expected a unique tier name; "${n}" is used twice` });
-    });
+    for (const p of tierProblems(site.retention.tiers)) {
+      ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', p.index, p.field], message: p.message });
+    }
     if (site.apps.salmock.enabled && site.production) {
       ctx.addIssue({ code: 'custom', path: ['apps', 'salmock', 'enabled'], message: 'expected false on a production site: salmock writes mock SAL data into the EFD' });
     }

@@ -63,11 +63,11 @@ describe('GkeCluster', () => {
   });
 
   it.each([
-    [{ machineType: 'n2-standard-4' }, /machineType "n2-standard-4" is not an n1-standard machine type/],
-    [{ machineType: 'n1-highmem-4' }, /not an n1-standard machine type/],
-    [{ nodeCount: 0 }, /nodeCount must be an integer ≥ 1, got 0/],
-    [{ localSsdCount: 9 }, /localSsdCount must be one of 0, 1, .* got 9/],
-    [{ bootDiskSizeGb: 5 }, /bootDiskSizeGb must be ≥ 10/],
+    [{ machineType: 'n2-standard-4' }, /nodePool\.machineType: expected one of n1-standard-1, .*n1-standard-96, got "n2-standard-4"/],
+    [{ machineType: 'n1-highmem-4' }, /machineType: expected one of n1-standard-1, .* got "n1-highmem-4"/],
+    [{ nodeCount: 0 }, /nodeCount: expected an integer ≥ 1, got 0/],
+    [{ localSsdCount: 9 }, /localSsdCount: expected one of 0, 1, .*, 24 \(the counts GCE accepts on n1 machines\), got 9/],
+    [{ bootDiskSizeGb: 5 }, /bootDiskSizeGb: expected at least 10 \(GB\), got 5/],
   ])('rejects %p naming the site', (props, message) => {
     expect(() => synth(props as Partial<GkeClusterProps>)).toThrow(message);
     expect(() => synth(props as Partial<GkeClusterProps>)).toThrow(/site "gcp", GKE cluster "efd"/);

@@ -9,6 +9,8 @@ import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { nodePoolSchema } from '../config/schema';
+import type { NodePool } from '../config/schema';
 
 /** Roles a GKE node needs (logging, monitoring, pulling images); nothing more. */
 export const NODE_ROLES = [
@@ -18,9 +20,6 @@ export const NODE_ROLES = [
   'roles/stackdriver.resourceMetadata.writer',
   'roles/artifactregistry.reader',
 ] as const;
-
-/** Local SSD counts GCE accepts on n1 machines. */
-const N1_LOCAL_SSD_COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 24];
 
 export interface GkeClusterProps {
   /** Site name, for messages and labels. */
@@ -38,42 +37,38 @@ export interface GkeClusterProps {
   readonly masterIpv4CidrBlock?: string;
   /** Protect cluster and pool: deletion_protection and lifecycle.prevent_destroy. @default true */
   readonly deletionProtection?: boolean;
-  /** Node machine type, an n1-standard-* name. @default 'n1-standard-4' */
+  /**
+   * The node pool, checked against the site schema's rules and defaults (config/schema.ts
+   * nodePoolSchema: n1-standard machine types, local SSD counts GCE accepts).
+   */
   readonly machineType?: string;
-  /** Nodes in the pool. @default 4 */
   readonly nodeCount?: number;
-  /** @default 'pd-ssd' */
   readonly bootDiskType?: string;
-  /** @default 100 */
   readonly bootDiskSizeGb?: number;
-  /** Local SSDs per node. @default 1 */
   readonly localSsdCount?: number;
+}
+
+/** The pool props parsed by the site schema's nodePoolSchema; errors name site, cluster and field. */
+function nodePool(where: string, props: GkeClusterProps): NodePool {
+  const input = { machineType: props.machineType, nodeCount: props.nodeCount, bootDiskType: props.bootDiskType, bootDiskSizeGb: props.bootDiskSizeGb, localSsdCount: props.localSsdCount };
+  const parsed = nodePoolSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new Error(parsed.error.issues.map((i) => {
+    const field = String(i.path[0]);
+    return `${where}: target.cluster.nodePool.${field}: ${i.message}, got ${JSON.stringify(input[field as keyof typeof input])}`;
+  }).join('\n'));
 }
 
 export class GkeCluster extends Construct {
   readonly cluster: ContainerCluster;
   readonly nodePool: ContainerNodePool;
   readonly nodeServiceAccount: ServiceAccount;
-  /** Cluster name, for the efd stack's data lookup. */
-  readonly clusterName: string;
   readonly location: string;
 
   constructor(scope: Construct, id: string, props: GkeClusterProps) {
     super(scope, id);
-    const machineType = props.machineType ?? 'n1-standard-4';
-    const nodeCount = props.nodeCount ?? 4;
-    const localSsdCount = props.localSsdCount ?? 1;
-    const bootDiskSizeGb = props.bootDiskSizeGb ?? 100;
     const where = `site "${props.site}", GKE cluster "${props.name}"`;
-    if (!/^n1-standard-(1|2|4|8|16|32|64|96)$/.test(machineType)) {
-      throw new Error(`${where}: target.cluster.nodePool.machineType "${machineType}" is not an n1-standard machine type (n1-standard-1 … n1-standard-96)`);
-    }
-    if (!Number.isInteger(nodeCount) || nodeCount < 1) throw new Error(`${where}: target.cluster.nodePool.nodeCount must be an integer ≥ 1, got ${nodeCount}`);
-    if (!N1_LOCAL_SSD_COUNTS.includes(localSsdCount)) {
-      throw new Error(`${where}: target.cluster.nodePool.localSsdCount must be one of ${N1_LOCAL_SSD_COUNTS.join(', ')} on n1 machines, got ${localSsdCount}`);
-    }
-    if (bootDiskSizeGb < 10) throw new Error(`${where}: target.cluster.nodePool.bootDiskSizeGb must be ≥ 10, got ${bootDiskSizeGb}`);
-    this.clusterName = props.name;
+    const { machineType, nodeCount, bootDiskType, bootDiskSizeGb, localSsdCount } = nodePool(where, props);
     this.location = props.location;
 
     this.nodeServiceAccount = new ServiceAccount(this, 'nodes', {
@@ -121,7 +116,7 @@ export class GkeCluster extends Construct {
       management: { autoRepair: true, autoUpgrade: true },
       nodeConfig: {
         machineType,
-        diskType: props.bootDiskType ?? 'pd-ssd',
+        diskType: bootDiskType,
         diskSizeGb: bootDiskSizeGb,
         localSsdCount,
         serviceAccount: this.nodeServiceAccount.email,

@@ -28,24 +28,34 @@ export interface HelmChartProps {
 
 export class HelmChart extends Construct {
   readonly release: Release;
-  /** The merged values, for other constructs and tests. */
-  readonly values: Values;
+  private merged: Values;
 
-  constructor(scope: Construct, id: string, props: HelmChartProps) {
+  constructor(scope: Construct, id: string, private readonly props: HelmChartProps) {
     super(scope, id);
-    this.values = siteValues(props.chart.valuesFile, props.site, props.overrides ?? {});
+    this.merged = siteValues(props.chart.valuesFile, props.site, props.overrides ?? {});
     this.release = new Release(this, 'release', {
       name: props.name,
       namespace: props.namespace,
       repository: props.chart.repository,
       chart: props.chart.chart,
       version: props.chart.version,
-      values: [renderValues(this.values)],
+      values: [renderValues(this.merged)],
       wait: props.wait ?? true,
       timeout: props.timeout ?? 900,
       atomic: false,
       dependsOn: props.dependsOn,
       lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
+  }
+
+  /** The merged values, for other constructs and tests. */
+  get values(): Values {
+    return this.merged;
+  }
+
+  /** Replaces the typed overrides (for values that grow after construction) and renders the release again. */
+  setOverrides(overrides: Values): void {
+    this.merged = siteValues(this.props.chart.valuesFile, this.props.site, overrides);
+    this.release.values = [renderValues(this.merged)];
   }
 }

@@ -2,6 +2,11 @@
  * Helm values as the PR diff shows them: the base file in helm-values/, the
  * site overlay in helm-values/sites/<site>/, then typed overrides from the
  * constructs, deep-merged in that order and rendered as one YAML document.
+ *
+ * One home per site setting: what the constructs set from the site (config/sites/<site>.yaml and
+ * the schema's defaults) is set there only. An overlay is for chart keys the site schema does not
+ * model; an overlay key the typed overrides also set (even to undefined, i.e. "the chart default")
+ * fails instead of being silently replaced.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -34,11 +39,30 @@ function readValues(file: string): Values | undefined {
   return (parsed ?? {}) as Values;
 }
 
-/** Base values, the site's overlay, then overrides. */
+/** Dotted paths where an overlay sets a key the typed overrides also set (either side not a mapping). */
+export function overlayConflicts(overlay: Values, overrides: Values, prefix = ''): string[] {
+  return Object.keys(overlay).flatMap((k) => {
+    if (!Object.prototype.hasOwnProperty.call(overrides, k)) return [];
+    const [a, b] = [overlay[k], overrides[k]];
+    const at = prefix ? `${prefix}.${k}` : k;
+    return isPlainObject(a) && isPlainObject(b) ? overlayConflicts(a, b, at) : [at];
+  });
+}
+
+/** Base values, the site's overlay, then overrides; an overlay key the overrides own is an error. */
 export function siteValues(valuesFile: string, site: string, overrides: Values, dir = HELM_VALUES_DIR): Values {
   const base = readValues(path.join(dir, valuesFile));
   if (!base) throw new Error(`helm values file ${path.join(dir, valuesFile)} is missing`);
-  return mergeValues(base, readValues(path.join(dir, 'sites', site, valuesFile)), overrides);
+  const overlayFile = path.join(dir, 'sites', site, valuesFile);
+  const overlay = readValues(overlayFile);
+  const conflicts = overlay ? overlayConflicts(overlay, overrides) : [];
+  if (conflicts.length) {
+    throw new Error(
+      `site "${site}", ${path.relative(process.cwd(), overlayFile)}: ${conflicts.join(', ')} ${conflicts.length === 1 ? 'is' : 'are'} set from the site's typed config ` +
+        `(config/sites/${site}.yaml, config/schema.ts), which would replace the overlay's value; set ${conflicts.length === 1 ? 'it' : 'them'} in the site YAML and remove ${conflicts.length === 1 ? 'it' : 'them'} from the overlay`,
+    );
+  }
+  return mergeValues(base, overlay, overrides);
 }
 
 /** Stable YAML: sorted keys, no line folding, so diffs stay small. */

@@ -9,6 +9,21 @@ import type { Release } from '@cdktf/provider-helm/lib/release';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
+import type { SecretKeyRef } from './app-deployment';
+
+/** Keys of the InfluxDB admin Secret (site.influxdb.adminSecret); the influxdata charts read the same names. */
+export const INFLUXDB_SECRET_KEYS = { user: 'influxdb-user', password: 'influxdb-password' } as const;
+
+/** The admin user and password as references into the admin Secret. */
+export function influxDbCredentials(adminSecret: string): { user: SecretKeyRef; password: SecretKeyRef } {
+  return { user: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.user }, password: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.password } };
+}
+
+/** The admin credentials as the environment the EFD apps and Telegraf read (INFLUXDB_USER, INFLUXDB_PASSWORD). */
+export function influxDbCredentialEnv(adminSecret: string): { INFLUXDB_USER: SecretKeyRef; INFLUXDB_PASSWORD: SecretKeyRef } {
+  const { user, password } = influxDbCredentials(adminSecret);
+  return { INFLUXDB_USER: user, INFLUXDB_PASSWORD: password };
+}
 
 export interface InfluxDbProps {
   readonly site: Site;
@@ -28,7 +43,7 @@ export class InfluxDb extends Construct {
   /** In-cluster HTTP URL. */
   readonly url: string;
   readonly database: string;
-  /** Secret holding influxdb-user / influxdb-password. */
+  /** Secret holding the admin user and password ({@link INFLUXDB_SECRET_KEYS}). */
   readonly adminSecret: string;
 
   constructor(scope: Construct, id: string, props: InfluxDbProps) {

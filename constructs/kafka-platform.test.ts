@@ -49,14 +49,14 @@ describe('KafkaPlatform', () => {
 describe('InfluxDb', () => {
   it('takes the admin user from an existing Secret, keeps auth on and no row limit', () => {
     const site = onPremSite();
-    let influx!: InfluxDb;
-    const { out, values } = synth((s) => (influx = new InfluxDb(s, 'influxdb', { site })));
+    let influxDb!: InfluxDb;
+    const { out, values } = synth((s) => (influxDb = new InfluxDb(s, 'influxdb', { site })));
     expect(out).toHaveResourceWithProperties(Release, { chart: 'influxdb', version: '4.12.5', namespace: 'influxdb' });
     expect(values[0].setDefaultUser).toEqual({ enabled: true, user: { username: 'admin', existingSecret: 'influxdb-auth' } });
     expect(values[0].config.http).toMatchObject({ 'auth-enabled': true, 'max-row-limit': 0, 'flux-enabled': true });
     expect(values[0].persistence).toMatchObject({ size: '512Gi', storageClass: 'ssd' });
     expect(out).not.toMatch(/password/i);
-    expect(influx.url).toBe('http://influxdb.influxdb.svc.cluster.local:8086');
-    expect(influx.database).toBe('efd');
+    expect(influxDb.url).toBe('http://influxdb.influxdb.svc.cluster.local:8086');
+    expect(influxDb.database).toBe('efd');
   });
 });

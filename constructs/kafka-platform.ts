@@ -12,8 +12,14 @@ import { durationHours, durationSeconds } from '../config/duration';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
-import { mergeValues } from './helm-values';
-import { connectorSecretNames, connectWorkerValues } from './connectors/site-connectors';
+import { mergeValues, Values } from './helm-values';
+import { connectWorkerValues } from './connectors/connect-workers';
+
+/**
+ * The schema registry API the platform serves, as the EFD apps' EFD_REGISTRY_FLAVOR names it:
+ * Confluent's cp-schema-registry (API at its root, not Apicurio's ccompat path).
+ */
+export const REGISTRY_FLAVOR = 'confluent';
 
 export interface KafkaPlatformProps {
   readonly site: Site;
@@ -62,6 +68,7 @@ export function platformEndpoints(site: Site, release = 'cp', namespace = site.n
 
 export class KafkaPlatform extends Construct {
   readonly engine = 'confluent' as const;
+  private readonly site: string;
   readonly chart: HelmChart;
   readonly release: Release;
   readonly settings: BrokerSettings;
@@ -71,10 +78,14 @@ export class KafkaPlatform extends Construct {
   readonly schemaRegistryUrl?: string;
   /** Kafka Connect REST URL, if enabled. */
   readonly connectUrl?: string;
+  private readonly connectSecrets = new Set<string>();
+  private connectSecretsMountPath: string;
+  private readonly overrides: () => Values;
 
   constructor(scope: Construct, id: string, props: KafkaPlatformProps) {
     super(scope, id);
     const { site } = props;
+    this.site = site.name;
     const k = site.kafka;
     const namespace = props.namespace ?? site.namespaces.kafka;
     const storageClass = props.storageClassName ?? site.storage.className;
@@ -90,6 +101,37 @@ export class KafkaPlatform extends Construct {
     const heap = `-Xms${k.heap} -Xmx${k.heap}`;
     const resources = { requests: k.brokerResources.requests, limits: k.brokerResources.limits };
 
+    this.connectSecretsMountPath = site.connectors.secretsMountPath;
+    this.overrides = () => ({
+      'cp-zookeeper': { servers: zk, persistence: { dataDirSize: '10Gi', dataLogDirSize: '10Gi', storageClass } },
+      'cp-kafka': {
+        brokers: k.brokers,
+        heapOptions: heap,
+        persistence: { size: `${k.storageGi}Gi`, storageClass },
+        resources,
+        configurationOverrides: {
+          'default.replication.factor': String(s.replicationFactor),
+          'min.insync.replicas': String(s.minInsyncReplicas),
+          'offsets.topic.replication.factor': String(s.replicationFactor),
+          'transaction.state.log.replication.factor': String(s.replicationFactor),
+          'transaction.state.log.min.isr': String(s.minInsyncReplicas),
+          'log.retention.hours': String(s.logRetentionHours),
+          'offsets.retention.minutes': String(s.offsetsRetentionMinutes),
+          'auto.create.topics.enable': String(s.autoCreateTopics),
+        },
+      },
+      'cp-schema-registry': { enabled: k.schemaRegistry },
+      // Connect workers: the EFD image with the connector plugins, the secret config provider and the
+      // Secrets of the connectors (mountConnectorSecrets) mounted read-only.
+      'cp-kafka-connect': mergeValues(
+        { enabled: k.connect, image: k.connectImage.repository, imageTag: k.connectImage.tag },
+        connectWorkerValues([...this.connectSecrets].sort(), this.connectSecretsMountPath),
+      ),
+      'cp-ksql-server': { enabled: k.ksql },
+      'cp-kafka-rest': { enabled: k.restProxy },
+      'cp-control-center': { enabled: k.controlCenter },
+    });
+
     this.chart = new HelmChart(this, 'cp', {
       site: site.name,
       chart: CHARTS.cpHelmCharts,
@@ -97,36 +139,26 @@ export class KafkaPlatform extends Construct {
       namespace,
       preventDestroy: site.production,
       dependsOn: props.dependsOn,
-      overrides: {
-        'cp-zookeeper': { servers: zk, persistence: { dataDirSize: '10Gi', dataLogDirSize: '10Gi', storageClass } },
-        'cp-kafka': {
-          brokers: k.brokers,
-          heapOptions: heap,
-          persistence: { size: `${k.storageGi}Gi`, storageClass },
-          resources,
-          configurationOverrides: {
-            'default.replication.factor': String(s.replicationFactor),
-            'min.insync.replicas': String(s.minInsyncReplicas),
-            'offsets.topic.replication.factor': String(s.replicationFactor),
-            'transaction.state.log.replication.factor': String(s.replicationFactor),
-            'transaction.state.log.min.isr': String(s.minInsyncReplicas),
-            'log.retention.hours': String(s.logRetentionHours),
-            'offsets.retention.minutes': String(s.offsetsRetentionMinutes),
-            'auto.create.topics.enable': String(s.autoCreateTopics),
-          },
-        },
-        'cp-schema-registry': { enabled: k.schemaRegistry },
-        // Connect workers: the EFD image with the connector plugins, the secret config provider and the
-        // Secrets the site's connectors reference mounted read-only.
-        'cp-kafka-connect': mergeValues(
-          { enabled: k.connect, image: k.connectImage.repository, imageTag: k.connectImage.tag },
-          connectWorkerValues(connectorSecretNames(site.connectors, site.influxdb.adminSecret), site.connectors.secretsMountPath),
-        ),
-        'cp-ksql-server': { enabled: k.ksql },
-        'cp-kafka-rest': { enabled: k.restProxy },
-        'cp-control-center': { enabled: k.controlCenter },
-      },
+      overrides: this.overrides(),
     });
     this.release = this.chart.release;
+  }
+
+  /**
+   * Mounts Secrets into the Connect workers at `<mountPath>/<secret>`, read-only. The ConnectorSet
+   * calls this with all its Secrets whenever a connector is added, so connectors added later (and
+   * in code) are mounted too.
+   */
+  mountConnectorSecrets(secrets: readonly string[], mountPath: string): void {
+    const where = `site "${this.site}": connectors`;
+    if (mountPath !== this.connectSecretsMountPath && this.connectSecrets.size > 0) {
+      throw new Error(`${where}: the Connect workers mount Secrets under ${this.connectSecretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`);
+    }
+    this.connectSecretsMountPath = mountPath;
+    const added = secrets.filter((s) => !this.connectSecrets.has(s));
+    if (added.length === 0) return;
+    if (!this.connectUrl) throw new Error(`${where}: Secrets ${added.join(', ')} are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors`);
+    for (const s of added) this.connectSecrets.add(s);
+    this.chart.setOverrides(this.overrides());
   }
 }

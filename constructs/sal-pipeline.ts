@@ -9,6 +9,7 @@ import type { ITerraformDependable } from 'cdktf';
 import type { Site } from '../config/schema';
 import { AppDeployment, AppImage } from './app-deployment';
 import { AppJob } from './app-job';
+import { REGISTRY_FLAVOR } from './kafka-platform';
 
 export interface SalPipelineKafka {
   readonly bootstrapServers: string;
@@ -37,7 +38,7 @@ export class SalPipeline extends Construct {
     if (!kafka.schemaRegistryUrl) {
       throw new Error(`site "${site.name}": apps.saltransform needs the schema registry; set kafka.schemaRegistry: true`);
     }
-    const env = { EFD_REGISTRY_FLAVOR: site.kafka.engine === 'confluent' ? 'confluent' : 'apicurio', LOG_LEVEL: 'info' };
+    const env = { EFD_REGISTRY_FLAVOR: REGISTRY_FLAVOR, LOG_LEVEL: 'info' };
     const subsystems = site.apps.subsystems.join(',');
     this.schemas = new AppJob(this, 'schemas', {
       site: site.name,

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
+import { containerEnv } from './app-deployment';
+import { influxDbCredentialEnv } from './influxdb';
 import type { InfluxDb } from './influxdb';
 
 export interface TelegrafProps {
@@ -24,7 +26,6 @@ export class Telegraf extends Construct {
   constructor(scope: Construct, id: string, props: TelegrafProps) {
     super(scope, id);
     const { site, influxdb } = props;
-    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: influxdb.adminSecret, key } } });
     this.chart = new HelmChart(this, 'telegraf', {
       site: site.name,
       chart: CHARTS.telegraf,
@@ -33,7 +34,7 @@ export class Telegraf extends Construct {
       preventDestroy: site.production,
       dependsOn: [influxdb.release],
       overrides: {
-        env: [{ name: 'HOSTNAME', value: `telegraf-${site.name}` }, secretEnv('INFLUXDB_USER', 'influxdb-user'), secretEnv('INFLUXDB_PASSWORD', 'influxdb-password')],
+        env: containerEnv({ HOSTNAME: `telegraf-${site.name}` }, influxDbCredentialEnv(influxdb.adminSecret)),
         config: {
           outputs: [{ influxdb: { urls: [influxdb.url], database: props.database ?? 'telegraf', username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', skip_database_creation: false } }],
           inputs: [{ influxdb: { urls: [`${influxdb.url}/debug/vars`], username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', timeout: '5s' } }],

@@ -11,7 +11,7 @@ import { GKE_SSD_PROVISIONER, SsdStorageClass } from '../constructs/ssd-storage-
 import { applyInvariants } from '../constructs/invariants';
 import { configureBackend } from './backend';
 import { KafkaPlatform } from '../constructs/kafka-platform';
-import { InfluxDb } from '../constructs/influxdb';
+import { InfluxDb, influxDbCredentialEnv } from '../constructs/influxdb';
 import { Chronograf } from '../constructs/chronograf';
 import { Kapacitor } from '../constructs/kapacitor';
 import { Telegraf } from '../constructs/telegraf';
@@ -73,10 +73,7 @@ export class EfdStack extends TerraformStack {
       dependsOn: [this.namespaces.resources[site.namespaces.influxdb], ...(storage ? [storage.resource] : [])],
     });
     const image = { repository: site.apps.imageRepository, tag: site.apps.imageTag };
-    const influxCredentials = {
-      INFLUXDB_USER: { secret: site.influxdb.adminSecret, key: 'influxdb-user' },
-      INFLUXDB_PASSWORD: { secret: site.influxdb.adminSecret, key: 'influxdb-password' },
-    };
+    const influxDbCredentials = influxDbCredentialEnv(this.influxdb.adminSecret);
     // Retention tiers (RPs; drops the continuous queries of earlier versions), applied after InfluxDB is up; idempotent on re-runs.
     this.retentionJob = new AppJob(this, 'influxdb-init', {
       site: site.name,
@@ -85,7 +82,7 @@ export class EfdStack extends TerraformStack {
       namespace: site.namespaces.influxdb,
       image,
       args: ['--url', this.influxdb.url, '--database', this.influxdb.database, '--tiers', JSON.stringify(site.retention.tiers)],
-      secretEnv: influxCredentials,
+      secretEnv: influxDbCredentials,
       dependsOn: [this.influxdb.release],
     });
     // The downsampled tiers are filled per measurement, off the write path (apps/influxdb-init/downsample.ts).
@@ -97,20 +94,20 @@ export class EfdStack extends TerraformStack {
         namespace: site.namespaces.influxdb,
         image,
         args: ['--url', this.influxdb.url, '--database', this.influxdb.database, '--tiers', JSON.stringify(site.retention.tiers)],
-        secretEnv: influxCredentials,
+        secretEnv: influxDbCredentials,
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
         dependsOn: [this.retentionJob.job],
       });
     }
     const appsNamespace = this.namespaces.resources[site.namespaces.apps];
     this.connectors = new ConnectorSet(this, 'connectors', { site, kafka: this.kafka, influxdb: this.influxdb });
-    if (this.connectors.settings.influxdbSink.runIn === 'app') {
+    if (this.connectors.settings.influxDbSink.runIn === 'app') {
       new InfluxDbSinkApp(this, 'influxdb-sink', {
         site,
         image,
         kafka: this.kafka,
         influxdb: this.influxdb,
-        settings: this.connectors.settings.influxdbSink,
+        settings: this.connectors.settings.influxDbSink,
         dependsOn: [this.retentionJob.job, appsNamespace],
       });
     }

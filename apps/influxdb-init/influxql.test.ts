@@ -257,7 +257,7 @@ describe('checkTiers', () => {
         '  tier 0 "raw", shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"',
     );
     expect(bad([{ name: 'raw', duration: 'INF', shardDuration: 'INF' }])).toContain('tier 0 "raw", shardDuration: expected a finite shard duration');
-    expect(bad([{ name: 'raw', duration: '1d', shardDuration: '2d' }])).toContain('tier 0 "raw", shardDuration: expected no longer than the tier\'s duration (1d), got "2d"');
+    expect(bad([{ name: 'raw', duration: '1d', shardDuration: '2d' }])).toContain('tier 0 "raw", shardDuration: expected a shard duration no longer than the tier\'s duration (1d), got "2d"');
   });
 
   it('refuses tiers whose sources do not chain', () => {

@@ -29,9 +29,7 @@
  */
 import { durationSeconds } from '../../config/duration';
 import type { RetentionTier } from '../../config/schema';
-
-/** InfluxDB rejects retention durations under one hour and raises shorter shard durations to one hour. */
-export const MIN_RETENTION_SECONDS = 3600;
+import { tierProblems } from '../../config/retention';
 
 /** What a statement does; `target` names the database, RP or CQ it acts on. */
 export type StatementKind =
@@ -162,42 +160,7 @@ export function checkTiers(database: string, tiers: RetentionTier[]): void {
   const problems: string[] = [];
   if (!database) problems.push('database: expected a database name');
   if (tiers.length === 0) problems.push('tiers: expected at least one tier (the raw tier)');
-  const seen: string[] = [];
-  tiers.forEach((tier, i) => {
-    const at = `tier ${i} "${tier.name}"`;
-    const secs = (field: 'duration' | 'shardDuration' | 'interval'): number | undefined => {
-      const text = tier[field];
-      if (text === undefined) return undefined;
-      try {
-        return durationSeconds(text);
-      } catch (err) {
-        problems.push(`${at}, ${field}: ${(err as Error).message}`);
-        return undefined;
-      }
-    };
-    const duration = secs('duration');
-    const shard = secs('shardDuration');
-    const interval = secs('interval');
-    if (seen.includes(tier.name)) problems.push(`${at}, name: expected a unique tier name; "${tier.name}" is used twice`);
-    if (duration !== undefined && duration < MIN_RETENTION_SECONDS) {
-      problems.push(`${at}, duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "${tier.duration}"`);
-    }
-    if (shard !== undefined) {
-      if (shard === Infinity) problems.push(`${at}, shardDuration: expected a finite shard duration such as "1h" or "1d"`);
-      else if (shard < MIN_RETENTION_SECONDS) problems.push(`${at}, shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "${tier.shardDuration}"`);
-      else if (duration !== undefined && shard > duration) problems.push(`${at}, shardDuration: expected no longer than the tier's duration (${tier.duration}), got "${tier.shardDuration}"`);
-    }
-    if (i === 0) {
-      if (tier.source) problems.push(`${at}, source: expected no source on the first (raw) tier`);
-    } else {
-      if (!tier.source || !seen.includes(tier.source)) {
-        problems.push(`${at}, source: expected the name of an earlier tier (${seen.join(', ')}), got ${tier.source ? `"${tier.source}"` : 'none'}`);
-      }
-      if (interval === undefined && !tier.interval) problems.push(`${at}, interval: expected the downsampling interval, e.g. "30s"`);
-      if (interval === Infinity) problems.push(`${at}, interval: expected a finite interval such as "30s"`);
-    }
-    seen.push(tier.name);
-  });
+  for (const p of tierProblems(tiers)) problems.push(`tier ${p.index} "${tiers[p.index].name}", ${p.field}: ${p.message}`);
   if (problems.length > 0) throw new RetentionTierError(problems);
 }
 

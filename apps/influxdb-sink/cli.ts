@@ -25,6 +25,7 @@ import { DEFAULT_MAX_BYTES } from './batcher';
 import { createConverter } from './convert';
 import { InfluxDbSink, sinkMetrics, writerMetricsHook } from './sink';
 import { InfluxWriter } from './writer';
+import { IDENTIFIER, KAFKA_TOPIC } from '../../config/names';
 
 export const DEFAULT_TOPICS_REGEX = 'lsst\\.sal\\..*';
 export const DEFAULT_DLQ = 'lsst.efd.influxdb-sink.dlq';
@@ -37,7 +38,7 @@ export const sinkConfigSchema = z.object({
   registry: z.string({ error: 'required: schema registry URL' }).url(),
   influxdbUrl: z.string({ error: 'required: InfluxDB URL, e.g. http://influxdb:8086' }).url(),
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/).default('efd'),
-  retentionPolicy: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  retentionPolicy: z.string().regex(IDENTIFIER).optional(),
   influxdbUser: z.string().optional(),
   influxdbPassword: z.string().optional(),
   topicsRegex: z.string().min(1).default(DEFAULT_TOPICS_REGEX).refine((r) => {
@@ -49,7 +50,7 @@ export const sinkConfigSchema = z.object({
     }
   }, 'expected a valid regular expression'),
   groupId: z.string().min(1).default('efd-influxdb-sink'),
-  deadLetterTopic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/).default(DEFAULT_DLQ),
+  deadLetterTopic: z.string().regex(KAFKA_TOPIC).default(DEFAULT_DLQ),
   tag: zList.default([]),
   staticTag: z.union([staticTag, z.array(staticTag)]).transform((v) => (Array.isArray(v) ? v : [v])).default([]),
   timestampField: z.string().min(1).default('sal_created'),

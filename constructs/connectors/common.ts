@@ -8,9 +8,12 @@
  * reads the file `<key>` of the Secret `<secret>` mounted at `<mount>/<secret>` in the Connect pods
  * when the task starts. The worker needs `config.providers=dir` and
  * `config.providers.dir.class=org.apache.kafka.common.config.provider.DirectoryConfigProvider`, and
- * each Secret listed by {@link ConnectorSet.secrets} mounted under the mount path.
+ * each Secret listed by {@link ConnectorSet.secrets} mounted under the mount path: the ConnectorSet has
+ * its Kafka platform mount them as connectors are added.
  */
 import { ConnectorSpec, CONNECTOR_NAME, SECRET_KEY } from '../../apps/connect-manager/desired';
+import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
+import { K8S_NAME, KAFKA_TOPIC } from '../../config/names';
 
 export type { ConnectorSpec };
 
@@ -22,18 +25,14 @@ export interface IConnector {
   readonly spec: ConnectorSpec;
   /** Kubernetes Secrets its config references (to mount into the Connect pods). */
   readonly secrets: string[];
+  /** Where its config expects the Connect pods to mount those Secrets. */
+  readonly secretsMountPath: string;
 }
-
-/** Where the Connect pods mount connector Secrets (one folder per Secret). */
-export const DEFAULT_SECRETS_MOUNT = '/opt/efd/connect-secrets';
 
 /** The Confluent Avro converter (in the cp-kafka-connect image the Connect image builds on). */
 export const AVRO_CONVERTER = 'io.confluent.connect.avro.AvroConverter';
 export const STRING_CONVERTER = 'org.apache.kafka.connect.storage.StringConverter';
 export const BYTE_ARRAY_CONVERTER = 'org.apache.kafka.connect.converters.ByteArrayConverter';
-
-/** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
-export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
 
 /** Throws `site "<site>": connectors.<id>.<field>: <message>`. */
 export function fail(site: string, id: string, field: string, message: string): never {
@@ -47,7 +46,6 @@ export interface SecretKey {
   readonly key: string;
 }
 
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SECRET_KEY_NAME = /^[-._a-zA-Z0-9]+$/;
 
 export function checkSecretKey(site: string, id: string, field: string, ref: SecretKey): void {
@@ -70,9 +68,6 @@ export function secretConfig(
   for (const r of refs) config[r.configKey] = secretRef(r.ref, mount);
   return [...new Set(refs.map((r) => r.ref.secret))];
 }
-
-/** A field, tag, database or retention-policy name as connectors take it. */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `${dir:<mount>/<secret>:<key>}`: resolved by the worker's DirectoryConfigProvider at task start. */
 export function secretRef(ref: SecretKey, mount = DEFAULT_SECRETS_MOUNT): string {
@@ -115,8 +110,6 @@ export interface ConnectorCommonProps {
   readonly extraConfig?: Record<string, string>;
 }
 
-const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
-
 /** Validates the common props and returns the framework-level config and topic selection. */
 export function commonConfig(
   id: string,
@@ -130,7 +123,7 @@ export function commonConfig(
   if (!p.topics && !regex) fail(p.site, id, 'topicsRegex', 'expected the topics to read: topics (a list) or topicsRegex');
   if (p.topics) {
     if (p.topics.length === 0) fail(p.site, id, 'topics', 'expected at least one topic');
-    for (const t of p.topics) if (!TOPIC.test(t)) fail(p.site, id, 'topics', `"${t}" is not a valid Kafka topic name`);
+    for (const t of p.topics) if (!KAFKA_TOPIC.test(t)) fail(p.site, id, 'topics', `"${t}" is not a valid Kafka topic name`);
   }
   if (regex !== undefined) {
     try {
@@ -146,7 +139,7 @@ export function commonConfig(
   if (p.topics) config.topics = p.topics.join(',');
   else if ((p.topicsMode ?? 'expand') === 'native') config['topics.regex'] = regex as string;
   if (p.deadLetterTopic !== undefined) {
-    if (!TOPIC.test(p.deadLetterTopic)) fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" is not a valid Kafka topic name`);
+    if (!KAFKA_TOPIC.test(p.deadLetterTopic)) fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" is not a valid Kafka topic name`);
     if (regex && new RegExp(`^(?:${regex})$`).test(p.deadLetterTopic)) fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" matches the connector's own topicsRegex`);
     Object.assign(config, {
       'errors.tolerance': 'all',

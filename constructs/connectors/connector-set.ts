@@ -1,12 +1,12 @@
 /**
  * All Kafka Connect connectors of a site, synthesized into one ConfigMap (`efd-connectors`, one
  * `<name>.json` key per connector) that the connect manager mounts and applies through the Connect
- * REST API. Connectors come from the site's `connectors` section (see ./site-connectors.ts) and from
+ * REST API. Connectors come from the site's `connectors` section (config/connectors.ts) and from
  * `add()` for connectors declared in code; the ConfigMap data is rendered at synth time, so later
  * additions are included.
  *
  * Declared per site:
- *  - `influxdbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
+ *  - `influxDbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
  *    app instead, see InfluxDbSinkApp);
  *  - `objectStore` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions);
  *  - `jdbc` → JdbcSinkConnector (Oracle/PostgreSQL, credentials from a Secret).
@@ -16,17 +16,24 @@ import { Lazy } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { Site } from '../../config/schema';
 import { toConfigMapData } from '../../apps/connect-manager/desired';
+import { influxDbCredentials } from '../influxdb';
 import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';
 import { JdbcSinkConnector } from './jdbc-sink-connector';
 import { ObjectStoreSinkConnector } from './object-store-sink-connector';
-import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from './site-connectors';
+import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from '../../config/connectors';
 
-/** What the set needs of the Kafka platform (KafkaPlatform fits). */
+/** What the connector constructs need of the Kafka platform (KafkaPlatform fits). */
 export interface ConnectorKafka {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
   readonly connectUrl?: string;
+}
+
+/** What the set needs of the Kafka platform: its endpoints and Connect workers that mount Secrets (KafkaPlatform fits). */
+export interface ConnectorPlatform extends ConnectorKafka {
+  /** Mounts `secrets` read-only at `<mountPath>/<secret>` in the Connect pods. */
+  mountConnectorSecrets(secrets: readonly string[], mountPath: string): void;
 }
 
 /** What the set needs of InfluxDB (InfluxDb fits). */
@@ -38,9 +45,10 @@ export interface ConnectorInfluxDb {
 
 export interface ConnectorSetProps {
   readonly site: Site;
-  readonly kafka: ConnectorKafka;
+  /** The platform whose Connect workers run the connectors and mount their Secrets. */
+  readonly kafka: ConnectorPlatform;
   readonly influxdb: ConnectorInfluxDb;
-  /** The site's connectors section. @default the site's `connectors` field, else all defaults */
+  /** The site's connectors section. @default the site's `connectors` */
   readonly connectors?: SiteConnectorsInput;
   /** Namespace of the ConfigMap (where the connect manager runs). @default site.namespaces.apps */
   readonly namespace?: string;
@@ -55,17 +63,18 @@ export class ConnectorSet extends Construct {
   readonly configMapName: string;
   readonly configMap: ConfigMapV1;
   private readonly members: IConnector[] = [];
+  private readonly platform: ConnectorPlatform;
 
   constructor(scope: Construct, id: string, props: ConnectorSetProps) {
     super(scope, id);
     const { site, kafka, influxdb } = props;
     this.site = site;
-    const fromSite = (site as Site & { connectors?: unknown }).connectors;
-    this.settings = parseSiteConnectors(site.name, props.connectors ?? fromSite);
+    this.platform = kafka;
+    this.settings = props.connectors ? parseSiteConnectors(site.name, props.connectors) : site.connectors;
     this.namespace = props.namespace ?? site.namespaces.apps;
     this.configMapName = props.configMapName ?? 'efd-connectors';
     const s = this.settings;
-    const wantsConnect = s.influxdbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
+    const wantsConnect = s.influxDbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
     if (wantsConnect && !kafka.connectUrl) {
       throw new Error(`site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`);
     }
@@ -75,19 +84,17 @@ export class ConnectorSet extends Construct {
     }
     const common = { site: site.name, schemaRegistryUrl: registry ?? '', secretsMountPath: s.secretsMountPath };
 
-    if (s.influxdbSink.runIn === 'connect') {
-      this.add(new InfluxDbSinkConnector(this, 'influxdbSink', {
+    if (s.influxDbSink.runIn === 'connect') {
+      const admin = influxDbCredentials(influxdb.adminSecret);
+      this.add(new InfluxDbSinkConnector(this, 'influxDbSink', {
         ...common,
-        topicsRegex: s.influxdbSink.topicsRegex,
-        influxdbUrl: influxdb.url,
+        topicsRegex: s.influxDbSink.topicsRegex,
+        influxDbUrl: influxdb.url,
         database: influxdb.database,
         retentionPolicy: site.retention.tiers[0].name,
-        credentials: {
-          username: { secret: influxdb.adminSecret, key: 'influxdb-user' },
-          password: { secret: influxdb.adminSecret, key: 'influxdb-password' },
-        },
-        tags: s.influxdbSink.tags,
-        deadLetterTopic: s.influxdbSink.deadLetterTopic,
+        credentials: { username: admin.user, password: admin.password },
+        tags: s.influxDbSink.tags,
+        deadLetterTopic: s.influxDbSink.deadLetterTopic,
       }));
     }
     if (s.objectStore) {
@@ -152,9 +159,17 @@ export class ConnectorSet extends Construct {
     return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `site "${this.site.name}": connectors: connector name "${n}" is declared twice`);
   }
 
-  /** Adds a connector declared in code (its construct may live anywhere in the tree). */
+  /**
+   * Adds a connector declared in code (its construct may live anywhere in the tree); the Kafka
+   * platform mounts its Secrets into the Connect workers.
+   */
   add(connector: IConnector): this {
+    const mount = this.settings.secretsMountPath;
+    if (connector.secrets.length > 0 && connector.secretsMountPath !== mount) {
+      throw new Error(`site "${this.site.name}": connectors: connector "${connector.connectorName}" reads its Secrets under ${connector.secretsMountPath}, but the Connect workers mount them under ${mount} (connectors.secretsMountPath); give the connector secretsMountPath: "${mount}"`);
+    }
     this.members.push(connector);
+    this.platform.mountConnectorSecrets(this.secrets, mount);
     return this;
   }
 
@@ -162,7 +177,7 @@ export class ConnectorSet extends Construct {
     return this.members;
   }
 
-  /** Secrets the connectors reference: mount each at `<secretsMountPath>/<name>` in the Connect pods. */
+  /** Secrets the connectors reference, mounted by the platform at `<secretsMountPath>/<name>` in the Connect pods. */
   get secrets(): string[] {
     return [...new Set(this.members.flatMap((m) => m.secrets))].sort();
   }

@@ -40,8 +40,8 @@ function connectors(): IConnector[] {
   const registry = ns.endpoints.clusters[0].registry;
   const common = { site: 'local', schemaRegistryUrl: registry, deadLetterTopic: ns.topic('connect-dlq') };
   return [
-    new InfluxDbSinkConnector(scope, 'influxdbSink', {
-      ...common, name: ns.name('influxdb-sink'), influxdbUrl: ns.endpoints.influxdb.url, database: ns.database, retentionPolicy: 'autogen',
+    new InfluxDbSinkConnector(scope, 'influxDbSink', {
+      ...common, name: ns.name('influxdb-sink'), influxDbUrl: ns.endpoints.influxdb.url, database: ns.database, retentionPolicy: 'autogen',
       credentials: { username: { secret: 'influxdb-auth', key: 'influxdb-user' }, password: { secret: 'influxdb-auth', key: 'influxdb-password' } },
     }),
     new ObjectStoreSinkConnector(scope, 's3', { ...common, name: ns.name('s3'), kind: 's3', bucket: 'efd-local', endpoint: 'http://127.0.0.1:9000', awsCredentials: { accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' }, secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' } } }),

@@ -4,8 +4,10 @@ import { ConnectorSpec } from '../../apps/connect-manager/desired';
 import { gkeSite, onPremSite } from '../../test/sites';
 import { ConnectorSet, ConnectorSetProps } from './connector-set';
 import { ConnectManager } from './connect-manager';
-import { connectorSecretNames, connectWorkerValues } from './site-connectors';
+import { connectWorkerValues } from './connect-workers';
 import { InfluxDbSinkApp } from './influxdb-sink-app';
+import { parse } from 'yaml';
+import { KafkaPlatform } from '../kafka-platform';
 import { applyInvariants } from '../invariants';
 import { invariantErrors } from '../invariants/testing';
 import { InfluxDbSinkConnector, InfluxDbSinkConnectorProps, WILLENA_INFLUXDB_SINK } from './influxdb-sink-connector';
@@ -18,8 +20,8 @@ import {
 const REGISTRY = 'http://cp-cp-schema-registry.kafka.svc.cluster.local:8081';
 const scope = () => new TerraformStack(Testing.app(), 'test');
 
-const influxProps: InfluxDbSinkConnectorProps = {
-  site: 'summit', schemaRegistryUrl: REGISTRY, influxdbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', retentionPolicy: 'raw',
+const influxDbProps: InfluxDbSinkConnectorProps = {
+  site: 'summit', schemaRegistryUrl: REGISTRY, influxDbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', retentionPolicy: 'raw',
   credentials: { username: { secret: 'influxdb-auth', key: 'influxdb-user' }, password: { secret: 'influxdb-auth', key: 'influxdb-password' } },
 };
 const s3Props: ObjectStoreSinkConnectorProps = { site: 'ldf', schemaRegistryUrl: REGISTRY, kind: 's3', bucket: 'efd-ldf', prefix: 'efd/raw/', endpoint: 'https://s3.ldf.example', awsCredentials: { accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' }, secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' } } };
@@ -37,7 +39,7 @@ function noLiteralSecrets(spec: ConnectorSpec): void {
 
 describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   it('uses only documented keys, every provider key, and provider classes that exist', () => {
-    const c = new InfluxDbSinkConnector(scope(), 'influxdbSink', influxProps);
+    const c = new InfluxDbSinkConnector(scope(), 'influxDbSink', influxDbProps);
     const cfg = c.spec.config;
     expect(undocumented(cfg, WILLENA_INFLUXDB)).toEqual([]);
     expect(cfg['connector.class']).toBe(WILLENA_INFLUXDB_SINK);
@@ -62,7 +64,7 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   });
 
   it('tags from fields, a timestamp field, native topics.regex and a dead-letter topic', () => {
-    const c = new InfluxDbSinkConnector(scope(), 'x', { ...influxProps, tags: ['salIndex'], timestamp: { field: 'private_sndStamp' }, topicsMode: 'native', deadLetterTopic: 'lsst.efd.connect.dlq' });
+    const c = new InfluxDbSinkConnector(scope(), 'x', { ...influxDbProps, tags: ['salIndex'], timestamp: { field: 'private_sndStamp' }, topicsMode: 'native', deadLetterTopic: 'lsst.efd.connect.dlq' });
     expect(undocumented(c.spec.config, WILLENA_INFLUXDB)).toEqual([]);
     expect(c.spec.config).toMatchObject({
       'influxdb.tags.provider.class': 'io.github.willena.connect.influxdb.providers.Fields$Value', 'influxdb.tags.provider.fields': 'salIndex',
@@ -73,13 +75,13 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   });
 
   it('names site and field in errors', () => {
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, influxdbUrl: 'influxdb:8086' })).toThrow('site "summit": connectors.influxdbSink.influxdbUrl: expected an http(s) URL, got "influxdb:8086"');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, topics: ['a'], topicsRegex: 'b' })).toThrow('connectors.influxdbSink.topics: give either topics or topicsRegex, not both');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, topicsRegex: '((' })).toThrow(/connectors.influxdbSink.topicsRegex: not a valid regular expression/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, tasksMax: 0 })).toThrow('connectors.influxdbSink.tasksMax: expected an integer ≥ 1, got 0');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(/deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } } })).toThrow('connectors.influxdbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxdbSink', { ...influxProps, extraConfig: { 'influxdb.password': 'hunter2' } })).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, influxDbUrl: 'influxdb:8086' })).toThrow('site "summit": connectors.influxDbSink.influxDbUrl: expected an http(s) URL, got "influxdb:8086"');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topics: ['a'], topicsRegex: 'b' })).toThrow('connectors.influxDbSink.topics: give either topics or topicsRegex, not both');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topicsRegex: '((' })).toThrow(/connectors.influxDbSink.topicsRegex: not a valid regular expression/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, tasksMax: 0 })).toThrow('connectors.influxDbSink.tasksMax: expected an integer ≥ 1, got 0');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(/deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } } })).toThrow('connectors.influxDbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, extraConfig: { 'influxdb.password': 'hunter2' } })).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
   });
 });
 
@@ -153,8 +155,22 @@ describe('JdbcSinkConnector (Confluent kafka-connect-jdbc)', () => {
   });
 });
 
+/** Kafka endpoints with Connect workers that record the Secrets they are asked to mount. */
+function fakePlatform() {
+  const mounts: { secrets: string[]; mountPath: string }[] = [];
+  return {
+    bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092',
+    schemaRegistryUrl: REGISTRY,
+    connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' as string | undefined,
+    mounts,
+    mountConnectorSecrets(secrets: readonly string[], mountPath: string) {
+      mounts.push({ secrets: [...secrets], mountPath });
+    },
+  };
+}
+
 describe('ConnectorSet', () => {
-  const kafka = { bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', schemaRegistryUrl: REGISTRY, connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' };
+  const kafka = fakePlatform();
   const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
 
   function synth(props: Omit<ConnectorSetProps, 'kafka' | 'influxdb'> & Partial<Pick<ConnectorSetProps, 'kafka'>>, extra?: (set: ConnectorSet) => void) {
@@ -171,7 +187,7 @@ describe('ConnectorSet', () => {
     const { out, set, cm, specs } = synth({
       site,
       connectors: {
-        influxdbSink: { runIn: 'connect', tags: ['salIndex'] },
+        influxDbSink: { runIn: 'connect', tags: ['salIndex'] },
         objectStore: { kind: 's3', bucket: 'efd-ldf', endpoint: 'https://s3.ldf.example', credentialsSecret: 'efd-s3' },
         jdbc: { dialect: 'oracle', secret: 'efd-oracle', topicsRegex: 'lsst\\.efd\\.agg\\..*' },
       },
@@ -182,7 +198,7 @@ describe('ConnectorSet', () => {
     expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
     expect(specs['jdbc-sink.json'].config['connection.password']).toBe('${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
     expect(set.secrets).toEqual(['efd-oracle', 'efd-s3', 'influxdb-auth']);
-    expect(connectorSecretNames(set.settings, influxdb.adminSecret)).toEqual(set.secrets);
+    expect(kafka.mounts.at(-1)).toEqual({ secrets: set.secrets, mountPath: '/opt/efd/connect-secrets' });
     const worker = connectWorkerValues(set.secrets);
     expect(worker.configurationOverrides['config.providers']).toBe('dir');
     expect(worker.volumeMounts[0]).toEqual({ name: 'connector-secret-efd-oracle', mountPath: '/opt/efd/connect-secrets/efd-oracle', readOnly: true });
@@ -204,16 +220,66 @@ describe('ConnectorSet', () => {
   });
 });
 
+describe('Connect workers mount the Secrets of every connector', () => {
+  const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
+
+  /** The cp-kafka-connect values of the synthesized platform release. */
+  function connectValues(stack: TerraformStack) {
+    const releases = Object.values(JSON.parse(Testing.synth(stack)).resource.helm_release) as { chart: string; values: string[] }[];
+    const cp = releases.find((r) => r.chart === 'cp-helm-charts');
+    if (!cp) throw new Error('no cp-helm-charts release in the synth');
+    return parse(cp.values[0])['cp-kafka-connect'] as { volumes: { name: string; secret: { secretName: string } }[]; volumeMounts: { name: string; mountPath: string; readOnly: boolean }[] };
+  }
+
+  it('declared in the site and added in code with ConnectorSet.add(), after the platform exists', () => {
+    const site = onPremSite({ name: 'ldf', role: 'aggregator', connectors: { objectStore: { kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } } });
+    const stack = scope();
+    const platform = new KafkaPlatform(stack, 'kafka', { site });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
+    set.add(new JdbcSinkConnector(stack, 'jdbc', { ...jdbcProps, connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle-password', key: 'jdbc-password' } } }));
+    const connect = connectValues(stack);
+    expect(set.secrets).toEqual(['efd-oracle', 'efd-oracle-password', 'efd-s3']);
+    expect(connect.volumes.map((v) => v.secret.secretName)).toEqual(set.secrets);
+    expect(connect.volumeMounts).toEqual(set.secrets.map((s) => ({ name: `connector-secret-${s}`, mountPath: `/opt/efd/connect-secrets/${s}`, readOnly: true })));
+    expect(platform.chart.values['cp-kafka-connect']).toEqual(connect);
+  });
+
+  it('at the site\'s secretsMountPath, and none when no connector reads a Secret', () => {
+    const site = gkeSite({ connectors: { secretsMountPath: '/etc/connect-secrets' } });
+    const stack = scope();
+    const platform = new KafkaPlatform(stack, 'kafka', { site });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
+    expect(connectValues(stack).volumes).toEqual([]);
+    set.add(new ObjectStoreSinkConnector(stack, 'gcs', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'efd-gcp', gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' }, secretsMountPath: '/etc/connect-secrets' }));
+    expect(connectValues(stack).volumeMounts).toEqual([{ name: 'connector-secret-efd-gcs', mountPath: '/etc/connect-secrets/efd-gcs', readOnly: true }]);
+  });
+
+  it('refuses a connector whose Secrets would not be where it reads them, and Secrets without Connect', () => {
+    const site = gkeSite();
+    const stack = scope();
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka: new KafkaPlatform(stack, 'kafka', { site }), influxdb });
+    expect(() => set.add(new JdbcSinkConnector(stack, 'jdbc', { ...jdbcProps, secretsMountPath: '/elsewhere' }))).toThrow(
+      'site "gcp": connectors: connector "jdbc-sink" reads its Secrets under /elsewhere, but the Connect workers mount them under /opt/efd/connect-secrets (connectors.secretsMountPath); give the connector secretsMountPath: "/opt/efd/connect-secrets"',
+    );
+    const noConnect = gkeSite({ kafka: { connect: false } });
+    const other = scope();
+    const lonely = new ConnectorSet(other, 'connectors', { site: noConnect, kafka: new KafkaPlatform(other, 'kafka', { site: noConnect }), influxdb });
+    expect(() => lonely.add(new JdbcSinkConnector(other, 'jdbc', jdbcProps))).toThrow(
+      'site "gcp": connectors: Secrets efd-oracle are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors',
+    );
+  });
+});
+
 describe('InfluxDbSinkApp and ConnectManager deployments', () => {
-  const kafka = { bootstrapServers: 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', schemaRegistryUrl: REGISTRY, connectUrl: 'http://cp-cp-kafka-connect.kafka.svc.cluster.local:8083' };
+  const kafka = fakePlatform();
   const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
   const image = { repository: 'ghcr.io/lsst-sqre/efd', tag: '0.1.0' };
 
   it('deploy the sink (default settings, raw tier, credentials by Secret reference) and the manager with the ConfigMap mounted; invariants pass', () => {
     const site = onPremSite();
     const stack = new TerraformStack(Testing.app(), 'summit-efd');
-    const set = new ConnectorSet(stack, 'connectors', { site, kafka, influxdb, connectors: { influxdbSink: { tags: ['salIndex'] } } });
-    const sink = new InfluxDbSinkApp(stack, 'influxdb-sink', { site, image, kafka, influxdb, settings: set.settings.influxdbSink });
+    const set = new ConnectorSet(stack, 'connectors', { site, kafka, influxdb, connectors: { influxDbSink: { tags: ['salIndex'] } } });
+    const sink = new InfluxDbSinkApp(stack, 'influxdb-sink', { site, image, kafka, influxdb, settings: set.settings.influxDbSink });
     const manager = new ConnectManager(stack, 'connect-manager', { set, image, kafka });
     applyInvariants(stack, site);
     expect(invariantErrors(stack)).toEqual([]);

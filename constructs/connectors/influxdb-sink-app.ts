@@ -1,25 +1,27 @@
 /**
  * The influxdb-sink app as a Deployment: the EFD's default InfluxDB sink (SAL topics → InfluxDB raw
  * tier, arrays flattened, dead-letter topic, Prometheus metrics). Settings come from the site's
- * `connectors.influxdbSink` section; InfluxDB credentials from the admin Secret as environment
+ * `connectors.influxDbSink` section; InfluxDB credentials from the admin Secret as environment
  * (INFLUXDB_USER / INFLUXDB_PASSWORD), never literals.
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Resources, Site } from '../../config/schema';
 import { AppDeployment, AppImage } from '../app-deployment';
+import { influxDbCredentialEnv } from '../influxdb';
+import { REGISTRY_FLAVOR } from '../kafka-platform';
 import { fail } from './common';
 import type { ConnectorInfluxDb, ConnectorKafka } from './connector-set';
-import { influxdbSinkSchema } from './site-connectors';
-import type { SiteConnectors } from './site-connectors';
+import { influxDbSinkSchema } from '../../config/connectors';
+import type { SiteConnectors } from '../../config/connectors';
 
 export interface InfluxDbSinkAppProps {
   readonly site: Site;
   readonly image: AppImage;
   readonly kafka: ConnectorKafka;
   readonly influxdb: ConnectorInfluxDb;
-  /** The site's `connectors.influxdbSink` (ConnectorSet.settings.influxdbSink). @default all defaults */
-  readonly settings?: SiteConnectors['influxdbSink'];
+  /** The site's `connectors.influxDbSink` (ConnectorSet.settings.influxDbSink). @default all defaults */
+  readonly settings?: SiteConnectors['influxDbSink'];
   /** @default site.namespaces.apps */
   readonly namespace?: string;
   /** @default requests 500m / 512Mi, memory limit 1Gi */
@@ -35,8 +37,8 @@ export class InfluxDbSinkApp extends Construct {
   constructor(scope: Construct, id: string, props: InfluxDbSinkAppProps) {
     super(scope, id);
     const { site, kafka, influxdb } = props;
-    const s = props.settings ?? influxdbSinkSchema.parse({});
-    if (!kafka.schemaRegistryUrl) fail(site.name, 'influxdbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
+    const s = props.settings ?? influxDbSinkSchema.parse({});
+    if (!kafka.schemaRegistryUrl) fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
     const args = [
       '--brokers', kafka.bootstrapServers,
       '--registry', kafka.schemaRegistryUrl,
@@ -60,12 +62,8 @@ export class InfluxDbSinkApp extends Construct {
       image: props.image,
       args,
       replicas: s.replicas,
-      secretEnv: {
-        INFLUXDB_USER: { secret: influxdb.adminSecret, key: 'influxdb-user' },
-        INFLUXDB_PASSWORD: { secret: influxdb.adminSecret, key: 'influxdb-password' },
-      },
-      // The platform's registry is Confluent's cp-schema-registry (API at its root, not Apicurio's ccompat path).
-      env: { LOG_LEVEL: 'info', EFD_REGISTRY_FLAVOR: site.kafka.engine === 'confluent' ? 'confluent' : 'apicurio' },
+      secretEnv: influxDbCredentialEnv(influxdb.adminSecret),
+      env: { LOG_LEVEL: 'info', EFD_REGISTRY_FLAVOR: REGISTRY_FLAVOR },
       resources: props.resources ?? { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       dependsOn: props.dependsOn,
     });

@@ -24,9 +24,11 @@
  *    influxdb-sink app, the EFD's default sink.
  */
 import { Construct } from 'constructs';
+import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
+import { IDENTIFIER } from '../../config/names';
 import {
-  avroConverters, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail, FIELD_NAME,
-  IConnector, SAL_TOPICS_REGEX, SecretKey, secretConfig, withExtra,
+  avroConverters, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
+  IConnector, SecretKey, secretConfig, withExtra,
 } from './common';
 
 export const WILLENA_INFLUXDB_SINK = 'io.github.willena.connect.influxdb.sink.InfluxDBSinkConnector';
@@ -34,7 +36,7 @@ const PROVIDERS = 'io.github.willena.connect.influxdb.providers';
 
 export interface InfluxDbSinkConnectorProps extends ConnectorCommonProps {
   /** InfluxDB HTTP URL (InfluxDb.url). */
-  readonly influxdbUrl: string;
+  readonly influxDbUrl: string;
   /** Database (InfluxDb.database). */
   readonly database: string;
   /** Retention policy written to (the raw tier). */
@@ -62,29 +64,31 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: InfluxDbSinkConnectorProps) {
     super(scope, id);
     const { site } = props;
     const common = commonConfig(id, props, { name: 'influxdb-sink', topicsRegex: SAL_TOPICS_REGEX });
-    if (!/^https?:\/\/\S+$/.test(props.influxdbUrl)) fail(site, id, 'influxdbUrl', `expected an http(s) URL, got "${props.influxdbUrl}"`);
-    if (!FIELD_NAME.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
-    if (!FIELD_NAME.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
+    if (!/^https?:\/\/\S+$/.test(props.influxDbUrl)) fail(site, id, 'influxDbUrl', `expected an http(s) URL, got "${props.influxDbUrl}"`);
+    if (!IDENTIFIER.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
+    if (!IDENTIFIER.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
     const tags = props.tags ?? [];
-    for (const t of tags) if (!FIELD_NAME.test(t)) fail(site, id, 'tags', `"${t}" is not a field name`);
+    for (const t of tags) if (!IDENTIFIER.test(t)) fail(site, id, 'tags', `"${t}" is not a field name`);
     const timestamp = props.timestamp ?? 'kafka';
-    if (timestamp !== 'kafka' && !FIELD_NAME.test(timestamp.field)) fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
+    if (timestamp !== 'kafka' && !IDENTIFIER.test(timestamp.field)) fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
     const maxRetries = props.maxRetries ?? 10;
     const backoff = props.retryBackoffMs ?? 1000;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) fail(site, id, 'maxRetries', `expected an integer ≥ 0, got ${maxRetries}`);
     if (!Number.isInteger(backoff) || backoff < 1) fail(site, id, 'retryBackoffMs', `expected an integer ≥ 1, got ${backoff}`);
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
     this.secrets = [];
     const config: Record<string, string> = {
       'connector.class': WILLENA_INFLUXDB_SINK,
       ...common.config,
       ...avroConverters(props.schemaRegistryUrl),
-      'influxdb.url': props.influxdbUrl,
+      'influxdb.url': props.influxDbUrl,
       'influxdb.database.provider.class': `${PROVIDERS}.Static`,
       'influxdb.database.provider.value': props.database,
       'influxdb.retention.policy.provider.class': `${PROVIDERS}.Static`,

@@ -16,8 +16,10 @@
  * `lsst.sal.<topic>` are routed (RegexRouter) to their last part before the sink sees them.
  */
 import { Construct } from 'constructs';
+import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
+import { IDENTIFIER } from '../../config/names';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail, FIELD_NAME,
+  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
   IConnector, SecretKey, secretRef, withExtra,
 } from './common';
 
@@ -61,6 +63,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: JdbcSinkConnectorProps) {
     super(scope, id);
@@ -81,7 +84,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     if (pkMode === 'record_value' && pkFields.length === 0) fail(site, id, 'pkFields', 'pkMode "record_value" needs the key fields, e.g. ["sal_created"]');
     if (pkMode === 'kafka' && pkFields.length !== 0 && pkFields.length !== 3) fail(site, id, 'pkFields', 'pkMode "kafka" takes three names (topic, partition, offset columns) or none');
     if (pkMode === 'none' && pkFields.length) fail(site, id, 'pkFields', 'pkFields given with pkMode "none"');
-    for (const f of [...pkFields, ...(props.fields ?? [])]) if (!FIELD_NAME.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
+    for (const f of [...pkFields, ...(props.fields ?? [])]) if (!IDENTIFIER.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
     if (props.deleteEnabled && pkMode !== 'record_key') fail(site, id, 'deleteEnabled', 'needs pkMode "record_key"');
     const batchSize = props.batchSize ?? 3000;
     if (!Number.isInteger(batchSize) || batchSize < 1) fail(site, id, 'batchSize', `expected an integer ≥ 1, got ${batchSize}`);
@@ -97,6 +100,7 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     }
 
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
     const c = props.connection;
     const config: Record<string, string> = {
       'connector.class': CONFLUENT_JDBC_SINK,

@@ -17,9 +17,10 @@
  * `aws.secret.access.key`; GCS: `gcs.bucket.name`, `gcs.credentials.path`, `gcs.credentials.default`.
  */
 import { Construct } from 'constructs';
+import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, DEFAULT_SECRETS_MOUNT, fail,
-  IConnector, SAL_TOPICS_REGEX, SecretKey, secretConfig, secretPath, withExtra,
+  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
+  IConnector, SecretKey, secretConfig, secretPath, withExtra,
 } from './common';
 
 export const AIVEN_S3_SINK = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
@@ -73,6 +74,7 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;
   readonly spec: ConnectorSpec;
   readonly secrets: string[] = [];
+  readonly secretsMountPath: string;
 
   constructor(scope: Construct, id: string, props: ObjectStoreSinkConnectorProps) {
     super(scope, id);
@@ -90,6 +92,7 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
     const maxRecords = props.maxRecordsPerFile ?? 0;
     if (!Number.isInteger(maxRecords) || maxRecords < 0) fail(site, id, 'maxRecordsPerFile', `expected an integer ≥ 0, got ${maxRecords}`);
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
+    this.secretsMountPath = mount;
 
     const config: Record<string, string> = {
       'connector.class': kind === 's3' ? AIVEN_S3_SINK : AIVEN_GCS_SINK,

@@ -9,7 +9,8 @@ import type { Release } from '@cdktf/provider-helm/lib/release';
 import { CHARTS } from '../charts';
 import { HelmChart } from '../helm-chart';
 import { mergeValues } from '../helm-values';
-import { connectWorkerValues } from '../connectors/site-connectors';
+import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
+import { connectWorkerValues } from '../connectors/connect-workers';
 
 export interface ReplicationConnectProps {
   readonly site: string;
@@ -47,11 +48,17 @@ export class ReplicationConnect extends Construct {
   /** The workers' REST URL (in-cluster). */
   readonly connectUrl: string;
 
+  private readonly props: ReplicationConnectProps;
+  private readonly secrets: Set<string>;
+  private secretsMountPath: string;
+
   constructor(scope: Construct, id: string, props: ReplicationConnectProps) {
     super(scope, id);
+    this.props = props;
+    this.secrets = new Set(props.secrets ?? []);
+    this.secretsMountPath = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
     const release = props.releaseName ?? replicationReleaseName(props.site);
     this.connectUrl = replicationConnectUrl(props.site, props.namespace, release);
-    const rf = String(props.replicationFactor);
     this.chart = new HelmChart(this, 'connect', {
       site: props.site,
       chart: { ...CHARTS.cpHelmCharts, valuesFile: 'replication-connect.yaml' },
@@ -59,23 +66,41 @@ export class ReplicationConnect extends Construct {
       namespace: props.namespace,
       preventDestroy: props.preventDestroy,
       dependsOn: props.dependsOn,
-      overrides: {
-        'cp-kafka-connect': mergeValues(connectWorkerValues(props.secrets ?? [], props.secretsMountPath), {
-          replicaCount: props.replicas,
-          image: props.image.repository,
-          imageTag: props.image.tag,
-          heapOptions: `-Xms${props.heap} -Xmx${props.heap}`,
-          kafka: { bootstrapServers: props.bootstrapServers },
-          configurationOverrides: {
-            ...connectWorkerValues([]).configurationOverrides,
-            ...props.workerConfig,
-            'config.storage.replication.factor': rf,
-            'offset.storage.replication.factor': rf,
-            'status.storage.replication.factor': rf,
-          },
-        }),
-      },
+      overrides: this.overrides(),
     });
     this.release = this.chart.release;
+  }
+
+  /** Mounts Secrets into the workers at `<mountPath>/<secret>`, read-only (the ConnectorSet calls this on every add). */
+  mountConnectorSecrets(secrets: readonly string[], mountPath: string): void {
+    if (mountPath !== this.secretsMountPath && this.secrets.size > 0) {
+      throw new Error(`site "${this.props.site}": replication connectors: the workers mount Secrets under ${this.secretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`);
+    }
+    this.secretsMountPath = mountPath;
+    const added = secrets.filter((s) => !this.secrets.has(s));
+    if (added.length === 0) return;
+    for (const s of added) this.secrets.add(s);
+    this.chart.setOverrides(this.overrides());
+  }
+
+  private overrides(): Record<string, unknown> {
+    const props = this.props;
+    const rf = String(props.replicationFactor);
+    return {
+      'cp-kafka-connect': mergeValues(connectWorkerValues([...this.secrets].sort(), this.secretsMountPath), {
+        replicaCount: props.replicas,
+        image: props.image.repository,
+        imageTag: props.image.tag,
+        heapOptions: `-Xms${props.heap} -Xmx${props.heap}`,
+        kafka: { bootstrapServers: props.bootstrapServers },
+        configurationOverrides: {
+          ...connectWorkerValues([]).configurationOverrides,
+          ...props.workerConfig,
+          'config.storage.replication.factor': rf,
+          'offset.storage.replication.factor': rf,
+          'status.storage.replication.factor': rf,
+        },
+      }),
+    };
   }
 }

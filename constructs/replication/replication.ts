@@ -74,7 +74,13 @@ export class Replication extends Construct {
       preventDestroy: source.production,
       dependsOn: props.dependsOn,
     });
-    const kafka = { bootstrapServers: endpoints.sourceBootstrapServers, schemaRegistryUrl: endpoints.sourceSchemaRegistryUrl, connectUrl: this.connect.connectUrl };
+    const connect = this.connect;
+    const kafka = {
+      bootstrapServers: endpoints.sourceBootstrapServers,
+      schemaRegistryUrl: endpoints.sourceSchemaRegistryUrl,
+      connectUrl: connect.connectUrl,
+      mountConnectorSecrets: (secrets: readonly string[], mountPath: string) => connect.mountConnectorSecrets(secrets, mountPath),
+    };
     // Only the replication connectors: no site connectors here (the InfluxDB settings are therefore unused).
     this.connectors = new ConnectorSet(this, 'connectors', {
       site: source,
@@ -84,7 +90,7 @@ export class Replication extends Construct {
       namespace,
       configMapName: 'efd-replication-connectors',
     });
-    for (const spec of this.specs) this.connectors.add({ connectorName: spec.name, spec, secrets: licence });
+    for (const spec of this.specs) this.connectors.add({ connectorName: spec.name, spec, secrets: licence, secretsMountPath });
     this.manager = new ConnectManager(this, 'manager', {
       set: this.connectors,
       image: { repository: source.apps.imageRepository, tag: source.apps.imageTag },

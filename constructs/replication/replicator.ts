@@ -11,7 +11,8 @@
 import type { ReplicationFlow } from '../../config/topology';
 import { REPLICATION_SEPARATOR } from '../../config/topology';
 import type { ConnectorSpec } from '../../apps/connect-manager/desired';
-import { DEFAULT_SECRETS_MOUNT, secretRef } from '../connectors/common';
+import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
+import { secretRef } from '../connectors/common';
 import type { PluginKeys } from '../connectors/plugin-keys';
 import { connectorNamePrefix, ReplicationEndpoints } from './mirrormaker2';
 

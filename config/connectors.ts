@@ -1,8 +1,7 @@
 /**
- * The `connectors` section of a site (zod, not a construct): which sink writes SAL topics to InfluxDB,
- * the object-store and JDBC long-term sinks, the connect manager. Meant to be added to the site
- * schema as `connectors: siteConnectorsSchema.prefault({})`; until then ConnectorSet reads the section
- * from the site object if present and applies these defaults.
+ * The `connectors` section of a site (config/schema.ts `connectors`): which sink writes SAL topics to
+ * InfluxDB, the object-store and JDBC long-term sinks, the connect manager. The constructs in
+ * constructs/connectors/ build the connectors from it.
  *
  * Example (ldf.yaml):
  *   connectors:
@@ -10,7 +9,13 @@
  *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
  */
 import { z } from 'zod';
-import { SAL_TOPICS_REGEX } from './common';
+import { IDENTIFIER, K8S_NAME, KAFKA_TOPIC } from './names';
+
+/** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
+export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
+
+/** Where the Connect pods mount the Secrets connectors reference (one folder per Secret). */
+export const DEFAULT_SECRETS_MOUNT = '/opt/efd/connect-secrets';
 
 const regex = z.string().min(1).refine((r) => {
   try {
@@ -20,11 +25,11 @@ const regex = z.string().min(1).refine((r) => {
     return false;
   }
 }, { message: 'expected a valid regular expression' });
-const secretName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected the name of an existing Kubernetes Secret' });
-const field = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a field name' });
-const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
+const secretName = z.string().regex(K8S_NAME, { message: 'expected the name of an existing Kubernetes Secret' });
+const field = z.string().regex(IDENTIFIER, { message: 'expected a field name' });
+const topic = z.string().regex(KAFKA_TOPIC, { message: 'expected a Kafka topic name' });
 
-export const influxdbSinkSchema = z.strictObject({
+export const influxDbSinkSchema = z.strictObject({
   /** `app`: the influxdb-sink app (default; flattens arrays, DLQ, metrics); `connect`: the willena plugin in Connect. */
   runIn: z.enum(['app', 'connect']).default('app'),
   topicsRegex: regex.default(SAL_TOPICS_REGEX),
@@ -74,13 +79,13 @@ export const jdbcSchema = z.strictObject({
 });
 
 export const siteConnectorsSchema = z.strictObject({
-  influxdbSink: influxdbSinkSchema.prefault({}),
+  influxDbSink: influxDbSinkSchema.prefault({}),
   objectStore: objectStoreSchema.optional(),
   jdbc: jdbcSchema.optional(),
   /** The connect manager: reconcile interval (new topics join connectors within it). */
   manager: z.strictObject({ intervalSeconds: z.number().int().min(5).default(60), replicas: z.number().int().min(0).max(1).default(1) }).prefault({}),
   /** Where the Connect pods mount the Secrets connectors reference. */
-  secretsMountPath: z.string().regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' }).default('/opt/efd/connect-secrets'),
+  secretsMountPath: z.string().regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' }).default(DEFAULT_SECRETS_MOUNT),
 });
 
 export type SiteConnectorsInput = z.input<typeof siteConnectorsSchema>;
@@ -92,37 +97,4 @@ export function parseSiteConnectors(site: string, input: unknown): SiteConnector
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `site "${site}": connectors.${i.path.join('.')}: ${i.message}`);
   throw new Error(lines.join('\n'));
-}
-
-/**
- * Secrets the site's declared connectors reference (= ConnectorSet.secrets for the site section),
- * computable before any construct exists, so the Kafka platform can mount them into Connect.
- */
-export function connectorSecretNames(settings: SiteConnectors, influxdbAdminSecret: string): string[] {
-  const names = new Set<string>();
-  if (settings.influxdbSink.runIn === 'connect') names.add(influxdbAdminSecret);
-  if (settings.objectStore?.credentialsSecret) names.add(settings.objectStore.credentialsSecret);
-  if (settings.jdbc) names.add(settings.jdbc.secret);
-  return [...names].sort();
-}
-
-/**
- * cp-kafka-connect chart values the connectors need on the workers: the DirectoryConfigProvider
- * (`${dir:...}` references; the EFD Connect image sets it too) and each Secret mounted read-only at
- * `<secretsMountPath>/<secret>`. Merge into KafkaPlatform's `cp-kafka-connect` overrides.
- */
-export function connectWorkerValues(secrets: string[], secretsMountPath = '/opt/efd/connect-secrets'): {
-  configurationOverrides: Record<string, string>;
-  volumes: { name: string; secret: { secretName: string } }[];
-  volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
-} {
-  const vol = (s: string) => `connector-secret-${s}`.slice(0, 63).replace(/-+$/, '');
-  return {
-    configurationOverrides: {
-      'config.providers': 'dir',
-      'config.providers.dir.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
-    },
-    volumes: secrets.map((s) => ({ name: vol(s), secret: { secretName: s } })),
-    volumeMounts: secrets.map((s) => ({ name: vol(s), mountPath: `${secretsMountPath}/${s}`, readOnly: true })),
-  };
 }
