@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CURRENT_DIR, CURRENT_FILES, CURRENT_MERGED_TOPICS } from './salschema/test-fixtures';
+import { CURRENT_DIR, CURRENT_FILES, CURRENT_MERGED_TOPICS } from './lib/sal/test-fixtures';
 
 const root = resolve(__dirname, '..');
 const APPS = ['salmock', 'saltransform', 'salschema', 'influxdb-init'] as const;

@@ -11,7 +11,8 @@ import { BatchSender, createKafka, createMissingTopics, createProducer } from '.
 import { Logger } from '../lib/logging';
 import { sleep } from '../lib/shutdown';
 import { createRegistry } from '../lib/registry';
-import { RAW_KIND } from '../salmock/plan';
+import { RAW_KIND, rawTopicOf } from '../lib/sal/sal-text';
+import type { TopicKind } from '../lib/sal/ts-xml';
 import { processBatch, saltransformMetrics } from './run';
 import { SalTransformer } from './transform';
 
@@ -66,7 +67,7 @@ export function saltransformConfig(flags: Record<string, unknown>, env: Record<s
 
 /** Raw topics to consume: explicit `topics`, plus `<prefix><Subsystem>_{commands,events,telemetry}` per subsystem. */
 export function rawTopics(c: Pick<SaltransformConfig, 'subsystems' | 'topics' | 'topicPrefix'>): string[] {
-  const fromSubs = (c.subsystems ?? []).flatMap((s) => Object.values(RAW_KIND).map((k) => `${c.topicPrefix}${s}_${k}`));
+  const fromSubs = (c.subsystems ?? []).flatMap((subsystem) => (Object.keys(RAW_KIND) as TopicKind[]).map((kind) => rawTopicOf({ subsystem, kind }, c.topicPrefix)));
   return [...new Set([...(c.topics ?? []), ...fromSubs])];
 }
 

@@ -2,7 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { waitForTopics } from '../../test/integration/env';
+import { waitForTopics } from './env';
 
 const root = resolve(__dirname, '../..');
 
