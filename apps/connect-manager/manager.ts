@@ -4,7 +4,7 @@
  */
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
+import { sleep } from '../lib/retry';
 import { ConnectClient, ConnectorStatus } from './connect-client';
 import { ConnectorSpec } from './desired';
 import { Action, applyPlan, ApplyResult, changesOf, formatPlan, isManagedBy, plan } from './plan';

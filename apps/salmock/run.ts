@@ -11,7 +11,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { LatencyMetric, LatencySnapshot, latencySnapshot } from '../lib/latency';
 import type { BatchSender, OutgoingMessage as Message } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
+import { sleep } from '../lib/retry';
 import { formatSalItems, formatSalStamps, salTextLine } from '../lib/sal/sal-text';
 import { dueBy, PlannedTopic, planRate, SalmockMode } from '../lib/sal/plan';
 import { recordGenerator, VARIANTS } from '../lib/sal/values';

@@ -19,6 +19,7 @@ import type { Site } from '../../config/schema';
 import { influxQuery } from '../../apps/influxdb-init/apply';
 import { createKafka } from '../../apps/lib/kafka';
 import { silentLogger } from '../../apps/lib/logging';
+import { sleep } from '../../apps/lib/retry';
 import type { LatencySnapshot } from '../../apps/lib/latency';
 import { loadTopicMetadata, TopicMeta } from '../../apps/lib/sal/metadata';
 import { formatSalSchemaError } from '../../apps/lib/sal/errors';
@@ -111,8 +112,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Points and fields per measurement, counted by InfluxDB (count of sal_origin, which every point carries). */
 async function countInInfluxDb(url: string, db: string): Promise<{ points: number; measurements: number; fields: number }> {
