@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { APP_IMAGES, AppImageName, bundleApps } from './images';
-import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS } from './salschema/test-fixtures';
+import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS } from './lib/sal/test-fixtures';
 import { influxQl } from '../scripts/local-efd/health';
 import { TestNamespace, useNamespace, waitFor } from '../test/integration/env';
 
@@ -191,14 +191,6 @@ function packageOf(input: string): string | undefined {
   return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-// Imports against the layers, removed by the layering work (apps must not import scripts/local-efd;
-// config must not import constructs): listed so that any other fails, and a listed one that is gone
-// fails too (then delete its line here).
-const KNOWN_OUT_OF_LAYER: Record<string, string[]> = {
-  'influxdb-sink': ['scripts/local-efd/endpoints.ts', 'scripts/local-efd/layout.ts'],
-  'connect-manager': ['scripts/local-efd/endpoints.ts', 'scripts/local-efd/layout.ts'],
-  'influxdb-init': ['constructs/connectors/common.ts', 'constructs/connectors/site-connectors.ts'],
-};
 
 describe('what each image holds (the bundle inputs)', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
@@ -210,7 +202,7 @@ describe('what each image holds (the bundle inputs)', () => {
     const sources = inputs.filter((i) => packageOf(i) === undefined);
     expect(sources).toContain(`apps/${image}/main.ts`);
     const outOfLayer = sources.filter((s) => !/^(apps|config)\//.test(s)).sort();
-    expect(outOfLayer).toEqual(KNOWN_OUT_OF_LAYER[image] ?? []);
+    expect(outOfLayer).toEqual([]);
     expect(sources.filter((s) => /\.test\.ts$|^(stacks|bench|test)\//.test(s))).toEqual([]);
     const packages = [...new Set(inputs.map(packageOf).filter((p): p is string => p !== undefined))];
     expect(packages.filter((p) => !runtimeTree.has(p))).toEqual([]);
@@ -245,7 +237,10 @@ describe('what each image holds (the bundle inputs)', () => {
   it.each(APP_IMAGES)('%s: /app is one file (plus ts_xml), figures as built here', (image) => {
     const files: string[] = [];
     const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)));
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else files.push(join(d, e.name));
+      }
     };
     walk(appDir(image));
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);

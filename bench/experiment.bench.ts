@@ -17,7 +17,7 @@ import { ExperimentError, runExperiment } from '../scripts/experiment/run';
 import { experimentSite } from '../scripts/experiment/cli';
 import { defaultInterfaces } from '../scripts/experiment/input';
 import type { ExperimentReport } from '../scripts/experiment/report';
-import { SEED_TOTAL_RATE } from '../apps/salmock/plan';
+import { SEED_TOTAL_RATE } from '../apps/lib/sal/plan';
 import { BenchResult, withRatio } from './results';
 
 /** Kafka's EndToEndLatency: median and p99 (ms) of `n` produce → consume round trips. */

@@ -30,6 +30,7 @@ import { readEndpoints } from '../scripts/local-efd/endpoints';
 import { influxQl } from '../scripts/local-efd/health';
 import { createKafka } from '../apps/lib/kafka';
 import { paths } from '../scripts/local-efd/layout';
+import { sleep } from '../apps/lib/retry';
 import { BenchResult, withRatio } from './results';
 import { runTelegraf } from './telegraf';
 
@@ -170,7 +171,7 @@ export async function run(): Promise<BenchResult[]> {
         }
         if (firstAt) samples.push([performance.now(), sink.sink.committed]);
         if (Date.now() > deadline) throw new Error(`sink did not finish: ${sink.sink.committed}/${produced} committed`);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       samples.push([performance.now(), sink.sink.committed]);
       const cpu = process.cpuUsage(cpuAtFirst);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sleep } from '../apps/lib/retry';
 import { BenchResult, printResults, RESULTS_FILE, saveResults } from './results';
 
 /** Busy fraction of all cores over `ms`, from /proc/stat (0 where /proc is missing). */
@@ -24,7 +25,7 @@ async function busy(ms: number): Promise<number> {
     }
   };
   const a = read();
-  await new Promise((r) => setTimeout(r, ms));
+  await sleep(ms);
   const b = read();
   if (!a || !b || b.total === a.total) return 0;
   return 1 - (b.idle - a.idle) / (b.total - a.total);

@@ -9,14 +9,14 @@
  */
 import { Type } from 'avsc';
 import { wireEncoder } from '../apps/lib/registry';
-import { convertTopics } from '../apps/salschema/convert';
-import { loadTopicMetadata } from '../apps/salschema/metadata';
-import { subjectOf } from '../apps/salschema/register';
-import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
-import { planTopics } from '../apps/salmock/plan';
-import { recordGenerator } from '../apps/salmock/values';
+import { convertTopics } from '../apps/lib/sal/convert';
+import { loadTopicMetadata } from '../apps/lib/sal/metadata';
+import { subjectOf } from '../apps/lib/sal/register';
+import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
+import { planTopics } from '../apps/lib/sal/plan';
+import { recordGenerator } from '../apps/lib/sal/values';
 import { compileSalTextEncoder } from '../apps/saltransform/fast-encode';
-import { formatSalText, layoutFromAvro } from '../apps/saltransform/sal-text';
+import { formatSalText, layoutFromAvro } from '../apps/lib/sal/sal-text';
 import { SalTransformer } from '../apps/saltransform/transform';
 import { benchTsXml } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';

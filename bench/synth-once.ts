@@ -4,7 +4,6 @@
  * the peak RSS. `--site <name>` limits it to one site (the baseline).
  */
 const started = process.hrtime.bigint();
-/* eslint-disable @typescript-eslint/no-require-imports */
 const fs = require('fs') as typeof import('fs');
 const os = require('os') as typeof import('os');
 const path = require('path') as typeof import('path');

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sleep } from '../apps/lib/retry';
 import { influxQl } from '../scripts/local-efd/health';
 
 export interface TelegrafRun {
@@ -106,7 +107,7 @@ export async function runTelegraf(r: TelegrafRun): Promise<TelegrafResult> {
       if (n >= r.expected) break;
       if (Date.now() > deadline) throw new Error(`telegraf wrote ${n}/${r.expected} points in ${r.timeoutMs / 1000} s; log: ${path.join(dir, 'telegraf.log')}`);
       cpu = cpuSecondsOf(child.pid as number);
-      await new Promise((res) => setTimeout(res, 500));
+      await sleep(500);
     }
     cpu = cpuSecondsOf(child.pid as number) || cpu;
     ok = true;

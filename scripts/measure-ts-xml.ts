@@ -5,16 +5,16 @@
  *   npx tsx scripts/measure-ts-xml.ts <sal_interfaces folder> [--top-words N]
  *
  * Besides the per-kind shape (apps/salschema/ts-xml-measure.ts) it reports the mean SAL text record
- * size per kind, made the way salmock makes and formats records (apps/salmock/record-bytes.ts).
+ * size per kind, made the way salmock makes and formats records (apps/lib/sal/record-bytes.ts).
  * Topics the loader rejects are listed on stderr and left out of the figures.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatSalSchemaError } from '../apps/salschema/errors';
-import { topicMetadata } from '../apps/salschema/metadata';
+import { formatSalSchemaError } from '../apps/lib/sal/errors';
+import { topicMetadata } from '../apps/lib/sal/metadata';
 import { measureTopics } from '../apps/salschema/ts-xml-measure';
-import { loadTsXmlFolder } from '../apps/salschema/ts-xml';
-import { meanRecordBytes } from '../apps/salmock/record-bytes';
+import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
+import { meanRecordBytes } from '../apps/lib/sal/record-bytes';
 
 function main(argv: string[]): number {
   const args = argv.slice(2);

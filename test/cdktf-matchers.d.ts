@@ -6,7 +6,6 @@ interface TerraformConstructor {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     interface Matchers<R> {
       toHaveResource(resource: TerraformConstructor): R;

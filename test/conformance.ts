@@ -4,10 +4,11 @@
  *
  * They read `$EFD_FIXTURES`, or `../shared/fixtures` beside the clone. Where neither exists the suite
  * is reported as not run (skipped, with the reason on stderr), so a plain clone's `npm test` passes;
- * with `EFD_REQUIRE_FIXTURES=1` (set by `.ci/run`) a missing fixture is a failure instead.
+ * with `EFD_REQUIRE_FIXTURES=1` (set by `.ci/run`) or `CI=true` a missing fixture is a failure instead.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { mustRun } from './not-run';
 
 const REPO_ROOT = resolve(__dirname, '..');
 
@@ -22,14 +23,14 @@ export function conformanceFixture(subpath: string): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-/** True when a missing fixture must fail the run (CI). */
+/** True when a missing fixture must fail the run: EFD_REQUIRE_FIXTURES=1 (set by `.ci/run`), or CI=true. */
 export function fixturesRequired(): boolean {
-  return process.env.EFD_REQUIRE_FIXTURES === '1';
+  return process.env.EFD_REQUIRE_FIXTURES === '1' || mustRun();
 }
 
 /**
  * A `describe` block that runs only with the upstream fixture `subpath` present; `fn` gets its
- * absolute path. Absent: skipped with the reason printed, or one failing test under EFD_REQUIRE_FIXTURES=1.
+ * absolute path. Absent: skipped with the reason printed, or one failing test under EFD_REQUIRE_FIXTURES=1 or CI=true.
  */
 export function describeConformance(title: string, subpath: string, fn: (dir: string) => void): void {
   const dir = conformanceFixture(subpath);
@@ -42,7 +43,7 @@ export function describeConformance(title: string, subpath: string, fn: (dir: st
   if (fixturesRequired()) {
     describe(`conformance: ${title}`, () => {
       it('has its upstream fixtures', () => {
-        throw new Error(`${reason}; EFD_REQUIRE_FIXTURES=1 makes a missing fixture a failure`);
+        throw new Error(`${reason}; EFD_REQUIRE_FIXTURES=1 or CI=true makes a missing fixture a failure`);
       });
     });
     return;

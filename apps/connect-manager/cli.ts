@@ -19,7 +19,7 @@ import { createLogger, LOG_LEVELS } from '../lib/logging';
 import { createShutdown } from '../lib/shutdown';
 import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
 import { Counter } from 'prom-client';
-import { readEndpoints } from '../../scripts/local-efd/endpoints';
+import { readEndpoints } from '../lib/local-endpoints';
 import { ConnectClient } from './connect-client';
 import { readDesired } from './desired';
 import { deleteManaged, formatStatus, reconcile, status, TopicLister, unhealthy, watch } from './manager';

@@ -5,6 +5,7 @@
  * unreachable workers are retried a few times with backoff.
  */
 import { jsonBody } from '../lib/http';
+import { retry } from '../lib/retry';
 
 export type ConnectorConfig = Record<string, string>;
 
@@ -56,7 +57,10 @@ export interface ConnectClientOptions {
   timeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A failure worth another attempt (unreachable, 409, gateway errors, rebalancing). */
+class Transient {
+  constructor(readonly error: ConnectError) {}
+}
 
 export class ConnectClient {
   readonly url: string;
@@ -73,8 +77,7 @@ export class ConnectClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    let delay = this.retryDelayMs;
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (): Promise<{ status: number; body: T }> => {
       let res: Response;
       try {
         res = await fetch(`${this.url}${path}`, {
@@ -86,12 +89,7 @@ export class ConnectClient {
       } catch (err) {
         const e = err as Error & { cause?: { code?: string; message?: string } };
         const why = e.cause?.code ?? e.cause?.message ?? e.message;
-        if (attempt < this.attempts) {
-          await sleep(delay);
-          delay *= 2;
-          continue;
-        }
-        throw new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`);
+        throw new Transient(new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`));
       }
       const text = await res.text();
       const json = jsonBody(text);
@@ -101,13 +99,16 @@ export class ConnectClient {
       // / "in progress") are transient: the same request succeeds once the group settled.
       const rebalancing = res.status === 500 && /rebalance/i.test(workerMessage);
       const transient = res.status === 409 || res.status === 502 || res.status === 503 || res.status === 504 || rebalancing;
-      if (transient && attempt < this.attempts) {
-        await sleep(delay);
-        delay *= 2;
-        continue;
+      const error = new ConnectError(`Kafka Connect ${method} ${path} failed: HTTP ${res.status}: ${workerMessage}`, res.status, workerMessage);
+      throw transient ? new Transient(error) : error;
+    };
+    return retry(attempt, { attempts: this.attempts, initialDelayMs: this.retryDelayMs }, (err, { last }) => {
+      if (err instanceof Transient) {
+        if (last) throw err.error;
+        return;
       }
-      throw new ConnectError(`Kafka Connect ${method} ${path} failed: HTTP ${res.status}: ${workerMessage}`, res.status, workerMessage);
-    }
+      throw err;
+    });
   }
 
   private static enc(name: string): string {

@@ -10,7 +10,7 @@ import { TestNamespace, createTopic, useNamespace, waitFor } from '../../test/in
 import type { CliOutput } from '../lib/cli-output';
 import { runApply, runDelete, runStatus } from './cli';
 import { ConnectClient, validationErrors } from './connect-client';
-import { MANAGED_BY_KEY } from './desired';
+import { MANAGED_BY_KEY } from '../../config/connector-spec';
 
 jest.setTimeout(180_000);
 

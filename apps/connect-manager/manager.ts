@@ -4,9 +4,9 @@
  */
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
+import { sleep } from '../lib/retry';
 import { ConnectClient, ConnectorStatus } from './connect-client';
-import { ConnectorSpec } from './desired';
+import { ConnectorSpec } from '../../config/connector-spec';
 import { Action, applyPlan, ApplyResult, changesOf, formatPlan, isManagedBy, plan } from './plan';
 
 /** Lists topics (kafkajs admin, or a stub in tests). */

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MANAGED_BY_KEY, parseDesired, readDesired, specProblems, toConfigMapData, validateSpecs } from './desired';
+import { MANAGED_BY_KEY, parseDesired, specProblems, toConfigMapData, validateSpecs } from '../../config/connector-spec';
+import { readDesired } from './desired';
 import { diffConfig, expandTopics, formatPlan, plan, renderConfig } from './plan';
 import { formatStatus, unhealthy } from './manager';
 

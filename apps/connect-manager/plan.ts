@@ -13,7 +13,8 @@
  *    run over the same inputs plans nothing but `unchanged`.
  */
 import { ConnectClient, ConnectorConfig, ConnectorInfo } from './connect-client';
-import { ConnectorSpec, MANAGED_BY_KEY, SECRET_KEY } from './desired';
+import { ConnectorSpec, MANAGED_BY_KEY, SECRET_KEY } from '../../config/connector-spec';
+import { topicMatcher } from '../lib/topic-regex';
 
 export type Action =
   | { kind: 'create'; name: string; config: ConnectorConfig }
@@ -38,12 +39,6 @@ export interface PlanInput {
   managerId: string;
   /** Take over desired connectors that exist without this manager's mark. */
   adopt?: boolean;
-}
-
-/** Whole-name match, as Kafka Connect's `topics.regex` (Java `Pattern.matches`). */
-export function topicMatcher(regex: string): (topic: string) => boolean {
-  const re = new RegExp(`^(?:${regex})$`);
-  return (t) => re.test(t);
 }
 
 /** Sorted topics whose whole name matches `regex`. */

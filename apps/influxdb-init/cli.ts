@@ -24,6 +24,7 @@ import { databaseExists, downsampleMetrics, downsampleRange, Downsampler, format
 import { CliOutput, stdio } from '../lib/cli-output';
 import { durationSeconds } from '../../config/duration';
 import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
+import { sleep } from '../lib/retry';
 import { createShutdown } from '../lib/shutdown';
 
 /** Options of `influxdb-init`. */
@@ -182,7 +183,7 @@ export async function runInfluxdbDownsample(opts: InfluxdbDownsampleOptions, io:
   // influxdb-init creates the database; wait for it rather than fail a pass per tier.
   while (!(await databaseExists(conn, database).catch(() => false))) {
     io.out(`influxdb-downsample: database "${database}" not found at ${conn.url} yet (influxdb-init creates it); waiting`);
-    await new Promise((r) => setTimeout(r, 5000));
+    await sleep(5000);
   }
   const downsampled = tiers.slice(1).map((t) => `${t.name} (${t.interval} from ${t.source}, delay ${delaySeconds?.[t.name] ?? durationSeconds(t.interval!)} s)`);
   io.out(`influxdb-downsample: database "${database}" at ${conn.url}: ${downsampled.join(', ')}; ${concurrency} measurement(s) at once; metrics ${server.url}`);

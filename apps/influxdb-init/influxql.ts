@@ -27,7 +27,7 @@
  * Field names: InfluxDB names `mean(*)` outputs `mean_<field>`, so a tier downsampled from a
  * downsampled tier holds `mean_mean_<field>`.
  */
-import { durationSeconds } from '../../config/duration';
+import { DURATION_PATTERN, durationSeconds } from '../../config/duration';
 import type { RetentionTier } from '../../config/schema';
 import { tierProblems } from '../../config/retention';
 
@@ -115,7 +115,7 @@ export function serverDurationSeconds(text: string): number {
   const t = text.trim();
   if (t === 'INF') return Infinity;
   if (t.length === 0) throw new Error('InfluxDB reported an empty duration');
-  if (/^(\d+[smhdw])+$/.test(t)) return durationSeconds(t);
+  if (DURATION_PATTERN.test(t)) return durationSeconds(t);
   const part = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|h|m|s)/y;
   let total = 0;
   let pos = 0;

@@ -12,7 +12,7 @@
  */
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { readEndpoints } from '../../scripts/local-efd/endpoints';
+import { readEndpoints } from '../lib/local-endpoints';
 import {
   addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList,
 } from '../lib/config';

@@ -8,7 +8,7 @@
  *    arrays → `name0..nameN` (seed 002); nested records and maps → `name.sub`; null → no field;
  *    NaN/±Infinity → no field (InfluxDB refuses them; counted); -0 → `-0` (stored as -0);
  *  - tags: the configured record fields (as strings; not written as fields), plus static tags;
- *  - time: the configured field (default `sal_created`, the SAL creation time; apps/salschema/avro.ts
+ *  - time: the configured field (default `sal_created`, the SAL creation time; apps/lib/sal/avro.ts
  *    EFD_FIELDS) — Date, integer epoch (unit by magnitude or configured) or float epoch seconds (SAL's
  *    private_sndStamp style) — else the Kafka record timestamp, or a rejection. Written with
  *    microsecond precision.

@@ -22,6 +22,7 @@ const referenceFloat = (x: number): string | undefined => (!Number.isFinite(x) ?
 function doubles(n: number, seed: number): number[] {
   const r = prng(seed);
   const out: number[] = [];
+  /* eslint-disable no-loss-of-precision -- float edge cases, written as the literals the tests mean */
   const edges = [
     0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE,
     1e-7, 1e-6, 9.999999999999999e-7, 1.0000000000000002e-6, 1e15, 1e16, 1e17, 9.999999999999998e16, 1.0000000000000002e17,
@@ -33,6 +34,7 @@ function doubles(n: number, seed: number): number[] {
     // shortest needs 17 digits / 16 digits / 15 digits
     0.1 + 0.7, 1.0000000000000002, 9007199254740.993, 4.35, 1.005, 8.41e-5, 0.000123456789012345,
   ];
+  /* eslint-enable no-loss-of-precision */
   out.push(...edges, ...edges.map((x) => -x));
   for (let e = -30; e <= 30; e++) out.push(2 ** e, 10 ** e, -(10 ** e), 10 ** e * (1 + 2 ** -52), 10 ** e * (1 - 2 ** -53));
   for (let i = 0; out.length < n; i++) {

@@ -25,7 +25,7 @@ import type { Logger } from '../lib/logging';
 import { Batcher, DEFAULT_MAX_BYTES } from './batcher';
 import { ConversionError, Converter, schemaIdOf } from './convert';
 import { InfluxWriter, WriteAbortedError, WriterOptions } from './writer';
-import { topicMatcher } from '../connect-manager/plan';
+import { topicMatcher } from '../lib/topic-regex';
 
 export interface SinkOptions {
   kafka: Kafka;

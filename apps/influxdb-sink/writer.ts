@@ -14,7 +14,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
+import { retry } from '../lib/retry';
 
 export interface WriterOptions {
   url: string;
@@ -86,41 +86,44 @@ export class InfluxWriter {
   }
 
   private async writeRange(lines: string[], from: number, to: number): Promise<Rejection[]> {
-    let delay = this.opts.initialBackoffMs ?? 250;
-    const maxDelay = this.opts.maxBackoffMs ?? 10_000;
-    for (let attempt = 1; ; attempt++) {
-      const t0 = process.hrtime.bigint();
-      const points = to - from;
+    const points = to - from;
+    let t0 = process.hrtime.bigint();
+    // One POST: written, refused (the points to report), or to be split in halves (each written on its own).
+    const attempt = async (): Promise<Rejection[] | 'split'> => {
+      t0 = process.hrtime.bigint();
       try {
         await this.post(from === 0 && to === lines.length ? lines.join('\n') : lines.slice(from, to).join('\n'));
-        this.opts.onAttempt?.({ ok: true, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
-        if (this.failingSince !== undefined) {
-          this.opts.logger?.info({ downForS: Math.round((Date.now() - this.failingSince) / 1000) }, 'InfluxDB writes succeed again');
-          this.failingSince = undefined;
-        }
-        return [];
       } catch (err) {
         const { status, message } = describe(err);
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
         if (status === 400 || status === 422) {
-          this.opts.onAttempt?.({ ok: false, points, seconds, status, kind: 'rejected' });
-          if (points === 1) return [{ index: from, reason: message }];
-          const mid = from + Math.ceil(points / 2);
-          return [...(await this.writeRange(lines, from, mid)), ...(await this.writeRange(lines, mid, to))];
+          this.opts.onAttempt?.({ ok: false, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9, status, kind: 'rejected' });
+          return points === 1 ? [{ index: from, reason: message }] : 'split';
         }
-        if (status === 413 && points > 1) {
-          const mid = from + Math.ceil(points / 2);
-          return [...(await this.writeRange(lines, from, mid)), ...(await this.writeRange(lines, mid, to))];
-        }
-        this.opts.onAttempt?.({ ok: false, points, seconds, status, kind: 'transient' });
-        this.failingSince ??= Date.now();
-        const log = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
-        this.opts.logger?.[log]({ attempt, retryInMs: delay, points, err: message }, `InfluxDB write failed (${message}); retrying in ${delay} ms`);
-        if (this.opts.signal?.aborted) throw new WriteAbortedError();
-        await sleep(delay, this.opts.signal);
-        if (this.opts.signal?.aborted) throw new WriteAbortedError();
-        delay = Math.min(delay * 2, maxDelay);
+        if (status === 413 && points > 1) return 'split';
+        throw err;
       }
-    }
+      this.opts.onAttempt?.({ ok: true, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+      if (this.failingSince !== undefined) {
+        this.opts.logger?.info({ downForS: Math.round((Date.now() - this.failingSince) / 1000) }, 'InfluxDB writes succeed again');
+        this.failingSince = undefined;
+      }
+      return [];
+    };
+    const backoff = {
+      initialDelayMs: this.opts.initialBackoffMs ?? 250,
+      maxDelayMs: this.opts.maxBackoffMs ?? 10_000,
+      signal: this.opts.signal,
+      abortedError: () => new WriteAbortedError(),
+    };
+    const written = await retry(attempt, backoff, (err, { attempt: n, delayMs }) => {
+      const { status, message } = describe(err);
+      this.opts.onAttempt?.({ ok: false, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9, status, kind: 'transient' });
+      this.failingSince ??= Date.now();
+      const log = n === 1 || n % 10 === 0 ? 'warn' : 'debug';
+      this.opts.logger?.[log]({ attempt: n, retryInMs: delayMs, points, err: message }, `InfluxDB write failed (${message}); retrying in ${delayMs} ms`);
+    });
+    if (written !== 'split') return written;
+    const mid = from + Math.ceil(points / 2);
+    return [...(await this.writeRange(lines, from, mid)), ...(await this.writeRange(lines, mid, to))];
   }
 }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { paths } from '../../scripts/local-efd/layout';
-import { consumeAll } from '../saltransform/test-helpers';
+import { consumeAll } from '../../test/integration/efd-process';
 import { createTopic, TestNamespace, useNamespace } from '../../test/integration/env';
 import { BatchSender, createProducer, EfdProducer, KafkaClientName, KafkaOptions, OutgoingMessage } from './kafka';
 import { silentLogger } from './logging';

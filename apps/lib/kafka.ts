@@ -10,6 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { compatibilityPartitioner, Producer as PltProducer, type ProducerOptions as PltProducerOptions } from '@platformatic/kafka';
 import { Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, Message as KafkajsMessage, SASLOptions } from 'kafkajs';
 import { kafkaLogCreator, Logger } from './logging';
+import { backoffDelayMs } from './retry';
 
 /** SASL mechanisms the apps offer (`--sasl-mechanism`). */
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -139,7 +140,7 @@ const SASL_MECHANISMS: Record<SaslMechanism, 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-
 
 /** Retry delay like kafkajs' default: 300 ms, doubling, at most 30 s. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(300 * 2 ** Math.max(0, attempt - 1), 30_000);
+  return backoffDelayMs(attempt, { initialDelayMs: 300, maxDelayMs: 30_000 });
 }
 
 /** Our connection options as @platformatic/kafka producer options (exported for the mapping tests). */

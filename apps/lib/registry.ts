@@ -11,6 +11,7 @@ import { Schema as AvscSchema, Type } from 'avsc';
 import { Logger } from './logging';
 import { REGISTRY_CONTENT_TYPE, RegistryFlavor, registryApiUrl, registryBehaviour, registryFlavor } from './registry-compat';
 import { jsonBody } from './http';
+import { retry } from './retry';
 
 export const COMPATIBILITY_LEVELS = [
   'NONE',
@@ -77,8 +78,6 @@ export function isTransient(err: unknown): boolean {
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Runs `op` until it succeeds or fails permanently; transient failures are logged (warn) and retried
  * with exponential backoff. `what` names the operation and the server in logs and errors.
@@ -89,24 +88,17 @@ export async function withRetry<T>(
   opts: RetryOptions & { logger?: Logger; hint?: string } = {},
 ): Promise<T> {
   const attempts = opts.attempts ?? 10;
-  let delay = opts.initialDelayMs ?? 250;
-  const maxDelay = opts.maxDelayMs ?? 10_000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      const reason = describeError(err);
-      if (attempt >= attempts) {
-        throw new RegistryUnavailableError(
-          `${what} failed after ${attempt} attempt(s): ${reason}.${opts.hint ? ` ${opts.hint}` : ''}`,
-        );
-      }
-      opts.logger?.warn({ attempt, of: attempts, retryInMs: delay, err: reason }, `${what}: unreachable or failing (${reason}), retrying in ${delay} ms`);
-      await sleep(delay);
-      delay = Math.min(delay * 2, maxDelay);
+  const backoff = { attempts, initialDelayMs: opts.initialDelayMs ?? 250, maxDelayMs: opts.maxDelayMs ?? 10_000 };
+  return retry(op, backoff, (err, { attempt, last, delayMs }) => {
+    if (!isTransient(err)) throw err;
+    const reason = describeError(err);
+    if (last) {
+      throw new RegistryUnavailableError(
+        `${what} failed after ${attempt} attempt(s): ${reason}.${opts.hint ? ` ${opts.hint}` : ''}`,
+      );
     }
-  }
+    opts.logger?.warn({ attempt, of: attempts, retryInMs: delayMs, err: reason }, `${what}: unreachable or failing (${reason}), retrying in ${delayMs} ms`);
+  });
 }
 
 function describeError(err: unknown): string {

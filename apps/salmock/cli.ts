@@ -20,10 +20,10 @@ import {
 } from '../lib/config';
 import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { createRegistry } from '../lib/registry';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { formatSalSchemaError } from '../salschema/errors';
-import { subjectOf } from '../salschema/register';
-import { planRate, planTopics, seedScheduleFactor } from './plan';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { formatSalSchemaError } from '../lib/sal/errors';
+import { subjectOf } from '../lib/sal/register';
+import { planRate, planTopics, seedScheduleFactor } from '../lib/sal/plan';
 import { messageFactory, MessageFactory, runSalmock, SalmockSummary } from './run';
 
 const num = z.coerce.number().refine(Number.isFinite, 'expected a number');

@@ -3,14 +3,14 @@ import { Registry } from 'prom-client';
 import { Type } from 'avsc';
 import { silentLogger } from '../lib/logging';
 import { wireEncoder, wireSchemaId } from '../lib/registry';
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR } from '../salschema/test-fixtures';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
-import { parseSalText } from '../saltransform/sal-text';
-import { planTopics } from './plan';
+import { convertTopics } from '../lib/sal/convert';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { CURRENT_DIR } from '../lib/sal/test-fixtures';
+import { loadTsXmlFolder } from '../lib/sal/ts-xml';
+import { parseSalText } from '../lib/sal/sal-text';
+import { planTopics } from '../lib/sal/plan';
 import { HEADER_RUN, HEADER_SEQ, messageFactory, runSalmock } from './run';
-import { itemValues, recordGenerator } from './values';
+import { itemValues, recordGenerator } from '../lib/sal/values';
 
 const { topics } = loadTopicMetadata(CURRENT_DIR);
 

@@ -11,10 +11,10 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { LatencyMetric, LatencySnapshot, latencySnapshot } from '../lib/latency';
 import type { BatchSender, OutgoingMessage as Message } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
-import { formatSalItems, formatSalStamps, salTextLine } from '../saltransform/sal-text';
-import { dueBy, PlannedTopic, planRate, SalmockMode } from './plan';
-import { recordGenerator, VARIANTS } from './values';
+import { sleep } from '../lib/retry';
+import { formatSalItems, formatSalStamps, salTextLine } from '../lib/sal/sal-text';
+import { dueBy, PlannedTopic, planRate, SalmockMode } from '../lib/sal/plan';
+import { recordGenerator, VARIANTS } from '../lib/sal/values';
 
 export const HEADER_RUN = 'salmock-run';
 export const HEADER_SEQ = 'salmock-seq';

@@ -9,12 +9,12 @@
 import { Command, Option } from 'commander';
 import { COMPATIBILITY_LEVELS, Compatibility, createRegistry, Registry } from '../lib/registry';
 import { createLogger } from '../lib/logging';
-import { loadTopicMetadata } from './metadata';
-import { planBytesPerSecond } from '../salmock/record-bytes';
-import { planRate, planTopics, SEED_RATES_HZ, SEED_TOTAL_RATE, seedScheduleFactor } from '../salmock/plan';
-import { convertFolder, ConvertSummary } from './convert';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { planBytesPerSecond } from '../lib/sal/record-bytes';
+import { planRate, planTopics, SEED_RATES_HZ, SEED_TOTAL_RATE, seedScheduleFactor } from '../lib/sal/plan';
+import { convertFolder, ConvertSummary } from '../lib/sal/convert';
 import { DEFAULT_GENERATED_DIR, DEFAULT_SEED, GenerateOptions, SEED_TOPIC_COUNTS, writeGeneratedTsXml } from './generate';
-import { formatSalSchemaError } from './errors';
+import { formatSalSchemaError } from '../lib/sal/errors';
 import {
   checkSchemas,
   filterTopics,
@@ -22,7 +22,7 @@ import {
   registerSchemas,
   schemasFromAvscFolder,
   schemasFromXml,
-} from './register';
+} from '../lib/sal/register';
 import { CliOutput, stdio } from '../lib/cli-output';
 
 /** Options of `salschema convert`. */

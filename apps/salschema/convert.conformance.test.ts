@@ -9,10 +9,10 @@ import { Type } from 'avsc';
 import { Command } from 'commander';
 import { describeConformance } from '../../test/conformance';
 import { registerSalschemaCommand, runConvert } from './cli';
-import { convertFolder, ConvertSummary, stableStringify } from './convert';
-import { loadTopicMetadata } from './metadata';
-import { loadTsXmlFolder } from './ts-xml';
-import { UPSTREAM_LEGACY_TOTAL_TOPICS, UPSTREAM_TS_XML, upstreamDirs } from './upstream-fixtures';
+import { convertFolder, ConvertSummary, stableStringify } from '../lib/sal/convert';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { loadTsXmlFolder } from '../lib/sal/ts-xml';
+import { UPSTREAM_LEGACY_TOTAL_TOPICS, UPSTREAM_TS_XML, upstreamDirs } from '../lib/sal/upstream-fixtures';
 
 describeConformance('salschema convert on the real ts_xml', UPSTREAM_TS_XML, (root) => {
   const dirs = upstreamDirs(root);

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Type } from 'avsc';
 import { Command } from 'commander';
 import { registerSalschemaCommand, runConvert } from './cli';
-import { convertFolder, ConvertSummary, stableStringify } from './convert';
-import { formatSalSchemaError } from './errors';
-import { loadTopicMetadata } from './metadata';
-import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_FILES, LEGACY_TOTAL_TOPICS } from './test-fixtures';
-import { loadTsXmlFolder } from './ts-xml';
+import { convertFolder, ConvertSummary, stableStringify } from '../lib/sal/convert';
+import { formatSalSchemaError } from '../lib/sal/errors';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_FILES, LEGACY_TOTAL_TOPICS } from '../lib/sal/test-fixtures';
+import { loadTsXmlFolder } from '../lib/sal/ts-xml';
 
 let tmp: string;
 let current: ConvertSummary;

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { mulberry32 } from '../lib/prng';
 import { Histogram, KINDS } from './ts-xml-measure';
 import { TS_XML_PROFILE, TsXmlProfile } from './ts-xml-profile';
-import { IdlType, INTEGER_IDL_TYPES, TOPIC_INFIX, TOPIC_TAG, TopicKind } from './ts-xml';
+import { IdlType, INTEGER_IDL_TYPES, TOPIC_INFIX, TOPIC_TAG, TopicKind } from '../lib/sal/ts-xml';
 
 /** Bump when the output for the same options changes (the manifest then differs, so folders are rewritten). */
 export const GENERATOR_VERSION = 1;

@@ -4,9 +4,9 @@
  */
 import { describeConformance } from '../../test/conformance';
 import { runCheck, runRegister } from './cli';
-import { checkSchemas, registerSchemas, schemasFromXml } from './register';
+import { checkSchemas, registerSchemas, schemasFromXml } from '../lib/sal/register';
 import { fakeRegistry, io } from './test-registry';
-import { UPSTREAM_CURRENT_TOTAL_TOPICS, UPSTREAM_TS_XML, upstreamDirs } from './upstream-fixtures';
+import { UPSTREAM_CURRENT_TOTAL_TOPICS, UPSTREAM_TS_XML, upstreamDirs } from '../lib/sal/upstream-fixtures';
 
 describeConformance('register and check the real ts_xml', UPSTREAM_TS_XML, (root) => {
   const dirs = upstreamDirs(root);

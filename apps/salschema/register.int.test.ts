@@ -8,10 +8,10 @@ import { createRegistry } from '../lib/registry';
 import { silentLogger } from '../lib/logging';
 import { useNamespace, TestNamespace } from '../../test/integration/env';
 import { runCheck, runRegister } from './cli';
-import { loadTopicMetadata } from './metadata';
-import { recordGenerator } from '../salmock/values';
-import { schemasFromXml, subjectOf } from './register';
-import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { recordGenerator } from '../lib/sal/values';
+import { schemasFromXml, subjectOf } from '../lib/sal/register';
+import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from '../lib/sal/test-fixtures';
 
 let ns: TestNamespace;
 let registryUrl: string;

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AvroRecordSchema } from './avro';
+import { AvroRecordSchema } from '../lib/sal/avro';
 import { runCheck, runRegister } from './cli';
-import { checkSchemas, explainIncompatibility, kafkaTopicOf, registerSchemas, schemasFromAvscFolder, schemasFromXml, subjectOf } from './register';
-import { CURRENT_DIR, CURRENT_MERGED_TOPICS, CURRENT_TOTAL_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
+import { checkSchemas, explainIncompatibility, kafkaTopicOf, registerSchemas, schemasFromAvscFolder, schemasFromXml, subjectOf } from '../lib/sal/register';
+import { CURRENT_DIR, CURRENT_MERGED_TOPICS, CURRENT_TOTAL_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from '../lib/sal/test-fixtures';
 import { fakeRegistry, io } from './test-registry';
 
 const rec = (fields: { name: string; type: unknown; default?: unknown }[]) => ({ type: 'record', name: 'X_t', namespace: 'lsst.sal', fields }) as never;

@@ -1,6 +1,6 @@
 /** Test helpers for the register/check suites: an in-memory registry and captured CLI output. */
 import type { Compatibility, LatestSchema, Registry } from '../lib/registry';
-import { explainIncompatibility } from './register';
+import { explainIncompatibility } from '../lib/sal/register';
 
 /** In-memory registry with the Registry interface (compatibility checked with avsc rules). */
 export function fakeRegistry(level: Compatibility = 'BACKWARD'): Registry & { subjects: Map<string, LatestSchema[]> } {

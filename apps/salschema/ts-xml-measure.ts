@@ -5,7 +5,7 @@
  * (scripts/measure-ts-xml.ts → the committed figures in ts-xml-profile.ts) and the generated set
  * (generate.test.ts checks it against those figures).
  */
-import type { IdlType, SalTopic, TopicKind } from './ts-xml';
+import type { IdlType, SalTopic, TopicKind } from '../lib/sal/ts-xml';
 
 export const KINDS: readonly TopicKind[] = ['command', 'event', 'telemetry'];
 

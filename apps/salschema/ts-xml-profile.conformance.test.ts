@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describeConformance } from '../../test/conformance';
 import { KINDS, measureTopics } from './ts-xml-measure';
 import { TS_XML_PROFILE } from './ts-xml-profile';
-import { entitledGenerics, loadTsXmlFolder } from './ts-xml';
+import { entitledGenerics, loadTsXmlFolder } from '../lib/sal/ts-xml';
 
 describeConformance('ts_xml profile', 'ts_xml/current', (dir) => {
   const folder = loadTsXmlFolder(join(dir, 'python/lsst/ts/xml/data/sal_interfaces'));

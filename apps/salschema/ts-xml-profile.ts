@@ -15,7 +15,7 @@
  * (ts-xml-profile.conformance.test.ts) recomputes these on the upstream fixture copy.
  */
 import type { TsXmlMeasurement } from './ts-xml-measure';
-import type { TopicKind } from './ts-xml';
+import type { TopicKind } from '../lib/sal/ts-xml';
 
 /** Where the figures come from. */
 export interface ProfileSource {

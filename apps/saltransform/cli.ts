@@ -9,9 +9,10 @@ import { addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfig
 import { Kafka } from 'kafkajs';
 import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { Logger } from '../lib/logging';
-import { sleep } from '../lib/shutdown';
+import { backoffDelayMs, retry, sleep } from '../lib/retry';
 import { createRegistry } from '../lib/registry';
-import { RAW_KIND } from '../salmock/plan';
+import { RAW_KIND, rawTopicOf } from '../lib/sal/sal-text';
+import type { TopicKind } from '../lib/sal/ts-xml';
 import { processBatch, saltransformMetrics } from './run';
 import { SalTransformer } from './transform';
 
@@ -66,7 +67,7 @@ export function saltransformConfig(flags: Record<string, unknown>, env: Record<s
 
 /** Raw topics to consume: explicit `topics`, plus `<prefix><Subsystem>_{commands,events,telemetry}` per subsystem. */
 export function rawTopics(c: Pick<SaltransformConfig, 'subsystems' | 'topics' | 'topicPrefix'>): string[] {
-  const fromSubs = (c.subsystems ?? []).flatMap((s) => Object.values(RAW_KIND).map((k) => `${c.topicPrefix}${s}_${k}`));
+  const fromSubs = (c.subsystems ?? []).flatMap((subsystem) => (Object.keys(RAW_KIND) as TopicKind[]).map((kind) => rawTopicOf({ subsystem, kind }, c.topicPrefix)));
   return [...new Set([...(c.topics ?? []), ...fromSubs])];
 }
 
@@ -78,7 +79,8 @@ async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformCo
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      const delay = backoffDelayMs(attempt, { initialDelayMs: 1000, maxDelayMs: 30_000 });
       if (c.createTopics) {
         const created = await createMissingTopics(admin, topics, c);
         if (created.length) logger.info({ topics: created }, `created ${created.length} missing raw topic(s) with ${c.partitions} partition(s)`);
@@ -145,26 +147,28 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
 
   // A broker that has just started (or just created the topics) answers with retriable errors for a
   // while: no leader yet, coordinator loading. Those are waited out with backoff; anything else stops.
-  for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
-    try {
+  const started = await retry(
+    async () => {
       await ensureRawTopics(kafka, topics, c, logger, shutdown.signal);
-      if (shutdown.signal.aborted) return;
+      if (shutdown.signal.aborted) return false;
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: c.fromBeginning });
-      break;
-    } catch (err) {
+      return true;
+    },
+    { attempts: START_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 10_000, signal: shutdown.signal },
+    async (err, { attempt, last, delayMs }) => {
       const message = (err as Error).message;
-      if (isRetriableStartError(err) && attempt < START_ATTEMPTS && !shutdown.signal.aborted) {
-        logger.warn({ err: message, attempt }, `Kafka not ready (${message}); retrying in ${delay / 1000} s`);
-        await sleep(delay, shutdown.signal);
-        continue;
+      if (isRetriableStartError(err) && !last && !shutdown.signal.aborted) {
+        logger.warn({ err: message, attempt }, `Kafka not ready (${message}); retrying in ${delayMs / 1000} s`);
+        return;
       }
       logger.error({ err: message }, `saltransform cannot start: ${message}`);
       await shutdown.trigger('start-up failed');
       throw new Error(`saltransform cannot start (brokers ${c.brokers}, topics ${topics.join(',')}): ${message}`);
-    }
-  }
+    },
+  );
+  if (!started) return;
   logger.info({ topics, group: c.group, dlqTopic }, `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`);
   await consumer.run({
     // A batch's offset is resolved only once every output of it was acknowledged (at-least-once), and

@@ -6,10 +6,10 @@
 import { Kafka } from 'kafkajs';
 import { useNamespace, TestNamespace, waitFor } from '../../test/integration/env';
 import { runRegister } from '../salschema/cli';
-import { CURRENT_DIR } from '../salschema/test-fixtures';
+import { CURRENT_DIR } from '../lib/sal/test-fixtures';
 import { salmockConfig, startSalmock } from '../salmock/cli';
 import { HEADER_SEQ } from '../salmock/run';
-import { consumeAll, EfdChild, header, spawnEfd, topicsWithPrefix, totalMessages, waitForGroup } from './test-helpers';
+import { consumeAll, EfdChild, header, spawnEfd, topicsWithPrefix, totalMessages, waitForGroup } from '../../test/integration/efd-process';
 
 let ns: TestNamespace;
 let kafka: Kafka;

@@ -5,13 +5,13 @@
 import { Type } from 'avsc';
 import { describeConformance } from '../../test/conformance';
 import { wireEncoder } from '../lib/registry';
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
-import { UPSTREAM_TS_XML, upstreamDirs } from '../salschema/upstream-fixtures';
-import { recordGenerator } from '../salmock/values';
+import { convertTopics } from '../lib/sal/convert';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { loadTsXmlFolder } from '../lib/sal/ts-xml';
+import { UPSTREAM_TS_XML, upstreamDirs } from '../lib/sal/upstream-fixtures';
+import { recordGenerator } from '../lib/sal/values';
 import { compileSalTextEncoder, SalTextEncoder } from './fast-encode';
-import { formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from './sal-text';
+import { formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from '../lib/sal/sal-text';
 
 function slow(line: string, layout: ReturnType<typeof makeLayout>, type: Type, id: number, ts: number): Buffer | SalTextError {
   try {

@@ -1,12 +1,12 @@
 import { Type } from 'avsc';
 import { wireEncoder } from '../lib/registry';
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR, LEGACY_DIR } from '../salschema/test-fixtures';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
-import { recordGenerator } from '../salmock/values';
+import { convertTopics } from '../lib/sal/convert';
+import { loadTopicMetadata } from '../lib/sal/metadata';
+import { CURRENT_DIR, LEGACY_DIR } from '../lib/sal/test-fixtures';
+import { loadTsXmlFolder } from '../lib/sal/ts-xml';
+import { recordGenerator } from '../lib/sal/values';
 import { compileSalTextEncoder, SalTextEncoder } from './fast-encode';
-import { formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from './sal-text';
+import { formatSalText, layoutFromAvro, makeLayout, parseSalText, SalTextError } from '../lib/sal/sal-text';
 
 /** The six fields salschema puts first in every schema, as the one-pass encoder expects them. */
 const EFD_FIELDS = [

@@ -11,8 +11,8 @@ import { Type } from 'avsc';
 import { WIRE_HEADER_BYTES, wireHeader } from '../lib/registry';
 import * as decimal from './decimal';
 import { NumberReader } from './number-reader';
-import { isSpace, LONG_LIMIT as LONG_LIMIT_EXPORT, OPEN_BYTES, parseSalText, SalLayout } from './sal-text';
-import type { AvroPrimitive } from '../salschema/avro';
+import { isSpace, LONG_LIMIT as LONG_LIMIT_EXPORT, OPEN_BYTES, parseSalText, SalLayout } from '../lib/sal/sal-text';
+import type { AvroPrimitive } from '../lib/sal/avro';
 
 /** SAL text line (the Kafka record's bytes, or text) → Confluent wire-format Avro message. */
 export interface SalTextEncoder {

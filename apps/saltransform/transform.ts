@@ -7,9 +7,9 @@
 import { Type, Schema as AvscSchema } from 'avsc';
 import type { Logger } from '../lib/logging';
 import { LatestSchema, wireEncoder } from '../lib/registry';
-import { kafkaTopicOf, subjectOf } from '../salschema/register';
+import { kafkaTopicOf, subjectOf } from '../lib/sal/register';
 import { compileSalTextEncoder, numberReaderProblem } from './fast-encode';
-import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode, salTextTopic } from './sal-text';
+import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode, salTextTopic } from '../lib/sal/sal-text';
 
 export type DeadLetterCode = SalTextErrorCode | 'encode';
 

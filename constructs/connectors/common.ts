@@ -11,7 +11,7 @@
  * each Secret listed by {@link ConnectorSet.secrets} mounted under the mount path: the ConnectorSet has
  * its Kafka platform mount them as connectors are added.
  */
-import { ConnectorSpec, CONNECTOR_NAME, SECRET_KEY } from '../../apps/connect-manager/desired';
+import { ConnectorSpec, CONNECTOR_NAME, SECRET_KEY } from '../../config/connector-spec';
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
 import { K8S_NAME, KAFKA_TOPIC } from '../../config/names';
 

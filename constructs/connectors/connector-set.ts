@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { Site } from '../../config/schema';
-import { toConfigMapData } from '../../apps/connect-manager/desired';
+import { toConfigMapData } from '../../config/connector-spec';
 import { influxDbCredentials } from '../influxdb';
 import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';

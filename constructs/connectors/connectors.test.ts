@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { ConnectorSpec } from '../../apps/connect-manager/desired';
+import { ConnectorSpec } from '../../config/connector-spec';
 import { gkeSite, onPremSite } from '../../test/sites';
 import { ConnectorSet, ConnectorSetProps } from './connector-set';
 import { ConnectManager } from './connect-manager';

@@ -16,7 +16,7 @@
  */
 import type { ReplicationFlow } from '../../config/topology';
 import { REPLICATION_SEPARATOR } from '../../config/topology';
-import type { ConnectorSpec } from '../../apps/connect-manager/desired';
+import type { ConnectorSpec } from '../../config/connector-spec';
 import { BYTE_ARRAY_CONVERTER } from '../connectors/common';
 
 export const MM2 = 'org.apache.kafka.connect.mirror.';

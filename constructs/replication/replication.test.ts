@@ -1,6 +1,6 @@
 import { loadSites, loadSitesFrom } from '../../config/load';
 import { deriveTopology, ReplicationFlow } from '../../config/topology';
-import { validateSpecs } from '../../apps/connect-manager/desired';
+import { validateSpecs } from '../../config/connector-spec';
 import { literalRegex, mirrorMaker2Specs, MIRROR_SOURCE } from './mirrormaker2';
 import { replicationSpecs, siteReplicationEndpoints } from './replication';
 import { replicatorKeyProblems, REPLICATOR_CLASS } from './replicator';

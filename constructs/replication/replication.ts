@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Site } from '../../config/schema';
 import type { ReplicationFlow } from '../../config/topology';
-import type { ConnectorSpec } from '../../apps/connect-manager/desired';
+import type { ConnectorSpec } from '../../config/connector-spec';
 import { brokerSettings, platformEndpoints } from '../kafka-platform';
 import { ConnectorSet } from '../connectors/connector-set';
 import { ConnectManager } from '../connectors/connect-manager';

@@ -10,7 +10,7 @@
  */
 import type { ReplicationFlow } from '../../config/topology';
 import { REPLICATION_SEPARATOR } from '../../config/topology';
-import type { ConnectorSpec } from '../../apps/connect-manager/desired';
+import type { ConnectorSpec } from '../../config/connector-spec';
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
 import { secretRef } from '../connectors/common';
 import type { PluginKeys } from '../connectors/plugin-keys';

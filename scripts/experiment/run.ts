@@ -19,11 +19,13 @@ import type { Site } from '../../config/schema';
 import { influxQuery } from '../../apps/influxdb-init/apply';
 import { createKafka } from '../../apps/lib/kafka';
 import { silentLogger } from '../../apps/lib/logging';
+import { sleep } from '../../apps/lib/retry';
 import type { LatencySnapshot } from '../../apps/lib/latency';
-import { loadTopicMetadata, TopicMeta } from '../../apps/salschema/metadata';
-import { formatSalSchemaError } from '../../apps/salschema/errors';
-import { kafkaTopicOf } from '../../apps/salschema/register';
-import { planRate, planTopics, rawTopicOf, seedScheduleFactor } from '../../apps/salmock/plan';
+import { loadTopicMetadata, TopicMeta } from '../../apps/lib/sal/metadata';
+import { formatSalSchemaError } from '../../apps/lib/sal/errors';
+import { kafkaTopicOf } from '../../apps/lib/sal/register';
+import { planRate, planTopics, seedScheduleFactor } from '../../apps/lib/sal/plan';
+import { rawTopicOf } from '../../apps/lib/sal/sal-text';
 import type { SalmockSummary } from '../../apps/salmock/run';
 import { EMPTY_SNAPSHOT, quantile } from './latency';
 import { buildReport, ExperimentReport, Sample, writeReport } from './report';
@@ -110,8 +112,6 @@ function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Points and fields per measurement, counted by InfluxDB (count of sal_origin, which every point carries). */
 async function countInInfluxDb(url: string, db: string): Promise<{ points: number; measurements: number; fields: number }> {

@@ -4,6 +4,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { localEndpointsFile, localStateDir } from '../../apps/lib/local-endpoints';
 
 export const VERSIONS = {
   kafka: '3.9.1',
@@ -37,7 +38,7 @@ export function cacheDir(): string {
 
 /** Runtime state (data, logs, pids, endpoints.json): `$EFD_LOCAL_DIR` or `<repo>/.efd-local`. */
 export function stateDir(): string {
-  return process.env.EFD_LOCAL_DIR || path.join(REPO_ROOT, '.efd-local');
+  return localStateDir();
 }
 
 export const paths = {
@@ -55,7 +56,7 @@ export const paths = {
   data: () => path.join(stateDir(), 'data'),
   logs: () => path.join(stateDir(), 'logs'),
   pids: () => path.join(stateDir(), 'pids'),
-  endpoints: () => path.join(stateDir(), 'endpoints.json'),
+  endpoints: localEndpointsFile,
 };
 
 export interface ClusterLayout {

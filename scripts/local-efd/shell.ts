@@ -90,7 +90,7 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<void
   });
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../../apps/lib/retry';
 
 export function seconds(sinceMs: number): number {
   return Math.round((Date.now() - sinceMs) / 100) / 10;

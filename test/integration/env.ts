@@ -9,6 +9,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
+import { sleep } from '../../apps/lib/retry';
 import { Endpoints, tryReadEndpoints } from '../../scripts/local-efd/endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from '../../scripts/local-efd/health';
 import { stateDir } from '../../scripts/local-efd/layout';
@@ -51,7 +52,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}` +
         (lastError ? ` (last error: ${(lastError as Error).message})` : ''));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -100,7 +101,7 @@ async function deleteTopicsContaining(kafka: Kafka, id: string): Promise<void> {
     for (let round = 0; round < 2; round++) {
       const topics = (await admin.listTopics()).filter((t) => t.includes(id));
       if (topics.length) await admin.deleteTopics({ topics });
-      if (round === 0) await new Promise((r) => setTimeout(r, 1500));
+      if (round === 0) await sleep(1500);
     }
   } finally {
     await admin.disconnect();

@@ -3,17 +3,14 @@
  * (SQR-029): commands 1 Hz, events 10 Hz, telemetry 100 Hz per topic, times a rate factor.
  * (1,051 topics at those rates made 29,284 msg/s; `seedScheduleFactor` scales any topic set to that.)
  */
-import type { TopicMeta } from '../salschema/metadata';
-import type { TopicKind } from '../salschema/ts-xml';
-import { kafkaTopicOf } from '../salschema/register';
-import { layoutFromMeta, SalLayout } from '../saltransform/sal-text';
+import type { TopicMeta } from './metadata';
+import type { TopicKind } from './ts-xml';
+import { kafkaTopicOf } from './register';
+import { layoutFromMeta, rawTopicOf, SalLayout } from './sal-text';
 
 export const SEED_RATES_HZ: Readonly<Record<TopicKind, number>> = { command: 1, event: 10, telemetry: 100 };
 /** Total rate of the original experiment: 274 × 1 + 541 × 10 + 236 × 100 msg/s. */
 export const SEED_TOTAL_RATE = 274 * 1 + 541 * 10 + 236 * 100;
-
-/** Raw topic kind names SAL's Kafka writer uses: `<Subsystem>_<kind>`. */
-export const RAW_KIND: Readonly<Record<TopicKind, string>> = { command: 'commands', event: 'events', telemetry: 'telemetry' };
 
 export type SalmockMode = 'text' | 'avro';
 
@@ -37,11 +34,6 @@ export interface PlannedTopic {
   rawTopic: string;
   /** Avro topic `[prefix]lsst.sal.<topic>`. */
   avroTopic: string;
-}
-
-/** Raw topic of a SAL topic. */
-export function rawTopicOf(meta: Pick<TopicMeta, 'subsystem' | 'kind'>, prefix = ''): string {
-  return `${prefix}${meta.subsystem}_${RAW_KIND[meta.kind]}`;
 }
 
 /** Selects topics and assigns rates; throws naming the filter when nothing is left. */

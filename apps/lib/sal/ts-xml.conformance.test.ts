@@ -3,7 +3,7 @@
  * with no error and gives the counts the fixtures README states; generics merge as SALSubsystems.xml says.
  */
 import { join, relative } from 'node:path';
-import { describeConformance } from '../../test/conformance';
+import { describeConformance } from '../../../test/conformance';
 import { loadTsXmlFolder, SalTopic, TsXmlFolder } from './ts-xml';
 import { expectedGenerics } from './test-fixtures';
 import {

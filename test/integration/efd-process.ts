@@ -2,7 +2,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { waitForTopics } from '../../test/integration/env';
+import { sleep } from '../../apps/lib/retry';
+import { waitForTopics } from './env';
 
 const root = resolve(__dirname, '../..');
 
@@ -53,7 +54,7 @@ export async function waitForGroup(admin: Admin, groupId: string, members: numbe
     const { groups } = await admin.describeGroups([groupId]);
     if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
     if (Date.now() - t0 > timeoutMs) throw new Error(`consumer group ${groupId} did not reach ${members} stable members in ${timeoutMs} ms (state ${groups[0]?.state}, ${groups[0]?.members.length} members)`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Schema as AvscSchema, Type } from 'avsc';
-import type { Compatibility, Registry } from '../lib/registry';
+import type { Compatibility, Registry } from '../registry';
 import { AvroRecordSchema, SAL_NAMESPACE } from './avro';
 import { convertTopics, stableStringify } from './convert';
 import { formatSalSchemaError } from './errors';

@@ -4,9 +4,9 @@
  * layout from the schema.
  */
 import { Type } from 'avsc';
-import type { AvroRecordSchema } from '../salschema/avro';
-import type { TopicMeta } from '../salschema/metadata';
-import { recordGenerator } from '../salmock/values';
+import type { AvroRecordSchema } from './avro';
+import type { TopicMeta } from './metadata';
+import { recordGenerator } from './values';
 import { formatSalText, layoutFromAvro, layoutFromMeta, parseSalText, salTextTopic } from './sal-text';
 
 const NOW = 1_700_000_000_123;

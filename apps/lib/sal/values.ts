@@ -8,11 +8,11 @@
  * values still change from message to message, and generating them costs nothing per message (salmock
  * must keep up with the seed schedule, 29,284 msg/s, on one core).
  */
-import type { FieldMeta, TopicMeta } from '../salschema/metadata';
-import type { IdlType } from '../salschema/ts-xml';
-import { hashString, mulberry32 } from '../lib/prng';
+import type { FieldMeta, TopicMeta } from './metadata';
+import type { IdlType } from './ts-xml';
+import { hashString, mulberry32 } from '../prng';
 
-export { hashString, mulberry32 } from '../lib/prng';
+export { hashString, mulberry32 } from '../prng';
 
 /** Inclusive integer range of each integer IDL type, capped to what its Avro type holds exactly. */
 export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = {

@@ -2,11 +2,11 @@
  * Conformance: every topic of the real ts_xml (v28 and 2019 layouts): a salmock record written as SAL
  * text parses back to the same record, valid for its Avro schema.
  */
-import { describeConformance } from '../../test/conformance';
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
-import { UPSTREAM_TS_XML, upstreamDirs } from '../salschema/upstream-fixtures';
+import { describeConformance } from '../../../test/conformance';
+import { convertTopics } from './convert';
+import { loadTopicMetadata } from './metadata';
+import { loadTsXmlFolder } from './ts-xml';
+import { UPSTREAM_TS_XML, upstreamDirs } from './upstream-fixtures';
 import { expectSalTextRoundTrip } from './sal-text-check';
 
 describeConformance('SAL text round trip of every real ts_xml topic', UPSTREAM_TS_XML, (root) => {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Root of the in-repo ts_xml fixtures. */
-export const TS_XML_FIXTURES = resolve(__dirname, '../../test/fixtures/ts_xml');
+export const TS_XML_FIXTURES = resolve(__dirname, '../../../test/fixtures/ts_xml');
 /** Current layout (as ts_xml v28: SALGenerics.xml, SALSubsystems.xml, one folder per subsystem). */
 export const CURRENT_DIR = resolve(TS_XML_FIXTURES, 'current');
 /** Folder of the current layout's interface files. */

@@ -3,7 +3,7 @@
  * real items, real enumerations (`ValueEnum_Five=0x05`), generics and the 2019 topic tags.
  */
 import { Type } from 'avsc';
-import { describeConformance } from '../../test/conformance';
+import { describeConformance } from '../../../test/conformance';
 import { AvroField, AvroRecordSchema, EFD_FIELDS, SAL_NAMESPACE, topicToAvroSchema } from './avro';
 import { loadTsXmlFolder, TsXmlFolder } from './ts-xml';
 import { UPSTREAM_TS_XML, upstreamDirs } from './upstream-fixtures';

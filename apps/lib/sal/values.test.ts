@@ -1,7 +1,7 @@
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR } from '../salschema/test-fixtures';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
+import { convertTopics } from './convert';
+import { loadTopicMetadata } from './metadata';
+import { CURRENT_DIR } from './test-fixtures';
+import { loadTsXmlFolder } from './ts-xml';
 import { hashString, itemValues, mulberry32, recordGenerator } from './values';
 import { expectValuesFitFields } from './values-check';
 

@@ -4,8 +4,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { Type } from 'avsc';
-import type { AvroRecordSchema } from '../salschema/avro';
-import type { TopicMeta } from '../salschema/metadata';
+import type { AvroRecordSchema } from './avro';
+import type { TopicMeta } from './metadata';
 import { IDL_INT_RANGE, recordGenerator } from './values';
 
 export function expectValuesFitFields(topics: TopicMeta[], schemas: Map<string, AvroRecordSchema>): void {

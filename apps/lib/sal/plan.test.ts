@@ -1,6 +1,7 @@
-import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR } from '../salschema/test-fixtures';
-import { dueBy, planRate, planTopics, rawTopicOf, SEED_TOTAL_RATE, seedScheduleFactor } from './plan';
+import { loadTopicMetadata } from './metadata';
+import { CURRENT_DIR } from './test-fixtures';
+import { dueBy, planRate, planTopics, SEED_TOTAL_RATE, seedScheduleFactor } from './plan';
+import { rawTopicOf } from './sal-text';
 
 const { topics } = loadTopicMetadata(CURRENT_DIR);
 

@@ -1,8 +1,8 @@
 import { Type } from 'avsc';
-import { convertTopics } from '../salschema/convert';
-import { topicMetadata } from '../salschema/metadata';
-import { parseTsXml } from '../salschema/ts-xml';
-import { formatSalText, layoutFromMeta, parseSalText } from '../saltransform/sal-text';
+import { convertTopics } from './convert';
+import { topicMetadata } from './metadata';
+import { parseTsXml } from './ts-xml';
+import { formatSalText, layoutFromMeta, parseSalText } from './sal-text';
 import { planTopics } from './plan';
 import { meanRecordBytes, planBytesPerSecond, topicRecordBytes } from './record-bytes';
 import { recordGenerator } from './values';

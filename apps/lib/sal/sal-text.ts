@@ -22,8 +22,16 @@
  * Example (ATDome_command_moveAzimuth, one double item `azimuth`):
  *   ATDome_command_moveAzimuth:( 'a1b2c3d4', 1553036183.123, 1553036183.125, 12, 34, 270.5 )
  */
-import type { AvroPrimitive } from '../salschema/avro';
-import type { TopicMeta } from '../salschema/metadata';
+import type { AvroPrimitive } from './avro';
+import type { TopicMeta } from './metadata';
+import type { TopicKind } from './ts-xml';
+
+/** Raw topic kind names SAL's Kafka writer uses: `<Subsystem>_<kind>`. */
+export const RAW_KIND: Readonly<Record<TopicKind, string>> = { command: 'commands', event: 'events', telemetry: 'telemetry' };
+/** Raw topic of a SAL topic: `[prefix]<Subsystem>_<kind>`. */
+export function rawTopicOf(meta: Pick<TopicMeta, 'subsystem' | 'kind'>, prefix = ''): string {
+  return `${prefix}${meta.subsystem}_${RAW_KIND[meta.kind]}`;
+}
 
 /** The SAL stamps every line starts with, in order. */
 export const SAL_STAMPS = ['sal_revcode', 'sal_created', 'sal_ingested', 'sal_origin', 'sal_host'] as const;

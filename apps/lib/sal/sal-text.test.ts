@@ -1,7 +1,7 @@
-import { convertTopics } from '../salschema/convert';
-import { loadTopicMetadata } from '../salschema/metadata';
-import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from '../salschema/test-fixtures';
-import { loadTsXmlFolder } from '../salschema/ts-xml';
+import { convertTopics } from './convert';
+import { loadTopicMetadata } from './metadata';
+import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
+import { loadTsXmlFolder } from './ts-xml';
 import { layoutFromAvro, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
 import { expectSalTextRoundTrip } from './sal-text-check';
 

@@ -2,9 +2,9 @@
  * Size of the SAL text records salmock makes: per topic kind, the mean bytes of a record (values from
  * values.ts, text from sal-text.ts), and the byte rate of a plan. Used to report a topic set's load.
  */
-import type { TopicMeta } from '../salschema/metadata';
-import type { TopicKind } from '../salschema/ts-xml';
-import { formatSalText, layoutFromMeta } from '../saltransform/sal-text';
+import type { TopicMeta } from './metadata';
+import type { TopicKind } from './ts-xml';
+import { formatSalText, layoutFromMeta } from './sal-text';
 import type { PlannedTopic } from './plan';
 import { recordGenerator } from './values';
 
