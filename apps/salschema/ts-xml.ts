@@ -331,10 +331,32 @@ function parseItemEnumeration(node: XmlNode, name: string, idl: IdlType, scope: 
   return { ok: false as const };
 }
 
+/** Children that hold one value each (a repeated one means end tags are misplaced); Enumeration is always a list. */
+const SINGLE_ITEM_TAGS = ['EFDB_Name', 'IDL_Type', 'Count', 'Units', 'IDL_Size', 'Description', 'Enumeration'];
+const SINGLE_TOPIC_TAGS = ['Subsystem', 'EFDB_Topic', 'Description', 'Category', 'Explanation'];
+
+/** What is wrong with an element's structure: a child it cannot hold, or a one-value child repeated. */
+function structureProblem(node: XmlNode, singles: string[], nested: string[]): string | undefined {
+  for (const tag of nested) if (node[tag] !== undefined) return `has an <${tag}> inside it`;
+  for (const tag of singles) {
+    const v = node[tag];
+    if (Array.isArray(v) && (tag !== 'Enumeration' || v.length > 1)) return `has <${tag}> more than once`;
+  }
+  return undefined;
+}
+
+const MISPLACED = 'an end tag is misplaced or missing';
+
 /** Parses one `<item>`; undefined (with errors recorded) when it cannot be used. */
 function parseItem(node: XmlNode, index: number, scope: ItemScope): SalItem | undefined {
   const line = scope.span ? scope.ctx.locator.lineAt(scope.span.start) : undefined;
   const name = textOf(node, 'EFDB_Name');
+  const bad = structureProblem(node, SINGLE_ITEM_TAGS, ['item', ...Object.values(TOPIC_TAG)]);
+  if (bad) {
+    const message = `item #${index + 1}${name ? ` (${name})` : ''} ${bad}: ${MISPLACED}`;
+    const fix = 'end each <item> with </item> before the next one starts; one EFDB_Name, IDL_Type and Count per item';
+    return void scope.ctx.error({ line, topic: scope.topic, ...(name ? { field: name } : {}), message, fix });
+  }
   if (!name) {
     const message = `item #${index + 1} has no EFDB_Name`;
     return void scope.ctx.error({ line, topic: scope.topic, message, fix: 'add <EFDB_Name> to the item' });
@@ -442,6 +464,13 @@ function parseTopic(node: XmlNode, n: number, scope: SetScope): SalTopic | undef
     ctx.rejected.push({ subsystem, kind, file: ctx.file, line, name, reasons: ctx.errors.slice(before) });
     return undefined;
   };
+  const bad = structureProblem(node, SINGLE_TOPIC_TAGS, Object.values(TOPIC_TAG));
+  if (bad) {
+    const name = textOf(node, 'EFDB_Topic') || undefined;
+    const fix = `end each <${TOPIC_TAG[kind]}> before the next one starts; one Subsystem and EFDB_Topic per topic`;
+    ctx.error({ line, ...(name ? { topic: name } : {}), message: `${TOPIC_TAG[kind]} #${n + 1} ${bad}: ${MISPLACED}`, fix });
+    return reject(name);
+  }
   const id = topicIdentity(node, kind, n, ctx, line);
   if (!id) return reject(textOf(node, 'EFDB_Topic') || undefined);
   const items = parseItems(node, id.name, ctx, span);
@@ -562,7 +591,15 @@ export const TS_XML_ROOTS = [...Object.keys(SET_KIND), 'SALObjects', 'SALSubsyst
 function parseDocument(text: string, ctx: FileContext): XmlNode | undefined {
   const bad = wellFormedError(text);
   if (bad) return void ctx.error(bad);
-  return asNode(parser.parse(text));
+  try {
+    return asNode(parser.parse(text));
+  } catch (err) {
+    // the validator lets a few things through that the parser refuses (an unclosed <?xml ...?> declaration)
+    const pi = [...text.matchAll(/<\?[\s\S]*?(?:\?>|$)/g)].find((m) => !m[0].endsWith('?>') || /^[^"]*("[^"]*"[^"]*)*"[^"]*$|^[^']*('[^']*'[^']*)*'[^']*$/.test(m[0]));
+    const line = pi ? ctx.locator.lineAt(pi.index!) : 1;
+    const message = `not well-formed XML: ${(err as Error).message}`;
+    return void ctx.error({ line, message, fix: pi ? 'correct the quotes of that <?...?> declaration and end it with ?>' : 'correct the markup' });
+  }
 }
 
 /** A file that gave no topics (not read, not XML, or another root). */
@@ -580,9 +617,7 @@ export function parseTsXml(text: string, file: string): TsXmlParse {
   const empty = emptyFile(file);
   const doc = parseDocument(text, ctx);
   const root = doc && rootName(doc);
-  if (doc && !root) {
-    ctx.error({ line: 1, message: 'the file holds no XML element', fix: `restore its content (root ${TS_XML_ROOTS.join(', ')})` });
-  }
+  if (doc && !root) ctx.error({ line: 1, message: 'the file holds no XML element', fix: 'restore its content from the ts_xml release it came from' });
   if (!doc || !root) return { file: empty, errors: ctx.errors };
   const node = asNode(doc[root]);
   const role = roleOf(root);

@@ -119,6 +119,9 @@ export function wellFormedError(text: string): Omit<SalSchemaError, 'file'> | un
   if (valid === true) return undefined;
   const { msg, line, col } = valid.err;
   if (text.trim() === '') return { line: 1, message: 'the file is empty', fix: 'restore its content from the ts_xml release it came from' };
+  if (/^Start tag expected/.test(msg) && openElements(text).length === 0) {
+    return { line: 1, message: 'the file holds no XML element', fix: 'restore its content from the ts_xml release it came from' };
+  }
   const endsOpen = /^Invalid '\[/.test(msg) || /^Unclosed tag/.test(msg);
   const open = openElements(text);
   if (endsOpen && open.length > 0) {
@@ -131,12 +134,12 @@ export function wellFormedError(text: string): Omit<SalSchemaError, 'file'> | un
       fix: `restore the rest of the file from the ts_xml release it came from, or close the elements (${closers})`,
     };
   }
-  const at = offsetOf(text, line, col);
+  const at = offsetOf(text, line, col ?? 1);
   const cutShort = line >= lastContentLine(text) ? ' (this is the last line: the file may be cut short)' : '';
   return {
     line,
     ...context(text, openElements(text, at), at),
-    message: `not well-formed XML at column ${col}: ${msg}${cutShort}`,
+    message: `not well-formed XML${col ? ` at column ${col}` : ''}: ${msg}${cutShort}`,
     fix: 'correct the markup at that line',
   };
 }
