@@ -21,6 +21,7 @@ import { parseEnumeration, SalEnumeration } from './enumeration';
 import { SalSchemaError } from './errors';
 import { Span, XmlLocator } from './xml-lines';
 import { decodeUtf8, wellFormedError } from './xml-text';
+import { IDL_INTEGER_RANGE, TOPIC_LIMITS } from './idl-range';
 
 export type { SalEnumeration, SalEnumSymbol } from './enumeration';
 export type { SalSchemaError } from './errors';
@@ -284,10 +285,11 @@ function itemMetadata(node: XmlNode): Record<string, string | number | boolean> 
   return out;
 }
 
-/** Parses `<Count>`: absent → 1; otherwise a positive integer or an error message. */
+/** Parses `<Count>`: absent → 1; otherwise a positive integer up to the limit, or an error message. */
 function parseCount(text: string | undefined): number | string {
   if (text === undefined || text === '') return 1;
   if (!/^\d+$/.test(text) || Number(text) < 1) return `Count "${text}" is not a positive integer`;
+  if (Number(text) > TOPIC_LIMITS.count) return `Count ${text} is above the limit of ${TOPIC_LIMITS.count.toLocaleString('en-US')} values per item`;
   return Number(text);
 }
 
@@ -326,9 +328,18 @@ function parseItemEnumeration(node: XmlNode, name: string, idl: IdlType, scope: 
     return { ok: false as const };
   }
   const parsed = parseEnumeration(raw);
-  if (parsed.ok) return { ok: true as const, enumeration: parsed.enumeration };
-  scope.ctx.error({ ...at, message: parsed.error, fix: 'write NAME or NAME=value entries separated by commas' });
-  return { ok: false as const };
+  if (!parsed.ok) {
+    scope.ctx.error({ ...at, message: parsed.error, fix: 'write NAME or NAME=value entries separated by commas' });
+    return { ok: false as const };
+  }
+  const [lo, hi] = IDL_INTEGER_RANGE[idl]!;
+  const out = parsed.enumeration.symbols.find((s) => BigInt(s.value) < lo || BigInt(s.value) > hi);
+  if (out) {
+    const message = `Enumeration value ${out.name}=${out.value} does not fit a ${idl} item (${lo} to ${hi})`;
+    scope.ctx.error({ ...at, message, fix: `give ${out.name} a value in that range, or use a wider IDL_Type` });
+    return { ok: false as const };
+  }
+  return { ok: true as const, enumeration: parsed.enumeration };
 }
 
 /** Children that hold one value each (a repeated one means end tags are misplaced); Enumeration is always a list. */
@@ -369,13 +380,26 @@ function parseItem(node: XmlNode, index: number, scope: ItemScope): SalItem | un
   const idlType = parseItemType(node, name, scope);
   const count = parseCount(textOf(node, 'Count'));
   if (typeof count === 'string') {
-    const fix = 'set <Count> to 1 for a scalar or to the array length';
+    const fix = `set <Count> to 1 for a scalar or to the array length (at most ${TOPIC_LIMITS.count.toLocaleString('en-US')})`;
     scope.ctx.error({ line: lineOf(scope, 'Count'), topic: scope.topic, field: name, message: count, fix });
   }
   if (!idlType || typeof count === 'string') return undefined;
   const enumeration = parseItemEnumeration(node, name, idlType, scope);
-  if (!enumeration.ok) return undefined;
-  return buildItem(node, { name, index, idlType, count, line, enumeration: enumeration.enumeration });
+  const size = parseIdlSize(node, name, scope);
+  if (!enumeration.ok || size === false) return undefined;
+  const item = buildItem(node, { name, index, idlType, count, line, enumeration: enumeration.enumeration });
+  if (size !== undefined) item.idlSize = size;
+  return item;
+}
+
+/** `<IDL_Size>`: undefined when absent or not a number (a hint only); false (with an error) above the limit. */
+function parseIdlSize(node: XmlNode, name: string, scope: ItemScope): number | undefined | false {
+  const size = nonEmpty(node, 'IDL_Size');
+  if (size === undefined || !/^\d+$/.test(size)) return undefined;
+  if (Number(size) <= TOPIC_LIMITS.idlSize) return Number(size);
+  const message = `IDL_Size ${size} is above the limit of ${TOPIC_LIMITS.idlSize.toLocaleString('en-US')} (the largest Kafka message by default)`;
+  scope.ctx.error({ line: lineOf(scope, 'IDL_Size'), topic: scope.topic, field: name, message, fix: 'set <IDL_Size> to the longest string the field holds' });
+  return false;
 }
 
 function buildItem(
@@ -386,10 +410,8 @@ function buildItem(
   if (!base.enumeration) delete item.enumeration;
   const units = nonEmpty(node, 'Units');
   const description = normalizeText(nonEmpty(node, 'Description'));
-  const size = nonEmpty(node, 'IDL_Size');
   if (units !== undefined) item.units = units;
   if (description !== undefined) item.description = description;
-  if (size !== undefined && /^\d+$/.test(size)) item.idlSize = Number(size);
   return item;
 }
 
@@ -474,6 +496,11 @@ function parseTopic(node: XmlNode, n: number, scope: SetScope): SalTopic | undef
   const id = topicIdentity(node, kind, n, ctx, line);
   if (!id) return reject(textOf(node, 'EFDB_Topic') || undefined);
   const items = parseItems(node, id.name, ctx, span);
+  const values = items.reduce((n, i) => n + i.count, 0);
+  if (values > TOPIC_LIMITS.valuesPerTopic) {
+    const message = `the topic has ${values.toLocaleString('en-US')} values (the sum of its Counts), above the limit of ${TOPIC_LIMITS.valuesPerTopic.toLocaleString('en-US')} per message`;
+    ctx.error({ line, topic: id.name, message, fix: 'split the topic, or check the Counts of its items' });
+  }
   if (ctx.errors.length > before) return reject(id.name); // a schema missing a field would be wrong: skip the topic
   const topic: SalTopic = {
     ...id,
