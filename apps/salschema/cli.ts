@@ -29,24 +29,44 @@ import { CliOutput, stdio } from '../lib/cli-output';
 export interface ConvertOptions {
   xml: string;
   out: string;
+  /** Print the per-subsystem report (topics found, converted, skipped with the reason). */
+  report?: boolean;
 }
 
-/** Prints a convert summary; returns the exit code (1 when any error). */
-export function reportConvert(summary: ConvertSummary, outDir: string, io: CliOutput = stdio): number {
+/** The `--report` lines: one per subsystem, then each skipped topic with its reason, then the files not read. */
+export function formatConvertReport(summary: ConvertSummary): string[] {
+  const width = Math.max(9, ...summary.report.map((r) => r.subsystem.length));
+  const lines = [`${'subsystem'.padEnd(width)}  found  converted  skipped`];
+  for (const r of summary.report) {
+    const cols = [r.found, r.converted, r.skipped.length].map((n, i) => String(n).padStart([5, 9, 7][i]));
+    lines.push(`${r.subsystem.padEnd(width)}  ${cols.join('  ')}${r.unexplained ? `  (${r.unexplained} lost without a reason)` : ''}`);
+  }
+  const total = (k: 'found' | 'converted') => summary.report.reduce((n, r) => n + r[k], 0);
+  const skipped = summary.report.flatMap((r) => r.skipped);
+  lines.push(`${'total'.padEnd(width)}  ${String(total('found')).padStart(5)}  ${String(total('converted')).padStart(9)}  ${String(skipped.length).padStart(7)}`);
+  for (const s of skipped) lines.push(`skipped ${s.topic ?? '(unnamed topic)'} (${s.file}${s.line ? `:${s.line}` : ''}): ${s.reason}`);
+  for (const u of summary.unread) lines.push(`not read: ${u.file}: ${u.reason}`);
+  return lines;
+}
+
+/** Prints a convert summary; returns the exit code (1 when any error or a topic lost without a reason). */
+export function reportConvert(summary: ConvertSummary, outDir: string, io: CliOutput = stdio, report = false): number {
   const { current, legacy } = summary.byLayout;
   io.out(
     `salschema convert: ${summary.files} ts_xml files, ${summary.topics} topics, ` +
       `${summary.schemas} schemas written to ${outDir} (current layout ${current}, legacy ${legacy})`,
   );
-  for (const file of summary.skipped) io.out(`skipped (not ts_xml): ${file}`);
+  if (report) for (const line of formatConvertReport(summary)) io.out(line);
   for (const e of summary.errors) io.err(formatSalSchemaError(e));
   if (summary.errors.length > 0) io.err(`salschema convert: ${summary.errors.length} error(s)`);
-  return summary.errors.length > 0 ? 1 : 0;
+  const lost = summary.report.reduce((n, r) => n + r.unexplained, 0);
+  if (lost !== 0) io.err(`salschema convert: ${lost} topic(s) found in the XML but neither converted nor skipped with a reason (a salschema bug: please report it)`);
+  return summary.errors.length > 0 || lost !== 0 ? 1 : 0;
 }
 
 /** Runs `salschema convert`; returns the exit code. */
 export function runConvert(opts: ConvertOptions, io: CliOutput = stdio): number {
-  return reportConvert(convertFolder(opts.xml, opts.out), opts.out, io);
+  return reportConvert(convertFolder(opts.xml, opts.out), opts.out, io, opts.report);
 }
 
 function addConvertCommand(salschema: Command): void {
@@ -55,6 +75,7 @@ function addConvertCommand(salschema: Command): void {
     .description('convert every ts_xml file under a folder into one <topic>.avsc per topic (offline)')
     .requiredOption('--xml <folder>', 'folder searched recursively for ts_xml files (both layouts)')
     .requiredOption('--out <folder>', 'folder to write <topic>.avsc files into (created if missing)')
+    .option('--report', 'per subsystem: topics found in the XML, converted, and each one skipped with its reason')
     .action((opts: ConvertOptions) => {
       process.exitCode = runConvert(opts);
     });

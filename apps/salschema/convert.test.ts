@@ -163,12 +163,27 @@ describe('convertFolder with malformed ts_xml', () => {
     expect(e.line).toBeGreaterThan(0);
   });
 
-  it('still converts the good topics and skips non-ts_xml files', () => {
-    expect(summary.errors).toHaveLength(4);
+  it('still converts the good topics; an XML file with another root is an error naming the roots expected', () => {
+    expect(summary.errors).toHaveLength(5);
     expect(summary.schemas).toBe(1);
     expect(readdirSync(join(tmp, 'bad-out'))).toEqual(['Bad_fine.avsc']);
-    expect(summary.skipped).toEqual([join(dir, 'notes.xml')]);
-    expect(summary.files).toBe(5);
+    expect(summary.errors).toContainEqual({
+      file: join(dir, 'notes.xml'),
+      line: 1,
+      message: 'root element <notes> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
+      fix: 'move the file out of the ts_xml folder, or correct its root element',
+    });
+    expect(summary.unread.map((u) => u.file)).toEqual([join(dir, 'Bad', 'Bad_Commands.xml'), join(dir, 'notes.xml')]);
+    expect(summary.files).toBe(4);
+  });
+
+  it('reports per subsystem what was found, converted and skipped, each skip with its reason', () => {
+    expect(summary.report.map((r) => [r.subsystem, r.found, r.converted, r.skipped.length, r.unexplained])).toEqual([['Bad', 4, 1, 3, 0]]);
+    expect(summary.report[0].skipped.map((s) => [s.topic, s.line, s.reason])).toEqual([
+      [undefined, 3, 'SALEvent #1 has no EFDB_Topic (topic name)'],
+      ['Bad_t', 3, 'temp: unknown IDL_Type "quad"'],
+      ['Bad_ok', 3, 'n: Count "five" is not a positive integer'],
+    ]);
   });
 
   it('formats errors as file:line: topic.field: message (fix: …)', () => {
@@ -182,6 +197,14 @@ describe('convertFolder with malformed ts_xml', () => {
     );
   });
 
+  it('prints the report with --report', () => {
+    const out: string[] = [];
+    expect(runConvert({ xml: dir, out: join(tmp, 'bad-out3'), report: true }, { out: (l) => out.push(l), err: () => undefined })).toBe(1);
+    expect(out.slice(1, 4)).toEqual(['subsystem  found  converted  skipped', 'Bad            4          1        3', 'total          4          1        3']);
+    expect(out).toContain(`skipped Bad_t (${join(dir, 'Bad', 'Bad_Telemetry.xml')}:3): temp: unknown IDL_Type "quad"`);
+    expect(out.at(-1)).toMatch(/^not read: .*notes\.xml: line 1: root element <notes> is not a ts_xml root/);
+  });
+
   it('makes the CLI exit non-zero and print the errors', () => {
     const out: string[] = [];
     const err: string[] = [];
@@ -190,8 +213,8 @@ describe('convertFolder with malformed ts_xml', () => {
       { out: (l) => out.push(l), err: (l) => err.push(l) },
     );
     expect(code).toBe(1);
-    expect(out[0]).toMatch(/5 ts_xml files, 1 topics, 1 schemas written/);
-    expect(err.at(-1)).toBe('salschema convert: 4 error(s)');
+    expect(out[0]).toMatch(/4 ts_xml files, 1 topics, 1 schemas written/);
+    expect(err.at(-1)).toBe('salschema convert: 5 error(s)');
   });
 });
 

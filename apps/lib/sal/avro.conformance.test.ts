@@ -66,7 +66,7 @@ describeConformance('topicToAvroSchema on real topics', UPSTREAM_TS_XML, (root) 
       const s = schemaOf(current, 'Test_logevent_scalars');
       expect(field(s, 'string0').type).toBe('string');
       expect(field(s, 'boolean0').type).toBe('boolean');
-      expect(field(s, 'unsignedInt0')).toMatchObject({ type: 'int', sal_idl_type: 'unsigned int' });
+      expect(field(s, 'unsignedInt0')).toMatchObject({ type: 'long', sal_idl_type: 'unsigned int' });
       expect(field(s, 'longLong0').type).toBe('long');
       expect(field(s, 'byte0').type).toBe('bytes');
     });

@@ -45,7 +45,10 @@ export interface AvroRecordSchema {
 /** Namespace of every SAL schema (subjects and output topics are `lsst.sal.<topic>`). */
 export const SAL_NAMESPACE = 'lsst.sal';
 
-/** IDL (DDS) type → Avro type, per SQR-029 table 3 plus float/double. */
+/**
+ * IDL (DDS) type → Avro type, per SQR-029 table 3 plus float/double; `unsigned int` is `long` (SQR-029 says
+ * `int`, which refused every value ≥ 2^31).
+ */
 export const IDL_TO_AVRO: Readonly<Record<IdlType, AvroPrimitive>> = {
   null: 'null',
   boolean: 'boolean',
@@ -53,7 +56,7 @@ export const IDL_TO_AVRO: Readonly<Record<IdlType, AvroPrimitive>> = {
   short: 'int',
   'unsigned short': 'int',
   int: 'int',
-  'unsigned int': 'int',
+  'unsigned int': 'long', // up to 2^32 − 1: Avro int (signed 32-bit) holds only half of it
   long: 'long',
   'unsigned long': 'long',
   'long long': 'long',

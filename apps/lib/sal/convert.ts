@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { Type } from 'avsc';
 import { AvroRecordSchema, avroProblems, topicToAvroSchema } from './avro';
 import { SalSchemaError } from './errors';
-import { loadTsXmlFolder, SalTopic, TsXmlFile } from './ts-xml';
+import { loadTsXmlFolder, SalTopic, SkippedTopic, TsXmlFile, TsXmlFolder } from './ts-xml';
 
 /** Outcome of converting a folder. */
 export interface ConvertSummary {
-  /** ts_xml files (topic sets, SALGenerics.xml, SALSubsystems.xml) found and read. */
+  /** ts_xml files (topic sets, SALGenerics.xml, SALSubsystems.xml) found and read ({@link unread} not counted). */
   files: number;
   /** Topics found (generics merged per subsystem). */
   topics: number;
@@ -19,8 +19,10 @@ export interface ConvertSummary {
   schemas: number;
   /** Schemas written, per layout of the file each topic came from. */
   byLayout: Record<'current' | 'legacy', number>;
-  /** XML files under the folder that are not ts_xml (unknown root element), not converted. */
-  skipped: string[];
+  /** Per subsystem: topics found in the XML, converted, skipped with the reason (see {@link SubsystemReport}). */
+  report: SubsystemReport[];
+  /** XML files that gave nothing (unreadable, not UTF-8, not well formed, another root), with the reason. */
+  unread: { file: string; reason: string }[];
   /** Paths of the `.avsc` files written. */
   written: string[];
   errors: SalSchemaError[];
@@ -71,9 +73,51 @@ export function convertTopics(topics: SalTopic[]): {
   return { schemas, errors };
 }
 
-/** An XML file that parsed but is not ts_xml (files that failed to parse still count as ts_xml). */
-function isSkipped(f: TsXmlFile): boolean {
-  return f.role === 'other' && f.root !== '';
+/** One subsystem's line of `salschema convert --report`. */
+export interface SubsystemReport {
+  subsystem: string;
+  /** Topic elements in the subsystem's files (kept or not) plus the generic topics it is entitled to. */
+  found: number;
+  /** Schemas written. */
+  converted: number;
+  /** Topics found that got no schema, each with its reason. */
+  skipped: SkippedTopic[];
+  /** found − converted − skipped: topics lost without a reason (a bug if ever > 0). */
+  unexplained: number;
+}
+
+/** The topics that did not convert, as skipped entries with the conversion errors as reason. */
+function conversionSkips(topics: SalTopic[], schemas: Map<string, AvroRecordSchema>, errors: SalSchemaError[]): SkippedTopic[] {
+  return topics
+    .filter((t) => !schemas.has(t.name))
+    .map((t) => {
+      const reason = errors.filter((e) => e.topic === t.name).map((e) => `${e.field ? `${e.field}: ` : ''}${e.message}`).join('; ');
+      return { subsystem: t.subsystem, topic: t.name, file: t.file, line: t.line, reason: reason || 'did not convert' };
+    });
+}
+
+/** Per-subsystem report of a converted folder, sorted by subsystem. */
+export function subsystemReport(folder: TsXmlFolder, schemas: Map<string, AvroRecordSchema>, errors: SalSchemaError[]): SubsystemReport[] {
+  const skipped = [...folder.skipped, ...conversionSkips(folder.topics, schemas, errors)];
+  const converted = new Map<string, number>();
+  for (const t of folder.topics) if (schemas.has(t.name)) converted.set(t.subsystem, (converted.get(t.subsystem) ?? 0) + 1);
+  const names = new Set([...folder.found.keys(), ...converted.keys(), ...skipped.map((s) => s.subsystem)]);
+  return [...names].sort().map((subsystem) => {
+    const own = skipped.filter((s) => s.subsystem === subsystem);
+    const found = folder.found.get(subsystem) ?? 0;
+    const done = converted.get(subsystem) ?? 0;
+    return { subsystem, found, converted: done, skipped: own, unexplained: found - done - own.length };
+  });
+}
+
+/** Files that gave nothing, with the first error reported for each. */
+function unreadFiles(files: TsXmlFile[], errors: SalSchemaError[]): { file: string; reason: string }[] {
+  return files
+    .filter((f) => f.role === 'other')
+    .map((f) => {
+      const e = errors.find((x) => x.file === f.file);
+      return { file: f.file, reason: e ? `${e.line ? `line ${e.line}: ` : ''}${e.message}` : 'not read' };
+    });
 }
 
 function layoutOf(files: TsXmlFile[]): Map<string, 'current' | 'legacy'> {
@@ -102,11 +146,12 @@ export function convertFolder(xmlDir: string, outDir: string): ConvertSummary {
   const byLayout = { current: 0, legacy: 0 };
   for (const t of folder.topics) if (schemas.has(t.name)) byLayout[layouts.get(t.file) ?? 'current']++;
   return {
-    files: folder.files.filter((f) => !isSkipped(f)).length,
+    files: folder.files.filter((f) => f.role !== 'other').length, // read as ts_xml; the others are in `unread`
     topics: folder.topics.length,
     schemas: schemas.size,
     byLayout,
-    skipped: folder.files.filter(isSkipped).map((f) => f.file),
+    report: subsystemReport(folder, schemas, errors),
+    unread: unreadFiles(folder.files, folder.errors),
     written,
     errors: [...folder.errors, ...errors],
   };

@@ -88,3 +88,8 @@ export function expectedGenerics(interfaces: string): Map<string, string[]> {
   }
   return out;
 }
+
+/** The 2019–2020 layout with its SALGenerics.xml and SALSubsystems.xml (root SALSubsystems, `<Generics>yes|no</Generics>`). */
+export const LEGACY_2020_DIR = resolve(TS_XML_FIXTURES, 'legacy-2020');
+/** Current layout with a subsystem that has only generics (a folder with a README) and a topic without `<Subsystem>`. */
+export const GENERICS_ONLY_DIR = resolve(TS_XML_FIXTURES, 'generics-only');

@@ -293,11 +293,17 @@ describe('parseTsXml error reporting', () => {
     ]);
   });
 
-  it('ignores XML that is not ts_xml', () => {
-    expect(parseTsXml('<other><a>1</a></other>', 'o.xml')).toMatchObject({
-      file: { role: 'other', root: 'other' },
-      errors: [],
-    });
+  it('refuses XML that is not ts_xml, naming the root found, the roots expected and the line', () => {
+    const r = parseTsXml('<?xml version="1.0"?>\n<other><a>1</a></other>', 'o.xml');
+    expect(r.file).toMatchObject({ role: 'other', root: 'other', topics: [] });
+    expect(r.errors).toEqual([
+      {
+        file: 'o.xml',
+        line: 2,
+        message: 'root element <other> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
+        fix: 'move the file out of the ts_xml folder, or correct its root element',
+      },
+    ]);
   });
 });
 

@@ -5,19 +5,23 @@
  * - current: `<Subsystem>/<Subsystem>_{Commands,Events,Telemetry}.xml` with topics carrying only
  *   Subsystem, EFDB_Topic, Description (and Category in SALGenerics.xml), plus `SALGenerics.xml`
  *   (root SALObjects) and `SALSubsystems.xml` (AddedGenerics per subsystem);
- * - legacy (2019): the same sets, whose topics also carry Version, Author, Alias, Device, Property,
- *   Action, Value and Explanation, and already include the generic topics.
+ * - legacy (2019–2020): the same sets, whose topics also carry Version, Author, Alias, Device, Property,
+ *   Action, Value and Explanation; that release's SALGenerics.xml (no Category) and SALSubsystems.xml
+ *   (root SALSubsystems, `<Subsystem>` entries with `<Generics>yes|no</Generics>`).
  *
- * Generic topics are merged into each subsystem the way the current layout prescribes (see
+ * Generic topics are merged into each subsystem the way its release prescribes (see
  * {@link mergeGenerics}). Nothing here throws on bad input: problems come back as
- * {@link SalSchemaError}s naming file, line, topic and field.
+ * {@link SalSchemaError}s naming file, line, topic and field; topic elements left out are kept as
+ * {@link RejectedTopic}s so a report can say why each one got no schema.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { parseEnumeration, SalEnumeration } from './enumeration';
 import { SalSchemaError } from './errors';
 import { Span, XmlLocator } from './xml-lines';
+import { decodeUtf8, wellFormedError } from './xml-text';
+import { IDL_INTEGER_RANGE, TOPIC_LIMITS } from './idl-range';
 
 export type { SalEnumeration, SalEnumSymbol } from './enumeration';
 export type { SalSchemaError } from './errors';
@@ -161,6 +165,23 @@ export interface TsXmlFile {
   layout: 'current' | 'legacy';
   topics: SalTopic[];
   subsystems: SalSubsystem[];
+  /** Topic elements of the file left out (see {@link RejectedTopic}). */
+  rejected: RejectedTopic[];
+}
+
+/** Subsystem of a rejected topic whose subsystem cannot be told. */
+export const UNKNOWN_SUBSYSTEM = '(unknown)';
+
+/** A topic element that was found but left out, and why. */
+export interface RejectedTopic {
+  /** `<Subsystem>`, else the file's subsystem, else {@link UNKNOWN_SUBSYSTEM}. */
+  subsystem: string;
+  kind: TopicKind;
+  /** EFDB_Topic, when it has one. */
+  name?: string;
+  file: string;
+  line?: number;
+  reasons: SalSchemaError[];
 }
 
 /** A parsed file and the problems found in it. */
@@ -177,6 +198,9 @@ const SET_KIND: Record<string, TopicKind> = {
   SALTelemetrySet: 'telemetry',
 };
 const ARRAY_TAGS = new Set(['SALCommand', 'SALEvent', 'SALTelemetry', 'item', 'Enumeration', 'SALSubsystem']);
+/** Root of the 2019–2020 SALSubsystems.xml and its per-subsystem element (`<Subsystem>`, as a topic's child is named too). */
+const LEGACY_SUBSYSTEMS_ROOT = 'SALSubsystems';
+const LEGACY_SUBSYSTEM_PATH = `${LEGACY_SUBSYSTEMS_ROOT}.Subsystem`;
 const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LEGACY_TAGS = [...TOPIC_METADATA_TAGS, 'Explanation'];
 
@@ -186,7 +210,7 @@ const parser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   trimValues: true,
-  isArray: (name: string) => ARRAY_TAGS.has(name),
+  isArray: (name: string, jPath: unknown) => ARRAY_TAGS.has(name) || jPath === LEGACY_SUBSYSTEM_PATH,
 });
 
 function asNode(v: unknown): XmlNode {
@@ -232,6 +256,8 @@ export function normalizeText(text: string | undefined): string | undefined {
 /** Context for locating errors while parsing one file. */
 class FileContext {
   readonly errors: SalSchemaError[] = [];
+  /** Topic elements left out, with the errors that made them so. */
+  readonly rejected: RejectedTopic[] = [];
   readonly locator: XmlLocator;
 
   constructor(readonly file: string, raw: string) {
@@ -259,10 +285,11 @@ function itemMetadata(node: XmlNode): Record<string, string | number | boolean> 
   return out;
 }
 
-/** Parses `<Count>`: absent → 1; otherwise a positive integer or an error message. */
+/** Parses `<Count>`: absent → 1; otherwise a positive integer up to the limit, or an error message. */
 function parseCount(text: string | undefined): number | string {
   if (text === undefined || text === '') return 1;
   if (!/^\d+$/.test(text) || Number(text) < 1) return `Count "${text}" is not a positive integer`;
+  if (Number(text) > TOPIC_LIMITS.count) return `Count ${text} is above the limit of ${TOPIC_LIMITS.count.toLocaleString('en-US')} values per item`;
   return Number(text);
 }
 
@@ -301,15 +328,46 @@ function parseItemEnumeration(node: XmlNode, name: string, idl: IdlType, scope: 
     return { ok: false as const };
   }
   const parsed = parseEnumeration(raw);
-  if (parsed.ok) return { ok: true as const, enumeration: parsed.enumeration };
-  scope.ctx.error({ ...at, message: parsed.error, fix: 'write NAME or NAME=value entries separated by commas' });
-  return { ok: false as const };
+  if (!parsed.ok) {
+    scope.ctx.error({ ...at, message: parsed.error, fix: 'write NAME or NAME=value entries separated by commas' });
+    return { ok: false as const };
+  }
+  const [lo, hi] = IDL_INTEGER_RANGE[idl]!;
+  const out = parsed.enumeration.symbols.find((s) => BigInt(s.value) < lo || BigInt(s.value) > hi);
+  if (out) {
+    const message = `Enumeration value ${out.name}=${out.value} does not fit a ${idl} item (${lo} to ${hi})`;
+    scope.ctx.error({ ...at, message, fix: `give ${out.name} a value in that range, or use a wider IDL_Type` });
+    return { ok: false as const };
+  }
+  return { ok: true as const, enumeration: parsed.enumeration };
 }
+
+/** Children that hold one value each (a repeated one means end tags are misplaced); Enumeration is always a list. */
+const SINGLE_ITEM_TAGS = ['EFDB_Name', 'IDL_Type', 'Count', 'Units', 'IDL_Size', 'Description', 'Enumeration'];
+const SINGLE_TOPIC_TAGS = ['Subsystem', 'EFDB_Topic', 'Description', 'Category', 'Explanation'];
+
+/** What is wrong with an element's structure: a child it cannot hold, or a one-value child repeated. */
+function structureProblem(node: XmlNode, singles: string[], nested: string[]): string | undefined {
+  for (const tag of nested) if (node[tag] !== undefined) return `has an <${tag}> inside it`;
+  for (const tag of singles) {
+    const v = node[tag];
+    if (Array.isArray(v) && (tag !== 'Enumeration' || v.length > 1)) return `has <${tag}> more than once`;
+  }
+  return undefined;
+}
+
+const MISPLACED = 'an end tag is misplaced or missing';
 
 /** Parses one `<item>`; undefined (with errors recorded) when it cannot be used. */
 function parseItem(node: XmlNode, index: number, scope: ItemScope): SalItem | undefined {
   const line = scope.span ? scope.ctx.locator.lineAt(scope.span.start) : undefined;
   const name = textOf(node, 'EFDB_Name');
+  const bad = structureProblem(node, SINGLE_ITEM_TAGS, ['item', ...Object.values(TOPIC_TAG)]);
+  if (bad) {
+    const message = `item #${index + 1}${name ? ` (${name})` : ''} ${bad}: ${MISPLACED}`;
+    const fix = 'end each <item> with </item> before the next one starts; one EFDB_Name, IDL_Type and Count per item';
+    return void scope.ctx.error({ line, topic: scope.topic, ...(name ? { field: name } : {}), message, fix });
+  }
   if (!name) {
     const message = `item #${index + 1} has no EFDB_Name`;
     return void scope.ctx.error({ line, topic: scope.topic, message, fix: 'add <EFDB_Name> to the item' });
@@ -322,13 +380,26 @@ function parseItem(node: XmlNode, index: number, scope: ItemScope): SalItem | un
   const idlType = parseItemType(node, name, scope);
   const count = parseCount(textOf(node, 'Count'));
   if (typeof count === 'string') {
-    const fix = 'set <Count> to 1 for a scalar or to the array length';
+    const fix = `set <Count> to 1 for a scalar or to the array length (at most ${TOPIC_LIMITS.count.toLocaleString('en-US')})`;
     scope.ctx.error({ line: lineOf(scope, 'Count'), topic: scope.topic, field: name, message: count, fix });
   }
   if (!idlType || typeof count === 'string') return undefined;
   const enumeration = parseItemEnumeration(node, name, idlType, scope);
-  if (!enumeration.ok) return undefined;
-  return buildItem(node, { name, index, idlType, count, line, enumeration: enumeration.enumeration });
+  const size = parseIdlSize(node, name, scope);
+  if (!enumeration.ok || size === false) return undefined;
+  const item = buildItem(node, { name, index, idlType, count, line, enumeration: enumeration.enumeration });
+  if (size !== undefined) item.idlSize = size;
+  return item;
+}
+
+/** `<IDL_Size>`: undefined when absent or not a number (a hint only); false (with an error) above the limit. */
+function parseIdlSize(node: XmlNode, name: string, scope: ItemScope): number | undefined | false {
+  const size = nonEmpty(node, 'IDL_Size');
+  if (size === undefined || !/^\d+$/.test(size)) return undefined;
+  if (Number(size) <= TOPIC_LIMITS.idlSize) return Number(size);
+  const message = `IDL_Size ${size} is above the limit of ${TOPIC_LIMITS.idlSize.toLocaleString('en-US')} (the largest Kafka message by default)`;
+  scope.ctx.error({ line: lineOf(scope, 'IDL_Size'), topic: scope.topic, field: name, message, fix: 'set <IDL_Size> to the longest string the field holds' });
+  return false;
 }
 
 function buildItem(
@@ -339,10 +410,8 @@ function buildItem(
   if (!base.enumeration) delete item.enumeration;
   const units = nonEmpty(node, 'Units');
   const description = normalizeText(nonEmpty(node, 'Description'));
-  const size = nonEmpty(node, 'IDL_Size');
   if (units !== undefined) item.units = units;
   if (description !== undefined) item.description = description;
-  if (size !== undefined && /^\d+$/.test(size)) item.idlSize = Number(size);
   return item;
 }
 
@@ -411,11 +480,28 @@ function parseTopic(node: XmlNode, n: number, scope: SetScope): SalTopic | undef
   const { ctx, kind } = scope;
   const span = ctx.locator.element(TOPIC_TAG[kind], n, scope.span);
   const line = span ? ctx.locator.lineAt(span.start) : undefined;
-  const id = topicIdentity(node, kind, n, ctx, line);
-  if (!id) return undefined;
   const before = ctx.errors.length;
+  const reject = (name?: string) => {
+    const subsystem = textOf(node, 'Subsystem') || subsystemOfFile(ctx.file) || UNKNOWN_SUBSYSTEM;
+    ctx.rejected.push({ subsystem, kind, file: ctx.file, line, name, reasons: ctx.errors.slice(before) });
+    return undefined;
+  };
+  const bad = structureProblem(node, SINGLE_TOPIC_TAGS, Object.values(TOPIC_TAG));
+  if (bad) {
+    const name = textOf(node, 'EFDB_Topic') || undefined;
+    const fix = `end each <${TOPIC_TAG[kind]}> before the next one starts; one Subsystem and EFDB_Topic per topic`;
+    ctx.error({ line, ...(name ? { topic: name } : {}), message: `${TOPIC_TAG[kind]} #${n + 1} ${bad}: ${MISPLACED}`, fix });
+    return reject(name);
+  }
+  const id = topicIdentity(node, kind, n, ctx, line);
+  if (!id) return reject(textOf(node, 'EFDB_Topic') || undefined);
   const items = parseItems(node, id.name, ctx, span);
-  if (ctx.errors.length > before) return undefined; // a schema missing a field would be wrong: skip the topic
+  const values = items.reduce((n, i) => n + i.count, 0);
+  if (values > TOPIC_LIMITS.valuesPerTopic) {
+    const message = `the topic has ${values.toLocaleString('en-US')} values (the sum of its Counts), above the limit of ${TOPIC_LIMITS.valuesPerTopic.toLocaleString('en-US')} per message`;
+    ctx.error({ line, topic: id.name, message, fix: 'split the topic, or check the Counts of its items' });
+  }
+  if (ctx.errors.length > before) return reject(id.name); // a schema missing a field would be wrong: skip the topic
   const topic: SalTopic = {
     ...id,
     kind,
@@ -468,17 +554,24 @@ export function splitAddedGenerics(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function parseSubsystems(root: XmlNode, ctx: FileContext): SalSubsystem[] {
+/**
+ * The `<SALSubsystem>` entries of SALSubsystems.xml. The 2019–2020 form (root `SALSubsystems`) names the
+ * entries `<Subsystem>`, says `<Generics>yes|no</Generics>` for AddedGenerics and `<Enumeration>` for
+ * IndexEnumeration.
+ */
+function parseSubsystems(root: XmlNode, ctx: FileContext, legacy: boolean): SalSubsystem[] {
   const out: SalSubsystem[] = [];
-  listOf(root, 'SALSubsystem').forEach((raw, i) => {
+  const tag = legacy ? 'Subsystem' : 'SALSubsystem';
+  listOf(root, tag).forEach((raw, i) => {
     const node = asNode(raw);
-    const span = ctx.locator.element('SALSubsystem', i, ctx.locator.all);
+    const span = ctx.locator.element(tag, i, ctx.locator.all);
     const line = span ? ctx.locator.lineAt(span.start) : undefined;
     const name = textOf(node, 'Name');
-    if (!name) return void ctx.error({ line, message: `SALSubsystem #${i + 1} has no Name`, fix: 'add <Name>' });
-    const sub: SalSubsystem = { name, addedGenerics: splitAddedGenerics(textOf(node, 'AddedGenerics')), line };
+    if (!name) return void ctx.error({ line, message: `${tag} #${i + 1} has no Name`, fix: 'add <Name>' });
+    const added = splitAddedGenerics(textOf(node, legacy ? 'Generics' : 'AddedGenerics'));
+    const sub: SalSubsystem = { name, addedGenerics: added, line };
     const description = nonEmpty(node, 'Description');
-    const indexEnumeration = nonEmpty(node, 'IndexEnumeration');
+    const indexEnumeration = nonEmpty(node, legacy ? 'Enumeration' : 'IndexEnumeration');
     if (description !== undefined) sub.description = description;
     if (indexEnumeration !== undefined) sub.indexEnumeration = indexEnumeration;
     out.push(sub);
@@ -491,6 +584,7 @@ function rootName(doc: XmlNode): string | undefined {
 }
 
 function isLegacy(doc: XmlNode, root: string): boolean {
+  if (root === LEGACY_SUBSYSTEMS_ROOT) return true;
   const sets = root === 'SALObjects' ? Object.values(asNode(doc[root])) : [doc[root]];
   return sets.some((set) =>
     Object.values(TOPIC_TAG).some((tag) =>
@@ -513,51 +607,80 @@ function parseObjects(root: XmlNode, ctx: FileContext): SalTopic[] {
 function roleOf(root: string): TsXmlRole {
   if (root in SET_KIND) return 'topics';
   if (root === 'SALObjects') return 'generics';
-  if (root === 'SALSubsystemSet') return 'subsystems';
+  if (root === 'SALSubsystemSet' || root === LEGACY_SUBSYSTEMS_ROOT) return 'subsystems';
   return 'other';
 }
 
-/** Reads the document; undefined (with an error) when the XML is not well formed. */
+/** Root elements of ts_xml files, for the error about any other root. */
+export const TS_XML_ROOTS = [...Object.keys(SET_KIND), 'SALObjects', 'SALSubsystemSet', LEGACY_SUBSYSTEMS_ROOT];
+
+/** Reads the document; undefined (with an error at the real line) when the XML is not well formed. */
 function parseDocument(text: string, ctx: FileContext): XmlNode | undefined {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const { msg, line } = valid.err;
-    const message = `not well-formed XML: ${msg}`;
-    return void ctx.error({ line, message, fix: 'correct the markup at that line' });
+  const bad = wellFormedError(text);
+  if (bad) return void ctx.error(bad);
+  try {
+    return asNode(parser.parse(text));
+  } catch (err) {
+    // the validator lets a few things through that the parser refuses (an unclosed <?xml ...?> declaration)
+    const pi = [...text.matchAll(/<\?[\s\S]*?(?:\?>|$)/g)].find((m) => !m[0].endsWith('?>') || /^[^"]*("[^"]*"[^"]*)*"[^"]*$|^[^']*('[^']*'[^']*)*'[^']*$/.test(m[0]));
+    const line = pi ? ctx.locator.lineAt(pi.index!) : 1;
+    const message = `not well-formed XML: ${(err as Error).message}`;
+    return void ctx.error({ line, message, fix: pi ? 'correct the quotes of that <?...?> declaration and end it with ?>' : 'correct the markup' });
   }
-  return asNode(parser.parse(text));
+}
+
+/** A file that gave no topics (not read, not XML, or another root). */
+function emptyFile(file: string): TsXmlFile {
+  return { file, role: 'other', root: '', layout: 'current', topics: [], subsystems: [], rejected: [] };
 }
 
 /**
  * Parses the text of one ts_xml file (pure: no file access).
- * Topic files, SALGenerics.xml and SALSubsystems.xml are recognised by their root element;
- * any other XML comes back with role `other` and no error.
+ * Topic files, SALGenerics.xml and SALSubsystems.xml (both forms) are recognised by their root element;
+ * any other root is an error (role `other`) naming the roots expected.
  */
 export function parseTsXml(text: string, file: string): TsXmlParse {
   const ctx = new FileContext(file, text);
-  const empty: TsXmlFile = { file, role: 'other', root: '', layout: 'current', topics: [], subsystems: [] };
+  const empty = emptyFile(file);
   const doc = parseDocument(text, ctx);
   const root = doc && rootName(doc);
+  if (doc && !root) ctx.error({ line: 1, message: 'the file holds no XML element', fix: 'restore its content from the ts_xml release it came from' });
   if (!doc || !root) return { file: empty, errors: ctx.errors };
   const node = asNode(doc[root]);
   const role = roleOf(root);
-  const out: TsXmlFile = { ...empty, role, root, layout: isLegacy(doc, root) ? 'legacy' : 'current' };
+  const out: TsXmlFile = { ...empty, role, root, layout: isLegacy(doc, root) ? 'legacy' : 'current', rejected: ctx.rejected };
   if (role === 'topics') out.topics = parseSet(node, SET_KIND[root], ctx, ctx.locator.all);
   if (role === 'generics') out.topics = parseObjects(node, ctx);
-  if (role === 'subsystems') out.subsystems = parseSubsystems(node, ctx);
+  if (role === 'subsystems') out.subsystems = parseSubsystems(node, ctx, root === LEGACY_SUBSYSTEMS_ROOT);
+  if (role === 'other') {
+    const line = ctx.locator.lineOfChild(root, ctx.locator.all);
+    const message = `root element <${root}> is not a ts_xml root (expected one of ${TS_XML_ROOTS.join(', ')})`;
+    ctx.error({ line, message, fix: 'move the file out of the ts_xml folder, or correct its root element' });
+  }
   return { file: out, errors: ctx.errors };
+}
+
+/** The `*.xml` files under a folder (recursively, sorted) and the names of every folder met on the way. */
+export function discoverTsXml(dir: string): { files: string[]; folders: string[] } {
+  const files: string[] = [];
+  const folders: string[] = [];
+  const walk = (d: string) => {
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) {
+        folders.push(e.name);
+        walk(path);
+      } else if (e.isFile() && e.name.toLowerCase().endsWith('.xml')) files.push(path);
+    }
+  };
+  walk(dir);
+  return { files, folders };
 }
 
 /** All `*.xml` files under a folder, recursively, in a stable (sorted) order. */
 export function discoverXmlFiles(dir: string): string[] {
-  const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...discoverXmlFiles(path));
-    else if (e.isFile() && e.name.toLowerCase().endsWith('.xml')) out.push(path);
-  }
-  return out;
+  return discoverTsXml(dir).files;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,8 +688,10 @@ export function discoverXmlFiles(dir: string): string[] {
 
 /** Category every subsystem gets, whatever AddedGenerics says (current layout). */
 export const MANDATORY_GENERICS = 'mandatory';
-/** Entitlement assumed when a folder has SALGenerics.xml but no SALSubsystems.xml. */
+/** Entitlement assumed when a folder has SALGenerics.xml but no SALSubsystems.xml (current layout). */
 export const DEFAULT_ADDED_GENERICS = ['csc', 'configurable'];
+/** The same for a 2019–2020 SALGenerics.xml, whose topics have no Category: SAL then added them all. */
+export const LEGACY_DEFAULT_ADDED_GENERICS = ['yes'];
 const GENERIC_SUBSYSTEM = 'SALGeneric';
 
 /** Name of a generic topic without its `SALGeneric_` prefix, e.g. `command_start`. */
@@ -598,15 +723,39 @@ export function specializeGeneric(generic: SalTopic, subsystem: string): SalTopi
   return { ...generic, subsystem, name: `${subsystem}_${genericBriefName(generic)}`, generic: true };
 }
 
+/** A topic found in the XML (or a generic a subsystem is entitled to) that gets no schema, and why. */
+export interface SkippedTopic {
+  subsystem: string;
+  /** EFDB_Topic (for generics: as merged, `<Subsystem>_command_start`), when known. */
+  topic?: string;
+  file: string;
+  line?: number;
+  reason: string;
+}
+
 interface MergeInput {
   topics: SalTopic[];
   generics: SalTopic[];
   subsystems?: SalSubsystem[];
   subsystemsFile?: string;
+  /** Names of the folders of the checkout: a listed subsystem with a folder but no topic file gets its generics. */
+  folders?: string[];
+}
+
+/** What merging generics gave: the topics, the problems, the generics left out and how many each subsystem is entitled to. */
+export interface MergeResult {
+  topics: SalTopic[];
+  errors: SalSchemaError[];
+  skipped: SkippedTopic[];
+  /** Generic topics each subsystem is entitled to (merged or not). */
+  entitled: Map<string, number>;
 }
 
 function subsystemEntitlement(name: string, input: MergeInput, errors: SalSchemaError[]): SalTopic[] {
-  if (!input.subsystems) return entitledGenerics(DEFAULT_ADDED_GENERICS, input.generics).generics;
+  const legacyGenerics = input.generics.every((g) => g.category === undefined);
+  if (!input.subsystems) {
+    return entitledGenerics(legacyGenerics ? LEGACY_DEFAULT_ADDED_GENERICS : DEFAULT_ADDED_GENERICS, input.generics).generics;
+  }
   const file = input.subsystemsFile ?? 'SALSubsystems.xml';
   const entry = input.subsystems.find((s) => s.name === name);
   if (!entry) {
@@ -623,35 +772,56 @@ function subsystemEntitlement(name: string, input: MergeInput, errors: SalSchema
   return generics;
 }
 
+/** Subsystems that get generics: those with topics, and the listed ones that have a folder (only generics, e.g. a README). */
+function mergedSubsystems(input: MergeInput): string[] {
+  const names = new Set(input.topics.map((t) => t.subsystem));
+  const listed = new Set((input.subsystems ?? []).map((s) => s.name));
+  for (const f of input.folders ?? []) if (listed.has(f)) names.add(f);
+  return [...names];
+}
+
 /**
- * Merges generic topics (from SALGenerics.xml) into each subsystem that has topic files, as the
- * current layout does. Without SALGenerics.xml the topics are returned unchanged (the legacy
- * layout already lists its generic topics). A subsystem topic that clashes with a generic one is
- * reported and the subsystem's own definition is kept.
+ * Merges generic topics (from SALGenerics.xml) into each subsystem, as the release defines them:
+ * - current layout: the mandatory ones plus the AddedGenerics of SALSubsystems.xml;
+ * - 2019–2020 layout: all of them where `<Generics>yes</Generics>`, none where `no`.
+ * A subsystem gets them when it has topics, or a folder of its own and an entry in SALSubsystems.xml
+ * (subsystems that have only generic topics). Without SALGenerics.xml the topics are returned unchanged.
+ * A subsystem topic that is also a generic one it gets: in the current layout an error (the subsystem's
+ * definition is kept); in the 2019–2020 layout, where subsystem files still listed some generics, the
+ * subsystem's definition is kept and the generic is reported as skipped.
  */
-export function mergeGenerics(input: MergeInput): { topics: SalTopic[]; errors: SalSchemaError[] } {
-  const errors: SalSchemaError[] = [];
-  if (input.generics.length === 0) return { topics: input.topics, errors };
-  const subsystems = [...new Set(input.topics.map((t) => t.subsystem))];
-  const merged = [...input.topics];
-  for (const name of subsystems) {
+export function mergeGenerics(input: MergeInput): MergeResult {
+  const result: MergeResult = { topics: [...input.topics], errors: [], skipped: [], entitled: new Map() };
+  if (input.generics.length === 0) return result;
+  const legacy = input.generics.every((g) => g.category === undefined);
+  for (const name of mergedSubsystems(input)) {
     const own = new Map(input.topics.filter((t) => t.subsystem === name).map((t) => [t.name, t]));
-    for (const g of subsystemEntitlement(name, input, errors)) {
+    const generics = subsystemEntitlement(name, input, result.errors);
+    result.entitled.set(name, generics.length);
+    for (const g of generics) {
       const topic = specializeGeneric(g, name);
       const clash = own.get(topic.name);
-      if (!clash) merged.push(topic);
-      else {
-        const message = `${topic.name} is also a generic topic this subsystem gets from SALGenerics.xml`;
-        const fix = 'remove it from this file, or drop the generic from AddedGenerics in SALSubsystems.xml';
-        errors.push({ file: clash.file, line: clash.line, topic: topic.name, message, fix });
+      if (!clash) {
+        result.topics.push(topic);
+        continue;
       }
+      const where = `${clash.file}${clash.line ? `:${clash.line}` : ''}`;
+      const skip = { subsystem: name, topic: topic.name, file: g.file, line: g.line };
+      if (legacy) {
+        result.skipped.push({ ...skip, reason: `generic topic defined by the subsystem itself (${where}); that definition is used` });
+        continue;
+      }
+      const message = `${topic.name} is also a generic topic this subsystem gets from SALGenerics.xml`;
+      const fix = 'remove it from this file, or drop the generic from AddedGenerics in SALSubsystems.xml';
+      result.errors.push({ file: clash.file, line: clash.line, topic: topic.name, message, fix });
+      result.skipped.push({ ...skip, reason: `${message}; the subsystem's definition (${where}) is used` });
     }
   }
-  return { topics: merged, errors };
+  return result;
 }
 
 /** Reports topics defined more than once (e.g. two layouts under one folder); keeps the first. */
-function dropDuplicateTopics(topics: SalTopic[], errors: SalSchemaError[]): SalTopic[] {
+function dropDuplicateTopics(topics: SalTopic[], errors: SalSchemaError[], skipped: SkippedTopic[]): SalTopic[] {
   const first = new Map<string, SalTopic>();
   for (const t of topics) {
     const prev = first.get(t.name);
@@ -659,6 +829,7 @@ function dropDuplicateTopics(topics: SalTopic[], errors: SalSchemaError[]): SalT
     else {
       const message = `topic defined again (first in ${prev.file}${prev.line ? `:${prev.line}` : ''})`;
       errors.push({ file: t.file, line: t.line, topic: t.name, message, fix: 'keep one definition per topic' });
+      skipped.push({ subsystem: t.subsystem, topic: t.name, file: t.file, line: t.line, reason: `${message}; the first definition is used` });
     }
   }
   return [...first.values()];
@@ -671,20 +842,50 @@ export interface TsXmlFolder {
   /** Topics to publish: subsystem topics plus generics merged per subsystem. */
   topics: SalTopic[];
   errors: SalSchemaError[];
+  /** Topics found that get no topic model, with the reason (rejected elements, clashes, duplicates). */
+  skipped: SkippedTopic[];
+  /** Per subsystem: topic elements found in its files plus the generic topics it is entitled to. */
+  found: Map<string, number>;
 }
 
 function readOne(path: string): TsXmlParse {
+  let bytes: Buffer;
   try {
-    return parseTsXml(readFileSync(path, 'utf8'), path);
+    bytes = readFileSync(path);
   } catch (err) {
-    const file: TsXmlFile = { file: path, role: 'other', root: '', layout: 'current', topics: [], subsystems: [] };
-    return { file, errors: [{ file: path, message: `cannot read: ${(err as Error).message}` }] };
+    return { file: emptyFile(path), errors: [{ file: path, message: `cannot read: ${(err as Error).message}`, fix: 'check the path and its permissions' }] };
   }
+  const text = decodeUtf8(bytes, path);
+  if (typeof text !== 'string') return { file: emptyFile(path), errors: [text] };
+  return parseTsXml(text, path);
+}
+
+/** Skipped entries of the topic elements a file left out, one per element, with its first error as reason. */
+function rejectedAsSkipped(files: TsXmlFile[]): SkippedTopic[] {
+  return files.flatMap((f) =>
+    f.rejected.map((r) => ({
+      subsystem: r.subsystem,
+      ...(r.name ? { topic: r.name } : {}),
+      file: r.file,
+      line: r.line,
+      reason: r.reasons.map((e) => `${e.field ? `${e.field}: ` : ''}${e.message}`).join('; ') || 'rejected',
+    })),
+  );
+}
+
+/** Topic elements per subsystem (kept and rejected) of the subsystems' own files. */
+function countFound(files: TsXmlFile[], entitled: Map<string, number>): Map<string, number> {
+  const found = new Map(entitled);
+  const add = (s: string) => found.set(s, (found.get(s) ?? 0) + 1);
+  for (const f of files.filter((x) => x.role === 'topics')) {
+    for (const t of f.topics) if (t.subsystem !== GENERIC_SUBSYSTEM) add(t.subsystem);
+    for (const r of f.rejected) if (r.subsystem !== GENERIC_SUBSYSTEM) add(r.subsystem);
+  }
+  return found;
 }
 
 /** Combines parsed files into the published topic list (generics merged, duplicates reported). */
-export function assembleTopics(parsed: TsXmlFile[]): { topics: SalTopic[]; errors: SalSchemaError[] } {
-  const errors: SalSchemaError[] = [];
+export function assembleTopics(parsed: TsXmlFile[], folders: string[] = []): Omit<TsXmlFolder, 'files'> {
   const subsystemFile = parsed.find((f) => f.role === 'subsystems');
   const generics = parsed.filter((f) => f.role === 'generics').flatMap((f) => f.topics);
   const own = parsed.filter((f) => f.role === 'topics').flatMap((f) => f.topics);
@@ -693,15 +894,19 @@ export function assembleTopics(parsed: TsXmlFile[]): { topics: SalTopic[]; error
     generics,
     subsystems: subsystemFile?.subsystems,
     subsystemsFile: subsystemFile?.file,
+    folders,
   });
-  errors.push(...merged.errors);
-  return { topics: dropDuplicateTopics(merged.topics, errors), errors };
+  const errors = [...merged.errors];
+  const skipped = [...rejectedAsSkipped(parsed), ...merged.skipped];
+  const topics = dropDuplicateTopics(merged.topics, errors, skipped);
+  return { topics, errors, skipped, found: countFound(parsed, merged.entitled) };
 }
 
 /** Reads every ts_xml file under `dir` (recursively) and builds the topic model. */
 export function loadTsXmlFolder(dir: string): TsXmlFolder {
-  const results = discoverXmlFiles(dir).map(readOne);
+  const { files: paths, folders } = discoverTsXml(dir);
+  const results = paths.map(readOne);
   const files = results.map((r) => r.file);
-  const { topics, errors } = assembleTopics(files);
-  return { files, topics, errors: [...results.flatMap((r) => r.errors), ...errors] };
+  const assembled = assembleTopics(files, folders);
+  return { files, ...assembled, errors: [...results.flatMap((r) => r.errors), ...assembled.errors] };
 }

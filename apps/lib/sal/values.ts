@@ -11,21 +11,23 @@
 import type { FieldMeta, TopicMeta } from './metadata';
 import type { IdlType } from './ts-xml';
 import { hashString, mulberry32 } from '../prng';
+import { IDL_TO_AVRO } from './avro';
+import { IDL_INTEGER_RANGE } from './idl-range';
 
 export { hashString, mulberry32 } from '../prng';
 
-/** Inclusive integer range of each integer IDL type, capped to what its Avro type holds exactly. */
-export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = {
-  short: [-32768, 32767],
-  'unsigned short': [0, 65535],
-  int: [-2147483648, 2147483647],
-  'unsigned int': [0, 2147483647], // Avro int is signed 32-bit
-  long: [-2147483648, 2147483647], // IDL long is 32-bit
-  'unsigned long': [0, 4294967295],
-  // 64-bit IDL types: as far as avsc encodes JavaScript numbers exactly (±2^52)
-  'long long': [-(2 ** 52), 2 ** 52],
-  'unsigned long long': [0, 2 ** 52],
-};
+/** JavaScript numbers avsc encodes exactly as Avro long (the 64-bit IDL types are capped to it). */
+const EXACT_LONG = 2 ** 52;
+
+/**
+ * Inclusive integer range of each integer IDL type whose Avro type is a number (byte and octet are
+ * Avro bytes), from the IDL ranges of salschema, capped to what avsc encodes exactly (±2^52).
+ */
+export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = Object.fromEntries(
+  Object.entries(IDL_INTEGER_RANGE)
+    .filter(([idl]) => IDL_TO_AVRO[idl as IdlType] !== 'bytes')
+    .map(([idl, [lo, hi]]) => [idl, [Math.max(Number(lo), -EXACT_LONG), Math.min(Number(hi), EXACT_LONG)]]),
+);
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:'()";
 
