@@ -22,8 +22,9 @@ describe('Helm values keys against chart defaults', () => {
   });
 
   it('synthesizes the platform releases for every site', () => {
-    // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp).
-    expect(releases.length).toBe(4 * 4 + 1);
+    // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp);
+    // the replication Connect (cp-helm-charts) of each source site (summit, test-stand).
+    expect(releases.length).toBe(4 * 4 + 1 + 2);
     expect(new Set(releases.map(([, r]) => `${r.chart}@${r.version}`))).toEqual(
       new Set(['cp-helm-charts@0.6.1', 'influxdb@4.12.5', 'chronograf@1.2.6', 'kapacitor@1.4.7', 'telegraf@1.8.74']),
     );

@@ -16,7 +16,7 @@ const OUTSIDE_THE_SYNTH: Record<string, string> = {
   description: 'shown by `efd sites` only',
   role: 'read by the cross-site checks (replicateTo) and `efd sites`',
   'target.distribution': 'informational (config/schema.ts)',
-  replicateTo: 'read by the cross-site checks; replication is not synthesized yet',
+  'inbound.schemaRegistryUrl': 'read by sources replicating with the replicator engine (schema translation); both sources use mirrormaker2 with the remote registry, which never writes to the aggregator\'s registry',
 };
 
 /**
@@ -32,6 +32,8 @@ const COUPLED: Record<string, string> = {
   'retention.tiers.source': 'must name an earlier tier',
   production: 'salmock is refused on production sites',
   role: 'replicateTo is only for source sites',
+  'replication.engine': 'replicator needs licenseSecret (config/topology.test.ts)',
+  replicateTo: 'names the aggregator; another value alone is an invalid topology (config/topology.test.ts)',
   'storage.create': 'creating the class on-prem needs a provisioner',
 };
 
@@ -67,10 +69,21 @@ function candidates(raw: unknown, p: Path): unknown[] {
   return [...options, s.replace(/\d+/, (d) => String(Number(d) * 2)), `${s}x`, `x${s}`].filter((c) => c !== value);
 }
 
-/** The site's stacks as Terraform JSON (the invariants are checked by the other suites). */
+const SITES = readSiteSources().map((s) => siteSchema.parse(parse(s.text)));
+
+/**
+ * The sites one site's settings can reach: itself, the aggregator it replicates to, and the sources
+ * that replicate to it (a source's replication stack reads its aggregator's `inbound`).
+ */
+function related(site: Site): Site[] {
+  const others = SITES.filter((o) => o.name !== site.name && (o.name === site.replicateTo || o.replicateTo === site.name));
+  return [site, ...others];
+}
+
+/** The stacks of the site and its related sites as Terraform JSON (the invariants are checked by the other suites). */
 function synth(site: Site): string {
-  const [stacks] = buildSites(Testing.app() as App, [site]);
-  return JSON.stringify([stacks.cluster, stacks.efd].map((s) => s?.toTerraform()));
+  const built = buildSites(Testing.app() as App, related(site));
+  return JSON.stringify(built.flatMap((b) => [b.cluster, b.efd, b.replication]).map((s) => s?.toTerraform()));
 }
 
 /** The synth of the first candidate the schema and the constructs accept, or undefined. */
@@ -112,7 +125,7 @@ describe('Connect of every site', () => {
   it('mounts exactly the Secrets of its connectors', () => {
     for (const source of readSiteSources()) {
       const site = siteSchema.parse(parse(source.text));
-      const [{ efd }] = buildSites(Testing.app() as App, [site]);
+      const [{ efd }] = buildSites(Testing.app() as App, related(site));
       const connect = efd.kafka.chart.values['cp-kafka-connect'] as { volumes: { secret: { secretName: string } }[] };
       expect([site.name, connect.volumes.map((v) => v.secret.secretName)]).toEqual([site.name, efd.connectors.secrets]);
     }
