@@ -16,7 +16,8 @@ const OUTSIDE_THE_SYNTH: Record<string, string> = {
   description: 'shown by `efd sites` only',
   role: 'read by the cross-site checks (replicateTo) and `efd sites`',
   'target.distribution': 'informational (config/schema.ts)',
-  'inbound.schemaRegistryUrl': 'read by sources replicating with the replicator engine (schema translation); both sources use mirrormaker2 with the remote registry, which never writes to the aggregator\'s registry',
+  'inbound.schemaRegistryUrl':
+    "read by sources replicating with the replicator engine (schema translation); both sources use mirrormaker2 with the remote registry, which never writes to the aggregator's registry",
 };
 
 /**
@@ -28,7 +29,7 @@ const COUPLED: Record<string, string> = {
   'target.kind': 'selects which target fields exist',
   'backend.kind': 'selects which backend fields exist (gcs: bucket, prefix)',
   'connectors.objectStore.kind': 'selects which object-store fields exist (region: s3 only)',
-  'retention.tiers.name': 'named by the next tier\'s source',
+  'retention.tiers.name': "named by the next tier's source",
   'retention.tiers.source': 'must name an earlier tier',
   production: 'salmock is refused on production sites',
   role: 'replicateTo is only for source sites',
@@ -115,7 +116,8 @@ describe.each(readSiteSources().map((s) => [s.file, s.text]))('%s', (file, text)
         continue;
       }
       const reaches = variant !== baseline;
-      if (reaches === key in OUTSIDE_THE_SYNTH) unchanged.push(`${p.join('.')}${reaches ? ' (listed as outside the synth, but it reaches it)' : ''}`);
+      if (reaches === key in OUTSIDE_THE_SYNTH)
+        unchanged.push(`${p.join('.')}${reaches ? ' (listed as outside the synth, but it reaches it)' : ''}`);
     }
     expect({ file, unchanged, untestable }).toEqual({ file, unchanged: [], untestable: [] });
   });
