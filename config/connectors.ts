@@ -9,7 +9,7 @@
  *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
  */
 import { z } from 'zod';
-import { IDENTIFIER, K8S_NAME, KAFKA_TOPIC } from './names';
+import { IDENTIFIER, K8S_NAME, regexSchema, topicNameSchema } from './names';
 
 /** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
 export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
@@ -17,28 +17,13 @@ export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
 /** Where the Connect pods mount the Secrets connectors reference (one folder per Secret). */
 export const DEFAULT_SECRETS_MOUNT = '/opt/efd/connect-secrets';
 
-const regex = z
-  .string()
-  .min(1)
-  .refine(
-    (r) => {
-      try {
-        new RegExp(r);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'expected a valid regular expression' },
-  );
 const secretName = z.string().regex(K8S_NAME, { message: 'expected the name of an existing Kubernetes Secret' });
 const field = z.string().regex(IDENTIFIER, { message: 'expected a field name' });
-const topic = z.string().regex(KAFKA_TOPIC, { message: 'expected a Kafka topic name' });
 
 export const influxDbSinkSchema = z.strictObject({
   /** `app`: the influxdb-sink app (default; flattens arrays, DLQ, metrics); `connect`: the willena plugin in Connect. */
   runIn: z.enum(['app', 'connect']).default('app'),
-  topicsRegex: regex.default(SAL_TOPICS_REGEX),
+  topicsRegex: regexSchema.default(SAL_TOPICS_REGEX),
   /** Record fields written as tags (e.g. salIndex). */
   tags: z.array(field).default([]),
   /** Point time: a record field (timestamp-millis or epoch seconds as double); app only. */
@@ -48,7 +33,7 @@ export const influxDbSinkSchema = z.strictObject({
   /** Longest a point waits before its batch is written (ms); app only. */
   flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
   /** Records the sink cannot write go here with the reason in a header. */
-  deadLetterTopic: topic.default('lsst.efd.influxdb-sink.dlq'),
+  deadLetterTopic: topicNameSchema.default('lsst.efd.influxdb-sink.dlq'),
   replicas: z.number().int().min(0).max(64).default(1),
 });
 
@@ -56,7 +41,7 @@ export const objectStoreSchema = z.strictObject({
   kind: z.enum(['s3', 'gcs']),
   bucket: z.string().min(3),
   prefix: z.string().default(''),
-  topicsRegex: regex.default(SAL_TOPICS_REGEX),
+  topicsRegex: regexSchema.default(SAL_TOPICS_REGEX),
   partitionBy: z.enum(['day', 'hour']).default('hour'),
   timestampSource: z.enum(['wallclock', 'event']).default('wallclock'),
   /** S3 */
@@ -75,7 +60,7 @@ export const jdbcSchema = z.strictObject({
   /** Existing Secret with keys `jdbc-url`, `jdbc-user`, `jdbc-password`. */
   secret: secretName,
   /** Topics to store (typically the aggregator's 1 Hz topics). Required: every topic becomes a table. */
-  topicsRegex: regex,
+  topicsRegex: regexSchema,
   insertMode: z.enum(['insert', 'upsert', 'update']).default('insert'),
   pkMode: z.enum(['none', 'kafka', 'record_key', 'record_value']).optional(),
   pkFields: z.array(field).default([]),

@@ -11,22 +11,8 @@
  *   inbound: { bootstrapServers: kafka.efd.ldf.example:9094, schemaRegistryUrl: https://registry.efd.ldf.example }
  */
 import { z } from 'zod';
+import { regexSchema, topicNameSchema } from './names';
 
-const regex = z
-  .string()
-  .min(1)
-  .refine(
-    (r) => {
-      try {
-        new RegExp(r);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'expected a valid regular expression' },
-  );
-const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
 /** Client settings as Kafka takes them: dotted keys, string values. */
 const clientOverrides = z.record(
@@ -44,7 +30,7 @@ export const sourceReplicationSchema = z.strictObject({
   /** Topic prefix at the aggregator (`<prefix>.<topic>`). @default the site's name */
   prefix: k8sName.optional(),
   /** Topics replicated (whole-name regex). The Avro SAL topics by default. */
-  topicsRegex: regex.default('lsst[.]sal[.].*'),
+  topicsRegex: regexSchema.default('lsst[.]sal[.].*'),
   /**
    * How the aggregator decodes the replicated records: `remote-registry` (default) replicates the
    * registry's storage topic and serves it from a read-only registry at the aggregator (schema ids kept
@@ -52,7 +38,7 @@ export const sourceReplicationSchema = z.strictObject({
    */
   schemas: z.enum(SCHEMA_MODES).default('remote-registry'),
   /** The source registry's storage topic (Confluent `_schemas`; Apicurio kafkasql `kafkasql-journal`). */
-  schemasTopic: topic.default('_schemas'),
+  schemasTopic: topicNameSchema.default('_schemas'),
   /** Replication tasks (partitions are spread over them). */
   tasks: z.number().int().min(1).max(64).default(1),
   /** Heartbeats through the flow (replication liveness and lag in seconds). */
