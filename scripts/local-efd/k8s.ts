@@ -15,22 +15,11 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { Site } from '../../config/schema';
 import { HOST, K8S_PORTS, paths } from './layout';
+import type { Server } from './procs';
 import { EfdError, requireTool, run } from './shell';
 
 type Say = (line: string) => void;
 
-/** The shape stack.ts starts and probes (structurally its `Server`). */
-export interface K8sServer {
-  name: string;
-  needs?: string;
-  ports: number[];
-  url: string;
-  heap: string;
-  readyTimeoutMs: number;
-  prepare(say: Say): Promise<void>;
-  command(): { cmd: string; args: string[]; cwd?: string };
-  ready(): Promise<boolean>;
-}
 
 export interface KubernetesEndpoints {
   /** `https://127.0.0.1:6443` */
@@ -141,9 +130,9 @@ async function httpOk(url: string): Promise<boolean> {
 // ------------------------------------------------------------- servers ----
 
 /** etcd, kube-apiserver, kube-controller-manager, in start order; `contexts` are the sites' kubeconfig contexts. */
-export function k8sServers(contexts: string[]): K8sServer[] {
+export function k8sServers(contexts: string[]): Server[] {
   const etcdUrl = `http://${HOST}:${K8S_PORTS.etcd}`;
-  const etcd: K8sServer = {
+  const etcd: Server = {
     name: 'etcd', ports: [K8S_PORTS.etcd, K8S_PORTS.etcdPeer], url: etcdUrl, heap: '(Go)', readyTimeoutMs: 60_000,
     async prepare() {
       fs.mkdirSync(path.join(paths.data(), 'etcd'), { recursive: true, mode: 0o700 });
@@ -158,7 +147,7 @@ export function k8sServers(contexts: string[]): K8sServer[] {
     }),
     ready: () => httpOk(`${etcdUrl}/health`),
   };
-  const apiserver: K8sServer = {
+  const apiserver: Server = {
     name: 'kube-apiserver', needs: 'etcd', ports: [K8S_PORTS.apiserver], url: apiserverUrl(), heap: '(Go)', readyTimeoutMs: 180_000,
     async prepare(say) {
       await ensureCertificates(say);
@@ -180,7 +169,7 @@ export function k8sServers(contexts: string[]): K8sServer[] {
     }),
     ready: async () => (await httpsStatus(`${apiserverUrl()}/readyz`, { admin: true })) === 200,
   };
-  const controllerManager: K8sServer = {
+  const controllerManager: Server = {
     name: 'kube-controller-manager', needs: 'kube-apiserver', ports: [K8S_PORTS.controllerManager],
     url: `https://${HOST}:${K8S_PORTS.controllerManager}`, heap: '(Go)', readyTimeoutMs: 120_000,
     async prepare() {

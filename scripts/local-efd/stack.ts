@@ -20,7 +20,7 @@ import { ensureInstalled, registryJava } from './install';
 import { k8sServers, kubernetesEndpoints, siteContext } from './k8s';
 import { loadSites } from '../../config/load';
 import {
-  PidRecord, canBind, describeOwner, isAlive, isListening, listPidServers, logFile, portOwner, readPid, removePid,
+  PidRecord, Server, canBind, describeOwner, isAlive, isListening, listPidServers, logFile, portOwner, readPid, removePid,
   rssMb, runningPid, spawnServer, stopServer,
 } from './procs';
 import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
@@ -28,19 +28,6 @@ import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
 
-interface Server {
-  name: string;
-  /** Server that must be ready before this one starts (Connect needs its cluster's Kafka). */
-  needs?: string;
-  ports: number[];
-  url: string;
-  heap: string;
-  readyTimeoutMs: number;
-  prepare(say: Say): Promise<void>;
-  command(): { cmd: string; args: string[]; cwd?: string };
-  ready(): Promise<boolean>;
-  afterReady?(): Promise<void>;
-}
 
 const extraJavaOpts = () => (process.env.EFD_JAVA_OPTS ? process.env.EFD_JAVA_OPTS.split(/\s+/).filter(Boolean) : []);
 const log4jArg = () => `-Dlog4j.configuration=file:${path.join(paths.config(), 'log4j.properties')}`;
