@@ -39,12 +39,34 @@ export async function run(): Promise<BenchResult[]> {
   await ensureInstalled(() => undefined, { k8s: true });
   const warmMs = Date.now() - t2;
   const results = [
-    withRatio({ name: 'k8s.judge_all_sites.ms', value: judgeMs, unit: 'ms', baseline: synthMs, note: `${objects} objects of ${verdicts.length} stacks applied and read back; baseline = the synth of all sites alone` }),
-    withRatio({ name: 'k8s.install_warm.ms', value: warmMs, unit: 'ms', note: 'install check with etcd and the Kubernetes servers in the cache' }),
+    withRatio({
+      name: 'k8s.judge_all_sites.ms',
+      value: judgeMs,
+      unit: 'ms',
+      baseline: synthMs,
+      note: `${objects} objects of ${verdicts.length} stacks applied and read back; baseline = the synth of all sites alone`,
+    }),
+    withRatio({
+      name: 'k8s.install_warm.ms',
+      value: warmMs,
+      unit: 'ms',
+      note: 'install check with etcd and the Kubernetes servers in the cache',
+    }),
   ];
-  for (const [name, stamp] of [['k8s.install_last.kubernetes.s', 'kubernetes'], ['k8s.install_last.etcd.s', 'etcd']] as const) {
+  for (const [name, stamp] of [
+    ['k8s.install_last.kubernetes.s', 'kubernetes'],
+    ['k8s.install_last.etcd.s', 'etcd'],
+  ] as const) {
     const s = stampSeconds(stamp);
-    if (s !== undefined) results.push(withRatio({ name, value: s, unit: 's', note: 'recorded by the installer at its last build/download into the cache (with an empty Go build cache or not: see the README)' }));
+    if (s !== undefined)
+      results.push(
+        withRatio({
+          name,
+          value: s,
+          unit: 's',
+          note: 'recorded by the installer at its last build/download into the cache (with an empty Go build cache or not: see the README)',
+        }),
+      );
   }
   return results;
 }

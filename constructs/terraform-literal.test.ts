@@ -30,7 +30,10 @@ describe('terraformLiteral', () => {
     new KubernetesProvider(stack, 'k8s', {});
     const ns = new NamespaceV1(stack, 'ns', { metadata: { name: 'kafka' } });
     new HelmChart(stack, 'chart', {
-      site: 'test', chart: CHARTS.telegraf, name: 'telegraf', namespace: ns.metadata.name,
+      site: 'test',
+      chart: CHARTS.telegraf,
+      name: 'telegraf',
+      namespace: ns.metadata.name,
       overrides: { config: { outputs: [{ influxdb: { username: '${INFLUXDB_USER}', database: ns.metadata.name } }] } },
     });
     const doc = JSON.parse(Testing.synth(stack));
@@ -44,12 +47,21 @@ describe('terraformLiteral', () => {
 // The escaped text, read by the real Terraform, is the original text again.
 const cli = terraformCli();
 if (!cli) {
-  notRun('Terraform reads each escaped text back as the original', 'no `terraform` on PATH (or $TERRAFORM_BINARY_NAME); install Terraform or OpenTofu');
+  notRun(
+    'Terraform reads each escaped text back as the original',
+    'no `terraform` on PATH (or $TERRAFORM_BINARY_NAME); install Terraform or OpenTofu',
+  );
 } else {
   describe(`terraformLiteral, judged by ${cli}`, () => {
     it('Terraform reads each escaped text back as the original', () => {
       const locals = Object.fromEntries(FOREIGN.map((t, i) => [`t${i}`, terraformLiteral(t)]));
-      expect(terraformEval(cli, { locals }, FOREIGN.map((_, i) => `local.t${i}`))).toEqual(FOREIGN);
+      expect(
+        terraformEval(
+          cli,
+          { locals },
+          FOREIGN.map((_, i) => `local.t${i}`),
+        ),
+      ).toEqual(FOREIGN);
     }, 60_000);
 
     it('and unescaped, Terraform does not (the test can fail)', () => {

@@ -60,19 +60,29 @@ const doc = (probe: string) => ({
 
 const cli = terraformCli();
 if (!cli) {
-  notRun('the template check and Terraform agree on every fixture', 'no `terraform` on PATH (or $TERRAFORM_BINARY_NAME); install Terraform or OpenTofu');
+  notRun(
+    'the template check and Terraform agree on every fixture',
+    'no `terraform` on PATH (or $TERRAFORM_BINARY_NAME); install Terraform or OpenTofu',
+  );
 } else {
   describe(`the template check, judged by ${cli} validate`, () => {
     it('the template check and Terraform agree on every fixture', async () => {
       const rows: { text: string; check: Verdict; terraform: Verdict; why: string }[] = [];
       for (const text of FIXTURES) {
         const { errors } = terraformValidate(cli, doc(text));
-        rows.push({ text, check: checkerVerdict(await checkTemplates(doc(text) as never)), terraform: terraformVerdict(errors), why: errors.map((e) => e.summary).join('; ') });
+        rows.push({
+          text,
+          check: checkerVerdict(await checkTemplates(doc(text) as never)),
+          terraform: terraformVerdict(errors),
+          why: errors.map((e) => e.summary).join('; '),
+        });
       }
       expect(rows.filter((r) => r.check !== r.terraform)).toEqual([]);
       // Each kind is represented, so agreement is not the trivial "all accepted".
       expect(new Set(rows.map((r) => r.terraform))).toEqual(new Set(['ok', 'syntax', 'reference']));
-      expect(rows.find((r) => r.text === '${dir:/opt/efd/connect-secrets/oracle:password}')?.why).toBe('Extra characters after interpolation expression');
+      expect(rows.find((r) => r.text === '${dir:/opt/efd/connect-secrets/oracle:password}')?.why).toBe(
+        'Extra characters after interpolation expression',
+      );
     }, 120_000);
   });
 }

@@ -29,20 +29,33 @@ describe('checkTemplates', () => {
   it('reports a placeholder Terraform would read as a reference to nothing', async () => {
     const problems = await checkTemplates(doc({ a: 'fine', b: 'outputs:\n  user: ${INFLUXDB_USER}\n  also: ${topic}' }));
     expect(problems).toEqual([
-      { path: 'resource.helm_release.kafka.values[1]', message: expect.stringContaining('${INFLUXDB_USER} refers to nothing this stack declares: outputs:\\n  user: ${INFLUXDB_USER}') },
+      {
+        path: 'resource.helm_release.kafka.values[1]',
+        message: expect.stringContaining('${INFLUXDB_USER} refers to nothing this stack declares: outputs:\\n  user: ${INFLUXDB_USER}'),
+      },
       { path: 'resource.helm_release.kafka.values[1]', message: expect.stringContaining('${topic} refers to nothing this stack declares') },
     ]);
   });
 
   it('reports a resource reference whose resource is not declared', async () => {
     const problems = await checkTemplates(doc({ a: '${kubernetes_namespace_v1.influxdb.metadata[0].name}' }));
-    expect(problems).toEqual([{ path: 'resource.helm_release.kafka.values[0]', message: expect.stringContaining('${kubernetes_namespace_v1.influxdb.metadata.0.name} refers to nothing') }]);
+    expect(problems).toEqual([
+      {
+        path: 'resource.helm_release.kafka.values[0]',
+        message: expect.stringContaining('${kubernetes_namespace_v1.influxdb.metadata.0.name} refers to nothing'),
+      },
+    ]);
   });
 
   it('reports a string that is not a template at all (a Kafka Connect config provider)', async () => {
     const problems = await checkTemplates(doc({ a: '{"connection.password": "${dir:/opt/efd/connect-secrets/oracle:password}"}' }));
     expect(problems).toEqual([
-      { path: 'resource.helm_release.kafka.values[0]', message: expect.stringMatching(/^not a valid Terraform template \(Extra characters after interpolation expression\): .*\$\{dir:\/opt\/efd/) },
+      {
+        path: 'resource.helm_release.kafka.values[0]',
+        message: expect.stringMatching(
+          /^not a valid Terraform template \(Extra characters after interpolation expression\): .*\$\{dir:\/opt\/efd/,
+        ),
+      },
     ]);
   });
 
@@ -50,7 +63,7 @@ describe('checkTemplates', () => {
     expect(await checkTemplates({ '//': { metadata: { note: '${not_read}' } } } as never)).toEqual([]);
   });
 
-  it('parses with HashiCorp\'s hcl/v2 (the Go build info inside @cdktf/hcl2json\'s WebAssembly)', () => {
+  it("parses with HashiCorp's hcl/v2 (the Go build info inside @cdktf/hcl2json's WebAssembly)", () => {
     const wasm = zlib.gunzipSync(fs.readFileSync(require.resolve('@cdktf/hcl2json/main.wasm.gz'))).toString('latin1');
     expect(wasm).toMatch(/\ndep\tgithub\.com\/hashicorp\/hcl\/v2\tv2\.\d+\.\d+\t/);
   });

@@ -12,7 +12,10 @@ import * as path from 'node:path';
 import { loadSites } from '../config/load';
 import { synthSites } from './synth';
 
-interface Args { pluginDir?: string; stacks: string[] }
+interface Args {
+  pluginDir?: string;
+  stacks: string[];
+}
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { stacks: [] };
@@ -45,14 +48,26 @@ function main(): number {
       const cwd = path.join(dir, 'out', 'stacks', stack);
       if (!fs.existsSync(cwd)) throw new Error(`unknown stack "${stack}"; stacks: ${all.join(', ')}`);
       const doc = JSON.parse(fs.readFileSync(path.join(cwd, 'cdk.tf.json'), 'utf8'));
-      const providers = Object.entries(doc.terraform?.required_providers ?? {}).map(([n, p]) => `${(p as { source: string }).source} ${(p as { version: string }).version} (${n})`);
-      const init = spawnSync(cli, ['init', '-backend=false', '-input=false', '-no-color', ...(args.pluginDir ? [`-plugin-dir=${args.pluginDir}`] : [])],
-        { cwd, env: cliEnv(), encoding: 'utf8', timeout: 300_000 });
+      const providers = Object.entries(doc.terraform?.required_providers ?? {}).map(
+        ([n, p]) => `${(p as { source: string }).source} ${(p as { version: string }).version} (${n})`,
+      );
+      const init = spawnSync(
+        cli,
+        ['init', '-backend=false', '-input=false', '-no-color', ...(args.pluginDir ? [`-plugin-dir=${args.pluginDir}`] : [])],
+        { cwd, env: cliEnv(), encoding: 'utf8', timeout: 300_000 },
+      );
       if (init.status !== 0) {
         notRun++;
-        const why = (init.stderr || init.stdout).split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim()).filter((l) => /Error:|provider|registry|mirror/i.test(l)).slice(0, 4).join(' / ');
-        process.stdout.write(`${stack}: NOT RUN — \`${cli} init\` could not install the providers it pins: ${providers.join(', ')}. ${why}\n` +
-          `  What to do: run where the provider registry is reachable, or give a filesystem mirror with these versions: npm run validate:tf -- --plugin-dir <dir>.\n`);
+        const why = (init.stderr || init.stdout)
+          .split('\n')
+          .map((l) => l.replace(/^[│╷╵\s]+/, '').trim())
+          .filter((l) => /Error:|provider|registry|mirror/i.test(l))
+          .slice(0, 4)
+          .join(' / ');
+        process.stdout.write(
+          `${stack}: NOT RUN — \`${cli} init\` could not install the providers it pins: ${providers.join(', ')}. ${why}\n` +
+            `  What to do: run where the provider registry is reachable, or give a filesystem mirror with these versions: npm run validate:tf -- --plugin-dir <dir>.\n`,
+        );
         continue;
       }
       const v = spawnSync(cli, ['validate', '-no-color'], { cwd, env: cliEnv(), encoding: 'utf8', timeout: 300_000 });

@@ -39,7 +39,10 @@ export function terraformValidate(cli: string, doc: unknown): { text: string; er
     const r = spawnSync(cli, ['validate', '-json', '-no-color'], { cwd: dir, encoding: 'utf8', env: cliEnv(), timeout: 60_000 });
     const out = JSON.parse(r.stdout) as { diagnostics: { severity: string; summary: string; range?: { start: { line: number } } }[] };
     const text = fs.readFileSync(path.join(dir, 'main.tf.json'), 'utf8');
-    return { text, errors: out.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, line: d.range?.start.line })) };
+    return {
+      text,
+      errors: out.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, line: d.range?.start.line })),
+    };
   });
 }
 

@@ -46,9 +46,11 @@ const describe = (m: Manifest) => `${m.kind} ${m.metadata.namespace ? `${m.metad
 /** Paths where `live` lacks a field of `want` or has another value (`want`'s arrays by index). */
 export function missingFields(want: unknown, live: unknown, at = ''): string[] {
   if (want && typeof want === 'object') {
-    if (!live || typeof live !== 'object' || Array.isArray(want) !== Array.isArray(live)) return [`${at || '.'}: expected ${JSON.stringify(want).slice(0, 80)}, got ${JSON.stringify(live)?.slice(0, 80)}`];
+    if (!live || typeof live !== 'object' || Array.isArray(want) !== Array.isArray(live))
+      return [`${at || '.'}: expected ${JSON.stringify(want).slice(0, 80)}, got ${JSON.stringify(live)?.slice(0, 80)}`];
     return Object.entries(want as Record<string, unknown>).flatMap(([k, v]) =>
-      missingFields(v, (live as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
+      missingFields(v, (live as Record<string, unknown>)[k], Array.isArray(want) ? `${at}[${k}]` : at ? `${at}.${k}` : k),
+    );
   }
   return want === live ? [] : [`${at}: expected ${JSON.stringify(want)}, got ${JSON.stringify(live)}`];
 }
@@ -88,7 +90,10 @@ export async function judgeSites(sites: Site[], opts: JudgeOptions): Promise<Sta
     const out: StackVerdict[] = [];
     for (const s of stacks) {
       const context = (opts.context ?? siteContext)(s.site);
-      const names = [s.efd, s.replication].filter((x) => x !== undefined).map((x) => x.node.id).filter((n) => !opts.stacks || opts.stacks.includes(n));
+      const names = [s.efd, s.replication]
+        .filter((x) => x !== undefined)
+        .map((x) => x.node.id)
+        .filter((n) => !opts.stacks || opts.stacks.includes(n));
       for (const stack of names) {
         const t0 = Date.now();
         const doc = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'stacks', stack, 'cdk.tf.json'), 'utf8'));
@@ -96,7 +101,13 @@ export async function judgeSites(sites: Site[], opts: JudgeOptions): Promise<Sta
         if (opts.edit) objects = opts.edit(stack, objects);
         const ctx = loadContext(opts.kubeconfig, context);
         await reachable(ctx, `site "${s.site.name}", stack ${stack}`);
-        out.push({ stack, site: s.site.name, context, objects: await judgeStack(ctx, stack, objects, !!opts.dryRun), seconds: (Date.now() - t0) / 1000 });
+        out.push({
+          stack,
+          site: s.site.name,
+          context,
+          objects: await judgeStack(ctx, stack, objects, !!opts.dryRun),
+          seconds: (Date.now() - t0) / 1000,
+        });
       }
     }
     return out;
@@ -109,7 +120,10 @@ export async function judgeSites(sites: Site[], opts: JudgeOptions): Promise<Sta
 async function reachable(ctx: KubeContext, what: string): Promise<void> {
   try {
     const r = await request(ctx, 'GET', '/version', undefined, undefined, 10_000);
-    if (r.status !== 200) throw new Error(`Kubernetes API ${ctx.server} (context "${ctx.context}") answered GET /version with HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+    if (r.status !== 200)
+      throw new Error(
+        `Kubernetes API ${ctx.server} (context "${ctx.context}") answered GET /version with HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`,
+      );
   } catch (err) {
     throw new Error(`${what}: ${(err as Error).message}`);
   }

@@ -45,32 +45,107 @@ export function kindOf(m: Manifest): Kind {
 }
 
 /** Terraform-only arguments of the resources (not part of the object). */
-const TERRAFORM_ONLY = new Set(['//', 'depends_on', 'lifecycle', 'provider', 'count', 'for_each', 'timeouts', 'wait_for_completion',
-  'wait_for_rollout', 'wait_for_default_service_account']);
+const TERRAFORM_ONLY = new Set([
+  '//',
+  'depends_on',
+  'lifecycle',
+  'provider',
+  'count',
+  'for_each',
+  'timeouts',
+  'wait_for_completion',
+  'wait_for_rollout',
+  'wait_for_default_service_account',
+]);
 
 /** Blocks whose values are free-form string maps: their keys are copied, not renamed. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'binary_data', 'parameters', 'match_labels', 'limits', 'requests', 'node_selector']);
 
 /** Provider block names that differ from the API field beyond camelCase. */
 const RENAMED: Record<string, string> = {
-  container: 'containers', init_container: 'initContainers', volume: 'volumes', volume_mount: 'volumeMounts', port: 'ports',
-  env_from: 'envFrom', storage_provisioner: 'provisioner', image_pull_secrets: 'imagePullSecrets', toleration: 'tolerations',
+  container: 'containers',
+  init_container: 'initContainers',
+  volume: 'volumes',
+  volume_mount: 'volumeMounts',
+  port: 'ports',
+  env_from: 'envFrom',
+  storage_provisioner: 'provisioner',
+  image_pull_secrets: 'imagePullSecrets',
+  toleration: 'tolerations',
 };
 
 /** Provider blocks that are lists in the API (other blocks are single objects). */
-const LISTS = new Set(['container', 'init_container', 'volume', 'volume_mount', 'port', 'env', 'env_from', 'args', 'command', 'toleration', 'image_pull_secrets', 'mount_options']);
+const LISTS = new Set([
+  'container',
+  'init_container',
+  'volume',
+  'volume_mount',
+  'port',
+  'env',
+  'env_from',
+  'args',
+  'command',
+  'toleration',
+  'image_pull_secrets',
+  'mount_options',
+]);
 
 /** Fields the provider takes as strings and sends as integers. */
-const INTEGERS = new Set(['replicas', 'run_as_user', 'run_as_group', 'fs_group', 'ttl_seconds_after_finished', 'termination_grace_period_seconds']);
+const INTEGERS = new Set([
+  'replicas',
+  'run_as_user',
+  'run_as_group',
+  'fs_group',
+  'ttl_seconds_after_finished',
+  'termination_grace_period_seconds',
+]);
 
 /** Every provider field our constructs set, per conversion (anything else fails, naming it). */
 const KNOWN = new Set([
-  'metadata', 'name', 'namespace', 'spec', 'template', 'selector', 'key', 'value', 'value_from', 'secret_key_ref', 'config_map_key_ref',
-  'secret_ref', 'config_map_ref', 'config_map', 'secret', 'secret_name', 'image', 'liveness_probe', 'readiness_probe', 'http_get', 'path',
-  'initial_delay_seconds', 'period_seconds', 'failure_threshold', 'container_port', 'resources', 'security_context', 'run_as_non_root',
-  'allow_privilege_escalation', 'read_only_root_filesystem', 'mount_path', 'read_only', 'restart_policy', 'backoff_limit',
-  'reclaim_policy', 'volume_binding_mode', 'allow_volume_expansion', 'optional', 'default_mode', 'service_account_name',
-  ...MAPS, ...Object.keys(RENAMED), ...LISTS, ...INTEGERS,
+  'metadata',
+  'name',
+  'namespace',
+  'spec',
+  'template',
+  'selector',
+  'key',
+  'value',
+  'value_from',
+  'secret_key_ref',
+  'config_map_key_ref',
+  'secret_ref',
+  'config_map_ref',
+  'config_map',
+  'secret',
+  'secret_name',
+  'image',
+  'liveness_probe',
+  'readiness_probe',
+  'http_get',
+  'path',
+  'initial_delay_seconds',
+  'period_seconds',
+  'failure_threshold',
+  'container_port',
+  'resources',
+  'security_context',
+  'run_as_non_root',
+  'allow_privilege_escalation',
+  'read_only_root_filesystem',
+  'mount_path',
+  'read_only',
+  'restart_policy',
+  'backoff_limit',
+  'reclaim_policy',
+  'volume_binding_mode',
+  'allow_volume_expansion',
+  'optional',
+  'default_mode',
+  'service_account_name',
+  ...MAPS,
+  ...Object.keys(RENAMED),
+  ...LISTS,
+  ...INTEGERS,
 ]);
 
 const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -98,7 +173,8 @@ function terraformText(s: string, at: string): string {
 function literalStrings(value: unknown, at: string): unknown {
   if (typeof value === 'string') return terraformText(value, at);
   if (Array.isArray(value)) return value.map((v, i) => literalStrings(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalStrings(v, `${at}.${k}`)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalStrings(v, `${at}.${k}`)]));
   return value;
 }
 
@@ -119,7 +195,13 @@ function convert(value: unknown, key: string, at: string): unknown {
     for (const [k, v] of Object.entries(value)) {
       if (!KNOWN.has(k)) throw new Error(`${at}.${k}: a field the manifest converter does not know; add it to scripts/kube/manifests.ts`);
       // Nothing, an empty list and an empty map are all "not set" in the API (omitempty).
-      if (v === null || v === undefined || (Array.isArray(v) && v.length === 0) || (MAPS.has(k) && typeof v === 'object' && Object.keys(v).length === 0)) continue;
+      if (
+        v === null ||
+        v === undefined ||
+        (Array.isArray(v) && v.length === 0) ||
+        (MAPS.has(k) && typeof v === 'object' && Object.keys(v).length === 0)
+      )
+        continue;
       const name = key === 'http_get' && k === 'port' ? 'port' : (RENAMED[k] ?? camel(k));
       out[name] = k === 'port' && key === 'http_get' ? intOrString(v) : convert(v, k, `${at}.${k}`);
     }
