@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import type { Resources } from '../config/schema';
+import { terraformLiteral, terraformLiterals } from './terraform-literal';
 
 export interface AppImage {
   readonly repository: string;
@@ -99,8 +100,8 @@ export class AppDeployment extends Construct {
               {
                 name: props.app,
                 image: `${props.image.repository}/${props.imageName ?? props.app}:${props.image.tag}`,
-                args: [props.app, ...(props.args ?? []), '--metrics-port', String(port)],
-                env: containerEnv(props.env, props.secretEnv),
+                args: [props.app, ...(props.args ?? []), '--metrics-port', String(port)].map(terraformLiteral),
+                env: containerEnv(props.env && terraformLiterals(props.env), props.secretEnv),
                 envFrom: [
                   ...(props.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })),
                   ...(props.envFromConfigMaps ?? []).map((name) => ({ configMapRef: { name } })),

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { AppContainerProps, containerEnv } from './app-deployment';
+import { terraformLiteral, terraformLiterals } from './terraform-literal';
 
 export interface AppJobProps extends AppContainerProps {
   /** Job name. */
@@ -39,8 +40,8 @@ export class AppJob extends Construct {
               {
                 name: props.app,
                 image: `${props.image.repository}/${props.imageName ?? props.app}:${props.image.tag}`,
-                args: [props.app, ...(props.args ?? [])],
-                env: containerEnv(props.env, props.secretEnv),
+                args: [props.app, ...(props.args ?? [])].map(terraformLiteral),
+                env: containerEnv(props.env && terraformLiterals(props.env), props.secretEnv),
                 envFrom: (props.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })),
                 resources: { requests: resources.requests, limits: resources.limits },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },

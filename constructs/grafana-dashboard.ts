@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { terraformLiterals } from './terraform-literal';
 
 export interface DashboardPanel {
   title: string;
@@ -98,7 +99,7 @@ export class GrafanaDashboard extends Construct {
         namespace: props.namespace,
         labels: { grafana_dashboard: '1', 'app.kubernetes.io/part-of': 'efd' },
       },
-      data: { 'efd.json': dashboardJson(props.site, props.panels ?? EFD_PANELS) },
+      data: terraformLiterals({ 'efd.json': dashboardJson(props.site, props.panels ?? EFD_PANELS) }),
       dependsOn: props.dependsOn,
     });
   }

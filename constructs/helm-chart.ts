@@ -7,6 +7,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { ChartRef } from './charts';
 import { renderValues, siteValues, Values } from './helm-values';
+import { terraformLiteral } from './terraform-literal';
 
 export interface HelmChartProps {
   readonly site: string;
@@ -43,7 +44,7 @@ export class HelmChart extends Construct {
       repository: props.chart.repository,
       chart: props.chart.chart,
       version: props.chart.version,
-      values: [renderValues(this.merged)],
+      values: [terraformLiteral(renderValues(this.merged))],
       wait: props.wait ?? true,
       timeout: props.timeout ?? 900,
       atomic: false,
@@ -60,6 +61,6 @@ export class HelmChart extends Construct {
   /** Replaces the typed overrides (for values that grow after construction) and renders the release again. */
   setOverrides(overrides: Values): void {
     this.merged = siteValues(this.props.chart.valuesFile, this.props.site, overrides);
-    this.release.values = [renderValues(this.merged)];
+    this.release.values = [terraformLiteral(renderValues(this.merged))];
   }
 }

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as zlib from 'zlib';
 import { checkTemplates } from './tf-templates';
 
 const doc = (strings: Record<string, string>) => ({
@@ -59,5 +61,10 @@ describe('checkTemplates', () => {
 
   it('skips CDKTF comment blocks, which Terraform does not read', async () => {
     expect(await checkTemplates({ '//': { metadata: { note: '${not_read}' } } } as never)).toEqual([]);
+  });
+
+  it("parses with HashiCorp's hcl/v2 (the Go build info inside @cdktf/hcl2json's WebAssembly)", () => {
+    const wasm = zlib.gunzipSync(fs.readFileSync(require.resolve('@cdktf/hcl2json/main.wasm.gz'))).toString('latin1');
+    expect(wasm).toMatch(/\ndep\tgithub\.com\/hashicorp\/hcl\/v2\tv2\.\d+\.\d+\t/);
   });
 });

@@ -23,8 +23,13 @@ export function registerLocalCommand(program: Command): void {
     .description('install (first run, into $EFD_CACHE_DIR or ~/.cache/efd-local) and start the servers; idempotent')
     .option('--clusters <n>', 'Kafka clusters (each with registry + Connect); the 2nd uses ports +100', '1')
     .option('--fresh', 'stop what runs and wipe all data first', false)
-    .action(async (opts: { clusters: string; fresh: boolean }) => {
-      await up({ clusters: parseClusters(opts.clusters), fresh: opts.fresh });
+    .option(
+      '--k8s',
+      'also a local Kubernetes API (etcd, kube-apiserver, kube-controller-manager; no kubelet) with a kubeconfig context per site; the first run builds it (5–28 min)',
+      false,
+    )
+    .action(async (opts: { clusters: string; fresh: boolean; k8s: boolean }) => {
+      await up({ clusters: parseClusters(opts.clusters), fresh: opts.fresh, k8s: opts.k8s });
     });
 
   local

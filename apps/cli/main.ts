@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerSitesCommand, registerSynthCommand } from './sites';
 import { registerLocalCommand } from './local';
+import { registerK8sCommand } from './k8s';
 import { registerReplicationCommand } from './replication';
 import { registerSalschemaCommand } from '../salschema/cli';
 import { registerSalmockCommand } from '../salmock/cli';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSitesCommand(program);
   registerSynthCommand(program);
   registerLocalCommand(program);
+  registerK8sCommand(program);
   registerReplicationCommand(program);
   registerSalschemaCommand(program);
   registerSalmockCommand(program);

@@ -21,6 +21,8 @@ export interface ClusterEndpoints {
 export interface Endpoints {
   clusters: ClusterEndpoints[];
   influxdb: { url: string; database: string };
+  /** The local Kubernetes API, when started with `efd local up --k8s`. */
+  kubernetes?: { server: string; kubeconfig: string; contexts: string[] };
 }
 
 /** Runtime state of the local EFD (data, logs, pids, endpoints.json): `$EFD_LOCAL_DIR` or `<repo>/.efd-local`. */

@@ -16,6 +16,7 @@ import { Lazy } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import type { Site } from '../../config/schema';
 import { toConfigMapData } from '../../config/connector-spec';
+import { terraformLiterals } from '../terraform-literal';
 import { influxDbCredentials } from '../influxdb';
 import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';
@@ -158,7 +159,7 @@ export class ConnectorSet extends Construct {
         produce: () => {
           const problems = this.problems();
           if (problems.length) throw new Error(problems.join('\n'));
-          return toConfigMapData(this.members.map((m) => m.spec));
+          return terraformLiterals(toConfigMapData(this.members.map((m) => m.spec)));
         },
       }) as unknown as Record<string, string>,
     });

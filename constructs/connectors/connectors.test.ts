@@ -332,7 +332,8 @@ describe('ConnectorSet', () => {
     expect(Object.keys(cm.data)).toEqual(['influxdb-sink.json', 'jdbc-sink.json', 's3-parquet-sink.json']);
     expect(specs['influxdb-sink.json'].config['influxdb.retention.policy.provider.value']).toBe('raw');
     expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
-    expect(specs['jdbc-sink.json'].config['connection.password']).toBe('${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
+    // Escaped for Terraform (constructs/terraform-literal.ts), which hands `${dir:…}` to Kafka Connect.
+    expect(specs['jdbc-sink.json'].config['connection.password']).toBe('$${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
     expect(set.secrets).toEqual(['efd-oracle', 'efd-s3', 'influxdb-auth']);
     expect(kafka.mounts.at(-1)).toEqual({ secrets: set.secrets, mountPath: '/opt/efd/connect-secrets' });
     const worker = connectWorkerValues(set.secrets);

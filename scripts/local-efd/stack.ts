@@ -21,8 +21,11 @@ import {
 import { Endpoints, clusterEndpoints, influxEndpoints, removeEndpoints, writeEndpoints } from './endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from './health';
 import { ensureInstalled, registryJava } from './install';
+import { k8sServers, kubernetesEndpoints, siteContext } from './k8s';
+import { loadSites } from '../../config/load';
 import {
   PidRecord,
+  Server,
   canBind,
   describeOwner,
   isAlive,
@@ -41,20 +44,6 @@ import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
 
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
-
-interface Server {
-  name: string;
-  /** Server that must be ready before this one starts (Connect needs its cluster's Kafka). */
-  needs?: string;
-  ports: number[];
-  url: string;
-  heap: string;
-  readyTimeoutMs: number;
-  prepare(say: Say): Promise<void>;
-  command(): { cmd: string; args: string[]; cwd?: string };
-  ready(): Promise<boolean>;
-  afterReady?(): Promise<void>;
-}
 
 const extraJavaOpts = () => (process.env.EFD_JAVA_OPTS ? process.env.EFD_JAVA_OPTS.split(/\s+/).filter(Boolean) : []);
 const log4jArg = () => `-Dlog4j.configuration=file:${path.join(paths.config(), 'log4j.properties')}`;
@@ -216,14 +205,30 @@ function influxServer(): Server {
   };
 }
 
-function serversFor(clusters: number): Server[] {
+function serversFor(clusters: number, k8s = false): Server[] {
   const list: Server[] = [];
   for (let i = 0; i < clusters; i++) {
     const c = clusterLayout(i);
     list.push(kafkaServer(c), registryServer(c), connectServer(c));
   }
   list.push(influxServer());
+  if (k8s) list.push(...k8sServers(siteContexts()));
   return list;
+}
+
+/** The kubeconfig contexts of every site in config/sites (the local API server answers all of them). */
+function siteContexts(): string[] {
+  return [...new Set(loadSites().map(siteContext))].sort();
+}
+
+/** The Kubernetes servers run, or ran at the last `up` (so `up` and `status` keep them). */
+function k8sKnown(): boolean {
+  if (runningPid('kube-apiserver') || readPid('kube-apiserver')) return true;
+  try {
+    return JSON.parse(fs.readFileSync(lastUpFile(), 'utf8')).k8s === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Clusters whose Kafka we are running (so `up` never shrinks a running stack). */
@@ -288,6 +293,8 @@ function pidExists(pid: number): boolean {
 
 export interface UpOptions {
   clusters?: number;
+  /** Also a local Kubernetes API: etcd, kube-apiserver, kube-controller-manager (built once, ~5–28 min). */
+  k8s?: boolean;
   /** Stop what runs and wipe all data first. */
   fresh?: boolean;
   say?: Say;
@@ -316,20 +323,21 @@ export async function up(opts: UpOptions = {}): Promise<UpReport> {
   const wanted = parseClusters(opts.clusters);
   return withLock(async () => {
     if (opts.fresh) await wipe(say);
-    const inst = await ensureInstalled(say);
+    const k8s = !!opts.k8s || k8sKnown();
+    const inst = await ensureInstalled(say, { k8s });
     if (inst.installed.length > 0) say(`cold install: ${inst.seconds} s (${inst.installed.join(', ')}) into ${cacheDir()}`);
     else say(`install: cached (${inst.seconds} s)`);
     for (const s of inst.skipped) say(`install: skipped ${s.name} (${s.reason}); EFD_RETRY_PLUGINS=1 retries`);
 
     const t0 = Date.now();
-    const servers = serversFor(Math.max(wanted, runningClusters()));
+    const servers = serversFor(Math.max(wanted, runningClusters()), k8s);
     const toStart = servers.filter((s) => !runningPid(s.name));
     const alreadyRunning = servers.filter((s) => runningPid(s.name)).map((s) => s.name);
     await checkPortsFree(toStart);
     await startAll(servers, toStart, say);
     const endpoints = endpointsFor(servers);
     writeEndpoints(endpoints);
-    fs.writeFileSync(lastUpFile(), JSON.stringify({ clusters: endpoints.clusters.length, at: new Date().toISOString() }));
+    fs.writeFileSync(lastUpFile(), JSON.stringify({ clusters: endpoints.clusters.length, k8s, at: new Date().toISOString() }));
     const startSeconds = seconds(t0);
     const rss = Object.fromEntries(servers.map((s) => [s.name, rssOf(s.name)]));
     printSummary(servers, endpoints, say);
@@ -432,7 +440,8 @@ async function waitReady(s: Server, say: Say, startedNow: boolean): Promise<void
 
 function endpointsFor(servers: Server[]): Endpoints {
   const clusters = servers.filter((s) => s.name.startsWith('kafka-')).map((_, i) => clusterEndpoints(clusterLayout(i)));
-  return { clusters, influxdb: influxEndpoints() };
+  const k8s = servers.some((s) => s.name === 'kube-apiserver');
+  return { clusters, influxdb: influxEndpoints(), ...(k8s ? { kubernetes: kubernetesEndpoints(siteContexts()) } : {}) };
 }
 
 function rssOf(server: string): number | undefined {
@@ -444,6 +453,10 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
   say('local EFD endpoints:');
   for (const c of e.clusters) say(`  cluster ${c.name}: kafka ${c.kafka}  registry ${c.registry}  connect ${c.connect}`);
   say(`  influxdb: ${e.influxdb.url} (database ${e.influxdb.database})`);
+  if (e.kubernetes)
+    say(
+      `  kubernetes: ${e.kubernetes.server}, KUBECONFIG=${e.kubernetes.kubeconfig} (contexts ${e.kubernetes.contexts.join(', ')}; no kubelet: pods do not run)`,
+    );
   say(`  written to ${paths.endpoints()}`);
   let total = 0;
   const parts = servers.map((s) => {
@@ -464,8 +477,9 @@ async function wipe(say: Say): Promise<void> {
 
 async function stopAll(say: Say): Promise<string[]> {
   const names = listPidServers();
-  // Connect first (it writes to Kafka), then the rest together.
-  const order = [names.filter((n) => n.startsWith('connect-')), names.filter((n) => !n.startsWith('connect-'))];
+  // Connect first (it writes to Kafka), the Kubernetes servers before their etcd, then the rest together.
+  const first = (n: string) => n.startsWith('connect-') || n.startsWith('kube-');
+  const order = [names.filter(first), names.filter((n) => !first(n))];
   const stopped: string[] = [];
   for (const group of order) {
     await Promise.all(
@@ -505,7 +519,7 @@ export interface ServerStatus {
 export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> {
   const say = opts.say ?? defaultSay;
   const rows: ServerStatus[] = [];
-  for (const s of serversFor(knownClusters())) {
+  for (const s of serversFor(knownClusters(), k8sKnown())) {
     const rec = runningPid(s.name);
     const listening = rec ? await isListening(s.ports[0]) : false;
     rows.push({
