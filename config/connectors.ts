@@ -9,6 +9,7 @@
  *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
  */
 import { z } from 'zod';
+import { intIn } from './bounds';
 import { IDENTIFIER, K8S_NAME, KAFKA_TOPIC } from './names';
 
 /** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
@@ -38,12 +39,12 @@ export const influxDbSinkSchema = z.strictObject({
   /** Point time: a record field (timestamp-millis or epoch seconds as double); app only. */
   timestampField: field.default('sal_created'),
   /** Points per InfluxDB write; app only. */
-  batchSize: z.number().int().min(1).max(100_000).default(5000),
+  batchSize: intIn(1, 100_000, 'points per write').default(5000),
   /** Longest a point waits before its batch is written (ms); app only. */
-  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+  flushIntervalMs: intIn(10, 60_000, 'ms').default(1000),
   /** Records the sink cannot write go here with the reason in a header. */
   deadLetterTopic: topic.default('lsst.efd.influxdb-sink.dlq'),
-  replicas: z.number().int().min(0).max(64).default(1),
+  replicas: intIn(0, 64, 'replicas').default(1),
 });
 
 export const objectStoreSchema = z.strictObject({
@@ -61,7 +62,7 @@ export const objectStoreSchema = z.strictObject({
    * Omit for the default credentials of the pod (IRSA / Workload Identity).
    */
   credentialsSecret: secretName.optional(),
-  tasksMax: z.number().int().min(1).default(1),
+  tasksMax: intIn(1, 64, 'Connect tasks').default(1),
 });
 
 export const jdbcSchema = z.strictObject({
@@ -75,7 +76,7 @@ export const jdbcSchema = z.strictObject({
   pkFields: z.array(field).default([]),
   autoCreate: z.boolean().default(true),
   autoEvolve: z.boolean().default(true),
-  tasksMax: z.number().int().min(1).default(1),
+  tasksMax: intIn(1, 64, 'Connect tasks').default(1),
 });
 
 export const siteConnectorsSchema = z.strictObject({
@@ -83,7 +84,7 @@ export const siteConnectorsSchema = z.strictObject({
   objectStore: objectStoreSchema.optional(),
   jdbc: jdbcSchema.optional(),
   /** The connect manager: reconcile interval (new topics join connectors within it). */
-  manager: z.strictObject({ intervalSeconds: z.number().int().min(5).default(60), replicas: z.number().int().min(0).max(1).default(1) }).prefault({}),
+  manager: z.strictObject({ intervalSeconds: intIn(5, 86400, 'seconds').default(60), replicas: intIn(0, 1, 'replicas: one manager reconciles, or none').default(1) }).prefault({}),
   /** Where the Connect pods mount the Secrets connectors reference. */
   secretsMountPath: z.string().regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' }).default(DEFAULT_SECRETS_MOUNT),
 });

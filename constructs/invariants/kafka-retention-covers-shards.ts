@@ -18,7 +18,8 @@ export class KafkaRetentionCoversShards extends InvariantRule {
     const kafka = brokerOverrides(view);
     if (!kafka) return [];
     const o = kafka.overrides;
-    const seconds = o['log.retention.ms'] ? Number(o['log.retention.ms']) / 1000 : o['log.retention.minutes'] ? Number(o['log.retention.minutes']) * 60 : Number(o['log.retention.hours'] ?? 168) * 3600;
+    // log.retention.ms -1 keeps logs forever.
+    const seconds = o['log.retention.ms'] ? (Number(o['log.retention.ms']) < 0 ? Infinity : Number(o['log.retention.ms']) / 1000) : o['log.retention.minutes'] ? Number(o['log.retention.minutes']) * 60 : Number(o['log.retention.hours'] ?? 168) * 3600;
     const shard = durationSeconds(this.rawShardDuration);
     return seconds >= shard ? [] : [`Kafka log retention (${seconds / 3600} h) is shorter than the raw tier's shard duration (${this.rawShardDuration}); raise kafka.logRetention`];
   }
