@@ -56,8 +56,10 @@ export class InfluxQlError extends Error {
     readonly statement: string,
     readonly serverMessage: string,
     readonly status?: number,
+    /** What failed underneath (the socket error when InfluxDB is unreachable). */
+    cause?: unknown,
   ) {
-    super(`InfluxQL \`${statement}\` on ${url} failed: ${serverMessage}`);
+    super(`InfluxQL \`${statement}\` on ${url} failed: ${serverMessage}`, { cause });
     this.name = 'InfluxQlError';
   }
 }
@@ -92,7 +94,7 @@ export async function influxQuery(conn: InfluxConnection, statement: string, db?
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${(conn.timeoutMs ?? 30_000) / 1000} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new InfluxQlError(conn.url, statement, `cannot reach InfluxDB (${why}); check --url and that InfluxDB is running (GET ${conn.url}/ping answers 204)`);
+    throw new InfluxQlError(conn.url, statement, `cannot reach InfluxDB (${why}); check --url and that InfluxDB is running (GET ${conn.url}/ping answers 204)`, undefined, err);
   }
   let json: { error?: string; results?: (QueryResult & { error?: string })[] } | undefined;
   try {

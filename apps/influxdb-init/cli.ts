@@ -26,6 +26,7 @@ import { durationSeconds } from '../../config/duration';
 import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
 import { sleep } from '../lib/retry';
 import { createShutdown } from '../lib/shutdown';
+import { BadInputError } from '../lib/exit-codes';
 
 /** Options of `influxdb-init`. */
 export interface InfluxdbInitOptions {
@@ -50,14 +51,14 @@ export function parseTiersOption(value: string): RetentionTier[] {
     try {
       text = fs.readFileSync(value, 'utf8');
     } catch (err) {
-      throw new Error(`${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a JSON file or inline JSON such as '[{"name":"raw","duration":"7d","shardDuration":"1h"}]'`);
+      throw new BadInputError(`${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a JSON file or inline JSON such as '[{"name":"raw","duration":"7d","shardDuration":"1h"}]'`);
     }
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+    throw new BadInputError(`${where}: not valid JSON (${(err as Error).message})`);
   }
   const wrapped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'tiers' in raw;
   const parsed = tiersSchema.safeParse(wrapped ? (raw as { tiers: unknown }).tiers : raw);
@@ -66,7 +67,7 @@ export function parseTiersOption(value: string): RetentionTier[] {
       const field = [...(wrapped ? ['tiers'] : []), ...i.path].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
       return `  ${field || '(top level)'}: ${i.message}`;
     });
-    throw new Error(`${where}: expected an array of retention tiers (name, duration, shardDuration, and source/interval/aggregations on downsampled tiers):\n${lines.join('\n')}`);
+    throw new BadInputError(`${where}: expected an array of retention tiers (name, duration, shardDuration, and source/interval/aggregations on downsampled tiers):\n${lines.join('\n')}`);
   }
   return parsed.data;
 }
@@ -76,7 +77,7 @@ export function resolveTarget(opts: InfluxdbInitOptions, sitesDir?: string): { d
   if (opts.site && opts.tiers) throw new Error('give either --site (tiers from config/sites) or --tiers, not both');
   if (opts.site) {
     const dir = sitesDir ?? SITES_DIR;
-    if (!fs.existsSync(dir)) throw new Error(`--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`);
+    if (!fs.existsSync(dir)) throw new BadInputError(`--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`);
     const sites = loadSites(dir);
     const site = sites.find((s) => s.name === opts.site);
     if (!site) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);

@@ -14,7 +14,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { readEndpoints } from '../lib/local-endpoints';
 import {
-  addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList,
+  addKafkaOptions, addRegistryOption, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList,
 } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { createLogger, Logger } from '../lib/logging';
@@ -26,6 +26,7 @@ import { createConverter } from './convert';
 import { InfluxDbSink, sinkMetrics, writerMetricsHook } from './sink';
 import { InfluxWriter } from './writer';
 import { IDENTIFIER, KAFKA_TOPIC } from '../../config/names';
+import { exitCodeOf } from '../lib/exit-codes';
 
 export const DEFAULT_TOPICS_REGEX = 'lsst\\.sal\\..*';
 export const DEFAULT_DLQ = 'lsst.efd.influxdb-sink.dlq';
@@ -197,7 +198,7 @@ export function registerInfluxdbSinkCommand(program: Command): Command {
         process.exitCode = await run(opts);
       } catch (err) {
         process.stderr.write(`efd influxdb-sink: ${(err as Error).message}\n`);
-        process.exitCode = err instanceof ConfigError ? 2 : 1;
+        process.exitCode = exitCodeOf(err);
       }
     });
   return cmd;
