@@ -34,6 +34,12 @@ export async function run(runs = 7): Promise<BenchResult[]> {
   const note = `cold process, median of ${runs}; baseline = node -e 0 in the same run`;
   return [
     withRatio({ name: 'cli.help.ms', value: median(help), unit: 'ms', baseline: median(node), note: `${note}; target ≤ 500` }),
-    withRatio({ name: 'cli.salschema_convert_help.ms', value: median(app), unit: 'ms', baseline: median(node), note: `${note}; loads the salschema app only` }),
+    withRatio({
+      name: 'cli.salschema_convert_help.ms',
+      value: median(app),
+      unit: 'ms',
+      baseline: median(node),
+      note: `${note}; loads the salschema app only`,
+    }),
   ];
 }

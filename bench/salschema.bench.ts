@@ -16,7 +16,10 @@ import { BenchResult, withRatio } from './results';
 const GENERATED_DIR = path.resolve(__dirname, '..', '.gen', 'bench-ts_xml-3x');
 
 function xmlFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.xml')).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.xml'))
+    .map((f) => path.join(dir, f));
 }
 
 function median(values: number[]): number {
@@ -57,8 +60,20 @@ export async function run(runs = 3): Promise<BenchResult[]> {
   const note = `${topics} topics (${label}), in process after module load, median of ${runs}; baseline = fast-xml-parser alone on the same files`;
   return [
     withRatio({ name: 'salschema.convert.total.ms', value: median(phases.total), unit: 'ms', baseline, note: `${note}; target ≤ 5000` }),
-    withRatio({ name: 'salschema.convert.read.ms', value: median(phases.read), unit: 'ms', baseline, note: 'ts_xml reader: parse, line numbers, well-formedness, generics' }),
-    withRatio({ name: 'salschema.convert.convert.ms', value: median(phases.convert), unit: 'ms', baseline, note: 'Avro mapping + avsc Type.forSchema of every schema' }),
+    withRatio({
+      name: 'salschema.convert.read.ms',
+      value: median(phases.read),
+      unit: 'ms',
+      baseline,
+      note: 'ts_xml reader: parse, line numbers, well-formedness, generics',
+    }),
+    withRatio({
+      name: 'salschema.convert.convert.ms',
+      value: median(phases.convert),
+      unit: 'ms',
+      baseline,
+      note: 'Avro mapping + avsc Type.forSchema of every schema',
+    }),
     withRatio({ name: 'salschema.convert.write.ms', value: median(phases.write), unit: 'ms', baseline, note: 'one .avsc per topic' }),
   ];
 }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 /** A count or size: an integer from `min` to `max`; the message gives the range, the unit and the value. */
 export function intIn(min: number, max: number, unit: string) {
   return z.number().superRefine((n, ctx) => {
-    if (!Number.isInteger(n) || n < min || n > max) ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max} (${unit})` });
+    if (!Number.isInteger(n) || n < min || n > max)
+      ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max} (${unit})` });
   });
 }
 

@@ -23,7 +23,9 @@ describe('durationSeconds', () => {
     ['2weeks', '2w'],
     ['forever', 'INF'],
   ])('suggests what %p likely meant', (text, meant) => {
-    expect(() => durationSeconds(text)).toThrow(`"${text}" is not a duration: use a number and a unit of s, m, h, d or w, e.g. "${meant}" (or "INF")`);
+    expect(() => durationSeconds(text)).toThrow(
+      `"${text}" is not a duration: use a number and a unit of s, m, h, d or w, e.g. "${meant}" (or "INF")`,
+    );
   });
 
   it('keeps milliseconds exact (no rounding to hours)', () => {

@@ -42,7 +42,8 @@ export function durationSeconds(text: string): number {
   if (typeof text !== 'string' || !DURATION_PATTERN.test(text)) throw new Error(notADuration(String(text)));
   let total = 0;
   for (const [, n, unit] of text.matchAll(/(\d+)([smhdw])/g)) total += Number(n) * UNIT_SECONDS[unit];
-  if (!Number.isSafeInteger(total * 1000)) throw new Error(`"${text}" is too long a duration: expected at most ${Math.floor(Number.MAX_SAFE_INTEGER / 1000 / 86400)}d (or "INF")`);
+  if (!Number.isSafeInteger(total * 1000))
+    throw new Error(`"${text}" is too long a duration: expected at most ${Math.floor(Number.MAX_SAFE_INTEGER / 1000 / 86400)}d (or "INF")`);
   return total;
 }
 

@@ -54,7 +54,10 @@ export function tierProblems(tiers: readonly TierFields[]): TierProblem[] {
     else if (shard !== undefined && shard < MIN_RETENTION_SECONDS) {
       problem('shardDuration', `InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "${tier.shardDuration}"`);
     } else if (shard !== undefined && duration !== undefined && shard > duration) {
-      problem('shardDuration', `expected a shard duration no longer than the tier's duration (${tier.duration}), got "${tier.shardDuration}"`);
+      problem(
+        'shardDuration',
+        `expected a shard duration no longer than the tier's duration (${tier.duration}), got "${tier.shardDuration}"`,
+      );
     }
     if (index === 0) {
       if (tier.source) problem('source', 'expected no source on the first (raw) tier');
@@ -65,7 +68,10 @@ export function tierProblems(tiers: readonly TierFields[]): TierProblem[] {
       if (tier.interval === undefined) problem('interval', 'expected the downsampling interval, e.g. "30s"');
       if (interval === Infinity) problem('interval', 'expected a finite interval such as "30s"');
       else if (interval !== undefined && duration !== undefined && interval > duration) {
-        problem('interval', `expected an interval no longer than the tier's duration (${tier.duration}): a ${tier.interval} point would outlive the tier; got "${tier.interval}"`);
+        problem(
+          'interval',
+          `expected an interval no longer than the tier's duration (${tier.duration}): a ${tier.interval} point would outlive the tier; got "${tier.interval}"`,
+        );
       }
     }
     seen.push(tier.name);
@@ -98,7 +104,10 @@ export interface KafkaRetentionProblem {
  * The broker retention settings of a site: `kafka.logRetention` (default the raw tier's duration)
  * and `kafka.offsetsRetention` (default the log retention), never rounded. Problems name the field.
  */
-export function kafkaRetention(kafka: KafkaRetentionFields, rawTier: Pick<TierFields, 'duration'>): { settings?: KafkaRetention; problems: KafkaRetentionProblem[] } {
+export function kafkaRetention(
+  kafka: KafkaRetentionFields,
+  rawTier: Pick<TierFields, 'duration'>,
+): { settings?: KafkaRetention; problems: KafkaRetentionProblem[] } {
   const problems: KafkaRetentionProblem[] = [];
   const logText = kafka.logRetention ?? rawTier.duration;
   const logFrom = kafka.logRetention ? '' : ` (the raw tier's duration, the default of kafka.logRetention)`;
@@ -131,6 +140,10 @@ export function kafkaRetention(kafka: KafkaRetentionFields, rawTier: Pick<TierFi
   if (logMs === 0) problems.push({ field: 'logRetention', message: `expected a retention of at least "1s", got "${logText}"${logFrom}` });
   if (problems.length) return { problems };
   const log: KafkaRetention['log'] =
-    logMs === Infinity ? { key: 'log.retention.ms', value: -1 } : logMs % 3_600_000 === 0 ? { key: 'log.retention.hours', value: logMs / 3_600_000 } : { key: 'log.retention.ms', value: logMs };
+    logMs === Infinity
+      ? { key: 'log.retention.ms', value: -1 }
+      : logMs % 3_600_000 === 0
+        ? { key: 'log.retention.hours', value: logMs / 3_600_000 }
+        : { key: 'log.retention.ms', value: logMs };
   return { settings: { log, offsetsMinutes: (offsetsSeconds as number) / 60 }, problems };
 }

@@ -29,7 +29,15 @@ describe('Helm values keys against chart defaults', () => {
     );
     const telegraf = releases.find(([, r]) => r.chart === 'telegraf')?.[1] as { values: string[] };
     expect(parse(telegraf.values[0]).config.outputs).toEqual([
-      { influxdb: { urls: ['http://influxdb.influxdb.svc.cluster.local:8086'], database: 'telegraf', username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', skip_database_creation: false } },
+      {
+        influxdb: {
+          urls: ['http://influxdb.influxdb.svc.cluster.local:8086'],
+          database: 'telegraf',
+          username: '${INFLUXDB_USER}',
+          password: '${INFLUXDB_PASSWORD}',
+          skip_database_creation: false,
+        },
+      },
     ]);
   });
 
@@ -37,14 +45,26 @@ describe('Helm values keys against chart defaults', () => {
     const chart = readChartDefaults(UMBRELLA);
     expect(unknownKeys({ replicaCount: 2, persistance: { size: '1Gi' } }, chart)).toEqual(['persistance']);
     expect(unknownKeys({ persistence: { sise: '1Gi', storageClass: 'ssd' } }, chart)).toEqual(['persistence.sise']);
-    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, chart)).toEqual(['setDefaultUser.user.pasword']);
-    expect(unknownKeys({ 'sub-a': { enabled: false, brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } }, chart)).toEqual(['sub-a.heapOption']);
+    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, chart)).toEqual([
+      'setDefaultUser.user.pasword',
+    ]);
+    expect(
+      unknownKeys(
+        { 'sub-a': { enabled: false, brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } },
+        chart,
+      ),
+    ).toEqual(['sub-a.heapOption']);
   });
 
   it('accepts commented-out keys and anything under a free-form map', () => {
     const chart = readChartDefaults(UMBRELLA);
     expect(chart.commented).toEqual(new Set(['storageClass', 'existingSecret']));
     expect([...chart.subcharts.keys()]).toEqual(['sub-a']);
-    expect(unknownKeys({ config: { http: { 'auth-enabled': true }, meta: { dir: '/x' } }, podAnnotations: { a: 'b' }, extra: { any: { depth: 1 } } }, chart)).toEqual([]);
+    expect(
+      unknownKeys(
+        { config: { http: { 'auth-enabled': true }, meta: { dir: '/x' } }, podAnnotations: { a: 'b' }, extra: { any: { depth: 1 } } },
+        chart,
+      ),
+    ).toEqual([]);
   });
 });

@@ -54,7 +54,10 @@ describe('GkeCluster', () => {
 
   it('accepts 3 x n1-standard-2 with private nodes and no protection for experiments', () => {
     const out = synth({ machineType: 'n1-standard-2', nodeCount: 3, localSsdCount: 2, privateNodes: true, deletionProtection: false });
-    expect(out).toHaveResourceWithProperties(ContainerNodePool, { node_count: 3, node_config: expect.objectContaining({ machine_type: 'n1-standard-2', local_ssd_count: 2 }) });
+    expect(out).toHaveResourceWithProperties(ContainerNodePool, {
+      node_count: 3,
+      node_config: expect.objectContaining({ machine_type: 'n1-standard-2', local_ssd_count: 2 }),
+    });
     expect(out).toHaveResourceWithProperties(ContainerCluster, {
       deletion_protection: false,
       private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: false, master_ipv4_cidr_block: '172.16.0.0/28' },
@@ -68,7 +71,10 @@ describe('GkeCluster', () => {
     [{ nodeCount: 0 }, /nodeCount: expected an integer from 1 to 1000 \(nodes per zone; GKE's limit per node pool\), got 0/],
     [{ nodeCount: 100_000 }, /nodeCount: expected an integer from 1 to 1000 .*, got 100000/],
     [{ localSsdCount: 9 }, /localSsdCount: expected one of 0, 1, .*, 24 \(the counts GCE accepts on n1 machines\), got 9/],
-    [{ bootDiskSizeGb: 5 }, /bootDiskSizeGb: expected an integer from 10 to 65536 \(GB; a GCE persistent disk holds 10 GB to 64 TB\), got 5/],
+    [
+      { bootDiskSizeGb: 5 },
+      /bootDiskSizeGb: expected an integer from 10 to 65536 \(GB; a GCE persistent disk holds 10 GB to 64 TB\), got 5/,
+    ],
     [{ bootDiskSizeGb: 1e9 }, /bootDiskSizeGb: expected an integer from 10 to 65536 .*, got 1000000000/],
   ])('rejects %p naming the site', (props, message) => {
     expect(() => synth(props as Partial<GkeClusterProps>)).toThrow(message);

@@ -22,7 +22,11 @@ describe('synthSites', () => {
   it('leaves the previous good output untouched when a later stack fails', () => {
     const before = fs.readFileSync(path.join(outdir, 'stacks', 'gcp-efd', 'cdk.tf.json'), 'utf8');
     // A production GKE cluster without deletion protection cannot happen from config; force it by hand.
-    const broken: Site = { ...onPremSite(), name: 'zzz-broken', target: { kind: 'kubeconfig', kubeconfig: 'k', context: '', distribution: 'k3s' } };
+    const broken: Site = {
+      ...onPremSite(),
+      name: 'zzz-broken',
+      target: { kind: 'kubeconfig', kubeconfig: 'k', context: '', distribution: 'k3s' },
+    };
     expect(() => synthSites([gkeSite({ description: 'changed' }), broken], outdir)).toThrow(/site "zzz-broken": target.context is missing/);
     expect(fs.readFileSync(path.join(outdir, 'stacks', 'gcp-efd', 'cdk.tf.json'), 'utf8')).toBe(before);
     expect(fs.readdirSync(dir)).toEqual(['cdktf.out']);
@@ -34,7 +38,9 @@ describe('synthSites', () => {
     const broken = gkeSite({ description: 'changed', kafka: { logRetention: '30m' } });
     process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
     try {
-      expect(() => synthSites([broken], outdir)).toThrow(/invariant kafka-retention-covers-shards: site "gcp".*Kafka log retention \(0\.5 h\)/s);
+      expect(() => synthSites([broken], outdir)).toThrow(
+        /invariant kafka-retention-covers-shards: site "gcp".*Kafka log retention \(0\.5 h\)/s,
+      );
       expect(process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS).toBe('true');
     } finally {
       delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -59,7 +65,9 @@ describe('the synthesized Terraform, as Terraform reads it', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-tf-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const addresses = (blocks: Record<string, Record<string, unknown>> | undefined) =>
-    Object.entries(blocks ?? {}).flatMap(([type, named]) => Object.keys(named).map((name) => `${type}.${name}`)).sort();
+    Object.entries(blocks ?? {})
+      .flatMap(([type, named]) => Object.keys(named).map((name) => `${type}.${name}`))
+      .sort();
 
   it('parses every stack of the HCL output, with the resources and data sources of the JSON output', async () => {
     synthSites([gkeSite(), onPremSite()], path.join(dir, 'json'));
@@ -75,7 +83,9 @@ describe('the synthesized Terraform, as Terraform reads it', () => {
   }, 120_000);
 
   it('rejects HCL that does not parse (the parser is not a stand-in)', async () => {
-    await expect(parseHcl('broken.tf', 'resource "kubernetes_namespace_v1" "x" {\n  metadata {\n    name =\n  }\n}\n')).rejects.toThrow(/Invalid expression/);
+    await expect(parseHcl('broken.tf', 'resource "kubernetes_namespace_v1" "x" {\n  metadata {\n    name =\n  }\n}\n')).rejects.toThrow(
+      /Invalid expression/,
+    );
   }, 60_000);
 
   // Known bug, owned by its own issue: placeholders meant for Kafka Connect (its `${dir:…}` config
@@ -87,10 +97,14 @@ describe('the synthesized Terraform, as Terraform reads it', () => {
     ['gcp-efd', 'resource.helm_release.telegraf_release_CFA70938.values[0]', '${INFLUXDB_PASSWORD} refers to nothing'],
     ['gcp-efd', 'resource.helm_release.telegraf_release_CFA70938.values[0]', '${INFLUXDB_USER} refers to nothing'],
     ['ldf-efd', 'resource.kubernetes_config_map_v1.connectors_configmap_C060233A.data.jdbc-sink.json', 'not a valid Terraform template'],
-    ['ldf-efd', 'resource.kubernetes_config_map_v1.connectors_configmap_C060233A.data.s3-parquet-sink.json', 'not a valid Terraform template'],
+    [
+      'ldf-efd',
+      'resource.kubernetes_config_map_v1.connectors_configmap_C060233A.data.s3-parquet-sink.json',
+      'not a valid Terraform template',
+    ],
   ];
 
-  it('every string of every site\'s cdk.tf.json is a template whose references the stack declares', async () => {
+  it("every string of every site's cdk.tf.json is a template whose references the stack declares", async () => {
     const out = path.join(dir, 'sites');
     synthSites(loadSites(), out);
     const found: [string, string, string][] = [];
@@ -110,12 +124,28 @@ describe('npx cdktf synth', () => {
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
 
   it('fails on an invariant and leaves the previous cdktf.out untouched', () => {
-    const skip = new Set(['node_modules', 'cdktf.out', '.git', '.efd-local', 'state', 'coverage', '.gen', '.terraform', 'experiments', '.prof']);
+    const skip = new Set([
+      'node_modules',
+      'cdktf.out',
+      '.git',
+      '.efd-local',
+      'state',
+      'coverage',
+      '.gen',
+      '.terraform',
+      'experiments',
+      '.prof',
+    ]);
     fs.cpSync(root, copy, { recursive: true, filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0]) });
     fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(copy, 'node_modules'));
     const gcp = path.join(copy, 'config', 'sites', 'gcp.yaml');
     // The lowres tier keeping less than the raw one breaks invariant tier-durations-ascend (no schema rule).
-    fs.writeFileSync(gcp, fs.readFileSync(gcp, 'utf8').replace('{ name: lowres, duration: 365d, shardDuration: 7d,', '{ name: lowres, duration: 12h, shardDuration: 1h,'));
+    fs.writeFileSync(
+      gcp,
+      fs
+        .readFileSync(gcp, 'utf8')
+        .replace('{ name: lowres, duration: 365d, shardDuration: 7d,', '{ name: lowres, duration: 12h, shardDuration: 1h,'),
+    );
     const previous = path.join(copy, 'cdktf.out', 'stacks', 'gcp-efd');
     fs.mkdirSync(previous, { recursive: true });
     fs.writeFileSync(path.join(previous, 'cdk.tf.json'), '{"previous": true}\n');

@@ -62,7 +62,17 @@ describe('efd exit codes', () => {
     it('an unknown command, no command, a flag value the app refuses', async () => {
       expect((await efd('no-such-command')).code).toBe(EXIT.usage);
       expect((await efd()).code).toBe(EXIT.usage);
-      const bad = await efd('influxdb-sink', '--batch-size', 'many', '--brokers', '127.0.0.1:1', '--registry', 'http://127.0.0.1:1', '--influxdb-url', 'http://127.0.0.1:1');
+      const bad = await efd(
+        'influxdb-sink',
+        '--batch-size',
+        'many',
+        '--brokers',
+        '127.0.0.1:1',
+        '--registry',
+        'http://127.0.0.1:1',
+        '--influxdb-url',
+        'http://127.0.0.1:1',
+      );
       expect(bad.output).toMatch(/--batch-size/);
       expect(bad.code).toBe(EXIT.usage);
       expect((await efd('salschema', 'check', '--xml', FIXTURE_XML, '--schemas', tmp)).code).toBe(EXIT.usage);
@@ -78,15 +88,28 @@ describe('efd exit codes', () => {
     it('ts_xml that does not parse, a folder that does not exist', async () => {
       const xml = path.join(tmp, 'xml');
       fs.mkdirSync(xml);
-      fs.writeFileSync(path.join(xml, 'Test_Telemetry.xml'), '<?xml version="1.0"?>\n<SALTelemetrySet>\n<SALTelemetry>\n<Subsystem>Test</Subsystem>\n');
+      fs.writeFileSync(
+        path.join(xml, 'Test_Telemetry.xml'),
+        '<?xml version="1.0"?>\n<SALTelemetrySet>\n<SALTelemetry>\n<Subsystem>Test</Subsystem>\n',
+      );
       const cut = await efd('salschema', 'convert', '--xml', xml, '--out', path.join(tmp, 'out'));
       expect(cut.output).toContain('Test_Telemetry.xml:4: the file ends inside <SALTelemetry> (line 3)');
       expect(cut.code).toBe(EXIT.badInput);
-      expect((await efd('salschema', 'convert', '--xml', path.join(tmp, 'missing'), '--out', path.join(tmp, 'out'))).code).toBe(EXIT.badInput);
+      expect((await efd('salschema', 'convert', '--xml', path.join(tmp, 'missing'), '--out', path.join(tmp, 'out'))).code).toBe(
+        EXIT.badInput,
+      );
     });
 
     it('retention tiers that are not durations', async () => {
-      const r = await efd('influxdb-init', '--url', 'http://127.0.0.1:1', '--database', 'x', '--tiers', '[{"name":"raw","duration":"7 days","shardDuration":"1h"}]');
+      const r = await efd(
+        'influxdb-init',
+        '--url',
+        'http://127.0.0.1:1',
+        '--database',
+        'x',
+        '--tiers',
+        '[{"name":"raw","duration":"7 days","shardDuration":"1h"}]',
+      );
       expect(r.output).toContain('[0].duration: "7 days" is not a duration');
       expect(r.code).toBe(EXIT.badInput);
     });
@@ -99,7 +122,18 @@ describe('efd exit codes', () => {
     });
 
     it('the schema registry', async () => {
-      const r = await efd('salschema', 'check', '--xml', FIXTURE_XML, '--registry', `http://127.0.0.1:${port}`, '--retries', '1', '--topics', '^ATDome_position$');
+      const r = await efd(
+        'salschema',
+        'check',
+        '--xml',
+        FIXTURE_XML,
+        '--registry',
+        `http://127.0.0.1:${port}`,
+        '--retries',
+        '1',
+        '--topics',
+        '^ATDome_position$',
+      );
       expect(r.code).toBe(EXIT.unreachable);
     });
 
@@ -110,7 +144,15 @@ describe('efd exit codes', () => {
     }, 30_000);
 
     it('InfluxDB', async () => {
-      const r = await efd('influxdb-init', '--url', `http://127.0.0.1:${port}`, '--database', 'x', '--tiers', '[{"name":"raw","duration":"7d","shardDuration":"1h"}]');
+      const r = await efd(
+        'influxdb-init',
+        '--url',
+        `http://127.0.0.1:${port}`,
+        '--database',
+        'x',
+        '--tiers',
+        '[{"name":"raw","duration":"7d","shardDuration":"1h"}]',
+      );
       expect(r.output).toContain('cannot reach InfluxDB (ECONNREFUSED)');
       expect(r.code).toBe(EXIT.unreachable);
     });
@@ -120,7 +162,9 @@ describe('efd exit codes', () => {
     it('reads the error, its class and its causes', () => {
       expect(exitCodeOf(new Error('x'))).toBe(EXIT.failed);
       expect(exitCodeOf(Object.assign(new Error('e'), { name: 'SiteConfigError' }))).toBe(EXIT.badInput);
-      expect(exitCodeOf(new Error('outer', { cause: new Error('inner', { cause: Object.assign(new Error('s'), { code: 'ECONNREFUSED' }) }) }))).toBe(EXIT.unreachable);
+      expect(
+        exitCodeOf(new Error('outer', { cause: new Error('inner', { cause: Object.assign(new Error('s'), { code: 'ECONNREFUSED' }) }) })),
+      ).toBe(EXIT.unreachable);
       expect(exitCodeOf(Object.assign(new Error('no file'), { code: 'ENOENT' }))).toBe(EXIT.badInput);
       expect(exitCodeOf(new AggregateError([Object.assign(new Error('a'), { code: 'EHOSTUNREACH' })]))).toBe(EXIT.unreachable);
     });

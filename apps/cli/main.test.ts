@@ -22,14 +22,27 @@ describe('efd subcommands load lazily', () => {
   it('`efd --help` loads no app: only commander and the CLI entry', () => {
     const loaded = loadedBy(['--help']);
     expect(loaded).toContain('apps/cli/main.ts');
-    expect(loaded.filter((f) => f.startsWith('pkg:')).filter((p) => !['pkg:tsx', 'pkg:commander', 'pkg:get-tsconfig', 'pkg:resolve-pkg-maps', 'pkg:esbuild'].includes(p))).toEqual([]);
+    expect(
+      loaded
+        .filter((f) => f.startsWith('pkg:'))
+        .filter((p) => !['pkg:tsx', 'pkg:commander', 'pkg:get-tsconfig', 'pkg:resolve-pkg-maps', 'pkg:esbuild'].includes(p)),
+    ).toEqual([]);
     expect(loaded.filter((f) => f.startsWith('apps/') && !f.startsWith('apps/lib/'))).toEqual(['apps/cli/main.ts']);
   }, 60_000);
 
   it('`efd salschema …` loads salschema, not cdktf or the other apps', () => {
     const loaded = loadedBy(['salschema', 'convert', '--help']);
     expect(loaded).toContain('apps/salschema/cli.ts');
-    for (const other of ['apps/salmock/cli.ts', 'apps/influxdb-sink/cli.ts', 'apps/cli/sites.ts', 'apps/saltransform/cli.ts', 'pkg:cdktf', 'pkg:@platformatic/kafka', 'pkg:@influxdata/influxdb-client']) expect(loaded).not.toContain(other);
+    for (const other of [
+      'apps/salmock/cli.ts',
+      'apps/influxdb-sink/cli.ts',
+      'apps/cli/sites.ts',
+      'apps/saltransform/cli.ts',
+      'pkg:cdktf',
+      'pkg:@platformatic/kafka',
+      'pkg:@influxdata/influxdb-client',
+    ])
+      expect(loaded).not.toContain(other);
   }, 60_000);
 
   it('lists every command in --help as the full program does', () => {

@@ -21,22 +21,86 @@ interface LazyCommand {
 // Modules are required when their command runs (tsx registers TypeScript for require, not for import()).
 const connectManager = () => (require('../connect-manager/cli') as typeof import('../connect-manager/cli')).registerConnectorsCommand;
 const COMMANDS: LazyCommand[] = [
-  { name: 'sites', term: 'sites [options]', description: 'list the sites and the stacks they produce (cdktf deploy <stack>)', load: () => (require('./sites') as typeof import('./sites')).registerSitesCommand },
-  { name: 'synth', term: 'synth [options]', description: 'synthesize the Terraform of every site (or one) into cdktf.out, replacing it only on success', load: () => (require('./sites') as typeof import('./sites')).registerSynthCommand },
-  { name: 'local', term: 'local', description: 'local EFD of real servers on 127.0.0.1: Kafka, Connect + MirrorMaker 2, schema registry, InfluxDB 1.8', load: () => (require('./local') as typeof import('./local')).registerLocalCommand },
-  { name: 'replication', term: 'replication', description: 'source → aggregator replication (MirrorMaker 2 / Replicator)', load: () => (require('./replication') as typeof import('./replication')).registerReplicationCommand },
-  { name: 'salschema', term: 'salschema', description: 'SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml', load: () => (require('../salschema/cli') as typeof import('../salschema/cli')).registerSalschemaCommand },
-  { name: 'salmock', term: 'salmock [options]', description: 'produce mock SAL messages for the topics of a ts_xml folder at the seed rates (commands 1 Hz, events 10 Hz, telemetry 100 Hz)', load: () => (require('../salmock/cli') as typeof import('../salmock/cli')).registerSalmockCommand },
-  { name: 'saltransform', term: 'saltransform [options]', description: 'consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic', load: () => (require('../saltransform/cli') as typeof import('../saltransform/cli')).registerSaltransformCommand },
-  { name: 'connectors', term: 'connectors', description: 'Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)', load: connectManager },
-  { name: 'connect-manager', term: 'connect-manager [options]', description: 'run the connect manager: apply the desired connectors every --watch seconds (default 60)', load: connectManager },
-  { name: 'influxdb-sink', term: 'influxdb-sink [options]', description: 'consume lsst.sal.* Avro topics and write them to InfluxDB (one measurement per topic, arrays as name0..nameN)', load: () => (require('../influxdb-sink/cli') as typeof import('../influxdb-sink/cli')).registerInfluxdbSinkCommand },
-  { name: 'influxdb-init', term: 'influxdb-init [options]', description: 'create or update the InfluxDB database, retention policies and continuous queries of the retention tiers (idempotent)', load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbInitCommand },
-  { name: 'influxdb-downsample', term: 'influxdb-downsample [options]', description: 'fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)', load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbDownsampleCommand },
+  {
+    name: 'sites',
+    term: 'sites [options]',
+    description: 'list the sites and the stacks they produce (cdktf deploy <stack>)',
+    load: () => (require('./sites') as typeof import('./sites')).registerSitesCommand,
+  },
+  {
+    name: 'synth',
+    term: 'synth [options]',
+    description: 'synthesize the Terraform of every site (or one) into cdktf.out, replacing it only on success',
+    load: () => (require('./sites') as typeof import('./sites')).registerSynthCommand,
+  },
+  {
+    name: 'local',
+    term: 'local',
+    description: 'local EFD of real servers on 127.0.0.1: Kafka, Connect + MirrorMaker 2, schema registry, InfluxDB 1.8',
+    load: () => (require('./local') as typeof import('./local')).registerLocalCommand,
+  },
+  {
+    name: 'replication',
+    term: 'replication',
+    description: 'source → aggregator replication (MirrorMaker 2 / Replicator)',
+    load: () => (require('./replication') as typeof import('./replication')).registerReplicationCommand,
+  },
+  {
+    name: 'salschema',
+    term: 'salschema',
+    description: 'SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml',
+    load: () => (require('../salschema/cli') as typeof import('../salschema/cli')).registerSalschemaCommand,
+  },
+  {
+    name: 'salmock',
+    term: 'salmock [options]',
+    description:
+      'produce mock SAL messages for the topics of a ts_xml folder at the seed rates (commands 1 Hz, events 10 Hz, telemetry 100 Hz)',
+    load: () => (require('../salmock/cli') as typeof import('../salmock/cli')).registerSalmockCommand,
+  },
+  {
+    name: 'saltransform',
+    term: 'saltransform [options]',
+    description:
+      'consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic',
+    load: () => (require('../saltransform/cli') as typeof import('../saltransform/cli')).registerSaltransformCommand,
+  },
+  {
+    name: 'connectors',
+    term: 'connectors',
+    description: 'Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)',
+    load: connectManager,
+  },
+  {
+    name: 'connect-manager',
+    term: 'connect-manager [options]',
+    description: 'run the connect manager: apply the desired connectors every --watch seconds (default 60)',
+    load: connectManager,
+  },
+  {
+    name: 'influxdb-sink',
+    term: 'influxdb-sink [options]',
+    description: 'consume lsst.sal.* Avro topics and write them to InfluxDB (one measurement per topic, arrays as name0..nameN)',
+    load: () => (require('../influxdb-sink/cli') as typeof import('../influxdb-sink/cli')).registerInfluxdbSinkCommand,
+  },
+  {
+    name: 'influxdb-init',
+    term: 'influxdb-init [options]',
+    description: 'create or update the InfluxDB database, retention policies and continuous queries of the retention tiers (idempotent)',
+    load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbInitCommand,
+  },
+  {
+    name: 'influxdb-downsample',
+    term: 'influxdb-downsample [options]',
+    description:
+      'fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)',
+    load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbDownsampleCommand,
+  },
   {
     name: 'experiment',
     term: 'experiment [options]',
-    description: 'the mock-SAL experiment (seed 002) on the local EFD or a site: counts, throughput and latency per stage, report.json and plots',
+    description:
+      'the mock-SAL experiment (seed 002) on the local EFD or a site: counts, throughput and latency per stage, report.json and plots',
     load: () => {
       const { registerExperimentCommand } = require('../../scripts/experiment/cli') as typeof import('../../scripts/experiment/cli');
       const { localExperimentEndpoints } = require('../../scripts/experiment/local') as typeof import('../../scripts/experiment/local');

@@ -91,19 +91,37 @@ export interface FlowStatusOptions {
 
 export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
   const { flow } = o;
-  const prefix = connectorNamePrefix(flow, { sourceBootstrapServers: o.sourceBrokers, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: o.namePrefix });
-  const out: FlowStatus = { flow: `${flow.source} → ${flow.aggregator}`, connectUrl: o.connectUrl, connectors: [], topics: [], lagRecords: 0, problems: [] };
+  const prefix = connectorNamePrefix(flow, {
+    sourceBootstrapServers: o.sourceBrokers,
+    targetReplicationFactor: 1,
+    sourceReplicationFactor: 1,
+    namePrefix: o.namePrefix,
+  });
+  const out: FlowStatus = {
+    flow: `${flow.source} → ${flow.aggregator}`,
+    connectUrl: o.connectUrl,
+    connectors: [],
+    topics: [],
+    lagRecords: 0,
+    problems: [],
+  };
   const client = new ConnectClient(o.connectUrl);
   try {
     const statuses = await client.statuses();
     for (const [name, s] of [...statuses].filter(([n]) => n.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b))) {
-      out.connectors.push({ name, state: s.connector.state, trace: s.connector.trace, tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, trace: t.trace })).sort((a, b) => a.id - b.id) });
+      out.connectors.push({
+        name,
+        state: s.connector.state,
+        trace: s.connector.trace,
+        tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, trace: t.trace })).sort((a, b) => a.id - b.id),
+      });
     }
     if (!out.connectors.length) out.problems.push(`no replication connectors (${prefix}-*) on ${o.connectUrl}`);
   } catch (err) {
     out.connectors.push({ name: `${prefix}-*`, state: 'FAILED', trace: `${o.connectUrl}: ${(err as Error).message}`, tasks: [] });
   }
-  const mk = (brokers: string) => new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const mk = (brokers: string) =>
+    new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   const [src, dst] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
   try {
     const [sa, ta] = [src.admin(), dst.admin()];
@@ -132,20 +150,25 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
 
 export function formatFlowStatus(s: FlowStatus): string[] {
   const first = (t?: string) => t?.split('\n')[0];
-  const lines = [`${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`];
+  const lines = [
+    `${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`,
+  ];
   for (const c of s.connectors) {
     lines.push(`  ${c.name.padEnd(40)} ${c.state.padEnd(10)} tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(' ') || '(none)'}`);
     if (c.state === 'FAILED' && c.trace) lines.push(`    connector FAILED at ${s.connectUrl}: ${first(c.trace)}`);
-    for (const t of c.tasks) if (t.state === 'FAILED' && t.trace) lines.push(`    task ${t.id} FAILED at ${s.connectUrl}: ${first(t.trace)}`);
+    for (const t of c.tasks)
+      if (t.state === 'FAILED' && t.trace) lines.push(`    task ${t.id} FAILED at ${s.connectUrl}: ${first(t.trace)}`);
   }
-  for (const t of s.topics) lines.push(`  ${t.topic} → ${t.remote}: ${t.missingAtAggregator ? 'not at the aggregator yet, ' : ''}lag ${t.lagRecords}`);
+  for (const t of s.topics)
+    lines.push(`  ${t.topic} → ${t.remote}: ${t.missingAtAggregator ? 'not at the aggregator yet, ' : ''}lag ${t.lagRecords}`);
   for (const p of s.problems) lines.push(`  ! ${p}`);
   return lines;
 }
 
 export function registerReplicationCommand(program: Command, io: CliOutput = stdio): void {
   const cmd = program.command('replication').description('source → aggregator replication (MirrorMaker 2 / Replicator)');
-  cmd.command('status')
+  cmd
+    .command('status')
     .description('per flow: topics, lag (records, seconds), connector and task states')
     .option('--site <source>', 'only the flow of this source site')
     .option('--connect-url <url>', "the flow's replication Connect REST URL (default: the stack's in-cluster URL)")
@@ -153,28 +176,44 @@ export function registerReplicationCommand(program: Command, io: CliOutput = std
     .option('--target-brokers <hosts>', "the aggregator's Kafka (default: the aggregator's inbound address)")
     .option('--name-prefix <prefix>', 'connector name prefix (default replication-<site>)')
     .option('--json', 'print JSON')
-    .action(async (flags: { site?: string; connectUrl?: string; sourceBrokers?: string; targetBrokers?: string; namePrefix?: string; json?: boolean }) => {
-      const sites = loadSites();
-      const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
-      if (!flows.length) throw new Error(`no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites).flows.map((f) => f.source).join(', ')}`);
-      // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
-      const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
-      const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
-      const results: FlowStatus[] = [];
-      for (const flow of flows) {
-        const site = (n: string) => sites.find((s) => s.name === n)!;
-        const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
-        results.push(await flowStatus({
-          flow,
-          connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
-          sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
-          targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
-          namePrefix: flags.namePrefix,
-        }));
-      }
-      if (flags.json) io.out(JSON.stringify(results, null, 2));
-      else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
-      const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
-      process.exitCode = failed ? 1 : 0;
-    });
+    .action(
+      async (flags: {
+        site?: string;
+        connectUrl?: string;
+        sourceBrokers?: string;
+        targetBrokers?: string;
+        namePrefix?: string;
+        json?: boolean;
+      }) => {
+        const sites = loadSites();
+        const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
+        if (!flows.length)
+          throw new Error(
+            `no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites)
+              .flows.map((f) => f.source)
+              .join(', ')}`,
+          );
+        // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
+        const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
+        const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
+        const results: FlowStatus[] = [];
+        for (const flow of flows) {
+          const site = (n: string) => sites.find((s) => s.name === n)!;
+          const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
+          results.push(
+            await flowStatus({
+              flow,
+              connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
+              sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
+              targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
+              namePrefix: flags.namePrefix,
+            }),
+          );
+        }
+        if (flags.json) io.out(JSON.stringify(results, null, 2));
+        else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
+        const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
+        process.exitCode = failed ? 1 : 0;
+      },
+    );
 }

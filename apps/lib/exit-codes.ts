@@ -50,7 +50,18 @@ const BY_NAME: Record<string, number> = {
 };
 
 /** Socket and DNS failures: the server is not there. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'PLT_KFK_NETWORK']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'PLT_KFK_NETWORK',
+]);
 /** A file the command was given that is not there or not readable. */
 const FILE_CODES = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES']);
 

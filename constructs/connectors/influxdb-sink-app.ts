@@ -38,20 +38,33 @@ export class InfluxDbSinkApp extends Construct {
     super(scope, id);
     const { site, kafka, influxdb } = props;
     const s = props.settings ?? influxDbSinkSchema.parse({});
-    if (!kafka.schemaRegistryUrl) fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
+    if (!kafka.schemaRegistryUrl)
+      fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
     const args = [
-      '--brokers', kafka.bootstrapServers,
-      '--registry', kafka.schemaRegistryUrl,
-      '--influxdb-url', influxdb.url,
-      '--database', influxdb.database,
-      '--retention-policy', site.retention.tiers[0].name,
-      '--topics-regex', s.topicsRegex,
-      '--dead-letter-topic', s.deadLetterTopic,
-      '--timestamp-field', s.timestampField,
-      '--batch-size', String(s.batchSize),
-      '--flush-interval-ms', String(s.flushIntervalMs),
-      '--group-id', `${site.name}-influxdb-sink`,
-      '--client-id', `${site.name}-influxdb-sink`,
+      '--brokers',
+      kafka.bootstrapServers,
+      '--registry',
+      kafka.schemaRegistryUrl,
+      '--influxdb-url',
+      influxdb.url,
+      '--database',
+      influxdb.database,
+      '--retention-policy',
+      site.retention.tiers[0].name,
+      '--topics-regex',
+      s.topicsRegex,
+      '--dead-letter-topic',
+      s.deadLetterTopic,
+      '--timestamp-field',
+      s.timestampField,
+      '--batch-size',
+      String(s.batchSize),
+      '--flush-interval-ms',
+      String(s.flushIntervalMs),
+      '--group-id',
+      `${site.name}-influxdb-sink`,
+      '--client-id',
+      `${site.name}-influxdb-sink`,
     ];
     if (s.tags.length) args.push('--tag', s.tags.join(','));
     this.args = args;

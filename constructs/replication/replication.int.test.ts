@@ -27,20 +27,32 @@ const procs: LocalProcess[] = [];
 const MANAGER = 'efd-replication-it';
 
 const positionSchema = (extra: object[] = []) => ({
-  type: 'record', name: 'position', namespace: 'lsst.sal.ATDome',
+  type: 'record',
+  name: 'position',
+  namespace: 'lsst.sal.ATDome',
   fields: [{ name: 'seq', type: 'long' }, { name: 'sal_created', type: 'long' }, { name: 'azimuth', type: 'double' }, ...extra],
 });
 
-async function produceAvro(kafka: Kafka, topic: string, registry: SchemaRegistry, id: number, from: number, count: number, extra: object = {}): Promise<void> {
+async function produceAvro(
+  kafka: Kafka,
+  topic: string,
+  registry: SchemaRegistry,
+  id: number,
+  from: number,
+  count: number,
+  extra: object = {},
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
   await producer.connect();
   try {
     for (let start = from; start < from + count; start += 500) {
       const n = Math.min(500, from + count - start);
-      const messages = await Promise.all(Array.from({ length: n }, async (_, i) => ({
-        key: `k${(start + i) % 7}`,
-        value: await registry.encode(id, { seq: start + i, sal_created: Date.now(), azimuth: (start + i) / 10, ...extra }),
-      })));
+      const messages = await Promise.all(
+        Array.from({ length: n }, async (_, i) => ({
+          key: `k${(start + i) % 7}`,
+          value: await registry.encode(id, { seq: start + i, sal_created: Date.now(), azimuth: (start + i) / 10, ...extra }),
+        })),
+      );
       await producer.send({ topic, messages, acks: -1 });
     }
   } finally {
@@ -119,8 +131,14 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     // The flow as the stacks derive it: a source site replicating to an aggregator whose inbound is cluster b.
     const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
     const sites = loadSitesFrom([
-      { file: 'config/sites/ldf.yaml', text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n` },
-      { file: 'config/sites/summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: {topicsRegex: "lsst[.]sal[.]${ns.id}[.].*", schemasTopic: "${journal}", refreshTopicsIntervalSeconds: 5}\n` },
+      {
+        file: 'config/sites/ldf.yaml',
+        text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n`,
+      },
+      {
+        file: 'config/sites/summit.yaml',
+        text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: {topicsRegex: "lsst[.]sal[.]${ns.id}[.].*", schemasTopic: "${journal}", refreshTopicsIntervalSeconds: 5}\n`,
+      },
     ]);
     flow = deriveTopology(sites).flows[0];
   });
@@ -130,9 +148,13 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     await ns?.cleanup();
   });
 
-  const specs = () => mirrorMaker2Specs(flow, {
-    sourceBootstrapServers: ns.endpoints.clusters[0].kafka, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: ns.name('replication'),
-  });
+  const specs = () =>
+    mirrorMaker2Specs(flow, {
+      sourceBootstrapServers: ns.endpoints.clusters[0].kafka,
+      targetReplicationFactor: 1,
+      sourceReplicationFactor: 1,
+      namePrefix: ns.name('replication'),
+    });
 
   test('the worker accepts the generated connector configs (validated by the real plugins)', async () => {
     const client = new ConnectClient(worker.url);
@@ -142,7 +164,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     }
   });
 
-  test('Avro records at the source arrive as <site>.<topic>, decode with the aggregator\'s read-only registry, 0 lost', async () => {
+  test("Avro records at the source arrive as <site>.<topic>, decode with the aggregator's read-only registry, 0 lost", async () => {
     const [a, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const kafkaB = ns.kafka(1);
@@ -156,20 +178,35 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const client = new ConnectClient(worker.url);
     const r = await reconcile({ client, desired: specs, managerId: MANAGER });
     expect(r.apply?.errors ?? []).toEqual([]);
-    await waitFor('replication connectors and tasks RUNNING', async () => {
-      const rows = await status(client, { managerId: MANAGER });
-      return rows.length === 2 && rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'));
-    }, 120_000);
+    await waitFor(
+      'replication connectors and tasks RUNNING',
+      async () => {
+        const rows = await status(client, { managerId: MANAGER });
+        return (
+          rows.length === 2 &&
+          rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'))
+        );
+      },
+      120_000,
+    );
 
     // The remote registry starts once its (replicated) journal exists at the aggregator.
     const remoteJournal = remoteTopic(flow.prefix, journal);
     await waitFor(`${remoteJournal} on cluster b`, () => topicExists(kafkaB, remoteJournal), 120_000);
-    remoteRegistry = await startKafkasqlRegistry({ name: 'remote-registry', bootstrapServers: b.kafka, journalTopic: remoteJournal, readOnly: true, dir: ns.tmpDir });
+    remoteRegistry = await startKafkasqlRegistry({
+      name: 'remote-registry',
+      bootstrapServers: b.kafka,
+      journalTopic: remoteJournal,
+      readOnly: true,
+      dir: ns.tmpDir,
+    });
     procs.push(remoteRegistry);
     remote = new SchemaRegistry({ host: remoteRegistry.url });
     // Read-only: the remote registry refuses writes (the source owns its schemas).
     const write = await fetch(`${remoteRegistry.url}/subjects/${encodeURIComponent(`${ns.topic('probe')}-value`)}/versions`, {
-      method: 'POST', headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify({ type: 'string' }) }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify({ type: 'string' }) }),
     });
     expect(write.ok).toBe(false);
     expect(await write.text()).toContain('read-only');
@@ -180,7 +217,9 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const got = await readDecoded(kafkaB, remote1, ns.name('check1'), remote, N);
     expect(got.failures).toEqual([]);
     const a1 = audit(got.values, 0, N);
-    process.stderr.write(`[replication] ${remote1}: ${got.values.length} records, ${a1.distinct} distinct, lost ${a1.lost.length}, duplicates ${a1.duplicates}\n`);
+    process.stderr.write(
+      `[replication] ${remote1}: ${got.values.length} records, ${a1.distinct} distinct, lost ${a1.lost.length}, duplicates ${a1.duplicates}\n`,
+    );
     expect(a1.lost).toEqual([]);
     expect(a1.distinct).toBe(N);
     // Partitions and topic configs follow the source.
@@ -201,7 +240,9 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const t0 = Date.now();
     await produceAvro(kafkaA, topic2, src, id, 0, 500);
     const got2 = await readDecoded(kafkaB, remoteTopic('summit', topic2), ns.name('check2'), remote, 500);
-    process.stderr.write(`[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`);
+    process.stderr.write(
+      `[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`,
+    );
     expect(got2.failures).toEqual([]);
     expect(audit(got2.values, 0, 500).lost).toEqual([]);
 
@@ -219,10 +260,20 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
 
   test('efd replication status: both topics caught up, heartbeats fresh, every task RUNNING', async () => {
     const [a, b] = ns.endpoints.clusters;
-    const s = await waitFor('replication caught up', async () => {
-      const st = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
-      return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
-    }, 60_000);
+    const s = await waitFor(
+      'replication caught up',
+      async () => {
+        const st = await flowStatus({
+          flow,
+          connectUrl: worker.url,
+          sourceBrokers: a.kafka,
+          targetBrokers: b.kafka,
+          namePrefix: ns.name('replication'),
+        });
+        return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
+      },
+      60_000,
+    );
     process.stderr.write(`[replication] status:\n${formatFlowStatus(s).join('\n')}\n`);
     expect(s.connectors.map((c) => [c.name, c.state, c.tasks.every((t) => t.state === 'RUNNING')])).toEqual([
       [`${ns.name('replication')}-heartbeat`, 'RUNNING', true],

@@ -43,9 +43,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-function launch(name: string, cmd: string, args: string[], dir: string, url: string, cwd?: string): { child: ChildProcess; handle: LocalProcess } {
+function launch(
+  name: string,
+  cmd: string,
+  args: string[],
+  dir: string,
+  url: string,
+  cwd?: string,
+): { child: ChildProcess; handle: LocalProcess } {
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
@@ -53,7 +61,10 @@ function launch(name: string, cmd: string, args: string[], dir: string, url: str
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
   const handle: LocalProcess = {
-    name, url, pid: child.pid, log,
+    name,
+    url,
+    pid: child.pid,
+    log,
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -127,10 +138,24 @@ export async function startReplicationWorker(o: ReplicationWorkerOptions): Promi
   const log4j = path.join(o.dir, 'replication-log4j.properties');
   fs.writeFileSync(log4j, props(LOG4J));
   const url = `http://${HOST}:${port}`;
-  const { child, handle } = launch('replication-worker', systemJava(), [
-    '-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true',
-    `-Dlog4j.configuration=file:${log4j}`, '-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.connect.cli.ConnectDistributed', file,
-  ], o.dir, url);
+  const { child, handle } = launch(
+    'replication-worker',
+    systemJava(),
+    [
+      '-Xms128m',
+      '-Xmx512m',
+      '-XX:+UseSerialGC',
+      '-Djava.awt.headless=true',
+      '-Djava.net.preferIPv4Stack=true',
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      `${paths.kafkaLibs()}/*`,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      file,
+    ],
+    o.dir,
+    url,
+  );
   return untilReady(handle, child, () => connectReady(url), o.readyTimeoutMs ?? 180_000);
 }
 
@@ -150,17 +175,31 @@ export interface KafkasqlRegistryOptions {
 export async function startKafkasqlRegistry(o: KafkasqlRegistryOptions): Promise<LocalProcess> {
   const [port, management] = [await freePort(), await freePort()];
   const base = `http://${HOST}:${port}`;
-  const { child, handle } = launch(o.name, registryJava(), [
-    '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true',
-    `-Dquarkus.http.host=${HOST}`, `-Dquarkus.http.port=${port}`,
-    `-Dquarkus.management.host=${HOST}`, `-Dquarkus.management.port=${management}`,
-    '-Dapicurio.storage.kind=kafkasql',
-    `-Dapicurio.kafkasql.bootstrap.servers=${o.bootstrapServers}`,
-    `-Dapicurio.kafkasql.topic=${o.journalTopic}`,
-    `-Dapicurio.kafkasql.snapshots.topic=${o.journalTopic}-snapshots`,
-    '-Dapicurio.rules.global.compatibility=BACKWARD',
-    ...(o.readOnly ? ['-Dapicurio.storage.read-only.enabled=true'] : []),
-    '-jar', path.join(paths.apicurioHome(), 'quarkus-run.jar'),
-  ], o.dir, `${base}/apis/ccompat/v7`, paths.apicurioHome());
+  const { child, handle } = launch(
+    o.name,
+    registryJava(),
+    [
+      '-Xms64m',
+      '-Xmx384m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.net.preferIPv4Stack=true',
+      `-Dquarkus.http.host=${HOST}`,
+      `-Dquarkus.http.port=${port}`,
+      `-Dquarkus.management.host=${HOST}`,
+      `-Dquarkus.management.port=${management}`,
+      '-Dapicurio.storage.kind=kafkasql',
+      `-Dapicurio.kafkasql.bootstrap.servers=${o.bootstrapServers}`,
+      `-Dapicurio.kafkasql.topic=${o.journalTopic}`,
+      `-Dapicurio.kafkasql.snapshots.topic=${o.journalTopic}-snapshots`,
+      '-Dapicurio.rules.global.compatibility=BACKWARD',
+      ...(o.readOnly ? ['-Dapicurio.storage.read-only.enabled=true'] : []),
+      '-jar',
+      path.join(paths.apicurioHome(), 'quarkus-run.jar'),
+    ],
+    o.dir,
+    `${base}/apis/ccompat/v7`,
+    paths.apicurioHome(),
+  );
   return untilReady(handle, child, () => registryReady(`${base}/apis/ccompat/v7`), o.readyTimeoutMs ?? 240_000);
 }
