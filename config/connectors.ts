@@ -9,6 +9,7 @@
  *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
  */
 import { z } from 'zod';
+import { intIn } from './bounds';
 import { IDENTIFIER, K8S_NAME, regexSchema, topicNameSchema } from './names';
 
 /** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
@@ -29,12 +30,12 @@ export const influxDbSinkSchema = z.strictObject({
   /** Point time: a record field (timestamp-millis or epoch seconds as double); app only. */
   timestampField: field.default('sal_created'),
   /** Points per InfluxDB write; app only. */
-  batchSize: z.number().int().min(1).max(100_000).default(5000),
+  batchSize: intIn(1, 100_000, 'points per write').default(5000),
   /** Longest a point waits before its batch is written (ms); app only. */
-  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+  flushIntervalMs: intIn(10, 60_000, 'ms').default(1000),
   /** Records the sink cannot write go here with the reason in a header. */
   deadLetterTopic: topicNameSchema.default('lsst.efd.influxdb-sink.dlq'),
-  replicas: z.number().int().min(0).max(64).default(1),
+  replicas: intIn(0, 64, 'replicas').default(1),
 });
 
 export const objectStoreSchema = z.strictObject({
@@ -52,7 +53,7 @@ export const objectStoreSchema = z.strictObject({
    * Omit for the default credentials of the pod (IRSA / Workload Identity).
    */
   credentialsSecret: secretName.optional(),
-  tasksMax: z.number().int().min(1).default(1),
+  tasksMax: intIn(1, 64, 'Connect tasks').default(1),
 });
 
 export const jdbcSchema = z.strictObject({
@@ -66,7 +67,7 @@ export const jdbcSchema = z.strictObject({
   pkFields: z.array(field).default([]),
   autoCreate: z.boolean().default(true),
   autoEvolve: z.boolean().default(true),
-  tasksMax: z.number().int().min(1).default(1),
+  tasksMax: intIn(1, 64, 'Connect tasks').default(1),
 });
 
 export const siteConnectorsSchema = z.strictObject({

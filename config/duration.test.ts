@@ -1,4 +1,4 @@
-import { durationHours, durationSeconds } from './duration';
+import { durationMs, durationSeconds } from './duration';
 
 describe('durationSeconds', () => {
   it.each([
@@ -16,5 +16,25 @@ describe('durationSeconds', () => {
     expect(() => durationSeconds(text)).toThrow(/not a duration.*s, m, h, d or w/);
   });
 
-  it('rounds hours up', () => expect(durationHours('90m')).toBe(2));
+  it.each([
+    ['24 hours', '24h'],
+    ['30 min', '30m'],
+    ['7 Days', '7d'],
+    ['2weeks', '2w'],
+    ['forever', 'INF'],
+  ])('suggests what %p likely meant', (text, meant) => {
+    expect(() => durationSeconds(text)).toThrow(
+      `"${text}" is not a duration: use a number and a unit of s, m, h, d or w, e.g. "${meant}" (or "INF")`,
+    );
+  });
+
+  it('keeps milliseconds exact (no rounding to hours)', () => {
+    expect(durationMs('30m')).toBe(1_800_000);
+    expect(durationMs('1h1s')).toBe(3_601_000);
+    expect(durationMs('INF')).toBe(Infinity);
+  });
+
+  it('refuses a duration too long to count in milliseconds exactly', () => {
+    expect(() => durationSeconds('999999999999w')).toThrow(/too long a duration/);
+  });
 });

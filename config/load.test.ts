@@ -82,9 +82,84 @@ describe('site configuration', () => {
 
   it('rejects negative sizes', () => {
     const msg = problemsOf(GOOD_GCP + 'kafka:\n  storageGi: -5\n  brokers: 0\n');
-    expect(msg).toMatch(/field kafka\.storageGi: Too small: expected number to be >0/);
-    expect(msg).toMatch(/field kafka\.brokers: Too small: expected number to be >=1/);
+    expect(msg).toContain(
+      'field kafka.storageGi: expected an integer from 1 to 65536 (Gi per broker; a persistent volume holds at most 64 Ti)',
+    );
+    expect(msg).toContain('field kafka.brokers: expected an integer from 1 to 100 (brokers)');
     expect(msg).toContain('2 problems');
+  });
+
+  it('rejects absurd counts and sizes, giving the allowed range', () => {
+    const msg = problemsOf(
+      GOOD_GCP.replace('nodeCount: 3', 'nodeCount: 100000\n      bootDiskSizeGb: 1000000000') +
+        'kafka:\n  brokers: 1000\n  storageGi: 100000000\n  heap: 0G\n  brokerResources: {requests: {cpu: "5000", memory: lots}}\ninfluxdb:\n  storageGi: 1.5\n' +
+        'apps:\n  saltransform: {replicas: 500}\n',
+    );
+    expect(msg).toContain(
+      "gcp.yaml:11, field target.cluster.nodePool.nodeCount: expected an integer from 1 to 1000 (nodes per zone; GKE's limit per node pool)",
+    );
+    expect(msg).toContain(
+      'gcp.yaml:12, field target.cluster.nodePool.bootDiskSizeGb: expected an integer from 10 to 65536 (GB; a GCE persistent disk holds 10 GB to 64 TB)',
+    );
+    expect(msg).toContain('gcp.yaml:14, field kafka.brokers: expected an integer from 1 to 100 (brokers)');
+    expect(msg).toContain(
+      'gcp.yaml:15, field kafka.storageGi: expected an integer from 1 to 65536 (Gi per broker; a persistent volume holds at most 64 Ti)',
+    );
+    expect(msg).toContain('gcp.yaml:16, field kafka.heap: expected a JVM heap from 128M to 64G, got "0G"');
+    expect(msg).toContain('field kafka.brokerResources.requests.cpu: expected cpu from 1m to 256 cores, got "5000"');
+    expect(msg).toContain(
+      'field kafka.brokerResources.requests.memory: expected a Kubernetes memory quantity such as "512Mi" or "8Gi", got "lots"',
+    );
+    expect(msg).toContain(
+      'gcp.yaml:19, field influxdb.storageGi: expected an integer from 1 to 65536 (Gi; a persistent volume holds at most 64 Ti)',
+    );
+    expect(msg).toContain('gcp.yaml:21, field apps.saltransform.replicas: expected an integer from 1 to 64 (replicas)');
+    expect(msg).toContain('9 problems');
+  });
+
+  it('reports a duration it cannot read once, on its field, with what was likely meant', () => {
+    const msg = problemsOf(
+      GOOD_GCP +
+        'retention:\n  tiers:\n    - name: raw\n      duration: 24 hours\n      shardDuration: 1h\nkafka:\n  logRetention: 3 days\n',
+    );
+    expect(msg).toContain(
+      'site "gcp", config/sites/gcp.yaml:15, field retention.tiers[0].duration: "24 hours" is not a duration: use a number and a unit of s, m, h, d or w, e.g. "24h" (or "INF")',
+    );
+    expect(msg).toContain(
+      'site "gcp", config/sites/gcp.yaml:18, field kafka.logRetention: "3 days" is not a duration: use a number and a unit of s, m, h, d or w, e.g. "3d" (or "INF")',
+    );
+    expect(msg).toContain('2 problems');
+  });
+
+  it('rejects Kafka retentions it would have to round: offsets in seconds, offsets kept forever', () => {
+    expect(problemsOf(GOOD_GCP + 'kafka:\n  logRetention: 1d\n  offsetsRetention: 90s\n')).toContain(
+      'gcp.yaml:14, field kafka.offsetsRetention: expected whole minutes (Kafka\'s offsets.retention.minutes), at least "1m"; "90s" would be rounded',
+    );
+    expect(problemsOf(GOOD_GCP + 'kafka:\n  logRetention: INF\n')).toContain(
+      'field kafka.offsetsRetention: expected a finite offsetsRetention: the log retention "INF" is its default, and Kafka keeps consumer offsets for a number of minutes, never forever',
+    );
+    // A log retention that is not whole hours is kept exactly (log.retention.ms, constructs/kafka-platform.ts).
+    expect(loadSitesFrom([{ file: 'config/sites/gcp.yaml', text: GOOD_GCP + 'kafka:\n  logRetention: 90m\n' }])[0].kafka.logRetention).toBe(
+      '90m',
+    );
+  });
+
+  it('rejects a downsampling interval longer than its tier', () => {
+    const msg = problemsOf(
+      GOOD_GCP +
+        'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 1h}\n    - {name: low, duration: 7d, shardDuration: 1d, source: raw, interval: 30d}\n',
+    );
+    expect(msg).toContain(
+      'gcp.yaml:15, field retention.tiers[1].interval: expected an interval no longer than the tier\'s duration (7d): a 30d point would outlive the tier; got "30d"',
+    );
+  });
+
+  it('names a site replicating to itself as such (not as a role mismatch)', () => {
+    const summit =
+      'name: summit\nrole: source\nproduction: true\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\nreplicateTo: summit\n';
+    const msg = problemsOf(summit, 'config/sites/summit.yaml');
+    expect(msg).toContain('site "summit", config/sites/summit.yaml, field replicateTo: a site cannot replicate to itself ("summit")');
+    expect(msg).not.toMatch(/role|aggregator site/);
   });
 
   it('rejects a duplicate site name', () => {

@@ -4,15 +4,12 @@
  * may hold, with the defaults every construct relies on.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration';
+import { durationField as duration } from './duration';
 import { siteConnectorsSchema } from './connectors';
+import { heap, intIn, quantity } from './bounds';
 import { IDENTIFIER, K8S_NAME } from './names';
-import { tierProblems } from './retention';
+import { kafkaRetention, tierProblems } from './retention';
 import { inboundSchema, sourceReplicationSchema } from './replication';
-
-const duration = z
-  .string()
-  .regex(DURATION_PATTERN, { message: 'expected a duration such as "1h", "7d" or "52w" (units s, m, h, d, w) or "INF"' });
 
 /** Kubernetes object names (RFC 1123 labels). */
 const k8sName = z.string().regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
@@ -36,10 +33,10 @@ export const nodePoolSchema = z.strictObject({
   /** GCE machine type; the seed's final prototype ran n1-standard-4. */
   machineType: z.enum(N1_MACHINE_TYPES, { message: `expected one of ${N1_MACHINE_TYPES.join(', ')}` }).default('n1-standard-4'),
   /** Nodes in the pool (per zone for a zonal cluster); prototype: 4. */
-  nodeCount: z.number().int({ message: 'expected an integer ≥ 1' }).min(1, { message: 'expected an integer ≥ 1' }).default(4),
+  nodeCount: intIn(1, 1000, "nodes per zone; GKE's limit per node pool").default(4),
   /** Boot disk type: SSD persistent disk. */
   bootDiskType: z.enum(['pd-ssd', 'pd-balanced', 'pd-standard']).default('pd-ssd'),
-  bootDiskSizeGb: z.number().int().min(10, { message: 'expected at least 10 (GB)' }).default(100),
+  bootDiskSizeGb: intIn(10, 65536, 'GB; a GCE persistent disk holds 10 GB to 64 TB').default(100),
   /** Local NVMe SSDs attached to each node (375 GB each). */
   localSsdCount: z
     .number()
@@ -138,21 +135,19 @@ const storage = z.strictObject({
 });
 
 const resources = z.strictObject({
-  requests: z.strictObject({ cpu: z.string().min(1), memory: z.string().min(1) }),
-  limits: z.strictObject({ cpu: z.string().min(1).optional(), memory: z.string().min(1).optional() }).optional(),
+  requests: z.strictObject({ cpu: quantity('cpu'), memory: quantity('memory') }),
+  limits: z.strictObject({ cpu: quantity('cpu').optional(), memory: quantity('memory').optional() }).optional(),
 });
-
-const heap = z.string().regex(/^\d+[MG]$/, { message: 'expected a JVM heap size such as "512M" or "2G"' });
 
 const kafka = z.strictObject({
   /** Platform engine; only Confluent's cp-helm-charts today (Strimzi fits behind the same construct later). */
   engine: z.enum(['confluent']).default('confluent'),
   /** Broker count: 3 on multi-node sites, 1 allowed on small ones. */
-  brokers: z.number().int().min(1).default(3),
+  brokers: intIn(1, 100, 'brokers').default(3),
   /** ZooKeeper ensemble size: 3 on multi-node sites, 1 on small ones. @default brokers >= 3 ? 3 : 1 */
   zookeeperServers: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
   /** Persistent volume per broker. The prototype's 5 Gi filled in days (seed 002). */
-  storageGi: z.number().int().positive().default(128),
+  storageGi: intIn(1, 65536, 'Gi per broker; a persistent volume holds at most 64 Ti').default(128),
   /** Broker JVM heap (-Xms = -Xmx). */
   heap: heap.default('1G'),
   brokerResources: resources.prefault({ requests: { cpu: '500m', memory: '2Gi' }, limits: { memory: '2Gi' } }),
@@ -175,7 +170,7 @@ const kafka = z.strictObject({
 
 const influxdb = z.strictObject({
   /** Persistent volume for InfluxDB. The prototype's 128 Gi filled in ~7 days at ~700 MB/h (seed 002). */
-  storageGi: z.number().int().positive().default(512),
+  storageGi: intIn(1, 65536, 'Gi; a persistent volume holds at most 64 Ti').default(512),
   /** Database the EFD writes to. */
   database: z.string().regex(IDENTIFIER).default('efd'),
   /** Existing Kubernetes Secret with keys influxdb-user and influxdb-password (never a literal in config). */
@@ -202,9 +197,18 @@ const apps = z.strictObject({
     .default('BACKWARD'),
   /** SAL subsystems whose schemas are registered and whose raw topics are transformed. */
   subsystems: z.array(subsystem).min(1).default(DEFAULT_SUBSYSTEMS),
-  saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: z.number().int().min(1).default(1) }).prefault({}),
+  saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: intIn(1, 64, 'replicas').default(1) }).prefault({}),
   /** Mock SAL producer at the seed rates (experiment sites only). */
-  salmock: z.strictObject({ enabled: z.boolean().default(false), rateFactor: z.number().positive().default(1) }).prefault({}),
+  salmock: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      rateFactor: z
+        .number()
+        .positive()
+        .max(1000, { message: 'expected a factor above 0 and at most 1000 (times the seed rates)' })
+        .default(1),
+    })
+    .prefault({}),
 });
 
 export const siteSchema = z
@@ -245,8 +249,12 @@ export const siteSchema = z
     if (site.backend.kind === 'gcs' && site.target.kind !== 'gke') {
       ctx.addIssue({ code: 'custom', path: ['backend', 'kind'], message: 'expected "local": the GCS backend is for GKE sites' });
     }
+    // Text that is not a duration is reported by its field (durationField); these are the rules between fields.
     for (const p of tierProblems(site.retention.tiers)) {
-      ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', p.index, p.field], message: p.message });
+      if (!p.unparsed) ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', p.index, p.field], message: p.message });
+    }
+    for (const p of kafkaRetention(site.kafka, site.retention.tiers[0]).problems) {
+      if (!p.unparsed) ctx.addIssue({ code: 'custom', path: ['kafka', p.field], message: p.message });
     }
     if (site.apps.salmock.enabled && site.production) {
       ctx.addIssue({

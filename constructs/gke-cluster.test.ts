@@ -68,9 +68,14 @@ describe('GkeCluster', () => {
   it.each([
     [{ machineType: 'n2-standard-4' }, /nodePool\.machineType: expected one of n1-standard-1, .*n1-standard-96, got "n2-standard-4"/],
     [{ machineType: 'n1-highmem-4' }, /machineType: expected one of n1-standard-1, .* got "n1-highmem-4"/],
-    [{ nodeCount: 0 }, /nodeCount: expected an integer ≥ 1, got 0/],
+    [{ nodeCount: 0 }, /nodeCount: expected an integer from 1 to 1000 \(nodes per zone; GKE's limit per node pool\), got 0/],
+    [{ nodeCount: 100_000 }, /nodeCount: expected an integer from 1 to 1000 .*, got 100000/],
     [{ localSsdCount: 9 }, /localSsdCount: expected one of 0, 1, .*, 24 \(the counts GCE accepts on n1 machines\), got 9/],
-    [{ bootDiskSizeGb: 5 }, /bootDiskSizeGb: expected at least 10 \(GB\), got 5/],
+    [
+      { bootDiskSizeGb: 5 },
+      /bootDiskSizeGb: expected an integer from 10 to 65536 \(GB; a GCE persistent disk holds 10 GB to 64 TB\), got 5/,
+    ],
+    [{ bootDiskSizeGb: 1e9 }, /bootDiskSizeGb: expected an integer from 10 to 65536 .*, got 1000000000/],
   ])('rejects %p naming the site', (props, message) => {
     expect(() => synth(props as Partial<GkeClusterProps>)).toThrow(message);
     expect(() => synth(props as Partial<GkeClusterProps>)).toThrow(/site "gcp", GKE cluster "efd"/);

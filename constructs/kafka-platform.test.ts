@@ -19,7 +19,7 @@ describe('KafkaPlatform', () => {
     expect(brokerSettings(site)).toEqual({
       replicationFactor: 3,
       minInsyncReplicas: 2,
-      logRetentionHours: 168,
+      logRetention: { key: 'log.retention.hours', value: 168 },
       offsetsRetentionMinutes: 10080,
       autoCreateTopics: true,
     });
@@ -54,6 +54,18 @@ describe('KafkaPlatform', () => {
       'offsets.retention.minutes': '1440',
     });
     expect(values[0]['cp-zookeeper'].servers).toBe(1);
+  });
+
+  it('keeps a retention that is not whole hours exactly (log.retention.ms), and INF as forever', () => {
+    const tiers = [{ name: 'raw', duration: '1d', shardDuration: '1h' }];
+    const exact = gkeSite({ kafka: { logRetention: '90m' }, retention: { tiers } });
+    const overrides = synth((s) => new KafkaPlatform(s, 'kafka', { site: exact })).values[0]['cp-kafka'].configurationOverrides;
+    // Rounded up to hours, 90m was written as 2 h (and 30m as 1 h).
+    expect(overrides['log.retention.ms']).toBe('5400000');
+    expect(overrides).not.toHaveProperty('log.retention.hours');
+    expect(overrides['offsets.retention.minutes']).toBe('90');
+    const forever = gkeSite({ kafka: { logRetention: 'INF', offsetsRetention: '30d' }, retention: { tiers } });
+    expect(brokerSettings(forever)).toMatchObject({ logRetention: { key: 'log.retention.ms', value: -1 }, offsetsRetentionMinutes: 43200 });
   });
 
   it('exposes endpoints for later constructs and switches components', () => {

@@ -8,7 +8,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Release } from '@cdktf/provider-helm/lib/release';
-import { durationHours, durationSeconds } from '../config/duration';
+import { kafkaRetention } from '../config/retention';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
@@ -37,7 +37,8 @@ export interface KafkaPlatformProps {
 export interface BrokerSettings {
   replicationFactor: number;
   minInsyncReplicas: number;
-  logRetentionHours: number;
+  /** `log.retention.hours` when the retention is whole hours, else `log.retention.ms` (-1: forever): never rounded. */
+  logRetention: { key: 'log.retention.hours' | 'log.retention.ms'; value: number };
   offsetsRetentionMinutes: number;
   autoCreateTopics: boolean;
 }
@@ -45,13 +46,13 @@ export interface BrokerSettings {
 export function brokerSettings(site: Site): BrokerSettings {
   const k = site.kafka;
   const multi = k.brokers >= 3;
-  const raw = site.retention.tiers[0];
-  const logRetention = k.logRetention ?? raw.duration;
+  const { settings, problems } = kafkaRetention(k, site.retention.tiers[0]);
+  if (!settings) throw new Error(`site "${site.name}": ${problems.map((p) => `kafka.${p.field}: ${p.message}`).join('; ')}`);
   return {
     replicationFactor: multi ? 3 : 1,
     minInsyncReplicas: multi ? 2 : 1,
-    logRetentionHours: durationHours(logRetention),
-    offsetsRetentionMinutes: Math.ceil(durationSeconds(k.offsetsRetention ?? logRetention) / 60),
+    logRetention: settings.log,
+    offsetsRetentionMinutes: settings.offsetsMinutes,
     autoCreateTopics: k.autoCreateTopics,
   };
 }
@@ -120,7 +121,7 @@ export class KafkaPlatform extends Construct {
           'offsets.topic.replication.factor': String(s.replicationFactor),
           'transaction.state.log.replication.factor': String(s.replicationFactor),
           'transaction.state.log.min.isr': String(s.minInsyncReplicas),
-          'log.retention.hours': String(s.logRetentionHours),
+          [s.logRetention.key]: String(s.logRetention.value),
           'offsets.retention.minutes': String(s.offsetsRetentionMinutes),
           'auto.create.topics.enable': String(s.autoCreateTopics),
         },

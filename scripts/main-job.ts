@@ -16,7 +16,7 @@ function describeStack(efd: EfdStack): string[] {
     s.apps.salmock.enabled ? 'salmock' : '',
   ].filter(Boolean);
   return [
-    `  kafka     cp-helm-charts ${efd.kafka.settings.replicationFactor === 3 ? '3/2' : '1/1'} RF/ISR, ${s.kafka.brokers} broker(s) x ${s.kafka.storageGi} Gi on "${efd.storageClassName}", logs kept ${efd.kafka.settings.logRetentionHours} h`,
+    `  kafka     cp-helm-charts ${efd.kafka.settings.replicationFactor === 3 ? '3/2' : '1/1'} RF/ISR, ${s.kafka.brokers} broker(s) x ${s.kafka.storageGi} Gi on "${efd.storageClassName}", logs kept ${s.kafka.logRetention ?? s.retention.tiers[0].duration}`,
     `            bootstrap ${efd.kafka.bootstrapServers}${efd.kafka.schemaRegistryUrl ? `, registry ${efd.kafka.schemaRegistryUrl}` : ''}`,
     `  influxdb  ${efd.influxdb.url} db "${efd.influxdb.database}", ${s.influxdb.storageGi} Gi; tiers ${s.retention.tiers.map((t) => `${t.name} ${t.duration}${t.interval ? `@${t.interval}` : ''}`).join(' → ')}`,
     `  apps      ${apps.length ? apps.join(', ') : '(none)'}${s.replicateTo ? `; replicates to ${s.replicateTo}` : ''}`,

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { synthSites } from './synth';
 import { gkeSite, onPremSite } from '../test/sites';
 import { Site } from '../config/schema';
@@ -27,6 +28,23 @@ describe('synthSites', () => {
       target: { kind: 'kubeconfig', kubeconfig: 'k', context: '', distribution: 'k3s' },
     };
     expect(() => synthSites([gkeSite({ description: 'changed' }), broken], outdir)).toThrow(/site "zzz-broken": target.context is missing/);
+    expect(fs.readFileSync(path.join(outdir, 'stacks', 'gcp-efd', 'cdk.tf.json'), 'utf8')).toBe(before);
+    expect(fs.readdirSync(dir)).toEqual(['cdktf.out']);
+  });
+
+  it('leaves the previous output untouched under `cdktf synth` too, which asks to write stacks with error annotations', () => {
+    const before = fs.readFileSync(path.join(outdir, 'stacks', 'gcp-efd', 'cdk.tf.json'), 'utf8');
+    // Kafka keeping 30 minutes of a 1 h raw shard breaks invariant kafka-retention-covers-shards.
+    const broken = gkeSite({ description: 'changed', kafka: { logRetention: '30m' } });
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
+    try {
+      expect(() => synthSites([broken], outdir)).toThrow(
+        /invariant kafka-retention-covers-shards: site "gcp".*Kafka log retention \(0\.5 h\)/s,
+      );
+      expect(process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS).toBe('true');
+    } finally {
+      delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    }
     expect(fs.readFileSync(path.join(outdir, 'stacks', 'gcp-efd', 'cdk.tf.json'), 'utf8')).toBe(before);
     expect(fs.readdirSync(dir)).toEqual(['cdktf.out']);
   });
@@ -82,4 +100,53 @@ describe('the synthesized Terraform, as Terraform reads it', () => {
     // where they enter the Terraform (constructs/terraform-literal.ts); none is left for Terraform to read.
     expect(found).toEqual([]);
   }, 120_000);
+});
+
+// The README's command, as a user runs it: the cdktf CLI runs the app of cdktf.json (main.ts) over a copy
+// of the project whose gcp site breaks an invariant; the previous cdktf.out must stay as it was.
+describe('npx cdktf synth', () => {
+  const root = path.resolve(__dirname, '..');
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-cdktf-'));
+  afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
+
+  it('fails on an invariant and leaves the previous cdktf.out untouched', () => {
+    const skip = new Set([
+      'node_modules',
+      'cdktf.out',
+      '.git',
+      '.efd-local',
+      'state',
+      'coverage',
+      '.gen',
+      '.terraform',
+      'experiments',
+      '.prof',
+    ]);
+    fs.cpSync(root, copy, { recursive: true, filter: (src) => !skip.has(path.relative(root, src).split(path.sep)[0]) });
+    fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(copy, 'node_modules'));
+    const gcp = path.join(copy, 'config', 'sites', 'gcp.yaml');
+    // The lowres tier keeping less than the raw one breaks invariant tier-durations-ascend (no schema rule).
+    fs.writeFileSync(
+      gcp,
+      fs
+        .readFileSync(gcp, 'utf8')
+        .replace('{ name: lowres, duration: 365d, shardDuration: 7d,', '{ name: lowres, duration: 12h, shardDuration: 1h,'),
+    );
+    const previous = path.join(copy, 'cdktf.out', 'stacks', 'gcp-efd');
+    fs.mkdirSync(previous, { recursive: true });
+    fs.writeFileSync(path.join(previous, 'cdk.tf.json'), '{"previous": true}\n');
+    fs.writeFileSync(path.join(copy, 'cdktf.out', 'manifest.json'), '{"previous": true}\n');
+    const run = spawnSync(path.join(copy, 'node_modules', '.bin', 'cdktf'), ['synth'], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1', FORCE_COLOR: '0' },
+      timeout: 150_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/invariant tier-durations-ascend: site "gcp"/);
+    expect(fs.readFileSync(path.join(previous, 'cdk.tf.json'), 'utf8')).toBe('{"previous": true}\n');
+    expect(fs.readFileSync(path.join(copy, 'cdktf.out', 'manifest.json'), 'utf8')).toBe('{"previous": true}\n');
+    expect(fs.readdirSync(path.join(copy, 'cdktf.out')).sort()).toEqual(['manifest.json', 'stacks']);
+    expect(fs.readdirSync(copy).filter((f) => f.startsWith('cdktf.out.'))).toEqual([]);
+  }, 180_000);
 });

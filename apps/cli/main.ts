@@ -1,45 +1,155 @@
 /**
  * `efd` — the operator CLI. Each capability registers its subcommands here. An app image runs its
  * app's subcommands alone (apps/<app>/main.ts, bundled by apps/images.ts), with the same arguments.
+ *
+ * Subcommands load lazily: `efd <command> …` loads only that command's module (each pulls in Kafka
+ * clients, Avro, cdktf …: seconds for all of them), and `efd --help` loads none, listing the commands
+ * from the table below (a test checks it against the full program's help).
  */
 import { Command } from 'commander';
-import { registerSitesCommand, registerSynthCommand } from './sites';
-import { registerLocalCommand } from './local';
-import { registerK8sCommand } from './k8s';
-import { registerReplicationCommand } from './replication';
-import { registerSalschemaCommand } from '../salschema/cli';
-import { registerSalmockCommand } from '../salmock/cli';
-import { registerSaltransformCommand } from '../saltransform/cli';
-import { registerConnectorsCommand } from '../connect-manager/cli';
-import { registerInfluxdbSinkCommand } from '../influxdb-sink/cli';
-import { registerInfluxdbDownsampleCommand, registerInfluxdbInitCommand } from '../influxdb-init/cli';
-import { registerExperimentCommand } from '../../scripts/experiment/cli';
-import { localExperimentEndpoints } from '../../scripts/experiment/local';
-import { runProgram } from '../lib/program';
+import { RegisterCommand, runProgram } from '../lib/program';
 
-export function buildProgram(): Command {
+/** A top-level command: its help line, and how to load the module that registers it. */
+interface LazyCommand {
+  name: string;
+  /** Its term in `efd --help` (commander's: name, "[options]" when it has options). */
+  term: string;
+  description: string;
+  load: () => RegisterCommand;
+}
+
+// Modules are required when their command runs (tsx registers TypeScript for require, not for import()).
+const connectManager = () => (require('../connect-manager/cli') as typeof import('../connect-manager/cli')).registerConnectorsCommand;
+const COMMANDS: LazyCommand[] = [
+  {
+    name: 'sites',
+    term: 'sites [options]',
+    description: 'list the sites and the stacks they produce (cdktf deploy <stack>)',
+    load: () => (require('./sites') as typeof import('./sites')).registerSitesCommand,
+  },
+  {
+    name: 'synth',
+    term: 'synth [options]',
+    description: 'synthesize the Terraform of every site (or one) into cdktf.out, replacing it only on success',
+    load: () => (require('./sites') as typeof import('./sites')).registerSynthCommand,
+  },
+  {
+    name: 'local',
+    term: 'local',
+    description: 'local EFD of real servers on 127.0.0.1: Kafka, Connect + MirrorMaker 2, schema registry, InfluxDB 1.8',
+    load: () => (require('./local') as typeof import('./local')).registerLocalCommand,
+  },
+  {
+    name: 'k8s',
+    term: 'k8s',
+    description: 'our own Kubernetes objects, judged by a real API server',
+    load: () => (require('./k8s') as typeof import('./k8s')).registerK8sCommand,
+  },
+  {
+    name: 'replication',
+    term: 'replication',
+    description: 'source → aggregator replication (MirrorMaker 2 / Replicator)',
+    load: () => (require('./replication') as typeof import('./replication')).registerReplicationCommand,
+  },
+  {
+    name: 'salschema',
+    term: 'salschema',
+    description: 'SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml',
+    load: () => (require('../salschema/cli') as typeof import('../salschema/cli')).registerSalschemaCommand,
+  },
+  {
+    name: 'salmock',
+    term: 'salmock [options]',
+    description:
+      'produce mock SAL messages for the topics of a ts_xml folder at the seed rates (commands 1 Hz, events 10 Hz, telemetry 100 Hz)',
+    load: () => (require('../salmock/cli') as typeof import('../salmock/cli')).registerSalmockCommand,
+  },
+  {
+    name: 'saltransform',
+    term: 'saltransform [options]',
+    description:
+      'consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic',
+    load: () => (require('../saltransform/cli') as typeof import('../saltransform/cli')).registerSaltransformCommand,
+  },
+  {
+    name: 'connectors',
+    term: 'connectors',
+    description: 'Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)',
+    load: connectManager,
+  },
+  {
+    name: 'connect-manager',
+    term: 'connect-manager [options]',
+    description: 'run the connect manager: apply the desired connectors every --watch seconds (default 60)',
+    load: connectManager,
+  },
+  {
+    name: 'influxdb-sink',
+    term: 'influxdb-sink [options]',
+    description: 'consume lsst.sal.* Avro topics and write them to InfluxDB (one measurement per topic, arrays as name0..nameN)',
+    load: () => (require('../influxdb-sink/cli') as typeof import('../influxdb-sink/cli')).registerInfluxdbSinkCommand,
+  },
+  {
+    name: 'influxdb-init',
+    term: 'influxdb-init [options]',
+    description: 'create or update the InfluxDB database, retention policies and continuous queries of the retention tiers (idempotent)',
+    load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbInitCommand,
+  },
+  {
+    name: 'influxdb-downsample',
+    term: 'influxdb-downsample [options]',
+    description:
+      'fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)',
+    load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbDownsampleCommand,
+  },
+  {
+    name: 'experiment',
+    term: 'experiment [options]',
+    description:
+      'the mock-SAL experiment (seed 002) on the local EFD or a site: counts, throughput and latency per stage, report.json and plots',
+    load: () => {
+      const { registerExperimentCommand } = require('../../scripts/experiment/cli') as typeof import('../../scripts/experiment/cli');
+      const { localExperimentEndpoints } = require('../../scripts/experiment/local') as typeof import('../../scripts/experiment/local');
+      return (program) => registerExperimentCommand(program, localExperimentEndpoints);
+    },
+  },
+];
+
+/** The top-level command `argv` runs (`efd help <command>` included), if it names one. */
+function selectedCommand(argv: readonly string[]): LazyCommand | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/**
+ * The `efd` program. With `argv`, only the command it runs is loaded (the others are listed for
+ * help); without, every command is (for tests and tools that walk the whole program).
+ */
+export function buildProgram(argv?: readonly string[]): Command {
   const program = new Command('efd')
     .description('Engineering Facilities Database as code: sites, local EFD and the apps that feed it')
     .showHelpAfterError()
     .exitOverride();
-  registerSitesCommand(program);
-  registerSynthCommand(program);
-  registerLocalCommand(program);
-  registerK8sCommand(program);
-  registerReplicationCommand(program);
-  registerSalschemaCommand(program);
-  registerSalmockCommand(program);
-  registerSaltransformCommand(program);
-  registerConnectorsCommand(program);
-  registerInfluxdbSinkCommand(program);
-  registerInfluxdbInitCommand(program);
-  registerInfluxdbDownsampleCommand(program);
-  registerExperimentCommand(program, localExperimentEndpoints);
+  const selected = argv && selectedCommand(argv);
+  const stubs = new Map<Command, string>();
+  const loaded = new Set<LazyCommand['load']>();
+  for (const c of COMMANDS) {
+    if (argv && c.load !== selected?.load) {
+      stubs.set(program.command(c.name).description(c.description), c.term);
+    } else if (!loaded.has(c.load)) {
+      // One module may register several commands (connectors and connect-manager): load it once.
+      loaded.add(c.load);
+      c.load()(program);
+    }
+  }
+  const help = program.createHelp();
+  program.configureHelp({ subcommandTerm: (cmd) => stubs.get(cmd) ?? help.subcommandTerm(cmd) });
   return program;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  return runProgram(buildProgram(), argv);
+  return runProgram(buildProgram(argv), argv);
 }
 
 export function main(): void {

@@ -13,7 +13,7 @@
  */
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { ConfigError, loadConfig, zBool, zInt } from '../lib/config';
+import { loadConfig, zBool, zInt } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { createLogger, LOG_LEVELS } from '../lib/logging';
 import { createShutdown } from '../lib/shutdown';
@@ -25,6 +25,7 @@ import { readDesired } from './desired';
 import { deleteManaged, formatStatus, reconcile, status, TopicLister, unhealthy, watch } from './manager';
 import { changesOf, formatPlan } from './plan';
 import { CliOutput, stdio } from '../lib/cli-output';
+import { exitCodeOf } from '../lib/exit-codes';
 
 export const DEFAULT_MANAGER_ID = 'efd-connect-manager';
 
@@ -189,7 +190,7 @@ async function exitWith(run: () => Promise<number>): Promise<void> {
     process.exitCode = await run();
   } catch (err) {
     process.stderr.write(`efd connectors: ${(err as Error).message}\n`);
-    process.exitCode = err instanceof ConfigError ? 2 : 1;
+    process.exitCode = exitCodeOf(err);
   }
 }
 

@@ -42,8 +42,10 @@ export class ConnectError extends Error {
     message: string,
     readonly status?: number,
     readonly workerMessage?: string,
+    /** What failed underneath (the socket error when the worker is unreachable). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
     this.name = 'ConnectError';
   }
 }
@@ -90,7 +92,12 @@ export class ConnectClient {
         const e = err as Error & { cause?: { code?: string; message?: string } };
         const why = e.cause?.code ?? e.cause?.message ?? e.message;
         throw new Transient(
-          new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`),
+          new ConnectError(
+            `Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`,
+            undefined,
+            undefined,
+            err,
+          ),
         );
       }
       const text = await res.text();

@@ -58,8 +58,10 @@ export class InfluxQlError extends Error {
     readonly statement: string,
     readonly serverMessage: string,
     readonly status?: number,
+    /** What failed underneath (the socket error when InfluxDB is unreachable). */
+    cause?: unknown,
   ) {
-    super(`InfluxQL \`${statement}\` on ${url} failed: ${serverMessage}`);
+    super(`InfluxQL \`${statement}\` on ${url} failed: ${serverMessage}`, { cause });
     this.name = 'InfluxQlError';
   }
 }
@@ -102,6 +104,8 @@ export async function influxQuery(conn: InfluxConnection, statement: string, db?
       conn.url,
       statement,
       `cannot reach InfluxDB (${why}); check --url and that InfluxDB is running (GET ${conn.url}/ping answers 204)`,
+      undefined,
+      err,
     );
   }
   let json: { error?: string; results?: (QueryResult & { error?: string })[] } | undefined;

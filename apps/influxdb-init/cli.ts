@@ -26,6 +26,7 @@ import { durationSeconds } from '../../config/duration';
 import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
 import { sleep } from '../lib/retry';
 import { createShutdown } from '../lib/shutdown';
+import { BadInputError } from '../lib/exit-codes';
 
 /** Options of `influxdb-init`. */
 export interface InfluxdbInitOptions {
@@ -50,7 +51,7 @@ export function parseTiersOption(value: string): RetentionTier[] {
     try {
       text = fs.readFileSync(value, 'utf8');
     } catch (err) {
-      throw new Error(
+      throw new BadInputError(
         `${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a JSON file or inline JSON such as '[{"name":"raw","duration":"7d","shardDuration":"1h"}]'`,
       );
     }
@@ -59,7 +60,7 @@ export function parseTiersOption(value: string): RetentionTier[] {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+    throw new BadInputError(`${where}: not valid JSON (${(err as Error).message})`);
   }
   const wrapped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'tiers' in raw;
   const parsed = tiersSchema.safeParse(wrapped ? (raw as { tiers: unknown }).tiers : raw);
@@ -68,7 +69,7 @@ export function parseTiersOption(value: string): RetentionTier[] {
       const field = [...(wrapped ? ['tiers'] : []), ...i.path].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
       return `  ${field || '(top level)'}: ${i.message}`;
     });
-    throw new Error(
+    throw new BadInputError(
       `${where}: expected an array of retention tiers (name, duration, shardDuration, and source/interval/aggregations on downsampled tiers):\n${lines.join('\n')}`,
     );
   }
@@ -81,7 +82,7 @@ export function resolveTarget(opts: InfluxdbInitOptions, sitesDir?: string): { d
   if (opts.site) {
     const dir = sitesDir ?? SITES_DIR;
     if (!fs.existsSync(dir))
-      throw new Error(
+      throw new BadInputError(
         `--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`,
       );
     const sites = loadSites(dir);

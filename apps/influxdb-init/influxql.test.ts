@@ -346,7 +346,7 @@ describe('influxdb-init options', () => {
 
   it('names the bad field of --tiers', () => {
     expect(() => parseTiersOption('[{"name":"raw","duration":"7 days","shardDuration":"1h"}]')).toThrow(
-      /--tiers \(inline JSON\): expected an array of retention tiers[^]*\[0\]\.duration: expected a duration such as "1h"/,
+      /--tiers \(inline JSON\): expected an array of retention tiers[^]*\[0\]\.duration: "7 days" is not a duration: use a number and a unit of s, m, h, d or w, e\.g\. "7d"/,
     );
     expect(() => parseTiersOption('{"tiers": []}')).toThrow('.tiers: expected at least one tier');
     expect(() => parseTiersOption('[nope')).toThrow('--tiers (inline JSON): not valid JSON');

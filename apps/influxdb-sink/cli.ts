@@ -16,7 +16,6 @@ import { readEndpoints } from '../lib/local-endpoints';
 import {
   addKafkaOptions,
   addRegistryOption,
-  ConfigError,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
@@ -36,6 +35,7 @@ import { createConverter } from './convert';
 import { InfluxDbSink, sinkMetrics, writerMetricsHook } from './sink';
 import { InfluxWriter } from './writer';
 import { IDENTIFIER, KAFKA_TOPIC } from '../../config/names';
+import { exitCodeOf } from '../lib/exit-codes';
 
 export const DEFAULT_TOPICS_REGEX = 'lsst\\.sal\\..*';
 export const DEFAULT_DLQ = 'lsst.efd.influxdb-sink.dlq';
@@ -265,7 +265,7 @@ export function registerInfluxdbSinkCommand(program: Command): Command {
         process.exitCode = await run(opts);
       } catch (err) {
         process.stderr.write(`efd influxdb-sink: ${(err as Error).message}\n`);
-        process.exitCode = err instanceof ConfigError ? 2 : 1;
+        process.exitCode = exitCodeOf(err);
       }
     });
   return cmd;

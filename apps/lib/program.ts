@@ -4,6 +4,7 @@
  * `node /app/efd.js <app> …` in an image behaves as `npx efd <app> …` in the repository.
  */
 import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeOf } from './exit-codes';
 
 /** A function that adds an app's subcommands to a program. */
 export type RegisterCommand = (program: Command) => unknown;
@@ -16,17 +17,18 @@ export function efdProgram(...register: RegisterCommand[]): Command {
 }
 
 /**
- * Parses `argv` (the arguments after the script) and runs the command; the exit code: commander's
- * for usage errors and --help, 1 after `efd: <message>` on stderr for any other error.
+ * Parses `argv` (the arguments after the script) and runs the command; the exit code (./exit-codes.ts):
+ * 0 for --help, 2 for usage errors, else what the command set, or the code of the error it threw
+ * (after `efd: <message>` on stderr).
  */
 export async function runProgram(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`efd: ${(err as Error).message}\n`);
-    return 1;
+    return exitCodeOf(err);
   }
 }
 

@@ -17,6 +17,7 @@ import { DEFAULT_GENERATED_DIR, DEFAULT_SEED, GenerateOptions, SEED_TOPIC_COUNTS
 import { formatSalSchemaError } from '../lib/sal/errors';
 import { checkSchemas, filterTopics, LoadedSchemas, registerSchemas, schemasFromAvscFolder, schemasFromXml } from '../lib/sal/register';
 import { CliOutput, stdio } from '../lib/cli-output';
+import { EXIT, worstExit } from '../lib/exit-codes';
 
 /** Options of `salschema convert`. */
 export interface ConvertOptions {
@@ -44,7 +45,7 @@ export function formatConvertReport(summary: ConvertSummary): string[] {
   return lines;
 }
 
-/** Prints a convert summary; returns the exit code (1 when any error or a topic lost without a reason). */
+/** Prints a convert summary; returns the exit code (3 when the XML has errors, 1 when a topic was lost without a reason). */
 export function reportConvert(summary: ConvertSummary, outDir: string, io: CliOutput = stdio, report = false): number {
   const { current, legacy } = summary.byLayout;
   io.out(
@@ -59,7 +60,7 @@ export function reportConvert(summary: ConvertSummary, outDir: string, io: CliOu
     io.err(
       `salschema convert: ${lost} topic(s) found in the XML but neither converted nor skipped with a reason (a salschema bug: please report it)`,
     );
-  return summary.errors.length > 0 || lost !== 0 ? 1 : 0;
+  return worstExit(summary.errors.length > 0 ? EXIT.badInput : EXIT.ok, lost !== 0 ? EXIT.failed : EXIT.ok);
 }
 
 /** Runs `salschema convert`; returns the exit code. */
@@ -119,11 +120,11 @@ function makeRegistry(cmd: string, opts: RegistryCommandOptions, io: CliOutput):
   return createRegistry(url, { logger: createLogger({ name: 'salschema', level: 'warn' }), retry: { attempts } });
 }
 
-/** Runs `salschema register`; returns the exit code (1 when any schema failed or did not convert). */
+/** Runs `salschema register`; returns the exit code (2 usage, 4 registry unreachable, 3 schemas that did not convert, 1 any schema failed). */
 export async function runRegister(opts: RegistryCommandOptions, io: CliOutput = stdio, registry?: Registry): Promise<number> {
   const loaded = loadForRegistry('register', opts, io);
   const reg = registry ?? makeRegistry('register', opts, io);
-  if (!loaded || !reg) return 1;
+  if (!loaded || !reg) return EXIT.usage;
   const results = await registerSchemas(reg, loaded.schemas, { compatibility: opts.compatibility, prefix: opts.topicPrefix });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   for (const r of results) if (r.status === 'failed') io.err(`${r.subject}: ${r.error}`);
@@ -133,14 +134,18 @@ export async function runRegister(opts: RegistryCommandOptions, io: CliOutput = 
       `${count('new-version')} new versions, ${count('unchanged')} unchanged, ${count('failed')} failed`,
   );
   if (loaded.errors.length) io.err(`salschema register: ${loaded.errors.length} schema(s) could not be made; fix the errors above`);
-  return count('failed') > 0 || loaded.errors.length > 0 || results.length === 0 ? 1 : 0;
+  return worstExit(
+    results.some((r) => r.unreachable) ? EXIT.unreachable : EXIT.ok,
+    loaded.errors.length > 0 ? EXIT.badInput : EXIT.ok,
+    count('failed') > 0 || results.length === 0 ? EXIT.failed : EXIT.ok,
+  );
 }
 
-/** Runs `salschema check`; returns the exit code (1 when any schema is incompatible or could not be checked). */
+/** Runs `salschema check`; returns the exit code (2 usage, 4 registry unreachable, 3 schemas that did not convert, 1 incompatible or not checked). */
 export async function runCheck(opts: RegistryCommandOptions, io: CliOutput = stdio, registry?: Registry): Promise<number> {
   const loaded = loadForRegistry('check', opts, io);
   const reg = registry ?? makeRegistry('check', opts, io);
-  if (!loaded || !reg) return 1;
+  if (!loaded || !reg) return EXIT.usage;
   const results = await checkSchemas(reg, loaded.schemas, { compatibility: opts.compatibility, prefix: opts.topicPrefix });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   for (const r of results) {
@@ -152,7 +157,11 @@ export async function runCheck(opts: RegistryCommandOptions, io: CliOutput = std
       `${count('new')} new, ${count('incompatible')} incompatible, ${count('failed')} not checked`,
   );
   if (loaded.errors.length) io.err(`salschema check: ${loaded.errors.length} schema(s) could not be made; fix the errors above`);
-  return count('incompatible') + count('failed') + loaded.errors.length > 0 ? 1 : 0;
+  return worstExit(
+    results.some((r) => r.unreachable) ? EXIT.unreachable : EXIT.ok,
+    loaded.errors.length > 0 ? EXIT.badInput : EXIT.ok,
+    count('incompatible') + count('failed') > 0 ? EXIT.failed : EXIT.ok,
+  );
 }
 
 function addRegistryCommandOptions(cmd: Command): Command {
@@ -218,7 +227,7 @@ export function runGenerate(opts: GenerateCommandOptions, io: CliOutput = stdio)
     const v = wholeNumber(flag, opts[flag]);
     if (typeof v === 'string') {
       io.err(`salschema generate: ${v}`);
-      return 2;
+      return EXIT.usage;
     }
     if (v !== undefined) parsed[flag] = v;
   }

@@ -189,7 +189,7 @@ describe('convertFolder with malformed ts_xml', () => {
 
   it('prints the report with --report', () => {
     const out: string[] = [];
-    expect(runConvert({ xml: dir, out: join(tmp, 'bad-out3'), report: true }, { out: (l) => out.push(l), err: () => undefined })).toBe(1);
+    expect(runConvert({ xml: dir, out: join(tmp, 'bad-out3'), report: true }, { out: (l) => out.push(l), err: () => undefined })).toBe(3);
     expect(out.slice(1, 4)).toEqual([
       'subsystem  found  converted  skipped',
       'Bad            4          1        3',
@@ -199,11 +199,11 @@ describe('convertFolder with malformed ts_xml', () => {
     expect(out.at(-1)).toMatch(/^not read: .*notes\.xml: line 1: root element <notes> is not a ts_xml root/);
   });
 
-  it('makes the CLI exit non-zero and print the errors', () => {
+  it('makes the CLI exit 3 (bad input) and print the errors', () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = runConvert({ xml: dir, out: join(tmp, 'bad-out2') }, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(out[0]).toMatch(/4 ts_xml files, 1 topics, 1 schemas written/);
     expect(err.at(-1)).toBe('salschema convert: 5 error(s)');
   });

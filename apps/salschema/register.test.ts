@@ -140,12 +140,12 @@ describe('register and check', () => {
 
   it('operator errors: no source, no registry, bad .avsc files', async () => {
     const c = io();
-    expect(await runRegister({}, c.io, fakeRegistry())).toBe(1);
+    expect(await runRegister({}, c.io, fakeRegistry())).toBe(2);
     expect(c.err[0]).toMatch(/give exactly one of --xml .* or --schemas/);
     const saved = process.env.SCHEMA_REGISTRY_URL;
     delete process.env.SCHEMA_REGISTRY_URL;
     const d = io();
-    expect(await runCheck({ xml: LEGACY_DIR }, d.io)).toBe(1);
+    expect(await runCheck({ xml: LEGACY_DIR }, d.io)).toBe(2);
     expect(d.err.join('\n')).toMatch(/no schema registry: pass --registry <url> or set SCHEMA_REGISTRY_URL/);
     if (saved !== undefined) process.env.SCHEMA_REGISTRY_URL = saved;
     const dir = mkdtempSync(join(tmpdir(), 'avsc-'));

@@ -21,8 +21,11 @@ export class KafkaRetentionCoversShards extends InvariantRule {
     const kafka = brokerOverrides(view);
     if (!kafka) return [];
     const o = kafka.overrides;
+    // log.retention.ms -1 keeps logs forever.
     const seconds = o['log.retention.ms']
-      ? Number(o['log.retention.ms']) / 1000
+      ? Number(o['log.retention.ms']) < 0
+        ? Infinity
+        : Number(o['log.retention.ms']) / 1000
       : o['log.retention.minutes']
         ? Number(o['log.retention.minutes']) * 60
         : Number(o['log.retention.hours'] ?? 168) * 3600;

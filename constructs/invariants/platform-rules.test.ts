@@ -32,6 +32,12 @@ describe('invariant kafka-retention-covers-shards', () => {
   it('does not fire when retention covers the shard', () => {
     expect(cpRelease({ configurationOverrides: { 'log.retention.hours': '24' } }, new KafkaRetentionCoversShards('gcp', '1h'))).toEqual([]);
   });
+  it('reads an exact log.retention.ms: 30 minutes do not cover a 1 h shard, -1 (forever) does', () => {
+    expect(cpRelease({ configurationOverrides: { 'log.retention.ms': '1800000' } }, new KafkaRetentionCoversShards('gcp', '1h'))).toEqual([
+      'invariant kafka-retention-covers-shards: site "gcp", helm_release.cp: Kafka log retention (0.5 h) is shorter than the raw tier\'s shard duration (1h); raise kafka.logRetention',
+    ]);
+    expect(cpRelease({ configurationOverrides: { 'log.retention.ms': '-1' } }, new KafkaRetentionCoversShards('gcp', '1h'))).toEqual([]);
+  });
 });
 
 describe('invariant replication-factor', () => {

@@ -13,6 +13,7 @@ import type { Site } from '../../config/schema';
 import { ExperimentEndpoints, ExperimentError, ExperimentOptions, runExperiment, selectTopics } from './run';
 import { summaryLines } from './report';
 import { defaultInterfaces } from './input';
+import { EXIT, exitCodeOf } from '../../apps/lib/exit-codes';
 
 export interface ExperimentFlags {
   xml?: string;
@@ -116,7 +117,7 @@ export async function runExperimentCommand(flags: ExperimentFlags, localEndpoint
     opts = await experimentOptions(flags, localEndpoints);
   } catch (e) {
     err(`efd experiment: ${(e as Error).message}`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError ? EXIT.badInput : exitCodeOf(e);
   }
   const tty = process.stderr.isTTY;
   const talk = flags.json ? err : out;
@@ -146,7 +147,7 @@ export async function runExperimentCommand(flags: ExperimentFlags, localEndpoint
       else summaryLines(e.report).forEach(out);
     }
     err(`efd experiment: ${(e as Error).message}`);
-    return 1;
+    return exitCodeOf(e);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * `efd experiment` as a user runs it, on the local EFD: a small generated interface set (14 topics),
  * 3 s of salmock; the JSON report must account for every message, with ordered latency figures per
- * stage and the plots on disk. Bad input: an unknown subsystem (exit 2, nothing started) and an
- * InfluxDB that is down (exit 1, named, the partial report still written).
+ * stage and the plots on disk. Bad input: an unknown subsystem (exit 3, nothing started) and an
+ * InfluxDB that is down (exit 4, named, the partial report still written).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -84,13 +84,13 @@ it('runs the pipeline and reports every message, throughput and latency per stag
   expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).produced).toBe(report.produced);
 }, 300_000);
 
-it('refuses an unknown subsystem before starting anything (exit 2)', async () => {
+it('refuses an unknown subsystem before starting anything (exit 3)', async () => {
   const r = await efd(['experiment', '--xml', xml, '--subsystems', 'NoSuchCSC']);
-  expect(r.code).toBe(2);
+  expect(r.code).toBe(3);
   expect(r.stderr).toMatch(/unknown subsystem\(s\) NoSuchCSC: .* has /);
 });
 
-it('names an InfluxDB that is down, exits 1 and still writes the partial report', async () => {
+it('names an InfluxDB that is down, exits 4 and still writes the partial report', async () => {
   const out = path.join(tmp, 'down');
   const a = e.clusters[0];
   const r = await efd([
@@ -108,7 +108,7 @@ it('names an InfluxDB that is down, exits 1 and still writes the partial report'
     '--out',
     out,
   ]);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(4);
   expect(r.stderr).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:9\/ping does not answer/);
   const partial = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as ExperimentReport;
   expect(partial.status).toBe('failed');

@@ -30,6 +30,7 @@ import type { SalmockSummary } from '../../apps/salmock/run';
 import { EMPTY_SNAPSHOT, quantile } from './latency';
 import { buildReport, ExperimentReport, Sample, writeReport } from './report';
 import { MetricsSample, scrape } from './scrape';
+import { UnreachableError } from '../../apps/lib/exit-codes';
 
 const root = path.resolve(__dirname, '..', '..');
 const EFD = [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'apps', 'cli', 'main.ts')];
@@ -73,8 +74,9 @@ export class ExperimentError extends Error {
   constructor(
     message: string,
     readonly report: ExperimentReport,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
   }
 }
 
@@ -221,7 +223,7 @@ export async function preflight(e: ExperimentEndpoints): Promise<void> {
     http('the schema registry', `${e.registry.replace(/\/$/, '')}/subjects`, '--registry'),
     http('InfluxDB', `${e.influxdb.replace(/\/$/, '')}/ping`, '--influxdb-url'),
   ]);
-  if (problems.length) throw new Error(problems.join('; '));
+  if (problems.length) throw new UnreachableError(problems.join('; '));
 }
 
 export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentReport> {
@@ -519,7 +521,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   } catch (err) {
     const failed = report('failed', (err as Error).message);
     await writeReport(failed, outDir, { plots: opts.plots ?? true }).catch((e: Error) => say(`  report not written: ${e.message}`));
-    throw new ExperimentError((err as Error).message, failed);
+    throw new ExperimentError((err as Error).message, failed, err);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));

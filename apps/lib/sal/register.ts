@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Schema as AvscSchema, Type } from 'avsc';
-import type { Compatibility, Registry } from '../registry';
+import { Compatibility, Registry, RegistryUnavailableError } from '../registry';
 import { AvroRecordSchema, SAL_NAMESPACE } from './avro';
 import { convertTopics, stableStringify } from './convert';
 import { formatSalSchemaError } from './errors';
@@ -162,6 +162,8 @@ export interface RegisterResult {
   status: 'new-subject' | 'new-version' | 'unchanged' | 'failed';
   id?: number;
   error?: string;
+  /** Failed because the registry could not be reached. */
+  unreachable?: true;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -200,7 +202,13 @@ export async function registerSchemas(
         const why = prev ? explainIncompatibility(prev.schema, schema as unknown as AvscSchema, level) : [];
         if (why.length) error += `: ${why.join('; ')}`;
       }
-      return { topic, subject, status: 'failed', error };
+      return {
+        topic,
+        subject,
+        status: 'failed',
+        error,
+        ...(err instanceof RegistryUnavailableError ? { unreachable: true as const } : {}),
+      };
     }
   });
 }
@@ -212,6 +220,8 @@ export interface CheckResult {
   /** Level the verdict is for. */
   level?: Compatibility;
   reasons: string[];
+  /** Failed because the registry could not be reached. */
+  unreachable?: true;
 }
 
 /**
@@ -247,7 +257,13 @@ export async function checkSchemas(
       }
       return { topic, subject, status: compatible ? 'compatible' : 'incompatible', level, reasons: compatible ? [] : reasons };
     } catch (err) {
-      return { topic, subject, status: 'failed', reasons: [(err as Error).message] };
+      return {
+        topic,
+        subject,
+        status: 'failed',
+        reasons: [(err as Error).message],
+        ...(err instanceof RegistryUnavailableError ? { unreachable: true as const } : {}),
+      };
     }
   });
 }
