@@ -28,14 +28,15 @@ describe('Helm values keys against chart defaults', () => {
     expect(new Set(releases.map(([, r]) => `${r.chart}@${r.version}`))).toEqual(
       new Set(['cp-helm-charts@0.6.1', 'influxdb@4.12.5', 'chronograf@1.2.6', 'kapacitor@1.4.7', 'telegraf@1.8.74']),
     );
+    // Telegraf's own env placeholders, escaped for Terraform ($${…}), which hands Helm `${INFLUXDB_USER}`.
     const telegraf = releases.find(([, r]) => r.chart === 'telegraf')?.[1] as { values: string[] };
     expect(parse(telegraf.values[0]).config.outputs).toEqual([
       {
         influxdb: {
           urls: ['http://influxdb.influxdb.svc.cluster.local:8086'],
           database: 'telegraf',
-          username: '${INFLUXDB_USER}',
-          password: '${INFLUXDB_PASSWORD}',
+          username: '$${INFLUXDB_USER}',
+          password: '$${INFLUXDB_PASSWORD}',
           skip_database_creation: false,
         },
       },
