@@ -59,6 +59,8 @@ export interface AppDeploymentProps extends AppContainerProps {
   readonly replicas?: number;
   /** Port of /metrics and /healthz. @default 9090 */
   readonly metricsPort?: number;
+  /** Deployment name, when one app runs as several Deployments (e.g. a sink per replicated source). @default app */
+  readonly name?: string;
 }
 
 export class AppDeployment extends Construct {
@@ -70,17 +72,17 @@ export class AppDeployment extends Construct {
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`site "${props.site}", app ${props.app}: replicas must be an integer ≥ 0, got ${replicas}`);
     const port = props.metricsPort ?? 9090;
-    this.name = props.app;
-    const labels = { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
+    this.name = props.name ?? props.app;
+    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
     // Default: requests 100m / 256Mi, memory limit 512Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
     const mounts = Object.entries(props.configMapMounts ?? {});
     const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: String(port) }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 3 });
     this.deployment = new DeploymentV1(this, 'deployment', {
-      metadata: { name: props.app, namespace: props.namespace, labels },
+      metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {
         replicas: String(replicas),
-        selector: { matchLabels: { 'app.kubernetes.io/name': props.app } },
+        selector: { matchLabels: { 'app.kubernetes.io/name': this.name } },
         template: {
           metadata: {
             labels,

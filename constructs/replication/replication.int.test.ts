@@ -18,12 +18,19 @@ import { LocalProcess, startKafkasqlRegistry, startReplicationWorker } from '../
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { mirrorMaker2Specs } from './mirrormaker2';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
+import { RunningSink, sinkConfig, startSink } from '../../apps/influxdb-sink/cli';
+import { silentLogger } from '../../apps/lib/logging';
+import { influxQl } from '../../scripts/local-efd/health';
+import { influxDbSinkSchema } from '../../config/connectors';
+import { influxDbSinkFlags } from '../connectors/influxdb-sink-flags';
+import { replicatedSource } from './inbound';
 
 jest.setTimeout(600_000);
 
 const run = expectedClusters() >= 2 ? describe : describe.skip;
 let ns: TestNamespace;
 const procs: LocalProcess[] = [];
+const sinks: RunningSink[] = [];
 const MANAGER = 'efd-replication-it';
 
 const positionSchema = (extra: object[] = []) => ({
@@ -47,6 +54,22 @@ async function produceAvro(kafka: Kafka, topic: string, registry: SchemaRegistry
     await producer.disconnect();
   }
 }
+
+async function produceValues(kafka: Kafka, topic: string, registry: SchemaRegistry, id: number, values: object[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
+  await producer.connect();
+  try {
+    for (let i = 0; i < values.length; i += 500) {
+      const messages = await Promise.all(values.slice(i, i + 500).map(async (v, j) => ({ key: `k${(i + j) % 5}`, value: await registry.encode(id, v) })));
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+type InfluxResult = { results: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[] };
+const series = async (q: string) => ((await influxQl(ns.endpoints.influxdb.url, q, ns.database)) as InfluxResult).results[0].series ?? [];
 
 /** Reads `topic` from the beginning until `count` records are in (or the timeout), decoding each with `registry`. */
 async function readDecoded(kafka: Kafka, topic: string, group: string, registry: SchemaRegistry, count: number, timeoutMs = 120_000) {
@@ -126,6 +149,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
   });
 
   afterAll(async () => {
+    for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
     await ns?.cleanup();
   });
@@ -233,5 +257,51 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
       [`summit.lsst.sal.${ns.id}.ATDome.position`, 0],
     ]);
     expect(s.problems).toEqual([]);
+  });
+  test('the aggregator\'s sink (flags of the stacks\' sink for a replicated source) writes the source\'s points into InfluxDB tagged site=summit, measurements named as at the source', async () => {
+    const [, b] = ns.endpoints.clusters;
+    const kafkaA = ns.kafka(0);
+    const topic3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
+    const schema = {
+      type: 'record', name: 'trajectory', namespace: 'lsst.sal.ATMCS',
+      fields: [{ name: 'seq', type: 'long' }, { name: 'sal_created', type: 'double' }, { name: 'azimuth', type: 'double' }, { name: 'demand', type: { type: 'array', items: 'double' } }],
+    };
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic3}-value` });
+    await createTopic(kafkaA, topic3, 2);
+    const N = 2000;
+    const T0 = Date.UTC(2026, 10, 1); // SAL style: sal_created in epoch seconds (double), 1 ms apart
+    await produceValues(kafkaA, topic3, src, id, Array.from({ length: N }, (_, i) => ({ seq: i, sal_created: (T0 + i) / 1000, azimuth: i / 4, demand: [i, -i, 0.5] })));
+
+    // The sink as the aggregator's stack configures it for this flow; only the endpoints are the local ones.
+    const flags = influxDbSinkFlags({
+      site: 'ldf', bootstrapServers: b.kafka, schemaRegistryUrl: b.registry, influxdbUrl: ns.endpoints.influxdb.url, database: ns.database, retentionPolicy: 'autogen',
+      settings: influxDbSinkSchema.parse({}), source: replicatedSource(flow, remoteRegistry.url),
+    });
+    expect(flags).toMatchObject({ topicsRegex: `summit[.](?:lsst[.]sal[.]${ns.id}[.].*)`, registry: remoteRegistry.url, staticTag: ['site=summit'], stripPrefix: 'summit.' });
+    sinks.push(await startSink(sinkConfig({ ...flags, groupId: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' }, {}), { logger: silentLogger(), serveMetrics: false }));
+
+    const m3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
+    const count = await waitFor(`${N} points in ${m3}`, async () => {
+      const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = 'summit'`);
+      return row && row.values[0][1] === N ? row.values[0] : undefined;
+    }, 120_000);
+    expect(count[2]).toBe((N * (N - 1)) / 2); // every seq once
+    const [one] = await series(`SELECT seq, azimuth, demand0, demand1, demand2, site FROM "${m3}" WHERE seq = 1234`);
+    expect(one.values).toHaveLength(1);
+    expect(Date.parse(one.values[0][0] as string)).toBe(T0 + 1234);
+    expect(one.values[0].slice(1)).toEqual([1234, 308.5, 1234, -1234, 0.5, 'summit']);
+
+    // Every replicated topic landed under its source name, tagged with the site; none under the prefixed name.
+    const measurements = await waitFor('the three replicated measurements', async () => {
+      const [row] = await series('SHOW MEASUREMENTS');
+      const names = (row?.values ?? []).map((v) => String(v[0])).sort();
+      return names.length === 3 ? names : undefined;
+    }, 60_000);
+    expect(measurements).toEqual([`lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, `lsst.sal.${ns.id}.ATDome.position`, m3]);
+    const tagged = await series('SHOW TAG VALUES WITH KEY = "site"');
+    expect(tagged.map((x) => [x.name, x.values.map((v) => v[1])])).toEqual(measurements.map((m) => [m, ['summit']]));
+    // A query across sites is one statement on the measurement, grouped by the tag.
+    const bySite = await series(`SELECT count(seq) FROM "${m3}" GROUP BY site`);
+    expect(bySite.map((x: any) => [x.tags.site, x.values[0][1]])).toEqual([['summit', N]]);
   });
 });
