@@ -91,7 +91,8 @@ async function readDecoded(kafka: Kafka, topic: string, group: string, registry:
         }
       },
     });
-    await waitFor(`${count} decoded records on ${topic}`, async () => values.length + failures.length >= count, timeoutMs);
+    // Distinct sequence numbers: duplicates (at-least-once after a fault) do not count twice.
+    await waitFor(`${count} decoded records on ${topic}`, async () => new Set(values.map((v) => v.seq)).size + failures.length >= count, timeoutMs);
     await new Promise((r) => setTimeout(r, 1500)); // late duplicates, if any
   } finally {
     await consumer.disconnect();
@@ -106,6 +107,17 @@ function audit(values: Record<string, unknown>[], from: number, count: number) {
   const lost = Array.from({ length: count }, (_, i) => from + i).filter((s) => !seen.has(s));
   const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
   return { lost, duplicates, distinct: seen.size };
+}
+
+async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
@@ -303,5 +315,48 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     // A query across sites is one statement on the measurement, grouped by the tag.
     const bySite = await series(`SELECT count(seq) FROM "${m3}" GROUP BY site`);
     expect(bySite.map((x: any) => [x.tags.site, x.values[0][1]])).toEqual([['summit', N]]);
+  });
+  test('fault: kill -9 of the replication worker mid-stream, started again → 0 lost (sequence audit), duplicates counted', async () => {
+    const [a, b] = ns.endpoints.clusters;
+    const kafkaA = ns.kafka(0);
+    const kafkaB = ns.kafka(1);
+    const topic4 = `lsst.sal.${ns.id}.ATPtg.timeAndDate`;
+    const remote4 = remoteTopic('summit', topic4);
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(positionSchema()) }, { subject: `${topic4}-value` });
+    await createTopic(kafkaA, topic4, 3);
+    const N = 6000;
+    await produceAvro(kafkaA, topic4, src, id, 0, 500);
+    await waitFor(`${remote4} replicating`, async () => (await endOffsets(kafkaB, remote4)) >= 500, 120_000);
+
+    // The source goes on producing (~1,000 records/s) while the worker dies and comes back.
+    const producing = (async () => {
+      for (let from = 500; from < N; from += 250) {
+        await produceAvro(kafkaA, topic4, src, id, from, 250);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    const atKill = await endOffsets(kafkaB, remote4);
+    const port = Number(new URL(worker.url).port);
+    await worker.kill9();
+    const killedAt = Date.now();
+    await producing;
+    const whileDown = await endOffsets(kafkaB, remote4);
+    worker = await startReplicationWorker({ id: ns.name('w'), bootstrapServers: b.kafka, dir: ns.tmpDir, port });
+    procs.push(worker);
+    const restartedAfter = (Date.now() - killedAt) / 1000;
+
+    const got = await readDecoded(kafkaB, remote4, ns.name('check4'), remote, N, 180_000);
+    const r = audit(got.values, 0, N);
+    process.stderr.write(`[replication] kill -9 of the worker with ${atKill}/${N} records at the aggregator (${whileDown} while it was down), restarted after ${restartedAfter.toFixed(1)} s: ${got.values.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}\n`);
+    expect(got.failures).toEqual([]);
+    expect(atKill).toBeLessThan(N); // killed mid-stream
+    expect(r.lost).toEqual([]);
+    expect(r.distinct).toBe(N);
+    const st = await waitFor('replication RUNNING and caught up after the restart', async () => {
+      const x = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
+      return x.lagRecords === 0 && x.connectors.every((c) => c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING')) ? x : undefined;
+    }, 120_000);
+    expect(st.topics.find((t) => t.remote === remote4)?.lagRecords).toBe(0);
   });
 });
