@@ -21,6 +21,19 @@ export interface ClusterEndpoints {
 export interface Endpoints {
   clusters: ClusterEndpoints[];
   influxdb: { url: string; database: string };
+  /** With 2 clusters: replication a → b (source `summit` → aggregator `ldf`), its worker and registries. */
+  replication?: ReplicationEndpoints;
+}
+
+export interface ReplicationEndpoints {
+  /** `summit → ldf` */
+  flow: string;
+  /** The replication worker's Connect REST URL. */
+  connect: string;
+  /** Source registry (kafkasql, cluster a; its journal replicates): register schemas here for records that replicate. */
+  sourceRegistry: string;
+  /** Read-only remote registry at the aggregator (cluster b), serving the replicated journal: decodes `summit.*`. */
+  remoteRegistry: string;
 }
 
 /** Runtime state of the local EFD (data, logs, pids, endpoints.json): `$EFD_LOCAL_DIR` or `<repo>/.efd-local`. */

@@ -10,13 +10,13 @@
  */
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners } from 'kafkajs';
-import { loadSitesFrom } from '../../config/load';
-import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topology';
+import { remoteTopic, ReplicationFlow } from '../../config/topology';
 import { ConnectClient, validationErrors } from '../../apps/connect-manager/connect-client';
-import { reconcile, status } from '../../apps/connect-manager/manager';
-import { LocalProcess, startKafkasqlRegistry, startReplicationWorker } from '../../scripts/local-efd/replication';
+import { status } from '../../apps/connect-manager/manager';
+import {
+  LocalProcess, applyReplication, localReplicationFlow, localReplicationSpecs, startKafkasqlRegistry, startReplicationWorker,
+} from '../../scripts/local-efd/replication';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
-import { mirrorMaker2Specs } from './mirrormaker2';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
 import { RunningSink, sinkConfig, startSink } from '../../apps/influxdb-sink/cli';
 import { silentLogger } from '../../apps/lib/logging';
@@ -151,13 +151,9 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     ]);
     procs.push(sourceRegistry, worker);
     src = new SchemaRegistry({ host: sourceRegistry.url });
-    // The flow as the stacks derive it: a source site replicating to an aggregator whose inbound is cluster b.
-    const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
-    const sites = loadSitesFrom([
-      { file: 'config/sites/ldf.yaml', text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n` },
-      { file: 'config/sites/summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: {topicsRegex: "lsst[.]sal[.]${ns.id}[.].*", schemasTopic: "${journal}", refreshTopicsIntervalSeconds: 5}\n` },
-    ]);
-    flow = deriveTopology(sites).flows[0];
+    // The flow as the stacks derive it (site YAML → topology) and as `local up --clusters 2` runs it: a source
+    // site replicating to an aggregator whose inbound is cluster b (here only this suite's topics and journal).
+    flow = localReplicationFlow(b, { topicsRegex: `lsst[.]sal[.]${ns.id}[.].*`, journalTopic: journal, refreshTopicsIntervalSeconds: 5 });
   });
 
   afterAll(async () => {
@@ -166,9 +162,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     await ns?.cleanup();
   });
 
-  const specs = () => mirrorMaker2Specs(flow, {
-    sourceBootstrapServers: ns.endpoints.clusters[0].kafka, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: ns.name('replication'),
-  });
+  const specs = () => localReplicationSpecs(flow, ns.endpoints.clusters[0], ns.name('replication'));
 
   test('the worker accepts the generated connector configs (validated by the real plugins)', async () => {
     const client = new ConnectClient(worker.url);
@@ -188,14 +182,13 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const N = 3000;
     await produceAvro(kafkaA, topic1, src, id, 0, N);
 
-    // Applied by the connect manager, as the stacks' manager does.
-    const client = new ConnectClient(worker.url);
-    const r = await reconcile({ client, desired: specs, managerId: MANAGER });
-    expect(r.apply?.errors ?? []).toEqual([]);
-    await waitFor('replication connectors and tasks RUNNING', async () => {
-      const rows = await status(client, { managerId: MANAGER });
-      return rows.length === 2 && rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'));
-    }, 120_000);
+    // Applied by the connect manager (as the stacks' manager does), by the function `local up` uses.
+    await applyReplication(worker.url, specs(), MANAGER);
+    const rows = await status(new ConnectClient(worker.url), { managerId: MANAGER });
+    expect(rows.map((row) => [row.name, row.state, row.tasks.map((x) => x.state)])).toEqual([
+      [`${ns.name('replication')}-heartbeat`, 'RUNNING', ['RUNNING']],
+      [`${ns.name('replication')}-source`, 'RUNNING', ['RUNNING']],
+    ]);
 
     // The remote registry starts once its (replicated) journal exists at the aggregator.
     const remoteJournal = remoteTopic(flow.prefix, journal);
