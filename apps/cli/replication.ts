@@ -131,7 +131,12 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
 }
 
 export function formatFlowStatus(s: FlowStatus): string[] {
-  const first = (t?: string) => t?.split('\n')[0];
+  // The first line of a Java trace, and its root cause when there is one (the server's own message).
+  const first = (t?: string) => {
+    const lines = t?.split('\n') ?? [];
+    const cause = lines.filter((l) => l.startsWith('Caused by: ')).pop();
+    return cause ? `${lines[0]} — ${cause.slice('Caused by: '.length)}` : lines[0];
+  };
   const lines = [`${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`];
   for (const c of s.connectors) {
     lines.push(`  ${c.name.padEnd(40)} ${c.state.padEnd(10)} tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(' ') || '(none)'}`);
