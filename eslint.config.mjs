@@ -40,7 +40,9 @@ export const LAYER_ZONES = [
     except: ['./lib'],
   }),
   ...APPS.map((app) =>
-    layer(`apps/${app} builds on apps/lib and config only: move what two apps share into apps/lib (no other app, constructs, stacks or scripts)`)({
+    layer(
+      `apps/${app} builds on apps/lib and config only: move what two apps share into apps/lib (no other app, constructs, stacks or scripts)`,
+    )({
       target: `./apps/${app}`,
       from: ['./apps', './constructs', './stacks', ...TOP],
       except: ['./lib', `./${app}`],
@@ -85,11 +87,17 @@ export default defineConfig(
       'no-restricted-imports': ['error', { patterns: [{ regex: PROVIDER_ROOT, message: PROVIDER_MESSAGE }] }],
       'no-restricted-syntax': [
         'error',
-        { selector: `CallExpression[callee.name='require'] > Literal.arguments[value=${esqueryRegex(PROVIDER_ROOT)}]`, message: PROVIDER_MESSAGE },
+        {
+          selector: `CallExpression[callee.name='require'] > Literal.arguments[value=${esqueryRegex(PROVIDER_ROOT)}]`,
+          message: PROVIDER_MESSAGE,
+        },
         { selector: `ImportExpression > Literal.source[value=${esqueryRegex(PROVIDER_ROOT)}]`, message: PROVIDER_MESSAGE },
         // Focused tests only: skipping is allowed where a test says why (see test/conformance.ts).
-        { selector: "MemberExpression[object.name=/^(it|test|describe)$/][property.name='only']", message: 'focused test left in; remove .only' },
-        { selector: "CallExpression[callee.name=/^f(it|describe)$/]", message: 'focused test left in; use it/describe' },
+        {
+          selector: "MemberExpression[object.name=/^(it|test|describe)$/][property.name='only']",
+          message: 'focused test left in; remove .only',
+        },
+        { selector: 'CallExpression[callee.name=/^f(it|describe)$/]', message: 'focused test left in; use it/describe' },
       ],
     },
   },

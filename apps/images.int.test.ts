@@ -63,7 +63,8 @@ function stageChain(d: Dockerfile, target: string): Stage[] {
   return chain;
 }
 
-const instructions = (chain: Stage[], op: string) => chain.flatMap((s) => s.lines.filter((l) => l.startsWith(`${op} `)).map((l) => l.slice(op.length + 1).trim()));
+const instructions = (chain: Stage[], op: string) =>
+  chain.flatMap((s) => s.lines.filter((l) => l.startsWith(`${op} `)).map((l) => l.slice(op.length + 1).trim()));
 const lastJson = (chain: Stage[], op: string): string[] => JSON.parse(instructions(chain, op).at(-1) ?? 'null');
 
 function imageEnv(chain: Stage[]): Record<string, string> {
@@ -169,15 +170,24 @@ describe('apps/Dockerfile: one recipe for every app image', () => {
     expect([...paths].sort()).toEqual(paths);
     expect(new Set(paths).size).toBe(paths.length);
     // the in-repo fixture's layout (what salschema and salmock read) is the real one's
-    for (const f of ['./SALGenerics.xml', './SALSubsystems.xml', './ATDome/ATDome_Events.xml', './Test/Test_Telemetry.xml']) expect(paths).toContain(f);
+    for (const f of ['./SALGenerics.xml', './SALSubsystems.xml', './ATDome/ATDome_Events.xml', './Test/Test_Telemetry.xml'])
+      expect(paths).toContain(f);
   });
 
   it('.dockerignore leaves out everything .gitignore does, and .git', () => {
     const norm = (l: string) => l.replace(/^\*\*\//, '').replace(/\/$/, '');
-    const lines = (f: string) => readFileSync(join(root, f), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = (f: string) =>
+      readFileSync(join(root, f), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
     const ignored = new Set(lines('.dockerignore').map(norm));
     expect(ignored.has('.git')).toBe(true);
-    expect(lines('.gitignore').map(norm).filter((l) => !ignored.has(l))).toEqual([]);
+    expect(
+      lines('.gitignore')
+        .map(norm)
+        .filter((l) => !ignored.has(l)),
+    ).toEqual([]);
   });
 });
 
@@ -191,11 +201,17 @@ function packageOf(input: string): string | undefined {
   return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-
 describe('what each image holds (the bundle inputs)', () => {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-  const runtimeTree = new Set(Object.entries(lock.packages).filter(([k, v]) => k && !v.dev).map(([k]) => packageOf(k)));
+  const runtimeTree = new Set(
+    Object.entries(lock.packages)
+      .filter(([k, v]) => k && !v.dev)
+      .map(([k]) => packageOf(k)),
+  );
 
   it.each(APP_IMAGES)('%s: repository sources from apps/ and config/ only, packages only from the runtime dependency tree', (image) => {
     const inputs = Object.keys(metafiles[image].inputs);
@@ -206,7 +222,8 @@ describe('what each image holds (the bundle inputs)', () => {
     expect(sources.filter((s) => /\.test\.ts$|^(stacks|bench|test)\//.test(s))).toEqual([]);
     const packages = [...new Set(inputs.map(packageOf).filter((p): p is string => p !== undefined))];
     expect(packages.filter((p) => !runtimeTree.has(p))).toEqual([]);
-    for (const iac of ['cdktf', 'constructs', '@cdktf/provider-google', '@cdktf/provider-helm', '@cdktf/provider-kubernetes']) expect(packages).not.toContain(iac);
+    for (const iac of ['cdktf', 'constructs', '@cdktf/provider-google', '@cdktf/provider-helm', '@cdktf/provider-kubernetes'])
+      expect(packages).not.toContain(iac);
   });
 
   it('runtime dependencies are exactly the packages the apps import; the IaC and tools are devDependencies', () => {
@@ -221,7 +238,17 @@ describe('what each image holds (the bundle inputs)', () => {
       }
     }
     expect([...imported].sort()).toEqual(Object.keys(pkg.dependencies).sort());
-    for (const dev of ['cdktf', 'cdktf-cli', 'constructs', '@cdktf/provider-google', '@cdktf/provider-helm', '@cdktf/provider-kubernetes', 'esbuild', 'tsx', 'typescript']) {
+    for (const dev of [
+      'cdktf',
+      'cdktf-cli',
+      'constructs',
+      '@cdktf/provider-google',
+      '@cdktf/provider-helm',
+      '@cdktf/provider-kubernetes',
+      'esbuild',
+      'tsx',
+      'typescript',
+    ]) {
       expect(pkg.devDependencies[dev]).toMatch(/^\d+\.\d+\.\d+$/);
     }
   });
@@ -246,7 +273,9 @@ describe('what each image holds (the bundle inputs)', () => {
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     const others = files.map((f) => relative(appDir(image), f)).filter((f) => f !== 'efd.js' && !f.startsWith('ts_xml/'));
     expect(others).toEqual([]);
-    process.stderr.write(`image ${image}: /app ${(bytes / 1e6).toFixed(2)} MB in ${files.length} files (efd.js ${(statSync(join(appDir(image), 'efd.js')).size / 1e6).toFixed(2)} MB)\n`);
+    process.stderr.write(
+      `image ${image}: /app ${(bytes / 1e6).toFixed(2)} MB in ${files.length} files (efd.js ${(statSync(join(appDir(image), 'efd.js')).size / 1e6).toFixed(2)} MB)\n`,
+    );
   });
 });
 
@@ -287,8 +316,19 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
     expect(readdirSync(dest).filter((f) => f.endsWith('.avsc'))).toHaveLength(CURRENT_MERGED_TOPICS);
   });
 
-  it('salschema register (the Job\'s args: --xml /app/ts_xml) registers the Test topics in the real registry', async () => {
-    const r = runImageSync('salschema', ['salschema', 'register', '--xml', mapApp('salschema', '/app/ts_xml'), '--topics', '^Test_', '--registry', registry, '--topic-prefix', prefix]);
+  it("salschema register (the Job's args: --xml /app/ts_xml) registers the Test topics in the real registry", async () => {
+    const r = runImageSync('salschema', [
+      'salschema',
+      'register',
+      '--xml',
+      mapApp('salschema', '/app/ts_xml'),
+      '--topics',
+      '^Test_',
+      '--registry',
+      registry,
+      '--topic-prefix',
+      prefix,
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/: [1-9]\d* new subjects, 0 new versions, 0 unchanged, 0 failed\n$/);
     const versions = await fetch(`${registry}/subjects/${encodeURIComponent(`${prefix}lsst.sal.Test_scalars-value`)}/versions`);
@@ -296,7 +336,20 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
   }, 60_000);
 
   it('salmock reads SALMOCK_XML (set by the image) and produces SAL text to the real broker', () => {
-    const r = runImageSync('salmock', ['salmock', '--count', '20', '--subsystems', 'Test', '--brokers', kafka, '--topic-prefix', prefix, '--create-topics', '--log-level', 'warn']);
+    const r = runImageSync('salmock', [
+      'salmock',
+      '--count',
+      '20',
+      '--subsystems',
+      'Test',
+      '--brokers',
+      kafka,
+      '--topic-prefix',
+      prefix,
+      '--create-topics',
+      '--log-level',
+      'warn',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 60_000);
@@ -323,11 +376,15 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
     child.stdout.resume();
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     try {
-      const port = await waitFor(`${image}'s metrics port`, async () => {
-        if (child.exitCode !== null) return 'exited';
-        // the runtime's "…/healthz on port N" line, or the sink's "metrics":"http://127.0.0.1:N"
-        return /on port (\d+)|"metrics":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(stderr)?.slice(1).find(Boolean);
-      }, 60_000);
+      const port = await waitFor(
+        `${image}'s metrics port`,
+        async () => {
+          if (child.exitCode !== null) return 'exited';
+          // the runtime's "…/healthz on port N" line, or the sink's "metrics":"http://127.0.0.1:N"
+          return /on port (\d+)|"metrics":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(stderr)?.slice(1).find(Boolean);
+        },
+        60_000,
+      );
       if (port === 'exited') throw new Error(`${image} exited ${child.exitCode} before serving /healthz`);
       await waitFor(`${image} healthy`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 60_000);
     } catch (err) {
@@ -340,15 +397,46 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
   }
 
   it('saltransform consumes the raw topics and answers /healthz, then stops on SIGTERM', async () => {
-    await startHealthyStop('saltransform', ['saltransform', '--subsystems', 'Test', '--brokers', kafka, '--registry', registry, '--topic-prefix', prefix, '--group', ns.name('saltransform'), '--metrics-port', '0']);
+    await startHealthyStop('saltransform', [
+      'saltransform',
+      '--subsystems',
+      'Test',
+      '--brokers',
+      kafka,
+      '--registry',
+      registry,
+      '--topic-prefix',
+      prefix,
+      '--group',
+      ns.name('saltransform'),
+      '--metrics-port',
+      '0',
+    ]);
   }, 150_000);
 
   it('influxdb-sink consumes lsst.sal.* into the real InfluxDB and answers /healthz, then stops on SIGTERM', async () => {
-    await startHealthyStop('influxdb-sink', ['influxdb-sink', '--brokers', kafka, '--registry', registry, '--influxdb-url', ns.endpoints.influxdb.url, '--database', ns.database,
-      '--topics-regex', `${prefix.replace(/\./g, '\\.')}lsst\\.sal\\..*`, '--group-id', ns.name('sink'), '--dead-letter-topic', `${prefix}sink.deadletter`, '--metrics-port', '0']);
+    await startHealthyStop('influxdb-sink', [
+      'influxdb-sink',
+      '--brokers',
+      kafka,
+      '--registry',
+      registry,
+      '--influxdb-url',
+      ns.endpoints.influxdb.url,
+      '--database',
+      ns.database,
+      '--topics-regex',
+      `${prefix.replace(/\./g, '\\.')}lsst\\.sal\\..*`,
+      '--group-id',
+      ns.name('sink'),
+      '--dead-letter-topic',
+      `${prefix}sink.deadletter`,
+      '--metrics-port',
+      '0',
+    ]);
   }, 150_000);
 
-  it('connect-manager lists the real Connect worker\'s connectors', () => {
+  it("connect-manager lists the real Connect worker's connectors", () => {
     const r = runImageSync('connect-manager', ['connectors', 'status', '--all', '--connect-url', ns.endpoints.clusters[0].connect]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -356,13 +444,23 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
 
   it('influxdb-init applies retention tiers to the real InfluxDB; influxdb-downsample is in the same image', async () => {
     const tiers = JSON.stringify([{ name: 'raw', duration: '1d', shardDuration: '1h' }]);
-    const r = runImageSync('influxdb-init', ['influxdb-init', '--url', ns.endpoints.influxdb.url, '--database', ns.database, '--tiers', tiers]);
+    const r = runImageSync('influxdb-init', [
+      'influxdb-init',
+      '--url',
+      ns.endpoints.influxdb.url,
+      '--database',
+      ns.database,
+      '--tiers',
+      tiers,
+    ]);
     expect(r.status).toBe(0);
     const rps = JSON.stringify(await influxQl(ns.endpoints.influxdb.url, `SHOW RETENTION POLICIES ON "${ns.database}"`));
     expect(rps).toMatch(/"raw","24h0m0s","1h0m0s"/);
     const site = runImageSync('influxdb-init', ['influxdb-init', '--site', 'summit', '--url', ns.endpoints.influxdb.url, '--dry-run']);
     expect(site.status).toBe(1);
-    expect(site.stderr).toMatch(/--site summit: no site files here \(.*\/sites does not exist; the influxdb-init image carries none\): give --database and --tiers instead/);
+    expect(site.stderr).toMatch(
+      /--site summit: no site files here \(.*\/sites does not exist; the influxdb-init image carries none\): give --database and --tiers instead/,
+    );
     const help = runImageSync('influxdb-init', ['influxdb-downsample', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: efd influxdb-downsample /);
@@ -375,7 +473,8 @@ describe('apps/connect-image: pinned base images and plugins, checksummed downlo
   const dir = join(root, 'apps/connect-image');
   const d = parseDockerfile(join(dir, 'Dockerfile'));
   const all = d.stages.flatMap((s) => s.lines);
-  const argsOf = (s: Stage | undefined) => Object.fromEntries((s?.lines ?? []).filter((l) => l.startsWith('ARG ')).map((l) => l.slice(4).split('=') as [string, string]));
+  const argsOf = (s: Stage | undefined) =>
+    Object.fromEntries((s?.lines ?? []).filter((l) => l.startsWith('ARG ')).map((l) => l.slice(4).split('=') as [string, string]));
 
   it('builds on pinned images: a Maven stage for the plugins, then cp-kafka-connect at CP_VERSION', () => {
     expect(d.args.CP_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
@@ -401,7 +500,9 @@ describe('apps/connect-image: pinned base images and plugins, checksummed downlo
 
   it('the downloads not pinned by sha256 yet are exactly the ones NOTES.md names', () => {
     const notes = readFileSync(join(dir, 'NOTES.md'), 'utf8');
-    const unpinned = [...(d.stages[0].lines.join('\n').matchAll(/fetch ([\w-]+) /g))].map((m) => m[1]).filter((f) => f !== 'oracle-jdbc-driver');
+    const unpinned = [...d.stages[0].lines.join('\n').matchAll(/fetch ([\w-]+) /g)]
+      .map((m) => m[1])
+      .filter((f) => f !== 'oracle-jdbc-driver');
     expect(unpinned).toEqual(['influxdb-sink', 's3-sink', 'gcs-sink']);
     expect(all.some((l) => /confluent-hub install/.test(l))).toBe(true);
     expect(notes).toMatch(/Not pinned by sha256 yet: `influxdb-sink`, `s3-sink`, `gcs-sink` and the JDBC sink/);

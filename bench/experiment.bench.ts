@@ -27,10 +27,14 @@ async function kafkaEndToEnd(bootstrap: string, n: number, size: number): Promis
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const r = spawnSync('java', ['-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.tools.EndToEndLatency', bootstrap, topic, String(n), 'all', String(size)], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      'java',
+      ['-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.tools.EndToEndLatency', bootstrap, topic, String(n), 'all', String(size)],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     const m = /Percentiles: 50th = ([\d.]+), 99th = ([\d.]+)/.exec(r.stdout ?? '');
     if (!m) throw new Error(`EndToEndLatency failed: ${r.stderr || r.stdout}`);
     return { median: Number(m[1]), p99: Number(m[2]) };
@@ -64,15 +68,49 @@ export async function run(): Promise<BenchResult[]> {
   const s = report.stages;
   const note = `${report.settings.topics} topics, ${seconds} s at ${Math.round(report.settings.scheduledRate)} msg/s scheduled; ${report.status === 'ok' ? `all ${report.written} written, ${report.deadLettered} dead-lettered` : `FAILED: ${report.error?.split('\n')[0]}`}`;
   return [
-    withRatio({ name: 'experiment.full.e2e_median_ms', value: s.endToEnd.median, unit: 'ms', baseline: kafka.median, note: `goal ≤ 25 ms; baseline Kafka EndToEndLatency median (one hop, acks=all, 3.2 kB); ${note}` }),
-    withRatio({ name: 'experiment.full.e2e_p99_ms', value: s.endToEnd.p99, unit: 'ms', baseline: kafka.p99, note: 'goal ≤ 150 ms; baseline Kafka EndToEndLatency p99' }),
+    withRatio({
+      name: 'experiment.full.e2e_median_ms',
+      value: s.endToEnd.median,
+      unit: 'ms',
+      baseline: kafka.median,
+      note: `goal ≤ 25 ms; baseline Kafka EndToEndLatency median (one hop, acks=all, 3.2 kB); ${note}`,
+    }),
+    withRatio({
+      name: 'experiment.full.e2e_p99_ms',
+      value: s.endToEnd.p99,
+      unit: 'ms',
+      baseline: kafka.p99,
+      note: 'goal ≤ 150 ms; baseline Kafka EndToEndLatency p99',
+    }),
     withRatio({ name: 'experiment.full.e2e_max_ms', value: s.endToEnd.max, unit: 'ms' }),
     withRatio({ name: 'experiment.full.into_kafka_median_ms', value: s.intoKafka.median, unit: 'ms', note: `p99 ${s.intoKafka.p99} ms` }),
-    withRatio({ name: 'experiment.full.saltransform_median_ms', value: s.saltransform.median, unit: 'ms', note: `p99 ${s.saltransform.p99} ms` }),
+    withRatio({
+      name: 'experiment.full.saltransform_median_ms',
+      value: s.saltransform.median,
+      unit: 'ms',
+      note: `p99 ${s.saltransform.p99} ms`,
+    }),
     withRatio({ name: 'experiment.full.sink_median_ms', value: s.sink.median, unit: 'ms', note: `p99 ${s.sink.p99} ms` }),
-    withRatio({ name: 'experiment.full.produced_msg_per_s', value: report.throughput.produced.msgPerS, unit: 'msg/s', baseline: SEED_TOTAL_RATE, note: 'baseline: the seed schedule' }),
-    withRatio({ name: 'experiment.full.written_points_per_s', value: report.throughput.written.pointsPerS, unit: 'points/s', baseline: SEED_TOTAL_RATE, note: `${report.throughput.written.fieldsPerS} fields/s` }),
-    withRatio({ name: 'experiment.full.unaccounted', value: report.unaccounted, unit: 'messages', note: 'produced − written − dead-lettered; goal 0' }),
+    withRatio({
+      name: 'experiment.full.produced_msg_per_s',
+      value: report.throughput.produced.msgPerS,
+      unit: 'msg/s',
+      baseline: SEED_TOTAL_RATE,
+      note: 'baseline: the seed schedule',
+    }),
+    withRatio({
+      name: 'experiment.full.written_points_per_s',
+      value: report.throughput.written.pointsPerS,
+      unit: 'points/s',
+      baseline: SEED_TOTAL_RATE,
+      note: `${report.throughput.written.fieldsPerS} fields/s`,
+    }),
+    withRatio({
+      name: 'experiment.full.unaccounted',
+      value: report.unaccounted,
+      unit: 'messages',
+      note: 'produced − written − dead-lettered; goal 0',
+    }),
     withRatio({ name: 'experiment.full.drain_s', value: report.drainSeconds, unit: 's', note: 'last point written after salmock stopped' }),
   ];
 }

@@ -43,12 +43,18 @@ const IN_FLIGHT = 4;
 function schemaFor(name: string): object {
   const ts = { type: 'long', logicalType: 'timestamp-millis' };
   return {
-    type: 'record', name, namespace: 'lsst.sal',
+    type: 'record',
+    name,
+    namespace: 'lsst.sal',
     fields: [
       // sal_created is a plain long of ms here: Telegraf's Avro parser (1.39.3) cannot take the point time
       // from a timestamp-millis field (it sees a time.Time and fails "could not parse ... to unix_ms")
-      { name: 'kafka_timestamp', type: ts }, { name: 'sal_revcode', type: 'string' }, { name: 'sal_created', type: 'long' },
-      { name: 'sal_ingested', type: ts }, { name: 'sal_origin', type: 'int' }, { name: 'sal_host', type: 'int' },
+      { name: 'kafka_timestamp', type: ts },
+      { name: 'sal_revcode', type: 'string' },
+      { name: 'sal_created', type: 'long' },
+      { name: 'sal_ingested', type: ts },
+      { name: 'sal_origin', type: 'int' },
+      { name: 'sal_host', type: 'int' },
       { name: 'salIndex', type: 'int' },
       ...Array.from({ length: 10 }, (_, i) => ({ name: `value${i}`, type: 'double' })),
       { name: 'accelerometers', type: { type: 'array', items: 'float' } },
@@ -58,7 +64,13 @@ function schemaFor(name: string): object {
 
 function record(i: number, base: number): Record<string, unknown> {
   const r: Record<string, unknown> = {
-    kafka_timestamp: base + i + 3, sal_revcode: 'c0ffee01', sal_created: base + i, sal_ingested: base + i + 1, sal_origin: 42, sal_host: 7, salIndex: i % 4,
+    kafka_timestamp: base + i + 3,
+    sal_revcode: 'c0ffee01',
+    sal_created: base + i,
+    sal_ingested: base + i + 1,
+    sal_origin: 42,
+    sal_host: 7,
+    salIndex: i % 4,
     accelerometers: Array.from({ length: 8 }, (_, k) => Math.fround(Math.sin(i + k))),
   };
   for (let k = 0; k < 10; k++) r[`value${k}`] = Math.cos(i * (k + 1)) * 100;
@@ -68,7 +80,9 @@ function record(i: number, base: number): Record<string, unknown> {
 async function countPoints(url: string, db: string, measurements: string[]): Promise<number> {
   let total = 0;
   for (const m of measurements) {
-    const r = (await influxQl(url, `SELECT count("salIndex") FROM "${m}"`, db)) as { results: { series?: { values: [string, number][] }[] }[] };
+    const r = (await influxQl(url, `SELECT count("salIndex") FROM "${m}"`, db)) as {
+      results: { series?: { values: [string, number][] }[] }[];
+    };
     total += Number(r.results[0].series?.[0].values[0][1] ?? 0);
   }
   return total;
@@ -91,18 +105,27 @@ function progress(samples: [number, number][], total: number): string {
 async function ceiling(url: string, db: string, batches: string[][]): Promise<{ overall: number; steady: number }> {
   await influxQl(url, `CREATE DATABASE "${db}"`);
   let errors = 0;
-  const w = new InfluxWriter({ url, database: db, maxSockets: IN_FLIGHT, onAttempt: (a) => { if (!a.ok) errors++; } });
+  const w = new InfluxWriter({
+    url,
+    database: db,
+    maxSockets: IN_FLIGHT,
+    onAttempt: (a) => {
+      if (!a.ok) errors++;
+    },
+  });
   const queue = [...batches];
   const total = batches.reduce((n, b) => n + b.length, 0);
   let done = 0;
   const samples: [number, number][] = [[performance.now(), 0]];
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (let b = queue.shift(); b; b = queue.shift()) {
-      await w.write(b);
-      done += b.length;
-      samples.push([performance.now(), done]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        await w.write(b);
+        done += b.length;
+        samples.push([performance.now(), done]);
+      }
+    }),
+  );
   if (errors) throw new Error(`ceiling run had ${errors} write error(s)`);
   if (process.env.EFD_BENCH_DEBUG) process.stderr.write(`ceiling ${progress(samples, total)}\n`);
   return rates(samples, total);
@@ -114,7 +137,13 @@ export async function run(): Promise<BenchResult[]> {
   const id = `b${Date.now().toString(36)}`;
   const prefix = `bench.${id}.lsst.sal.`;
   const topics = Array.from({ length: TOPICS }, (_, i) => `${prefix}Bench${i}_telemetry`);
-  const dbs = { sinkA: `bench_${id}_sink_a`, sinkB: `bench_${id}_sink_b`, ceilingA: `bench_${id}_raw_a`, ceilingB: `bench_${id}_raw_b`, telegraf: `bench_${id}_telegraf` };
+  const dbs = {
+    sinkA: `bench_${id}_sink_a`,
+    sinkB: `bench_${id}_sink_b`,
+    ceilingA: `bench_${id}_raw_a`,
+    ceilingB: `bench_${id}_raw_b`,
+    telegraf: `bench_${id}_telegraf`,
+  };
   const kafka = createKafka({ brokers: c.kafka, clientId: `bench-${id}`, logger: silentLogger() });
   const admin = kafka.admin();
   const registry = createRegistry(c.registry, { logger: silentLogger() });
@@ -122,7 +151,10 @@ export async function run(): Promise<BenchResult[]> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
     // Records, their wire-format values and the same points as pre-built line protocol.
     const base = Date.UTC(2026, 0, 1);
     const lines: string[] = [];
@@ -154,10 +186,21 @@ export async function run(): Promise<BenchResult[]> {
     /** One sink run into its own database with its own consumer group: rates, CPU, verified count. */
     const sinkRun = async (db: string, group: string) => {
       await influxQl(e.influxdb.url, `CREATE DATABASE "${db}"`);
-      const cfg = sinkConfig({
-        brokers: c.kafka, registry: c.registry, influxdbUrl: e.influxdb.url, database: db, topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
-        groupId: group, deadLetterTopic: `bench.${id}.dlq`, batchSize: String(BATCH), maxInFlight: String(IN_FLIGHT), logLevel: 'silent',
-      }, {});
+      const cfg = sinkConfig(
+        {
+          brokers: c.kafka,
+          registry: c.registry,
+          influxdbUrl: e.influxdb.url,
+          database: db,
+          topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
+          groupId: group,
+          deadLetterTopic: `bench.${id}.dlq`,
+          batchSize: String(BATCH),
+          maxInFlight: String(IN_FLIGHT),
+          logLevel: 'silent',
+        },
+        {},
+      );
       const sink = await startSink(cfg, { logger: silentLogger(), serveMetrics: false });
       let firstAt = 0;
       let cpuAtFirst = process.cpuUsage();
@@ -198,8 +241,17 @@ export async function run(): Promise<BenchResult[]> {
     if (process.env.EFD_BENCH_TELEGRAF !== '0' && fs.existsSync(telegrafBin)) {
       await influxQl(e.influxdb.url, `CREATE DATABASE "${dbs.telegraf}"`);
       const t = await runTelegraf({
-        bin: telegrafBin, brokers: [c.kafka], registry: c.registry, topics, measurements: topics.map((x) => `lsst.sal.${x.slice(prefix.length)}`),
-        influxUrl: e.influxdb.url, database: dbs.telegraf, expected: produced, batch: BATCH, inFlight: IN_FLIGHT, timeoutMs: 600_000,
+        bin: telegrafBin,
+        brokers: [c.kafka],
+        registry: c.registry,
+        topics,
+        measurements: topics.map((x) => `lsst.sal.${x.slice(prefix.length)}`),
+        influxUrl: e.influxdb.url,
+        database: dbs.telegraf,
+        expected: produced,
+        batch: BATCH,
+        inFlight: IN_FLIGHT,
+        timeoutMs: 600_000,
       });
       telegraf = { ...rates(t.samples, produced), cores: t.cpuSeconds / t.wallSeconds };
     }
@@ -208,20 +260,77 @@ export async function run(): Promise<BenchResult[]> {
     const ceilingRate = { overall: Math.max(ceilingA.overall, ceilingB.overall), steady: Math.max(ceilingA.steady, ceilingB.steady) };
     const note = `${produced} SAL-like records (~25 fields) on ${TOPICS}×${PARTITIONS} partitions, batch ${BATCH}, ${IN_FLIGHT} writes in flight; loopback`;
     return [
-      withRatio({ name: 'influxdb_sink.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: ceilingRate.steady, note: `steady state (10 %→90 % of the records committed; best of 2 runs, ${Math.round(sinkA.steady)} and ${Math.round(sinkB.steady)}) vs the raw line-protocol ceiling over the same window (same points pre-built, same batches/concurrency, best of a run before and after); write_error 0; target ratio ≥ 0.9; ${note}` }),
-      withRatio({ name: 'influxdb_sink.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: ceilingRate.overall, note: 'first record consumed → last commit (includes the first fetch and the tail), vs first POST → last ack' }),
-      withRatio({ name: 'influxdb_sink.raw_ceiling.points_per_s', value: ceilingRate.steady, unit: 'points/s', note: `steady; runs ${Math.round(ceilingA.steady)} and ${Math.round(ceilingB.steady)}` }),
-      withRatio({ name: 'influxdb_sink.vs_seed_16k.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: 16_000, note: 'baseline = seed 002 prototype ingest, 16k msg/s' }),
+      withRatio({
+        name: 'influxdb_sink.points_per_s',
+        value: sinkRate.steady,
+        unit: 'points/s',
+        baseline: ceilingRate.steady,
+        note: `steady state (10 %→90 % of the records committed; best of 2 runs, ${Math.round(sinkA.steady)} and ${Math.round(sinkB.steady)}) vs the raw line-protocol ceiling over the same window (same points pre-built, same batches/concurrency, best of a run before and after); write_error 0; target ratio ≥ 0.9; ${note}`,
+      }),
+      withRatio({
+        name: 'influxdb_sink.end_to_end.points_per_s',
+        value: sinkRate.overall,
+        unit: 'points/s',
+        baseline: ceilingRate.overall,
+        note: 'first record consumed → last commit (includes the first fetch and the tail), vs first POST → last ack',
+      }),
+      withRatio({
+        name: 'influxdb_sink.raw_ceiling.points_per_s',
+        value: ceilingRate.steady,
+        unit: 'points/s',
+        note: `steady; runs ${Math.round(ceilingA.steady)} and ${Math.round(ceilingB.steady)}`,
+      }),
+      withRatio({
+        name: 'influxdb_sink.vs_seed_16k.points_per_s',
+        value: sinkRate.steady,
+        unit: 'points/s',
+        baseline: 16_000,
+        note: 'baseline = seed 002 prototype ingest, 16k msg/s',
+      }),
       ...(telegraf
         ? [
-          withRatio({ name: 'influxdb_sink.vs_telegraf.points_per_s', value: sinkRate.steady, unit: 'points/s', baseline: telegraf.steady, note: 'steady state, sink vs Telegraf 1.39.3 kafka_consumer (Avro, schema registry) → influxdb output on the same topics, same batch size and records in flight; goal: ahead (ratio > 1)' }),
-          withRatio({ name: 'influxdb_sink.vs_telegraf.end_to_end.points_per_s', value: sinkRate.overall, unit: 'points/s', baseline: telegraf.overall, note: 'first point → all points, sink vs Telegraf' }),
-          withRatio({ name: 'influxdb_sink.telegraf.cpu_cores', value: telegraf.cores, unit: 'cores', note: 'CPU Telegraf used over its run' }),
-        ]
-        : [withRatio({ name: 'influxdb_sink.vs_telegraf.points_per_s', value: 0, unit: 'points/s', note: `not run: no Telegraf binary at ${telegrafBin} (build it with npx efd local install-telegraf) or EFD_BENCH_TELEGRAF=0` })]),
+            withRatio({
+              name: 'influxdb_sink.vs_telegraf.points_per_s',
+              value: sinkRate.steady,
+              unit: 'points/s',
+              baseline: telegraf.steady,
+              note: 'steady state, sink vs Telegraf 1.39.3 kafka_consumer (Avro, schema registry) → influxdb output on the same topics, same batch size and records in flight; goal: ahead (ratio > 1)',
+            }),
+            withRatio({
+              name: 'influxdb_sink.vs_telegraf.end_to_end.points_per_s',
+              value: sinkRate.overall,
+              unit: 'points/s',
+              baseline: telegraf.overall,
+              note: 'first point → all points, sink vs Telegraf',
+            }),
+            withRatio({
+              name: 'influxdb_sink.telegraf.cpu_cores',
+              value: telegraf.cores,
+              unit: 'cores',
+              note: 'CPU Telegraf used over its run',
+            }),
+          ]
+        : [
+            withRatio({
+              name: 'influxdb_sink.vs_telegraf.points_per_s',
+              value: 0,
+              unit: 'points/s',
+              note: `not run: no Telegraf binary at ${telegrafBin} (build it with npx efd local install-telegraf) or EFD_BENCH_TELEGRAF=0`,
+            }),
+          ]),
       withRatio({ name: 'influxdb_sink.write_errors', value: writeErrors, unit: 'errors', note: 'must be 0 (seed 002: write_error=0)' }),
-      withRatio({ name: 'influxdb_sink.cpu_cores', value: sinkCores, unit: 'cores', note: `CPU the sink process used while writing (machine has ${os.cpus().length} cores shared with Kafka, InfluxDB, the registry and Connect)` }),
-      withRatio({ name: 'influxdb_sink.cpu_us_per_point', value: sinkCpuUs, unit: 'µs', note: `CPU of the sink process (consume, decode, convert, batch, write) per point, first record consumed → last commit; best of 2 runs (${sinkA.cpuUsPerPoint.toFixed(1)} and ${sinkB.cpuUsPerPoint.toFixed(1)})` }),
+      withRatio({
+        name: 'influxdb_sink.cpu_cores',
+        value: sinkCores,
+        unit: 'cores',
+        note: `CPU the sink process used while writing (machine has ${os.cpus().length} cores shared with Kafka, InfluxDB, the registry and Connect)`,
+      }),
+      withRatio({
+        name: 'influxdb_sink.cpu_us_per_point',
+        value: sinkCpuUs,
+        unit: 'µs',
+        note: `CPU of the sink process (consume, decode, convert, batch, write) per point, first record consumed → last commit; best of 2 runs (${sinkA.cpuUsPerPoint.toFixed(1)} and ${sinkB.cpuUsPerPoint.toFixed(1)})`,
+      }),
     ];
   } finally {
     await producer.disconnect().catch(() => undefined);

@@ -61,7 +61,9 @@ export async function run(): Promise<BenchResult[]> {
   const logger = silentLogger();
   const admin = createKafka({ brokers: bootstrap, clientId: 'bench-kafka-clients-admin', logger }).admin();
   await admin.connect();
-  const producers = new Map(CLIENTS.map((c) => [c, createProducer({ brokers: bootstrap, clientId: `bench-kafka-clients-${c}`, logger }, { client: c })]));
+  const producers = new Map(
+    CLIENTS.map((c) => [c, createProducer({ brokers: bootstrap, clientId: `bench-kafka-clients-${c}`, logger }, { client: c })]),
+  );
   try {
     await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
     for (const p of producers.values()) {
@@ -88,8 +90,20 @@ export async function run(): Promise<BenchResult[]> {
       const p = totals.get(`platformatic/${size}`) as { messages: number; seconds: number; cpuS: number };
       const base = `kafka-clients.send${size}`;
       results.push(
-        withRatio({ name: `${base}.platformatic.msg_per_cpu_s`, value: p.messages / p.cpuS, unit: 'msg/CPU-s', baseline: k.messages / k.cpuS, note: `${note}, ${size}-message sends; baseline = kafkajs in the same run` }),
-        withRatio({ name: `${base}.platformatic.msg_per_s`, value: p.messages / p.seconds, unit: 'msg/s', baseline: k.messages / k.seconds, note: 'wall clock; baseline = kafkajs in the same run' }),
+        withRatio({
+          name: `${base}.platformatic.msg_per_cpu_s`,
+          value: p.messages / p.cpuS,
+          unit: 'msg/CPU-s',
+          baseline: k.messages / k.cpuS,
+          note: `${note}, ${size}-message sends; baseline = kafkajs in the same run`,
+        }),
+        withRatio({
+          name: `${base}.platformatic.msg_per_s`,
+          value: p.messages / p.seconds,
+          unit: 'msg/s',
+          baseline: k.messages / k.seconds,
+          note: 'wall clock; baseline = kafkajs in the same run',
+        }),
         withRatio({ name: `${base}.kafkajs.msg_per_cpu_s`, value: k.messages / k.cpuS, unit: 'msg/CPU-s' }),
         withRatio({ name: `${base}.kafkajs.msg_per_s`, value: k.messages / k.seconds, unit: 'msg/s' }),
       );

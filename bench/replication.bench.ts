@@ -51,7 +51,8 @@ async function consume(kafka: Kafka, group: string, topics: string[], each: (key
 
 export async function run(): Promise<BenchResult[]> {
   const e = readEndpoints();
-  if (e.clusters.length < 2) throw new Error('the replication benchmark needs the local EFD with 2 clusters (npm run efd:up -- --clusters 2)');
+  if (e.clusters.length < 2)
+    throw new Error('the replication benchmark needs the local EFD with 2 clusters (npm run efd:up -- --clusters 2)');
   const [a, b] = e.clusters;
   const id = `bench_repl_${Date.now().toString(36)}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-bench-repl-'));
@@ -60,7 +61,10 @@ export async function run(): Promise<BenchResult[]> {
   const { xmlDir } = benchTsXml();
   const metas = loadTopicMetadata(xmlDir).topics;
   const { schemas } = convertTopics(loadTsXmlFolder(xmlDir).topics);
-  const plan = planTopics(metas).filter((p) => p.meta.kind === 'telemetry').sort((x, y) => y.rateHz - x.rateHz || x.meta.topic.localeCompare(y.meta.topic)).slice(0, TOPICS);
+  const plan = planTopics(metas)
+    .filter((p) => p.meta.kind === 'telemetry')
+    .sort((x, y) => y.rateHz - x.rateHz || x.meta.topic.localeCompare(y.meta.topic))
+    .slice(0, TOPICS);
   const totalHz = plan.reduce((n, p) => n + p.rateHz, 0);
   const sources = plan.map((p, i) => {
     const type = Type.forSchema(schemas.get(p.meta.topic) as never);
@@ -69,18 +73,33 @@ export async function run(): Promise<BenchResult[]> {
     const pool = Array.from({ length: 50 }, (_, j) => encode(gen(j, 1_700_000_000_000 + j)));
     return { topic: `lsst.sal.${id}.${p.meta.topic}`, perTick: (p.rateHz / totalHz) * RATE * (TICK_MS / 1000), pool, carry: 0 };
   });
-  const bytes = sources.reduce((n, s) => n + s.pool.reduce((m, x) => m + x.length, 0) / s.pool.length * s.perTick, 0) / (TICK_MS / 1000);
+  const bytes = sources.reduce((n, s) => n + (s.pool.reduce((m, x) => m + x.length, 0) / s.pool.length) * s.perTick, 0) / (TICK_MS / 1000);
 
   const ka = new Kafka({ clientId: 'bench-replication', brokers: [a.kafka], logLevel: logLevel.NOTHING });
   const kb = new Kafka({ clientId: 'bench-replication', brokers: [b.kafka], logLevel: logLevel.NOTHING });
   const [adminA, adminB] = [ka.admin(), kb.admin()];
   await Promise.all([adminA.connect(), adminB.connect()]);
   const logAppend = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
-  await adminA.createTopics({ waitForLeaders: true, topics: sources.map((s) => ({ topic: s.topic, numPartitions: 1, replicationFactor: 1, configEntries: logAppend })) });
-  await adminB.createTopics({ waitForLeaders: true, topics: sources.map((s) => ({ topic: remoteTopic('summit', s.topic), numPartitions: 1, replicationFactor: 1, configEntries: logAppend })) });
+  await adminA.createTopics({
+    waitForLeaders: true,
+    topics: sources.map((s) => ({ topic: s.topic, numPartitions: 1, replicationFactor: 1, configEntries: logAppend })),
+  });
+  await adminB.createTopics({
+    waitForLeaders: true,
+    topics: sources.map((s) => ({
+      topic: remoteTopic('summit', s.topic),
+      numPartitions: 1,
+      replicationFactor: 1,
+      configEntries: logAppend,
+    })),
+  });
 
   const worker = await startReplicationWorker({ id, bootstrapServers: b.kafka, dir });
-  const flow = localReplicationFlow(b, { topicsRegex: `lsst[.]sal[.]${id}[.].*`, journalTopic: `${id}.journal`, refreshTopicsIntervalSeconds: 5 });
+  const flow = localReplicationFlow(b, {
+    topicsRegex: `lsst[.]sal[.]${id}[.].*`,
+    journalTopic: `${id}.journal`,
+    refreshTopicsIntervalSeconds: 5,
+  });
   const producer = ka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const sourceTs = new Map<string, number>();
   const produceLatency: number[] = [];
@@ -91,10 +110,17 @@ export async function run(): Promise<BenchResult[]> {
     await applyReplication(worker.url, localReplicationSpecs(flow, a, `bench-${id}`), `bench-${id}`);
     await producer.connect();
     const pendingTarget: [string, number][] = [];
-    consumers.push(await consume(kb, `${id}-dst`, sources.map((s) => remoteTopic('summit', s.topic)), (key, ts) => {
-      targetTs.push(ts);
-      pendingTarget.push([key, ts]);
-    }));
+    consumers.push(
+      await consume(
+        kb,
+        `${id}-dst`,
+        sources.map((s) => remoteTopic('summit', s.topic)),
+        (key, ts) => {
+          targetTs.push(ts);
+          pendingTarget.push([key, ts]);
+        },
+      ),
+    );
 
     // Paced by the clock: every 50 ms, what is owed to reach 5,000 msg/s since the start (a slow send is caught up).
     let seq = 0;
@@ -104,12 +130,17 @@ export async function run(): Promise<BenchResult[]> {
     const caps = sources.map((x) => Math.max(1, Math.floor((512 * 1024 * x.pool.length) / x.pool.reduce((m, v) => m + v.length, 0))));
     while (Date.now() - t0 < SECONDS * 1000) {
       const owed = Math.min(RATE * SECONDS, Math.floor((RATE * (Date.now() - t0)) / 1000));
-      const topicMessages = sources.map((x, i) => {
-        // At most ~512 KiB per topic and send (the broker refuses a batch over 1 MiB); the rest next time.
-        const n = Math.min(Math.floor(owed * shares[i]) - sentPer[i], caps[i]);
-        sentPer[i] += Math.max(0, n);
-        return { topic: x.topic, messages: Array.from({ length: Math.max(0, n) }, () => ({ key: String(seq), value: x.pool[seq++ % x.pool.length] })) };
-      }).filter((t) => t.messages.length);
+      const topicMessages = sources
+        .map((x, i) => {
+          // At most ~512 KiB per topic and send (the broker refuses a batch over 1 MiB); the rest next time.
+          const n = Math.min(Math.floor(owed * shares[i]) - sentPer[i], caps[i]);
+          sentPer[i] += Math.max(0, n);
+          return {
+            topic: x.topic,
+            messages: Array.from({ length: Math.max(0, n) }, () => ({ key: String(seq), value: x.pool[seq++ % x.pool.length] })),
+          };
+        })
+        .filter((t) => t.messages.length);
       if (topicMessages.length) {
         // LogAppendTime topic: the broker's append time of each produced batch comes back in the response.
         const sentAt = Date.now();
@@ -118,7 +149,8 @@ export async function run(): Promise<BenchResult[]> {
         for (const tm of topicMessages) for (let k = 0; k < tm.messages.length; k++) produceLatency.push(acked);
         for (const tm of topicMessages) {
           const m = meta.find((r) => r.topicName === tm.topic);
-          if (!m || Number(m.logAppendTime) < 0) throw new Error(`${tm.topic}: no log append time in the produce response (is the topic LogAppendTime?)`);
+          if (!m || Number(m.logAppendTime) < 0)
+            throw new Error(`${tm.topic}: no log append time in the produce response (is the topic LogAppendTime?)`);
           for (const msg of tm.messages) sourceTs.set(msg.key, Number(m.logAppendTime));
         }
       }
@@ -142,8 +174,19 @@ export async function run(): Promise<BenchResult[]> {
     return [
       withRatio({ name: 'replication lag p50', value: quantile(lag, 0.5), unit: 'ms', baseline: quantile(produceLatency, 0.5), note }),
       withRatio({ name: 'replication lag p99', value: quantile(lag, 0.99), unit: 'ms', baseline: quantile(produceLatency, 0.99), note }),
-      withRatio({ name: 'replication lag max', value: lag[lag.length - 1], unit: 'ms', baseline: produceLatency[produceLatency.length - 1] }),
-      withRatio({ name: 'replication throughput', value: throughput, unit: 'msg/s', baseline: sent / sendSeconds, note: 'aggregator appends per second (first to last); baseline: the offered rate' }),
+      withRatio({
+        name: 'replication lag max',
+        value: lag[lag.length - 1],
+        unit: 'ms',
+        baseline: produceLatency[produceLatency.length - 1],
+      }),
+      withRatio({
+        name: 'replication throughput',
+        value: throughput,
+        unit: 'msg/s',
+        baseline: sent / sendSeconds,
+        note: 'aggregator appends per second (first to last); baseline: the offered rate',
+      }),
     ];
   } finally {
     for (const c of consumers) await c.disconnect().catch(() => undefined);

@@ -21,7 +21,9 @@ export interface BenchResult {
 export const RESULTS_FILE = path.join(__dirname, 'results.json');
 
 export function withRatio(r: Omit<BenchResult, 'ratio'>): BenchResult {
-  return r.baseline ? { ...r, value: round(r.value), baseline: round(r.baseline), ratio: round(r.value / r.baseline, 3) } : { ...r, value: round(r.value) };
+  return r.baseline
+    ? { ...r, value: round(r.value), baseline: round(r.baseline), ratio: round(r.value / r.baseline, 3) }
+    : { ...r, value: round(r.value) };
 }
 
 function round(n: number, digits = 1): number {

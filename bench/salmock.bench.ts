@@ -29,9 +29,22 @@ function perfTool(bootstrap: string, topic: string, records: number, recordSize:
   const r = spawnSync(
     'java',
     [
-      '-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.tools.ProducerPerformance',
-      '--topic', topic, '--num-records', String(records), '--record-size', String(recordSize), '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${bootstrap}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5',
+      '-cp',
+      `${paths.kafkaLibs()}/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(recordSize),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${bootstrap}`,
+      'acks=all',
+      'enable.idempotence=true',
+      'linger.ms=5',
     ],
     { encoding: 'utf8', timeout: 120_000 },
   );
@@ -71,7 +84,10 @@ export async function run(): Promise<BenchResult[]> {
   try {
     // topics exist before anything is timed
     const rawTopics = [...new Set(planTopics(metas, { topicPrefix: prefix }).map((p) => p.rawTopic))];
-    await admin.createTopics({ waitForLeaders: true, topics: [...rawTopics, `${prefix}perf`].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [...rawTopics, `${prefix}perf`].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    });
     await salmock(1, { count: 2_000, burst: true }); // warm-up (JIT, connections, metadata)
 
     const burst = await salmock(1, { count: BURST, burst: true });
@@ -92,7 +108,8 @@ export async function run(): Promise<BenchResult[]> {
     const sender = new BatchSender(producer, { lingerMs: 5 });
     const t0 = performance.now();
     const chunks: Promise<void>[] = [];
-    for (const { topic, messages } of prebuilt) for (let k = 0; k < messages.length; k += 100) chunks.push(sender.send(topic, messages.slice(k, k + 100)));
+    for (const { topic, messages } of prebuilt)
+      for (let k = 0; k < messages.length; k += 100) chunks.push(sender.send(topic, messages.slice(k, k + 100)));
     await Promise.all(chunks);
     const bareRate = seq / ((performance.now() - t0) / 1000);
 
@@ -105,10 +122,33 @@ export async function run(): Promise<BenchResult[]> {
     const note = `${producer.client} producer, ${metas.length} topics, ${label}, SAL text, mean record ${recordSize} B, ${BURST} msgs; baseline = ProducerPerformance, same size, acks=all, idempotent, linger 5 ms`;
     return [
       withRatio({ name: 'salmock.burst.msg_per_s', value: burst.rate, unit: 'msg/s', baseline: perf, note: `${note}; goal ratio ≥ 0.7` }),
-      withRatio({ name: 'salmock.burst.cpu_cores', value: burst.cpuS / burst.seconds, unit: 'cores', note: 'CPU of the salmock process while bursting' }),
-      withRatio({ name: 'salmock.client_only.msg_per_s', value: bareRate, unit: 'msg/s', baseline: perf, note: `the same messages pre-built, ${producer.client} + BatchSender only: the client ceiling` }),
-      withRatio({ name: 'salmock.seed_schedule.msg_per_s', value: sched.rate, unit: 'msg/s', baseline: SEED_TOTAL_RATE, note: `${producer.client} producer, ${metas.length} topics scaled ×${factor.toFixed(2)} to the seed's 29,284 msg/s, mean record ${Math.round(sched.bytes / Math.max(1, sched.produced))} B, ${SCHEDULE_S} s; goal ratio 1` }),
-      withRatio({ name: 'salmock.seed_schedule.cpu_cores', value: sched.cpuS / sched.seconds, unit: 'cores', baseline: 1, note: 'CPU of the salmock process on the seed schedule; goal ≤ 1 core' }),
+      withRatio({
+        name: 'salmock.burst.cpu_cores',
+        value: burst.cpuS / burst.seconds,
+        unit: 'cores',
+        note: 'CPU of the salmock process while bursting',
+      }),
+      withRatio({
+        name: 'salmock.client_only.msg_per_s',
+        value: bareRate,
+        unit: 'msg/s',
+        baseline: perf,
+        note: `the same messages pre-built, ${producer.client} + BatchSender only: the client ceiling`,
+      }),
+      withRatio({
+        name: 'salmock.seed_schedule.msg_per_s',
+        value: sched.rate,
+        unit: 'msg/s',
+        baseline: SEED_TOTAL_RATE,
+        note: `${producer.client} producer, ${metas.length} topics scaled ×${factor.toFixed(2)} to the seed's 29,284 msg/s, mean record ${Math.round(sched.bytes / Math.max(1, sched.produced))} B, ${SCHEDULE_S} s; goal ratio 1`,
+      }),
+      withRatio({
+        name: 'salmock.seed_schedule.cpu_cores',
+        value: sched.cpuS / sched.seconds,
+        unit: 'cores',
+        baseline: 1,
+        note: 'CPU of the salmock process on the seed schedule; goal ≤ 1 core',
+      }),
       withRatio({
         name: 'salmock.seed_schedule_small_records.msg_per_s',
         value: schedSmall.rate,
@@ -116,7 +156,12 @@ export async function run(): Promise<BenchResult[]> {
         baseline: SEED_TOTAL_RATE,
         note: `${small.length} topics with ≤ 40 values (mean ${Math.round(schedSmall.bytes / Math.max(1, schedSmall.produced))} B) scaled to 29,284 msg/s, ${SCHEDULE_S} s, ${(schedSmall.cpuS / schedSmall.seconds).toFixed(2)} cores`,
       }),
-      withRatio({ name: 'salmock.seed_schedule.mb_per_s', value: sched.bytes / sched.seconds / 1e6, unit: 'MB/s', note: 'SAL text bytes produced on the seed schedule' }),
+      withRatio({
+        name: 'salmock.seed_schedule.mb_per_s',
+        value: sched.bytes / sched.seconds / 1e6,
+        unit: 'MB/s',
+        note: 'SAL text bytes produced on the seed schedule',
+      }),
     ];
   } finally {
     await producer.disconnect();

@@ -77,7 +77,8 @@ export async function run(): Promise<BenchResult[]> {
     },
   });
   await transformer.prepare(items.map((i) => i.topic));
-  for (const it of items.slice(0, 50)) if (subjectOf(it.topic) && !transformer.transform(it.topic, it.line, 0).ok) throw new Error(`${it.topic}: transform failed`);
+  for (const it of items.slice(0, 50))
+    if (subjectOf(it.topic) && !transformer.transform(it.topic, it.line, 0).ok) throw new Error(`${it.topic}: transform failed`);
 
   const timeUs = (subset: Item[], fn: (it: Item) => unknown): number => {
     const t0 = process.hrtime.bigint();
@@ -116,11 +117,47 @@ export async function run(): Promise<BenchResult[]> {
   const bytes = Math.round(items.reduce((n, i) => n + i.line.length, 0) / items.length);
   const note = `${items.length} messages, seed mix of ${plan.length} topics, ${label}, mean line ${bytes} B, median of ${ROUNDS}`;
   return [
-    withRatio({ name: 'saltransform.transform.us_per_msg', value: ourUs, unit: 'µs/msg', baseline: bareUs, note: `${note}; baseline = bare avsc encode of the same records; goal ≤ 20 µs` }),
-    withRatio({ name: 'saltransform.transform.msg_per_s', value: 1e6 / ourUs, unit: 'msg/s', baseline: 1e6 / bareUs, note: 'throughput vs bare avsc encode; goal ratio ≥ 0.5' }),
-    withRatio({ name: 'saltransform.transform.javascript_only.us_per_msg', value: median(j), unit: 'µs/msg', baseline: bareUs, note: 'the same one-pass encoder with every value read in JavaScript (no WebAssembly number reader)' }),
-    withRatio({ name: 'saltransform.transform.telemetry.us_per_msg', value: tel.ours, unit: 'µs/msg', baseline: tel.bare, note: `${tel.n} telemetry messages (large arrays)` }),
-    withRatio({ name: 'saltransform.transform.event.us_per_msg', value: ev.ours, unit: 'µs/msg', baseline: ev.bare, note: `${ev.n} event messages` }),
-    withRatio({ name: 'saltransform.transform.command.us_per_msg', value: cmd.ours, unit: 'µs/msg', baseline: cmd.bare, note: `${cmd.n} command messages` }),
+    withRatio({
+      name: 'saltransform.transform.us_per_msg',
+      value: ourUs,
+      unit: 'µs/msg',
+      baseline: bareUs,
+      note: `${note}; baseline = bare avsc encode of the same records; goal ≤ 20 µs`,
+    }),
+    withRatio({
+      name: 'saltransform.transform.msg_per_s',
+      value: 1e6 / ourUs,
+      unit: 'msg/s',
+      baseline: 1e6 / bareUs,
+      note: 'throughput vs bare avsc encode; goal ratio ≥ 0.5',
+    }),
+    withRatio({
+      name: 'saltransform.transform.javascript_only.us_per_msg',
+      value: median(j),
+      unit: 'µs/msg',
+      baseline: bareUs,
+      note: 'the same one-pass encoder with every value read in JavaScript (no WebAssembly number reader)',
+    }),
+    withRatio({
+      name: 'saltransform.transform.telemetry.us_per_msg',
+      value: tel.ours,
+      unit: 'µs/msg',
+      baseline: tel.bare,
+      note: `${tel.n} telemetry messages (large arrays)`,
+    }),
+    withRatio({
+      name: 'saltransform.transform.event.us_per_msg',
+      value: ev.ours,
+      unit: 'µs/msg',
+      baseline: ev.bare,
+      note: `${ev.n} event messages`,
+    }),
+    withRatio({
+      name: 'saltransform.transform.command.us_per_msg',
+      value: cmd.ours,
+      unit: 'µs/msg',
+      baseline: cmd.bare,
+      note: `${cmd.n} command messages`,
+    }),
   ];
 }

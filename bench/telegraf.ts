@@ -99,13 +99,15 @@ export async function runTelegraf(r: TelegrafRun): Promise<TelegrafResult> {
   try {
     const deadline = Date.now() + r.timeoutMs;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`telegraf exited with ${child.exitCode}: ${fs.readFileSync(path.join(dir, 'telegraf.log'), 'utf8').slice(-2000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`telegraf exited with ${child.exitCode}: ${fs.readFileSync(path.join(dir, 'telegraf.log'), 'utf8').slice(-2000)}`);
       const n = await count(r.influxUrl, r.database, r.measurements);
       const now = performance.now();
       if (n > 0 && samples.length === 0) samples.push([now, 0]);
       if (n > 0) samples.push([now, n]);
       if (n >= r.expected) break;
-      if (Date.now() > deadline) throw new Error(`telegraf wrote ${n}/${r.expected} points in ${r.timeoutMs / 1000} s; log: ${path.join(dir, 'telegraf.log')}`);
+      if (Date.now() > deadline)
+        throw new Error(`telegraf wrote ${n}/${r.expected} points in ${r.timeoutMs / 1000} s; log: ${path.join(dir, 'telegraf.log')}`);
       cpu = cpuSecondsOf(child.pid as number);
       await sleep(500);
     }

@@ -95,7 +95,9 @@ export function parseDesired(text: string, source: string): ConnectorSpec[] {
   const r = fileSchema.safeParse(json);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new Error(`desired connectors in ${source}: expected a connector spec {name, config, topicsRegex?}, an array of them, or {connectors: [...]}:\n  ${lines.join('\n  ')}`);
+    throw new Error(
+      `desired connectors in ${source}: expected a connector spec {name, config, topicsRegex?}, an array of them, or {connectors: [...]}:\n  ${lines.join('\n  ')}`,
+    );
   }
   const v = r.data;
   return Array.isArray(v) ? v : 'connectors' in v ? v.connectors : [v];

@@ -17,14 +17,20 @@ export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
 /** Where the Connect pods mount the Secrets connectors reference (one folder per Secret). */
 export const DEFAULT_SECRETS_MOUNT = '/opt/efd/connect-secrets';
 
-const regex = z.string().min(1).refine((r) => {
-  try {
-    new RegExp(r);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'expected a valid regular expression' });
+const regex = z
+  .string()
+  .min(1)
+  .refine(
+    (r) => {
+      try {
+        new RegExp(r);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected a valid regular expression' },
+  );
 const secretName = z.string().regex(K8S_NAME, { message: 'expected the name of an existing Kubernetes Secret' });
 const field = z.string().regex(IDENTIFIER, { message: 'expected a field name' });
 const topic = z.string().regex(KAFKA_TOPIC, { message: 'expected a Kafka topic name' });
@@ -83,9 +89,14 @@ export const siteConnectorsSchema = z.strictObject({
   objectStore: objectStoreSchema.optional(),
   jdbc: jdbcSchema.optional(),
   /** The connect manager: reconcile interval (new topics join connectors within it). */
-  manager: z.strictObject({ intervalSeconds: z.number().int().min(5).default(60), replicas: z.number().int().min(0).max(1).default(1) }).prefault({}),
+  manager: z
+    .strictObject({ intervalSeconds: z.number().int().min(5).default(60), replicas: z.number().int().min(0).max(1).default(1) })
+    .prefault({}),
   /** Where the Connect pods mount the Secrets connectors reference. */
-  secretsMountPath: z.string().regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' }).default(DEFAULT_SECRETS_MOUNT),
+  secretsMountPath: z
+    .string()
+    .regex(/^\/[^\s]*[^/]$/, { message: 'expected an absolute path without trailing "/"' })
+    .default(DEFAULT_SECRETS_MOUNT),
 });
 
 export type SiteConnectorsInput = z.input<typeof siteConnectorsSchema>;

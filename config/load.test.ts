@@ -35,7 +35,12 @@ describe('site configuration', () => {
   });
 
   it('fills documented defaults: n1-standard-4 x 4 with pd-ssd and seed-001 retention tiers', () => {
-    const [site] = loadSitesFrom([{ file: 'config/sites/gcp.yaml', text: 'name: gcp\nrole: standalone\nproduction: false\ntarget: {kind: gke, project: my-project, region: us-central1}\n' }]);
+    const [site] = loadSitesFrom([
+      {
+        file: 'config/sites/gcp.yaml',
+        text: 'name: gcp\nrole: standalone\nproduction: false\ntarget: {kind: gke, project: my-project, region: us-central1}\n',
+      },
+    ]);
     expect(site.target.kind === 'gke' && site.target.cluster.nodePool).toEqual({
       machineType: 'n1-standard-4',
       nodeCount: 4,
@@ -84,11 +89,16 @@ describe('site configuration', () => {
 
   it('rejects a duplicate site name', () => {
     const msg = problemsOf(GOOD_GCP, 'config/sites/gcp.yaml', [{ file: 'config/sites/gcp.yml', text: GOOD_GCP }]);
-    expect(msg).toContain('site "gcp", config/sites/gcp.yml, field name: duplicate site name: "gcp" is already defined in config/sites/gcp.yaml');
+    expect(msg).toContain(
+      'site "gcp", config/sites/gcp.yml, field name: duplicate site name: "gcp" is already defined in config/sites/gcp.yaml',
+    );
   });
 
   it('rejects an on-prem site without a kubeconfig context', () => {
-    const msg = problemsOf('name: summit\nrole: source\nproduction: true\ntarget:\n  kind: kubeconfig\n  kubeconfig: /etc/k3s.yaml\nstorage: {provisioner: rancher.io/local-path}\n', 'config/sites/summit.yaml');
+    const msg = problemsOf(
+      'name: summit\nrole: source\nproduction: true\ntarget:\n  kind: kubeconfig\n  kubeconfig: /etc/k3s.yaml\nstorage: {provisioner: rancher.io/local-path}\n',
+      'config/sites/summit.yaml',
+    );
     expect(msg).toMatch(/site "summit", config\/sites\/summit\.yaml:4, field target\.context: missing; expected string/);
   });
 
@@ -98,30 +108,40 @@ describe('site configuration', () => {
 
   it('rejects a retention tier reading from an unknown tier and a shard longer than its tier', () => {
     const msg = problemsOf(
-      GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1h, shardDuration: 1d}\n    - {name: low, duration: 30d, shardDuration: 1d, source: rwa, interval: 1m}\n',
+      GOOD_GCP +
+        'retention:\n  tiers:\n    - {name: raw, duration: 1h, shardDuration: 1d}\n    - {name: low, duration: 30d, shardDuration: 1d, source: rwa, interval: 1m}\n',
     );
     expect(msg).toContain("field retention.tiers[0].shardDuration: expected a shard duration no longer than the tier's duration (1h)");
     expect(msg).toContain('field retention.tiers[1].source: expected the name of an earlier tier (raw)');
   });
 
   it('rejects the mock producer on a production site', () => {
-    const summit = 'name: summit\nrole: source\nproduction: true\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\napps:\n  salmock: {enabled: true}\n';
+    const summit =
+      'name: summit\nrole: source\nproduction: true\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\napps:\n  salmock: {enabled: true}\n';
     expect(problemsOf(summit, 'config/sites/summit.yaml')).toContain('field apps.salmock.enabled: expected false on a production site');
   });
 
   it('rejects a shard duration under an hour', () => {
     const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 30m}\n');
-    expect(msg).toContain('field retention.tiers[0].shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"');
+    expect(msg).toContain(
+      'field retention.tiers[0].shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"',
+    );
   });
 
   it('rejects the tiers influxdb-init would refuse: a retention under an hour, an infinite interval', () => {
-    const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 30m, shardDuration: 1h}\n    - {name: low, duration: 30d, shardDuration: 1d, source: raw, interval: INF}\n');
-    expect(msg).toContain('field retention.tiers[0].duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "30m"');
+    const msg = problemsOf(
+      GOOD_GCP +
+        'retention:\n  tiers:\n    - {name: raw, duration: 30m, shardDuration: 1h}\n    - {name: low, duration: 30d, shardDuration: 1d, source: raw, interval: INF}\n',
+    );
+    expect(msg).toContain(
+      'field retention.tiers[0].duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "30m"',
+    );
     expect(msg).toContain('field retention.tiers[1].interval: expected a finite interval such as "30s"');
   });
 
   it('rejects replication to a site that is not an aggregator', () => {
-    const summit = 'name: summit\nrole: source\nproduction: true\nreplicateTo: gcp\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\n';
+    const summit =
+      'name: summit\nrole: source\nproduction: true\nreplicateTo: gcp\ntarget: {kind: kubeconfig, context: s}\nstorage: {provisioner: p}\n';
     expect(problemsOf(GOOD_GCP, 'config/sites/gcp.yaml', [{ file: 'config/sites/summit.yaml', text: summit }])).toContain(
       'field replicateTo: expected an aggregator site; "gcp" has role standalone',
     );

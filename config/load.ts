@@ -43,7 +43,8 @@ function fieldPath(p: PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove it or check its spelling`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove it or check its spelling`;
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `missing; expected ${issue.expected}`;
   return issue.message.replace(/^Invalid input: /, '');
 }
@@ -65,7 +66,8 @@ export function parseSite(source: SiteSource): { site?: Site; problems: SiteProb
     };
   }
   const raw = doc.toJS() as unknown;
-  const siteName = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : fallbackName;
+  const siteName =
+    raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : fallbackName;
   const result = siteSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -82,7 +84,15 @@ export function parseSite(source: SiteSource): { site?: Site; problems: SiteProb
   }
   if (result.data.name !== fallbackName) {
     return {
-      problems: [{ site: siteName, file: source.file, line: lineOf(doc, lineCounter, ['name']), field: 'name', message: `expected "${fallbackName}" to match the file name` }],
+      problems: [
+        {
+          site: siteName,
+          file: source.file,
+          line: lineOf(doc, lineCounter, ['name']),
+          field: 'name',
+          message: `expected "${fallbackName}" to match the file name`,
+        },
+      ],
     };
   }
   return { site: result.data, problems: [] };
@@ -107,7 +117,13 @@ export function checkSites(entries: { site: Site; file: string }[]): SiteProblem
   const byName = new Map<string, string>();
   for (const { site, file } of entries) {
     const first = byName.get(site.name);
-    if (first) problems.push({ site: site.name, file, field: 'name', message: `duplicate site name: "${site.name}" is already defined in ${first}` });
+    if (first)
+      problems.push({
+        site: site.name,
+        file,
+        field: 'name',
+        message: `duplicate site name: "${site.name}" is already defined in ${first}`,
+      });
     else byName.set(site.name, file);
   }
   problems.push(...topologyProblems(entries));

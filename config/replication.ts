@@ -12,14 +12,20 @@
  */
 import { z } from 'zod';
 
-const regex = z.string().min(1).refine((r) => {
-  try {
-    new RegExp(r);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'expected a valid regular expression' });
+const regex = z
+  .string()
+  .min(1)
+  .refine(
+    (r) => {
+      try {
+        new RegExp(r);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected a valid regular expression' },
+  );
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
 /** Client settings as Kafka takes them: dotted keys, string values. */
@@ -62,11 +68,16 @@ export const sourceReplicationSchema = z.strictObject({
   /** Consumer settings of the replication (reads the source). */
   consumer: clientOverrides.default({}),
   /** The replication's own Kafka Connect deployment at the source site. */
-  connect: z.strictObject({
-    namespace: k8sName.default('efd-replication'),
-    replicas: z.number().int().min(1).max(16).default(1),
-    heap: z.string().regex(/^\d+[MG]$/, { message: 'expected a JVM heap size such as "512M"' }).default('1G'),
-  }).prefault({}),
+  connect: z
+    .strictObject({
+      namespace: k8sName.default('efd-replication'),
+      replicas: z.number().int().min(1).max(16).default(1),
+      heap: z
+        .string()
+        .regex(/^\d+[MG]$/, { message: 'expected a JVM heap size such as "512M"' })
+        .default('1G'),
+    })
+    .prefault({}),
   /** Confluent Replicator only: the Secret holding the licence key (key `license`). */
   licenseSecret: k8sName.optional(),
 });
@@ -77,7 +88,10 @@ export const inboundSchema = z.strictObject({
   /** The aggregator's schema registry as the source sites reach it (import mode writes there). */
   schemaRegistryUrl: z.string().url({ message: 'expected the registry URL as the sources reach it' }),
   /** Tag key the aggregator's sink writes the source's prefix under (`site=summit`). */
-  siteTag: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('site'),
+  siteTag: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('site'),
 });
 
 export type SourceReplicationInput = z.input<typeof sourceReplicationSchema>;

@@ -52,7 +52,10 @@ export function tierProblems(tiers: readonly TierFields[]): TierProblem[] {
     else if (shard !== undefined && shard < MIN_RETENTION_SECONDS) {
       problem('shardDuration', `InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "${tier.shardDuration}"`);
     } else if (shard !== undefined && duration !== undefined && shard > duration) {
-      problem('shardDuration', `expected a shard duration no longer than the tier's duration (${tier.duration}), got "${tier.shardDuration}"`);
+      problem(
+        'shardDuration',
+        `expected a shard duration no longer than the tier's duration (${tier.duration}), got "${tier.shardDuration}"`,
+      );
     }
     if (index === 0) {
       if (tier.source) problem('source', 'expected no source on the first (raw) tier');

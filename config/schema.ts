@@ -15,12 +15,19 @@ const duration = z
   .regex(DURATION_PATTERN, { message: 'expected a duration such as "1h", "7d" or "52w" (units s, m, h, d, w) or "INF"' });
 
 /** Kubernetes object names (RFC 1123 labels). */
-const k8sName = z
-  .string()
-  .regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
+const k8sName = z.string().regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
 
 /** GCE n1-standard machine types only: the EFD prototype was sized on them. */
-export const N1_MACHINE_TYPES = ['n1-standard-1', 'n1-standard-2', 'n1-standard-4', 'n1-standard-8', 'n1-standard-16', 'n1-standard-32', 'n1-standard-64', 'n1-standard-96'] as const;
+export const N1_MACHINE_TYPES = [
+  'n1-standard-1',
+  'n1-standard-2',
+  'n1-standard-4',
+  'n1-standard-8',
+  'n1-standard-16',
+  'n1-standard-32',
+  'n1-standard-64',
+  'n1-standard-96',
+] as const;
 
 /** Local SSD counts GCE accepts on n1 machines. */
 export const N1_LOCAL_SSD_COUNTS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 24] as const;
@@ -36,7 +43,9 @@ export const nodePoolSchema = z.strictObject({
   /** Local NVMe SSDs attached to each node (375 GB each). */
   localSsdCount: z
     .number()
-    .refine((n) => (N1_LOCAL_SSD_COUNTS as readonly number[]).includes(n), { message: `expected one of ${N1_LOCAL_SSD_COUNTS.join(', ')} (the counts GCE accepts on n1 machines)` })
+    .refine((n) => (N1_LOCAL_SSD_COUNTS as readonly number[]).includes(n), {
+      message: `expected one of ${N1_LOCAL_SSD_COUNTS.join(', ')} (the counts GCE accepts on n1 machines)`,
+    })
     .default(1),
 });
 
@@ -46,7 +55,10 @@ export const gkeClusterSchema = z.strictObject({
   /** Nodes without public IPs (the control plane stays public unless a CIDR says otherwise). */
   privateNodes: z.boolean().default(false),
   /** /28 for the control plane when privateNodes is on. */
-  masterIpv4CidrBlock: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/28$/, { message: 'expected an IPv4 /28 CIDR' }).default('172.16.0.0/28'),
+  masterIpv4CidrBlock: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+\.\d+\/28$/, { message: 'expected an IPv4 /28 CIDR' })
+    .default('172.16.0.0/28'),
   nodePool: nodePoolSchema.prefault({}),
 });
 
@@ -55,7 +67,10 @@ const gkeTarget = z.strictObject({
   project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { message: 'expected a GCP project id' }),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { message: 'expected a GCP region such as "us-central1"' }),
   /** Zonal cluster location; omit for a regional cluster. */
-  zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { message: 'expected a GCP zone such as "us-central1-a"' }).optional(),
+  zone: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { message: 'expected a GCP zone such as "us-central1-a"' })
+    .optional(),
   cluster: gkeClusterSchema.prefault({}),
 });
 
@@ -64,13 +79,18 @@ const kubeconfigTarget = z.strictObject({
   /** Path to the kubeconfig file on the operator's machine. */
   kubeconfig: z.string().min(1).default('~/.kube/config'),
   /** The context in that file naming the site's cluster. Required: never rely on a current-context. */
-  context: z.string().min(1, { message: 'expected the kubeconfig context naming this site\'s cluster' }),
+  context: z.string().min(1, { message: "expected the kubeconfig context naming this site's cluster" }),
   /** Kubernetes distribution, informational (the summit runs k3s). */
   distribution: z.enum(['k3s', 'kubernetes', 'openshift']).default('kubernetes'),
 });
 
 const backend = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('local'), /** Folder of the state file <stack>.tfstate, relative to the stack's folder cdktf.out/stacks/<stack>; default the project's state/. */ dir: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('local'),
+    /** Folder of the state file <stack>.tfstate, relative to the stack's folder cdktf.out/stacks/<stack>; default the project's state/. */ dir: z
+      .string()
+      .optional(),
+  }),
   z.strictObject({ kind: z.literal('gcs'), bucket: z.string().min(3), prefix: z.string().min(1) }),
 ]);
 
@@ -148,7 +168,9 @@ const kafka = z.strictObject({
   restProxy: z.boolean().default(false),
   controlCenter: z.boolean().default(false),
   /** Kafka Connect image carrying the EFD connector plugins (see apps/connect-image). */
-  connectImage: z.strictObject({ repository: z.string().min(1), tag: z.string().min(1) }).prefault({ repository: 'ghcr.io/lsst-sqre/efd-connect', tag: '6.1.0-efd.1' }),
+  connectImage: z
+    .strictObject({ repository: z.string().min(1), tag: z.string().min(1) })
+    .prefault({ repository: 'ghcr.io/lsst-sqre/efd-connect', tag: '6.1.0-efd.1' }),
 });
 
 const influxdb = z.strictObject({
@@ -175,7 +197,9 @@ const apps = z.strictObject({
   imageRepository: z.string().min(1).default('ghcr.io/lsst-sqre/efd'),
   imageTag: z.string().min(1).default('0.1.0'),
   /** Schema registry compatibility level the salschema Job registers with. */
-  schemaCompatibility: z.enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).default('BACKWARD'),
+  schemaCompatibility: z
+    .enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'])
+    .default('BACKWARD'),
   /** SAL subsystems whose schemas are registered and whose raw topics are transformed. */
   subsystems: z.array(subsystem).min(1).default(DEFAULT_SUBSYSTEMS),
   saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: z.number().int().min(1).default(1) }).prefault({}),
@@ -212,7 +236,11 @@ export const siteSchema = z
   })
   .superRefine((site, ctx) => {
     if (site.target.kind === 'kubeconfig' && site.storage.create && !site.storage.provisioner) {
-      ctx.addIssue({ code: 'custom', path: ['storage', 'provisioner'], message: 'expected a provisioner for the on-prem StorageClass (e.g. "rancher.io/local-path"), or storage.create: false' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storage', 'provisioner'],
+        message: 'expected a provisioner for the on-prem StorageClass (e.g. "rancher.io/local-path"), or storage.create: false',
+      });
     }
     if (site.backend.kind === 'gcs' && site.target.kind !== 'gke') {
       ctx.addIssue({ code: 'custom', path: ['backend', 'kind'], message: 'expected "local": the GCS backend is for GKE sites' });
@@ -221,7 +249,11 @@ export const siteSchema = z
       ctx.addIssue({ code: 'custom', path: ['retention', 'tiers', p.index, p.field], message: p.message });
     }
     if (site.apps.salmock.enabled && site.production) {
-      ctx.addIssue({ code: 'custom', path: ['apps', 'salmock', 'enabled'], message: 'expected false on a production site: salmock writes mock SAL data into the EFD' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apps', 'salmock', 'enabled'],
+        message: 'expected false on a production site: salmock writes mock SAL data into the EFD',
+      });
     }
   });
 

@@ -90,19 +90,26 @@ export function topologyProblems(entries: SiteEntry[]): TopologyProblem[] {
 
   for (const e of entries) {
     const { site } = e;
-    if (site.replication && !site.replicateTo) add(e, 'replication', 'expected only on a source site that names its aggregator in replicateTo');
-    if (site.inbound && site.role !== 'aggregator') add(e, 'inbound', `expected only on an aggregator site; "${site.name}" has role ${site.role}`);
+    if (site.replication && !site.replicateTo)
+      add(e, 'replication', 'expected only on a source site that names its aggregator in replicateTo');
+    if (site.inbound && site.role !== 'aggregator')
+      add(e, 'inbound', `expected only on an aggregator site; "${site.name}" has role ${site.role}`);
     if (!site.replicateTo) continue;
     const target = byName.get(site.replicateTo);
     if (site.role === 'aggregator') {
       const sources = entries.filter((x) => x.site.replicateTo === site.name).map((x) => x.site.name);
-      add(e, 'replicateTo', `expected no replicateTo on aggregator "${site.name}"${sources.length ? ` (it receives ${sources.join(', ')})` : ''}: an aggregator does not replicate further`);
+      add(
+        e,
+        'replicateTo',
+        `expected no replicateTo on aggregator "${site.name}"${sources.length ? ` (it receives ${sources.join(', ')})` : ''}: an aggregator does not replicate further`,
+      );
     } else if (site.role !== 'source') {
       add(e, 'replicateTo', `expected replicateTo only on source sites; "${site.name}" has role ${site.role}`);
     }
     if (site.replicateTo === site.name) add(e, 'replicateTo', `a site cannot replicate to itself ("${site.name}")`);
     else if (!target) add(e, 'replicateTo', `expected an existing site; "${site.replicateTo}" is not one of ${names.join(', ')}`);
-    else if (target.site.role !== 'aggregator') add(e, 'replicateTo', `expected an aggregator site; "${target.site.name}" has role ${target.site.role}`);
+    else if (target.site.role !== 'aggregator')
+      add(e, 'replicateTo', `expected an aggregator site; "${target.site.name}" has role ${target.site.role}`);
     if (site.replication?.engine === 'replicator' && !site.replication.licenseSecret) {
       add(e, 'replication.licenseSecret', 'expected the Secret holding the Confluent licence key (key "license") for engine replicator');
     }
@@ -121,7 +128,11 @@ export function topologyProblems(entries: SiteEntry[]): TopologyProblem[] {
     const key = [...chain].sort().join(',');
     if (reported.has(key)) continue;
     reported.add(key);
-    add(e, 'replicateTo', `replication loop ${[...chain, e.site.name].join(' → ')}: replication runs one way, from sources to an aggregator`);
+    add(
+      e,
+      'replicateTo',
+      `replication loop ${[...chain, e.site.name].join(' → ')}: replication runs one way, from sources to an aggregator`,
+    );
   }
 
   // Prefixes at each aggregator must be unique.
@@ -134,15 +145,27 @@ export function topologyProblems(entries: SiteEntry[]): TopologyProblem[] {
     if (group.length < 2) continue;
     const [aggregator, prefix] = key.split('\0');
     for (const e of group) {
-      const others = group.filter((x) => x !== e).map((x) => `"${x.site.name}" (${x.file})`).join(', ');
-      add(e, e.site.replication?.prefix ? 'replication.prefix' : 'replicateTo', `two sources replicate to "${aggregator}" under the prefix "${prefix}": also ${others}; give each a distinct replication.prefix`);
+      const others = group
+        .filter((x) => x !== e)
+        .map((x) => `"${x.site.name}" (${x.file})`)
+        .join(', ');
+      add(
+        e,
+        e.site.replication?.prefix ? 'replication.prefix' : 'replicateTo',
+        `two sources replicate to "${aggregator}" under the prefix "${prefix}": also ${others}; give each a distinct replication.prefix`,
+      );
     }
   }
 
   // An aggregator that receives flows needs its inbound endpoints.
   for (const e of entries.filter((x) => x.site.role === 'aggregator' && !x.site.inbound)) {
     const sources = entries.filter((x) => x.site.replicateTo === e.site.name).map((x) => x.site.name);
-    if (sources.length) add(e, 'inbound', `expected inbound.bootstrapServers and inbound.schemaRegistryUrl (how ${sources.join(', ')} reach this aggregator)`);
+    if (sources.length)
+      add(
+        e,
+        'inbound',
+        `expected inbound.bootstrapServers and inbound.schemaRegistryUrl (how ${sources.join(', ')} reach this aggregator)`,
+      );
   }
   return problems;
 }
@@ -151,7 +174,9 @@ export function topologyProblems(entries: SiteEntry[]): TopologyProblem[] {
 export function deriveTopology(sites: Site[], fileOf: (site: string) => string = (s) => `config/sites/${s}.yaml`): Topology {
   const problems = topologyProblems(sites.map((site) => ({ site, file: fileOf(site.name) })));
   if (problems.length) {
-    throw new Error(`invalid replication topology:\n${problems.map((p) => `  site "${p.site}", ${p.file}, field ${p.field}: ${p.message}`).join('\n')}`);
+    throw new Error(
+      `invalid replication topology:\n${problems.map((p) => `  site "${p.site}", ${p.file}, field ${p.field}: ${p.message}`).join('\n')}`,
+    );
   }
   const flows: ReplicationFlow[] = sites
     .filter((s) => s.replicateTo)

@@ -70,14 +70,20 @@ export class AppDeployment extends Construct {
   constructor(scope: Construct, id: string, props: AppDeploymentProps) {
     super(scope, id);
     const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`site "${props.site}", app ${props.app}: replicas must be an integer ≥ 0, got ${replicas}`);
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new Error(`site "${props.site}", app ${props.app}: replicas must be an integer ≥ 0, got ${replicas}`);
     const port = props.metricsPort ?? 9090;
     this.name = props.name ?? props.app;
     const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
     // Default: requests 100m / 256Mi, memory limit 512Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
     const mounts = Object.entries(props.configMapMounts ?? {});
-    const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: String(port) }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 3 });
+    const probe = (initialDelaySeconds: number) => ({
+      httpGet: { path: '/healthz', port: String(port) },
+      initialDelaySeconds,
+      periodSeconds: 10,
+      failureThreshold: 3,
+    });
     this.deployment = new DeploymentV1(this, 'deployment', {
       metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {

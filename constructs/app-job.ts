@@ -22,7 +22,11 @@ export class AppJob extends Construct {
     // Default: requests 100m / 128Mi, memory limit 256Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } };
     this.job = new JobV1(this, 'job', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site },
+      },
       spec: {
         backoffLimit: props.backoffLimit ?? 4,
         ttlSecondsAfterFinished: '86400',

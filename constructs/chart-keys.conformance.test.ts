@@ -42,8 +42,12 @@ describeConformance('Helm values keys exist in the pinned charts', 'charts', (fi
     const influxDb = defaults('influxdb', '4.12.5');
     expect(unknownKeys({ persistance: { size: '1Gi' } }, influxDb)).toEqual(['persistance']);
     expect(unknownKeys({ persistence: { sise: '1Gi', storageClass: 'ssd' } }, influxDb)).toEqual(['persistence.sise']);
-    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, influxDb)).toEqual(['setDefaultUser.user.pasword']);
+    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, influxDb)).toEqual([
+      'setDefaultUser.user.pasword',
+    ]);
     const cp = defaults('cp-helm-charts', '0.6.1');
-    expect(unknownKeys({ 'cp-kafka': { brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } }, cp)).toEqual(['cp-kafka.heapOption']);
+    expect(
+      unknownKeys({ 'cp-kafka': { brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } }, cp),
+    ).toEqual(['cp-kafka.heapOption']);
   });
 });

@@ -25,7 +25,12 @@ describe('Helm values keys against chart defaults', () => {
     // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp); per
     // replication flow (summit, test-stand → ldf) its Connect at the source and its remote registry at ldf.
     expect(releases.length).toBe(4 * 4 + 1 + 2 * 2);
-    expect(releases.map(([name]) => name).filter((n) => /replication/.test(n)).sort()).toEqual([
+    expect(
+      releases
+        .map(([name]) => name)
+        .filter((n) => /replication/.test(n))
+        .sort(),
+    ).toEqual([
       'ldf-efd replication-inbound_registry-summit_release_0714C8E4',
       'ldf-efd replication-inbound_registry-test-stand_release_5EE8E0B4',
       'summit-replication replication_connect_release_F0041FA2',
@@ -36,7 +41,15 @@ describe('Helm values keys against chart defaults', () => {
     );
     const telegraf = releases.find(([, r]) => r.chart === 'telegraf')?.[1] as { values: string[] };
     expect(parse(telegraf.values[0]).config.outputs).toEqual([
-      { influxdb: { urls: ['http://influxdb.influxdb.svc.cluster.local:8086'], database: 'telegraf', username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', skip_database_creation: false } },
+      {
+        influxdb: {
+          urls: ['http://influxdb.influxdb.svc.cluster.local:8086'],
+          database: 'telegraf',
+          username: '${INFLUXDB_USER}',
+          password: '${INFLUXDB_PASSWORD}',
+          skip_database_creation: false,
+        },
+      },
     ]);
   });
 
@@ -44,14 +57,26 @@ describe('Helm values keys against chart defaults', () => {
     const chart = readChartDefaults(UMBRELLA);
     expect(unknownKeys({ replicaCount: 2, persistance: { size: '1Gi' } }, chart)).toEqual(['persistance']);
     expect(unknownKeys({ persistence: { sise: '1Gi', storageClass: 'ssd' } }, chart)).toEqual(['persistence.sise']);
-    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, chart)).toEqual(['setDefaultUser.user.pasword']);
-    expect(unknownKeys({ 'sub-a': { enabled: false, brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } }, chart)).toEqual(['sub-a.heapOption']);
+    expect(unknownKeys({ setDefaultUser: { user: { existingSecret: 'x', pasword: 'y' } } }, chart)).toEqual([
+      'setDefaultUser.user.pasword',
+    ]);
+    expect(
+      unknownKeys(
+        { 'sub-a': { enabled: false, brokers: 3, heapOption: '-Xmx1G', configurationOverrides: { 'log.retention.hours': '24' } } },
+        chart,
+      ),
+    ).toEqual(['sub-a.heapOption']);
   });
 
   it('accepts commented-out keys and anything under a free-form map', () => {
     const chart = readChartDefaults(UMBRELLA);
     expect(chart.commented).toEqual(new Set(['storageClass', 'existingSecret']));
     expect([...chart.subcharts.keys()]).toEqual(['sub-a']);
-    expect(unknownKeys({ config: { http: { 'auth-enabled': true }, meta: { dir: '/x' } }, podAnnotations: { a: 'b' }, extra: { any: { depth: 1 } } }, chart)).toEqual([]);
+    expect(
+      unknownKeys(
+        { config: { http: { 'auth-enabled': true }, meta: { dir: '/x' } }, podAnnotations: { a: 'b' }, extra: { any: { depth: 1 } } },
+        chart,
+      ),
+    ).toEqual([]);
   });
 });

@@ -10,7 +10,20 @@ import { parse } from 'yaml';
 import type { Values } from './helm-values';
 
 /** Maps whose children are free-form by design of the charts. */
-const FREE_FORM = new Set(['configurationOverrides', 'customEnv', 'env', 'envVars', 'config', 'podAnnotations', 'podLabels', 'annotations', 'labels', 'nodeSelector', 'requests', 'limits']);
+const FREE_FORM = new Set([
+  'configurationOverrides',
+  'customEnv',
+  'env',
+  'envVars',
+  'config',
+  'podAnnotations',
+  'podLabels',
+  'annotations',
+  'labels',
+  'nodeSelector',
+  'requests',
+  'limits',
+]);
 
 export interface ChartDefaults {
   values: Values;
@@ -43,7 +56,11 @@ export function unknownKeys(ours: Values, chart: ChartDefaults, prefix = ''): st
     const sub = !prefix ? chart.subcharts.get(key) : undefined;
     if (sub) {
       // Umbrella chart: the subchart's defaults and the umbrella's both apply.
-      const merged: ChartDefaults = { values: { ...sub.values, ...((chart.values[key] as Values) ?? {}) }, commented: new Set([...sub.commented, ...chart.commented]), subcharts: new Map() };
+      const merged: ChartDefaults = {
+        values: { ...sub.values, ...((chart.values[key] as Values) ?? {}) },
+        commented: new Set([...sub.commented, ...chart.commented]),
+        subcharts: new Map(),
+      };
       if (isMap(value)) problems.push(...unknownKeys(value, merged, keyPath));
       continue;
     }

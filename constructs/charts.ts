@@ -12,7 +12,12 @@ export interface ChartRef {
 
 export const CHARTS = {
   /** Confluent Platform 6.1.0 (deprecated upstream; kept behind the KafkaPlatform `engine` seam). */
-  cpHelmCharts: { repository: 'https://confluentinc.github.io/cp-helm-charts/', chart: 'cp-helm-charts', version: '0.6.1', valuesFile: 'cp-helm-charts.yaml' },
+  cpHelmCharts: {
+    repository: 'https://confluentinc.github.io/cp-helm-charts/',
+    chart: 'cp-helm-charts',
+    version: '0.6.1',
+    valuesFile: 'cp-helm-charts.yaml',
+  },
   /** InfluxDB 1.8.10. */
   influxdb: { repository: 'https://helm.influxdata.com/', chart: 'influxdb', version: '4.12.5', valuesFile: 'influxdb.yaml' },
   chronograf: { repository: 'https://helm.influxdata.com/', chart: 'chronograf', version: '1.2.6', valuesFile: 'chronograf.yaml' },

@@ -54,7 +54,10 @@ describe('GkeCluster', () => {
 
   it('accepts 3 x n1-standard-2 with private nodes and no protection for experiments', () => {
     const out = synth({ machineType: 'n1-standard-2', nodeCount: 3, localSsdCount: 2, privateNodes: true, deletionProtection: false });
-    expect(out).toHaveResourceWithProperties(ContainerNodePool, { node_count: 3, node_config: expect.objectContaining({ machine_type: 'n1-standard-2', local_ssd_count: 2 }) });
+    expect(out).toHaveResourceWithProperties(ContainerNodePool, {
+      node_count: 3,
+      node_config: expect.objectContaining({ machine_type: 'n1-standard-2', local_ssd_count: 2 }),
+    });
     expect(out).toHaveResourceWithProperties(ContainerCluster, {
       deletion_protection: false,
       private_cluster_config: { enable_private_nodes: true, enable_private_endpoint: false, master_ipv4_cidr_block: '172.16.0.0/28' },

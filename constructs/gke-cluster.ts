@@ -50,13 +50,23 @@ export interface GkeClusterProps {
 
 /** The pool props parsed by the site schema's nodePoolSchema; errors name site, cluster and field. */
 function nodePool(where: string, props: GkeClusterProps): NodePool {
-  const input = { machineType: props.machineType, nodeCount: props.nodeCount, bootDiskType: props.bootDiskType, bootDiskSizeGb: props.bootDiskSizeGb, localSsdCount: props.localSsdCount };
+  const input = {
+    machineType: props.machineType,
+    nodeCount: props.nodeCount,
+    bootDiskType: props.bootDiskType,
+    bootDiskSizeGb: props.bootDiskSizeGb,
+    localSsdCount: props.localSsdCount,
+  };
   const parsed = nodePoolSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new Error(parsed.error.issues.map((i) => {
-    const field = String(i.path[0]);
-    return `${where}: target.cluster.nodePool.${field}: ${i.message}, got ${JSON.stringify(input[field as keyof typeof input])}`;
-  }).join('\n'));
+  throw new Error(
+    parsed.error.issues
+      .map((i) => {
+        const field = String(i.path[0]);
+        return `${where}: target.cluster.nodePool.${field}: ${i.message}, got ${JSON.stringify(input[field as keyof typeof input])}`;
+      })
+      .join('\n'),
+  );
 }
 
 export class GkeCluster extends Construct {

@@ -16,16 +16,46 @@ export interface DashboardPanel {
 
 /** Panels and their PromQL, against the JMX exporter's and the apps' metric names. */
 export const EFD_PANELS: DashboardPanel[] = [
-  { title: 'Kafka messages in / s (per topic)', exprs: ['sum by (topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{topic!=""}[1m]))'], unit: 'ops' },
-  { title: 'Kafka bytes in / out per s', exprs: ['sum(rate(kafka_server_brokertopicmetrics_bytesin_total[1m]))', 'sum(rate(kafka_server_brokertopicmetrics_bytesout_total[1m]))'], unit: 'Bps' },
+  {
+    title: 'Kafka messages in / s (per topic)',
+    exprs: ['sum by (topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{topic!=""}[1m]))'],
+    unit: 'ops',
+  },
+  {
+    title: 'Kafka bytes in / out per s',
+    exprs: [
+      'sum(rate(kafka_server_brokertopicmetrics_bytesin_total[1m]))',
+      'sum(rate(kafka_server_brokertopicmetrics_bytesout_total[1m]))',
+    ],
+    unit: 'Bps',
+  },
   { title: 'Under-replicated partitions', exprs: ['sum(kafka_server_replicamanager_underreplicatedpartitions)'], unit: 'short' },
   { title: 'Consumer lag (influxdb-sink)', exprs: ['sum by (topic) (influxdb_sink_consumer_lag)'], unit: 'short' },
-  { title: 'InfluxDB write latency p95 (influxdb-sink)', exprs: ['histogram_quantile(0.95, sum by (le) (rate(influxdb_sink_batch_latency_seconds_bucket[5m])))'], unit: 's' },
+  {
+    title: 'InfluxDB write latency p95 (influxdb-sink)',
+    exprs: ['histogram_quantile(0.95, sum by (le) (rate(influxdb_sink_batch_latency_seconds_bucket[5m])))'],
+    unit: 's',
+  },
   { title: 'InfluxDB points written / s', exprs: ['sum(rate(influxdb_sink_points_written_total[1m]))'], unit: 'ops' },
   { title: 'InfluxDB write errors / s', exprs: ['sum(rate(influxdb_sink_write_errors_total[1m]))'], unit: 'ops' },
-  { title: 'SAL messages produced / s (salmock, saltransform)', exprs: ['sum(rate(salmock_produced_total[1m]))', 'sum(rate(saltransform_produced_total[1m]))'], unit: 'ops' },
-  { title: 'Dead-lettered records / s', exprs: ['sum by (reason) (rate(saltransform_deadletter_total[5m]))', 'sum by (reason) (rate(influxdb_sink_dead_letters_total[5m]))'], unit: 'ops' },
-  { title: 'Connect manager changes / reconcile results', exprs: ['sum by (kind) (increase(connect_manager_changes_total[1h]))', 'sum by (result) (increase(connect_manager_reconciles_total[1h]))'], unit: 'short' },
+  {
+    title: 'SAL messages produced / s (salmock, saltransform)',
+    exprs: ['sum(rate(salmock_produced_total[1m]))', 'sum(rate(saltransform_produced_total[1m]))'],
+    unit: 'ops',
+  },
+  {
+    title: 'Dead-lettered records / s',
+    exprs: ['sum by (reason) (rate(saltransform_deadletter_total[5m]))', 'sum by (reason) (rate(influxdb_sink_dead_letters_total[5m]))'],
+    unit: 'ops',
+  },
+  {
+    title: 'Connect manager changes / reconcile results',
+    exprs: [
+      'sum by (kind) (increase(connect_manager_changes_total[1h]))',
+      'sum by (result) (increase(connect_manager_reconciles_total[1h]))',
+    ],
+    unit: 'short',
+  },
 ];
 
 export interface GrafanaDashboardProps {
@@ -63,7 +93,11 @@ export class GrafanaDashboard extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
     this.configMap = new ConfigMapV1(this, 'dashboard', {
-      metadata: { name: 'efd-dashboard', namespace: props.namespace, labels: { grafana_dashboard: '1', 'app.kubernetes.io/part-of': 'efd' } },
+      metadata: {
+        name: 'efd-dashboard',
+        namespace: props.namespace,
+        labels: { grafana_dashboard: '1', 'app.kubernetes.io/part-of': 'efd' },
+      },
       data: { 'efd.json': dashboardJson(props.site, props.panels ?? EFD_PANELS) },
       dependsOn: props.dependsOn,
     });

@@ -30,7 +30,11 @@ export class HelmChart extends Construct {
   readonly release: Release;
   private merged: Values;
 
-  constructor(scope: Construct, id: string, private readonly props: HelmChartProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: HelmChartProps,
+  ) {
     super(scope, id);
     this.merged = siteValues(props.chart.valuesFile, props.site, props.overrides ?? {});
     this.release = new Release(this, 'release', {

@@ -87,7 +87,9 @@ describe('siteValues: base, overlay, typed overrides', () => {
         conflicting++;
         // Each reported path is set by both layers.
         for (const c of conflicts) expect([c, has(overlay, c), has(overrides, c)]).toEqual([c, true, true]);
-        expect(() => siteValues('chart.yaml', 'lab', overrides, dir)).toThrow(`site "lab", ${path.relative(process.cwd(), path.join(dir, 'sites', 'lab', 'chart.yaml'))}: ${conflicts.join(', ')}`);
+        expect(() => siteValues('chart.yaml', 'lab', overrides, dir)).toThrow(
+          `site "lab", ${path.relative(process.cwd(), path.join(dir, 'sites', 'lab', 'chart.yaml'))}: ${conflicts.join(', ')}`,
+        );
         continue;
       }
       merged++;
@@ -107,19 +109,24 @@ describe('siteValues: base, overlay, typed overrides', () => {
   });
 
   it('refuses the dead overlay of issue 19: KSQL on in the overlay, off from the typed config', () => {
-    write({ 'cp-ksql-server': { enabled: false, heapOptions: '-Xmx1G' } }, { 'cp-ksql-server': { enabled: true }, 'cp-kafka': { podAnnotations: { a: 'b' } } });
+    write(
+      { 'cp-ksql-server': { enabled: false, heapOptions: '-Xmx1G' } },
+      { 'cp-ksql-server': { enabled: true }, 'cp-kafka': { podAnnotations: { a: 'b' } } },
+    );
     expect(() => siteValues('chart.yaml', 'lab', { 'cp-ksql-server': { enabled: false }, 'cp-kafka': { brokers: 3 } }, dir)).toThrow(
       /: cp-ksql-server\.enabled is set from the site's typed config \(config\/sites\/lab\.yaml, config\/schema\.ts\), which would replace the overlay's value; set it in the site YAML and remove it from the overlay$/,
     );
   });
 
-  it('counts a typed override left undefined (the chart default) as the typed config\'s key', () => {
+  it("counts a typed override left undefined (the chart default) as the typed config's key", () => {
     expect(overlayConflicts({ resources: { requests: { cpu: '2' } } }, { resources: undefined })).toEqual(['resources']);
     expect(overlayConflicts({ persistence: { annotations: { a: 'b' } } }, { persistence: { size: '1Gi' } })).toEqual([]);
   });
 
   it('merges a chart key the schema does not model from the overlay', () => {
     write({ 'cp-kafka': { brokers: 1, podAnnotations: {} } }, { 'cp-kafka': { podAnnotations: { team: 'efd' } } });
-    expect(siteValues('chart.yaml', 'lab', { 'cp-kafka': { brokers: 3 } }, dir)).toEqual({ 'cp-kafka': { brokers: 3, podAnnotations: { team: 'efd' } } });
+    expect(siteValues('chart.yaml', 'lab', { 'cp-kafka': { brokers: 3 } }, dir)).toEqual({
+      'cp-kafka': { brokers: 3, podAnnotations: { team: 'efd' } },
+    });
   });
 });

@@ -35,7 +35,8 @@ export function mergeValues(...layers: (Values | undefined)[]): Values {
 function readValues(file: string): Values | undefined {
   if (!fs.existsSync(file)) return undefined;
   const parsed = parse(fs.readFileSync(file, 'utf8')) as unknown;
-  if (parsed !== null && !isPlainObject(parsed)) throw new Error(`${path.relative(process.cwd(), file)}: expected a YAML mapping of Helm values`);
+  if (parsed !== null && !isPlainObject(parsed))
+    throw new Error(`${path.relative(process.cwd(), file)}: expected a YAML mapping of Helm values`);
   return (parsed ?? {}) as Values;
 }
 

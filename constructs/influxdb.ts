@@ -16,7 +16,10 @@ export const INFLUXDB_SECRET_KEYS = { user: 'influxdb-user', password: 'influxdb
 
 /** The admin user and password as references into the admin Secret. */
 export function influxDbCredentials(adminSecret: string): { user: SecretKeyRef; password: SecretKeyRef } {
-  return { user: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.user }, password: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.password } };
+  return {
+    user: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.user },
+    password: { secret: adminSecret, key: INFLUXDB_SECRET_KEYS.password },
+  };
 }
 
 /** The admin credentials as the environment the EFD apps and Telegraf read (INFLUXDB_USER, INFLUXDB_PASSWORD). */

@@ -16,21 +16,43 @@ function synth(build: (stack: TerraformStack) => void) {
 describe('KafkaPlatform', () => {
   it('derives 3/2 replication, retention from the raw tier and the offsets retention on a 3-broker site', () => {
     const site = onPremSite({ kafka: { brokers: 3, storageGi: 256 } });
-    expect(brokerSettings(site)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2, logRetentionHours: 168, offsetsRetentionMinutes: 10080, autoCreateTopics: true });
+    expect(brokerSettings(site)).toEqual({
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+      logRetentionHours: 168,
+      offsetsRetentionMinutes: 10080,
+      autoCreateTopics: true,
+    });
     const { out, values } = synth((s) => new KafkaPlatform(s, 'kafka', { site }));
-    expect(out).toHaveResourceWithProperties(Release, { chart: 'cp-helm-charts', version: '0.6.1', repository: 'https://confluentinc.github.io/cp-helm-charts/', namespace: 'kafka', lifecycle: { prevent_destroy: true } });
+    expect(out).toHaveResourceWithProperties(Release, {
+      chart: 'cp-helm-charts',
+      version: '0.6.1',
+      repository: 'https://confluentinc.github.io/cp-helm-charts/',
+      namespace: 'kafka',
+      lifecycle: { prevent_destroy: true },
+    });
     const kafka = values[0]['cp-kafka'];
     expect(kafka.brokers).toBe(3);
     expect(kafka.persistence).toEqual({ enabled: true, disksPerBroker: 1, size: '256Gi', storageClass: 'ssd' });
-    expect(kafka.configurationOverrides).toMatchObject({ 'default.replication.factor': '3', 'min.insync.replicas': '2', 'log.retention.hours': '168', 'offsets.retention.minutes': '10080' });
+    expect(kafka.configurationOverrides).toMatchObject({
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+      'log.retention.hours': '168',
+      'offsets.retention.minutes': '10080',
+    });
     expect(values[0]['cp-zookeeper'].servers).toBe(3);
     expect(values[0]['cp-control-center'].enabled).toBe(false);
   });
 
-  it('runs 1 broker / 1 ZooKeeper with RF 1 on a small site and follows the prototype\'s 24 h raw tier', () => {
+  it("runs 1 broker / 1 ZooKeeper with RF 1 on a small site and follows the prototype's 24 h raw tier", () => {
     const site = gkeSite({ kafka: { brokers: 1 }, retention: { tiers: [{ name: 'raw', duration: '24h', shardDuration: '1h' }] } });
     const { values } = synth((s) => new KafkaPlatform(s, 'kafka', { site }));
-    expect(values[0]['cp-kafka'].configurationOverrides).toMatchObject({ 'default.replication.factor': '1', 'min.insync.replicas': '1', 'log.retention.hours': '24', 'offsets.retention.minutes': '1440' });
+    expect(values[0]['cp-kafka'].configurationOverrides).toMatchObject({
+      'default.replication.factor': '1',
+      'min.insync.replicas': '1',
+      'log.retention.hours': '24',
+      'offsets.retention.minutes': '1440',
+    });
     expect(values[0]['cp-zookeeper'].servers).toBe(1);
   });
 

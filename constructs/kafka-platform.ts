@@ -57,7 +57,11 @@ export function brokerSettings(site: Site): BrokerSettings {
 }
 
 /** In-cluster endpoints of a site's platform (also for stacks that do not build it, e.g. replication). */
-export function platformEndpoints(site: Site, release = 'cp', namespace = site.namespaces.kafka): { bootstrapServers: string; schemaRegistryUrl?: string; connectUrl?: string } {
+export function platformEndpoints(
+  site: Site,
+  release = 'cp',
+  namespace = site.namespaces.kafka,
+): { bootstrapServers: string; schemaRegistryUrl?: string; connectUrl?: string } {
   const svc = (name: string) => `${release}-${name}.${namespace}.svc.cluster.local`;
   return {
     bootstrapServers: `${svc('cp-kafka-headless')}:9092`,
@@ -90,7 +94,8 @@ export class KafkaPlatform extends Construct {
     const namespace = props.namespace ?? site.namespaces.kafka;
     const storageClass = props.storageClassName ?? site.storage.className;
     const release = props.releaseName ?? 'cp';
-    if (k.engine !== 'confluent') throw new Error(`site "${site.name}": kafka.engine "${String(k.engine)}" is not available; use "confluent"`);
+    if (k.engine !== 'confluent')
+      throw new Error(`site "${site.name}": kafka.engine "${String(k.engine)}" is not available; use "confluent"`);
     this.settings = brokerSettings(site);
     const s = this.settings;
     const zk = k.zookeeperServers ?? (k.brokers >= 3 ? 3 : 1);
@@ -152,12 +157,17 @@ export class KafkaPlatform extends Construct {
   mountConnectorSecrets(secrets: readonly string[], mountPath: string): void {
     const where = `site "${this.site}": connectors`;
     if (mountPath !== this.connectSecretsMountPath && this.connectSecrets.size > 0) {
-      throw new Error(`${where}: the Connect workers mount Secrets under ${this.connectSecretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`);
+      throw new Error(
+        `${where}: the Connect workers mount Secrets under ${this.connectSecretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`,
+      );
     }
     this.connectSecretsMountPath = mountPath;
     const added = secrets.filter((s) => !this.connectSecrets.has(s));
     if (added.length === 0) return;
-    if (!this.connectUrl) throw new Error(`${where}: Secrets ${added.join(', ')} are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors`);
+    if (!this.connectUrl)
+      throw new Error(
+        `${where}: Secrets ${added.join(', ')} are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors`,
+      );
     for (const s of added) this.connectSecrets.add(s);
     this.chart.setOverrides(this.overrides());
   }

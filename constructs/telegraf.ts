@@ -36,8 +36,27 @@ export class Telegraf extends Construct {
       overrides: {
         env: containerEnv({ HOSTNAME: `telegraf-${site.name}` }, influxDbCredentialEnv(influxdb.adminSecret)),
         config: {
-          outputs: [{ influxdb: { urls: [influxdb.url], database: props.database ?? 'telegraf', username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', skip_database_creation: false } }],
-          inputs: [{ influxdb: { urls: [`${influxdb.url}/debug/vars`], username: '${INFLUXDB_USER}', password: '${INFLUXDB_PASSWORD}', timeout: '5s' } }],
+          outputs: [
+            {
+              influxdb: {
+                urls: [influxdb.url],
+                database: props.database ?? 'telegraf',
+                username: '${INFLUXDB_USER}',
+                password: '${INFLUXDB_PASSWORD}',
+                skip_database_creation: false,
+              },
+            },
+          ],
+          inputs: [
+            {
+              influxdb: {
+                urls: [`${influxdb.url}/debug/vars`],
+                username: '${INFLUXDB_USER}',
+                password: '${INFLUXDB_PASSWORD}',
+                timeout: '5s',
+              },
+            },
+          ],
         },
       },
     });

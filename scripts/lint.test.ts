@@ -30,7 +30,11 @@ function lint(sources: [string, string][]): Finding[][] {
     }
     process.stdout.write(JSON.stringify(out));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: root, input: JSON.stringify(sources), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+    cwd: root,
+    input: JSON.stringify(sources),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`eslint failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Finding[][];
 }
@@ -119,7 +123,9 @@ describe('lint: project rules', () => {
 
   // An import the resolver cannot find would pass the layer rule unchecked, so it fails the lint.
   it('rejects a relative import that does not resolve', () => {
-    expect(unresolved).toEqual([expect.objectContaining({ rule: 'import-x/no-unresolved', message: expect.stringContaining('../lib/no-such-module') })]);
+    expect(unresolved).toEqual([
+      expect.objectContaining({ rule: 'import-x/no-unresolved', message: expect.stringContaining('../lib/no-such-module') }),
+    ]);
   });
 
   it.each(cases.map((c, i) => [...c, i] as const))('rejects %s', (_text, message, rule, i) => {

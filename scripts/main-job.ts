@@ -11,7 +11,10 @@ import type { EfdStack } from '../stacks/efd-stack';
 
 function describeStack(efd: EfdStack): string[] {
   const s = efd.site;
-  const apps = [s.apps.saltransform.enabled ? `saltransform x${s.apps.saltransform.replicas}` : '', s.apps.salmock.enabled ? 'salmock' : ''].filter(Boolean);
+  const apps = [
+    s.apps.saltransform.enabled ? `saltransform x${s.apps.saltransform.replicas}` : '',
+    s.apps.salmock.enabled ? 'salmock' : '',
+  ].filter(Boolean);
   return [
     `  kafka     cp-helm-charts ${efd.kafka.settings.replicationFactor === 3 ? '3/2' : '1/1'} RF/ISR, ${s.kafka.brokers} broker(s) x ${s.kafka.storageGi} Gi on "${efd.storageClassName}", logs kept ${efd.kafka.settings.logRetentionHours} h`,
     `            bootstrap ${efd.kafka.bootstrapServers}${efd.kafka.schemaRegistryUrl ? `, registry ${efd.kafka.schemaRegistryUrl}` : ''}`,
@@ -28,11 +31,16 @@ async function main(): Promise<void> {
   process.stdout.write('\n== synth: every site\n');
   const t0 = Date.now();
   const { outdir, stacks } = synthSites(loadSites(), process.env.CDKTF_OUTDIR ?? 'cdktf.out');
-  process.stdout.write(`  ${stacks.length} sites, ${stacks.reduce((n, s) => n + (s.cluster ? 2 : 1), 0)} stacks in ${Date.now() - t0} ms → ${outdir}\n`);
+  process.stdout.write(
+    `  ${stacks.length} sites, ${stacks.reduce((n, s) => n + (s.cluster ? 2 : 1), 0)} stacks in ${Date.now() - t0} ms → ${outdir}\n`,
+  );
 
   process.stdout.write('\n== what runs where\n');
   for (const { site, cluster, efd } of stacks) {
-    const target = site.target.kind === 'gke' ? `GKE ${site.target.project}/${site.target.zone ?? site.target.region}` : `kubeconfig context ${site.target.context}`;
+    const target =
+      site.target.kind === 'gke'
+        ? `GKE ${site.target.project}/${site.target.zone ?? site.target.region}`
+        : `kubeconfig context ${site.target.context}`;
     process.stdout.write(`${site.name} (${site.role}, ${site.production ? 'production: destroy-protected' : 'experiment'}) on ${target}\n`);
     process.stdout.write(`  stacks    ${[cluster?.node.id, efd.node.id].filter(Boolean).join(', ')}\n`);
     for (const line of describeStack(efd)) process.stdout.write(`${line}\n`);

@@ -1,6 +1,11 @@
 import { changedPaths, diffStack, renderDiff } from './stack-diff';
 
-const release = (values: string, version = '4.12.5') => ({ chart: 'influxdb', repository: 'https://helm.influxdata.com/', version, values: [values] });
+const release = (values: string, version = '4.12.5') => ({
+  chart: 'influxdb',
+  repository: 'https://helm.influxdata.com/',
+  version,
+  values: [values],
+});
 
 describe('stack diff', () => {
   it('lists leaf paths that changed', () => {
@@ -9,7 +14,12 @@ describe('stack diff', () => {
   });
 
   it('reports added, removed and changed resources with Helm values as a YAML diff', () => {
-    const base = { resource: { helm_release: { influxdb: release('persistence:\n  size: 128Gi\n') }, kubernetes_namespace_v1: { old: { metadata: { name: 'old' } } } } };
+    const base = {
+      resource: {
+        helm_release: { influxdb: release('persistence:\n  size: 128Gi\n') },
+        kubernetes_namespace_v1: { old: { metadata: { name: 'old' } } },
+      },
+    };
     const head = {
       resource: {
         helm_release: { influxdb: release('persistence:\n  size: 256Gi\n', '4.12.6') },
@@ -20,7 +30,13 @@ describe('stack diff', () => {
     expect(d.status).toBe('changed');
     expect(d.added).toEqual(['kubernetes_namespace_v1.fresh']);
     expect(d.removed).toEqual(['kubernetes_namespace_v1.old']);
-    expect(d.changed).toEqual([{ address: 'helm_release.influxdb', paths: ['values', 'version'], valuesDiff: expect.stringContaining('-  size: 128Gi\n+  size: 256Gi') }]);
+    expect(d.changed).toEqual([
+      {
+        address: 'helm_release.influxdb',
+        paths: ['values', 'version'],
+        valuesDiff: expect.stringContaining('-  size: 128Gi\n+  size: 256Gi'),
+      },
+    ]);
     const text = renderDiff([d, diffStack('summit-efd', head, head)]);
     expect(text).toContain('Synth diff: 1 of 2 stacks changed');
     expect(text).toContain('  ~ helm_release.influxdb\n      values\n      version\n');

@@ -43,7 +43,10 @@ export function readSynth(outdir: string): Map<string, Json> {
 /** Resources and data sources of a stack by Terraform address. */
 function elements(stack: Json | undefined): Map<string, Json> {
   const out = new Map<string, Json>();
-  for (const [block, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+  for (const [block, prefix] of [
+    ['resource', ''],
+    ['data', 'data.'],
+  ] as const) {
     const byType = (stack?.[block] ?? {}) as Record<string, Record<string, Json>>;
     for (const [type, byName] of Object.entries(byType)) {
       for (const [name, attrs] of Object.entries(byName)) out.set(`${prefix}${type}.${name}`, attrs);
@@ -57,7 +60,9 @@ export function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
   const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return [prefix || '(value)'];
-  const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort((x, y) => (Array.isArray(a) ? Number(x) - Number(y) : x.localeCompare(y)));
+  const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort((x, y) =>
+    Array.isArray(a) ? Number(x) - Number(y) : x.localeCompare(y),
+  );
   return keys.flatMap((k) => {
     const p = Array.isArray(a) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k;
     return changedPaths((a as Json)[k], (b as Json)[k], p);
@@ -69,10 +74,7 @@ function valuesDiff(address: string, before: Json | undefined, after: Json | und
   const a = docs(before).join('---\n');
   const b = docs(after).join('---\n');
   if (a === b) return undefined;
-  return createPatch(`${address}.values`, a, b, 'base', 'head', { context: 3 })
-    .split('\n')
-    .slice(2)
-    .join('\n');
+  return createPatch(`${address}.values`, a, b, 'base', 'head', { context: 3 }).split('\n').slice(2).join('\n');
 }
 
 export function diffStack(name: string, base: Json | undefined, head: Json | undefined): StackDiff {
@@ -98,7 +100,13 @@ export function diffStack(name: string, base: Json | undefined, head: Json | und
   const other = ['provider', 'terraform', 'output', 'variable', 'locals']
     .flatMap((block) => changedPaths(base?.[block], head?.[block], block))
     .filter((p) => p !== '(value)');
-  const status = !base ? 'added' : !head ? 'removed' : added.length || removed.length || changed.length || other.length ? 'changed' : 'unchanged';
+  const status = !base
+    ? 'added'
+    : !head
+      ? 'removed'
+      : added.length || removed.length || changed.length || other.length
+        ? 'changed'
+        : 'unchanged';
   return { stack: name, status, added, removed, changed, other };
 }
 
@@ -120,7 +128,13 @@ export function renderDiff(diffs: StackDiff[]): string {
     for (const r of d.removed) lines.push(`  - ${r}`);
     for (const c of d.changed) {
       if (c.paths.length) lines.push(`  ~ ${c.address}`, ...c.paths.map((p) => `      ${p}`));
-      if (c.valuesDiff) lines.push(...c.valuesDiff.split('\n').filter(Boolean).map((l) => `      ${l}`));
+      if (c.valuesDiff)
+        lines.push(
+          ...c.valuesDiff
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => `      ${l}`),
+        );
     }
     for (const o of d.other) lines.push(`  ~ ${o}`);
   }

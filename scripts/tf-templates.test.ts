@@ -27,20 +27,33 @@ describe('checkTemplates', () => {
   it('reports a placeholder Terraform would read as a reference to nothing', async () => {
     const problems = await checkTemplates(doc({ a: 'fine', b: 'outputs:\n  user: ${INFLUXDB_USER}\n  also: ${topic}' }));
     expect(problems).toEqual([
-      { path: 'resource.helm_release.kafka.values[1]', message: expect.stringContaining('${INFLUXDB_USER} refers to nothing this stack declares: outputs:\\n  user: ${INFLUXDB_USER}') },
+      {
+        path: 'resource.helm_release.kafka.values[1]',
+        message: expect.stringContaining('${INFLUXDB_USER} refers to nothing this stack declares: outputs:\\n  user: ${INFLUXDB_USER}'),
+      },
       { path: 'resource.helm_release.kafka.values[1]', message: expect.stringContaining('${topic} refers to nothing this stack declares') },
     ]);
   });
 
   it('reports a resource reference whose resource is not declared', async () => {
     const problems = await checkTemplates(doc({ a: '${kubernetes_namespace_v1.influxdb.metadata[0].name}' }));
-    expect(problems).toEqual([{ path: 'resource.helm_release.kafka.values[0]', message: expect.stringContaining('${kubernetes_namespace_v1.influxdb.metadata.0.name} refers to nothing') }]);
+    expect(problems).toEqual([
+      {
+        path: 'resource.helm_release.kafka.values[0]',
+        message: expect.stringContaining('${kubernetes_namespace_v1.influxdb.metadata.0.name} refers to nothing'),
+      },
+    ]);
   });
 
   it('reports a string that is not a template at all (a Kafka Connect config provider)', async () => {
     const problems = await checkTemplates(doc({ a: '{"connection.password": "${dir:/opt/efd/connect-secrets/oracle:password}"}' }));
     expect(problems).toEqual([
-      { path: 'resource.helm_release.kafka.values[0]', message: expect.stringMatching(/^not a valid Terraform template \(Extra characters after interpolation expression\): .*\$\{dir:\/opt\/efd/) },
+      {
+        path: 'resource.helm_release.kafka.values[0]',
+        message: expect.stringMatching(
+          /^not a valid Terraform template \(Extra characters after interpolation expression\): .*\$\{dir:\/opt\/efd/,
+        ),
+      },
     ]);
   });
 

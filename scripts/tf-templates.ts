@@ -34,7 +34,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** The names a reference may start with, from the document's declarations. */
 function declared(doc: Record<string, Json>): (ref: string) => boolean {
   const keys = (v: Json | undefined) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : []);
-  const resources = new Set(keys(doc.resource).flatMap((type) => keys((doc.resource as Record<string, Json>)[type]).map((name) => `${type}.${name}`)));
+  const resources = new Set(
+    keys(doc.resource).flatMap((type) => keys((doc.resource as Record<string, Json>)[type]).map((name) => `${type}.${name}`)),
+  );
   const data = new Set(keys(doc.data).flatMap((type) => keys((doc.data as Record<string, Json>)[type]).map((name) => `${type}.${name}`)));
   const variables = new Set(keys(doc.variable));
   const locals = new Set(keys(doc.locals));
@@ -94,7 +96,11 @@ export async function checkTemplates(doc: Record<string, Json>): Promise<Templat
     }
     for (const ref of refs) {
       const root = ref.value.split('.')[0];
-      if (!isDeclared(ref.value)) add({ path, message: `\${${ref.value}} refers to nothing this stack declares: ${excerpt(text, new RegExp(`\\$\\{\\s*${root}\\b`))}` });
+      if (!isDeclared(ref.value))
+        add({
+          path,
+          message: `\${${ref.value}} refers to nothing this stack declares: ${excerpt(text, new RegExp(`\\$\\{\\s*${root}\\b`))}`,
+        });
     }
   }
   return problems;

@@ -20,23 +20,38 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 describe('all sites', () => {
   it('produce a cluster stack for GKE, an efd stack for every site and a replication stack for every source', () => {
-    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication']);
+    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual([
+      'gcp-cluster',
+      'gcp-efd',
+      'ldf-efd',
+      'summit-efd',
+      'summit-replication',
+      'test-stand-efd',
+      'test-stand-replication',
+    ]);
   });
 
-  it.each(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication'])('%s matches its normalised snapshot', (name) => {
-    expect(normalizeStack(stackJson(name))).toMatchSnapshot();
-  });
+  it.each(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication'])(
+    '%s matches its normalised snapshot',
+    (name) => {
+      expect(normalizeStack(stackJson(name))).toMatchSnapshot();
+    },
+  );
 
   it('wires the GKE site providers from the cluster, with a GCS backend per stack', () => {
     const gcp = stackJson('gcp-efd');
     expect(gcp.provider.kubernetes[0]).toEqual({
       host: expect.stringMatching(/^https:\/\/\$\{data\.google_container_cluster\.access_cluster_\w+\.endpoint\}$/),
       token: expect.stringMatching(/^\$\{data\.google_client_config\.access_client_\w+\.access_token\}$/),
-      cluster_ca_certificate: expect.stringMatching(/^\$\{base64decode\(data\.google_container_cluster\.access_cluster_\w+\.master_auth\[0\]\.cluster_ca_certificate\)\}$/),
+      cluster_ca_certificate: expect.stringMatching(
+        /^\$\{base64decode\(data\.google_container_cluster\.access_cluster_\w+\.master_auth\[0\]\.cluster_ca_certificate\)\}$/,
+      ),
     });
     expect(gcp.provider.helm[0].kubernetes).toEqual(gcp.provider.kubernetes[0]);
     expect(gcp.terraform.backend).toEqual({ gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-efd' } });
-    expect(stackJson('gcp-cluster').terraform.backend).toEqual({ gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-cluster' } });
+    expect(stackJson('gcp-cluster').terraform.backend).toEqual({
+      gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-cluster' },
+    });
   });
 
   it('wires on-prem providers from kubeconfig and context, with local state', () => {
@@ -67,7 +82,8 @@ describe('all sites', () => {
     for (const name of ['summit-efd', 'test-stand-efd', 'ldf-efd']) {
       const resources = stackJson(name).resource;
       for (const type of ['kubernetes_namespace_v1', 'kubernetes_storage_class_v1']) {
-        for (const r of Object.values(resources[type] ?? {}) as { lifecycle?: unknown }[]) expect(r.lifecycle).toEqual({ prevent_destroy: true });
+        for (const r of Object.values(resources[type] ?? {}) as { lifecycle?: unknown }[])
+          expect(r.lifecycle).toEqual({ prevent_destroy: true });
       }
       expect(Object.keys(resources.kubernetes_namespace_v1)).toHaveLength(3);
     }
@@ -82,7 +98,13 @@ describe('platform wiring', () => {
     expect(jobName).toMatch(/^influxdb-init_job_/);
     expect(job.depends_on).toEqual([expect.stringMatching(/^helm_release\.influxdb_release_/)]);
     const container = job.spec.template.spec.container[0];
-    expect(container.args.slice(0, 5)).toEqual(['influxdb-init', '--url', 'http://influxdb.influxdb.svc.cluster.local:8086', '--database', 'efd']);
+    expect(container.args.slice(0, 5)).toEqual([
+      'influxdb-init',
+      '--url',
+      'http://influxdb.influxdb.svc.cluster.local:8086',
+      '--database',
+      'efd',
+    ]);
     expect(JSON.parse(container.args[6]).map((t: { name: string }) => t.name)).toEqual(['raw', 'intermediate', 'lowres']);
     expect(container.env).toEqual([
       { name: 'INFLUXDB_USER', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-user' } } },
@@ -92,13 +114,21 @@ describe('platform wiring', () => {
 
   it('fills the downsampled tiers by the influxdb-downsample Deployment (influxdb-init image) after the init Job', () => {
     const summit = stackJson('summit-efd');
-    const [name, deployment] = Object.entries(summit.resource.kubernetes_deployment_v1).find(([n]) => n.startsWith('influxdb-downsample_')) as [string, any];
+    const [name, deployment] = Object.entries(summit.resource.kubernetes_deployment_v1).find(([n]) =>
+      n.startsWith('influxdb-downsample_'),
+    ) as [string, any];
     expect(name).toMatch(/^influxdb-downsample_deployment_/);
     expect(deployment.depends_on).toEqual([expect.stringMatching(/^kubernetes_job_v1\.influxdb-init_job_/)]);
     expect(deployment.metadata.namespace).toBe('influxdb');
     const container = deployment.spec.template.spec.container[0];
     expect(container.image).toMatch(/\/influxdb-init:[^/]+$/);
-    expect(container.args.slice(0, 5)).toEqual(['influxdb-downsample', '--url', 'http://influxdb.influxdb.svc.cluster.local:8086', '--database', 'efd']);
+    expect(container.args.slice(0, 5)).toEqual([
+      'influxdb-downsample',
+      '--url',
+      'http://influxdb.influxdb.svc.cluster.local:8086',
+      '--database',
+      'efd',
+    ]);
     expect(JSON.parse(container.args[6]).map((t: { name: string }) => t.name)).toEqual(['raw', 'intermediate', 'lowres']);
     expect(container.args.slice(7)).toEqual(['--metrics-port', '9090']);
     expect(container.env.map((e: { name: string }) => e.name)).toEqual(['INFLUXDB_USER', 'INFLUXDB_PASSWORD']);
@@ -106,7 +136,9 @@ describe('platform wiring', () => {
 
   it('ships the Grafana dashboard to every site', () => {
     for (const name of ['gcp-efd', 'summit-efd', 'test-stand-efd', 'ldf-efd']) {
-      expect(Object.values(stackJson(name).resource.kubernetes_config_map_v1 ?? {}).map((c: any) => c.metadata.name)).toContain('efd-dashboard');
+      expect(Object.values(stackJson(name).resource.kubernetes_config_map_v1 ?? {}).map((c: any) => c.metadata.name)).toContain(
+        'efd-dashboard',
+      );
     }
   });
 });
@@ -116,9 +148,14 @@ describe('EfdStack', () => {
     const site = onPremSite({ namespaces: { kafka: 'efd', influxdb: 'efd', apps: 'efd' } });
     const stack = new EfdStack(Testing.app(), 'summit-efd', { site });
     const out = Testing.synth(stack);
-    expect(out).toHaveResourceWithProperties(NamespaceV1, { metadata: { name: 'efd', labels: { 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': 'summit' } } });
+    expect(out).toHaveResourceWithProperties(NamespaceV1, {
+      metadata: { name: 'efd', labels: { 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': 'summit' } },
+    });
     expect(Object.keys(JSON.parse(out).resource.kubernetes_namespace_v1)).toHaveLength(1);
-    expect(out).toHaveResourceWithProperties(StorageClassV1, { storage_provisioner: 'rancher.io/local-path', allow_volume_expansion: false });
+    expect(out).toHaveResourceWithProperties(StorageClassV1, {
+      storage_provisioner: 'rancher.io/local-path',
+      allow_volume_expansion: false,
+    });
     expect(stack.storageClassName).toBe('ssd');
   });
 
@@ -132,12 +169,17 @@ describe('EfdStack', () => {
 });
 
 describe('replication stacks', () => {
-  it('run each source\'s flow at the source: its own Connect producing to the aggregator, connectors applied by a connect manager', () => {
+  it("run each source's flow at the source: its own Connect producing to the aggregator, connectors applied by a connect manager", () => {
     const summit = stackJson('summit-replication');
     expect(summit.provider.kubernetes).toEqual([{ config_path: '~/.kube/config', config_context: 'summit-efd' }]);
     expect(summit.terraform.backend).toEqual({ local: { path: '../../../state/summit-replication.tfstate' } });
     const [release] = Object.values(summit.resource.helm_release) as any[];
-    expect(release).toMatchObject({ name: 'replication-summit', namespace: 'efd-replication', chart: 'cp-helm-charts', lifecycle: { prevent_destroy: true } });
+    expect(release).toMatchObject({
+      name: 'replication-summit',
+      namespace: 'efd-replication',
+      chart: 'cp-helm-charts',
+      lifecycle: { prevent_destroy: true },
+    });
     expect(release.values[0]).toContain('bootstrapServers: kafka-bootstrap.efd.ldf.example:9094');
     const [cm] = Object.values(summit.resource.kubernetes_config_map_v1) as any[];
     expect(Object.keys(cm.data).sort()).toEqual(['replication-summit-heartbeat.json', 'replication-summit-source.json']);
@@ -161,7 +203,10 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
   };
   const flag = (args: string[], f: string) => args[args.indexOf(f) + 1];
 
-  it.each([['summit', 'summit'], ['test-stand', 'test-stand']])('a sink for %s\'s replicated topics: decoded with its remote registry, tagged site=%s, measurement without the prefix', (prefix) => {
+  it.each([
+    ['summit', 'summit'],
+    ['test-stand', 'test-stand'],
+  ])("a sink for %s's replicated topics: decoded with its remote registry, tagged site=%s, measurement without the prefix", (prefix) => {
     const args = argsOf(`influxdb-sink-${prefix}`)!;
     expect(args[0]).toBe('influxdb-sink');
     expect(flag(args, '--topics-regex')).toBe(`${prefix}[.](?:lsst[.]sal[.].*)`);
@@ -175,21 +220,32 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
     expect(flag(argsOf('influxdb-sink')!, '--topics-regex')).toBe('lsst[.]sal[.].*');
   });
 
-  it('a read-only remote registry per source on the aggregator\'s Kafka, serving the replicated registry topic', () => {
+  it("a read-only remote registry per source on the aggregator's Kafka, serving the replicated registry topic", () => {
     const releases = Object.values(ldf.resource.helm_release as Record<string, any>).filter((r) => r.name.startsWith('remote-registry-'));
-    expect(releases.map((r) => [r.name, r.namespace])).toEqual([['remote-registry-summit', 'kafka'], ['remote-registry-test-stand', 'kafka']]);
+    expect(releases.map((r) => [r.name, r.namespace])).toEqual([
+      ['remote-registry-summit', 'kafka'],
+      ['remote-registry-test-stand', 'kafka'],
+    ]);
     const values = releases[0].values[0] as string;
     expect(values).toContain('kafkastore.topic: summit._schemas');
     expect(values).toContain('schema.registry.group.id: remote-registry-summit');
     expect(values).toContain('leader.eligibility: "false"');
     expect(values).toContain('bootstrapServers: PLAINTEXT://cp-cp-kafka-headless.kafka.svc.cluster.local:9092');
     // Sources run no inbound part.
-    expect(Object.values(stackJson('summit-efd').resource.kubernetes_deployment_v1 as Record<string, any>).map((d) => d.metadata.name)).not.toContain('influxdb-sink-summit');
+    expect(
+      Object.values(stackJson('summit-efd').resource.kubernetes_deployment_v1 as Record<string, any>).map((d) => d.metadata.name),
+    ).not.toContain('influxdb-sink-summit');
   });
 
   it('refuses an aggregator sink regex that would also take the replicated topics', () => {
-    const changed = sites.map((s) => (s.name === 'ldf' ? { ...s, connectors: { ...s.connectors, influxDbSink: { ...s.connectors.influxDbSink, topicsRegex: '.*lsst[.]sal[.].*' } } } : s));
+    const changed = sites.map((s) =>
+      s.name === 'ldf'
+        ? { ...s, connectors: { ...s.connectors, influxDbSink: { ...s.connectors.influxDbSink, topicsRegex: '.*lsst[.]sal[.].*' } } }
+        : s,
+    );
     const app = Testing.app();
-    expect(() => buildSites(app, changed)).toThrow('site "ldf": connectors.influxDbSink.topicsRegex ".*lsst[.]sal[.].*" matches the replicated topics of "summit" (summit.lsst.sal.ATDome.position)');
+    expect(() => buildSites(app, changed)).toThrow(
+      'site "ldf": connectors.influxDbSink.topicsRegex ".*lsst[.]sal[.].*" matches the replicated topics of "summit" (summit.lsst.sal.ATDome.position)',
+    );
   });
 });

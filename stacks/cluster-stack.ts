@@ -20,7 +20,8 @@ export class ClusterStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
     const { site } = props;
-    if (site.target.kind !== 'gke') throw new Error(`site "${site.name}": a cluster stack needs target.kind "gke", got "${site.target.kind}"`);
+    if (site.target.kind !== 'gke')
+      throw new Error(`site "${site.name}": a cluster stack needs target.kind "gke", got "${site.target.kind}"`);
     const target: GkeTarget = site.target;
     configureBackend(this, site, id);
     new GoogleProvider(this, 'google', { project: target.project, region: target.region });

@@ -64,12 +64,12 @@ export class EfdStack extends TerraformStack {
     this.storageClassName = site.storage.className;
     const storage = site.storage.create
       ? new SsdStorageClass(this, 'storage', {
-        name: site.storage.className,
-        provisioner: site.storage.provisioner ?? (site.target.kind === 'gke' ? GKE_SSD_PROVISIONER : undefined),
-        parameters: site.storage.parameters,
-        reclaimPolicy: site.production ? 'Retain' : 'Delete',
-        preventDestroy: site.production,
-      })
+          name: site.storage.className,
+          provisioner: site.storage.provisioner ?? (site.target.kind === 'gke' ? GKE_SSD_PROVISIONER : undefined),
+          parameters: site.storage.parameters,
+          reclaimPolicy: site.production ? 'Retain' : 'Delete',
+          preventDestroy: site.production,
+        })
       : undefined;
     const prerequisites = [this.namespaces.resources[site.namespaces.kafka], ...(storage ? [storage.resource] : [])];
     this.kafka = new KafkaPlatform(this, 'kafka', { site, storageClassName: this.storageClassName, dependsOn: prerequisites });
@@ -131,12 +131,21 @@ export class EfdStack extends TerraformStack {
       });
     }
     if (this.kafka.connectUrl) {
-      new ConnectManager(this, 'connect-manager', { set: this.connectors, image, kafka: this.kafka, dependsOn: [this.kafka.release, appsNamespace] });
+      new ConnectManager(this, 'connect-manager', {
+        set: this.connectors,
+        image,
+        kafka: this.kafka,
+        dependsOn: [this.kafka.release, appsNamespace],
+      });
     }
     if (site.apps.saltransform.enabled || site.apps.salmock.enabled) {
       this.sal = new SalPipeline(this, 'sal', { site, image, kafka: this.kafka, dependsOn: [this.kafka.release, appsNamespace] });
     }
-    new GrafanaDashboard(this, 'dashboard', { site: site.name, namespace: site.namespaces.apps, dependsOn: [this.namespaces.resources[site.namespaces.apps]] });
+    new GrafanaDashboard(this, 'dashboard', {
+      site: site.name,
+      namespace: site.namespaces.apps,
+      dependsOn: [this.namespaces.resources[site.namespaces.apps]],
+    });
     if (site.influxdb.chronograf) new Chronograf(this, 'chronograf', { site, influxdb: this.influxdb });
     if (site.influxdb.kapacitor) new Kapacitor(this, 'kapacitor', { site, influxdb: this.influxdb });
     if (site.influxdb.telegraf) new Telegraf(this, 'telegraf', { site, influxdb: this.influxdb });

@@ -15,13 +15,22 @@ export interface StackInfo {
 
 function describeTarget(site: Site): string {
   const t = site.target;
-  return t.kind === 'gke' ? `GKE ${t.project}/${t.zone ?? t.region}/${t.cluster.name} (${t.cluster.nodePool.nodeCount} x ${t.cluster.nodePool.machineType})` : `kubeconfig ${t.kubeconfig} context ${t.context}`;
+  return t.kind === 'gke'
+    ? `GKE ${t.project}/${t.zone ?? t.region}/${t.cluster.name} (${t.cluster.nodePool.nodeCount} x ${t.cluster.nodePool.machineType})`
+    : `kubeconfig ${t.kubeconfig} context ${t.context}`;
 }
 
 /** The stacks the sites produce, without building them (for `efd sites`). */
 export function listStacks(sites: Site[]): StackInfo[] {
   return sites.flatMap((site) => {
     const parts = [...(site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd']), ...(site.replicateTo ? ['replication'] : [])];
-    return parts.map((part) => ({ site: site.name, stack: `${site.name}-${part}`, part, role: site.role, target: describeTarget(site), production: site.production }));
+    return parts.map((part) => ({
+      site: site.name,
+      stack: `${site.name}-${part}`,
+      part,
+      role: site.role,
+      target: describeTarget(site),
+      production: site.production,
+    }));
   });
 }

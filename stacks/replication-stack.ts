@@ -28,8 +28,18 @@ export class ReplicationStack extends TerraformStack {
     configureBackend(this, source, id);
     new ClusterAccess(this, 'access', { site: source });
     const namespace = flow.settings.connect.namespace;
-    const namespaces = new EfdNamespaces(this, 'namespaces', { site: source.name, namespaces: { replication: namespace }, preventDestroy: source.production });
-    this.replication = new Replication(this, 'replication', { flow, source, aggregator, namespace, dependsOn: [namespaces.resources[namespace]] });
+    const namespaces = new EfdNamespaces(this, 'namespaces', {
+      site: source.name,
+      namespaces: { replication: namespace },
+      preventDestroy: source.production,
+    });
+    this.replication = new Replication(this, 'replication', {
+      flow,
+      source,
+      aggregator,
+      namespace,
+      dependsOn: [namespaces.resources[namespace]],
+    });
     applyInvariants(this, source);
   }
 }

@@ -28,7 +28,7 @@ const COUPLED: Record<string, string> = {
   'target.kind': 'selects which target fields exist',
   'backend.kind': 'selects which backend fields exist (gcs: bucket, prefix)',
   'connectors.objectStore.kind': 'selects which object-store fields exist (region: s3 only)',
-  'retention.tiers.name': 'named by the next tier\'s source',
+  'retention.tiers.name': "named by the next tier's source",
   'retention.tiers.source': 'must name an earlier tier',
   production: 'salmock is refused on production sites',
   role: 'replicateTo is only for source sites',
@@ -102,7 +102,8 @@ describe.each(readSiteSources().map((s) => [s.file, s.text]))('%s', (file, text)
         continue;
       }
       const reaches = variant !== baseline;
-      if (reaches === key in OUTSIDE_THE_SYNTH) unchanged.push(`${p.join('.')}${reaches ? ' (listed as outside the synth, but it reaches it)' : ''}`);
+      if (reaches === key in OUTSIDE_THE_SYNTH)
+        unchanged.push(`${p.join('.')}${reaches ? ' (listed as outside the synth, but it reaches it)' : ''}`);
     }
     expect({ file, unchanged, untestable }).toEqual({ file, unchanged: [], untestable: [] });
   });

@@ -9,12 +9,24 @@ const root = resolve(__dirname, '..');
 function runSuite(env: Record<string, string>): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'efd-not-run-'));
   try {
-    writeFileSync(join(dir, 'probe.test.js'), `const { notRunTest } = require(${JSON.stringify(join(root, 'test', 'not-run.ts'))});\nnotRunTest('no frobnicator here')('frobnicates', () => {});\n`);
-    const r = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify({ rootDir: dir, testEnvironment: 'node', transform: { '^.+\\.(t|j)s$': [require.resolve('@swc/jest'), {}] } })], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      encoding: 'utf8',
-    });
+    writeFileSync(
+      join(dir, 'probe.test.js'),
+      `const { notRunTest } = require(${JSON.stringify(join(root, 'test', 'not-run.ts'))});\nnotRunTest('no frobnicator here')('frobnicates', () => {});\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        require.resolve('jest/bin/jest'),
+        '--ci',
+        '--config',
+        JSON.stringify({ rootDir: dir, testEnvironment: 'node', transform: { '^.+\\.(t|j)s$': [require.resolve('@swc/jest'), {}] } }),
+      ],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+      },
+    );
     return { status: r.status, out: r.stdout + r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

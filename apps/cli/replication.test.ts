@@ -5,30 +5,59 @@ import { freePort } from '../../scripts/local-efd/replication';
 
 describe('efd replication status', () => {
   it('counts lag per partition from end offsets, a missing remote topic lagging by everything', () => {
-    expect(topicLag([{ partition: 0, high: '100' }, { partition: 1, high: '50' }], [{ partition: 0, high: '90' }, { partition: 1, high: '50' }])).toBe(10);
+    expect(
+      topicLag(
+        [
+          { partition: 0, high: '100' },
+          { partition: 1, high: '50' },
+        ],
+        [
+          { partition: 0, high: '90' },
+          { partition: 1, high: '50' },
+        ],
+      ),
+    ).toBe(10);
     expect(topicLag([{ partition: 0, high: '100' }], [{ partition: 0, high: '120' }])).toBe(0); // duplicates do not make negative lag
-    expect(topicLag([{ partition: 0, high: '7' }, { partition: 1, high: '3' }], undefined)).toBe(10);
+    expect(
+      topicLag(
+        [
+          { partition: 0, high: '7' },
+          { partition: 1, high: '3' },
+        ],
+        undefined,
+      ),
+    ).toBe(10);
   });
 
   it('shows an unreachable replication worker as FAILED with its URL and the error', async () => {
     const flow = deriveTopology(loadSites()).flows[0];
     const url = `http://127.0.0.1:${await freePort()}`;
     const s = await flowStatus({ flow, connectUrl: url, sourceBrokers: '127.0.0.1:1', targetBrokers: '127.0.0.1:1' });
-    expect(s.connectors).toEqual([expect.objectContaining({ name: 'replication-summit-*', state: 'FAILED', trace: expect.stringContaining(url) })]);
+    expect(s.connectors).toEqual([
+      expect.objectContaining({ name: 'replication-summit-*', state: 'FAILED', trace: expect.stringContaining(url) }),
+    ]);
     const lines = formatFlowStatus(s);
     expect(lines[0]).toBe(`summit → ldf: lag 0 records, ? s (Connect ${url})`);
     expect(lines[2]).toMatch(new RegExp(`^    connector FAILED at ${url}: ${url}: `));
     expect(s.problems[0]).toMatch(/^Kafka \(127\.0\.0\.1:1 → 127\.0\.0\.1:1\): /);
   }, 30_000);
 
-  it('prints a failed task\'s first trace line with its root cause (the server\'s own message)', () => {
-    const trace = 'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback\n\tat org.apache.kafka.connect...\n' +
+  it("prints a failed task's first trace line with its root cause (the server's own message)", () => {
+    const trace =
+      'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback\n\tat org.apache.kafka.connect...\n' +
       'Caused by: org.apache.kafka.common.errors.TimeoutException: Expiring 1 record(s)\n\tat x\nCaused by: org.apache.kafka.common.errors.RecordTooLargeException: The message is 90 bytes when serialized which is larger than 16.\n\tat y';
     const lines = formatFlowStatus({
-      flow: 'summit → ldf', connectUrl: 'http://w:8083', lagRecords: 3, lagSeconds: 12.5, problems: [], topics: [],
+      flow: 'summit → ldf',
+      connectUrl: 'http://w:8083',
+      lagRecords: 3,
+      lagSeconds: 12.5,
+      problems: [],
+      topics: [],
       connectors: [{ name: 'replication-summit-source', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED', trace }] }],
     });
-    expect(lines[2]).toBe('    task 0 FAILED at http://w:8083: org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback — ' +
-      'org.apache.kafka.common.errors.RecordTooLargeException: The message is 90 bytes when serialized which is larger than 16.');
+    expect(lines[2]).toBe(
+      '    task 0 FAILED at http://w:8083: org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback — ' +
+        'org.apache.kafka.common.errors.RecordTooLargeException: The message is 90 bytes when serialized which is larger than 16.',
+    );
   });
 });

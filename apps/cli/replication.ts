@@ -91,19 +91,37 @@ export interface FlowStatusOptions {
 
 export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
   const { flow } = o;
-  const prefix = connectorNamePrefix(flow, { sourceBootstrapServers: o.sourceBrokers, targetReplicationFactor: 1, sourceReplicationFactor: 1, namePrefix: o.namePrefix });
-  const out: FlowStatus = { flow: `${flow.source} → ${flow.aggregator}`, connectUrl: o.connectUrl, connectors: [], topics: [], lagRecords: 0, problems: [] };
+  const prefix = connectorNamePrefix(flow, {
+    sourceBootstrapServers: o.sourceBrokers,
+    targetReplicationFactor: 1,
+    sourceReplicationFactor: 1,
+    namePrefix: o.namePrefix,
+  });
+  const out: FlowStatus = {
+    flow: `${flow.source} → ${flow.aggregator}`,
+    connectUrl: o.connectUrl,
+    connectors: [],
+    topics: [],
+    lagRecords: 0,
+    problems: [],
+  };
   const client = new ConnectClient(o.connectUrl);
   try {
     const statuses = await client.statuses();
     for (const [name, s] of [...statuses].filter(([n]) => n.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b))) {
-      out.connectors.push({ name, state: s.connector.state, trace: s.connector.trace, tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, trace: t.trace })).sort((a, b) => a.id - b.id) });
+      out.connectors.push({
+        name,
+        state: s.connector.state,
+        trace: s.connector.trace,
+        tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, trace: t.trace })).sort((a, b) => a.id - b.id),
+      });
     }
     if (!out.connectors.length) out.problems.push(`no replication connectors (${prefix}-*) on ${o.connectUrl}`);
   } catch (err) {
     out.connectors.push({ name: `${prefix}-*`, state: 'FAILED', trace: `${o.connectUrl}: ${(err as Error).message}`, tasks: [] });
   }
-  const mk = (brokers: string) => new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const mk = (brokers: string) =>
+    new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   const [src, dst] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
   try {
     const [sa, ta] = [src.admin(), dst.admin()];
@@ -137,27 +155,32 @@ export function formatFlowStatus(s: FlowStatus): string[] {
     const cause = lines.filter((l) => l.startsWith('Caused by: ')).pop();
     return cause ? `${lines[0]} — ${cause.slice('Caused by: '.length)}` : lines[0];
   };
-  const lines = [`${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`];
+  const lines = [
+    `${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`,
+  ];
   for (const c of s.connectors) {
     lines.push(`  ${c.name.padEnd(40)} ${c.state.padEnd(10)} tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(' ') || '(none)'}`);
     if (c.state === 'FAILED' && c.trace) lines.push(`    connector FAILED at ${s.connectUrl}: ${first(c.trace)}`);
-    for (const t of c.tasks) if (t.state === 'FAILED' && t.trace) lines.push(`    task ${t.id} FAILED at ${s.connectUrl}: ${first(t.trace)}`);
+    for (const t of c.tasks)
+      if (t.state === 'FAILED' && t.trace) lines.push(`    task ${t.id} FAILED at ${s.connectUrl}: ${first(t.trace)}`);
   }
-  for (const t of s.topics) lines.push(`  ${t.topic} → ${t.remote}: ${t.missingAtAggregator ? 'not at the aggregator yet, ' : ''}lag ${t.lagRecords}`);
+  for (const t of s.topics)
+    lines.push(`  ${t.topic} → ${t.remote}: ${t.missingAtAggregator ? 'not at the aggregator yet, ' : ''}lag ${t.lagRecords}`);
   for (const p of s.problems) lines.push(`  ! ${p}`);
   return lines;
 }
 
 export function registerReplicationCommand(program: Command, io: CliOutput = stdio): void {
   const cmd = program.command('replication').description('source → aggregator replication (MirrorMaker 2 / Replicator)');
-  cmd.command('status')
+  cmd
+    .command('status')
     .description('per flow: topics, lag (records, seconds), connector and task states')
     .option('--site <source>', 'only the flow of this source site')
     .option('--connect-url <url>', "the flow's replication Connect REST URL (default: the stack's in-cluster URL)")
     .option('--source-brokers <hosts>', "the source's Kafka (default: the stack's in-cluster address)")
     .option('--target-brokers <hosts>', "the aggregator's Kafka (default: the aggregator's inbound address)")
     .option('--name-prefix <prefix>', 'connector name prefix (default replication-<site>)')
-    .option('--local', 'the local EFD\'s replication a → b (npx efd local up --clusters 2)')
+    .option('--local', "the local EFD's replication a → b (npx efd local up --clusters 2)")
     .option('--json', 'print JSON')
     .action(async (flags: StatusFlags & { local?: boolean; json?: boolean }) => {
       const results = flags.local ? [await localFlowStatus(flags)] : await siteFlowStatuses(flags);
@@ -168,7 +191,13 @@ export function registerReplicationCommand(program: Command, io: CliOutput = std
     });
 }
 
-interface StatusFlags { site?: string; connectUrl?: string; sourceBrokers?: string; targetBrokers?: string; namePrefix?: string }
+interface StatusFlags {
+  site?: string;
+  connectUrl?: string;
+  sourceBrokers?: string;
+  targetBrokers?: string;
+  namePrefix?: string;
+}
 
 /** The local EFD's flow (`local up --clusters 2`): a → b, the worker and brokers from endpoints.json. */
 async function localFlowStatus(flags: StatusFlags): Promise<FlowStatus> {
@@ -177,14 +206,25 @@ async function localFlowStatus(flags: StatusFlags): Promise<FlowStatus> {
   const e = readEndpoints();
   if (!e.replication) throw new Error('the local EFD runs no replication: start it with `npx efd local up --clusters 2`');
   const [a, b] = e.clusters;
-  return flowStatus({ flow: localReplicationFlow(b), connectUrl: flags.connectUrl ?? e.replication.connect, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: flags.namePrefix });
+  return flowStatus({
+    flow: localReplicationFlow(b),
+    connectUrl: flags.connectUrl ?? e.replication.connect,
+    sourceBrokers: a.kafka,
+    targetBrokers: b.kafka,
+    namePrefix: flags.namePrefix,
+  });
 }
 
 /** The sites' flows, at the addresses their stacks configure unless given. */
 async function siteFlowStatuses(flags: StatusFlags): Promise<FlowStatus[]> {
   const sites = loadSites();
   const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
-  if (!flows.length) throw new Error(`no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites).flows.map((f) => f.source).join(', ')}`);
+  if (!flows.length)
+    throw new Error(
+      `no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites)
+        .flows.map((f) => f.source)
+        .join(', ')}`,
+    );
   // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
   const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
   const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
@@ -192,13 +232,15 @@ async function siteFlowStatuses(flags: StatusFlags): Promise<FlowStatus[]> {
   for (const flow of flows) {
     const site = (n: string) => sites.find((s) => s.name === n)!;
     const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
-    results.push(await flowStatus({
-      flow,
-      connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
-      sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
-      targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
-      namePrefix: flags.namePrefix,
-    }));
+    results.push(
+      await flowStatus({
+        flow,
+        connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
+        sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
+        targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
+        namePrefix: flags.namePrefix,
+      }),
+    );
   }
   return results;
 }

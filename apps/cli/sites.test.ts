@@ -22,7 +22,15 @@ async function run(args: string[]): Promise<{ out: string; error?: Error }> {
 describe('efd sites / efd synth', () => {
   it('lists every stack with its site, role and target', async () => {
     const { out } = await run(['sites', '--json']);
-    expect(JSON.parse(out).map((s: { stack: string }) => s.stack)).toEqual(['gcp-cluster', 'gcp-efd', 'ldf-efd', 'summit-efd', 'summit-replication', 'test-stand-efd', 'test-stand-replication']);
+    expect(JSON.parse(out).map((s: { stack: string }) => s.stack)).toEqual([
+      'gcp-cluster',
+      'gcp-efd',
+      'ldf-efd',
+      'summit-efd',
+      'summit-replication',
+      'test-stand-efd',
+      'test-stand-replication',
+    ]);
   });
 
   it('synthesizes only the site owning a stack', async () => {
@@ -39,7 +47,9 @@ describe('efd sites / efd synth', () => {
     expect((await run(['synth', '--stack', 'gcp-alerts', '--out', path.join(dir, 'out')])).error?.message).toBe(
       'unknown stack "gcp-alerts"; stacks: gcp-cluster, gcp-efd, ldf-efd, summit-efd, summit-replication, test-stand-efd, test-stand-replication',
     );
-    expect((await run(['sites', '--site', 'tucson'])).error?.message).toBe('unknown site "tucson"; known sites: gcp, ldf, summit, test-stand (config/sites/*.yaml)');
+    expect((await run(['sites', '--site', 'tucson'])).error?.message).toBe(
+      'unknown site "tucson"; known sites: gcp, ldf, summit, test-stand (config/sites/*.yaml)',
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
     fs.rmSync(dir, { recursive: true });
   });

@@ -25,7 +25,13 @@ export function registerSitesCommand(program: Command): void {
       const rows = stacks.map((s) => [s.stack, s.site, s.role, s.production ? 'production' : 'experiment', s.target]);
       const header = ['STACK', 'SITE', 'ROLE', 'PROTECTION', 'TARGET'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+      for (const row of [header, ...rows])
+        process.stdout.write(
+          `${row
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
     });
 }
 
@@ -43,16 +49,26 @@ export function registerSynthCommand(program: Command): void {
       let selected = sites;
       if (opts.site) {
         selected = sites.filter((s) => s.name === opts.site);
-        if (!selected.length) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
+        if (!selected.length)
+          throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
       }
       if (opts.stack) {
         const owner = listStacks(selected).find((s) => s.stack === opts.stack);
-        if (!owner) throw new Error(`unknown stack "${opts.stack}"; stacks: ${listStacks(selected).map((s) => s.stack).join(', ')}`);
+        if (!owner)
+          throw new Error(
+            `unknown stack "${opts.stack}"; stacks: ${listStacks(selected)
+              .map((s) => s.stack)
+              .join(', ')}`,
+          );
         selected = selected.filter((s) => s.name === owner.site);
       }
       // Loaded here: cdktf and the providers cost ~1 s, which the app subcommands should not pay.
       const { synthSites } = require('../../scripts/synth') as typeof import('../../scripts/synth');
       const { outdir, stacks } = synthSites(selected, opts.out, { hcl: !!opts.hcl });
-      process.stdout.write(`synthesized ${listStacks(stacks.map((s) => s.site)).map((s) => s.stack).join(', ')} → ${outdir}\n`);
+      process.stdout.write(
+        `synthesized ${listStacks(stacks.map((s) => s.site))
+          .map((s) => s.stack)
+          .join(', ')} → ${outdir}\n`,
+      );
     });
 }

@@ -29,8 +29,13 @@ import { CliOutput, stdio } from '../lib/cli-output';
 export const DEFAULT_MANAGER_ID = 'efd-connect-manager';
 
 const commonShape = {
-  connectUrl: z.string({ error: 'required: the Kafka Connect REST URL, e.g. http://127.0.0.1:8083' }).url({ message: 'expected a URL such as http://127.0.0.1:8083' }),
-  managerId: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' }).default(DEFAULT_MANAGER_ID),
+  connectUrl: z
+    .string({ error: 'required: the Kafka Connect REST URL, e.g. http://127.0.0.1:8083' })
+    .url({ message: 'expected a URL such as http://127.0.0.1:8083' }),
+  managerId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
+    .default(DEFAULT_MANAGER_ID),
   logLevel: z.enum(LOG_LEVELS).default('info'),
 };
 const COMMON_ENV = { connectUrl: 'CONNECT_URL', managerId: 'CONNECT_MANAGER_ID', logLevel: 'LOG_LEVEL' } as const;
@@ -87,11 +92,27 @@ export async function runApply(flags: Record<string, unknown>, io: CliOutput = s
       const remove = signal ? () => undefined : shutdown.installSignalHandlers();
       signal?.addEventListener('abort', () => void shutdown.trigger('stopped'), { once: true });
       const registry = createMetricsRegistry();
-      const cycles = new Counter({ name: 'connect_manager_reconciles_total', help: 'Reconcile cycles by result', labelNames: ['result'], registers: [registry] });
-      const changes = new Counter({ name: 'connect_manager_changes_total', help: 'Connector creates, updates and deletes applied', labelNames: ['kind'], registers: [registry] });
-      const server = o.metricsPort === undefined ? undefined : await startMetricsServer({ registry, port: o.metricsPort, health: () => !shutdown.signal.aborted });
+      const cycles = new Counter({
+        name: 'connect_manager_reconciles_total',
+        help: 'Reconcile cycles by result',
+        labelNames: ['result'],
+        registers: [registry],
+      });
+      const changes = new Counter({
+        name: 'connect_manager_changes_total',
+        help: 'Connector creates, updates and deletes applied',
+        labelNames: ['kind'],
+        registers: [registry],
+      });
+      const server =
+        o.metricsPort === undefined
+          ? undefined
+          : await startMetricsServer({ registry, port: o.metricsPort, health: () => !shutdown.signal.aborted });
       if (server) shutdown.onShutdown('metrics', () => server.close());
-      logger.info({ connect: o.connectUrl, desired: o.desired, intervalSeconds: o.watch, metrics: server?.url }, 'connect manager watching');
+      logger.info(
+        { connect: o.connectUrl, desired: o.desired, intervalSeconds: o.watch, metrics: server?.url },
+        'connect manager watching',
+      );
       await watch({
         ...base,
         intervalSeconds: o.watch,
@@ -103,7 +124,8 @@ export async function runApply(flags: Record<string, unknown>, io: CliOutput = s
           if (!(r instanceof Error)) for (const a of r.apply?.applied ?? []) changes.inc({ kind: a.kind });
           if (!o.restartFailed) return;
           const rows = await status(client, { managerId: o.managerId, restartFailed: true }).catch(() => []);
-          for (const r of rows.filter((x) => x.restarted.length)) logger.warn({ connector: r.name, restarted: r.restarted }, `restarted failed ${r.restarted.join(', ')} of ${r.name}`);
+          for (const r of rows.filter((x) => x.restarted.length))
+            logger.warn({ connector: r.name, restarted: r.restarted }, `restarted failed ${r.restarted.join(', ')} of ${r.name}`);
         },
       });
       remove();
@@ -135,7 +157,10 @@ export async function runStatus(flags: Record<string, unknown>, names: string[],
   const rows = await status(new ConnectClient(o.connectUrl), { managerId: o.managerId, all: o.all, restartFailed: o.restartFailed, names });
   for (const line of formatStatus(rows)) io.out(line);
   const bad = unhealthy(rows);
-  if (bad.length) io.err(`${bad.length} connector(s) failed or missing: ${bad.map((b) => b.name).join(', ')}${o.restartFailed ? '' : ' (--restart-failed restarts failed ones)'}`);
+  if (bad.length)
+    io.err(
+      `${bad.length} connector(s) failed or missing: ${bad.map((b) => b.name).join(', ')}${o.restartFailed ? '' : ' (--restart-failed restarts failed ones)'}`,
+    );
   return bad.length ? 1 : 0;
 }
 
@@ -170,14 +195,16 @@ async function exitWith(run: () => Promise<number>): Promise<void> {
 
 /** Adds the `connectors` command group to the `efd` program. */
 export function registerConnectorsCommand(program: Command): Command {
-  const group = program.command('connectors').description('Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)');
+  const group = program
+    .command('connectors')
+    .description('Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)');
   common(group.command('apply'))
     .description('create or update the desired connectors, delete managed ones no longer desired; expand topic regexes')
     .option('--desired <path>', 'folder of <name>.json specs (the mounted ConfigMap) or one JSON file (env CONNECTORS_DESIRED)')
     .option('--brokers <list>', 'Kafka bootstrap servers, to expand topicsRegex (env KAFKA_BROKERS)')
     .option('--dry-run', 'print the plan, change nothing')
     .option('--watch <seconds>', 'keep running: reconcile every <seconds> (new matching topics are added)')
-    .option('--adopt', 'take over desired connectors that exist without this manager\'s mark')
+    .option('--adopt', "take over desired connectors that exist without this manager's mark")
     .option('--restart-failed', 'after applying, restart FAILED connectors and tasks of managed connectors')
     .action((opts: Record<string, unknown>) => exitWith(() => runApply(opts)));
   common(group.command('status'))
@@ -198,7 +225,7 @@ export function registerConnectorsCommand(program: Command): Command {
     .option('--desired <path>', 'folder of <name>.json specs (the mounted ConfigMap) or one JSON file (env CONNECTORS_DESIRED)')
     .option('--brokers <list>', 'Kafka bootstrap servers, to expand topicsRegex (env KAFKA_BROKERS)')
     .option('--watch <seconds>', 'reconcile interval', '60')
-    .option('--adopt', 'take over desired connectors that exist without this manager\'s mark')
+    .option('--adopt', "take over desired connectors that exist without this manager's mark")
     .option('--restart-failed', 'restart FAILED connectors and tasks of managed connectors every cycle')
     .option('--metrics-port <port>', 'port of /metrics and /healthz')
     .action((opts: Record<string, unknown>) => exitWith(() => runApply(opts)));

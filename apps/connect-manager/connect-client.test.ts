@@ -31,7 +31,7 @@ describe('ConnectClient on a worker that is rebalancing', () => {
     expect(w.requests()).toBe(2);
   });
 
-  it('does not retry other server errors, and shows the worker\'s message', async () => {
+  it("does not retry other server errors, and shows the worker's message", async () => {
     const w = await worker([[500, { error_code: 500, message: 'Failed to find any class that implements Connector' }]]);
     const client = new ConnectClient(w.url, { retryDelayMs: 10 });
     await expect(client.config('x')).rejects.toThrow('HTTP 500: Failed to find any class that implements Connector');

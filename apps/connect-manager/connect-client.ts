@@ -89,7 +89,9 @@ export class ConnectClient {
       } catch (err) {
         const e = err as Error & { cause?: { code?: string; message?: string } };
         const why = e.cause?.code ?? e.cause?.message ?? e.message;
-        throw new Transient(new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`));
+        throw new Transient(
+          new ConnectError(`Kafka Connect at ${this.url} is unreachable (${method} ${path}: ${why}); check --connect-url / CONNECT_URL`),
+        );
       }
       const text = await res.text();
       const json = jsonBody(text);
@@ -99,7 +101,11 @@ export class ConnectClient {
       // / "in progress") are transient: the same request succeeds once the group settled.
       const rebalancing = res.status === 500 && /rebalance/i.test(workerMessage);
       const transient = res.status === 409 || res.status === 502 || res.status === 503 || res.status === 504 || rebalancing;
-      const error = new ConnectError(`Kafka Connect ${method} ${path} failed: HTTP ${res.status}: ${workerMessage}`, res.status, workerMessage);
+      const error = new ConnectError(
+        `Kafka Connect ${method} ${path} failed: HTTP ${res.status}: ${workerMessage}`,
+        res.status,
+        workerMessage,
+      );
       throw transient ? new Transient(error) : error;
     };
     return retry(attempt, { attempts: this.attempts, initialDelayMs: this.retryDelayMs }, (err, { last }) => {

@@ -34,12 +34,23 @@ function writeDesired(specs: unknown[]): void {
 function fileSinkSpec(file: string): unknown {
   return {
     name: sinkName,
-    config: { 'connector.class': FILE_SINK, file, 'tasks.max': '1', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter' },
+    config: {
+      'connector.class': FILE_SINK,
+      file,
+      'tasks.max': '1',
+      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    },
     topicsRegex: `it\\.${ns.id}\\.cm\\..*`,
   };
 }
 
-const flags = () => ({ connectUrl: ns.endpoints.clusters[0].connect, brokers: ns.endpoints.clusters[0].kafka, managerId, desired: desiredFile });
+const flags = () => ({
+  connectUrl: ns.endpoints.clusters[0].connect,
+  brokers: ns.endpoints.clusters[0].kafka,
+  managerId,
+  desired: desiredFile,
+});
 
 beforeAll(async () => {
   ns = await useNamespace(__filename);
@@ -118,7 +129,11 @@ describe('connect manager on the real worker', () => {
     try {
       await new Promise((r) => setTimeout(r, 1500));
       await createTopic(ns.kafka(), ns.topic('cm.c'));
-      await waitFor('cm.c in the connector topics', async () => (await connect.config(sinkName))?.topics?.includes(ns.topic('cm.c')), 30_000);
+      await waitFor(
+        'cm.c in the connector topics',
+        async () => (await connect.config(sinkName))?.topics?.includes(ns.topic('cm.c')),
+        30_000,
+      );
     } finally {
       stop.abort();
       expect(await watching).toBe(0);
@@ -133,7 +148,12 @@ describe('connect manager on the real worker', () => {
 
     // A file sink that cannot open its file fails its task.
     const broken = ns.name('broken-sink');
-    await connect.putConfig(broken, { 'connector.class': FILE_SINK, topics: ns.topic('cm.a'), file: '/proc/efd-cannot-write/here.txt', [MANAGED_BY_KEY]: managerId });
+    await connect.putConfig(broken, {
+      'connector.class': FILE_SINK,
+      topics: ns.topic('cm.a'),
+      file: '/proc/efd-cannot-write/here.txt',
+      [MANAGED_BY_KEY]: managerId,
+    });
     await waitFor('broken task FAILED', async () => (await connect.status(broken))?.tasks[0]?.state === 'FAILED');
     io = capture();
     expect(await runStatus({ connectUrl: flags().connectUrl, managerId }, [], io)).toBe(1);
@@ -161,20 +181,26 @@ describe('connect manager on the real worker', () => {
     expect(await runApply(flags(), io2)).toBe(1);
     expect(io2.errors.join('\n')).toMatch(/not managed by any connect manager.*--adopt/);
     // `delete` refuses it too.
-    await expect(runDelete({ connectUrl: flags().connectUrl, managerId }, [foreign], capture())).rejects.toThrow(/not managed by .*refusing to delete/);
+    await expect(runDelete({ connectUrl: flags().connectUrl, managerId }, [foreign], capture())).rejects.toThrow(
+      /not managed by .*refusing to delete/,
+    );
     await connect.delete(foreign);
   });
 
-  it('shows the worker\'s message and exits 1 when the worker refuses a config', async () => {
+  it("shows the worker's message and exits 1 when the worker refuses a config", async () => {
     writeDesired([{ name: ns.name('bad'), config: { 'connector.class': 'org.example.NoSuchConnector', topics: ns.topic('cm.a') } }]);
     const io = capture();
     expect(await runApply(flags(), io)).toBe(1);
-    expect(io.errors.join('\n')).toMatch(/error: create .*bad: Kafka Connect PUT \/connectors\/.*\/config failed: HTTP (400|500): .*NoSuchConnector/);
+    expect(io.errors.join('\n')).toMatch(
+      /error: create .*bad: Kafka Connect PUT \/connectors\/.*\/config failed: HTTP (400|500): .*NoSuchConnector/,
+    );
     expect(await connect.config(ns.name('bad'))).toBeUndefined();
   });
 
   it('an unreachable worker is an error naming the URL', async () => {
     const io = capture();
-    await expect(runApply({ ...flags(), connectUrl: 'http://127.0.0.1:1' }, io)).rejects.toThrow(/Kafka Connect at http:\/\/127.0.0.1:1 is unreachable/);
+    await expect(runApply({ ...flags(), connectUrl: 'http://127.0.0.1:1' }, io)).rejects.toThrow(
+      /Kafka Connect at http:\/\/127.0.0.1:1 is unreachable/,
+    );
   });
 });

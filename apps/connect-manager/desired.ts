@@ -22,4 +22,3 @@ export function readDesired(location: string): ConnectorSpec[] {
   const specs = files.flatMap((f) => parseDesired(fs.readFileSync(path.join(location, f), 'utf8'), path.join(location, f)));
   return validateSpecs(specs, location);
 }
-

@@ -135,7 +135,9 @@ export function formatStatus(rows: StatusRow[]): string[] {
 
 /** Failed connectors/tasks that were not restarted. */
 export function unhealthy(rows: StatusRow[]): StatusRow[] {
-  return rows.filter((r) => r.state === 'NOT FOUND' || ((r.state === 'FAILED' || r.tasks.some((t) => t.state === 'FAILED')) && r.restarted.length === 0));
+  return rows.filter(
+    (r) => r.state === 'NOT FOUND' || ((r.state === 'FAILED' || r.tasks.some((t) => t.state === 'FAILED')) && r.restarted.length === 0),
+  );
 }
 
 /**
@@ -147,12 +149,19 @@ export async function deleteManaged(
   o: { managerId: string; names?: string[]; dryRun?: boolean },
 ): Promise<{ actions: Action[]; apply?: ApplyResult }> {
   const current = await client.connectors();
-  const managed = [...current].filter(([, i]) => isManagedBy(i.config, o.managerId)).map(([n]) => n).sort();
+  const managed = [...current]
+    .filter(([, i]) => isManagedBy(i.config, o.managerId))
+    .map(([n]) => n)
+    .sort();
   let targets = managed;
   if (o.names?.length) {
     const problems = o.names
       .filter((n) => !managed.includes(n))
-      .map((n) => (current.has(n) ? `connector ${n} is not managed by "${o.managerId}"; refusing to delete it` : `connector ${n} does not exist on ${client.url}`));
+      .map((n) =>
+        current.has(n)
+          ? `connector ${n} is not managed by "${o.managerId}"; refusing to delete it`
+          : `connector ${n} does not exist on ${client.url}`,
+      );
     if (problems.length) throw new Error(problems.join('\n'));
     targets = [...o.names].sort();
   }

@@ -57,7 +57,11 @@ describe('plan', () => {
 
   it('renders name, mark and topics', () => {
     expect(renderConfig(spec('a', {}, 'lsst\\.sal\\.AT.*'), topics, 'mgr')).toEqual({
-      'connector.class': FILE_SINK, file: '/tmp/a.txt', name: 'a', [MANAGED_BY_KEY]: 'mgr', topics: 'lsst.sal.ATDome_position',
+      'connector.class': FILE_SINK,
+      file: '/tmp/a.txt',
+      name: 'a',
+      [MANAGED_BY_KEY]: 'mgr',
+      topics: 'lsst.sal.ATDome_position',
     });
     expect(renderConfig(spec('a', {}, 'none\\..*'), topics, 'mgr')).toBeUndefined();
   });
@@ -65,16 +69,34 @@ describe('plan', () => {
   it('creates, updates, keeps, deletes only managed connectors, and flags conflicts and pending ones', () => {
     const current = new Map([
       ['same', { config: renderConfig(spec('same', { topics: 'other' }), topics, 'mgr')! }],
-      ['changed', { config: { ...renderConfig(spec('changed', {}, 'lsst\\.sal\\..*'), topics, 'mgr')!, topics: 'lsst.sal.ATDome_position' } }],
+      [
+        'changed',
+        { config: { ...renderConfig(spec('changed', {}, 'lsst\\.sal\\..*'), topics, 'mgr')!, topics: 'lsst.sal.ATDome_position' } },
+      ],
       ['gone', { config: { 'connector.class': FILE_SINK, name: 'gone', [MANAGED_BY_KEY]: 'mgr' } }],
       ['foreign', { config: { 'connector.class': FILE_SINK, name: 'foreign' } }],
       ['theirs', { config: { 'connector.class': FILE_SINK, name: 'theirs', [MANAGED_BY_KEY]: 'other-mgr' } }],
     ]);
-    const desired = [spec('new', { topics: 'other' }), spec('same', { topics: 'other' }), spec('changed', {}, 'lsst\\.sal\\..*'), spec('foreign', { topics: 'other' }), spec('waiting', {}, 'nothing\\..*')];
+    const desired = [
+      spec('new', { topics: 'other' }),
+      spec('same', { topics: 'other' }),
+      spec('changed', {}, 'lsst\\.sal\\..*'),
+      spec('foreign', { topics: 'other' }),
+      spec('waiting', {}, 'nothing\\..*'),
+    ];
     const actions = plan({ desired, current, topics, managerId: 'mgr' });
-    expect(actions.map((a) => `${a.kind}:${a.name}`)).toEqual(['create:new', 'unchanged:same', 'update:changed', 'conflict:foreign', 'pending:waiting', 'delete:gone']);
+    expect(actions.map((a) => `${a.kind}:${a.name}`)).toEqual([
+      'create:new',
+      'unchanged:same',
+      'update:changed',
+      'conflict:foreign',
+      'pending:waiting',
+      'delete:gone',
+    ]);
     const update = actions.find((a) => a.kind === 'update');
-    expect(update && update.kind === 'update' && update.changes).toEqual([{ key: 'topics', from: 'lsst.sal.ATDome_position', to: 'lsst.sal.ATDome_position,lsst.sal.MTMount_azimuth' }]);
+    expect(update && update.kind === 'update' && update.changes).toEqual([
+      { key: 'topics', from: 'lsst.sal.ATDome_position', to: 'lsst.sal.ATDome_position,lsst.sal.MTMount_azimuth' },
+    ]);
     const text = formatPlan(actions).join('\n');
     expect(text).toMatch(/~ update +changed\n +topics: lsst.sal.ATDome_position → lsst.sal.ATDome_position,lsst.sal.MTMount_azimuth/);
     expect(text).toMatch(/! conflict +foreign: .*not managed by any connect manager.*--adopt/);
@@ -90,9 +112,13 @@ describe('plan', () => {
 
   it('diffs keys both ways and hides literal secrets in output', () => {
     expect(diffConfig({ a: '1', b: '2' }, { b: '3', c: '4' })).toEqual([
-      { key: 'a', from: '1', to: undefined }, { key: 'b', from: '2', to: '3' }, { key: 'c', from: undefined, to: '4' },
+      { key: 'a', from: '1', to: undefined },
+      { key: 'b', from: '2', to: '3' },
+      { key: 'c', from: undefined, to: '4' },
     ]);
-    const lines = formatPlan([{ kind: 'update', name: 'x', config: {}, changes: [{ key: 'connection.password', from: 'old', to: '${dir:/s:p}' }] }]);
+    const lines = formatPlan([
+      { kind: 'update', name: 'x', config: {}, changes: [{ key: 'connection.password', from: 'old', to: '${dir:/s:p}' }] },
+    ]);
     expect(lines[1]).toBe('      connection.password: (secret) → ${dir:/s:p}');
   });
 });

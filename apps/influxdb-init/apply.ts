@@ -40,7 +40,9 @@ export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env)
     throw new Error(`--url "${url}" is not a URL: expected e.g. http://influxdb.influxdb:8086`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`--url "${parsed.origin}${parsed.pathname}" must be http:// or https:// (the InfluxDB 1.8 HTTP API, port 8086 by default)`);
+    throw new Error(
+      `--url "${parsed.origin}${parsed.pathname}" must be http:// or https:// (the InfluxDB 1.8 HTTP API, port 8086 by default)`,
+    );
   }
   const username = env.INFLUXDB_USER || decodeURIComponent(parsed.username) || undefined;
   const password = env.INFLUXDB_PASSWORD || decodeURIComponent(parsed.password) || undefined;
@@ -69,7 +71,8 @@ export interface QueryResult {
 
 /** What to do about an HTTP status InfluxDB answers without a JSON error. */
 function statusHint(status: number): string {
-  if (status === 401 || status === 403) return `HTTP ${status}: authentication failed; set INFLUXDB_USER and INFLUXDB_PASSWORD to an admin user`;
+  if (status === 401 || status === 403)
+    return `HTTP ${status}: authentication failed; set INFLUXDB_USER and INFLUXDB_PASSWORD to an admin user`;
   if (status === 404) return 'HTTP 404: no InfluxDB 1.x /query endpoint at this URL; check --url (InfluxDB 1.8, port 8086)';
   return `HTTP ${status}`;
 }
@@ -91,8 +94,15 @@ export async function influxQuery(conn: InfluxConnection, statement: string, db?
     text = await res.text();
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? `no answer within ${(conn.timeoutMs ?? 30_000) / 1000} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new InfluxQlError(conn.url, statement, `cannot reach InfluxDB (${why}); check --url and that InfluxDB is running (GET ${conn.url}/ping answers 204)`);
+    const why =
+      e.name === 'TimeoutError'
+        ? `no answer within ${(conn.timeoutMs ?? 30_000) / 1000} s`
+        : (e.cause?.code ?? e.cause?.message ?? e.message);
+    throw new InfluxQlError(
+      conn.url,
+      statement,
+      `cannot reach InfluxDB (${why}); check --url and that InfluxDB is running (GET ${conn.url}/ping answers 204)`,
+    );
   }
   let json: { error?: string; results?: (QueryResult & { error?: string })[] } | undefined;
   try {
@@ -137,7 +147,7 @@ export class ApplyError extends Error {
         `InfluxDB said: ${influxError.serverMessage}\n` +
         (applied.length ? `Already applied (kept):\n${applied.map((s) => `  ${s}`).join('\n')}\n` : 'Nothing was applied before it.\n') +
         (notApplied.length ? `Not applied:\n${notApplied.map((s) => `  ${s}`).join('\n')}\n` : '') +
-        'Fix the cause and run influxdb-init again: it plans from the server\'s state, so it carries on where this stopped.',
+        "Fix the cause and run influxdb-init again: it plans from the server's state, so it carries on where this stopped.",
     );
     this.name = 'ApplyError';
   }
@@ -159,14 +169,25 @@ export interface ApplyOptions {
 }
 
 /** Runs `plan` in order; stops at the first failure with an ApplyError. Returns the statements run. */
-export async function executePlan(conn: InfluxConnection, database: string, plan: Statement[], log?: (line: string) => void): Promise<string[]> {
+export async function executePlan(
+  conn: InfluxConnection,
+  database: string,
+  plan: Statement[],
+  log?: (line: string) => void,
+): Promise<string[]> {
   const applied: string[] = [];
   for (const [i, statement] of plan.entries()) {
     try {
       await influxQuery(conn, statement.influxql, database);
     } catch (err) {
       if (!(err instanceof InfluxQlError)) throw err;
-      throw new ApplyError(database, statement, applied, plan.slice(i + 1).map((s) => s.influxql), err);
+      throw new ApplyError(
+        database,
+        statement,
+        applied,
+        plan.slice(i + 1).map((s) => s.influxql),
+        err,
+      );
     }
     applied.push(statement.influxql);
     log?.(`applied: ${statement.influxql}`);
@@ -178,7 +199,12 @@ export async function executePlan(conn: InfluxConnection, database: string, plan
  * Brings `database` on the server to `tiers`: read state, plan, execute, then re-read and
  * re-plan to prove the server converged (a non-empty second plan is an error naming what is left).
  */
-export async function applyRetention(conn: InfluxConnection, database: string, tiers: RetentionTier[], opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyRetention(
+  conn: InfluxConnection,
+  database: string,
+  tiers: RetentionTier[],
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
   const plan = planStatements(database, tiers, await readServerState(conn, database));
   if (opts.dryRun || plan.length === 0) return { plan, applied: [], unchanged: plan.length === 0 };
   const applied = await executePlan(conn, database, plan, opts.log);

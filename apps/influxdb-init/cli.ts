@@ -50,7 +50,9 @@ export function parseTiersOption(value: string): RetentionTier[] {
     try {
       text = fs.readFileSync(value, 'utf8');
     } catch (err) {
-      throw new Error(`${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a JSON file or inline JSON such as '[{"name":"raw","duration":"7d","shardDuration":"1h"}]'`);
+      throw new Error(
+        `${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a JSON file or inline JSON such as '[{"name":"raw","duration":"7d","shardDuration":"1h"}]'`,
+      );
     }
   }
   let raw: unknown;
@@ -66,7 +68,9 @@ export function parseTiersOption(value: string): RetentionTier[] {
       const field = [...(wrapped ? ['tiers'] : []), ...i.path].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
       return `  ${field || '(top level)'}: ${i.message}`;
     });
-    throw new Error(`${where}: expected an array of retention tiers (name, duration, shardDuration, and source/interval/aggregations on downsampled tiers):\n${lines.join('\n')}`);
+    throw new Error(
+      `${where}: expected an array of retention tiers (name, duration, shardDuration, and source/interval/aggregations on downsampled tiers):\n${lines.join('\n')}`,
+    );
   }
   return parsed.data;
 }
@@ -76,7 +80,10 @@ export function resolveTarget(opts: InfluxdbInitOptions, sitesDir?: string): { d
   if (opts.site && opts.tiers) throw new Error('give either --site (tiers from config/sites) or --tiers, not both');
   if (opts.site) {
     const dir = sitesDir ?? SITES_DIR;
-    if (!fs.existsSync(dir)) throw new Error(`--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`);
+    if (!fs.existsSync(dir))
+      throw new Error(
+        `--site ${opts.site}: no site files here (${dir} does not exist; the influxdb-init image carries none): give --database and --tiers instead, as the stacks do`,
+      );
     const sites = loadSites(dir);
     const site = sites.find((s) => s.name === opts.site);
     if (!site) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
@@ -110,9 +117,15 @@ export function registerInfluxdbInitCommand(program: Command): Command {
   return program
     .command('influxdb-init')
     .description('create or update the InfluxDB database, retention policies and continuous queries of the retention tiers (idempotent)')
-    .option('--url <url>', 'InfluxDB 1.8 HTTP API, e.g. http://influxdb.influxdb:8086 (default $INFLUXDB_URL); credentials from $INFLUXDB_USER/$INFLUXDB_PASSWORD')
-    .option('--database <db>', 'database name (default with --site: the site\'s influxdb.database)')
-    .option('--tiers <json-file-or-inline-json>', 'retention tiers as JSON: an array of {name, duration, shardDuration, source?, interval?, aggregations?}')
+    .option(
+      '--url <url>',
+      'InfluxDB 1.8 HTTP API, e.g. http://influxdb.influxdb:8086 (default $INFLUXDB_URL); credentials from $INFLUXDB_USER/$INFLUXDB_PASSWORD',
+    )
+    .option('--database <db>', "database name (default with --site: the site's influxdb.database)")
+    .option(
+      '--tiers <json-file-or-inline-json>',
+      'retention tiers as JSON: an array of {name, duration, shardDuration, source?, interval?, aggregations?}',
+    )
     .option('--site <name>', 'read the tiers from config/sites/<name>.yaml instead of --tiers')
     .option('--dry-run', 'print the statements that would run; change nothing')
     .action(async (opts: InfluxdbInitOptions) => {
@@ -185,8 +198,12 @@ export async function runInfluxdbDownsample(opts: InfluxdbDownsampleOptions, io:
     io.out(`influxdb-downsample: database "${database}" not found at ${conn.url} yet (influxdb-init creates it); waiting`);
     await sleep(5000);
   }
-  const downsampled = tiers.slice(1).map((t) => `${t.name} (${t.interval} from ${t.source}, delay ${delaySeconds?.[t.name] ?? durationSeconds(t.interval!)} s)`);
-  io.out(`influxdb-downsample: database "${database}" at ${conn.url}: ${downsampled.join(', ')}; ${concurrency} measurement(s) at once; metrics ${server.url}`);
+  const downsampled = tiers
+    .slice(1)
+    .map((t) => `${t.name} (${t.interval} from ${t.source}, delay ${delaySeconds?.[t.name] ?? durationSeconds(t.interval!)} s)`);
+  io.out(
+    `influxdb-downsample: database "${database}" at ${conn.url}: ${downsampled.join(', ')}; ${concurrency} measurement(s) at once; metrics ${server.url}`,
+  );
   const running = downsampler.run();
   shutdown.onShutdown('downsampler', async () => {
     downsampler.stop();
@@ -200,12 +217,20 @@ export async function runInfluxdbDownsample(opts: InfluxdbDownsampleOptions, io:
 export function registerInfluxdbDownsampleCommand(program: Command): Command {
   return program
     .command('influxdb-downsample')
-    .description('fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)')
-    .option('--url <url>', 'InfluxDB 1.8 HTTP API, e.g. http://influxdb.influxdb:8086 (default $INFLUXDB_URL); credentials from $INFLUXDB_USER/$INFLUXDB_PASSWORD')
-    .option('--database <db>', 'database name (default with --site: the site\'s influxdb.database)')
+    .description(
+      'fill the downsampled retention tiers: per measurement SELECT … INTO for each closed interval, off the write path (runs until SIGTERM; --from/--to runs a range once)',
+    )
+    .option(
+      '--url <url>',
+      'InfluxDB 1.8 HTTP API, e.g. http://influxdb.influxdb:8086 (default $INFLUXDB_URL); credentials from $INFLUXDB_USER/$INFLUXDB_PASSWORD',
+    )
+    .option('--database <db>', "database name (default with --site: the site's influxdb.database)")
     .option('--tiers <json-file-or-inline-json>', 'retention tiers as JSON, as for influxdb-init')
     .option('--site <name>', 'read the tiers from config/sites/<name>.yaml instead of --tiers')
-    .option('--delay <duration|tier=duration,...>', 'how long after a window ends it is downsampled, so late points are in it (default: the tier\'s interval)')
+    .option(
+      '--delay <duration|tier=duration,...>',
+      "how long after a window ends it is downsampled, so late points are in it (default: the tier's interval)",
+    )
     .option('--catch-up <duration>', 'on start, downsample this far back (default 1h)')
     .option('--concurrency <n>', 'measurements queried at once (default 1)')
     .option('--from <time>', 'with --to: downsample [from, to) once and exit (backfill; re-running is safe)')

@@ -32,7 +32,9 @@ describe('parseDelays', () => {
 
   it('names a bad duration or an unknown tier', () => {
     expect(() => parseDelays('soon', DEFAULTS)).toThrow('--delay "soon": "soon" is not a duration');
-    expect(() => parseDelays('raw=1m', DEFAULTS)).toThrow('--delay "raw=1m": no downsampled tier "raw"; the tiers are intermediate, lowres');
+    expect(() => parseDelays('raw=1m', DEFAULTS)).toThrow(
+      '--delay "raw=1m": no downsampled tier "raw"; the tiers are intermediate, lowres',
+    );
   });
 });
 
@@ -49,7 +51,10 @@ describe('Downsampler passes (stub InfluxDB)', () => {
       req.on('end', () => {
         const q = new URLSearchParams(body).get('q') ?? '';
         queries.push(q);
-        const reply = (o: unknown) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ results: [{ statement_id: 0, ...(o as object) }] }));
+        const reply = (o: unknown) =>
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ results: [{ statement_id: 0, ...(o as object) }] }));
         if (q === 'SHOW MEASUREMENTS') return reply({ series: [{ name: 'measurements', columns: ['name'], values: [['a'], ['b']] }] });
         if (failOn && q.includes(failOn)) return reply({ error: 'timeout' });
         reply({ series: [{ name: 'result', columns: ['time', 'written'], values: [['1970-01-01T00:00:00Z', 2]] }] });
@@ -65,7 +70,9 @@ describe('Downsampler passes (stub InfluxDB)', () => {
     const d = new Downsampler({ url }, 'efd', DEFAULTS, { catchUpSeconds: 600, log: (l) => lines.push(l) });
     queries.length = 0;
     const first = await d.pass(T + 620); // intermediate from T (catch-up to T+20, its window) to T+570; lowres waits for [T, T+600) of intermediate
-    expect(first.map((p) => [p.tier, p.range.from.getTime() / 1000 - T, p.range.to.getTime() / 1000 - T, p.written])).toEqual([['intermediate', 0, 570, 4]]);
+    expect(first.map((p) => [p.tier, p.range.from.getTime() / 1000 - T, p.range.to.getTime() / 1000 - T, p.written])).toEqual([
+      ['intermediate', 0, 570, 4],
+    ]);
     expect(queries).toEqual([
       'SHOW MEASUREMENTS',
       `SELECT mean(*) INTO "efd"."intermediate"."a" FROM "efd"."raw"."a" WHERE time >= '${new Date(T * 1000).toISOString()}' AND time < '${new Date((T + 570) * 1000).toISOString()}' GROUP BY time(30s), *`,

@@ -55,11 +55,38 @@ export interface TierPass {
 
 export function downsampleMetrics(registry: Registry) {
   return {
-    passSeconds: new Histogram({ name: 'influxdb_downsample_pass_seconds', help: 'Duration of one tier\'s downsampling pass over every measurement', labelNames: ['tier'], buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] }),
-    querySeconds: new Histogram({ name: 'influxdb_downsample_query_seconds', help: 'Duration of one measurement\'s SELECT … INTO', labelNames: ['tier'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
-    written: new Counter({ name: 'influxdb_downsample_points_written_total', help: 'Points written into downsampled tiers', labelNames: ['tier'], registers: [registry] }),
-    errors: new Counter({ name: 'influxdb_downsample_query_errors_total', help: 'Failed downsampling queries (their range is run again)', labelNames: ['tier'], registers: [registry] }),
-    watermark: new Gauge({ name: 'influxdb_downsample_watermark_seconds', help: 'Unix time up to which the tier is downsampled', labelNames: ['tier'], registers: [registry] }),
+    passSeconds: new Histogram({
+      name: 'influxdb_downsample_pass_seconds',
+      help: "Duration of one tier's downsampling pass over every measurement",
+      labelNames: ['tier'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    querySeconds: new Histogram({
+      name: 'influxdb_downsample_query_seconds',
+      help: "Duration of one measurement's SELECT … INTO",
+      labelNames: ['tier'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    written: new Counter({
+      name: 'influxdb_downsample_points_written_total',
+      help: 'Points written into downsampled tiers',
+      labelNames: ['tier'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'influxdb_downsample_query_errors_total',
+      help: 'Failed downsampling queries (their range is run again)',
+      labelNames: ['tier'],
+      registers: [registry],
+    }),
+    watermark: new Gauge({
+      name: 'influxdb_downsample_watermark_seconds',
+      help: 'Unix time up to which the tier is downsampled',
+      labelNames: ['tier'],
+      registers: [registry],
+    }),
   };
 }
 export type DownsampleMetrics = ReturnType<typeof downsampleMetrics>;
@@ -73,7 +100,14 @@ const floorTo = (seconds: number, interval: number) => Math.floor(seconds / inte
  * time less the catch-up) to the last window that ended `delay` ago and that its source tier has
  * done (`sourceDone`; undefined for the raw tier).
  */
-export function dueRange(interval: number, now: number, delay: number, origin: number, done: number | undefined, sourceDone?: number): { from: number; to: number } | undefined {
+export function dueRange(
+  interval: number,
+  now: number,
+  delay: number,
+  origin: number,
+  done: number | undefined,
+  sourceDone?: number,
+): { from: number; to: number } | undefined {
   const from = done ?? floorTo(origin, interval);
   let to = floorTo(now - delay, interval);
   if (sourceDone !== undefined) to = Math.min(to, floorTo(sourceDone, interval));
@@ -99,7 +133,14 @@ async function eachLimited<T>(items: T[], concurrency: number, work: (item: T) =
  * Downsamples one tier over `range`, one measurement at a time (`concurrency` at once). Never
  * throws for a measurement: failures are returned, so the caller keeps the range to run again.
  */
-export async function downsampleTier(conn: InfluxConnection, database: string, tier: RetentionTier, measurements: string[], range: TimeRange, opts: DownsampleOptions = {}): Promise<TierPass> {
+export async function downsampleTier(
+  conn: InfluxConnection,
+  database: string,
+  tier: RetentionTier,
+  measurements: string[],
+  range: TimeRange,
+  opts: DownsampleOptions = {},
+): Promise<TierPass> {
   const started = process.hrtime.bigint();
   const pass: TierPass = { tier: tier.name, range, measurements: measurements.length, written: 0, seconds: 0, failed: [] };
   await eachLimited(measurements, opts.concurrency ?? 1, async (measurement) => {
@@ -126,17 +167,28 @@ export async function downsampleTier(conn: InfluxConnection, database: string, t
  * Downsamples every downsampled tier over `range`, in tier order (a tier after its source), once:
  * backfills, re-runs after late data, tests. Throws when a query failed, naming the measurements.
  */
-export async function downsampleRange(conn: InfluxConnection, database: string, tiers: RetentionTier[], range: TimeRange, opts: DownsampleOptions = {}): Promise<TierPass[]> {
+export async function downsampleRange(
+  conn: InfluxConnection,
+  database: string,
+  tiers: RetentionTier[],
+  range: TimeRange,
+  opts: DownsampleOptions = {},
+): Promise<TierPass[]> {
   checkTiers(database, tiers);
   const measurements = await listMeasurements(conn, database);
   const passes: TierPass[] = [];
   for (const tier of tiers.slice(1)) {
     const interval = tierIntervalSeconds(tier);
-    const aligned = { from: new Date(floorTo(range.from.getTime() / 1000, interval) * 1000), to: new Date(Math.ceil(range.to.getTime() / 1000 / interval) * interval * 1000) };
+    const aligned = {
+      from: new Date(floorTo(range.from.getTime() / 1000, interval) * 1000),
+      to: new Date(Math.ceil(range.to.getTime() / 1000 / interval) * interval * 1000),
+    };
     const pass = await downsampleTier(conn, database, tier, measurements, aligned, opts);
     passes.push(pass);
     if (pass.failed.length) {
-      throw new Error(`influxdb-downsample: tier "${tier.name}" of database "${database}" at ${conn.url}: ${pass.failed.length} of ${pass.measurements} measurement(s) failed, e.g. ${pass.failed[0].measurement}: ${pass.failed[0].error}`);
+      throw new Error(
+        `influxdb-downsample: tier "${tier.name}" of database "${database}" at ${conn.url}: ${pass.failed.length} of ${pass.measurements} measurement(s) failed, e.g. ${pass.failed[0].measurement}: ${pass.failed[0].error}`,
+      );
     }
   }
   return passes;
@@ -145,7 +197,9 @@ export async function downsampleRange(conn: InfluxConnection, database: string, 
 /** A line for the log about one tier's pass. */
 export function formatPass(p: TierPass): string {
   const slowest = p.slowest ? `, slowest ${p.slowest.measurement} ${p.slowest.seconds.toFixed(3)} s` : '';
-  const failed = p.failed.length ? `; ${p.failed.length} failed (run again next pass), e.g. ${p.failed[0].measurement}: ${p.failed[0].error}` : '';
+  const failed = p.failed.length
+    ? `; ${p.failed.length} failed (run again next pass), e.g. ${p.failed[0].measurement}: ${p.failed[0].error}`
+    : '';
   return `influxdb-downsample: ${p.tier} ${p.range.from.toISOString()} → ${p.range.to.toISOString()}: ${p.measurements} measurement(s), ${p.written} point(s) written in ${p.seconds.toFixed(2)} s${slowest}${failed}`;
 }
 
@@ -171,7 +225,8 @@ export class Downsampler {
     private readonly opts: DownsampleOptions = {},
   ) {
     checkTiers(database, tiers);
-    if (tiers.length < 2) throw new Error(`influxdb-downsample: database "${database}" has no downsampled tier (only "${tiers[0]?.name}"); nothing to do`);
+    if (tiers.length < 2)
+      throw new Error(`influxdb-downsample: database "${database}" has no downsampled tier (only "${tiers[0]?.name}"); nothing to do`);
   }
 
   private delay(tier: RetentionTier): number {
@@ -197,7 +252,9 @@ export class Downsampler {
         measurements ??= await listMeasurements(this.conn, this.database);
       } catch (err) {
         this.lastError = (err as Error).message;
-        this.opts.log?.(`influxdb-downsample: cannot list the measurements of "${this.database}" at ${this.conn.url}: ${this.lastError}; trying again next pass`);
+        this.opts.log?.(
+          `influxdb-downsample: cannot list the measurements of "${this.database}" at ${this.conn.url}: ${this.lastError}; trying again next pass`,
+        );
         return passes;
       }
       const range = { from: new Date(due.from * 1000), to: new Date(due.to * 1000) };
@@ -263,7 +320,10 @@ export function parseDelays(text: string | undefined, tiers: RetentionTier[]): R
   if (!text) return undefined;
   const names = tiers.slice(1).map((t) => t.name);
   const out: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.includes('=') ? part.split('=', 2) : [undefined, part];
     let seconds: number;
     try {

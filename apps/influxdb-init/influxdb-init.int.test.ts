@@ -9,7 +9,16 @@ import * as net from 'net';
 import { DEFAULT_TIERS, RetentionTier, retentionTierSchema } from '../../config/schema';
 import { TestNamespace, useNamespace } from '../../test/integration/env';
 import { runCli } from '../cli/main';
-import { ApplyError, applyRetention, connectionFor, executePlan, InfluxConnection, influxQuery, InfluxQlError, readServerState } from './apply';
+import {
+  ApplyError,
+  applyRetention,
+  connectionFor,
+  executePlan,
+  InfluxConnection,
+  influxQuery,
+  InfluxQlError,
+  readServerState,
+} from './apply';
 import { runInfluxdbInit } from './cli';
 import { Downsampler, downsampleRange } from './downsample';
 import { parseContinuousQueries, parseRetentionPolicies, quoteIdent, retentionStatements, seriesRows, Statement } from './influxql';
@@ -20,7 +29,8 @@ jest.setTimeout(120_000);
 const tiersOf = (input: unknown[]): RetentionTier[] => input.map((t) => retentionTierSchema.parse(t));
 const DEFAULTS = tiersOf(DEFAULT_TIERS);
 /** DEFAULTS with one tier's fields replaced. */
-const withTier = (name: string, change: Record<string, unknown>): RetentionTier[] => tiersOf(DEFAULT_TIERS.map((t) => (t.name === name ? { ...t, ...change } : t)));
+const withTier = (name: string, change: Record<string, unknown>): RetentionTier[] =>
+  tiersOf(DEFAULT_TIERS.map((t) => (t.name === name ? { ...t, ...change } : t)));
 
 let ns: TestNamespace;
 let url: string;
@@ -42,7 +52,10 @@ async function continuousQueries() {
 
 /** Line protocol into the raw tier, second precision. */
 async function writeRaw(lines: string[]): Promise<void> {
-  const res = await fetch(`${url}/write?${new URLSearchParams({ db, rp: 'raw', precision: 's' })}`, { method: 'POST', body: lines.join('\n') });
+  const res = await fetch(`${url}/write?${new URLSearchParams({ db, rp: 'raw', precision: 's' })}`, {
+    method: 'POST',
+    body: lines.join('\n'),
+  });
   if (res.status !== 204) throw new Error(`write to ${db}.raw failed: HTTP ${res.status} ${await res.text()}`);
 }
 
@@ -76,7 +89,10 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
 
   it('changes nothing on a second apply, and leaves unmanaged RPs and CQs alone', async () => {
     await influxQuery(conn, `CREATE RETENTION POLICY "scratch" ON ${quoteIdent(db)} DURATION 2h REPLICATION 1 SHARD DURATION 1h`);
-    await influxQuery(conn, `CREATE CONTINUOUS QUERY "hand_made" ON ${quoteIdent(db)} BEGIN SELECT count(*) INTO ${quoteIdent(db)}."scratch".:MEASUREMENT FROM ${quoteIdent(db)}."raw"./.*/ GROUP BY time(1h) END`);
+    await influxQuery(
+      conn,
+      `CREATE CONTINUOUS QUERY "hand_made" ON ${quoteIdent(db)} BEGIN SELECT count(*) INTO ${quoteIdent(db)}."scratch".:MEASUREMENT FROM ${quoteIdent(db)}."raw"./.*/ GROUP BY time(1h) END`,
+    );
     const result = await applyRetention(conn, db, DEFAULTS);
     expect(result).toEqual({ plan: [], applied: [], unchanged: true });
     expect((await retentionPolicies()).map((r) => r.name)).toContain('scratch');
@@ -87,14 +103,21 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     const result = await applyRetention(conn, db, withTier('intermediate', { duration: '60d' }));
     expect(result.applied).toEqual([`ALTER RETENTION POLICY "intermediate" ON "${db}" DURATION 60d`]);
     expect((await retentionPolicies()).find((r) => r.name === 'intermediate')).toEqual({
-      name: 'intermediate', duration: '1440h0m0s', shardGroupDuration: '24h0m0s', replicaN: 1, default: false,
+      name: 'intermediate',
+      duration: '1440h0m0s',
+      shardGroupDuration: '24h0m0s',
+      replicaN: 1,
+      default: false,
     });
     expect((await applyRetention(conn, db, withTier('intermediate', { duration: '60d' }))).unchanged).toBe(true);
   });
 
   it('migrates a database that has the continuous queries of earlier versions: drops them, keeps the rest, then changes nothing', async () => {
     // The CQs influxdb-init created before the downsampler, as they were written then.
-    for (const [tier, source, every] of [['intermediate', 'raw', '30s'], ['lowres', 'intermediate', '10m']]) {
+    for (const [tier, source, every] of [
+      ['intermediate', 'raw', '30s'],
+      ['lowres', 'intermediate', '10m'],
+    ]) {
       await influxQuery(
         conn,
         `CREATE CONTINUOUS QUERY ${quoteIdent(`${db}_${tier}`)} ON ${quoteIdent(db)} RESAMPLE EVERY ${every} FOR ${every === '30s' ? '1m' : '20m'} ` +
@@ -139,9 +162,18 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     const t0 = Math.floor(Date.now() / 3_600_000) * 3600 - 3600;
     const raw: [string, string, number, number][] = [
       // measurement, host, value, seconds after t0
-      ['it_sensor', 'a', 1, 0], ['it_sensor', 'a', 2, 5], ['it_sensor', 'a', 3, 10], ['it_sensor', 'a', 6, 15],
-      ['it_sensor', 'b', 10, 1], ['it_sensor', 'b', 20, 29], ['it_sensor', 'a', 4, 30], ['it_sensor', 'a', 5, 59], ['it_sensor', 'b', 7, 45],
-      ['it_other', 'a', 0.5, 3], ['it_other', 'a', 0.25, 31], ['it_other', 'a', 0.125, 32],
+      ['it_sensor', 'a', 1, 0],
+      ['it_sensor', 'a', 2, 5],
+      ['it_sensor', 'a', 3, 10],
+      ['it_sensor', 'a', 6, 15],
+      ['it_sensor', 'b', 10, 1],
+      ['it_sensor', 'b', 20, 29],
+      ['it_sensor', 'a', 4, 30],
+      ['it_sensor', 'a', 5, 59],
+      ['it_sensor', 'b', 7, 45],
+      ['it_other', 'a', 0.5, 3],
+      ['it_other', 'a', 0.25, 31],
+      ['it_other', 'a', 0.125, 32],
     ];
     await writeRaw(raw.map(([m, host, v, s]) => `${m},host=${host} value=${v} ${t0 + s}`));
     await writeRaw([`it_text,host=a note="strings have no mean" ${t0 + 2}`]);
@@ -149,7 +181,9 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
 
     const passes = await downsampleRange(conn, db, DEFAULTS, { from: at(t0), to: at(t0 + 60) });
     // One query per measurement and tier; the lowres range is widened to its whole 10-minute window.
-    expect(passes.map((p) => [p.tier, p.measurements, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0, p.failed])).toEqual([
+    expect(
+      passes.map((p) => [p.tier, p.measurements, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0, p.failed]),
+    ).toEqual([
       ['intermediate', 3, 0, 60, []],
       ['lowres', 3, 0, 600, []],
     ]);
@@ -158,25 +192,43 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     /** The mean of the raw points per 30 s window and host, computed here from what was written. */
     const expected = (m: string) => {
       const groups = new Map<string, number[]>();
-      for (const [mm, host, v, s] of raw) if (mm === m) groups.set(`${Math.floor(s / 30) * 30}|${host}`, [...(groups.get(`${Math.floor(s / 30) * 30}|${host}`) ?? []), v]);
-      return [...groups].map(([k, vs]) => [Number(k.split('|')[0]), k.split('|')[1], vs.reduce((a, b) => a + b, 0) / vs.length]).sort(byTimeHostOrder);
+      for (const [mm, host, v, s] of raw)
+        if (mm === m) groups.set(`${Math.floor(s / 30) * 30}|${host}`, [...(groups.get(`${Math.floor(s / 30) * 30}|${host}`) ?? []), v]);
+      return [...groups]
+        .map(([k, vs]) => [Number(k.split('|')[0]), k.split('|')[1], vs.reduce((a, b) => a + b, 0) / vs.length])
+        .sort(byTimeHostOrder);
     };
     const byTimeHostOrder = (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]));
     const read = async (rp: string, m: string, field: string) =>
-      (await rows(`SELECT ${field}, host FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(m)}`)).map((x) => [Date.parse(String(x.time)) / 1000 - t0, x.host, x[field]]).sort(byTimeHostOrder);
+      (await rows(`SELECT ${field}, host FROM ${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(m)}`))
+        .map((x) => [Date.parse(String(x.time)) / 1000 - t0, x.host, x[field]])
+        .sort(byTimeHostOrder);
 
     expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual(expected('it_sensor'));
-    expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual([[0, 'a', 3], [0, 'b', 15], [30, 'a', 4.5], [30, 'b', 7]]);
+    expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual([
+      [0, 'a', 3],
+      [0, 'b', 15],
+      [30, 'a', 4.5],
+      [30, 'b', 7],
+    ]);
     expect(await read('intermediate', 'it_other', 'mean_value')).toEqual(expected('it_other'));
     expect(await rows(`SELECT * FROM ${quoteIdent(db)}."intermediate"."it_text"`)).toEqual([]);
     // lowres is the mean of the intermediate means (as the continuous queries computed it).
-    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([[0, 'a', 3.75], [0, 'b', 11]]);
+    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([
+      [0, 'a', 3.75],
+      [0, 'b', 11],
+    ]);
 
     // Re-running the range writes the same points: nothing is counted twice.
     await downsampleRange(conn, db, DEFAULTS, { from: at(t0), to: at(t0 + 60) });
     expect(await read('intermediate', 'it_sensor', 'mean_value')).toEqual(expected('it_sensor'));
-    expect(await rows(`SELECT count(mean_value) FROM ${quoteIdent(db)}."intermediate"."it_sensor"`)).toEqual([expect.objectContaining({ count: 4 })]);
-    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([[0, 'a', 3.75], [0, 'b', 11]]);
+    expect(await rows(`SELECT count(mean_value) FROM ${quoteIdent(db)}."intermediate"."it_sensor"`)).toEqual([
+      expect.objectContaining({ count: 4 }),
+    ]);
+    expect(await read('lowres', 'it_sensor', 'mean_mean_value')).toEqual([
+      [0, 'a', 3.75],
+      [0, 'b', 11],
+    ]);
   });
 
   it('the downsampler does each window once it is closed and `delay` has passed; a later point needs the range run again', async () => {
@@ -184,12 +236,16 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     const lines: string[] = [];
     const d = new Downsampler(conn, db, DEFAULTS, { catchUpSeconds: 65, log: (l) => lines.push(l) });
     const mean = async (s: number) =>
-      (await rows(`SELECT mean_value FROM ${quoteIdent(db)}."intermediate"."it_late" WHERE time = ${(t0 + s) * 1e9}`)).map((r) => r.mean_value);
+      (await rows(`SELECT mean_value FROM ${quoteIdent(db)}."intermediate"."it_late" WHERE time = ${(t0 + s) * 1e9}`)).map(
+        (r) => r.mean_value,
+      );
 
     await writeRaw([`it_late value=1 ${t0 + 1}`, `it_late value=3 ${t0 + 20}`, `it_late value=10 ${t0 + 31}`]);
     // At t0+65 the window [t0, t0+30) closed 35 s ago (> its 30 s delay); [t0+30, t0+60) only 5 s ago.
     const first = await d.pass(t0 + 65);
-    expect(first.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([['intermediate', 0, 30]]);
+    expect(first.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([
+      ['intermediate', 0, 30],
+    ]);
     expect(lines[0]).toMatch(/^influxdb-downsample: intermediate .*: \d+ measurement\(s\), \d+ point\(s\) written in [\d.]+ s, slowest /);
     expect(await mean(0)).toEqual([2]);
     expect(await mean(30)).toEqual([]);
@@ -197,7 +253,9 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     // A point for [t0+30, t0+60) within its delay is in it; one for the window already done is not, until re-run.
     await writeRaw([`it_late value=20 ${t0 + 50}`, `it_late value=5 ${t0 + 25}`]);
     const second = await d.pass(t0 + 90);
-    expect(second.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([['intermediate', 30, 60]]);
+    expect(second.map((p) => [p.tier, p.range.from.getTime() / 1000 - t0, p.range.to.getTime() / 1000 - t0])).toEqual([
+      ['intermediate', 30, 60],
+    ]);
     expect(await mean(30)).toEqual([15]);
     expect(await mean(0)).toEqual([2]);
     expect(d.watermark('intermediate')).toBe(t0 + 60);
@@ -205,7 +263,7 @@ describe('influxdb-init on the local InfluxDB 1.8', () => {
     expect(await mean(0)).toEqual([3]); // (1 + 3 + 5) / 3
   });
 
-  it('stops at a failed statement and names it, the URL, InfluxDB\'s error and what was applied', async () => {
+  it("stops at a failed statement and names it, the URL, InfluxDB's error and what was applied", async () => {
     const stmt = (target: string, influxql: string): Statement => ({ kind: 'create-retention-policy', target, influxql, reason: 'test' });
     const plan = [
       stmt('ok', `CREATE RETENTION POLICY "ok" ON "${db}" DURATION 2h REPLICATION 1 SHARD DURATION 1h`),

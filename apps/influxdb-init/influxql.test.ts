@@ -42,11 +42,13 @@ function withOldCqs(): ServerState {
     continuousQueries: [
       {
         name: 'efd_intermediate',
-        query: 'CREATE CONTINUOUS QUERY efd_intermediate ON efd RESAMPLE EVERY 30s FOR 1m BEGIN SELECT mean(*) INTO efd.intermediate.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(30s), * END',
+        query:
+          'CREATE CONTINUOUS QUERY efd_intermediate ON efd RESAMPLE EVERY 30s FOR 1m BEGIN SELECT mean(*) INTO efd.intermediate.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(30s), * END',
       },
       {
         name: 'efd_lowres',
-        query: 'CREATE CONTINUOUS QUERY efd_lowres ON efd RESAMPLE EVERY 10m FOR 20m BEGIN SELECT mean(*) INTO efd.lowres.:MEASUREMENT FROM efd.intermediate./.*/ GROUP BY time(10m), * END',
+        query:
+          'CREATE CONTINUOUS QUERY efd_lowres ON efd RESAMPLE EVERY 10m FOR 20m BEGIN SELECT mean(*) INTO efd.lowres.:MEASUREMENT FROM efd.intermediate./.*/ GROUP BY time(10m), * END',
       },
     ],
   };
@@ -65,7 +67,7 @@ describe('durations', () => {
     [90, '90s'],
     [0, '0s'],
     [Infinity, 'INF'],
-  ])('formats %p s as %p (InfluxDB\'s own form)', (seconds, text) => {
+  ])("formats %p s as %p (InfluxDB's own form)", (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
   });
 
@@ -91,7 +93,9 @@ describe('durations', () => {
   });
 
   it('names an unreadable server duration', () => {
-    expect(() => serverDurationSeconds('forever')).toThrow('InfluxDB reported the duration "forever", which is not a Go duration such as "168h0m0s"');
+    expect(() => serverDurationSeconds('forever')).toThrow(
+      'InfluxDB reported the duration "forever", which is not a Go duration such as "168h0m0s"',
+    );
     expect(() => serverDurationSeconds('')).toThrow('empty duration');
   });
 });
@@ -101,7 +105,6 @@ describe('quoting', () => {
     expect(quoteIdent('efd')).toBe('"efd"');
     expect(quoteIdent('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
-
 });
 
 describe('retentionStatements', () => {
@@ -136,7 +139,7 @@ describe('retentionStatements', () => {
     const range = { from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T10:02:00Z') };
     expect(downsampleQuery('my "db"', t[1], 'MT "m"', range)).toBe(
       'SELECT mean(*), max(*), min(*) INTO "my \\"db\\""."stats"."MT \\"m\\"" FROM "my \\"db\\""."raw"."MT \\"m\\"" ' +
-        'WHERE time >= \'2024-05-01T10:00:00.000Z\' AND time < \'2024-05-01T10:02:00.000Z\' GROUP BY time(1m), *',
+        "WHERE time >= '2024-05-01T10:00:00.000Z' AND time < '2024-05-01T10:02:00.000Z' GROUP BY time(1m), *",
     );
   });
 
@@ -148,14 +151,16 @@ describe('retentionStatements', () => {
     expect(texts(retentionStatements('efd', t)).slice(2)).toEqual([
       'CREATE RETENTION POLICY "forever" ON "efd" DURATION INF REPLICATION 1 SHARD DURATION 4w',
     ]);
-    expect(downsampleQuery('efd', t[1], 'm', { from: new Date(0), to: new Date(3600_000) })).toMatch(/^SELECT mean\(\*\) INTO "efd"."forever"."m" FROM "efd"."raw"."m" .* GROUP BY time\(1h\), \*$/);
+    expect(downsampleQuery('efd', t[1], 'm', { from: new Date(0), to: new Date(3600_000) })).toMatch(
+      /^SELECT mean\(\*\) INTO "efd"."forever"."m" FROM "efd"."raw"."m" .* GROUP BY time\(1h\), \*$/,
+    );
   });
 
-  it('gives one measurement\'s SELECT … INTO over a time range, never a regex over every measurement', () => {
+  it("gives one measurement's SELECT … INTO over a time range, never a regex over every measurement", () => {
     const range = { from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T11:00:00Z') };
     expect(downsampleQuery('efd', DEFAULTS[1], 'MTM1M3_logevent_airNozzles', range)).toBe(
       'SELECT mean(*) INTO "efd"."intermediate"."MTM1M3_logevent_airNozzles" FROM "efd"."raw"."MTM1M3_logevent_airNozzles" ' +
-        'WHERE time >= \'2024-05-01T10:00:00.000Z\' AND time < \'2024-05-01T11:00:00.000Z\' GROUP BY time(30s), *',
+        "WHERE time >= '2024-05-01T10:00:00.000Z' AND time < '2024-05-01T11:00:00.000Z' GROUP BY time(30s), *",
     );
     expect(downsampleQuery('efd', DEFAULTS[2], 'm', range)).toContain('INTO "efd"."lowres"."m" FROM "efd"."intermediate"."m" ');
     expect(() => downsampleQuery('efd', DEFAULTS[0], 'm', range)).toThrow('tier "raw" is not a downsampled tier');
@@ -197,7 +202,11 @@ describe('planStatements', () => {
 
   it('treats "0s" from the server as INF', () => {
     const t = tiers([{ name: 'raw', duration: 'INF', shardDuration: '1w' }]);
-    const state: ServerState = { databaseExists: true, continuousQueries: [], retentionPolicies: [{ name: 'raw', duration: '0s', shardGroupDuration: '168h0m0s', replicaN: 1, default: true }] };
+    const state: ServerState = {
+      databaseExists: true,
+      continuousQueries: [],
+      retentionPolicies: [{ name: 'raw', duration: '0s', shardGroupDuration: '168h0m0s', replicaN: 1, default: true }],
+    };
     expect(planStatements('efd', t, state)).toEqual([]);
     state.retentionPolicies[0].duration = '8760h0m0s';
     expect(texts(planStatements('efd', t, state))).toEqual(['ALTER RETENTION POLICY "raw" ON "efd" DURATION INF']);
@@ -206,8 +215,13 @@ describe('planStatements', () => {
   it('drops the continuous queries of earlier versions (a database migrated to the downsampler), then plans nothing', () => {
     const plan = planStatements('efd', DEFAULTS, withOldCqs());
     expect(texts(plan)).toEqual(['DROP CONTINUOUS QUERY "efd_intermediate" ON "efd"', 'DROP CONTINUOUS QUERY "efd_lowres" ON "efd"']);
-    expect(plan.map((s) => `${s.kind} ${s.target}`)).toEqual(['drop-continuous-query efd_intermediate', 'drop-continuous-query efd_lowres']);
-    expect(plan[0].reason).toBe('the tier is downsampled by efd influxdb-downsample (per measurement, off the write path) instead of a continuous query');
+    expect(plan.map((s) => `${s.kind} ${s.target}`)).toEqual([
+      'drop-continuous-query efd_intermediate',
+      'drop-continuous-query efd_lowres',
+    ]);
+    expect(plan[0].reason).toBe(
+      'the tier is downsampled by efd influxdb-downsample (per measurement, off the write path) instead of a continuous query',
+    );
     expect(planStatements('efd', DEFAULTS, appliedDefaults())).toEqual([]);
   });
 
@@ -216,16 +230,42 @@ describe('planStatements', () => {
     state.continuousQueries = [];
     state.retentionPolicies.push({ name: 'scratch', duration: '24h0m0s', shardGroupDuration: '1h0m0s', replicaN: 1, default: false });
     state.continuousQueries.push(
-      { name: 'hourly_report', query: 'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.scratch.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END' },
-      { name: 'efd_old', query: 'CREATE CONTINUOUS QUERY efd_old ON efd BEGIN SELECT max(*) INTO efd.scratch.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END' },
+      {
+        name: 'hourly_report',
+        query:
+          'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.scratch.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END',
+      },
+      {
+        name: 'efd_old',
+        query:
+          'CREATE CONTINUOUS QUERY efd_old ON efd BEGIN SELECT max(*) INTO efd.scratch.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END',
+      },
     );
     expect(texts(planStatements('efd', DEFAULTS, state))).toEqual(['DROP CONTINUOUS QUERY "efd_old" ON "efd"']);
   });
 
   it('ignores CQs of other databases and RPs reported for a database that is missing', () => {
     const series = [
-      { name: 'efd', columns: ['name', 'query'], values: [['hourly_report', 'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.raw.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END']] },
-      { name: 'other', columns: ['name', 'query'], values: [['efd_x', 'CREATE CONTINUOUS QUERY efd_x ON other BEGIN SELECT mean(*) INTO other.b.:MEASUREMENT FROM other.a./.*/ GROUP BY time(1m) END']] },
+      {
+        name: 'efd',
+        columns: ['name', 'query'],
+        values: [
+          [
+            'hourly_report',
+            'CREATE CONTINUOUS QUERY hourly_report ON efd BEGIN SELECT count(*) INTO efd.raw.:MEASUREMENT FROM efd.raw./.*/ GROUP BY time(1h) END',
+          ],
+        ],
+      },
+      {
+        name: 'other',
+        columns: ['name', 'query'],
+        values: [
+          [
+            'efd_x',
+            'CREATE CONTINUOUS QUERY efd_x ON other BEGIN SELECT mean(*) INTO other.b.:MEASUREMENT FROM other.a./.*/ GROUP BY time(1m) END',
+          ],
+        ],
+      },
       { name: '_internal', columns: ['name', 'query'] },
     ];
     const state = { ...appliedDefaults(), continuousQueries: parseContinuousQueries(series, 'efd') };
@@ -256,8 +296,12 @@ describe('checkTiers', () => {
         '  tier 0 "raw", duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "30m"\n' +
         '  tier 0 "raw", shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"',
     );
-    expect(bad([{ name: 'raw', duration: 'INF', shardDuration: 'INF' }])).toContain('tier 0 "raw", shardDuration: expected a finite shard duration');
-    expect(bad([{ name: 'raw', duration: '1d', shardDuration: '2d' }])).toContain('tier 0 "raw", shardDuration: expected a shard duration no longer than the tier\'s duration (1d), got "2d"');
+    expect(bad([{ name: 'raw', duration: 'INF', shardDuration: 'INF' }])).toContain(
+      'tier 0 "raw", shardDuration: expected a finite shard duration',
+    );
+    expect(bad([{ name: 'raw', duration: '1d', shardDuration: '2d' }])).toContain(
+      'tier 0 "raw", shardDuration: expected a shard duration no longer than the tier\'s duration (1d), got "2d"',
+    );
   });
 
   it('refuses tiers whose sources do not chain', () => {
@@ -282,7 +326,10 @@ describe('reading SHOW results', () => {
     expect(parseDatabases([{ name: 'databases', columns: ['name'], values: [['_internal'], ['efd']] }])).toEqual(['_internal', 'efd']);
     expect(parseDatabases([{ name: 'databases', columns: ['name'] }])).toEqual([]);
     const rps = parseRetentionPolicies([
-      { columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values: appliedDefaults().retentionPolicies.map((r) => [r.name, r.duration, r.shardGroupDuration, r.replicaN, r.default]) },
+      {
+        columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
+        values: appliedDefaults().retentionPolicies.map((r) => [r.name, r.duration, r.shardGroupDuration, r.replicaN, r.default]),
+      },
     ]);
     expect(rps).toEqual(appliedDefaults().retentionPolicies);
   });
@@ -308,7 +355,14 @@ describe('influxdb-init options', () => {
 
   it('takes the database and tiers of a site, or asks for what is missing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'influxdb-init-sites-'));
-    const yaml = ['name: lab', 'role: standalone', 'production: false', 'target: { kind: kubeconfig, context: lab }', 'storage: { create: false }', 'influxdb: { database: labdb }'];
+    const yaml = [
+      'name: lab',
+      'role: standalone',
+      'production: false',
+      'target: { kind: kubeconfig, context: lab }',
+      'storage: { create: false }',
+      'influxdb: { database: labdb }',
+    ];
     fs.writeFileSync(path.join(dir, 'lab.yaml'), `${yaml.join('\n')}\n`);
     expect(resolveTarget({ site: 'lab' }, dir)).toEqual({ database: 'labdb', tiers: DEFAULTS });
     expect(resolveTarget({ site: 'lab', database: 'other' }, dir).database).toBe('other');
@@ -319,8 +373,16 @@ describe('influxdb-init options', () => {
   });
 
   it('moves credentials out of the URL and takes them from the environment', () => {
-    expect(connectionFor('http://admin:s%40cret@influxdb:8086/', {})).toEqual({ url: 'http://influxdb:8086', username: 'admin', password: 's@cret' });
-    expect(connectionFor('http://influxdb:8086', { INFLUXDB_USER: 'u', INFLUXDB_PASSWORD: 'p' })).toEqual({ url: 'http://influxdb:8086', username: 'u', password: 'p' });
+    expect(connectionFor('http://admin:s%40cret@influxdb:8086/', {})).toEqual({
+      url: 'http://influxdb:8086',
+      username: 'admin',
+      password: 's@cret',
+    });
+    expect(connectionFor('http://influxdb:8086', { INFLUXDB_USER: 'u', INFLUXDB_PASSWORD: 'p' })).toEqual({
+      url: 'http://influxdb:8086',
+      username: 'u',
+      password: 'p',
+    });
     expect(connectionFor('http://influxdb:8086', {})).toEqual({ url: 'http://influxdb:8086', username: undefined, password: undefined });
     expect(() => connectionFor('influxdb:8086', {})).toThrow('must be http:// or https://');
     expect(() => connectionFor('not a url', {})).toThrow('--url "not a url" is not a URL');
@@ -352,14 +414,20 @@ describe('influxQuery over HTTP (stub server standing in for InfluxDB)', () => {
     expect(seen.at(-1)).toEqual({ auth: `Basic ${Buffer.from('admin:s3cret').toString('base64')}`, body: 'q=SHOW+DATABASES&db=efd' });
   });
 
-  it('reports InfluxDB\'s error text, and what to do on 401, without the password', async () => {
+  it("reports InfluxDB's error text, and what to do on 401, without the password", async () => {
     reply = { status: 200, body: '{"results":[{"statement_id":0,"error":"database not found: nope"}]}' };
-    await expect(influxQuery({ url }, 'SHOW RETENTION POLICIES ON "nope"')).rejects.toThrow(`InfluxQL \`SHOW RETENTION POLICIES ON "nope"\` on ${url} failed: database not found: nope`);
+    await expect(influxQuery({ url }, 'SHOW RETENTION POLICIES ON "nope"')).rejects.toThrow(
+      `InfluxQL \`SHOW RETENTION POLICIES ON "nope"\` on ${url} failed: database not found: nope`,
+    );
     reply = { status: 401, body: '{"error":"authorization failed"}' };
-    await expect(influxQuery({ url, username: 'admin', password: 's3cret' }, 'SHOW DATABASES')).rejects.toThrow('failed: authorization failed');
+    await expect(influxQuery({ url, username: 'admin', password: 's3cret' }, 'SHOW DATABASES')).rejects.toThrow(
+      'failed: authorization failed',
+    );
     reply = { status: 401, body: '' };
     const err = await influxQuery({ url, username: 'admin', password: 's3cret' }, 'SHOW DATABASES').catch((e: Error) => e);
-    expect((err as Error).message).toBe(`InfluxQL \`SHOW DATABASES\` on ${url} failed: HTTP 401: authentication failed; set INFLUXDB_USER and INFLUXDB_PASSWORD to an admin user`);
+    expect((err as Error).message).toBe(
+      `InfluxQL \`SHOW DATABASES\` on ${url} failed: HTTP 401: authentication failed; set INFLUXDB_USER and INFLUXDB_PASSWORD to an admin user`,
+    );
     expect((err as Error).message).not.toContain('s3cret');
   });
 });

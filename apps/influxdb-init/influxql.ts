@@ -32,11 +32,7 @@ import type { RetentionTier } from '../../config/schema';
 import { tierProblems } from '../../config/retention';
 
 /** What a statement does; `target` names the database, RP or CQ it acts on. */
-export type StatementKind =
-  | 'create-database'
-  | 'create-retention-policy'
-  | 'alter-retention-policy'
-  | 'drop-continuous-query';
+export type StatementKind = 'create-database' | 'create-retention-policy' | 'alter-retention-policy' | 'drop-continuous-query';
 
 /** One InfluxQL statement of a plan, with why it is needed (for --dry-run and logs). */
 export interface Statement {
@@ -74,7 +70,9 @@ export const EMPTY_STATE: ServerState = { databaseExists: false, retentionPolici
 /** Tiers that InfluxDB would reject or silently change; lists every problem found. */
 export class RetentionTierError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid retention tiers (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    super(
+      `invalid retention tiers (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
     this.name = 'RetentionTierError';
   }
 }
@@ -91,7 +89,13 @@ function quoteString(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const UNITS: [string, number][] = [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
+const UNITS: [string, number][] = [
+  ['w', 604800],
+  ['d', 86400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+];
 
 /**
  * An InfluxQL duration literal for whole seconds, in the largest unit that divides it — the same
@@ -99,13 +103,14 @@ const UNITS: [string, number][] = [['w', 604800], ['d', 86400], ['h', 3600], ['m
  */
 export function formatDuration(seconds: number): string {
   if (seconds === Infinity) return 'INF';
-  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`cannot write ${seconds} s as an InfluxQL duration: expected whole seconds`);
+  if (!Number.isInteger(seconds) || seconds < 0)
+    throw new Error(`cannot write ${seconds} s as an InfluxQL duration: expected whole seconds`);
   if (seconds === 0) return '0s';
   const [unit, size] = UNITS.find(([, s]) => seconds % s === 0)!;
   return `${seconds / size}${unit}`;
 }
 
-const GO_UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ns: 1e-9 };
+const GO_UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, μs: 1e-6, ns: 1e-9 };
 
 /**
  * Seconds in a duration as InfluxDB reports it: Go's form ("168h0m0s", "1h30m0s", "500ms"),
@@ -220,7 +225,9 @@ export function tierIntervalSeconds(tier: RetentionTier): number {
  */
 export function downsampleQuery(database: string, tier: RetentionTier, measurement: string, range: TimeRange): string {
   const interval = tierIntervalSeconds(tier);
-  const fields = tierAggregations(tier).map((a) => `${a}(*)`).join(', ');
+  const fields = tierAggregations(tier)
+    .map((a) => `${a}(*)`)
+    .join(', ');
   return (
     `SELECT ${fields} INTO ${quoteIdent(database)}.${quoteIdent(tier.name)}.${quoteIdent(measurement)} ` +
     `FROM ${quoteIdent(database)}.${quoteIdent(tier.source!)}.${quoteIdent(measurement)} ` +
@@ -245,9 +252,19 @@ export function retentionStatements(database: string, tiers: RetentionTier[]): S
 // --------------------------------------------------------------------------- planning ----
 
 /** The RP statement for one tier, or nothing when the server already matches. */
-function planRetentionPolicy(database: string, tier: RetentionTier, isDefault: boolean, current?: ServerRetentionPolicy): Statement | undefined {
+function planRetentionPolicy(
+  database: string,
+  tier: RetentionTier,
+  isDefault: boolean,
+  current?: ServerRetentionPolicy,
+): Statement | undefined {
   if (!current) {
-    return { kind: 'create-retention-policy', target: tier.name, influxql: createRetentionPolicy(database, tier, isDefault), reason: 'missing' };
+    return {
+      kind: 'create-retention-policy',
+      target: tier.name,
+      influxql: createRetentionPolicy(database, tier, isDefault),
+      reason: 'missing',
+    };
   }
   const want = { duration: durationSeconds(tier.duration), shard: durationSeconds(tier.shardDuration) };
   const have = { duration: serverRetentionSeconds(current.duration), shard: serverDurationSeconds(current.shardGroupDuration) };
@@ -263,14 +280,21 @@ function planRetentionPolicy(database: string, tier: RetentionTier, isDefault: b
   }
   if (want.shard !== have.shard) {
     change.shardDurationSeconds = want.shard;
-    reasons.push(`shard duration ${formatDuration(have.shard)} → ${formatDuration(want.shard)} (server reports ${current.shardGroupDuration})`);
+    reasons.push(
+      `shard duration ${formatDuration(have.shard)} → ${formatDuration(want.shard)} (server reports ${current.shardGroupDuration})`,
+    );
   }
   if (isDefault && !current.default) {
     change.makeDefault = true;
     reasons.push('not the default retention policy');
   }
   if (reasons.length === 0) return undefined;
-  return { kind: 'alter-retention-policy', target: tier.name, influxql: alterRetentionPolicy(database, tier.name, change), reason: reasons.join('; ') };
+  return {
+    kind: 'alter-retention-policy',
+    target: tier.name,
+    influxql: alterRetentionPolicy(database, tier.name, change),
+    reason: reasons.join('; '),
+  };
 }
 
 /**
@@ -285,9 +309,15 @@ export function planStatements(database: string, tiers: RetentionTier[], state: 
   const rps = state.databaseExists ? state.retentionPolicies : [];
   const cqs = state.databaseExists ? state.continuousQueries : [];
   const plan: Statement[] = [];
-  if (!state.databaseExists) plan.push({ kind: 'create-database', target: database, influxql: createDatabase(database), reason: 'missing' });
+  if (!state.databaseExists)
+    plan.push({ kind: 'create-database', target: database, influxql: createDatabase(database), reason: 'missing' });
   tiers.forEach((tier, i) => {
-    const rp = planRetentionPolicy(database, tier, i === 0, rps.find((r) => r.name === tier.name));
+    const rp = planRetentionPolicy(
+      database,
+      tier,
+      i === 0,
+      rps.find((r) => r.name === tier.name),
+    );
     if (rp) plan.push(rp);
   });
   const tierCqs = new Set(tiers.slice(1).map((t) => continuousQueryName(database, t.name)));

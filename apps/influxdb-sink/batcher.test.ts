@@ -88,7 +88,9 @@ describe('Batcher byte budget', () => {
 
   it('maps InfluxDB rejections back to the right items across byte-split batches', async () => {
     // Each request refuses its last line.
-    const { batcher, writes } = recording({ maxBytes: 350, lingerMs: 1 }, async (lines) => [{ index: lines.length - 1, reason: `refused ${lines.at(-1)!.slice(0, 2)}` }]);
+    const { batcher, writes } = recording({ maxBytes: 350, lingerMs: 1 }, async (lines) => [
+      { index: lines.length - 1, reason: `refused ${lines.at(-1)!.slice(0, 2)}` },
+    ]);
     const lines = Array.from({ length: 7 }, (_, i) => lineOf(i, 100));
     const rejected = await batcher.submit(lines);
     expect(writes.map((w) => w.length)).toEqual([3, 3, 1]);
@@ -111,7 +113,10 @@ describe('Batcher byte budget', () => {
 
   it('keeps at most maxInFlight byte-full writes running and sends the rest as they finish', async () => {
     const finish: (() => void)[] = [];
-    const { batcher, writes } = recording({ maxBytes: 200, maxInFlight: 2, lingerMs: 1 }, () => new Promise<Rejection[]>((r) => finish.push(() => r([]))));
+    const { batcher, writes } = recording(
+      { maxBytes: 200, maxInFlight: 2, lingerMs: 1 },
+      () => new Promise<Rejection[]>((r) => finish.push(() => r([]))),
+    );
     const done = batcher.submit(Array.from({ length: 8 }, (_, i) => lineOf(i, 100)));
     expect(writes.length).toBe(2);
     while (finish.length) {
@@ -125,7 +130,10 @@ describe('Batcher byte budget', () => {
   it('splits a batch of wide topics (3,000 fields a point) into requests within the default 2 MiB', async () => {
     const { batcher, writes } = recording({ lingerMs: 1 });
     const fields = wideFields(3000);
-    const points = Array.from({ length: 1000 }, (_, i) => `MTM1M3_logevent_wide${i % 5},salIndex=1 ${fields},n=${i}i ${1_700_000_000_000_000_000 + i}`);
+    const points = Array.from(
+      { length: 1000 },
+      (_, i) => `MTM1M3_logevent_wide${i % 5},salIndex=1 ${fields},n=${i}i ${1_700_000_000_000_000_000 + i}`,
+    );
     const total = points.reduce((s, l) => s + lineBytes(l), 0);
     expect(total).toBeGreaterThan(80e6); // one request of all 1,000 points would be far over InfluxDB's 25 MB max-body-size
     await batcher.submit(points);

@@ -107,11 +107,14 @@ export class Batcher<T> {
     if (this.buffer.length === 0) return;
     if (this.timer) clearTimeout(this.timer);
     const untilMax = this.firstAt + this.o.maxDelayMs - Date.now();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.inFlight < this.maxInFlight) this.dispatch();
-      if (this.buffer.length) this.schedule();
-    }, Math.max(0, Math.min(this.linger, untilMax)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.inFlight < this.maxInFlight) this.dispatch();
+        if (this.buffer.length) this.schedule();
+      },
+      Math.max(0, Math.min(this.linger, untilMax)),
+    );
   }
 
   private dispatch(): void {

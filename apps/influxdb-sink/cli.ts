@@ -14,7 +14,17 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { readEndpoints } from '../lib/local-endpoints';
 import {
-  addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList,
+  addKafkaOptions,
+  addRegistryOption,
+  ConfigError,
+  KAFKA_ENV,
+  kafkaConfigShape,
+  kafkaOptionsFrom,
+  loadConfig,
+  REGISTRY_ENV,
+  zBool,
+  zInt,
+  zList,
 } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { createLogger, Logger } from '../lib/logging';
@@ -37,28 +47,40 @@ export const sinkConfigSchema = z.object({
   clientId: z.string().min(1).default('efd-influxdb-sink'),
   registry: z.string({ error: 'required: schema registry URL' }).url(),
   influxdbUrl: z.string({ error: 'required: InfluxDB URL, e.g. http://influxdb:8086' }).url(),
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/).default('efd'),
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/)
+    .default('efd'),
   retentionPolicy: z.string().regex(IDENTIFIER).optional(),
   influxdbUser: z.string().optional(),
   influxdbPassword: z.string().optional(),
-  topicsRegex: z.string().min(1).default(DEFAULT_TOPICS_REGEX).refine((r) => {
-    try {
-      new RegExp(r);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a valid regular expression'),
+  topicsRegex: z
+    .string()
+    .min(1)
+    .default(DEFAULT_TOPICS_REGEX)
+    .refine((r) => {
+      try {
+        new RegExp(r);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a valid regular expression'),
   groupId: z.string().min(1).default('efd-influxdb-sink'),
   deadLetterTopic: z.string().regex(KAFKA_TOPIC).default(DEFAULT_DLQ),
   tag: zList.default([]),
-  staticTag: z.union([staticTag, z.array(staticTag)]).transform((v) => (Array.isArray(v) ? v : [v])).default([]),
+  staticTag: z
+    .union([staticTag, z.array(staticTag)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .default([]),
   timestampField: z.string().min(1).default('sal_created'),
   timestampUnit: z.enum(['auto', 's', 'ms', 'us', 'ns']).default('auto'),
   missingTimestamp: z.enum(['kafka', 'reject']).default('kafka'),
   stripPrefix: z.string().optional(),
   batchSize: zInt(1).max(100_000).default(5000),
-  batchBytes: zInt(1024).max(256 * 1024 * 1024).default(DEFAULT_MAX_BYTES),
+  batchBytes: zInt(1024)
+    .max(256 * 1024 * 1024)
+    .default(DEFAULT_MAX_BYTES),
   flushIntervalMs: zInt(10).default(1000),
   lingerMs: zInt(0).default(5),
   maxInFlight: zInt(1).max(64).default(4),
@@ -94,7 +116,13 @@ export function sinkConfig(flags: Record<string, unknown>, env: Record<string, s
   if (flags.local) {
     const e = readEndpoints();
     const defined = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && k !== 'local'));
-    f = { brokers: e.clusters[0].kafka, registry: e.clusters[0].registry, influxdbUrl: e.influxdb.url, database: e.influxdb.database, ...defined };
+    f = {
+      brokers: e.clusters[0].kafka,
+      registry: e.clusters[0].registry,
+      influxdbUrl: e.influxdb.url,
+      database: e.influxdb.database,
+      ...defined,
+    };
   }
   return loadConfig(sinkConfigSchema, f, SINK_ENV, env);
 }
@@ -116,8 +144,14 @@ export async function startSink(c: SinkConfig, opts: { logger?: Logger; serveMet
   const abort = new AbortController();
   const token = c.influxdbUser ? `${c.influxdbUser}:${c.influxdbPassword ?? ''}` : 'efd:efd';
   const writer = new InfluxWriter({
-    url: c.influxdbUrl, database: c.database, retentionPolicy: c.retentionPolicy, token, logger, signal: abort.signal,
-    maxSockets: c.maxInFlight, onAttempt: writerMetricsHook(metrics),
+    url: c.influxdbUrl,
+    database: c.database,
+    retentionPolicy: c.retentionPolicy,
+    token,
+    logger,
+    signal: abort.signal,
+    maxSockets: c.maxInFlight,
+    onAttempt: writerMetricsHook(metrics),
   });
   const schemaRegistry = createRegistry(c.registry, { logger, retry: { attempts: Infinity, maxDelayMs: 10_000 } });
   const converter = createConverter(schemaRegistry, {
@@ -130,13 +164,31 @@ export async function startSink(c: SinkConfig, opts: { logger?: Logger; serveMet
   });
   const kafka = createKafka(kafkaOptionsFrom(c, logger));
   const sink = new InfluxDbSink({
-    kafka, converter, writer, logger, metrics, topicsRegex: c.topicsRegex, groupId: c.groupId, deadLetterTopic: c.deadLetterTopic,
-    batchSize: c.batchSize, batchBytes: c.batchBytes, flushIntervalMs: c.flushIntervalMs, lingerMs: c.lingerMs, maxInFlight: c.maxInFlight,
-    partitionsConcurrency: c.partitionsConcurrency, topicRefreshMs: c.topicRefreshMs, fromBeginning: c.fromBeginning, signal: abort.signal,
+    kafka,
+    converter,
+    writer,
+    logger,
+    metrics,
+    topicsRegex: c.topicsRegex,
+    groupId: c.groupId,
+    deadLetterTopic: c.deadLetterTopic,
+    batchSize: c.batchSize,
+    batchBytes: c.batchBytes,
+    flushIntervalMs: c.flushIntervalMs,
+    lingerMs: c.lingerMs,
+    maxInFlight: c.maxInFlight,
+    partitionsConcurrency: c.partitionsConcurrency,
+    topicRefreshMs: c.topicRefreshMs,
+    fromBeginning: c.fromBeginning,
+    signal: abort.signal,
   });
-  const metricsServer = opts.serveMetrics === false ? undefined : await startMetricsServer({ registry, port: c.metricsPort, health: () => sink.health() });
+  const metricsServer =
+    opts.serveMetrics === false ? undefined : await startMetricsServer({ registry, port: c.metricsPort, health: () => sink.health() });
   await sink.start();
-  logger.info({ topicsRegex: c.topicsRegex, influxdb: c.influxdbUrl, database: c.database, metrics: metricsServer?.url }, 'influxdb-sink started');
+  logger.info(
+    { topicsRegex: c.topicsRegex, influxdb: c.influxdbUrl, database: c.database, metrics: metricsServer?.url },
+    'influxdb-sink started',
+  );
   return {
     sink,
     metricsServer,
@@ -181,11 +233,27 @@ export function registerInfluxdbSinkCommand(program: Command): Command {
     .option('--tag <field...>', `record fields written as tags (env ${SINK_ENV.tag}, comma-separated)`)
     .option('--static-tag <key=value...>', 'tags added to every point')
     .option('--timestamp-field <field>', `field holding the point time (env ${SINK_ENV.timestampField}, default sal_created)`)
-    .addOption(new Option('--timestamp-unit <unit>', 'unit of integer timestamps (default auto: by magnitude)').choices(['auto', 's', 'ms', 'us', 'ns']))
-    .addOption(new Option('--missing-timestamp <policy>', 'record without the timestamp field: kafka timestamp or dead-letter (default kafka)').choices(['kafka', 'reject']))
+    .addOption(
+      new Option('--timestamp-unit <unit>', 'unit of integer timestamps (default auto: by magnitude)').choices([
+        'auto',
+        's',
+        'ms',
+        'us',
+        'ns',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--missing-timestamp <policy>',
+        'record without the timestamp field: kafka timestamp or dead-letter (default kafka)',
+      ).choices(['kafka', 'reject']),
+    )
     .option('--strip-prefix <prefix>', 'prefix removed from topic names to form measurement names (default: measurement = topic)')
     .option('--batch-size <points>', `points per write (env ${SINK_ENV.batchSize}, default 5000)`)
-    .option('--batch-bytes <bytes>', `line-protocol bytes per write, so wide topics do not make huge requests; a single larger point is written alone (env ${SINK_ENV.batchBytes}, default ${DEFAULT_MAX_BYTES} = 2 MiB)`)
+    .option(
+      '--batch-bytes <bytes>',
+      `line-protocol bytes per write, so wide topics do not make huge requests; a single larger point is written alone (env ${SINK_ENV.batchBytes}, default ${DEFAULT_MAX_BYTES} = 2 MiB)`,
+    )
     .option('--flush-interval-ms <ms>', `longest wait before a partial batch is written (env ${SINK_ENV.flushIntervalMs}, default 1000)`)
     .option('--linger-ms <ms>', 'write a partial batch once no record arrived for this long (default 5)')
     .option('--max-in-flight <n>', `concurrent writes (env ${SINK_ENV.maxInFlight}, default 4)`)

@@ -27,15 +27,26 @@ const schema = {
 };
 const type = Type.forSchema(schema as never);
 const record = {
-  kafka_timestamp: 1700000000123, sal_created: 1700000000100, salIndex: 2, timestamp: 1700000000.1, rawAccelerometers: [0.5, -1.25, 3],
-  counts: [7, 8], angularAccelerationX: 0.25, inPosition: true, state: 'MOVING', note: 'say "hi", x=1', raw: Buffer.from('AB\0\0'),
+  kafka_timestamp: 1700000000123,
+  sal_created: 1700000000100,
+  salIndex: 2,
+  timestamp: 1700000000.1,
+  rawAccelerometers: [0.5, -1.25, 3],
+  counts: [7, 8],
+  angularAccelerationX: 0.25,
+  inPosition: true,
+  state: 'MOVING',
+  note: 'say "hi", x=1',
+  raw: Buffer.from('AB\0\0'),
 };
 
 describe('line protocol', () => {
   it('escapes like @influxdata/influxdb-client Point', () => {
     const m = 'lsst.sal.a b,c';
     const p = new Point(m).tag('t k', 'v=1,2 3').stringField('s f', 'q"\\x').floatField('f', 1e21).intField('i', -3).timestamp('1');
-    expect(`${escapeMeasurement(m)},${escapeKey('t k')}=${escapeKey('v=1,2 3')} f=1e+21,i=-3i,${escapeKey('s f')}=${quoteString('q"\\x')} 1`).toBe(p.toLineProtocol());
+    expect(
+      `${escapeMeasurement(m)},${escapeKey('t k')}=${escapeKey('v=1,2 3')} f=1e+21,i=-3i,${escapeKey('s f')}=${quoteString('q"\\x')} 1`,
+    ).toBe(p.toLineProtocol());
   });
 });
 
@@ -69,16 +80,34 @@ describe('compileSchema', () => {
     expect(compileSchema(type, { timestampField: 'timestamp' }).line(record, 'm', '1', { droppedFields: 0 })).toMatch(/ 1700000000100000$/);
     const noTs = Type.forSchema({ type: 'record', name: 'x', fields: [{ name: 'v', type: 'int' }] } as never);
     expect(compileSchema(noTs).line({ v: 1 }, 'm', '1700000000999', { droppedFields: 0 })).toBe('m v=1i 1700000000999000');
-    expect(() => compileSchema(noTs, { missingTimestamp: 'reject' }).line({ v: 1 }, 'm', '1', { droppedFields: 0 })).toThrow(ConversionError);
+    expect(() => compileSchema(noTs, { missingTimestamp: 'reject' }).line({ v: 1 }, 'm', '1', { droppedFields: 0 })).toThrow(
+      ConversionError,
+    );
   });
 
   it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
-    const t = Type.forSchema({ type: 'record', name: 'n', fields: [
-      { name: 'pos', type: { type: 'record', name: 'p', fields: [{ name: 'x', type: 'double' }, { name: 'y', type: 'double' }] } },
-      { name: 'm', type: { type: 'map', values: 'int' } },
-      { name: 'sal_created', type: 'long' },
-    ] } as never);
-    expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe('m pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000');
+    const t = Type.forSchema({
+      type: 'record',
+      name: 'n',
+      fields: [
+        {
+          name: 'pos',
+          type: {
+            type: 'record',
+            name: 'p',
+            fields: [
+              { name: 'x', type: 'double' },
+              { name: 'y', type: 'double' },
+            ],
+          },
+        },
+        { name: 'm', type: { type: 'map', values: 'int' } },
+        { name: 'sal_created', type: 'long' },
+      ],
+    } as never);
+    expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe(
+      'm pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000',
+    );
     const empty = Type.forSchema({ type: 'record', name: 'e', fields: [{ name: 'v', type: ['null', 'double'] }] } as never);
     expect(() => compileSchema(empty).line({ v: null }, 'm', '1', { droppedFields: 0 })).toThrow(/no field InfluxDB can store/);
   });
@@ -87,14 +116,35 @@ describe('compileSchema', () => {
 describe('compileSchema against a straightforward reference', () => {
   // every field kind, each value written the plain way: String(n) floats (-0 kept), `${n}i` ints,
   // escaped quoted strings, arrays name0..nameN, records/maps name.sub, null and NaN/±Infinity skipped
-  const t = Type.forSchema({ type: 'record', name: 'r', fields: [
-    { name: 'sal_created', type: 'long' }, { name: 'i', type: 'int' }, { name: 'l', type: 'long' }, { name: 'f', type: 'float' },
-    { name: 'd', type: 'double' }, { name: 'b', type: 'boolean' }, { name: 's', type: 'string' },
-    { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] } }, { name: 'nd', type: ['null', 'double'], default: null },
-    { name: 'ad', type: { type: 'array', items: 'double' } }, { name: 'al', type: { type: 'array', items: 'long' } },
-    { name: 'p', type: { type: 'record', name: 'P', fields: [{ name: 'x', type: 'double' }, { name: 'y', type: 'float' }] } },
-    { name: 'm', type: { type: 'map', values: 'double' } },
-  ] } as never);
+  const t = Type.forSchema({
+    type: 'record',
+    name: 'r',
+    fields: [
+      { name: 'sal_created', type: 'long' },
+      { name: 'i', type: 'int' },
+      { name: 'l', type: 'long' },
+      { name: 'f', type: 'float' },
+      { name: 'd', type: 'double' },
+      { name: 'b', type: 'boolean' },
+      { name: 's', type: 'string' },
+      { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] } },
+      { name: 'nd', type: ['null', 'double'], default: null },
+      { name: 'ad', type: { type: 'array', items: 'double' } },
+      { name: 'al', type: { type: 'array', items: 'long' } },
+      {
+        name: 'p',
+        type: {
+          type: 'record',
+          name: 'P',
+          fields: [
+            { name: 'x', type: 'double' },
+            { name: 'y', type: 'float' },
+          ],
+        },
+      },
+      { name: 'm', type: { type: 'map', values: 'double' } },
+    ],
+  } as never);
   const float = (x: number) => (Number.isFinite(x) ? `${Object.is(x, -0) ? '-0' : String(x)}` : undefined);
   const quote = (x: string) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   const key = (x: string) => x.replace(/[, =]/g, (c) => `\\${c}`);
@@ -122,9 +172,12 @@ describe('compileSchema against a straightforward reference', () => {
 
   it('writes what the reference writes, byte for byte, for 5000 random records (through the Avro encoding)', async () => {
     let seed = 99;
-    const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const dbl = () => (r() < 0.15 ? special[Math.floor(r() * special.length)] : (r() - 0.5) * 10 ** Math.floor(r() * 30 - 10));
-    const str = () => Array.from({ length: Math.floor(r() * 20) }, () => ['a', '"', '\\', '\n', ' ', ',', '=', 'é', '😀', 'x'][Math.floor(r() * 10)]).join('');
+    const str = () =>
+      Array.from({ length: Math.floor(r() * 20) }, () => ['a', '"', '\\', '\n', ' ', ',', '=', 'é', '😀', 'x'][Math.floor(r() * 10)]).join(
+        '',
+      );
     const conv = createConverter({ type: async () => t });
     await conv.prepare([3]);
     const encode = wireEncoder(3, t);
@@ -132,14 +185,30 @@ describe('compileSchema against a straightforward reference', () => {
     const wrong: string[] = [];
     for (let n = 0; n < 5000; n++) {
       const rec = {
-        sal_created: 1767225600000 + n, i: Math.floor((r() - 0.5) * 2 ** 32), l: Math.floor((r() - 0.5) * 2 ** (r() * 54)), f: Math.fround(dbl()), d: dbl(),
-        b: r() < 0.5, s: str(), e: r() < 0.5 ? 'A' : 'B_1', nd: r() < 0.3 ? null : dbl(),
-        ad: Array.from({ length: Math.floor(r() * 12) }, dbl), al: Array.from({ length: Math.floor(r() * 4) }, () => Math.floor((r() - 0.5) * 2 ** 53)),
-        p: { x: dbl(), y: Math.fround(dbl()) }, m: r() < 0.5 ? {} : { 'k 1': dbl(), k2: dbl() },
+        sal_created: 1767225600000 + n,
+        i: Math.floor((r() - 0.5) * 2 ** 32),
+        l: Math.floor((r() - 0.5) * 2 ** (r() * 54)),
+        f: Math.fround(dbl()),
+        d: dbl(),
+        b: r() < 0.5,
+        s: str(),
+        e: r() < 0.5 ? 'A' : 'B_1',
+        nd: r() < 0.3 ? null : dbl(),
+        ad: Array.from({ length: Math.floor(r() * 12) }, dbl),
+        al: Array.from({ length: Math.floor(r() * 4) }, () => Math.floor((r() - 0.5) * 2 ** 53)),
+        p: { x: dbl(), y: Math.fround(dbl()) },
+        m: r() < 0.5 ? {} : { 'k 1': dbl(), k2: dbl() },
       };
       const decoded = t.fromBuffer(t.toBuffer(rec)) as Record<string, unknown>;
-      expectedDropped += [decoded.f, decoded.d, decoded.nd, ...(decoded.ad as number[]), (decoded.p as Record<string, number>).x, (decoded.p as Record<string, number>).y, ...Object.values(decoded.m as object)]
-        .filter((x) => typeof x === 'number' && !Number.isFinite(x)).length;
+      expectedDropped += [
+        decoded.f,
+        decoded.d,
+        decoded.nd,
+        ...(decoded.ad as number[]),
+        (decoded.p as Record<string, number>).x,
+        (decoded.p as Record<string, number>).y,
+        ...Object.values(decoded.m as object),
+      ].filter((x) => typeof x === 'number' && !Number.isFinite(x)).length;
       const got = conv.convert('lsst.sal.T', encode(rec), '1');
       if (got !== reference(decoded) && wrong.length < 3) wrong.push(`${got}\n  expected ${reference(decoded)}`);
     }
@@ -149,7 +218,16 @@ describe('compileSchema against a straightforward reference', () => {
   });
 
   it('a failed record leaves nothing behind for the next one', () => {
-    const c = compileSchema(Type.forSchema({ type: 'record', name: 'q', fields: [{ name: 'a', type: 'double' }, { name: 'n', type: 'long' }] } as never));
+    const c = compileSchema(
+      Type.forSchema({
+        type: 'record',
+        name: 'q',
+        fields: [
+          { name: 'a', type: 'double' },
+          { name: 'n', type: 'long' },
+        ],
+      } as never),
+    );
     expect(() => c.line({ a: 1.5, n: 0.5 }, 'm', '1', { droppedFields: 0 })).toThrow(/field n: expected an integer/);
     expect(() => c.line({ a: NaN, n: null }, 'm', '1', { droppedFields: 0 })).toThrow(/no field InfluxDB can store/);
     expect(c.line({ a: -0, n: 2 ** 53 - 1 }, 'm', '1', { droppedFields: 0 })).toBe('m a=-0,n=9007199254740991i 1000');
@@ -157,7 +235,12 @@ describe('compileSchema against a straightforward reference', () => {
 });
 
 describe('createConverter', () => {
-  const registry = { type: async (id: number) => { if (id === 7) return type; throw Object.assign(new Error('not found'), { status: 404 }); } };
+  const registry = {
+    type: async (id: number) => {
+      if (id === 7) return type;
+      throw Object.assign(new Error('not found'), { status: 404 });
+    },
+  };
 
   it('decodes the Confluent wire format, names the measurement after the topic (prefix strip optional)', async () => {
     const conv = createConverter(registry);
@@ -187,7 +270,11 @@ describe('createConverter', () => {
   });
 
   it('lets registry outages through (transient, never dead-lettered)', async () => {
-    const down = createConverter({ type: async () => { throw Object.assign(new Error('ECONNREFUSED'), {}); } });
+    const down = createConverter({
+      type: async () => {
+        throw Object.assign(new Error('ECONNREFUSED'), {});
+      },
+    });
     await expect(down.prepare([1])).rejects.toThrow('ECONNREFUSED');
   });
 });
@@ -195,7 +282,16 @@ describe('createConverter', () => {
 describe('Batcher', () => {
   it('writes full batches at once and a partial one after the linger, resolving each submit after its points are written', async () => {
     const writes: string[][] = [];
-    const b = new Batcher<string>({ maxPoints: 3, maxDelayMs: 1000, lingerMs: 20, lineOf: (s) => s, write: async (lines) => { writes.push(lines); return []; } });
+    const b = new Batcher<string>({
+      maxPoints: 3,
+      maxDelayMs: 1000,
+      lingerMs: 20,
+      lineOf: (s) => s,
+      write: async (lines) => {
+        writes.push(lines);
+        return [];
+      },
+    });
     const t0 = Date.now();
     const [r1, r2] = await Promise.all([b.submit(['a', 'b']), b.submit(['c', 'd'])]);
     expect(r1).toEqual([]);
@@ -206,16 +302,33 @@ describe('Batcher', () => {
 
   it('maps rejected points back to their items', async () => {
     const b = new Batcher<{ id: number; line: string }>({
-      maxPoints: 10, maxDelayMs: 50, lingerMs: 1, lineOf: (i) => i.line,
-      write: async (lines): Promise<Rejection[]> => lines.flatMap((l, index) => (l.includes('bad') ? [{ index, reason: 'type conflict' }] : [])),
+      maxPoints: 10,
+      maxDelayMs: 50,
+      lingerMs: 1,
+      lineOf: (i) => i.line,
+      write: async (lines): Promise<Rejection[]> =>
+        lines.flatMap((l, index) => (l.includes('bad') ? [{ index, reason: 'type conflict' }] : [])),
     });
-    const [a, c] = await Promise.all([b.submit([{ id: 1, line: 'ok' }, { id: 2, line: 'bad' }]), b.submit([{ id: 3, line: 'bad2' }])]);
+    const [a, c] = await Promise.all([
+      b.submit([
+        { id: 1, line: 'ok' },
+        { id: 2, line: 'bad' },
+      ]),
+      b.submit([{ id: 3, line: 'bad2' }]),
+    ]);
     expect(a).toEqual([{ item: { id: 2, line: 'bad' }, reason: 'type conflict' }]);
     expect(c.map((x) => x.item.id)).toEqual([3]);
   });
 
   it('rejects the submits of a batch whose write failed', async () => {
-    const b = new Batcher<string>({ maxPoints: 2, maxDelayMs: 10, lineOf: (s) => s, write: async () => { throw new Error('aborted'); } });
+    const b = new Batcher<string>({
+      maxPoints: 2,
+      maxDelayMs: 10,
+      lineOf: (s) => s,
+      write: async () => {
+        throw new Error('aborted');
+      },
+    });
     await expect(b.submit(['a'])).rejects.toThrow('aborted');
   });
 });

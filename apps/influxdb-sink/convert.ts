@@ -110,7 +110,10 @@ function bytesToString(b: Buffer): string {
 }
 
 function bad(key: Key, v: unknown, what: string): ConversionError {
-  return new ConversionError('bad-value', `field ${key.text}: expected ${what}, got ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 60) : String(v)}`);
+  return new ConversionError(
+    'bad-value',
+    `field ${key.text}: expected ${what}, got ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 60) : String(v)}`,
+  );
 }
 
 const emitInt: Emit = (v, w, k) => {
@@ -290,7 +293,9 @@ export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSche
   const unit = opts.timestampUnit ?? 'auto';
   const rejectMissing = opts.missingTimestamp === 'reject';
   const staticTags = Object.entries(opts.staticTags ?? {}).map(([k, v]) => `${escapeKey(k)}=${escapeKey(v)}`);
-  const fields = (t.fields ?? []).filter((f) => !tagNames.has(f.name)).map((f) => ({ name: f.name, key: new Key(escapeKey(f.name)), emit: emitterFor(f.type) }));
+  const fields = (t.fields ?? [])
+    .filter((f) => !tagNames.has(f.name))
+    .map((f) => ({ name: f.name, key: new Key(escapeKey(f.name)), emit: emitterFor(f.type) }));
   const tagFields = (t.fields ?? []).filter((f) => tagNames.has(f.name)).map((f) => ({ name: f.name, key: escapeKey(f.name) }));
   const hasTags = staticTags.length > 0 || tagFields.length > 0;
   const hasTsField = (t.fields ?? []).some((f) => f.name === tsField);
@@ -322,7 +327,8 @@ export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSche
     w.byte(32);
     const raw = hasTsField ? record[tsField] : undefined;
     if (raw !== null && raw !== undefined) {
-      if (!writeMicros(w, raw, unit)) throw new ConversionError('bad-timestamp', `timestamp field ${tsField} holds ${String(raw)}, not an epoch time`);
+      if (!writeMicros(w, raw, unit))
+        throw new ConversionError('bad-timestamp', `timestamp field ${tsField} holds ${String(raw)}, not an epoch time`);
     } else if (rejectMissing) {
       throw new ConversionError('bad-timestamp', `timestamp field ${tsField} is missing or null`);
     } else {
@@ -348,7 +354,10 @@ export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSche
 export function schemaIdOf(value: Buffer | null): number {
   if (value === null || value.length === 0) throw new ConversionError('null-value', 'record value is null (tombstone) or empty');
   if (value.length < WIRE_HEADER_BYTES || value[0] !== 0) {
-    throw new ConversionError('not-avro', `value is not in the Confluent wire format (magic byte 0 + schema id), starts with ${value.subarray(0, 5).toString('hex')}`);
+    throw new ConversionError(
+      'not-avro',
+      `value is not in the Confluent wire format (magic byte 0 + schema id), starts with ${value.subarray(0, 5).toString('hex')}`,
+    );
   }
   return value.readUInt32BE(1);
 }
@@ -390,7 +399,8 @@ export function createConverter(schemas: { type(id: number): Promise<Type> }, op
         } catch (err) {
           const e = err as { status?: number; message?: string };
           if (err instanceof ConversionError) compiled.set(id, err);
-          else if (e.status === 404) compiled.set(id, new ConversionError('unknown-schema', `schema id ${id} is not in the schema registry`));
+          else if (e.status === 404)
+            compiled.set(id, new ConversionError('unknown-schema', `schema id ${id} is not in the schema registry`));
           else throw err;
         }
       }

@@ -50,10 +50,22 @@ const regex = () => `it\\.${ns.id}\\.lsst\\.sal\\..*`;
 
 function config(over: Partial<Record<string, unknown>> = {}): SinkConfig {
   const c = ns.endpoints.clusters[0];
-  return sinkConfig({
-    brokers: c.kafka, registry: c.registry, influxdbUrl: ns.endpoints.influxdb.url, database: ns.database, topicsRegex: regex(),
-    groupId: ns.name('sink'), deadLetterTopic: ns.topic('dlq'), topicRefreshMs: '1000', batchSize: '200', logLevel: 'silent', ...over,
-  }, {});
+  return sinkConfig(
+    {
+      brokers: c.kafka,
+      registry: c.registry,
+      influxdbUrl: ns.endpoints.influxdb.url,
+      database: ns.database,
+      topicsRegex: regex(),
+      groupId: ns.name('sink'),
+      deadLetterTopic: ns.topic('dlq'),
+      topicRefreshMs: '1000',
+      batchSize: '200',
+      logLevel: 'silent',
+      ...over,
+    },
+    {},
+  );
 }
 
 async function start(over: Partial<Record<string, unknown>> = {}): Promise<RunningSink> {
@@ -70,8 +82,13 @@ async function produceSal(topic: string, n: number, base: number, first = 0): Pr
   for (let i = first; i < first + n; i++) {
     messages.push({
       value: encode({
-        kafka_timestamp: base + i + 5, sal_created: base + i, salIndex: i % 3, position: i / 4,
-        accelerometers: [i, -i, 0.5], state: i % 2 ? 'MOVING' : 'IDLE', label: `rec ${i}`,
+        kafka_timestamp: base + i + 5,
+        sal_created: base + i,
+        salIndex: i % 3,
+        position: i / 4,
+        accelerometers: [i, -i, 0.5],
+        state: i % 2 ? 'MOVING' : 'IDLE',
+        label: `rec ${i}`,
       }),
     });
   }
@@ -115,7 +132,10 @@ async function consumeAll(topic: string, n: number): Promise<KafkaMessage[]> {
 class Proxy {
   private server: net.Server | undefined;
   private sockets = new Set<net.Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
   static async freePort(): Promise<number> {
     return new Promise((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -168,15 +188,30 @@ describe('influxdb-sink on the local EFD', () => {
 
     const rows = await influxRows(`SELECT * FROM "${topic}" ORDER BY time ASC LIMIT 2`);
     expect(rows[1]).toEqual({
-      time: T0 + 1, kafka_timestamp: T0 + 6, sal_created: T0 + 1, salIndex: 1, position: 0.25,
-      accelerometers0: 1, accelerometers1: -1, accelerometers2: 0.5, state: 'MOVING', label: 'rec 1',
+      time: T0 + 1,
+      kafka_timestamp: T0 + 6,
+      sal_created: T0 + 1,
+      salIndex: 1,
+      position: 0.25,
+      accelerometers0: 1,
+      accelerometers1: -1,
+      accelerometers2: 0.5,
+      state: 'MOVING',
+      label: 'rec 1',
     });
     const last = await influxRows(`SELECT * FROM "${topic}" ORDER BY time DESC LIMIT 1`);
     expect(last[0]).toMatchObject({ time: T0 + 1199, label: 'rec 1199', accelerometers1: -1199, sal_created: T0 + 1199 });
     const keys = await influxRows(`SHOW FIELD KEYS FROM "${topic}"`);
     expect(Object.fromEntries(keys.map((k) => [k.fieldKey, k.fieldType]))).toEqual({
-      accelerometers0: 'float', accelerometers1: 'float', accelerometers2: 'float', kafka_timestamp: 'integer', label: 'string',
-      position: 'float', salIndex: 'integer', sal_created: 'integer', state: 'string',
+      accelerometers0: 'float',
+      accelerometers1: 'float',
+      accelerometers2: 'float',
+      kafka_timestamp: 'integer',
+      label: 'string',
+      position: 'float',
+      salIndex: 'integer',
+      sal_created: 'integer',
+      state: 'string',
     });
 
     // The client, Flux on /api/v2/query (InfluxDB 1.8: bucket = db/rp).
@@ -201,19 +236,39 @@ describe('influxdb-sink on the local EFD', () => {
   it('dead-letters what it cannot write (not Avro; InfluxDB type conflict) with the reason, and goes on', async () => {
     const topic = salTopic('Conflict_x');
     await createTopic(kafka, topic);
-    const intSchema = { type: 'record', name: 'X', fields: [{ name: 'sal_created', type: 'long' }, { name: 'salIndex', type: 'int' }, { name: 'v', type: 'int' }] };
-    const strSchema = { type: 'record', name: 'Y', fields: [{ name: 'sal_created', type: 'long' }, { name: 'salIndex', type: 'int' }, { name: 'v', type: 'string' }] };
+    const intSchema = {
+      type: 'record',
+      name: 'X',
+      fields: [
+        { name: 'sal_created', type: 'long' },
+        { name: 'salIndex', type: 'int' },
+        { name: 'v', type: 'int' },
+      ],
+    };
+    const strSchema = {
+      type: 'record',
+      name: 'Y',
+      fields: [
+        { name: 'sal_created', type: 'long' },
+        { name: 'salIndex', type: 'int' },
+        { name: 'v', type: 'string' },
+      ],
+    };
     const idInt = await registry.register(`${topic}-value`, JSON.stringify(intSchema));
     const idStr = await registry.register(`${ns.topic('other')}-value`, JSON.stringify(strSchema));
     const encInt = wireEncoder(idInt, await registry.type(idInt));
     const encStr = wireEncoder(idStr, await registry.type(idStr));
-    await producer.send({ topic, acks: -1, messages: [
-      { value: encInt({ sal_created: T0 + 1, salIndex: 1, v: 1 }) },
-      { value: encInt({ sal_created: T0 + 2, salIndex: 1, v: 2 }) },
-      { value: Buffer.from('plain text, not Avro') },
-      { value: encStr({ sal_created: T0 + 3, salIndex: 1, v: 'three' }) },
-      { value: encInt({ sal_created: T0 + 4, salIndex: 1, v: 4 }) },
-    ] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { value: encInt({ sal_created: T0 + 1, salIndex: 1, v: 1 }) },
+        { value: encInt({ sal_created: T0 + 2, salIndex: 1, v: 2 }) },
+        { value: Buffer.from('plain text, not Avro') },
+        { value: encStr({ sal_created: T0 + 3, salIndex: 1, v: 'three' }) },
+        { value: encInt({ sal_created: T0 + 4, salIndex: 1, v: 4 }) },
+      ],
+    });
     await waitFor('3 good points', async () => (await count(topic)) === 3, 60_000);
     const dead = await consumeAll(ns.topic('dlq'), 2);
     const byReason = Object.fromEntries(dead.map((m) => [String(m.headers?.['efd.dlq.reason']), m]));
@@ -233,7 +288,11 @@ describe('influxdb-sink on the local EFD', () => {
     await proxy.open();
     const topic = salTopic('Outage_telemetry');
     await createTopic(kafka, topic);
-    const sink = await start({ influxdbUrl: `http://127.0.0.1:${port}`, groupId: ns.name('sink-outage'), topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Outage_.*` });
+    const sink = await start({
+      influxdbUrl: `http://127.0.0.1:${port}`,
+      groupId: ns.name('sink-outage'),
+      topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Outage_.*`,
+    });
     await produceSal(topic, 400, T0 + 100_000, 0);
     await waitFor('first 400 points', async () => (await count(topic)) === 400, 60_000);
 
@@ -241,7 +300,11 @@ describe('influxdb-sink on the local EFD', () => {
     const outageMs = Number(process.env.EFD_SINK_OUTAGE_MS ?? 5000);
     const t0 = Date.now();
     await produceSal(topic, 600, T0 + 100_000, 400);
-    await waitFor('write errors while InfluxDB is away', async () => ((await sink.sink.metrics.writeErrors.get()).values[0]?.value ?? 0) >= 2, 30_000);
+    await waitFor(
+      'write errors while InfluxDB is away',
+      async () => ((await sink.sink.metrics.writeErrors.get()).values[0]?.value ?? 0) >= 2,
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, outageMs - (Date.now() - t0))));
     expect(await count(topic)).toBe(400);
     const committedDuringOutage = sink.sink.committed;
@@ -259,7 +322,11 @@ describe('influxdb-sink on the local EFD', () => {
     await createTopic(kafka, topic);
     await produceSal(topic, 500, T0 + 200_000);
     const closedPort = await Proxy.freePort(); // nothing listens there
-    const doomed = await start({ influxdbUrl: `http://127.0.0.1:${closedPort}`, groupId: ns.name('sink-crash'), topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Crash_.*` });
+    const doomed = await start({
+      influxdbUrl: `http://127.0.0.1:${closedPort}`,
+      groupId: ns.name('sink-crash'),
+      topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Crash_.*`,
+    });
     await waitFor('records consumed', async () => ((await doomed.sink.metrics.recordsConsumed.get()).values[0]?.value ?? 0) >= 500, 30_000);
     await doomed.abort(); // like kill -9 for the uncommitted records: nothing was acknowledged, nothing committed
     expect(doomed.sink.committed).toBe(0);
@@ -279,19 +346,45 @@ describe('influxdb-sink on the local EFD', () => {
     const closedPort = await Proxy.freePort();
     const c = ns.endpoints.clusters[0];
     const root = path.resolve(__dirname, '../..');
-    const child = spawn(process.execPath, [path.join(root, 'bin/efd'), 'influxdb-sink',
-      '--brokers', c.kafka, '--registry', c.registry, '--influxdb-url', `http://127.0.0.1:${closedPort}`, '--database', ns.database,
-      '--topics-regex', `it\\.${ns.id}\\.lsst\\.sal\\.Kill_.*`, '--group-id', ns.name('sink-kill'), '--dead-letter-topic', ns.topic('dlq-kill'),
-      '--metrics-port', String(metricsPort), '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'bin/efd'),
+        'influxdb-sink',
+        '--brokers',
+        c.kafka,
+        '--registry',
+        c.registry,
+        '--influxdb-url',
+        `http://127.0.0.1:${closedPort}`,
+        '--database',
+        ns.database,
+        '--topics-regex',
+        `it\\.${ns.id}\\.lsst\\.sal\\.Kill_.*`,
+        '--group-id',
+        ns.name('sink-kill'),
+        '--dead-letter-topic',
+        ns.topic('dlq-kill'),
+        '--metrics-port',
+        String(metricsPort),
+        '--log-level',
+        'warn',
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     try {
       const metricsUrl = `http://127.0.0.1:${metricsPort}`;
-      await waitFor('700 records consumed by the process', async () => {
-        const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-        const m = /^influxdb_sink_records_consumed_total (\d+)/m.exec(text);
-        return Number(m?.[1] ?? 0) >= 700 && /influxdb_sink_write_errors_total\{kind="transient"\} [1-9]/.test(text);
-      }, 60_000);
+      await waitFor(
+        '700 records consumed by the process',
+        async () => {
+          const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+          const m = /^influxdb_sink_records_consumed_total (\d+)/m.exec(text);
+          return Number(m?.[1] ?? 0) >= 700 && /influxdb_sink_write_errors_total\{kind="transient"\} [1-9]/.test(text);
+        },
+        60_000,
+      );
       expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
     } finally {
       child.kill('SIGKILL');

@@ -46,13 +46,34 @@ async function rawWrite(body: string): Promise<number> {
 /** Deterministic doubles of every kind (as in the unit tests, fewer). */
 function doubles(): number[] {
   let seed = 5;
-  const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const f64 = new Float64Array(1);
   const u32 = new Uint32Array(f64.buffer);
   const hi = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
   const out = [
-    -0, 0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MAX_VALUE, -Number.MAX_VALUE, 1e21, 1.0000000000000001e21,
-    1e-7, 1e-6, 1e15, 1e16, 1e17, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 53 + 2), 0.1, 0.30000000000000004, 1 / 3, 0.86005401611328125, Math.fround(0.1),
+    -0,
+    0,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    1e21,
+    1.0000000000000001e21,
+    1e-7,
+    1e-6,
+    1e15,
+    1e16,
+    1e17,
+    2 ** 53 - 1,
+    2 ** 53 + 2,
+    -(2 ** 53 + 2),
+    0.1,
+    0.30000000000000004,
+    1 / 3,
+    0.86005401611328125,
+    Math.fround(0.1),
   ];
   for (let i = 0; i < 3000; i++) {
     u32[hi] = (((r() < 0.5 ? 1 : 0) << 31) | (Math.floor(i % 2 ? r() * 2047 : 1001 + r() * 82) << 20) | (r() * 2 ** 20)) >>> 0;
@@ -63,10 +84,21 @@ function doubles(): number[] {
 }
 
 describe('line protocol formatting on the real InfluxDB', () => {
-  const schema = (type: unknown) => compileSchema(Type.forSchema({ type: 'record', name: 'p', fields: [{ name: 'sal_created', type: 'long' }, { name: 'v', type }] } as never));
+  const schema = (type: unknown) =>
+    compileSchema(
+      Type.forSchema({
+        type: 'record',
+        name: 'p',
+        fields: [
+          { name: 'sal_created', type: 'long' },
+          { name: 'v', type },
+        ],
+      } as never),
+    );
   const stats = { droppedFields: 0 };
   /** compileSchema's lines for these values (time T0 + i µs; sal_created in µs). */
-  const lines = (c: ReturnType<typeof schema>, m: string, values: unknown[]) => values.map((v, i) => c.line({ sal_created: T0 + i, v }, m, '0', stats));
+  const lines = (c: ReturnType<typeof schema>, m: string, values: unknown[]) =>
+    values.map((v, i) => c.line({ sal_created: T0 + i, v }, m, '0', stats));
 
   it('stores every double exactly as the record held it (-0, subnormals, 1e+21, 5e-324, 2^53 ± 1 …)', async () => {
     const values = doubles();
@@ -81,7 +113,7 @@ describe('line protocol formatting on the real InfluxDB', () => {
 
   it('stores integers of every size exactly (safe range via JSON; the int64 limits by their text)', async () => {
     let seed = 11;
-    const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const values: number[] = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 99999999, 100000000];
     for (let i = 0; i < 3000; i++) values.push(Math.floor((r() - 0.5) * 2 ** (r() * 54)));
     expect(await writer.write(lines(schema('long'), 'ints', values))).toEqual([]);
@@ -99,8 +131,18 @@ describe('line protocol formatting on the real InfluxDB', () => {
 
   it('stores strings exactly: quotes, backslashes, newlines, tabs, non-ASCII, 30 kB', async () => {
     const values = [
-      '', 'plain', 'say "hi"', 'back\\slash', 'ends with \\', '\\"', 'line1\nline2\r\n', 'tab\there', 'é µ 日本 😀', 'a,b=c d',
-      `${'"\\\n'.repeat(10_000)}end`, 'x'.repeat(30_000),
+      '',
+      'plain',
+      'say "hi"',
+      'back\\slash',
+      'ends with \\',
+      '\\"',
+      'line1\nline2\r\n',
+      'tab\there',
+      'é µ 日本 😀',
+      'a,b=c d',
+      `${'"\\\n'.repeat(10_000)}end`,
+      'x'.repeat(30_000),
     ];
     expect(await writer.write(lines(schema('string'), 'strings', values))).toEqual([]);
     const rows = await column('strings', 'v');

@@ -24,15 +24,68 @@ function doubles(n: number, seed: number): number[] {
   const out: number[] = [];
   /* eslint-disable no-loss-of-precision -- float edge cases, written as the literals the tests mean */
   const edges = [
-    0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE,
-    1e-7, 1e-6, 9.999999999999999e-7, 1.0000000000000002e-6, 1e15, 1e16, 1e17, 9.999999999999998e16, 1.0000000000000002e17,
-    1e20, 1e21, 1.0000000000000001e21, 123456789012345680000, -1e21, 1e22, 1e23,
-    2 ** 53, 2 ** 53 - 1, 2 ** 53 + 1, 2 ** 53 + 2, -(2 ** 53 + 2), 2 ** 52 + 0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31),
-    0.1, 0.2, 0.30000000000000004, 1 / 3, 2 / 3, 0.5, 1, -1, 1.5, 100, 123.456, Math.PI, Math.E, -Math.PI * 1e10,
+    0,
+    -0,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    1e-7,
+    1e-6,
+    9.999999999999999e-7,
+    1.0000000000000002e-6,
+    1e15,
+    1e16,
+    1e17,
+    9.999999999999998e16,
+    1.0000000000000002e17,
+    1e20,
+    1e21,
+    1.0000000000000001e21,
+    123456789012345680000,
+    -1e21,
+    1e22,
+    1e23,
+    2 ** 53,
+    2 ** 53 - 1,
+    2 ** 53 + 1,
+    2 ** 53 + 2,
+    -(2 ** 53 + 2),
+    2 ** 52 + 0.5,
+    2 ** 31,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    0.1,
+    0.2,
+    0.30000000000000004,
+    1 / 3,
+    2 / 3,
+    0.5,
+    1,
+    -1,
+    1.5,
+    100,
+    123.456,
+    Math.PI,
+    Math.E,
+    -Math.PI * 1e10,
     // exact ties at 16 digits (the 17-digit expansion ends in 5): String(n) rounds them to even
-    0.86005401611328125, 0.88181304931640625, 629329733034959.25, 99551068034657.625, -0.58051300048828125,
+    0.86005401611328125,
+    0.88181304931640625,
+    629329733034959.25,
+    99551068034657.625,
+    -0.58051300048828125,
     // shortest needs 17 digits / 16 digits / 15 digits
-    0.1 + 0.7, 1.0000000000000002, 9007199254740.993, 4.35, 1.005, 8.41e-5, 0.000123456789012345,
+    0.1 + 0.7,
+    1.0000000000000002,
+    9007199254740.993,
+    4.35,
+    1.005,
+    8.41e-5,
+    0.000123456789012345,
   ];
   /* eslint-enable no-loss-of-precision */
   out.push(...edges, ...edges.map((x) => -x));
@@ -90,7 +143,16 @@ describe('floats', () => {
   it('refuse NaN and ±Infinity; samples', () => {
     expect([NaN, Infinity, -Infinity].map(floatValue)).toEqual([undefined, undefined, undefined]);
     expect([-0, 0, 1e21, 1e-7, 5e-324, 0.1, -1.5, 2 ** 53 + 2, 629329733034959.25, Math.fround(0.1)].map(floatValue)).toEqual([
-      '-0', '0', '1e+21', '1e-7', '5e-324', '0.1', '-1.5', '9007199254740994', '629329733034959.2', '0.10000000149011612',
+      '-0',
+      '0',
+      '1e+21',
+      '1e-7',
+      '5e-324',
+      '0.1',
+      '-1.5',
+      '9007199254740994',
+      '629329733034959.2',
+      '0.10000000149011612',
     ]);
   });
 });
@@ -98,7 +160,28 @@ describe('floats', () => {
 describe('integers', () => {
   it('format exactly as `${n}i` for safe integers of every size, and beyond 2^53', () => {
     const r = prng(7);
-    const values = [0, -0, 1, -1, 9, 10, 99999999, 100000000, 100000001, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e21, -1e21];
+    const values = [
+      0,
+      -0,
+      1,
+      -1,
+      9,
+      10,
+      99999999,
+      100000000,
+      100000001,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 53,
+      2 ** 53 + 2,
+      -(2 ** 53),
+      1e21,
+      -1e21,
+    ];
     for (let i = 0; i < 50_000; i++) values.push(Math.floor((r() - 0.5) * 2 ** (r() * 56)), 1767225600000 + i, i * 1e8 - 1);
     const wrong = values.filter((n) => intValue(n) !== `${n}i`).slice(0, 10);
     expect(wrong).toEqual([]);
@@ -115,12 +198,35 @@ describe('LineWriter', () => {
   /** Strings with what line protocol escapes, control characters, non-ASCII, astral and lone surrogates. */
   function strings(n: number, seed: number): string[] {
     const r = prng(seed);
-    const alphabet = ['a', 'Z', '0', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', '\\"', 'é', 'µ', '日本', '😀', '\ud800', '\udc00', '\u0000', "'", '{'];
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      ',',
+      '=',
+      '"',
+      '\\',
+      '\n',
+      '\r',
+      '\t',
+      '\\"',
+      'é',
+      'µ',
+      '日本',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '\u0000',
+      "'",
+      '{',
+    ];
     const out = ['', '"', '\\', '\\\\"', 'plain', 'x'.repeat(40_000), '"\\\n'.repeat(20_000)];
     for (let i = 0; i < n; i++) {
       const len = Math.floor(r() ** 3 * 300);
       let s = '';
-      for (let k = 0; k < len; k++) s += r() < 0.6 ? String.fromCharCode(32 + Math.floor(r() * 95)) : alphabet[Math.floor(r() * alphabet.length)];
+      for (let k = 0; k < len; k++)
+        s += r() < 0.6 ? String.fromCharCode(32 + Math.floor(r() * 95)) : alphabet[Math.floor(r() * alphabet.length)];
       out.push(s);
     }
     return out;

@@ -112,15 +112,51 @@ export function sinkMetrics(registry: Registry): SinkMetrics {
   return {
     pointsWritten: new Counter({ name: 'influxdb_sink_points_written_total', help: 'Points InfluxDB acknowledged', registers: [registry] }),
     recordsConsumed: new Counter({ name: 'influxdb_sink_records_consumed_total', help: 'Kafka records consumed', registers: [registry] }),
-    writeErrors: new Counter({ name: 'influxdb_sink_write_errors_total', help: 'Failed InfluxDB write requests (transient: retried; rejected: points refused, bisected)', labelNames: ['kind'], registers: [registry] }),
-    deadLetters: new Counter({ name: 'influxdb_sink_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: ['reason'], registers: [registry] }),
-    batchLatency: new Histogram({ name: 'influxdb_sink_batch_latency_seconds', help: 'Duration of successful InfluxDB write requests', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
-    lag: new Gauge({ name: 'influxdb_sink_consumer_lag', help: 'Records behind the high watermark, per partition, after the last committed batch', labelNames: ['topic', 'partition'], registers: [registry] }),
+    writeErrors: new Counter({
+      name: 'influxdb_sink_write_errors_total',
+      help: 'Failed InfluxDB write requests (transient: retried; rejected: points refused, bisected)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'influxdb_sink_dead_letters_total',
+      help: 'Records sent to the dead-letter topic',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    batchLatency: new Histogram({
+      name: 'influxdb_sink_batch_latency_seconds',
+      help: 'Duration of successful InfluxDB write requests',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'influxdb_sink_consumer_lag',
+      help: 'Records behind the high watermark, per partition, after the last committed batch',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
     topics: new Gauge({ name: 'influxdb_sink_topics', help: 'Topics currently consumed', registers: [registry] }),
-    droppedFields: new Gauge({ name: 'influxdb_sink_dropped_fields', help: 'Field values not storable in InfluxDB (NaN, Infinity), skipped', registers: [registry] }),
-    recordLatency: new LatencyMetric(registry, 'influxdb_sink_record_latency_seconds', 'From the Kafka record timestamp to InfluxDB acknowledging its point (seconds)'),
-    endToEndLatency: new LatencyMetric(registry, 'influxdb_sink_end_to_end_latency_seconds', "From the point's time (sal_created) to InfluxDB acknowledging it (seconds)"),
-    bytesWritten: new Counter({ name: 'influxdb_sink_bytes_written_total', help: 'Line-protocol bytes InfluxDB acknowledged', registers: [registry] }),
+    droppedFields: new Gauge({
+      name: 'influxdb_sink_dropped_fields',
+      help: 'Field values not storable in InfluxDB (NaN, Infinity), skipped',
+      registers: [registry],
+    }),
+    recordLatency: new LatencyMetric(
+      registry,
+      'influxdb_sink_record_latency_seconds',
+      'From the Kafka record timestamp to InfluxDB acknowledging its point (seconds)',
+    ),
+    endToEndLatency: new LatencyMetric(
+      registry,
+      'influxdb_sink_end_to_end_latency_seconds',
+      "From the point's time (sal_created) to InfluxDB acknowledging it (seconds)",
+    ),
+    bytesWritten: new Counter({
+      name: 'influxdb_sink_bytes_written_total',
+      help: 'Line-protocol bytes InfluxDB acknowledged',
+      registers: [registry],
+    }),
   };
 }
 
@@ -157,12 +193,21 @@ export class InfluxDbSink {
 
   constructor(opts: SinkOptions) {
     this.o = {
-      batchSize: 5000, batchBytes: DEFAULT_MAX_BYTES, flushIntervalMs: 1000, lingerMs: 5, maxInFlight: 4, partitionsConcurrency: 16, topicRefreshMs: 10_000,
-      fromBeginning: true, maxBytesPerPartition: 512 * 1024, ...opts,
+      batchSize: 5000,
+      batchBytes: DEFAULT_MAX_BYTES,
+      flushIntervalMs: 1000,
+      lingerMs: 5,
+      maxInFlight: 4,
+      partitionsConcurrency: 16,
+      topicRefreshMs: 10_000,
+      fromBeginning: true,
+      maxBytesPerPartition: 512 * 1024,
+      ...opts,
     };
     this.matches = topicMatcher(this.o.topicsRegex);
     this.maxOutstanding = this.o.batchSize * this.o.maxInFlight * 2;
-    if (this.matches(this.o.deadLetterTopic)) throw new Error(`dead-letter topic ${this.o.deadLetterTopic} matches the topics regex ${this.o.topicsRegex}; choose another`);
+    if (this.matches(this.o.deadLetterTopic))
+      throw new Error(`dead-letter topic ${this.o.deadLetterTopic} matches the topics regex ${this.o.topicsRegex}; choose another`);
     this.metrics = this.o.metrics;
     this.batcher = new Batcher<Item>({
       maxPoints: this.o.batchSize,
@@ -212,7 +257,10 @@ export class InfluxDbSink {
       if (same && !this.forceRestart && (this.consumerRunning || next.length === 0)) return;
       this.forceRestart = false;
       const added = next.filter((t) => !this.topics.includes(t));
-      this.o.logger.info({ topics: next.length, added: added.slice(0, 20), addedCount: added.length }, `subscribing to ${next.length} topic(s) matching /${this.o.topicsRegex}/`);
+      this.o.logger.info(
+        { topics: next.length, added: added.slice(0, 20), addedCount: added.length },
+        `subscribing to ${next.length} topic(s) matching /${this.o.topicsRegex}/`,
+      );
       await this.stopConsumer();
       this.topics = next;
       this.metrics.topics.set(next.length);
@@ -305,7 +353,12 @@ export class InfluxDbSink {
         track = { topic: batch.topic, partition: batch.partition, queue: [], committing: Promise.resolve() };
         this.partitions.set(key, track);
       }
-      const entry: Pending = { next: (BigInt(last) + 1n).toString(), count: batch.messages.length, highWatermark: batch.highWatermark, done: false };
+      const entry: Pending = {
+        next: (BigInt(last) + 1n).toString(),
+        count: batch.messages.length,
+        highWatermark: batch.highWatermark,
+        done: false,
+      };
       track.queue.push(entry);
       const t = track;
       const work = this.batcher
@@ -322,7 +375,10 @@ export class InfluxDbSink {
           // Not acknowledged (stopping, or the dead-letter topic refused): never committed, re-read later.
           if (err instanceof WriteAbortedError) return;
           // The partition cannot commit past this batch: restart the consumer from the committed offsets.
-          this.o.logger.error({ err: err.message, topic: batch.topic, partition: batch.partition }, `batch not written, restarting the consumer: ${err.message}`);
+          this.o.logger.error(
+            { err: err.message, topic: batch.topic, partition: batch.partition },
+            `batch not written, restarting the consumer: ${err.message}`,
+          );
           this.restartSoon();
         })
         .finally(() => {
@@ -393,7 +449,10 @@ export class InfluxDbSink {
 
   private release(points: number): void {
     this.outstandingPoints -= points;
-    while (this.waiters.length && (this.outstandingPoints === 0 || this.outstandingPoints + this.waiters[0].points <= this.maxOutstanding)) {
+    while (
+      this.waiters.length &&
+      (this.outstandingPoints === 0 || this.outstandingPoints + this.waiters[0].points <= this.maxOutstanding)
+    ) {
       const w = this.waiters.shift()!;
       this.outstandingPoints += w.points;
       w.resolve();
@@ -426,7 +485,10 @@ export class InfluxDbSink {
       })),
     });
     for (const d of dead) this.metrics.deadLetters.inc({ reason: d.reason });
-    this.o.logger.warn({ topic, partition, count: dead.length, reason: dead[0].reason, detail: dead[0].detail }, `${dead.length} record(s) to ${this.o.deadLetterTopic}: ${dead[0].detail}`);
+    this.o.logger.warn(
+      { topic, partition, count: dead.length, reason: dead[0].reason, detail: dead[0].detail },
+      `${dead.length} record(s) to ${this.o.deadLetterTopic}: ${dead[0].detail}`,
+    );
   }
 
   /** Stops consuming (pending writes finish unless the signal aborted them), then disconnects. */

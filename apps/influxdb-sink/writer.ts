@@ -52,7 +52,11 @@ export class WriteAbortedError extends Error {
 
 function describe(err: unknown): { status?: number; message: string } {
   if (err instanceof HttpError) {
-    const m = (err.json as { message?: string; error?: string } | undefined)?.message ?? (err.json as { error?: string } | undefined)?.error ?? err.body ?? err.message;
+    const m =
+      (err.json as { message?: string; error?: string } | undefined)?.message ??
+      (err.json as { error?: string } | undefined)?.error ??
+      err.body ??
+      err.message;
     return { status: err.statusCode, message: `HTTP ${err.statusCode}: ${String(m).trim()}` };
   }
   const e = err as Error & { code?: string; cause?: { code?: string } };
@@ -70,7 +74,12 @@ export class InfluxWriter {
     this.opts = opts;
     const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 4 };
     const agent = opts.url.startsWith('https:') ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
-    this.influx = new InfluxDB({ url: opts.url, token: opts.token ?? 'efd:efd', timeout: opts.timeoutMs ?? 30_000, transportOptions: { agent } });
+    this.influx = new InfluxDB({
+      url: opts.url,
+      token: opts.token ?? 'efd:efd',
+      timeout: opts.timeoutMs ?? 30_000,
+      transportOptions: { agent },
+    });
     const bucket = opts.retentionPolicy ? `${opts.database}/${opts.retentionPolicy}` : opts.database;
     this.path = `/api/v2/write?org=-&bucket=${encodeURIComponent(bucket)}&precision=us`;
   }
@@ -120,7 +129,10 @@ export class InfluxWriter {
       this.opts.onAttempt?.({ ok: false, points, seconds: Number(process.hrtime.bigint() - t0) / 1e9, status, kind: 'transient' });
       this.failingSince ??= Date.now();
       const log = n === 1 || n % 10 === 0 ? 'warn' : 'debug';
-      this.opts.logger?.[log]({ attempt: n, retryInMs: delayMs, points, err: message }, `InfluxDB write failed (${message}); retrying in ${delayMs} ms`);
+      this.opts.logger?.[log](
+        { attempt: n, retryInMs: delayMs, points, err: message },
+        `InfluxDB write failed (${message}); retrying in ${delayMs} ms`,
+      );
     });
     if (written !== 'split') return written;
     const mid = from + Math.ceil(points / 2);

@@ -5,7 +5,12 @@ const schema = z.object({ ...kafkaConfigShape, rate: zInt(1).default(1), topics:
 
 describe('loadConfig', () => {
   it('flags win over env, env fills the rest, defaults apply', () => {
-    const c = loadConfig(schema, { brokers: 'a:1', clientId: 'x' }, { ...KAFKA_ENV, rate: 'RATE' }, { KAFKA_BROKERS: 'b:2', RATE: '7', KAFKA_SSL: 'true' });
+    const c = loadConfig(
+      schema,
+      { brokers: 'a:1', clientId: 'x' },
+      { ...KAFKA_ENV, rate: 'RATE' },
+      { KAFKA_BROKERS: 'b:2', RATE: '7', KAFKA_SSL: 'true' },
+    );
     expect(c).toMatchObject({ brokers: 'a:1', clientId: 'x', rate: 7, ssl: true, logLevel: 'info', metricsPort: 9090 });
   });
   it('names the flag and the env variable of each bad value', () => {

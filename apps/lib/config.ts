@@ -66,7 +66,10 @@ export const zInt = (min = 0) => z.coerce.number().int(`expected an integer`).mi
 
 /** zod: a comma-separated list (or repeated flag) → string[]. */
 export const zList = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+  (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean),
 );
 
 /** Options every Kafka app has, with their environment variables. */
@@ -96,21 +99,22 @@ export const REGISTRY_ENV = { registry: 'SCHEMA_REGISTRY_URL' } as const;
 
 /** Adds the common Kafka/metrics/logging flags to a command (defaults come from the zod shape). */
 export function addKafkaOptions(cmd: Command, clientId: string): Command {
-  return cmd
-    .option('--brokers <list>', `Kafka bootstrap servers host:port[,…] (env ${KAFKA_ENV.brokers})`)
-    // default: the env variable, else the app's name (a commander default would hide the env variable)
-    .option('--client-id <id>', `Kafka client id (env ${KAFKA_ENV.clientId})`, process.env[KAFKA_ENV.clientId] || clientId)
-    .option('--ssl', `connect to Kafka with TLS (env ${KAFKA_ENV.ssl}=true)`)
-    .addOption(
-      new Option('--sasl-mechanism <m>', `SASL mechanism (env ${KAFKA_ENV.saslMechanism}); password from env ${KAFKA_ENV.saslPassword}`).choices([
-        'plain',
-        'scram-sha-256',
-        'scram-sha-512',
-      ]),
-    )
-    .option('--sasl-username <user>', `SASL user (env ${KAFKA_ENV.saslUsername})`)
-    .addOption(new Option('--log-level <level>', `log level (env ${KAFKA_ENV.logLevel})`).choices([...LOG_LEVELS]))
-    .option('--metrics-port <port>', `port of /metrics and /healthz, 0 = random (env ${KAFKA_ENV.metricsPort}, default 9090)`);
+  return (
+    cmd
+      .option('--brokers <list>', `Kafka bootstrap servers host:port[,…] (env ${KAFKA_ENV.brokers})`)
+      // default: the env variable, else the app's name (a commander default would hide the env variable)
+      .option('--client-id <id>', `Kafka client id (env ${KAFKA_ENV.clientId})`, process.env[KAFKA_ENV.clientId] || clientId)
+      .option('--ssl', `connect to Kafka with TLS (env ${KAFKA_ENV.ssl}=true)`)
+      .addOption(
+        new Option(
+          '--sasl-mechanism <m>',
+          `SASL mechanism (env ${KAFKA_ENV.saslMechanism}); password from env ${KAFKA_ENV.saslPassword}`,
+        ).choices(['plain', 'scram-sha-256', 'scram-sha-512']),
+      )
+      .option('--sasl-username <user>', `SASL user (env ${KAFKA_ENV.saslUsername})`)
+      .addOption(new Option('--log-level <level>', `log level (env ${KAFKA_ENV.logLevel})`).choices([...LOG_LEVELS]))
+      .option('--metrics-port <port>', `port of /metrics and /healthz, 0 = random (env ${KAFKA_ENV.metricsPort}, default 9090)`)
+  );
 }
 
 /** Adds `--registry <url>`. */

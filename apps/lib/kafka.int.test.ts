@@ -37,12 +37,25 @@ async function producer(client: KafkaClientName, extra: { allowAutoTopicCreation
 function describeProducers(topic: string, partition: number): Record<string, string>[] {
   const r = spawnSync(
     'java',
-    ['-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.tools.TransactionsCommand', '--bootstrap-server', ns.endpoints.clusters[0].kafka,
-      'describe-producers', '--topic', topic, '--partition', String(partition)],
+    [
+      '-cp',
+      `${paths.kafkaLibs()}/*`,
+      'org.apache.kafka.tools.TransactionsCommand',
+      '--bootstrap-server',
+      ns.endpoints.clusters[0].kafka,
+      'describe-producers',
+      '--topic',
+      topic,
+      '--partition',
+      String(partition),
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
   if (r.status !== 0) throw new Error(`TransactionsCommand describe-producers failed: ${r.stderr || r.stdout}`);
-  const [head, ...rows] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const [head, ...rows] = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
   return rows.map((cells) => Object.fromEntries(head.map((h, i) => [h, cells[i]])));
 }
 
@@ -53,7 +66,14 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s producer
     const p = await producer(client);
     const sender = new BatchSender(p, { lingerMs: 2, maxBatchMessages: 250 });
     const n = 1_000;
-    await Promise.all(Array.from({ length: 10 }, (_, k) => sender.send(topic, Array.from({ length: n / 10 }, (_, i) => ({ value: `m${k * (n / 10) + i}` })))));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, k) =>
+        sender.send(
+          topic,
+          Array.from({ length: n / 10 }, (_, i) => ({ value: `m${k * (n / 10) + i}` })),
+        ),
+      ),
+    );
     expect(sender.pending).toBe(0);
     const got = await consumeAll(ns.kafka(), ns.name(`${client}-idem`), [topic], n);
     expect(got).toHaveLength(n);
@@ -103,29 +123,43 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s producer
     await createTopic(ns.kafka(), topic, 1);
     const p = await producer(client);
     const calls: number[] = [];
-    const counting = { sendBatch: async (r: Parameters<EfdProducer['sendBatch']>[0]) => { calls.push(r.topicMessages.reduce((n, t) => n + t.messages.length, 0)); await p.sendBatch(r); } };
+    const counting = {
+      sendBatch: async (r: Parameters<EfdProducer['sendBatch']>[0]) => {
+        calls.push(r.topicMessages.reduce((n, t) => n + t.messages.length, 0));
+        await p.sendBatch(r);
+      },
+    };
     // 1,000 × 3.2 kB = 3.2 MB in one send: past the broker's 1 MiB message.max.bytes unless split
     const n = 1_000;
     const value = (i: number) => `${i} `.padEnd(3_200, 'x');
-    await new BatchSender(counting, { lingerMs: 1 }).send(topic, Array.from({ length: n }, (_, i) => ({ value: value(i) })));
+    await new BatchSender(counting, { lingerMs: 1 }).send(
+      topic,
+      Array.from({ length: n }, (_, i) => ({ value: value(i) })),
+    );
     expect(calls.length).toBeGreaterThanOrEqual(4);
     expect(calls.reduce((a, b) => a + b, 0)).toBe(n);
     const got = await consumeAll(ns.kafka(), ns.name(`${client}-bytes`), [topic], n);
     expect(got.map((m) => Number(String(m.value).split(' ')[0]))).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 
-  it('names the topic and the broker\'s reason when a record is refused', async () => {
+  it("names the topic and the broker's reason when a record is refused", async () => {
     const topic = ns.topic(`${client}.toolarge`);
     const admin = ns.kafka().admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '10000' }] }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '10000' }] }],
+      });
     } finally {
       await admin.disconnect();
     }
     const p = await producer(client);
     const sender = new BatchSender(p, { lingerMs: 1 });
-    const err = await sender.send(topic, [{ value: 'y'.repeat(20_000) }]).then(() => undefined, (e: Error) => e);
+    const err = await sender.send(topic, [{ value: 'y'.repeat(20_000) }]).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err?.message).toContain(`producing 1 message(s) to 1 topic(s) (${topic}) failed:`);
     expect(err?.message).toMatch(/larger than the max message size|too large/i);
@@ -164,7 +198,10 @@ describe('errors', () => {
   it('connect names the unreachable broker', async () => {
     const p = createProducer({ ...opts, brokers: '127.0.0.1:1', connectionTimeoutMs: 500 }, { client: 'platformatic' });
     open.push(p);
-    const err = await p.connect().then(() => undefined, (e: Error & { retriable?: boolean }) => e);
+    const err = await p.connect().then(
+      () => undefined,
+      (e: Error & { retriable?: boolean }) => e,
+    );
     expect(err?.message).toMatch(/^connecting the Kafka producer to 127\.0\.0\.1:1 failed: .*ECONNREFUSED 127\.0\.0\.1:1/);
     expect(err?.retriable).toBe(true); // saltransform's start-up waits for a broker that is not up yet
   });

@@ -1,4 +1,11 @@
-import { AuthenticationError, compatibilityPartitioner, MultipleErrors, NetworkError, ProtocolError, ResponseError } from '@platformatic/kafka';
+import {
+  AuthenticationError,
+  compatibilityPartitioner,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+} from '@platformatic/kafka';
 import {
   BatchSender,
   createProducer,
@@ -106,7 +113,9 @@ describe('BatchSender byte budget', () => {
     expect(perRequest.every((r) => (r.a ?? 0) <= 3)).toBe(true);
     expect(perRequest.reduce((n, r) => n + (r.b ?? 0), 0)).toBe(1);
     expect(perRequest.reduce((n, r) => n + (r.a ?? 0), 0)).toBe(10);
-    const order = p.calls.flatMap((c) => (c.topicMessages ?? []).filter((t) => t.topic === 'a').flatMap((t) => t.messages.map((m) => (m.value as Buffer)[0])));
+    const order = p.calls.flatMap((c) =>
+      (c.topicMessages ?? []).filter((t) => t.topic === 'a').flatMap((t) => t.messages.map((m) => (m.value as Buffer)[0])),
+    );
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
@@ -123,7 +132,9 @@ describe('the producer factory', () => {
     expect(kafkaClientName(undefined)).toBe('platformatic');
     expect(kafkaClientName('')).toBe('platformatic');
     expect(kafkaClientName(' KafkaJS ')).toBe('kafkajs');
-    expect(() => kafkaClientName('rdkafka')).toThrow('EFD_KAFKA_CLIENT="rdkafka" is not a Kafka client: use platformatic (default) or kafkajs');
+    expect(() => kafkaClientName('rdkafka')).toThrow(
+      'EFD_KAFKA_CLIENT="rdkafka" is not a Kafka client: use platformatic (default) or kafkajs',
+    );
     delete process.env[KAFKA_CLIENT_ENV];
     const a = createProducer(base);
     process.env[KAFKA_CLIENT_ENV] = 'kafkajs';
@@ -155,7 +166,9 @@ describe('the producer factory', () => {
     expect(part({ topic: 'b' }, undefined, { metadata: undefined })).toBe(0);
     expect(o.tls).toBeUndefined();
     expect(o.sasl).toBeUndefined();
-    expect(platformaticOptions({ ...base, connectionTimeoutMs: 500, requestTimeoutMs: 2000 }, { allowAutoTopicCreation: false })).toMatchObject({
+    expect(
+      platformaticOptions({ ...base, connectionTimeoutMs: 500, requestTimeoutMs: 2000 }, { allowAutoTopicCreation: false }),
+    ).toMatchObject({
       connectTimeout: 500,
       requestTimeout: 2000,
       timeout: 2000,
@@ -198,9 +211,16 @@ describe('the producer factory', () => {
     expect(msg).toContain(inner.message);
     expect(kafkaErrorMessage(new Error('outer', { cause: new Error('inner') }))).toBe('outer (inner)');
     // a produce response error names its topic and partition and the broker's message
-    const response = { responses: [{ name: 'lsst.sal.a', partitionResponses: [{ index: 0 }] }, { name: 'lsst.sal.b', partitionResponses: [{ index: 0 }, { index: 3 }] }] };
+    const response = {
+      responses: [
+        { name: 'lsst.sal.a', partitionResponses: [{ index: 0 }] },
+        { name: 'lsst.sal.b', partitionResponses: [{ index: 0 }, { index: 3 }] },
+      ],
+    };
     const failed = new ResponseError(0, 9, { '/responses/1/partitionResponses/1': [10, 'record batch of 2000000 bytes'] }, response);
-    expect(kafkaErrorMessage(failed)).toBe(`${failed.message} (${inner.message} on topic lsst.sal.b partition 3: record batch of 2000000 bytes)`);
+    expect(kafkaErrorMessage(failed)).toBe(
+      `${failed.message} (${inner.message} on topic lsst.sal.b partition 3: record batch of 2000000 bytes)`,
+    );
     expect(kafkaErrorMessage('plain string')).toBe('plain string');
   });
 });
@@ -211,15 +231,29 @@ describe('timestampRuns', () => {
     expect(timestampRuns([])).toEqual([]);
     expect(timestampRuns([5, 1, 9])).toEqual([[0, 3]]);
     expect(timestampRuns([0, 24 * day, 1])).toEqual([[0, 3]]);
-    expect(timestampRuns([0, 25 * day, 25 * day + 1, 0])).toEqual([[0, 1], [1, 3], [3, 4]]);
+    expect(timestampRuns([0, 25 * day, 25 * day + 1, 0])).toEqual([
+      [0, 1],
+      [1, 3],
+      [3, 4],
+    ]);
   });
 });
 
 describe('retriableKafkaError', () => {
   it('retries a broker that is not up yet, never refused credentials', () => {
     const refused = new NetworkError('Connection to 127.0.0.1:9092 failed.', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9092') });
-    expect(retriableKafkaError(new MultipleErrors('initProducerId failed 6 times.', [new MultipleErrors('Cannot connect to any broker.', [refused])]))).toBe(true);
-    expect(retriableKafkaError(new MultipleErrors('x', [new NetworkError('Connection failed.', { cause: new AuthenticationError('SASL authentication failed.') })]))).toBe(false);
+    expect(
+      retriableKafkaError(
+        new MultipleErrors('initProducerId failed 6 times.', [new MultipleErrors('Cannot connect to any broker.', [refused])]),
+      ),
+    ).toBe(true);
+    expect(
+      retriableKafkaError(
+        new MultipleErrors('x', [
+          new NetworkError('Connection failed.', { cause: new AuthenticationError('SASL authentication failed.') }),
+        ]),
+      ),
+    ).toBe(false);
     expect(retriableKafkaError(Object.assign(new Error('kafkajs: leader not available'), { retriable: true }))).toBe(true);
     expect(retriableKafkaError(Object.assign(new Error('kafkajs: SASL failed'), { retriable: false }))).toBe(false);
     expect(retriableKafkaError(new Error('plain'))).toBe(false);

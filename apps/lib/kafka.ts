@@ -161,7 +161,8 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
   if (opts.ssl) o.tls = opts.ssl === true ? {} : opts.ssl;
   if (opts.sasl) {
     const mechanism = SASL_MECHANISMS[opts.sasl.mechanism];
-    if (!mechanism) throw new Error(`SASL mechanism "${opts.sasl.mechanism}" is not supported: use ${Object.keys(SASL_MECHANISMS).join(', ')}`);
+    if (!mechanism)
+      throw new Error(`SASL mechanism "${opts.sasl.mechanism}" is not supported: use ${Object.keys(SASL_MECHANISMS).join(', ')}`);
     o.sasl = { mechanism, username: opts.sasl.username, password: opts.sasl.password };
   }
   return o;
@@ -259,7 +260,9 @@ function errorWhere(err: Error, response: unknown): string {
   let where = '';
   const m = typeof e.path === 'string' ? /^\/responses\/(\d+)\/partitionResponses\/(\d+)/.exec(e.path) : null;
   if (m) {
-    const r = (response as { responses?: { name?: string; partitionResponses?: { index?: number }[] }[] } | undefined)?.responses?.[Number(m[1])];
+    const r = (response as { responses?: { name?: string; partitionResponses?: { index?: number }[] }[] } | undefined)?.responses?.[
+      Number(m[1])
+    ];
     if (r?.name) where = ` on topic ${r.name} partition ${r.partitionResponses?.[Number(m[2])]?.index ?? m[2]}`;
   }
   if (typeof e.serverErrorMessage === 'string' && e.serverErrorMessage) where += `: ${e.serverErrorMessage}`;
@@ -299,7 +302,8 @@ function platformaticProducer(opts: KafkaOptions, p: ProducerOptions): EfdProduc
         }
       }
       const runs = spread ? timestampRuns(ts) : [[0, messages.length] as [number, number]];
-      for (const [a, b] of runs) await producer.send({ messages: runs.length === 1 ? messages : messages.slice(a, b), compression: compression ?? 'none' });
+      for (const [a, b] of runs)
+        await producer.send({ messages: runs.length === 1 ? messages : messages.slice(a, b), compression: compression ?? 'none' });
     },
     async disconnect() {
       if (!producer.closed) await producer.close();
@@ -430,7 +434,10 @@ export class BatchSender {
   private readonly maxTopicBytes: number;
   private readonly compression: Compression;
 
-  constructor(private readonly producer: Pick<EfdProducer, 'sendBatch'>, opts: BatchSenderOptions = {}) {
+  constructor(
+    private readonly producer: Pick<EfdProducer, 'sendBatch'>,
+    opts: BatchSenderOptions = {},
+  ) {
     this.lingerMs = opts.lingerMs ?? 5;
     this.maxBatch = opts.maxBatchMessages ?? 10_000;
     this.maxTopicBytes = opts.maxTopicBytes ?? 900 * 1024;
@@ -502,7 +509,8 @@ export class BatchSender {
     let n = 0;
     for (const p of this.queue) {
       const used = topicBytes.get(p.topic) ?? 0;
-      const fits = !full.has(p.topic) && (n === 0 || n + p.messages.length <= this.maxBatch) && (used === 0 || used + p.bytes <= this.maxTopicBytes);
+      const fits =
+        !full.has(p.topic) && (n === 0 || n + p.messages.length <= this.maxBatch) && (used === 0 || used + p.bytes <= this.maxTopicBytes);
       if (fits) {
         batch.push(p);
         n += p.messages.length;

@@ -9,7 +9,8 @@ describe('LatencyMetric', () => {
     m.observe(-0.002); // clock skew → 0
     const json = await registry.getMetricsAsJSON();
     const hist = json.find((x) => x.name === 'stage_latency_seconds')!;
-    const bucket = (le: number) => hist.values.find((v) => v.labels.le === le && (v as { metricName?: string }).metricName === 'stage_latency_seconds_bucket')?.value;
+    const bucket = (le: number) =>
+      hist.values.find((v) => v.labels.le === le && (v as { metricName?: string }).metricName === 'stage_latency_seconds_bucket')?.value;
     expect(bucket(0.001)).toBe(2);
     expect(bucket(0.01)).toBe(3);
     expect(bucket(0.025)).toBe(4);

@@ -52,16 +52,17 @@ export function readEndpoints(): Endpoints {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`Local EFD endpoints file ${file} not found: the local EFD is not running. ` +
-      'Start it with `npm run efd:up` (or `npx efd local up`).');
+    throw new Error(
+      `Local EFD endpoints file ${file} not found: the local EFD is not running. ` +
+        'Start it with `npm run efd:up` (or `npx efd local up`).',
+    );
   }
   try {
     const e = JSON.parse(text) as Endpoints;
     if (!Array.isArray(e.clusters) || e.clusters.length === 0 || !e.influxdb?.url) throw new Error('missing keys');
     return e;
   } catch (err) {
-    throw new Error(`Local EFD endpoints file ${file} is malformed (${(err as Error).message}). ` +
-      'Recreate it with `npm run efd:up`.');
+    throw new Error(`Local EFD endpoints file ${file} is malformed (${(err as Error).message}). ` + 'Recreate it with `npm run efd:up`.');
   }
 }
 

@@ -33,7 +33,12 @@ describe('kafkajs transient errors', () => {
     const { lines, stream } = capture();
     const logger = createLogger({ name: 'x', level: 'info', destination: stream });
     const log = kafkaLogCreator(logger)(logLevel.INFO);
-    log({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { message: 'Response Metadata', error: 'This server does not host this topic-partition', timestamp: 'x' } } as never);
+    log({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { message: 'Response Metadata', error: 'This server does not host this topic-partition', timestamp: 'x' },
+    } as never);
     await new Promise((r) => setImmediate(r));
     expect(lines).toHaveLength(0);
   });

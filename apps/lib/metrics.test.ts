@@ -27,7 +27,9 @@ describe('metrics server', () => {
     const registry = createMetricsRegistry({ defaultMetrics: false });
     const a = await startMetricsServer({ registry, port: 0, host: '127.0.0.1' });
     try {
-      await expect(startMetricsServer({ registry, port: a.port, host: '127.0.0.1' })).rejects.toThrow(new RegExp(`port ${a.port}: EADDRINUSE`));
+      await expect(startMetricsServer({ registry, port: a.port, host: '127.0.0.1' })).rejects.toThrow(
+        new RegExp(`port ${a.port}: EADDRINUSE`),
+      );
     } finally {
       await a.close();
     }

@@ -72,7 +72,11 @@ export function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsS
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`metrics server cannot listen on port ${opts.port}: ${err.code ?? err.message} (choose another --metrics-port, 0 = random)`)),
+      reject(
+        new Error(
+          `metrics server cannot listen on port ${opts.port}: ${err.code ?? err.message} (choose another --metrics-port, 0 = random)`,
+        ),
+      ),
     );
     server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
       const { port } = server.address() as AddressInfo;

@@ -1,9 +1,26 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Type } from 'avsc';
-import { createRegistry, isTransient, RegistryError, RegistryUnavailableError, wireEncoder, wireHeader, wireSchemaId, withRetry } from './registry';
+import {
+  createRegistry,
+  isTransient,
+  RegistryError,
+  RegistryUnavailableError,
+  wireEncoder,
+  wireHeader,
+  wireSchemaId,
+  withRetry,
+} from './registry';
 
-const schema = { type: 'record', name: 'T', namespace: 'lsst.sal', fields: [{ name: 'a', type: 'long' }, { name: 'b', type: { type: 'array', items: 'float' } }] };
+const schema = {
+  type: 'record',
+  name: 'T',
+  namespace: 'lsst.sal',
+  fields: [
+    { name: 'a', type: 'long' },
+    { name: 'b', type: { type: 'array', items: 'float' } },
+  ],
+};
 
 describe('Confluent wire format', () => {
   it('header is magic 0 + big-endian id; encoder output decodes back', () => {
@@ -38,11 +55,13 @@ describe('retry', () => {
     expect(warnings[0]).toMatch(/op: unreachable or failing \(fetch failed\), retrying in 1 ms/);
   });
   it('gives up after the attempts with the hint, and does not retry permanent errors', async () => {
-    await expect(withRetry('op', () => Promise.reject(new Error('fetch failed')), { attempts: 2, initialDelayMs: 1, hint: 'Start it.' })).rejects.toThrow(
-      new RegistryUnavailableError('op failed after 2 attempt(s): fetch failed. Start it.'),
-    );
+    await expect(
+      withRetry('op', () => Promise.reject(new Error('fetch failed')), { attempts: 2, initialDelayMs: 1, hint: 'Start it.' }),
+    ).rejects.toThrow(new RegistryUnavailableError('op failed after 2 attempt(s): fetch failed. Start it.'));
     let n = 0;
-    await expect(withRetry('op', () => (n++, Promise.reject(new RegistryError('gone', 404))), { initialDelayMs: 1 })).rejects.toThrow('gone');
+    await expect(withRetry('op', () => (n++, Promise.reject(new RegistryError('gone', 404))), { initialDelayMs: 1 })).rejects.toThrow(
+      'gone',
+    );
     expect(n).toBe(1);
   });
 });
@@ -88,7 +107,9 @@ describe('createRegistry against a fake Confluent API', () => {
   it('maps a missing subject to undefined / a message saying to register first', async () => {
     const reg = createRegistry(url, { flavor: 'confluent' });
     expect(await reg.latest('missing-value')).toBeUndefined();
-    await expect(reg.latestId('missing-value')).rejects.toThrow(/subject missing-value is not in the schema registry.*efd salschema register/);
+    await expect(reg.latestId('missing-value')).rejects.toThrow(
+      /subject missing-value is not in the schema registry.*efd salschema register/,
+    );
   });
   it('apicurio flavor targets the ccompat API path', () => {
     expect(createRegistry('http://h:8081', { flavor: 'apicurio' }).url).toBe('http://h:8081/apis/ccompat/v7');

@@ -63,7 +63,8 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' && s > 0 ? s : undefined;
 }
 
-const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|fetch failed|timeout/i;
+const NETWORK_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|fetch failed|timeout/i;
 
 /**
  * Worth retrying: no answer at all (network error), 408, 429 or 5xx. mappersmith (inside
@@ -93,11 +94,12 @@ export async function withRetry<T>(
     if (!isTransient(err)) throw err;
     const reason = describeError(err);
     if (last) {
-      throw new RegistryUnavailableError(
-        `${what} failed after ${attempt} attempt(s): ${reason}.${opts.hint ? ` ${opts.hint}` : ''}`,
-      );
+      throw new RegistryUnavailableError(`${what} failed after ${attempt} attempt(s): ${reason}.${opts.hint ? ` ${opts.hint}` : ''}`);
     }
-    opts.logger?.warn({ attempt, of: attempts, retryInMs: delayMs, err: reason }, `${what}: unreachable or failing (${reason}), retrying in ${delayMs} ms`);
+    opts.logger?.warn(
+      { attempt, of: attempts, retryInMs: delayMs, err: reason },
+      `${what}: unreachable or failing (${reason}), retrying in ${delayMs} ms`,
+    );
   });
 }
 
@@ -211,7 +213,11 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     const json = jsonBody(text);
     if (!res.ok) {
       const j = (json ?? {}) as { message?: string; error_code?: number };
-      throw new RegistryError(`${method} ${path}: HTTP ${res.status}${j.message ? ` ${j.message}` : text ? ` ${text.slice(0, 200)}` : ''}`, res.status, j.error_code);
+      throw new RegistryError(
+        `${method} ${path}: HTTP ${res.status}${j.message ? ` ${j.message}` : text ? ` ${text.slice(0, 200)}` : ''}`,
+        res.status,
+        j.error_code,
+      );
     }
     return json as T;
   }
@@ -293,9 +299,13 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
   async function testCompatibility(subject: string, schema: AvscSchema | string): Promise<CompatibilityResult> {
     try {
       const r = await retry(`compatibility test of ${subject}`, () =>
-        http<{ is_compatible: boolean; messages?: string[] }>('POST', `/compatibility/subjects/${enc(subject)}/versions/latest?verbose=true`, {
-          schema: schemaText(schema),
-        }),
+        http<{ is_compatible: boolean; messages?: string[] }>(
+          'POST',
+          `/compatibility/subjects/${enc(subject)}/versions/latest?verbose=true`,
+          {
+            schema: schemaText(schema),
+          },
+        ),
       );
       return { compatible: r.is_compatible, messages: r.messages ?? [] };
     } catch (err) {

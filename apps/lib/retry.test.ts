@@ -13,7 +13,9 @@ describe('sleep', () => {
 
 describe('backoffDelayMs', () => {
   it('doubles from the initial delay up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelayMs(a, { initialDelayMs: 250, maxDelayMs: 10_000 }))).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelayMs(a, { initialDelayMs: 250, maxDelayMs: 10_000 }))).toEqual([
+      250, 500, 1000, 2000, 4000, 8000, 10_000,
+    ]);
     expect(backoffDelayMs(40, { initialDelayMs: 500 })).toBe(500 * 2 ** 39);
     expect(backoffDelayMs(0, { initialDelayMs: 300, maxDelayMs: 30_000 })).toBe(300);
   });
@@ -42,7 +44,14 @@ describe('retry', () => {
     let calls = 0;
     const lasts: boolean[] = [];
     await expect(
-      retry(async () => { calls++; throw new Error(`boom ${calls}`); }, { attempts: 3, initialDelayMs: 1 }, (_e, f) => void lasts.push(f.last)),
+      retry(
+        async () => {
+          calls++;
+          throw new Error(`boom ${calls}`);
+        },
+        { attempts: 3, initialDelayMs: 1 },
+        (_e, f) => void lasts.push(f.last),
+      ),
     ).rejects.toThrow('boom 3');
     expect(calls).toBe(3);
     expect(lasts).toEqual([false, false, true]);
@@ -51,7 +60,16 @@ describe('retry', () => {
   it('stops with what onFailure throws', async () => {
     let calls = 0;
     await expect(
-      retry(async () => { calls++; throw new Error('permanent'); }, { initialDelayMs: 1 }, (err) => { throw new Error(`gave up: ${(err as Error).message}`); }),
+      retry(
+        async () => {
+          calls++;
+          throw new Error('permanent');
+        },
+        { initialDelayMs: 1 },
+        (err) => {
+          throw new Error(`gave up: ${(err as Error).message}`);
+        },
+      ),
     ).rejects.toThrow('gave up: permanent');
     expect(calls).toBe(1);
   });
@@ -60,7 +78,14 @@ describe('retry', () => {
     const c = new AbortController();
     let calls = 0;
     const t0 = Date.now();
-    const p = retry(async () => { calls++; throw new Error('down'); }, { initialDelayMs: 10_000, signal: c.signal, abortedError: () => new Error('stopped') }, () => undefined);
+    const p = retry(
+      async () => {
+        calls++;
+        throw new Error('down');
+      },
+      { initialDelayMs: 10_000, signal: c.signal, abortedError: () => new Error('stopped') },
+      () => undefined,
+    );
     setTimeout(() => c.abort(), 20);
     await expect(p).rejects.toThrow('stopped');
     expect(calls).toBe(1);
@@ -71,7 +96,14 @@ describe('retry', () => {
     const c = new AbortController();
     c.abort();
     const t0 = Date.now();
-    const r = await retry(async (attempt) => { if (attempt === 1) throw new Error('once'); return attempt; }, { initialDelayMs: 10_000, signal: c.signal }, () => undefined);
+    const r = await retry(
+      async (attempt) => {
+        if (attempt === 1) throw new Error('once');
+        return attempt;
+      },
+      { initialDelayMs: 10_000, signal: c.signal },
+      () => undefined,
+    );
     expect(r).toBe(2);
     expect(Date.now() - t0).toBeLessThan(5000);
   });

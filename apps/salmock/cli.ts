@@ -77,7 +77,8 @@ export const SALMOCK_ENV = {
 /** Parses flags + env into a validated config (throws ConfigError naming flag and env variable). */
 export function salmockConfig(flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env): SalmockConfig {
   const c = loadConfig(salmockSchema, flags, SALMOCK_ENV, env);
-  if (c.mode === 'avro' && !c.registry) throw new ConfigError('invalid configuration:\n  --registry (env SCHEMA_REGISTRY_URL): required in --mode avro');
+  if (c.mode === 'avro' && !c.registry)
+    throw new ConfigError('invalid configuration:\n  --registry (env SCHEMA_REGISTRY_URL): required in --mode avro');
   return c;
 }
 
@@ -85,9 +86,17 @@ export function salmockConfig(flags: Record<string, unknown>, env: Record<string
 export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
   const { topics: metas, errors } = loadTopicMetadata(c.xml);
   if (metas.length === 0) {
-    throw new Error(`no SAL topics found under ${c.xml}${errors.length ? `: ${errors.slice(0, 3).map(formatSalSchemaError).join('; ')}` : ' (is it a ts_xml folder?)'}`);
+    throw new Error(
+      `no SAL topics found under ${c.xml}${errors.length ? `: ${errors.slice(0, 3).map(formatSalSchemaError).join('; ')}` : ' (is it a ts_xml folder?)'}`,
+    );
   }
-  const selected = planTopics(metas, { subsystems: c.subsystems, kinds: c.kinds, topics: c.topics, maxTopics: c.maxTopics, topicPrefix: c.topicPrefix });
+  const selected = planTopics(metas, {
+    subsystems: c.subsystems,
+    kinds: c.kinds,
+    topics: c.topics,
+    maxTopics: c.maxTopics,
+    topicPrefix: c.topicPrefix,
+  });
   const factor = c.seedSchedule ? seedScheduleFactor(selected.map((p) => p.meta)) * c.rateFactor : c.rateFactor;
   const plan = planTopics(metas, {
     subsystems: c.subsystems,
@@ -140,7 +149,10 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
       { plan, factories, mode: c.mode, durationS: c.duration, count: c.count, burst: c.burst, maxPending: c.maxPending },
       { sender, logger, metrics: rt.metrics, signal: shutdown.signal },
     );
-    logger.info({ ...summary, seed, scheduledRate: planRate(plan) }, `salmock: ${summary.produced} messages in ${summary.seconds.toFixed(1)} s (${summary.rate.toFixed(0)} msg/s)`);
+    logger.info(
+      { ...summary, seed, scheduledRate: planRate(plan) },
+      `salmock: ${summary.produced} messages in ${summary.seconds.toFixed(1)} s (${summary.rate.toFixed(0)} msg/s)`,
+    );
     return { ...summary, seed } as SalmockSummary;
   } finally {
     await shutdown.trigger('salmock finished');
@@ -150,16 +162,25 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
 export function registerSalmockCommand(program: Command): Command {
   const cmd = program
     .command('salmock')
-    .description('produce mock SAL messages for the topics of a ts_xml folder at the seed rates (commands 1 Hz, events 10 Hz, telemetry 100 Hz)')
+    .description(
+      'produce mock SAL messages for the topics of a ts_xml folder at the seed rates (commands 1 Hz, events 10 Hz, telemetry 100 Hz)',
+    )
     .option('--xml <folder>', `ts_xml folder whose topics to mock (env ${SALMOCK_ENV.xml})`)
-    .addOption(new Option('--mode <mode>', `text: SAL text to <Subsystem>_<kind>; avro: Avro to lsst.sal.<topic> (env ${SALMOCK_ENV.mode})`).choices(['text', 'avro']))
+    .addOption(
+      new Option('--mode <mode>', `text: SAL text to <Subsystem>_<kind>; avro: Avro to lsst.sal.<topic> (env ${SALMOCK_ENV.mode})`).choices(
+        ['text', 'avro'],
+      ),
+    )
     .option('--topic-prefix <prefix>', `prefix of every Kafka topic and subject (env ${SALMOCK_ENV.topicPrefix})`)
     .option('--subsystems <list>', `only these subsystems, comma-separated (env ${SALMOCK_ENV.subsystems})`)
     .option('--kinds <list>', `only these kinds: command,event,telemetry (env ${SALMOCK_ENV.kinds})`)
     .option('--topics <regex>', `only SAL topics matching (env ${SALMOCK_ENV.topics})`)
     .option('--max-topics <n>', `at most n topics, in name order (env ${SALMOCK_ENV.maxTopics})`)
     .option('--rate-factor <f>', `multiply every rate (env ${SALMOCK_ENV.rateFactor}, default 1)`)
-    .option('--seed-schedule', `scale the rates so the topics make the seed's 29,284 msg/s in all (times --rate-factor) (env ${SALMOCK_ENV.seedSchedule})`)
+    .option(
+      '--seed-schedule',
+      `scale the rates so the topics make the seed's 29,284 msg/s in all (times --rate-factor) (env ${SALMOCK_ENV.seedSchedule})`,
+    )
     .option('--command-hz <hz>', 'rate per command topic (default 1)')
     .option('--event-hz <hz>', 'rate per event topic (default 10)')
     .option('--telemetry-hz <hz>', 'rate per telemetry topic (default 100)')

@@ -27,7 +27,12 @@ function fakeSender(opts: { fail?: boolean } = {}) {
   };
 }
 
-const deps = (sender: ReturnType<typeof fakeSender>, metrics = new Registry()) => ({ sender, logger: silentLogger(), metrics, signal: new AbortController().signal });
+const deps = (sender: ReturnType<typeof fakeSender>, metrics = new Registry()) => ({
+  sender,
+  logger: silentLogger(),
+  metrics,
+  signal: new AbortController().signal,
+});
 
 describe('runSalmock', () => {
   const plan = planTopics(topics, { subsystems: ['ATDome'], topicPrefix: 'x.' });
@@ -94,7 +99,9 @@ describe('runSalmock', () => {
     const { topic, message } = f(9, 1234);
     expect(topic).toBe(`x.lsst.sal.${plan[0].meta.topic}`);
     expect(wireSchemaId(message.value as Buffer)).toBe(77);
-    expect(type.fromBuffer((message.value as Buffer).subarray(5))).toEqual(type.fromBuffer(type.toBuffer(recordGenerator(plan[0].meta, 3)(9, 1234))));
+    expect(type.fromBuffer((message.value as Buffer).subarray(5))).toEqual(
+      type.fromBuffer(type.toBuffer(recordGenerator(plan[0].meta, 3)(9, 1234))),
+    );
     expect(() => messageFactory(plan[0], 'avro', 3)).toThrow(/needs the registered schema of x.lsst.sal/);
   });
 });

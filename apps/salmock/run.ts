@@ -26,12 +26,7 @@ export type MessageFactory = (seq: number, nowMs: number) => { topic: string; me
  * Message factory of a planned topic; Avro mode needs the wire-format encoder of its schema.
  * Text mode formats each value set once (see VARIANTS) and only the stamps per message.
  */
-export function messageFactory(
-  p: PlannedTopic,
-  mode: SalmockMode,
-  seed: number,
-  encode?: (value: unknown) => Buffer,
-): MessageFactory {
+export function messageFactory(p: PlannedTopic, mode: SalmockMode, seed: number, encode?: (value: unknown) => Buffer): MessageFactory {
   const gen = recordGenerator(p.meta, seed);
   const runHeader = String(seed);
   const key = p.meta.topic;
@@ -50,7 +45,11 @@ export function messageFactory(
     if (items === undefined) itemsText.set(variant, (items = formatSalItems(p.layout, rec)));
     return {
       topic: p.rawTopic,
-      message: { key, value: salTextLine(p.meta.topic, formatSalStamps(rec), items), headers: { [HEADER_RUN]: runHeader, [HEADER_SEQ]: String(seq) } },
+      message: {
+        key,
+        value: salTextLine(p.meta.topic, formatSalStamps(rec), items),
+        headers: { [HEADER_RUN]: runHeader, [HEADER_SEQ]: String(seq) },
+      },
     };
   };
 }
@@ -98,10 +97,22 @@ export interface SalmockSummary {
 export function salmockMetrics(registry: Registry) {
   const existing = registry.getSingleMetric('salmock_produced_total') as Counter<'mode' | 'kind'> | undefined;
   return {
-    produced: existing ?? new Counter({ name: 'salmock_produced_total', help: 'Mock SAL messages acknowledged by Kafka', labelNames: ['mode', 'kind'], registers: [registry] }),
+    produced:
+      existing ??
+      new Counter({
+        name: 'salmock_produced_total',
+        help: 'Mock SAL messages acknowledged by Kafka',
+        labelNames: ['mode', 'kind'],
+        registers: [registry],
+      }),
     failed:
       (registry.getSingleMetric('salmock_failed_total') as Counter<'mode'> | undefined) ??
-      new Counter({ name: 'salmock_failed_total', help: 'Mock SAL messages Kafka did not acknowledge', labelNames: ['mode'], registers: [registry] }),
+      new Counter({
+        name: 'salmock_failed_total',
+        help: 'Mock SAL messages Kafka did not acknowledge',
+        labelNames: ['mode'],
+        registers: [registry],
+      }),
     scheduled:
       (registry.getSingleMetric('salmock_scheduled_rate') as Gauge | undefined) ??
       new Gauge({ name: 'salmock_scheduled_rate', help: 'Messages per second the plan schedules', registers: [registry] }),
@@ -109,7 +120,11 @@ export function salmockMetrics(registry: Registry) {
       (registry.getSingleMetric('salmock_produced_bytes_total') as Counter | undefined) ??
       new Counter({ name: 'salmock_produced_bytes_total', help: 'Bytes of message values Kafka acknowledged', registers: [registry] }),
     /** Into Kafka: from sal_created (the message's stamp) to Kafka's acknowledgement. */
-    latency: new LatencyMetric(registry, 'salmock_produce_latency_seconds', 'From sal_created to Kafka acknowledging the message (seconds)'),
+    latency: new LatencyMetric(
+      registry,
+      'salmock_produce_latency_seconds',
+      'From sal_created to Kafka acknowledging the message (seconds)',
+    ),
   };
 }
 
@@ -157,7 +172,10 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     }
   };
 
-  deps.logger.info({ topics: plan.length, scheduledRate, mode: opts.mode, burst: !!opts.burst }, `salmock: ${plan.length} topics, ${scheduledRate.toFixed(0)} msg/s scheduled`);
+  deps.logger.info(
+    { topics: plan.length, scheduledRate, mode: opts.mode, burst: !!opts.burst },
+    `salmock: ${plan.length} topics, ${scheduledRate.toFixed(0)} msg/s scheduled`,
+  );
   for (;;) {
     if (deps.signal.aborted) break;
     const elapsed = (now() - start) / 1000;
@@ -201,7 +219,10 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     for (const [topic, g] of byTopic) {
       const list = [...g.kinds].map(([kind, n]) => ({ kind, n }));
       outstanding++;
-      void deps.sender.send(topic, g.messages).then(counted(list, g.stamps, g.bytes), failedFn(g.messages.length)).finally(settle);
+      void deps.sender
+        .send(topic, g.messages)
+        .then(counted(list, g.stamps, g.bytes), failedFn(g.messages.length))
+        .finally(settle);
     }
     if (opts.burst) await new Promise((r) => setImmediate(r));
     else await sleep(tickMs, deps.signal);

@@ -15,14 +15,7 @@ import { planRate, planTopics, SEED_RATES_HZ, SEED_TOTAL_RATE, seedScheduleFacto
 import { convertFolder, ConvertSummary } from '../lib/sal/convert';
 import { DEFAULT_GENERATED_DIR, DEFAULT_SEED, GenerateOptions, SEED_TOPIC_COUNTS, writeGeneratedTsXml } from './generate';
 import { formatSalSchemaError } from '../lib/sal/errors';
-import {
-  checkSchemas,
-  filterTopics,
-  LoadedSchemas,
-  registerSchemas,
-  schemasFromAvscFolder,
-  schemasFromXml,
-} from '../lib/sal/register';
+import { checkSchemas, filterTopics, LoadedSchemas, registerSchemas, schemasFromAvscFolder, schemasFromXml } from '../lib/sal/register';
 import { CliOutput, stdio } from '../lib/cli-output';
 
 /** Options of `salschema convert`. */
@@ -43,7 +36,9 @@ export function formatConvertReport(summary: ConvertSummary): string[] {
   }
   const total = (k: 'found' | 'converted') => summary.report.reduce((n, r) => n + r[k], 0);
   const skipped = summary.report.flatMap((r) => r.skipped);
-  lines.push(`${'total'.padEnd(width)}  ${String(total('found')).padStart(5)}  ${String(total('converted')).padStart(9)}  ${String(skipped.length).padStart(7)}`);
+  lines.push(
+    `${'total'.padEnd(width)}  ${String(total('found')).padStart(5)}  ${String(total('converted')).padStart(9)}  ${String(skipped.length).padStart(7)}`,
+  );
   for (const s of skipped) lines.push(`skipped ${s.topic ?? '(unnamed topic)'} (${s.file}${s.line ? `:${s.line}` : ''}): ${s.reason}`);
   for (const u of summary.unread) lines.push(`not read: ${u.file}: ${u.reason}`);
   return lines;
@@ -60,7 +55,10 @@ export function reportConvert(summary: ConvertSummary, outDir: string, io: CliOu
   for (const e of summary.errors) io.err(formatSalSchemaError(e));
   if (summary.errors.length > 0) io.err(`salschema convert: ${summary.errors.length} error(s)`);
   const lost = summary.report.reduce((n, r) => n + r.unexplained, 0);
-  if (lost !== 0) io.err(`salschema convert: ${lost} topic(s) found in the XML but neither converted nor skipped with a reason (a salschema bug: please report it)`);
+  if (lost !== 0)
+    io.err(
+      `salschema convert: ${lost} topic(s) found in the XML but neither converted nor skipped with a reason (a salschema bug: please report it)`,
+    );
   return summary.errors.length > 0 || lost !== 0 ? 1 : 0;
 }
 
@@ -169,11 +167,13 @@ function addRegistryCommandOptions(cmd: Command): Command {
 
 function addRegisterCommand(salschema: Command): void {
   addRegistryCommandOptions(
-    salschema
-      .command('register')
-      .description('register one Avro schema per SAL topic in the schema registry (subject <topic>-value)'),
+    salschema.command('register').description('register one Avro schema per SAL topic in the schema registry (subject <topic>-value)'),
   )
-    .addOption(new Option('--compatibility <level>', 'compatibility level set on every subject before registering').choices([...COMPATIBILITY_LEVELS]))
+    .addOption(
+      new Option('--compatibility <level>', 'compatibility level set on every subject before registering').choices([
+        ...COMPATIBILITY_LEVELS,
+      ]),
+    )
     .action(async (opts: RegistryCommandOptions) => {
       process.exitCode = await runRegister(opts);
     });
@@ -185,7 +185,11 @@ function addCheckCommand(salschema: Command): void {
       .command('check')
       .description('report whether the schemas of a (changed) ts_xml are compatible with the registry; exit 1 with the reasons if not'),
   )
-    .addOption(new Option('--compatibility <level>', 'check under this level instead of the level set in the registry').choices([...COMPATIBILITY_LEVELS]))
+    .addOption(
+      new Option('--compatibility <level>', 'check under this level instead of the level set in the registry').choices([
+        ...COMPATIBILITY_LEVELS,
+      ]),
+    )
     .action(async (opts: RegistryCommandOptions) => {
       process.exitCode = await runCheck(opts);
     });
@@ -247,7 +251,9 @@ function addGenerateCommand(salschema: Command): void {
   const d = SEED_TOPIC_COUNTS;
   salschema
     .command('generate')
-    .description('write a SAL interface set shaped like the seed experiment as ts_xml (deterministic; drawn from figures measured on real ts_xml)')
+    .description(
+      'write a SAL interface set shaped like the seed experiment as ts_xml (deterministic; drawn from figures measured on real ts_xml)',
+    )
     .option('--out <folder>', `folder to write into (its sal_interfaces/ is what --xml takes; default ${DEFAULT_GENERATED_DIR})`)
     .option('--seed <n>', `seed of the generator (default ${DEFAULT_SEED})`)
     .option('--commands <n>', `command topics (default ${d.command})`)
@@ -262,7 +268,9 @@ function addGenerateCommand(salschema: Command): void {
 export function registerSalschemaCommand(program: Command): Command {
   const salschema = program
     .command('salschema')
-    .description('SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml');
+    .description(
+      'SAL schemas: convert ts_xml to Avro, register them, check compatibility with the registry, generate a seed-shaped ts_xml',
+    );
   addConvertCommand(salschema);
   addRegisterCommand(salschema);
   addCheckCommand(salschema);

@@ -42,9 +42,7 @@ describeConformance('salschema convert on the real ts_xml', UPSTREAM_TS_XML, (ro
         schemas: expected.length,
         byLayout: { current: expected.length, legacy: 0 },
       });
-      expect(readdirSync(join(tmp, 'current'))).toEqual(
-        expect.arrayContaining(['ATDome_command_start.avsc', 'MTM1M3TS_thermalData.avsc']),
-      );
+      expect(readdirSync(join(tmp, 'current'))).toEqual(expect.arrayContaining(['ATDome_command_start.avsc', 'MTM1M3TS_thermalData.avsc']));
     });
 
     it('converts the legacy layout with 0 errors (27 topics)', () => {
@@ -72,15 +70,7 @@ describeConformance('salschema convert on the real ts_xml', UPSTREAM_TS_XML, (ro
     it('writes pretty JSON with sorted keys, so output is stable', () => {
       const text = readFileSync(join(tmp, 'current', 'ATDome_position.avsc'), 'utf8');
       expect(text).toBe(`${stableStringify(JSON.parse(text))}\n`);
-      expect(Object.keys(JSON.parse(text))).toEqual([
-        'doc',
-        'fields',
-        'name',
-        'namespace',
-        'sal_subsystem',
-        'sal_topic_type',
-        'type',
-      ]);
+      expect(Object.keys(JSON.parse(text))).toEqual(['doc', 'fields', 'name', 'namespace', 'sal_subsystem', 'sal_topic_type', 'type']);
       const again = convertFolder(dirs.current, join(tmp, 'again'));
       expect(again.errors).toEqual([]);
       expect(readFileSync(join(tmp, 'again', 'ATDome_position.avsc'), 'utf8')).toBe(text);
@@ -97,16 +87,10 @@ describeConformance('salschema convert on the real ts_xml', UPSTREAM_TS_XML, (ro
   describe('salschema CLI', () => {
     it('prints counts and exits 0 for the legacy fixtures', () => {
       const out: string[] = [];
-      const code = runConvert(
-        { xml: dirs.legacy, out: join(tmp, 'cli-legacy') },
-        { out: (l) => out.push(l), err: (l) => out.push(l) },
-      );
+      const code = runConvert({ xml: dirs.legacy, out: join(tmp, 'cli-legacy') }, { out: (l) => out.push(l), err: (l) => out.push(l) });
       expect(code).toBe(0);
       expect(out).toEqual([
-        `salschema convert: 6 ts_xml files, 27 topics, 27 schemas written to ${join(
-          tmp,
-          'cli-legacy',
-        )} (current layout 0, legacy 27)`,
+        `salschema convert: 6 ts_xml files, 27 topics, 27 schemas written to ${join(tmp, 'cli-legacy')} (current layout 0, legacy 27)`,
       ]);
     });
 

@@ -7,7 +7,15 @@ import { registerSalschemaCommand, runConvert } from './cli';
 import { convertFolder, ConvertSummary, stableStringify } from '../lib/sal/convert';
 import { formatSalSchemaError } from '../lib/sal/errors';
 import { loadTopicMetadata } from '../lib/sal/metadata';
-import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_FILES, LEGACY_TOTAL_TOPICS } from '../lib/sal/test-fixtures';
+import {
+  CURRENT_DIR,
+  CURRENT_FILES,
+  CURRENT_INTERFACES,
+  CURRENT_MERGED_TOPICS,
+  LEGACY_DIR,
+  LEGACY_FILES,
+  LEGACY_TOTAL_TOPICS,
+} from '../lib/sal/test-fixtures';
 import { loadTsXmlFolder } from '../lib/sal/ts-xml';
 
 let tmp: string;
@@ -37,9 +45,7 @@ describe('convertFolder on the fixtures', () => {
       schemas: expected.length,
       byLayout: { current: expected.length, legacy: 0 },
     });
-    expect(readdirSync(join(tmp, 'current'))).toEqual(
-      expect.arrayContaining(['ATDome_command_start.avsc', 'MTM1M3TS_thermalData.avsc']),
-    );
+    expect(readdirSync(join(tmp, 'current'))).toEqual(expect.arrayContaining(['ATDome_command_start.avsc', 'MTM1M3TS_thermalData.avsc']));
   });
 
   it('converts the legacy layout with 0 errors (13 topics)', () => {
@@ -67,15 +73,7 @@ describe('convertFolder on the fixtures', () => {
   it('writes pretty JSON with sorted keys, so output is stable', () => {
     const text = readFileSync(join(tmp, 'current', 'ATDome_position.avsc'), 'utf8');
     expect(text).toBe(`${stableStringify(JSON.parse(text))}\n`);
-    expect(Object.keys(JSON.parse(text))).toEqual([
-      'doc',
-      'fields',
-      'name',
-      'namespace',
-      'sal_subsystem',
-      'sal_topic_type',
-      'type',
-    ]);
+    expect(Object.keys(JSON.parse(text))).toEqual(['doc', 'fields', 'name', 'namespace', 'sal_subsystem', 'sal_topic_type', 'type']);
     const again = convertFolder(CURRENT_DIR, join(tmp, 'again'));
     expect(again.errors).toEqual([]);
     expect(readFileSync(join(tmp, 'again', 'ATDome_position.avsc'), 'utf8')).toBe(text);
@@ -102,23 +100,14 @@ describe('convertFolder with malformed ts_xml', () => {
   beforeAll(() => {
     dir = join(tmp, 'bad-xml');
     mkdirSync(join(dir, 'Bad'), { recursive: true });
-    writeFileSync(
-      join(dir, 'Bad', 'Bad_Telemetry.xml'),
-      topicXml(`    <EFDB_Topic>Bad_t</EFDB_Topic>\n${itemXml('temp', 'quad', '1')}`),
-    );
-    writeFileSync(
-      join(dir, 'Bad', 'Bad_Events.xml'),
-      topicXml(`    <Description>no name</Description>\n`).replace(/Telemetry/g, 'Event'),
-    );
+    writeFileSync(join(dir, 'Bad', 'Bad_Telemetry.xml'), topicXml(`    <EFDB_Topic>Bad_t</EFDB_Topic>\n${itemXml('temp', 'quad', '1')}`));
+    writeFileSync(join(dir, 'Bad', 'Bad_Events.xml'), topicXml(`    <Description>no name</Description>\n`).replace(/Telemetry/g, 'Event'));
     writeFileSync(join(dir, 'Bad', 'Bad_Commands.xml'), '<SALCommandSet>\n  <SALCommand>\n</SALCommandSet>\n');
     writeFileSync(
       join(dir, 'Count_Telemetry.xml'),
       topicXml(`    <EFDB_Topic>Bad_ok</EFDB_Topic>\n${itemXml('n', 'double', 'five')}${itemXml('v', 'float', '3')}`),
     );
-    writeFileSync(
-      join(dir, 'Fine_Telemetry.xml'),
-      topicXml(`    <EFDB_Topic>Bad_fine</EFDB_Topic>\n${itemXml('v', 'float', '3')}`),
-    );
+    writeFileSync(join(dir, 'Fine_Telemetry.xml'), topicXml(`    <EFDB_Topic>Bad_fine</EFDB_Topic>\n${itemXml('v', 'float', '3')}`));
     writeFileSync(join(dir, 'notes.xml'), '<notes><n>not ts_xml</n></notes>');
     summary = convertFolder(dir, join(tmp, 'bad-out'));
   });
@@ -170,7 +159,8 @@ describe('convertFolder with malformed ts_xml', () => {
     expect(summary.errors).toContainEqual({
       file: join(dir, 'notes.xml'),
       line: 1,
-      message: 'root element <notes> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
+      message:
+        'root element <notes> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
       fix: 'move the file out of the ts_xml folder, or correct its root element',
     });
     expect(summary.unread.map((u) => u.file)).toEqual([join(dir, 'Bad', 'Bad_Commands.xml'), join(dir, 'notes.xml')]);
@@ -200,7 +190,11 @@ describe('convertFolder with malformed ts_xml', () => {
   it('prints the report with --report', () => {
     const out: string[] = [];
     expect(runConvert({ xml: dir, out: join(tmp, 'bad-out3'), report: true }, { out: (l) => out.push(l), err: () => undefined })).toBe(1);
-    expect(out.slice(1, 4)).toEqual(['subsystem  found  converted  skipped', 'Bad            4          1        3', 'total          4          1        3']);
+    expect(out.slice(1, 4)).toEqual([
+      'subsystem  found  converted  skipped',
+      'Bad            4          1        3',
+      'total          4          1        3',
+    ]);
     expect(out).toContain(`skipped Bad_t (${join(dir, 'Bad', 'Bad_Telemetry.xml')}:3): temp: unknown IDL_Type "quad"`);
     expect(out.at(-1)).toMatch(/^not read: .*notes\.xml: line 1: root element <notes> is not a ts_xml root/);
   });
@@ -208,10 +202,7 @@ describe('convertFolder with malformed ts_xml', () => {
   it('makes the CLI exit non-zero and print the errors', () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runConvert(
-      { xml: dir, out: join(tmp, 'bad-out2') },
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-    );
+    const code = runConvert({ xml: dir, out: join(tmp, 'bad-out2') }, { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(code).toBe(1);
     expect(out[0]).toMatch(/4 ts_xml files, 1 topics, 1 schemas written/);
     expect(err.at(-1)).toBe('salschema convert: 5 error(s)');
@@ -221,16 +212,10 @@ describe('convertFolder with malformed ts_xml', () => {
 describe('salschema CLI', () => {
   it('prints counts and exits 0 for the legacy fixtures', () => {
     const out: string[] = [];
-    const code = runConvert(
-      { xml: LEGACY_DIR, out: join(tmp, 'cli-legacy') },
-      { out: (l) => out.push(l), err: (l) => out.push(l) },
-    );
+    const code = runConvert({ xml: LEGACY_DIR, out: join(tmp, 'cli-legacy') }, { out: (l) => out.push(l), err: (l) => out.push(l) });
     expect(code).toBe(0);
     expect(out).toEqual([
-      `salschema convert: 6 ts_xml files, 13 topics, 13 schemas written to ${join(
-        tmp,
-        'cli-legacy',
-      )} (current layout 0, legacy 13)`,
+      `salschema convert: 6 ts_xml files, 13 topics, 13 schemas written to ${join(tmp, 'cli-legacy')} (current layout 0, legacy 13)`,
     ]);
   });
 

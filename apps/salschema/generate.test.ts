@@ -108,7 +108,9 @@ describe('generated ts_xml: round trip through salmock and saltransform', () => 
   });
   // every 15th topic, plus the widest of each kind and every topic with an enumeration
   const widest = KINDS.map((k) =>
-    metas.filter((m) => m.kind === k).reduce((a, b) => (b.fields.reduce((n, f) => n + f.count, 0) > a.fields.reduce((n, f) => n + f.count, 0) ? b : a)),
+    metas
+      .filter((m) => m.kind === k)
+      .reduce((a, b) => (b.fields.reduce((n, f) => n + f.count, 0) > a.fields.reduce((n, f) => n + f.count, 0) ? b : a)),
   );
   const enumerated = metas.filter((m) => m.fields.some((f) => f.enumeration));
   const sample = [...new Set([...metas.filter((_, i) => i % 15 === 0), ...widest, ...enumerated])];
@@ -141,7 +143,8 @@ describe('generated ts_xml: round trip through salmock and saltransform', () => 
 });
 
 describe('generated ts_xml: determinism and writing', () => {
-  const digestOf = (opts: Parameters<typeof generateTsXml>[0]) => [...generateTsXml(opts).files.entries()].map(([p, t]) => `${p}\n${t}`).join('\n');
+  const digestOf = (opts: Parameters<typeof generateTsXml>[0]) =>
+    [...generateTsXml(opts).files.entries()].map(([p, t]) => `${p}\n${t}`).join('\n');
 
   it('is the same for a seed and different for another', () => {
     const a = digestOf({ seed: 11, commands: 20, events: 30, telemetry: 10 });
@@ -199,7 +202,12 @@ describe('generated ts_xml: determinism and writing', () => {
 
   it('apportions exactly', () => {
     expect(apportion(10, [1, 1, 1])).toEqual([4, 3, 3]);
-    expect(apportion(274, TS_XML_PROFILE.subsystems.map((s) => s.command)).reduce((a, b) => a + b, 0)).toBe(274);
+    expect(
+      apportion(
+        274,
+        TS_XML_PROFILE.subsystems.map((s) => s.command),
+      ).reduce((a, b) => a + b, 0),
+    ).toBe(274);
     expect(apportion(5, [0, 0])).toEqual([5, 0]);
   });
 });
@@ -272,7 +280,11 @@ describe('efd salschema generate', () => {
     const dir = join(tmp, 'cli-small');
     expect(runGenerate({ out: dir, seed: '9', commands: '10', events: '0', telemetry: '5' }, c.io)).toBe(0);
     expect(c.err).toEqual([]);
-    expect(c.out[0]).toMatch(new RegExp(`^salschema generate: 15 topics \\(10 commands, 0 events, 5 telemetry\\) in \\d+ subsystems, \\d+ fields → ${join(dir, 'sal_interfaces')} \\(written\\)$`));
+    expect(c.out[0]).toMatch(
+      new RegExp(
+        `^salschema generate: 15 topics \\(10 commands, 0 events, 5 telemetry\\) in \\d+ subsystems, \\d+ fields → ${join(dir, 'sal_interfaces')} \\(written\\)$`,
+      ),
+    );
     expect(c.out[1]).toMatch(/^at the seed rates \(1 \/ 10 \/ 100 Hz\): 510 msg\/s, \d+\.\d MB\/s of SAL text$/);
     expect(c.out[2]).toBe('seed schedule (29,284 msg/s): rate factor 57.42');
     const again = capture();

@@ -173,7 +173,7 @@ const DESCRIPTION_TAILS = [
   '',
   ' Valid when 0 <= value < limit & the axis is enabled.',
   ' Reported as "nan" when unknown.',
-  ' The controller\'s own value.',
+  " The controller's own value.",
 ];
 
 function generateItems(r: Rng, kind: TopicKind, profile: TsXmlProfile): GenItem[] {
@@ -276,7 +276,15 @@ export function generateTsXml(opts: GenerateOptions = {}): GeneratedTsXml {
   const r = mulberry32(options.seed);
   const subs = profile.subsystems;
   const wanted: Record<TopicKind, number> = { command: options.commands, event: options.events, telemetry: options.telemetry };
-  const perKind = Object.fromEntries(KINDS.map((k) => [k, apportion(wanted[k], subs.map((s) => s[k]))])) as Record<TopicKind, number[]>;
+  const perKind = Object.fromEntries(
+    KINDS.map((k) => [
+      k,
+      apportion(
+        wanted[k],
+        subs.map((s) => s[k]),
+      ),
+    ]),
+  ) as Record<TopicKind, number[]>;
   const files = new Map<string, string>();
   const used: string[] = [];
   const counts: GeneratedCounts = { command: 0, event: 0, telemetry: 0, topics: 0, subsystems: 0, fields: 0 };

@@ -32,11 +32,15 @@ test('registers every fixture schema (both layouts) with BACKWARD, then reports 
   const legacy = schemasFromXml(LEGACY_DIR);
   expect([current.schemas.size, legacy.schemas.size]).toEqual([CURRENT_MERGED_TOPICS, LEGACY_TOTAL_TOPICS]);
   const a = lines();
-  expect(await runRegister({ xml: CURRENT_DIR, registry: registryUrl, compatibility: 'BACKWARD', topicPrefix: ns.topic('cur.') }, a.io)).toBe(0);
+  expect(
+    await runRegister({ xml: CURRENT_DIR, registry: registryUrl, compatibility: 'BACKWARD', topicPrefix: ns.topic('cur.') }, a.io),
+  ).toBe(0);
   expect(a.err).toEqual([]);
   expect(a.out.at(-1)).toMatch(new RegExp(`: ${current.schemas.size} new subjects, 0 new versions, 0 unchanged, 0 failed`));
   const b = lines();
-  expect(await runRegister({ xml: LEGACY_DIR, registry: registryUrl, compatibility: 'BACKWARD', topicPrefix: ns.topic('leg.') }, b.io)).toBe(0);
+  expect(
+    await runRegister({ xml: LEGACY_DIR, registry: registryUrl, compatibility: 'BACKWARD', topicPrefix: ns.topic('leg.') }, b.io),
+  ).toBe(0);
   expect(b.out.at(-1)).toMatch(new RegExp(`: ${legacy.schemas.size} new subjects`));
 
   const subjects = (await (await fetch(`${registryUrl}/subjects`)).json()) as string[];
@@ -69,10 +73,18 @@ test('a registered schema encodes and decodes through the registry (Confluent wi
 test('check: the 2019 layout against the current schemas is incompatible → exit 1 with subject, level and field', async () => {
   const c = lines();
   expect(await runCheck({ xml: LEGACY_DIR, registry: registryUrl, topicPrefix: ns.topic('cur.') }, c.io)).toBe(1);
-  expect(c.out.join('\n')).toMatch(new RegExp(`INCOMPATIBLE ${ns.topic('cur.').replace(/\./g, '\\.')}lsst\\.sal\\.MTM1M3TS_thermalData-value \\(BACKWARD\\): field \\w+ \\(array<float>\\) was added without a default`));
+  expect(c.out.join('\n')).toMatch(
+    new RegExp(
+      `INCOMPATIBLE ${ns.topic('cur.').replace(/\./g, '\\.')}lsst\\.sal\\.MTM1M3TS_thermalData-value \\(BACKWARD\\): field \\w+ \\(array<float>\\) was added without a default`,
+    ),
+  );
   const r = lines();
-  expect(await runRegister({ xml: LEGACY_DIR, registry: registryUrl, topicPrefix: ns.topic('cur.'), topics: '^MTM1M3TS_thermalData$' }, r.io)).toBe(1);
-  expect(r.err.join('\n')).toMatch(/incompatible with the version the registry holds \(compatibility BACKWARD\).*was added without a default/);
+  expect(
+    await runRegister({ xml: LEGACY_DIR, registry: registryUrl, topicPrefix: ns.topic('cur.'), topics: '^MTM1M3TS_thermalData$' }, r.io),
+  ).toBe(1);
+  expect(r.err.join('\n')).toMatch(
+    /incompatible with the version the registry holds \(compatibility BACKWARD\).*was added without a default/,
+  );
 }, 30_000);
 
 test('an unreachable registry is retried with backoff, then reported with what to check', async () => {
@@ -80,5 +92,7 @@ test('an unreachable registry is retried with backoff, then reported with what t
   const t0 = Date.now();
   expect(await runCheck({ xml: LEGACY_DIR, registry: 'http://127.0.0.1:59999', retries: '3', topics: '^ATDome_position$' }, c.io)).toBe(1);
   expect(Date.now() - t0).toBeGreaterThanOrEqual(700); // 250 + 500 ms of backoff
-  expect(c.err.join('\n')).toMatch(/could not check: schema registry http:\/\/127\.0\.0\.1:59999\/apis\/ccompat\/v7: .* failed after 3 attempt\(s\): .*ECONNREFUSED.*Check that the schema registry runs/);
+  expect(c.err.join('\n')).toMatch(
+    /could not check: schema registry http:\/\/127\.0\.0\.1:59999\/apis\/ccompat\/v7: .* failed after 3 attempt\(s\): .*ECONNREFUSED.*Check that the schema registry runs/,
+  );
 });

@@ -3,11 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AvroRecordSchema } from '../lib/sal/avro';
 import { runCheck, runRegister } from './cli';
-import { checkSchemas, explainIncompatibility, kafkaTopicOf, registerSchemas, schemasFromAvscFolder, schemasFromXml, subjectOf } from '../lib/sal/register';
+import {
+  checkSchemas,
+  explainIncompatibility,
+  kafkaTopicOf,
+  registerSchemas,
+  schemasFromAvscFolder,
+  schemasFromXml,
+  subjectOf,
+} from '../lib/sal/register';
 import { CURRENT_DIR, CURRENT_MERGED_TOPICS, CURRENT_TOTAL_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from '../lib/sal/test-fixtures';
 import { fakeRegistry, io } from './test-registry';
 
-const rec = (fields: { name: string; type: unknown; default?: unknown }[]) => ({ type: 'record', name: 'X_t', namespace: 'lsst.sal', fields }) as never;
+const rec = (fields: { name: string; type: unknown; default?: unknown }[]) =>
+  ({ type: 'record', name: 'X_t', namespace: 'lsst.sal', fields }) as never;
 const base = rec([
   { name: 'a', type: 'double' },
   { name: 'b', type: 'long' },
@@ -15,25 +24,63 @@ const base = rec([
 
 describe('explainIncompatibility', () => {
   it('BACKWARD: added field without default, type change', () => {
-    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'long' }, { name: 'c', type: 'int' }]), 'BACKWARD')).toEqual([
+    expect(
+      explainIncompatibility(
+        base,
+        rec([
+          { name: 'a', type: 'double' },
+          { name: 'b', type: 'long' },
+          { name: 'c', type: 'int' },
+        ]),
+        'BACKWARD',
+      ),
+    ).toEqual([
       'field c (int) was added without a default, so records written with the registered schema cannot be read (give it a default)',
     ]);
-    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'string' }, { name: 'b', type: 'long' }]), 'BACKWARD')[0]).toMatch(
+    expect(
+      explainIncompatibility(
+        base,
+        rec([
+          { name: 'a', type: 'string' },
+          { name: 'b', type: 'long' },
+        ]),
+        'BACKWARD',
+      )[0],
+    ).toMatch(
       /field a: type changed from double to string; the new schema cannot read registered data \(cannot read "double" as "string"\)/,
     );
   });
   it('promotions and removals follow the direction; NONE accepts anything', () => {
-    const widened = rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'double' }]);
+    const widened = rec([
+      { name: 'a', type: 'double' },
+      { name: 'b', type: 'double' },
+    ]);
     expect(explainIncompatibility(base, widened, 'BACKWARD')).toEqual([]);
-    expect(explainIncompatibility(base, widened, 'FORWARD')[0]).toMatch(/field b: type changed from long to double; readers of the registered schema cannot read new data/);
+    expect(explainIncompatibility(base, widened, 'FORWARD')[0]).toMatch(
+      /field b: type changed from long to double; readers of the registered schema cannot read new data/,
+    );
     const removed = rec([{ name: 'a', type: 'double' }]);
     expect(explainIncompatibility(base, removed, 'BACKWARD_TRANSITIVE')).toEqual([]);
-    expect(explainIncompatibility(base, removed, 'FULL')).toEqual(['field b (long) was removed but has no default, so readers of the registered schema cannot read new data']);
+    expect(explainIncompatibility(base, removed, 'FULL')).toEqual([
+      'field b (long) was removed but has no default, so readers of the registered schema cannot read new data',
+    ]);
     expect(explainIncompatibility(base, rec([{ name: 'a', type: 'string' }]), 'NONE')).toEqual([]);
-    expect(explainIncompatibility(base, rec([{ name: 'a', type: 'double' }, { name: 'b', type: 'long' }, { name: 'c', type: { type: 'array', items: 'float' }, default: [] }]), 'FULL')).toEqual([]);
+    expect(
+      explainIncompatibility(
+        base,
+        rec([
+          { name: 'a', type: 'double' },
+          { name: 'b', type: 'long' },
+          { name: 'c', type: { type: 'array', items: 'float' }, default: [] },
+        ]),
+        'FULL',
+      ),
+    ).toEqual([]);
   });
   it('falls back to whole-schema resolution (renamed record)', () => {
-    expect(explainIncompatibility(base, { ...(base as object), name: 'Y_t' } as never, 'BACKWARD')[0]).toMatch(/cannot read registered data/);
+    expect(explainIncompatibility(base, { ...(base as object), name: 'Y_t' } as never, 'BACKWARD')[0]).toMatch(
+      /cannot read registered data/,
+    );
   });
 });
 
@@ -62,8 +109,12 @@ describe('register and check', () => {
     const c = io();
     const code = await runCheck({ xml: LEGACY_DIR }, c.io, reg);
     expect(code).toBe(1);
-    expect(c.out.join('\n')).toMatch(/INCOMPATIBLE lsst\.sal\.MTM1M3TS_thermalData-value \(BACKWARD\): field \w+ \(array<float>\) was added without a default/);
-    expect(c.out.at(-1)).toMatch(/salschema check: 13 schemas vs fake:\/\/registry: 0 unchanged, \d+ changed and compatible, \d+ new, [1-9]\d* incompatible, 0 not checked/);
+    expect(c.out.join('\n')).toMatch(
+      /INCOMPATIBLE lsst\.sal\.MTM1M3TS_thermalData-value \(BACKWARD\): field \w+ \(array<float>\) was added without a default/,
+    );
+    expect(c.out.at(-1)).toMatch(
+      /salschema check: 13 schemas vs fake:\/\/registry: 0 unchanged, \d+ changed and compatible, \d+ new, [1-9]\d* incompatible, 0 not checked/,
+    );
     const results = await checkSchemas(reg, schemasFromXml(LEGACY_DIR).schemas, { compatibility: 'NONE' });
     expect(results.every((r) => r.status !== 'incompatible')).toBe(true);
   });
@@ -73,7 +124,9 @@ describe('register and check', () => {
     await registerSchemas(reg, schemasFromXml(CURRENT_DIR).schemas);
     const c = io();
     expect(await runRegister({ xml: LEGACY_DIR, topics: 'MTM1M3TS_thermalData' }, c.io, reg)).toBe(1);
-    expect(c.err.join('\n')).toMatch(/lsst\.sal\.MTM1M3TS_thermalData-value: schema for subject .* is incompatible: field \w+ \(array<float>\) was added without a default/);
+    expect(c.err.join('\n')).toMatch(
+      /lsst\.sal\.MTM1M3TS_thermalData-value: schema for subject .* is incompatible: field \w+ \(array<float>\) was added without a default/,
+    );
     expect(c.out.at(-1)).toMatch(/1 failed/);
   });
 
@@ -97,7 +150,10 @@ describe('register and check', () => {
     if (saved !== undefined) process.env.SCHEMA_REGISTRY_URL = saved;
     const dir = mkdtempSync(join(tmpdir(), 'avsc-'));
     writeFileSync(join(dir, 'bad.avsc'), '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "nope"}]}');
-    writeFileSync(join(dir, 'ok.avsc'), JSON.stringify({ type: 'record', name: 'Y', namespace: 'lsst.sal', fields: [] } satisfies AvroRecordSchema));
+    writeFileSync(
+      join(dir, 'ok.avsc'),
+      JSON.stringify({ type: 'record', name: 'Y', namespace: 'lsst.sal', fields: [] } satisfies AvroRecordSchema),
+    );
     const loaded = schemasFromAvscFolder(dir);
     expect([...loaded.schemas.keys()]).toEqual(['Y']);
     expect(loaded.errors[0]).toMatch(/bad\.avsc: .*nope.*\(fix: regenerate it with efd salschema convert\)/);

@@ -19,7 +19,10 @@ function rawTopicCounts(interfaces: string): Map<string, number> {
     const texts = readdirSync(join(interfaces, dir))
       .filter((f) => f.endsWith('.xml'))
       .map((f) => readFileSync(join(interfaces, dir, f), 'utf8').replace(/<!--[\s\S]*?-->/g, ''));
-    out.set(dir, texts.reduce((n, t) => n + (t.match(/<SAL(Command|Event|Telemetry)[\s>]/g) ?? []).length, 0));
+    out.set(
+      dir,
+      texts.reduce((n, t) => n + (t.match(/<SAL(Command|Event|Telemetry)[\s>]/g) ?? []).length, 0),
+    );
   }
   return out;
 }
@@ -56,7 +59,8 @@ describeConformance('salschema convert --report on the real ts_xml', UPSTREAM_TS
     const summary = convertFolder(dirs.legacy, join(tmp, 'legacy'));
     expectNothingLost(summary);
     const perSubsystem = new Map<string, number>();
-    for (const [file, n] of Object.entries(UPSTREAM_LEGACY_COUNTS)) perSubsystem.set(file.split('/')[0], (perSubsystem.get(file.split('/')[0]) ?? 0) + n);
+    for (const [file, n] of Object.entries(UPSTREAM_LEGACY_COUNTS))
+      perSubsystem.set(file.split('/')[0], (perSubsystem.get(file.split('/')[0]) ?? 0) + n);
     expect(summary.report.map((r) => [r.subsystem, r.found, r.converted])).toEqual([...perSubsystem].map(([s, n]) => [s, n, n]));
   });
 

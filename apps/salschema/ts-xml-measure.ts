@@ -229,10 +229,7 @@ export function measureTopics(topics: SalTopic[], opts: { topWords?: number } = 
   return {
     topics: topics.length,
     genericTopics: topics.length - own.length,
-    kinds: Object.fromEntries(KINDS.map((k) => [k, kindProfile(topics.filter((t) => t.kind === k))])) as Record<
-      TopicKind,
-      KindProfile
-    >,
+    kinds: Object.fromEntries(KINDS.map((k) => [k, kindProfile(topics.filter((t) => t.kind === k))])) as Record<TopicKind, KindProfile>,
     subsystems: subsystemFigures(topics),
     fieldWords: topWords(
       own.flatMap((t) => t.items.map((i) => ({ subsystem: t.subsystem, name: i.name }))),

@@ -5,7 +5,19 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
-import { addKafkaOptions, addRegistryOption, ConfigError, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt, zList } from '../lib/config';
+import {
+  addKafkaOptions,
+  addRegistryOption,
+  ConfigError,
+  KAFKA_ENV,
+  kafkaConfigShape,
+  kafkaOptionsFrom,
+  loadConfig,
+  REGISTRY_ENV,
+  zBool,
+  zInt,
+  zList,
+} from '../lib/config';
 import { Kafka } from 'kafkajs';
 import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { Logger } from '../lib/logging';
@@ -51,7 +63,10 @@ export const SALTRANSFORM_ENV = {
   partitions: 'SALTRANSFORM_PARTITIONS',
 } as const;
 
-export function saltransformConfig(flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env): SaltransformConfig {
+export function saltransformConfig(
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined> = process.env,
+): SaltransformConfig {
   const selection = `--subsystems (env ${SALTRANSFORM_ENV.subsystems}) or --topics (env ${SALTRANSFORM_ENV.topics}): say which raw SAL topics to consume`;
   let c: SaltransformConfig;
   try {
@@ -67,7 +82,9 @@ export function saltransformConfig(flags: Record<string, unknown>, env: Record<s
 
 /** Raw topics to consume: explicit `topics`, plus `<prefix><Subsystem>_{commands,events,telemetry}` per subsystem. */
 export function rawTopics(c: Pick<SaltransformConfig, 'subsystems' | 'topics' | 'topicPrefix'>): string[] {
-  const fromSubs = (c.subsystems ?? []).flatMap((subsystem) => (Object.keys(RAW_KIND) as TopicKind[]).map((kind) => rawTopicOf({ subsystem, kind }, c.topicPrefix)));
+  const fromSubs = (c.subsystems ?? []).flatMap((subsystem) =>
+    (Object.keys(RAW_KIND) as TopicKind[]).map((kind) => rawTopicOf({ subsystem, kind }, c.topicPrefix)),
+  );
   return [...new Set([...(c.topics ?? []), ...fromSubs])];
 }
 
@@ -83,13 +100,17 @@ async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformCo
       const delay = backoffDelayMs(attempt, { initialDelayMs: 1000, maxDelayMs: 30_000 });
       if (c.createTopics) {
         const created = await createMissingTopics(admin, topics, c);
-        if (created.length) logger.info({ topics: created }, `created ${created.length} missing raw topic(s) with ${c.partitions} partition(s)`);
+        if (created.length)
+          logger.info({ topics: created }, `created ${created.length} missing raw topic(s) with ${c.partitions} partition(s)`);
         return;
       }
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length === 0) return;
-      logger.warn({ missing }, `waiting for raw topic(s) ${missing.join(', ')} to exist (retry in ${delay / 1000} s; or run with --create-topics)`);
+      logger.warn(
+        { missing },
+        `waiting for raw topic(s) ${missing.join(', ')} to exist (retry in ${delay / 1000} s; or run with --create-topics)`,
+      );
       await sleep(delay, signal);
     }
   } finally {
@@ -104,7 +125,9 @@ const START_ATTEMPTS = 12;
 export function isRetriableStartError(err: unknown): boolean {
   const e = err as { retriable?: boolean; cause?: { retriable?: boolean }; message?: string };
   if (e?.retriable === true || e?.cause?.retriable === true) return true;
-  return /does not host this topic-partition|coordinator is (loading|not available)|leader not available|not the leader|not controller/i.test(e?.message ?? '');
+  return /does not host this topic-partition|coordinator is (loading|not available)|leader not available|not the leader|not controller/i.test(
+    e?.message ?? '',
+  );
 }
 
 /** Runs until SIGTERM/SIGINT (or `stop`); resolves once consumer and producer are closed. */
@@ -114,7 +137,12 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
   const { logger, shutdown } = rt;
   const metrics = saltransformMetrics(rt.metrics);
   const registry = createRegistry(c.registry, { logger, retry: { attempts: Infinity } });
-  const transformer = new SalTransformer({ latest: (s) => registry.latest(s), topicPrefix: c.topicPrefix, unknownTopicRecheckMs: c.unknownTopicRecheckMs, logger });
+  const transformer = new SalTransformer({
+    latest: (s) => registry.latest(s),
+    topicPrefix: c.topicPrefix,
+    unknownTopicRecheckMs: c.unknownTopicRecheckMs,
+    logger,
+  });
   const kafkaOptions = kafkaOptionsFrom(c, logger);
   const kafka = createKafka(kafkaOptions); // consumer and admin
   const producer = createProducer(kafkaOptions);
@@ -183,7 +211,11 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
       const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
       resolveOffset(batch.messages[batch.messages.length - 1].offset);
       await heartbeat();
-      if (r.deadLettered) logger.warn({ topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered }, `${r.deadLettered} message(s) sent to ${dlqTopic}`);
+      if (r.deadLettered)
+        logger.warn(
+          { topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered },
+          `${r.deadLettered} message(s) sent to ${dlqTopic}`,
+        );
     },
   });
   await shutdown.done;
@@ -192,17 +224,34 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
 export function registerSaltransformCommand(program: Command): Command {
   const cmd = program
     .command('saltransform')
-    .description('consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic')
-    .option('--subsystems <list>', `consume <Subsystem>_{commands,events,telemetry} of these subsystems (env ${SALTRANSFORM_ENV.subsystems})`)
+    .description(
+      'consume raw SAL text topics, encode Avro with the registered schemas, produce to lsst.sal.<topic>; bad lines go to a dead-letter topic',
+    )
+    .option(
+      '--subsystems <list>',
+      `consume <Subsystem>_{commands,events,telemetry} of these subsystems (env ${SALTRANSFORM_ENV.subsystems})`,
+    )
     .option('--topics <list>', `or/and these raw topics (env ${SALTRANSFORM_ENV.topics})`)
     .option('--topic-prefix <prefix>', `prefix of every Kafka topic and subject (env ${SALTRANSFORM_ENV.topicPrefix})`)
-    .option('--group <id>', `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`)
+    .option(
+      '--group <id>',
+      `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`,
+    )
     .option('--dlq-topic <topic>', `dead-letter topic (env ${SALTRANSFORM_ENV.dlqTopic}, default <prefix>saltransform.deadletter)`)
     .option('--no-from-beginning', 'a new group starts at the end of the topics instead of the beginning')
-    .option('--concurrency <n>', `partitions processed at once; their outputs share produce requests (env ${SALTRANSFORM_ENV.concurrency}, default 16)`)
+    .option(
+      '--concurrency <n>',
+      `partitions processed at once; their outputs share produce requests (env ${SALTRANSFORM_ENV.concurrency}, default 16)`,
+    )
     .option('--linger-ms <ms>', 'how long an output waits for its batch (default 2)')
-    .option('--unknown-topic-recheck-ms <ms>', 'how long a topic without schema is dead-lettered before the registry is asked again (default 30000)')
-    .option('--session-timeout-ms <ms>', `consumer session timeout: how soon a dead replica's partitions move (env ${SALTRANSFORM_ENV.sessionTimeoutMs}, default 30000)`)
+    .option(
+      '--unknown-topic-recheck-ms <ms>',
+      'how long a topic without schema is dead-lettered before the registry is asked again (default 30000)',
+    )
+    .option(
+      '--session-timeout-ms <ms>',
+      `consumer session timeout: how soon a dead replica's partitions move (env ${SALTRANSFORM_ENV.sessionTimeoutMs}, default 30000)`,
+    )
     .option('--no-create-topics', 'wait for missing raw topics instead of creating them')
     .option('--partitions <n>', `partitions of raw topics it creates (env ${SALTRANSFORM_ENV.partitions}, default 1)`)
     .option('--replication-factor <n>', 'replication factor of raw topics it creates (default -1 = broker default)');

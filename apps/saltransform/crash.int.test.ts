@@ -36,8 +36,23 @@ test('kill -9 of a saltransform replica mid-stream, then restart: nothing is los
     const raw = ['commands', 'events', 'telemetry'].map((k) => `${prefix}ATDome_${k}`);
     await admin.createTopics({ waitForLeaders: true, topics: raw.map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })) });
     const args = [
-      'saltransform', '--subsystems', 'ATDome', '--topic-prefix', prefix, '--registry', cluster.registry, '--brokers', cluster.kafka,
-      '--group', ns.name('st'), '--metrics-port', '0', '--session-timeout-ms', '6000', '--concurrency', '2',
+      'saltransform',
+      '--subsystems',
+      'ATDome',
+      '--topic-prefix',
+      prefix,
+      '--registry',
+      cluster.registry,
+      '--brokers',
+      cluster.kafka,
+      '--group',
+      ns.name('st'),
+      '--metrics-port',
+      '0',
+      '--session-timeout-ms',
+      '6000',
+      '--concurrency',
+      '2',
     ];
     const a = spawnEfd(args);
     const b = spawnEfd(args);
@@ -45,10 +60,23 @@ test('kill -9 of a saltransform replica mid-stream, then restart: nothing is los
     await waitForGroup(admin, ns.name('st'), 2);
 
     // ~1,500 msg/s for 8 s; A is killed at 3 s and restarted at 4 s
-    const producing = startSalmock(salmockConfig({
-      xml: CURRENT_DIR, brokers: cluster.kafka, clientId: 'salmock-crash', topicPrefix: prefix, subsystems: 'ATDome',
-      rateFactor: '10', duration: '8', seed: '7', metricsPort: '0', logLevel: 'warn',
-    }, {}));
+    const producing = startSalmock(
+      salmockConfig(
+        {
+          xml: CURRENT_DIR,
+          brokers: cluster.kafka,
+          clientId: 'salmock-crash',
+          topicPrefix: prefix,
+          subsystems: 'ATDome',
+          rateFactor: '10',
+          duration: '8',
+          seed: '7',
+          metricsPort: '0',
+          logLevel: 'warn',
+        },
+        {},
+      ),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     await a.kill9();
     expect(a.proc.signalCode).toBe('SIGKILL');
@@ -58,10 +86,14 @@ test('kill -9 of a saltransform replica mid-stream, then restart: nothing is los
     expect(summary.failed).toBe(0);
     expect(summary.produced).toBeGreaterThan(2000);
 
-    const outTopics = await waitFor('every produced message transformed', async () => {
-      const outs = await topicsWithPrefix(admin, `${prefix}lsst.sal.`);
-      return (await totalMessages(admin, outs)) >= summary.produced ? outs : undefined;
-    }, 40_000);
+    const outTopics = await waitFor(
+      'every produced message transformed',
+      async () => {
+        const outs = await topicsWithPrefix(admin, `${prefix}lsst.sal.`);
+        return (await totalMessages(admin, outs)) >= summary.produced ? outs : undefined;
+      },
+      40_000,
+    );
     const out = await consumeAll(kafka, ns.name('check'), outTopics, await totalMessages(admin, outTopics));
     const seqs = new Set(out.map((m) => header(m, HEADER_SEQ)));
     const missing: number[] = [];
@@ -69,7 +101,9 @@ test('kill -9 of a saltransform replica mid-stream, then restart: nothing is los
     expect(missing).toEqual([]);
     const dlq = (await admin.listTopics()).includes(`${prefix}saltransform.deadletter`);
     expect(dlq).toBe(false);
-    process.stderr.write(`crash test: ${summary.produced} produced, ${out.length} Avro records (${out.length - seqs.size} duplicates re-delivered after the kill)\n`);
+    process.stderr.write(
+      `crash test: ${summary.produced} produced, ${out.length} Avro records (${out.length - seqs.size} duplicates re-delivered after the kill)\n`,
+    );
   } finally {
     await admin.disconnect();
   }

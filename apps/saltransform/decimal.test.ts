@@ -9,7 +9,7 @@ describe('scanDecimal', () => {
   it('matches Number() on random decimals of every exponent and precision', () => {
     let plain = 0;
     let seed = 1;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let n = 0; n < 20000; n++) {
       const v = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 30 - 15);
       for (const text of [String(v), v.toPrecision(1 + Math.floor(rnd() * 16)), v.toExponential(Math.floor(rnd() * 10))]) {
@@ -23,7 +23,7 @@ describe('scanDecimal', () => {
 
   it('matches Number() on 16–19 significant digits (the double-double path) and near ties', () => {
     let seed = 3;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const digit = () => String(Math.floor(rnd() * 10));
     let decided = 0;
     const check = (text: string) => {
@@ -56,7 +56,7 @@ describe('scanDecimal', () => {
 
   it('longDecimal decides nearly every 17-digit value itself, and always as Number() does', () => {
     let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let undecided = 0;
     const N = 50000;
     for (let n = 0; n < N; n++) {
@@ -78,7 +78,7 @@ describe('scanDecimal', () => {
 
   it('longDecimal decides every printed double of 16–17 digits (what salmock writes) as Number() does', () => {
     let seed = 5;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let n = 0;
     while (n < 50000) {
       const text = String(rnd() * 10 ** Math.floor(rnd() * 12 - 4));

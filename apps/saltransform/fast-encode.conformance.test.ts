@@ -92,7 +92,10 @@ describeConformance('one-pass encoder on the real ts_xml', UPSTREAM_TS_XML, (roo
         for (const wasm of [true, false]) {
           const enc = compileSalTextEncoder(layout, schema, 3, type, { wasm }) as SalTextEncoder;
           const got = fast(enc, line, 9);
-          const same = want instanceof Buffer ? got instanceof Buffer && got.equals(want) : got instanceof SalTextError && got.message === (want as SalTextError).message;
+          const same =
+            want instanceof Buffer
+              ? got instanceof Buffer && got.equals(want)
+              : got instanceof SalTextError && got.message === (want as SalTextError).message;
           if (!same) diffs.push(`${wasm ? 'wasm' : 'js'} ${meta.topic}: ${line.slice(0, 200)}`);
         }
         if (want instanceof Buffer) outcomes.same++;

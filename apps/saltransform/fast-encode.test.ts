@@ -81,7 +81,8 @@ describe('one-pass encoder on hand-written lines', () => {
   const type = Type.forSchema(schema as never);
   const layout = layoutFromAvro(schema);
   const enc = compileSalTextEncoder(layout, schema, 9, type) as SalTextEncoder;
-  const line = (d: string, f = '1.5', i = '7', l = '-9', s = "'é''x'", b = '3') => `T:( 'rev', 1553036183.1235, 1553036183.1, -1, 1073741824, ${d}, ${f}, ${i}, ${l}, ${s}, ${b}, true )`;
+  const line = (d: string, f = '1.5', i = '7', l = '-9', s = "'é''x'", b = '3') =>
+    `T:( 'rev', 1553036183.1235, 1553036183.1, -1, 1073741824, ${d}, ${f}, ${i}, ${l}, ${s}, ${b}, true )`;
 
   it.each([
     ['plain decimals', '1, -2.5, 0.125'],
@@ -99,7 +100,10 @@ describe('one-pass encoder on hand-written lines', () => {
   });
 
   it('big ints and longs, unicode strings, quoted bytes', () => {
-    for (const l of [line('1, 2, 3', '-0.1', '-2147483648', '4503599627370496', "''", "'ab'"), line('1, 2, 3', '3', '2147483647', '-4503599627370496')]) {
+    for (const l of [
+      line('1, 2, 3', '-0.1', '-2147483648', '4503599627370496', "''", "'ab'"),
+      line('1, 2, 3', '3', '2147483647', '-4503599627370496'),
+    ]) {
       expect(fast(enc, l, 1)).toEqual(slow(l, layout, type, 9, 1));
     }
   });
@@ -121,7 +125,7 @@ describe('one-pass encoder on hand-written lines', () => {
     ['int overflow', line('1, 2, 3', '1', '2147483648')],
     ['long overflow', line('1, 2, 3', '1', '1', '4503599627370497')],
     ['fractional int', line('1, 2, 3', '1', '1.5')],
-    ['too many', line('1, 2, 3') .replace(' )', ', 1 )')],
+    ['too many', line('1, 2, 3').replace(' )', ', 1 )')],
     ['no close', line('1, 2, 3').slice(0, -1)],
   ])('%s: the same SalTextError as parseSalText', (_w, l) => {
     const f = fast(enc, l, 0);
@@ -198,7 +202,10 @@ describe('one-pass encoder on mutated lines (WebAssembly and JavaScript paths ag
       for (const wasm of [true, false]) {
         const enc = compileSalTextEncoder(layout, schema, 3, type, { wasm }) as SalTextEncoder;
         const got = fast(enc, line, 9);
-        const same = want instanceof Buffer ? got instanceof Buffer && got.equals(want) : got instanceof SalTextError && got.message === (want as SalTextError).message;
+        const same =
+          want instanceof Buffer
+            ? got instanceof Buffer && got.equals(want)
+            : got instanceof SalTextError && got.message === (want as SalTextError).message;
         if (!same) diffs.push(`${wasm ? 'wasm' : 'js'} ${meta.topic}: ${line.slice(0, 200)}`);
       }
       if (want instanceof Buffer) outcomes.same++;

@@ -176,9 +176,12 @@ class ByteCursor {
     const b = this.b;
     const p = this.pos;
     let n: number;
-    if (b[p] === 116 && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101) n = 4; // true
-    else if (b[p] === 102 && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101) n = 5; // false
-    else if (b[p] === 49 || b[p] === 48) n = 1; // 1, 0
+    if (b[p] === 116 && b[p + 1] === 114 && b[p + 2] === 117 && b[p + 3] === 101)
+      n = 4; // true
+    else if (b[p] === 102 && b[p + 1] === 97 && b[p + 2] === 108 && b[p + 3] === 115 && b[p + 4] === 101)
+      n = 5; // false
+    else if (b[p] === 49 || b[p] === 48)
+      n = 1; // 1, 0
     else throw BAIL;
     if (p + n > this.close || !this.delimited(p + n)) throw BAIL;
     this.pos = p + n;
@@ -303,7 +306,8 @@ export function compileSalTextEncoder(
   const fields = schema.fields ?? [];
   if (fields.length !== EFD_ORDER.length + layout.fields.length) return undefined;
   for (let i = 0; i < EFD_ORDER.length; i++) if (fields[i].name !== EFD_ORDER[i]) return undefined;
-  if (!isTimestamp(fields[0].type) || fields[1].type !== 'string' || !isTimestamp(fields[2].type) || !isTimestamp(fields[3].type)) return undefined;
+  if (!isTimestamp(fields[0].type) || fields[1].type !== 'string' || !isTimestamp(fields[2].type) || !isTimestamp(fields[3].type))
+    return undefined;
   if (fields[4].type !== 'int' || fields[5].type !== 'int') return undefined;
   for (let i = 0; i < layout.fields.length; i++) if (fields[EFD_ORDER.length + i].name !== layout.fields[i].name) return undefined;
   const header = wireHeader(schemaId);
@@ -345,7 +349,7 @@ export function compileSalTextEncoder(
             loaded = true;
           }
           const float = it.type === 'double' || it.type === 'float';
-          for (let done = 0; done < it.count; ) {
+          for (let done = 0; done < it.count;) {
             const left = it.count - done;
             done += float
               ? reader.floats(cur.pos, left, it.type === 'double' ? 8 : 4, out.buf, out.pos)

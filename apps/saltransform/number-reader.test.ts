@@ -36,8 +36,10 @@ describe('the WebAssembly number reader', () => {
       for (let i = 0; i < 200; i++) {
         const v = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 30 - 15);
         const pick = rnd();
-        if (pick < 0.2) values.push(String((rnd() - 0.5) * 2e6)); // as salmock prints them
-        else if (pick < 0.4) values.push(String(v)); // printed doubles, up to 17 digits, some with e-7 etc.
+        if (pick < 0.2)
+          values.push(String((rnd() - 0.5) * 2e6)); // as salmock prints them
+        else if (pick < 0.4)
+          values.push(String(v)); // printed doubles, up to 17 digits, some with e-7 etc.
         else if (pick < 0.6) values.push(v.toPrecision(1 + Math.floor(rnd() * 17)));
         else if (pick < 0.7) values.push(v.toExponential(Math.floor(rnd() * 12)));
         else {
@@ -100,7 +102,10 @@ describe('the WebAssembly number reader', () => {
 
   it('stops at the end of a line without a close, even where a longer line left its bytes behind', () => {
     const reader = new NumberReader();
-    readDoubles(reader, Array.from({ length: 50 }, (_, i) => String(i))); // leaves ", 49 )" further on
+    readDoubles(
+      reader,
+      Array.from({ length: 50 }, (_, i) => String(i)),
+    ); // leaves ", 49 )" further on
     const line = Buffer.from(', 1, 2, 3', 'latin1');
     reader.load(line);
     const dst = Buffer.alloc(80);

@@ -42,14 +42,41 @@ test('salmock → saltransform → Avro records equal to what salmock produced; 
   expect(await runRegister({ xml: CURRENT_DIR, registry: cluster.registry, topicPrefix: prefix, topics: TOPICS }, out)).toBe(0);
 
   transform = spawnEfd([
-    'saltransform', '--subsystems', 'Test,MTM1M3TS', '--topic-prefix', prefix, '--registry', cluster.registry,
-    '--brokers', cluster.kafka, '--group', ns.name('st'), '--metrics-port', '0', '--unknown-topic-recheck-ms', '0',
+    'saltransform',
+    '--subsystems',
+    'Test,MTM1M3TS',
+    '--topic-prefix',
+    prefix,
+    '--registry',
+    cluster.registry,
+    '--brokers',
+    cluster.kafka,
+    '--group',
+    ns.name('st'),
+    '--metrics-port',
+    '0',
+    '--unknown-topic-recheck-ms',
+    '0',
   ]);
 
-  const summary = await startSalmock(salmockConfig({
-    xml: CURRENT_DIR, brokers: cluster.kafka, clientId: 'salmock-it', topicPrefix: prefix, topics: TOPICS,
-    count: String(COUNT), burst: true, seed: String(SEED), metricsPort: '0', logLevel: 'warn', createTopics: true,
-  }, {}));
+  const summary = await startSalmock(
+    salmockConfig(
+      {
+        xml: CURRENT_DIR,
+        brokers: cluster.kafka,
+        clientId: 'salmock-it',
+        topicPrefix: prefix,
+        topics: TOPICS,
+        count: String(COUNT),
+        burst: true,
+        seed: String(SEED),
+        metricsPort: '0',
+        logLevel: 'warn',
+        createTopics: true,
+      },
+      {},
+    ),
+  );
   expect(summary).toMatchObject({ produced: COUNT, failed: 0 });
 
   // malformed lines, one per dead-letter reason, straight onto a raw topic
@@ -73,12 +100,16 @@ test('salmock → saltransform → Avro records equal to what salmock produced; 
     const rawTopics = (await topicsWithPrefix(admin, prefix)).filter((t) => /_(commands|events|telemetry)$/.test(t));
     expect(await totalMessages(admin, rawTopics)).toBe(totalIn);
     const dlqTopic = `${prefix}saltransform.deadletter`;
-    const outTopics = await waitFor('saltransform to write every record', async () => {
-      const outs = await topicsWithPrefix(admin, `${prefix}lsst.sal.`);
-      const have = await totalMessages(admin, outs);
-      const dlq = (await admin.listTopics()).includes(dlqTopic) ? await totalMessages(admin, [dlqTopic]) : 0;
-      return have + dlq >= totalIn ? outs : undefined;
-    }, 40_000);
+    const outTopics = await waitFor(
+      'saltransform to write every record',
+      async () => {
+        const outs = await topicsWithPrefix(admin, `${prefix}lsst.sal.`);
+        const have = await totalMessages(admin, outs);
+        const dlq = (await admin.listTopics()).includes(dlqTopic) ? await totalMessages(admin, [dlqTopic]) : 0;
+        return have + dlq >= totalIn ? outs : undefined;
+      },
+      40_000,
+    );
 
     // count in = count out + dead-lettered
     const outCount = await totalMessages(admin, outTopics);
@@ -124,10 +155,26 @@ test('salmock --mode avro writes lsst.sal.<topic> records that decode to the gen
   const cluster = ns.endpoints.clusters[0];
   const quiet = { out: () => undefined, err: (l: string) => process.stderr.write(`${l}\n`) };
   expect(await runRegister({ xml: CURRENT_DIR, registry: cluster.registry, topicPrefix: prefix, topics: '^Test_' }, quiet)).toBe(0);
-  const summary = await startSalmock(salmockConfig({
-    xml: CURRENT_DIR, brokers: cluster.kafka, clientId: 'salmock-avro', topicPrefix: prefix, topics: '^Test_', mode: 'avro',
-    registry: cluster.registryBase, count: '300', burst: true, seed: '9', metricsPort: '0', logLevel: 'warn', createTopics: true,
-  }, {}));
+  const summary = await startSalmock(
+    salmockConfig(
+      {
+        xml: CURRENT_DIR,
+        brokers: cluster.kafka,
+        clientId: 'salmock-avro',
+        topicPrefix: prefix,
+        topics: '^Test_',
+        mode: 'avro',
+        registry: cluster.registryBase,
+        count: '300',
+        burst: true,
+        seed: '9',
+        metricsPort: '0',
+        logLevel: 'warn',
+        createTopics: true,
+      },
+      {},
+    ),
+  );
   expect(summary).toMatchObject({ produced: 300, failed: 0, mode: 'avro' });
   const admin = kafka.admin();
   await admin.connect();

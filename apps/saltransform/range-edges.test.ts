@@ -35,7 +35,16 @@ describe('SAL integer range edges, end to end', () => {
       'long long': [-(2 ** 52), 2 ** 52],
       'unsigned long long': [0, 2 ** 52],
     });
-    expect(integerFields.map((f) => f.idlType)).toEqual(['short', 'unsigned short', 'int', 'unsigned int', 'long', 'unsigned long', 'long long', 'unsigned long long']);
+    expect(integerFields.map((f) => f.idlType)).toEqual([
+      'short',
+      'unsigned short',
+      'int',
+      'unsigned int',
+      'long',
+      'unsigned long',
+      'long long',
+      'unsigned long long',
+    ]);
   });
 
   it.each([0, 1])('every integer at its %s edge arrives exactly in Avro and in the InfluxDB line', (edge) => {

@@ -54,7 +54,9 @@ function randomTopic(r: Rng, n: number): { xml: string; file: string } {
     const idlText = idl === 'long long' && r() < 0.5 ? 'long  long' : idl;
     return `<item><EFDB_Name>f${k}_${idl.replace(/ /g, '_')}</EFDB_Name><Description>d</Description><IDL_Type>${idlText}</IDL_Type><Units>unitless</Units><Count>${count}</Count>${extra.join('')}</item>`;
   });
-  const legacyTags = legacy ? '<Version>1</Version><Author/><Alias>a</Alias><Explanation>x</Explanation>' : '<Description>Random.</Description>';
+  const legacyTags = legacy
+    ? '<Version>1</Version><Author/><Alias>a</Alias><Explanation>x</Explanation>'
+    : '<Description>Random.</Description>';
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${set}>\n<${tag}><Subsystem>Prop</Subsystem><EFDB_Topic>Prop_${infix}t${n}</EFDB_Topic>${legacyTags}\n${items.join('\n')}\n</${tag}>\n</${set}>\n`;
   return { xml, file: `Prop_${set.replace('SAL', '').replace('Set', 's')}.xml` };
 }
@@ -93,7 +95,8 @@ describe('property: salmock → saltransform → decode round-trips the values e
         else if (!viaFast.equals(viaParser)) problems.push(`${topic.name}: the two paths differ on ${line}`);
         const decoded = type.fromBuffer(viaParser.subarray(5));
         const want = { ...rec, sal_created: Math.round(rec.sal_created as number), sal_ingested: Math.round(rec.sal_ingested as number) };
-        if (!isDeepStrictEqual({ ...decoded }, want)) problems.push(`${topic.name} seq ${seq}: decoded ${JSON.stringify(decoded)} ≠ produced ${JSON.stringify(want)}`);
+        if (!isDeepStrictEqual({ ...decoded }, want))
+          problems.push(`${topic.name} seq ${seq}: decoded ${JSON.stringify(decoded)} ≠ produced ${JSON.stringify(want)}`);
         values += topic.items.reduce((k, i) => k + i.count, 0);
       }
     }

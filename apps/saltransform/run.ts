@@ -21,11 +21,35 @@ export const DLQ_SOURCE = 'dlq-source';
 export function saltransformMetrics(registry: Registry) {
   const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
   return {
-    consumed: get('saltransform_consumed_total', () => new Counter({ name: 'saltransform_consumed_total', help: 'Raw SAL messages consumed', labelNames: ['raw_topic'], registers: [registry] })),
-    produced: get('saltransform_produced_total', () => new Counter({ name: 'saltransform_produced_total', help: 'Avro messages produced and acknowledged', labelNames: ['raw_topic'], registers: [registry] })),
+    consumed: get(
+      'saltransform_consumed_total',
+      () =>
+        new Counter({
+          name: 'saltransform_consumed_total',
+          help: 'Raw SAL messages consumed',
+          labelNames: ['raw_topic'],
+          registers: [registry],
+        }),
+    ),
+    produced: get(
+      'saltransform_produced_total',
+      () =>
+        new Counter({
+          name: 'saltransform_produced_total',
+          help: 'Avro messages produced and acknowledged',
+          labelNames: ['raw_topic'],
+          registers: [registry],
+        }),
+    ),
     deadLettered: get(
       'saltransform_deadletter_total',
-      () => new Counter({ name: 'saltransform_deadletter_total', help: 'Messages sent to the dead-letter topic, by reason', labelNames: ['raw_topic', 'reason'], registers: [registry] }),
+      () =>
+        new Counter({
+          name: 'saltransform_deadletter_total',
+          help: 'Messages sent to the dead-letter topic, by reason',
+          labelNames: ['raw_topic', 'reason'],
+          registers: [registry],
+        }),
     ),
     transformSeconds: get(
       'saltransform_transform_seconds',
@@ -38,10 +62,19 @@ export function saltransformMetrics(registry: Registry) {
         }),
     ),
     /** Through saltransform: from the raw record's timestamp (its Kafka append time on LogAppendTime topics) to its Avro record's acknowledgement. */
-    totalSeconds: new LatencyMetric(registry, 'saltransform_total_seconds', 'From the raw record timestamp to the acknowledgement of its Avro record (seconds)'),
+    totalSeconds: new LatencyMetric(
+      registry,
+      'saltransform_total_seconds',
+      'From the raw record timestamp to the acknowledgement of its Avro record (seconds)',
+    ),
     producedBytes: get(
       'saltransform_produced_bytes_total',
-      () => new Counter({ name: 'saltransform_produced_bytes_total', help: 'Bytes of Avro record values produced and acknowledged', registers: [registry] }),
+      () =>
+        new Counter({
+          name: 'saltransform_produced_bytes_total',
+          help: 'Bytes of Avro record values produced and acknowledged',
+          registers: [registry],
+        }),
     ),
   };
 }
@@ -97,14 +130,22 @@ export async function processBatch(batch: BatchInput, deps: BatchDeps): Promise<
     const m = batch.messages[i];
     const ts = performance.now();
     const topic = topics[i];
-    const r = topic !== undefined ? transformer.transform(topic, lines[i], kafkaTs) : (early[i] as Exclude<ReturnType<SalTransformer['topicOf']>, string>);
+    const r =
+      topic !== undefined
+        ? transformer.transform(topic, lines[i], kafkaTs)
+        : (early[i] as Exclude<ReturnType<SalTransformer['topicOf']>, string>);
     if (r.ok) {
       metrics.transformSeconds.observe((performance.now() - ts) / 1000);
       let list = out.get(r.outTopic);
       if (!list) out.set(r.outTopic, (list = []));
       list.push({ key: m.key ?? r.topic, value: r.value, headers: m.headers });
     } else {
-      const headers: IHeaders = { ...(m.headers ?? {}), [DLQ_REASON]: r.reason, [DLQ_CODE]: r.code, [DLQ_SOURCE]: `${batch.topic}/${batch.partition}/${m.offset}` };
+      const headers: IHeaders = {
+        ...(m.headers ?? {}),
+        [DLQ_REASON]: r.reason,
+        [DLQ_CODE]: r.code,
+        [DLQ_SOURCE]: `${batch.topic}/${batch.partition}/${m.offset}`,
+      };
       dlq.push({ key: m.key, value: m.value, headers });
       dlqReasons.set(r.code, (dlqReasons.get(r.code) ?? 0) + 1);
     }

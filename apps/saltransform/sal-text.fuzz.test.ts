@@ -20,7 +20,31 @@ import { formatSalText, layoutFromAvro, parseSalText, SalTextError } from '../li
 const EDITS_PER_TOPIC = 25;
 const SLOW_MS = 500;
 const CODES = new Set(['syntax', 'field-count', 'bad-value', 'unknown-topic', 'schema']);
-const INSERTS = [',', "'", "''", '(', ')', ':(', ' ', '-', '.', 'e', 'e999', '1e309', 'nan', 'inf', '-inf', 'null', 'true', '0x1', '9007199254740993', '\\', '\n', '\u00e9', '\u{1F600}'];
+const INSERTS = [
+  ',',
+  "'",
+  "''",
+  '(',
+  ')',
+  ':(',
+  ' ',
+  '-',
+  '.',
+  'e',
+  'e999',
+  '1e309',
+  'nan',
+  'inf',
+  '-inf',
+  'null',
+  'true',
+  '0x1',
+  '9007199254740993',
+  '\\',
+  '\n',
+  '\u00e9',
+  '\u{1F600}',
+];
 
 type Rng = () => number;
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -96,11 +120,18 @@ describe.each([
         const ms = performance.now() - t0;
         const where = `${meta.topic} ${what}`;
         if (ms > SLOW_MS) problems.push(`${where}: took ${ms.toFixed(0)} ms`);
-        for (const [path, o] of [['parser', slow], ['encoder', fast]] as const) {
-          if (o instanceof Error && !(o instanceof SalTextError && CODES.has(o.code) && o.message.length > 0)) problems.push(`${where}: ${path} threw ${o.stack}`);
+        for (const [path, o] of [
+          ['parser', slow],
+          ['encoder', fast],
+        ] as const) {
+          if (o instanceof Error && !(o instanceof SalTextError && CODES.has(o.code) && o.message.length > 0))
+            problems.push(`${where}: ${path} threw ${o.stack}`);
         }
         if (!(rec instanceof Error) && !type.isValid(rec)) problems.push(`${where}: accepted, but not valid for the schema`);
-        if (slow instanceof Buffer !== fast instanceof Buffer) problems.push(`${where}: parser ${slow instanceof Buffer ? 'accepts' : `refuses (${(slow as Error).message})`}, encoder ${fast instanceof Buffer ? 'accepts' : `refuses (${(fast as Error).message})`}`);
+        if (slow instanceof Buffer !== fast instanceof Buffer)
+          problems.push(
+            `${where}: parser ${slow instanceof Buffer ? 'accepts' : `refuses (${(slow as Error).message})`}, encoder ${fast instanceof Buffer ? 'accepts' : `refuses (${(fast as Error).message})`}`,
+          );
         else if (slow instanceof Buffer && !slow.equals(fast as Buffer)) problems.push(`${where}: the two paths give different bytes`);
         if (slow instanceof Buffer) accepted++;
         else refused++;

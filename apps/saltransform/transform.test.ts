@@ -87,7 +87,11 @@ describe('SalTransformer', () => {
     const t = new SalTransformer({ latest, topicPrefix: 'p.', unknownTopicRecheckMs: 1000, now: () => now });
     const line = "Nope_topic:( 'r', 1, 1, 1, 1 )";
     const r = await t.transformOne(line, 0);
-    expect(r).toMatchObject({ ok: false, code: 'unknown-topic', reason: expect.stringMatching(/unknown topic Nope_topic: no schema under subject p.lsst.sal.Nope_topic-value/) });
+    expect(r).toMatchObject({
+      ok: false,
+      code: 'unknown-topic',
+      reason: expect.stringMatching(/unknown topic Nope_topic: no schema under subject p.lsst.sal.Nope_topic-value/),
+    });
     await t.transformOne(line, 0);
     now = 1001;
     await t.transformOne(line, 0);
@@ -113,12 +117,21 @@ describe('processBatch', () => {
     const transformer = new SalTransformer({ latest, topicPrefix: 'p.' });
     const good = lineOf();
     const messages = [
-      { key: Buffer.from('ATDome_position'), value: Buffer.from(good), headers: { 'salmock-seq': Buffer.from('1') }, offset: '10', timestamp: String(Date.now()) },
+      {
+        key: Buffer.from('ATDome_position'),
+        value: Buffer.from(good),
+        headers: { 'salmock-seq': Buffer.from('1') },
+        offset: '10',
+        timestamp: String(Date.now()),
+      },
       { key: null, value: Buffer.from(good.replace(/, [^,]+ \)$/, ' )')), headers: {}, offset: '11', timestamp: '0' },
       { key: null, value: Buffer.from("Nope_x:( 'r', 1, 1, 1, 1 )"), headers: {}, offset: '12', timestamp: '0' },
       { key: null, value: null, headers: {}, offset: '13', timestamp: '0' },
     ];
-    const r = await processBatch({ topic: 'p.ATDome_telemetry', partition: 2, messages }, { transformer, sender, dlqTopic: 'p.dlq', metrics });
+    const r = await processBatch(
+      { topic: 'p.ATDome_telemetry', partition: 2, messages },
+      { transformer, sender, dlqTopic: 'p.dlq', metrics },
+    );
     expect(r).toEqual({ produced: 1, deadLettered: 3, commitOffset: '14' });
     const out = sender.sent.find((s) => s.topic === 'p.lsst.sal.ATDome_position');
     expect(out?.messages[0]).toMatchObject({ key: Buffer.from('ATDome_position'), headers: { 'salmock-seq': Buffer.from('1') } });
@@ -139,25 +152,45 @@ describe('processBatch', () => {
     let release: () => void = () => undefined;
     const slow = { send: () => new Promise<void>((r) => (release = r)) };
     let done = false;
-    const p = processBatch({ topic: 'raw', partition: 0, messages: [{ key: null, value: Buffer.from(lineOf()), headers: {}, offset: '0', timestamp: '0' }] }, { transformer, sender: slow, dlqTopic: 'd', metrics }).then(() => (done = true));
+    const p = processBatch(
+      { topic: 'raw', partition: 0, messages: [{ key: null, value: Buffer.from(lineOf()), headers: {}, offset: '0', timestamp: '0' }] },
+      { transformer, sender: slow, dlqTopic: 'd', metrics },
+    ).then(() => (done = true));
     await new Promise((r) => setTimeout(r, 20));
     expect(done).toBe(false);
     release();
     await p;
     expect(done).toBe(true);
     const failing = { send: () => Promise.reject(new Error('not acknowledged')) };
-    await expect(processBatch({ topic: 'raw', partition: 0, messages: [{ key: null, value: Buffer.from(lineOf()), headers: {}, offset: '0', timestamp: '0' }] }, { transformer, sender: failing, dlqTopic: 'd', metrics })).rejects.toThrow('not acknowledged');
+    await expect(
+      processBatch(
+        { topic: 'raw', partition: 0, messages: [{ key: null, value: Buffer.from(lineOf()), headers: {}, offset: '0', timestamp: '0' }] },
+        { transformer, sender: failing, dlqTopic: 'd', metrics },
+      ),
+    ).rejects.toThrow('not acknowledged');
   });
 });
 
 describe('saltransform config', () => {
   it('raw topics from subsystems and/or explicit topics, with the prefix', () => {
-    expect(rawTopics({ subsystems: ['MTM1M3'], topics: ['X_y'], topicPrefix: 'p.' })).toEqual(['X_y', 'p.MTM1M3_commands', 'p.MTM1M3_events', 'p.MTM1M3_telemetry']);
+    expect(rawTopics({ subsystems: ['MTM1M3'], topics: ['X_y'], topicPrefix: 'p.' })).toEqual([
+      'X_y',
+      'p.MTM1M3_commands',
+      'p.MTM1M3_events',
+      'p.MTM1M3_telemetry',
+    ]);
   });
   it('insists on a topic selection and names the flags and env variables', () => {
-    expect(() => saltransformConfig({ brokers: 'k:1', clientId: 'c', registry: 'http://r' }, {})).toThrow(/--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/);
-    expect(() => saltransformConfig({ clientId: 'c' }, { SALTRANSFORM_SUBSYSTEMS: 'A' })).toThrow(/--brokers \(env KAFKA_BROKERS\)[\s\S]*--registry \(env SCHEMA_REGISTRY_URL\)/);
-    const c = saltransformConfig({ clientId: 'c' }, { SALTRANSFORM_SUBSYSTEMS: 'A,B', KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'http://r', SALTRANSFORM_FROM_BEGINNING: 'false' });
+    expect(() => saltransformConfig({ brokers: 'k:1', clientId: 'c', registry: 'http://r' }, {})).toThrow(
+      /--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/,
+    );
+    expect(() => saltransformConfig({ clientId: 'c' }, { SALTRANSFORM_SUBSYSTEMS: 'A' })).toThrow(
+      /--brokers \(env KAFKA_BROKERS\)[\s\S]*--registry \(env SCHEMA_REGISTRY_URL\)/,
+    );
+    const c = saltransformConfig(
+      { clientId: 'c' },
+      { SALTRANSFORM_SUBSYSTEMS: 'A,B', KAFKA_BROKERS: 'k:1', SCHEMA_REGISTRY_URL: 'http://r', SALTRANSFORM_FROM_BEGINNING: 'false' },
+    );
     expect(c).toMatchObject({ subsystems: ['A', 'B'], fromBeginning: false, group: 'saltransform', concurrency: 16, createTopics: true });
   });
 });

@@ -14,8 +14,7 @@ import { layoutFromAvro, parseSalText, SalLayout, SalTextError, SalTextErrorCode
 export type DeadLetterCode = SalTextErrorCode | 'encode';
 
 export type TransformResult =
-  | { ok: true; topic: string; outTopic: string; value: Buffer }
-  | { ok: false; code: DeadLetterCode; reason: string; topic?: string };
+  { ok: true; topic: string; outTopic: string; value: Buffer } | { ok: false; code: DeadLetterCode; reason: string; topic?: string };
 
 interface Known {
   kind: 'known';
@@ -114,7 +113,12 @@ export class SalTransformer {
       return { ok: true, topic, outTopic: c.outTopic, value: c.encodeLine(line, kafkaTimestampMs) };
     } catch (err) {
       if (err instanceof SalTextError) return { ok: false, code: err.code, reason: err.message, topic };
-      return { ok: false, code: 'encode', reason: `${topic}: Avro encoding with schema ${c.schemaId} failed: ${(err as Error).message}`, topic };
+      return {
+        ok: false,
+        code: 'encode',
+        reason: `${topic}: Avro encoding with schema ${c.schemaId} failed: ${(err as Error).message}`,
+        topic,
+      };
     }
   }
 

@@ -49,8 +49,10 @@ export interface SecretKey {
 const SECRET_KEY_NAME = /^[-._a-zA-Z0-9]+$/;
 
 export function checkSecretKey(site: string, id: string, field: string, ref: SecretKey): void {
-  if (!K8S_NAME.test(ref.secret)) fail(site, id, `${field}.secret`, `expected the name of an existing Kubernetes Secret (lowercase RFC 1123), got "${ref.secret}"`);
-  if (!SECRET_KEY_NAME.test(ref.key)) fail(site, id, `${field}.key`, `expected a Secret key (letters, digits, "-", "_", "."), got "${ref.key}"`);
+  if (!K8S_NAME.test(ref.secret))
+    fail(site, id, `${field}.secret`, `expected the name of an existing Kubernetes Secret (lowercase RFC 1123), got "${ref.secret}"`);
+  if (!SECRET_KEY_NAME.test(ref.key))
+    fail(site, id, `${field}.key`, `expected a Secret key (letters, digits, "-", "_", "."), got "${ref.key}"`);
 }
 
 /**
@@ -134,13 +136,15 @@ export function commonConfig(
   }
   const tasks = p.tasksMax ?? 1;
   if (!Number.isInteger(tasks) || tasks < 1) fail(p.site, id, 'tasksMax', `expected an integer ≥ 1, got ${tasks}`);
-  if (!/^https?:\/\/\S+$/.test(p.schemaRegistryUrl)) fail(p.site, id, 'schemaRegistryUrl', `expected an http(s) URL, got "${p.schemaRegistryUrl}"`);
+  if (!/^https?:\/\/\S+$/.test(p.schemaRegistryUrl))
+    fail(p.site, id, 'schemaRegistryUrl', `expected an http(s) URL, got "${p.schemaRegistryUrl}"`);
   const config: Record<string, string> = { 'tasks.max': String(tasks) };
   if (p.topics) config.topics = p.topics.join(',');
   else if ((p.topicsMode ?? 'expand') === 'native') config['topics.regex'] = regex as string;
   if (p.deadLetterTopic !== undefined) {
     if (!KAFKA_TOPIC.test(p.deadLetterTopic)) fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" is not a valid Kafka topic name`);
-    if (regex && new RegExp(`^(?:${regex})$`).test(p.deadLetterTopic)) fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" matches the connector's own topicsRegex`);
+    if (regex && new RegExp(`^(?:${regex})$`).test(p.deadLetterTopic))
+      fail(p.site, id, 'deadLetterTopic', `"${p.deadLetterTopic}" matches the connector's own topicsRegex`);
     Object.assign(config, {
       'errors.tolerance': 'all',
       'errors.deadletterqueue.topic.name': p.deadLetterTopic,
@@ -162,7 +166,12 @@ export function avroConverters(schemaRegistryUrl: string, key: 'string' | 'bytes
 }
 
 /** Applies `extraConfig` last, refusing literal secret values. */
-export function withExtra(site: string, id: string, config: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
+export function withExtra(
+  site: string,
+  id: string,
+  config: Record<string, string>,
+  extra: Record<string, string> | undefined,
+): Record<string, string> {
   for (const [k, v] of Object.entries(extra ?? {})) {
     if (SECRET_KEY.test(k) && !v.includes('${')) {
       fail(site, id, `extraConfig["${k}"]`, 'holds a literal secret; reference a Kubernetes Secret through a config provider (${dir:...})');

@@ -5,7 +5,10 @@
  */
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
 
-export function connectWorkerValues(secrets: readonly string[], secretsMountPath = DEFAULT_SECRETS_MOUNT): {
+export function connectWorkerValues(
+  secrets: readonly string[],
+  secretsMountPath = DEFAULT_SECRETS_MOUNT,
+): {
   configurationOverrides: Record<string, string>;
   volumes: { name: string; secret: { secretName: string } }[];
   volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];

@@ -76,65 +76,76 @@ export class ConnectorSet extends Construct {
     const s = this.settings;
     const wantsConnect = s.influxDbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
     if (wantsConnect && !kafka.connectUrl) {
-      throw new Error(`site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`);
+      throw new Error(
+        `site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`,
+      );
     }
     const registry = kafka.schemaRegistryUrl;
     if (wantsConnect && !registry) {
-      throw new Error(`site "${site.name}": connectors: the connectors read Avro and need the schema registry; set kafka.schemaRegistry: true`);
+      throw new Error(
+        `site "${site.name}": connectors: the connectors read Avro and need the schema registry; set kafka.schemaRegistry: true`,
+      );
     }
     const common = { site: site.name, schemaRegistryUrl: registry ?? '', secretsMountPath: s.secretsMountPath };
 
     if (s.influxDbSink.runIn === 'connect') {
       const admin = influxDbCredentials(influxdb.adminSecret);
-      this.add(new InfluxDbSinkConnector(this, 'influxDbSink', {
-        ...common,
-        topicsRegex: s.influxDbSink.topicsRegex,
-        influxDbUrl: influxdb.url,
-        database: influxdb.database,
-        retentionPolicy: site.retention.tiers[0].name,
-        credentials: { username: admin.user, password: admin.password },
-        tags: s.influxDbSink.tags,
-        deadLetterTopic: s.influxDbSink.deadLetterTopic,
-      }));
+      this.add(
+        new InfluxDbSinkConnector(this, 'influxDbSink', {
+          ...common,
+          topicsRegex: s.influxDbSink.topicsRegex,
+          influxDbUrl: influxdb.url,
+          database: influxdb.database,
+          retentionPolicy: site.retention.tiers[0].name,
+          credentials: { username: admin.user, password: admin.password },
+          tags: s.influxDbSink.tags,
+          deadLetterTopic: s.influxDbSink.deadLetterTopic,
+        }),
+      );
     }
     if (s.objectStore) {
       const o = s.objectStore;
       const secret = o.credentialsSecret;
-      this.add(new ObjectStoreSinkConnector(this, 'objectStore', {
-        ...common,
-        kind: o.kind,
-        bucket: o.bucket,
-        prefix: o.prefix,
-        topicsRegex: o.topicsRegex,
-        partitionBy: o.partitionBy,
-        timestampSource: o.timestampSource,
-        region: o.region,
-        endpoint: o.endpoint,
-        tasksMax: o.tasksMax,
-        awsCredentials: o.kind === 's3' && secret
-          ? { accessKeyId: { secret, key: 'aws-access-key-id' }, secretAccessKey: { secret, key: 'aws-secret-access-key' } }
-          : undefined,
-        gcsCredentials: o.kind === 'gcs' && secret ? { secret, key: 'credentials.json' } : undefined,
-      }));
+      this.add(
+        new ObjectStoreSinkConnector(this, 'objectStore', {
+          ...common,
+          kind: o.kind,
+          bucket: o.bucket,
+          prefix: o.prefix,
+          topicsRegex: o.topicsRegex,
+          partitionBy: o.partitionBy,
+          timestampSource: o.timestampSource,
+          region: o.region,
+          endpoint: o.endpoint,
+          tasksMax: o.tasksMax,
+          awsCredentials:
+            o.kind === 's3' && secret
+              ? { accessKeyId: { secret, key: 'aws-access-key-id' }, secretAccessKey: { secret, key: 'aws-secret-access-key' } }
+              : undefined,
+          gcsCredentials: o.kind === 'gcs' && secret ? { secret, key: 'credentials.json' } : undefined,
+        }),
+      );
     }
     if (s.jdbc) {
       const j = s.jdbc;
-      this.add(new JdbcSinkConnector(this, 'jdbc', {
-        ...common,
-        dialect: j.dialect,
-        topicsRegex: j.topicsRegex,
-        connection: {
-          url: { secret: j.secret, key: 'jdbc-url' },
-          user: { secret: j.secret, key: 'jdbc-user' },
-          password: { secret: j.secret, key: 'jdbc-password' },
-        },
-        insertMode: j.insertMode,
-        pkMode: j.pkMode,
-        pkFields: j.pkFields,
-        autoCreate: j.autoCreate,
-        autoEvolve: j.autoEvolve,
-        tasksMax: j.tasksMax,
-      }));
+      this.add(
+        new JdbcSinkConnector(this, 'jdbc', {
+          ...common,
+          dialect: j.dialect,
+          topicsRegex: j.topicsRegex,
+          connection: {
+            url: { secret: j.secret, key: 'jdbc-url' },
+            user: { secret: j.secret, key: 'jdbc-user' },
+            password: { secret: j.secret, key: 'jdbc-password' },
+          },
+          insertMode: j.insertMode,
+          pkMode: j.pkMode,
+          pkFields: j.pkFields,
+          autoCreate: j.autoCreate,
+          autoEvolve: j.autoEvolve,
+          tasksMax: j.tasksMax,
+        }),
+      );
     }
 
     this.configMap = new ConfigMapV1(this, 'configmap', {
@@ -156,7 +167,9 @@ export class ConnectorSet extends Construct {
 
   private problems(): string[] {
     const names = this.members.map((m) => m.connectorName);
-    return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `site "${this.site.name}": connectors: connector name "${n}" is declared twice`);
+    return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map(
+      (n) => `site "${this.site.name}": connectors: connector name "${n}" is declared twice`,
+    );
   }
 
   /**
@@ -166,7 +179,9 @@ export class ConnectorSet extends Construct {
   add(connector: IConnector): this {
     const mount = this.settings.secretsMountPath;
     if (connector.secrets.length > 0 && connector.secretsMountPath !== mount) {
-      throw new Error(`site "${this.site.name}": connectors: connector "${connector.connectorName}" reads its Secrets under ${connector.secretsMountPath}, but the Connect workers mount them under ${mount} (connectors.secretsMountPath); give the connector secretsMountPath: "${mount}"`);
+      throw new Error(
+        `site "${this.site.name}": connectors: connector "${connector.connectorName}" reads its Secrets under ${connector.secretsMountPath}, but the Connect workers mount them under ${mount} (connectors.secretsMountPath); give the connector secretsMountPath: "${mount}"`,
+      );
     }
     this.members.push(connector);
     this.platform.mountConnectorSecrets(this.secrets, mount);

@@ -41,14 +41,40 @@ function connectors(): IConnector[] {
   const common = { site: 'local', schemaRegistryUrl: registry, deadLetterTopic: ns.topic('connect-dlq') };
   return [
     new InfluxDbSinkConnector(scope, 'influxDbSink', {
-      ...common, name: ns.name('influxdb-sink'), influxDbUrl: ns.endpoints.influxdb.url, database: ns.database, retentionPolicy: 'autogen',
-      credentials: { username: { secret: 'influxdb-auth', key: 'influxdb-user' }, password: { secret: 'influxdb-auth', key: 'influxdb-password' } },
+      ...common,
+      name: ns.name('influxdb-sink'),
+      influxDbUrl: ns.endpoints.influxdb.url,
+      database: ns.database,
+      retentionPolicy: 'autogen',
+      credentials: {
+        username: { secret: 'influxdb-auth', key: 'influxdb-user' },
+        password: { secret: 'influxdb-auth', key: 'influxdb-password' },
+      },
     }),
-    new ObjectStoreSinkConnector(scope, 's3', { ...common, name: ns.name('s3'), kind: 's3', bucket: 'efd-local', endpoint: 'http://127.0.0.1:9000', awsCredentials: { accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' }, secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' } } }),
+    new ObjectStoreSinkConnector(scope, 's3', {
+      ...common,
+      name: ns.name('s3'),
+      kind: 's3',
+      bucket: 'efd-local',
+      endpoint: 'http://127.0.0.1:9000',
+      awsCredentials: {
+        accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' },
+        secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' },
+      },
+    }),
     new ObjectStoreSinkConnector(scope, 'gcs', { ...common, name: ns.name('gcs'), kind: 'gcs', bucket: 'efd-local' }),
     new JdbcSinkConnector(scope, 'jdbc', {
-      ...common, name: ns.name('jdbc'), dialect: 'postgresql', topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\..*`, insertMode: 'upsert', pkFields: ['sal_created'],
-      connection: { url: { secret: 'efd-pg', key: 'jdbc-url' }, user: { secret: 'efd-pg', key: 'jdbc-user' }, password: { secret: 'efd-pg', key: 'jdbc-password' } },
+      ...common,
+      name: ns.name('jdbc'),
+      dialect: 'postgresql',
+      topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\..*`,
+      insertMode: 'upsert',
+      pkFields: ['sal_created'],
+      connection: {
+        url: { secret: 'efd-pg', key: 'jdbc-url' },
+        user: { secret: 'efd-pg', key: 'jdbc-user' },
+        password: { secret: 'efd-pg', key: 'jdbc-password' },
+      },
     }),
   ];
 }
@@ -57,7 +83,7 @@ function connectors(): IConnector[] {
 const rendered = (c: IConnector) => renderConfig(c.spec, ['lsst.sal.Test_x', ns.topic('lsst.sal.Test_x')], 'it')!;
 
 describe('connector configs on the real worker', () => {
-  it('each installed plugin validates its construct\'s config with 0 errors', async () => {
+  it("each installed plugin validates its construct's config with 0 errors", async () => {
     const report: string[] = [];
     for (const c of connectors()) {
       const config = rendered(c);
@@ -76,7 +102,11 @@ describe('connector configs on the real worker', () => {
 
   it('the framework half of every config (tasks, topics, errors.*, transforms) validates with 0 errors', async () => {
     for (const c of connectors()) {
-      const config: Record<string, string> = { ...rendered(c), 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', file: '/dev/null' };
+      const config: Record<string, string> = {
+        ...rendered(c),
+        'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
+        file: '/dev/null',
+      };
       config['value.converter'] = 'org.apache.kafka.connect.json.JsonConverter';
       delete config['value.converter.schema.registry.url'];
       const r = await connect.validate(config);
@@ -85,7 +115,12 @@ describe('connector configs on the real worker', () => {
   });
 
   it('the worker does report errors (the check is not vacuous)', async () => {
-    const bad = { ...rendered(connectors()[3]), 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', 'transforms.table.type': 'org.example.NoSuchTransform', 'tasks.max': 'zero' };
+    const bad = {
+      ...rendered(connectors()[3]),
+      'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
+      'transforms.table.type': 'org.example.NoSuchTransform',
+      'tasks.max': 'zero',
+    };
     const r = await connect.validate(bad);
     expect(r.error_count).toBeGreaterThan(0);
     expect(validationErrors(r).join('\n')).toMatch(/tasks.max/);

@@ -14,26 +14,58 @@ import { InfluxDbSinkConnector, InfluxDbSinkConnectorProps, WILLENA_INFLUXDB_SIN
 import { CONFLUENT_JDBC_SINK, JdbcSinkConnector, JdbcSinkConnectorProps } from './jdbc-sink-connector';
 import { AIVEN_GCS_SINK, AIVEN_S3_SINK, ObjectStoreSinkConnector, ObjectStoreSinkConnectorProps } from './object-store-sink-connector';
 import {
-  AIVEN_GCS, AIVEN_S3, AIVEN_TEMPLATE_VARIABLES, CONFLUENT_JDBC, undocumented, WILLENA_INFLUXDB, WILLENA_PROVIDER_KEYS,
+  AIVEN_GCS,
+  AIVEN_S3,
+  AIVEN_TEMPLATE_VARIABLES,
+  CONFLUENT_JDBC,
+  undocumented,
+  WILLENA_INFLUXDB,
+  WILLENA_PROVIDER_KEYS,
 } from './plugin-keys';
 
 const REGISTRY = 'http://cp-cp-schema-registry.kafka.svc.cluster.local:8081';
 const scope = () => new TerraformStack(Testing.app(), 'test');
 
 const influxDbProps: InfluxDbSinkConnectorProps = {
-  site: 'summit', schemaRegistryUrl: REGISTRY, influxDbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', retentionPolicy: 'raw',
-  credentials: { username: { secret: 'influxdb-auth', key: 'influxdb-user' }, password: { secret: 'influxdb-auth', key: 'influxdb-password' } },
+  site: 'summit',
+  schemaRegistryUrl: REGISTRY,
+  influxDbUrl: 'http://influxdb.influxdb.svc.cluster.local:8086',
+  database: 'efd',
+  retentionPolicy: 'raw',
+  credentials: {
+    username: { secret: 'influxdb-auth', key: 'influxdb-user' },
+    password: { secret: 'influxdb-auth', key: 'influxdb-password' },
+  },
 };
-const s3Props: ObjectStoreSinkConnectorProps = { site: 'ldf', schemaRegistryUrl: REGISTRY, kind: 's3', bucket: 'efd-ldf', prefix: 'efd/raw/', endpoint: 'https://s3.ldf.example', awsCredentials: { accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' }, secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' } } };
+const s3Props: ObjectStoreSinkConnectorProps = {
+  site: 'ldf',
+  schemaRegistryUrl: REGISTRY,
+  kind: 's3',
+  bucket: 'efd-ldf',
+  prefix: 'efd/raw/',
+  endpoint: 'https://s3.ldf.example',
+  awsCredentials: {
+    accessKeyId: { secret: 'efd-s3', key: 'aws-access-key-id' },
+    secretAccessKey: { secret: 'efd-s3', key: 'aws-secret-access-key' },
+  },
+};
 const jdbcProps: JdbcSinkConnectorProps = {
-  site: 'ldf', schemaRegistryUrl: REGISTRY, dialect: 'oracle', topicsRegex: 'lsst\\.efd\\.agg\\..*',
-  connection: { url: { secret: 'efd-oracle', key: 'jdbc-url' }, user: { secret: 'efd-oracle', key: 'jdbc-user' }, password: { secret: 'efd-oracle', key: 'jdbc-password' } },
+  site: 'ldf',
+  schemaRegistryUrl: REGISTRY,
+  dialect: 'oracle',
+  topicsRegex: 'lsst\\.efd\\.agg\\..*',
+  connection: {
+    url: { secret: 'efd-oracle', key: 'jdbc-url' },
+    user: { secret: 'efd-oracle', key: 'jdbc-user' },
+    password: { secret: 'efd-oracle', key: 'jdbc-password' },
+  },
 };
 
 /** Every value that names a secret is a config-provider reference. */
 function noLiteralSecrets(spec: ConnectorSpec): void {
   for (const [k, v] of Object.entries(spec.config)) {
-    if (/password|secret|user$|connection\.url|access\.key/.test(k)) expect(v).toMatch(/^\$\{dir:\/opt\/efd\/connect-secrets\/[a-z0-9-]+:[-a-z.]+\}$/);
+    if (/password|secret|user$|connection\.url|access\.key/.test(k))
+      expect(v).toMatch(/^\$\{dir:\/opt\/efd\/connect-secrets\/[a-z0-9-]+:[-a-z.]+\}$/);
   }
 }
 
@@ -51,9 +83,12 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
     }
     // Static provider in its explicit form: the short form would swallow influxdb.database.auto.create.
     expect(cfg).toMatchObject({
-      'influxdb.database.provider.value': 'efd', 'influxdb.retention.policy.provider.value': 'raw',
-      'influxdb.measurement.provider.fields': 'topic', 'influxdb.timestamp.provider.fields': 'timestamp',
-      'influxdb.tags.provider.efd_site': 'summit', 'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'influxdb.database.provider.value': 'efd',
+      'influxdb.retention.policy.provider.value': 'raw',
+      'influxdb.measurement.provider.fields': 'topic',
+      'influxdb.timestamp.provider.fields': 'timestamp',
+      'influxdb.tags.provider.efd_site': 'summit',
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
       'value.converter.schema.registry.url': REGISTRY,
     });
     expect(cfg['influxdb.database']).toBeUndefined();
@@ -64,24 +99,52 @@ describe('InfluxDbSinkConnector (willena connect-influxdb-sink 1.0.5)', () => {
   });
 
   it('tags from fields, a timestamp field, native topics.regex and a dead-letter topic', () => {
-    const c = new InfluxDbSinkConnector(scope(), 'x', { ...influxDbProps, tags: ['salIndex'], timestamp: { field: 'private_sndStamp' }, topicsMode: 'native', deadLetterTopic: 'lsst.efd.connect.dlq' });
+    const c = new InfluxDbSinkConnector(scope(), 'x', {
+      ...influxDbProps,
+      tags: ['salIndex'],
+      timestamp: { field: 'private_sndStamp' },
+      topicsMode: 'native',
+      deadLetterTopic: 'lsst.efd.connect.dlq',
+    });
     expect(undocumented(c.spec.config, WILLENA_INFLUXDB)).toEqual([]);
     expect(c.spec.config).toMatchObject({
-      'influxdb.tags.provider.class': 'io.github.willena.connect.influxdb.providers.Fields$Value', 'influxdb.tags.provider.fields': 'salIndex',
-      'influxdb.timestamp.provider.fields': 'private_sndStamp', 'topics.regex': 'lsst[.]sal[.].*', 'errors.tolerance': 'all',
-      'errors.deadletterqueue.topic.name': 'lsst.efd.connect.dlq', 'errors.deadletterqueue.context.headers.enable': 'true',
+      'influxdb.tags.provider.class': 'io.github.willena.connect.influxdb.providers.Fields$Value',
+      'influxdb.tags.provider.fields': 'salIndex',
+      'influxdb.timestamp.provider.fields': 'private_sndStamp',
+      'topics.regex': 'lsst[.]sal[.].*',
+      'errors.tolerance': 'all',
+      'errors.deadletterqueue.topic.name': 'lsst.efd.connect.dlq',
+      'errors.deadletterqueue.context.headers.enable': 'true',
     });
     expect(c.spec.topicsRegex).toBeUndefined();
   });
 
   it('names site and field in errors', () => {
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, influxDbUrl: 'influxdb:8086' })).toThrow('site "summit": connectors.influxDbSink.influxDbUrl: expected an http(s) URL, got "influxdb:8086"');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topics: ['a'], topicsRegex: 'b' })).toThrow('connectors.influxDbSink.topics: give either topics or topicsRegex, not both');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topicsRegex: '((' })).toThrow(/connectors.influxDbSink.topicsRegex: not a valid regular expression/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, tasksMax: 0 })).toThrow('connectors.influxDbSink.tasksMax: expected an integer ≥ 1, got 0');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(/deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/);
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } } })).toThrow('connectors.influxDbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
-    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, extraConfig: { 'influxdb.password': 'hunter2' } })).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, influxDbUrl: 'influxdb:8086' })).toThrow(
+      'site "summit": connectors.influxDbSink.influxDbUrl: expected an http(s) URL, got "influxdb:8086"',
+    );
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topics: ['a'], topicsRegex: 'b' })).toThrow(
+      'connectors.influxDbSink.topics: give either topics or topicsRegex, not both',
+    );
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, topicsRegex: '((' })).toThrow(
+      /connectors.influxDbSink.topicsRegex: not a valid regular expression/,
+    );
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, tasksMax: 0 })).toThrow(
+      'connectors.influxDbSink.tasksMax: expected an integer ≥ 1, got 0',
+    );
+    expect(() => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, deadLetterTopic: 'lsst.sal.dlq' })).toThrow(
+      /deadLetterTopic: "lsst.sal.dlq" matches the connector's own topicsRegex/,
+    );
+    expect(
+      () =>
+        new InfluxDbSinkConnector(scope(), 'influxDbSink', {
+          ...influxDbProps,
+          credentials: { username: { secret: 'Bad_Name', key: 'u' }, password: { secret: 's', key: 'p' } },
+        }),
+    ).toThrow('connectors.influxDbSink.credentials.username.secret: expected the name of an existing Kubernetes Secret');
+    expect(
+      () => new InfluxDbSinkConnector(scope(), 'influxDbSink', { ...influxDbProps, extraConfig: { 'influxdb.password': 'hunter2' } }),
+    ).toThrow(/extraConfig\["influxdb.password"\]: holds a literal secret/);
   });
 });
 
@@ -91,37 +154,81 @@ describe('ObjectStoreSinkConnector (Aiven S3 2.15.0 / GCS 0.13.0)', () => {
     const cfg = c.spec.config;
     expect(undocumented(cfg, AIVEN_S3)).toEqual([]);
     expect(cfg).toMatchObject({
-      'connector.class': AIVEN_S3_SINK, 'format.output.type': 'parquet', 'format.output.fields': 'value', 'format.output.envelope': 'false',
-      'aws.s3.bucket.name': 'efd-ldf', 'aws.s3.region': 'us-east-1', 'aws.s3.endpoint': 'https://s3.ldf.example', 'file.name.prefix': 'efd/raw/',
-      'file.name.timestamp.source': 'wallclock', 'file.name.timestamp.timezone': 'UTC',
+      'connector.class': AIVEN_S3_SINK,
+      'format.output.type': 'parquet',
+      'format.output.fields': 'value',
+      'format.output.envelope': 'false',
+      'aws.s3.bucket.name': 'efd-ldf',
+      'aws.s3.region': 'us-east-1',
+      'aws.s3.endpoint': 'https://s3.ldf.example',
+      'file.name.prefix': 'efd/raw/',
+      'file.name.timestamp.source': 'wallclock',
+      'file.name.timestamp.timezone': 'UTC',
       'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
     });
-    expect(cfg['file.name.template']).toBe('{{topic}}/year={{timestamp:unit=yyyy}}/month={{timestamp:unit=MM}}/day={{timestamp:unit=dd}}/hour={{timestamp:unit=HH}}/{{topic}}-{{partition:padding=true}}-{{start_offset:padding=true}}.parquet');
+    expect(cfg['file.name.template']).toBe(
+      '{{topic}}/year={{timestamp:unit=yyyy}}/month={{timestamp:unit=MM}}/day={{timestamp:unit=dd}}/hour={{timestamp:unit=HH}}/{{topic}}-{{partition:padding=true}}-{{start_offset:padding=true}}.parquet',
+    );
     const vars = cfg['file.name.template'].match(/\{\{[^}]*\}\}/g) ?? [];
     for (const v of vars) expect(v).toMatch(AIVEN_TEMPLATE_VARIABLES);
     // topic, partition, start_offset and timestamp: the grouping the plugin allows with timestamps
-    expect(new Set(vars.map((v) => v.replace(/[{}]/g, '').split(':')[0]))).toEqual(new Set(['topic', 'timestamp', 'partition', 'start_offset']));
+    expect(new Set(vars.map((v) => v.replace(/[{}]/g, '').split(':')[0]))).toEqual(
+      new Set(['topic', 'timestamp', 'partition', 'start_offset']),
+    );
     expect(c.connectorName).toBe('s3-parquet-sink');
     expect(c.secrets).toEqual(['efd-s3']);
     noLiteralSecrets(c.spec);
   });
 
   it('GCS: documented keys, daily partitions, Workload Identity by default or a key file from a Secret', () => {
-    const gcs = new ObjectStoreSinkConnector(scope(), 'objectStore', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'lsst-efd-prototype-parquet', partitionBy: 'day', timestampSource: 'event' });
+    const gcs = new ObjectStoreSinkConnector(scope(), 'objectStore', {
+      site: 'gcp',
+      schemaRegistryUrl: REGISTRY,
+      kind: 'gcs',
+      bucket: 'lsst-efd-prototype-parquet',
+      partitionBy: 'day',
+      timestampSource: 'event',
+    });
     expect(undocumented(gcs.spec.config, AIVEN_GCS)).toEqual([]);
-    expect(gcs.spec.config).toMatchObject({ 'connector.class': AIVEN_GCS_SINK, 'gcs.bucket.name': 'lsst-efd-prototype-parquet', 'gcs.credentials.default': 'true', 'file.name.timestamp.source': 'event' });
+    expect(gcs.spec.config).toMatchObject({
+      'connector.class': AIVEN_GCS_SINK,
+      'gcs.bucket.name': 'lsst-efd-prototype-parquet',
+      'gcs.credentials.default': 'true',
+      'file.name.timestamp.source': 'event',
+    });
     expect(gcs.spec.config['file.name.template']).not.toMatch(/hour=/);
-    const keyed = new ObjectStoreSinkConnector(scope(), 'objectStore', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'b-efd', gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' } });
+    const keyed = new ObjectStoreSinkConnector(scope(), 'objectStore', {
+      site: 'gcp',
+      schemaRegistryUrl: REGISTRY,
+      kind: 'gcs',
+      bucket: 'b-efd',
+      gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' },
+    });
     expect(keyed.spec.config['gcs.credentials.path']).toBe('/opt/efd/connect-secrets/efd-gcs/credentials.json');
     expect(keyed.spec.config['gcs.credentials.default']).toBeUndefined();
     expect(keyed.secrets).toEqual(['efd-gcs']);
   });
 
   it('validates bucket, prefix and kind-specific fields', () => {
-    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, bucket: 'Bad_Bucket' })).toThrow('site "ldf": connectors.objectStore.bucket: "Bad_Bucket" is not a valid S3 bucket name');
-    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, prefix: 'efd' })).toThrow(/connectors.objectStore.prefix: expected a prefix like "efd\/raw\/"/);
-    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, region: 'mars' })).toThrow(/connectors.objectStore.region: expected an AWS region/);
-    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'b-efd', endpoint: 'https://x' })).toThrow('site "gcp": connectors.objectStore.endpoint: only for kind "s3"');
+    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, bucket: 'Bad_Bucket' })).toThrow(
+      'site "ldf": connectors.objectStore.bucket: "Bad_Bucket" is not a valid S3 bucket name',
+    );
+    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, prefix: 'efd' })).toThrow(
+      /connectors.objectStore.prefix: expected a prefix like "efd\/raw\/"/,
+    );
+    expect(() => new ObjectStoreSinkConnector(scope(), 'objectStore', { ...s3Props, region: 'mars' })).toThrow(
+      /connectors.objectStore.region: expected an AWS region/,
+    );
+    expect(
+      () =>
+        new ObjectStoreSinkConnector(scope(), 'objectStore', {
+          site: 'gcp',
+          schemaRegistryUrl: REGISTRY,
+          kind: 'gcs',
+          bucket: 'b-efd',
+          endpoint: 'https://x',
+        }),
+    ).toThrow('site "gcp": connectors.objectStore.endpoint: only for kind "s3"');
   });
 });
 
@@ -131,10 +238,17 @@ describe('JdbcSinkConnector (Confluent kafka-connect-jdbc)', () => {
     const cfg = c.spec.config;
     expect(undocumented(cfg, CONFLUENT_JDBC)).toEqual([]);
     expect(cfg).toMatchObject({
-      'connector.class': CONFLUENT_JDBC_SINK, 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value',
-      'pk.fields': 'sal_created,salIndex', 'dialect.name': 'OracleDatabaseDialect', 'table.name.format': '${topic}',
+      'connector.class': CONFLUENT_JDBC_SINK,
+      'auto.create': 'true',
+      'auto.evolve': 'true',
+      'insert.mode': 'upsert',
+      'pk.mode': 'record_value',
+      'pk.fields': 'sal_created,salIndex',
+      'dialect.name': 'OracleDatabaseDialect',
+      'table.name.format': '${topic}',
       'connection.url': '${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-url}',
-      transforms: 'table', 'transforms.table.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      transforms: 'table',
+      'transforms.table.type': 'org.apache.kafka.connect.transforms.RegexRouter',
     });
     const route = new RegExp(`^(?:${cfg['transforms.table.regex']})$`);
     expect('lsst.sal.MTM1M3_accelerometerData'.replace(route, cfg['transforms.table.replacement'])).toBe('MTM1M3_accelerometerData');
@@ -147,11 +261,25 @@ describe('JdbcSinkConnector (Confluent kafka-connect-jdbc)', () => {
   });
 
   it('refuses upsert without a key, record_value without fields, deletes without record keys, and a missing topic selection', () => {
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, insertMode: 'upsert' })).toThrow('site "ldf": connectors.jdbc.pkMode: insertMode "upsert" needs a primary key');
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, pkMode: 'record_value' })).toThrow('connectors.jdbc.pkFields: pkMode "record_value" needs the key fields');
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, deleteEnabled: true })).toThrow('connectors.jdbc.deleteEnabled: needs pkMode "record_key"');
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, topicsRegex: undefined })).toThrow('connectors.jdbc.topicsRegex: expected the topics to read');
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle', key: 'bad key' } } })).toThrow('connectors.jdbc.connection.password.key: expected a Secret key');
+    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, insertMode: 'upsert' })).toThrow(
+      'site "ldf": connectors.jdbc.pkMode: insertMode "upsert" needs a primary key',
+    );
+    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, pkMode: 'record_value' })).toThrow(
+      'connectors.jdbc.pkFields: pkMode "record_value" needs the key fields',
+    );
+    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, deleteEnabled: true })).toThrow(
+      'connectors.jdbc.deleteEnabled: needs pkMode "record_key"',
+    );
+    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, topicsRegex: undefined })).toThrow(
+      'connectors.jdbc.topicsRegex: expected the topics to read',
+    );
+    expect(
+      () =>
+        new JdbcSinkConnector(scope(), 'jdbc', {
+          ...jdbcProps,
+          connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle', key: 'bad key' } },
+        }),
+    ).toThrow('connectors.jdbc.connection.password.key: expected a Secret key');
   });
 });
 
@@ -173,16 +301,22 @@ describe('ConnectorSet', () => {
   const kafka = fakePlatform();
   const influxdb = { url: 'http://influxdb.influxdb.svc.cluster.local:8086', database: 'efd', adminSecret: 'influxdb-auth' };
 
-  function synth(props: Omit<ConnectorSetProps, 'kafka' | 'influxdb'> & Partial<Pick<ConnectorSetProps, 'kafka'>>, extra?: (set: ConnectorSet) => void) {
+  function synth(
+    props: Omit<ConnectorSetProps, 'kafka' | 'influxdb'> & Partial<Pick<ConnectorSetProps, 'kafka'>>,
+    extra?: (set: ConnectorSet) => void,
+  ) {
     const stack = scope();
     const set = new ConnectorSet(stack, 'connectors', { kafka, influxdb, ...props });
     extra?.(set);
     const out = Testing.synth(stack);
-    const cm = Object.values(JSON.parse(out).resource.kubernetes_config_map_v1)[0] as { data: Record<string, string>; metadata: { name: string; namespace: string } };
+    const cm = Object.values(JSON.parse(out).resource.kubernetes_config_map_v1)[0] as {
+      data: Record<string, string>;
+      metadata: { name: string; namespace: string };
+    };
     return { out, set, cm, specs: Object.fromEntries(Object.entries(cm.data).map(([k, v]) => [k, JSON.parse(v) as ConnectorSpec])) };
   }
 
-  it('synthesizes a site\'s connectors into one ConfigMap, one <name>.json per connector', () => {
+  it("synthesizes a site's connectors into one ConfigMap, one <name>.json per connector", () => {
     const site = onPremSite({ name: 'ldf', role: 'aggregator' });
     const { out, set, cm, specs } = synth({
       site,
@@ -192,7 +326,9 @@ describe('ConnectorSet', () => {
         jdbc: { dialect: 'oracle', secret: 'efd-oracle', topicsRegex: 'lsst\\.efd\\.agg\\..*' },
       },
     });
-    expect(out).toHaveResourceWithProperties(ConfigMapV1, { metadata: expect.objectContaining({ name: 'efd-connectors', namespace: 'efd-apps' }) });
+    expect(out).toHaveResourceWithProperties(ConfigMapV1, {
+      metadata: expect.objectContaining({ name: 'efd-connectors', namespace: 'efd-apps' }),
+    });
     expect(Object.keys(cm.data)).toEqual(['influxdb-sink.json', 'jdbc-sink.json', 's3-parquet-sink.json']);
     expect(specs['influxdb-sink.json'].config['influxdb.retention.policy.provider.value']).toBe('raw');
     expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
@@ -201,7 +337,11 @@ describe('ConnectorSet', () => {
     expect(kafka.mounts.at(-1)).toEqual({ secrets: set.secrets, mountPath: '/opt/efd/connect-secrets' });
     const worker = connectWorkerValues(set.secrets);
     expect(worker.configurationOverrides['config.providers']).toBe('dir');
-    expect(worker.volumeMounts[0]).toEqual({ name: 'connector-secret-efd-oracle', mountPath: '/opt/efd/connect-secrets/efd-oracle', readOnly: true });
+    expect(worker.volumeMounts[0]).toEqual({
+      name: 'connector-secret-efd-oracle',
+      mountPath: '/opt/efd/connect-secrets/efd-oracle',
+      readOnly: true,
+    });
     expect(worker.volumes[0]).toEqual({ name: 'connector-secret-efd-oracle', secret: { secretName: 'efd-oracle' } });
     expect(out).not.toMatch(/hunter|AKIA/);
   });
@@ -209,14 +349,26 @@ describe('ConnectorSet', () => {
   it('is empty by default (the influxdb-sink app is the default sink) and takes connectors added in code', () => {
     const { cm } = synth({ site: gkeSite() });
     expect(cm.data).toEqual({});
-    const { specs } = synth({ site: gkeSite() }, (set) => set.add(new ObjectStoreSinkConnector(set, 'gcs', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'efd-gcp-parquet' })));
+    const { specs } = synth({ site: gkeSite() }, (set) =>
+      set.add(
+        new ObjectStoreSinkConnector(set, 'gcs', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'efd-gcp-parquet' }),
+      ),
+    );
     expect(Object.keys(specs)).toEqual(['gcs-parquet-sink.json']);
   });
 
   it('names the site and field for bad sections and impossible platforms', () => {
-    expect(() => synth({ site: gkeSite(), connectors: { jdbc: { dialect: 'db2', secret: 's', topicsRegex: 'x' } as never } })).toThrow(/site "gcp": connectors.jdbc.dialect: /);
-    expect(() => synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } }, kafka: { ...kafka, connectUrl: undefined } })).toThrow('site "gcp": connectors: connectors are declared but kafka.connect is false');
-    expect(() => synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } } }, (set) => set.add(new ObjectStoreSinkConnector(set, 'again', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'b2-efd' })))).toThrow(/connector name "gcs-parquet-sink" is declared twice/);
+    expect(() => synth({ site: gkeSite(), connectors: { jdbc: { dialect: 'db2', secret: 's', topicsRegex: 'x' } as never } })).toThrow(
+      /site "gcp": connectors.jdbc.dialect: /,
+    );
+    expect(() =>
+      synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } }, kafka: { ...kafka, connectUrl: undefined } }),
+    ).toThrow('site "gcp": connectors: connectors are declared but kafka.connect is false');
+    expect(() =>
+      synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } } }, (set) =>
+        set.add(new ObjectStoreSinkConnector(set, 'again', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'b2-efd' })),
+      ),
+    ).toThrow(/connector name "gcs-parquet-sink" is declared twice/);
   });
 });
 
@@ -228,30 +380,55 @@ describe('Connect workers mount the Secrets of every connector', () => {
     const releases = Object.values(JSON.parse(Testing.synth(stack)).resource.helm_release) as { chart: string; values: string[] }[];
     const cp = releases.find((r) => r.chart === 'cp-helm-charts');
     if (!cp) throw new Error('no cp-helm-charts release in the synth');
-    return parse(cp.values[0])['cp-kafka-connect'] as { volumes: { name: string; secret: { secretName: string } }[]; volumeMounts: { name: string; mountPath: string; readOnly: boolean }[] };
+    return parse(cp.values[0])['cp-kafka-connect'] as {
+      volumes: { name: string; secret: { secretName: string } }[];
+      volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
+    };
   }
 
   it('declared in the site and added in code with ConnectorSet.add(), after the platform exists', () => {
-    const site = onPremSite({ name: 'ldf', role: 'aggregator', connectors: { objectStore: { kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } } });
+    const site = onPremSite({
+      name: 'ldf',
+      role: 'aggregator',
+      connectors: { objectStore: { kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } },
+    });
     const stack = scope();
     const platform = new KafkaPlatform(stack, 'kafka', { site });
     const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
-    set.add(new JdbcSinkConnector(stack, 'jdbc', { ...jdbcProps, connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle-password', key: 'jdbc-password' } } }));
+    set.add(
+      new JdbcSinkConnector(stack, 'jdbc', {
+        ...jdbcProps,
+        connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle-password', key: 'jdbc-password' } },
+      }),
+    );
     const connect = connectValues(stack);
     expect(set.secrets).toEqual(['efd-oracle', 'efd-oracle-password', 'efd-s3']);
     expect(connect.volumes.map((v) => v.secret.secretName)).toEqual(set.secrets);
-    expect(connect.volumeMounts).toEqual(set.secrets.map((s) => ({ name: `connector-secret-${s}`, mountPath: `/opt/efd/connect-secrets/${s}`, readOnly: true })));
+    expect(connect.volumeMounts).toEqual(
+      set.secrets.map((s) => ({ name: `connector-secret-${s}`, mountPath: `/opt/efd/connect-secrets/${s}`, readOnly: true })),
+    );
     expect(platform.chart.values['cp-kafka-connect']).toEqual(connect);
   });
 
-  it('at the site\'s secretsMountPath, and none when no connector reads a Secret', () => {
+  it("at the site's secretsMountPath, and none when no connector reads a Secret", () => {
     const site = gkeSite({ connectors: { secretsMountPath: '/etc/connect-secrets' } });
     const stack = scope();
     const platform = new KafkaPlatform(stack, 'kafka', { site });
     const set = new ConnectorSet(stack, 'connectors', { site, kafka: platform, influxdb });
     expect(connectValues(stack).volumes).toEqual([]);
-    set.add(new ObjectStoreSinkConnector(stack, 'gcs', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'efd-gcp', gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' }, secretsMountPath: '/etc/connect-secrets' }));
-    expect(connectValues(stack).volumeMounts).toEqual([{ name: 'connector-secret-efd-gcs', mountPath: '/etc/connect-secrets/efd-gcs', readOnly: true }]);
+    set.add(
+      new ObjectStoreSinkConnector(stack, 'gcs', {
+        site: 'gcp',
+        schemaRegistryUrl: REGISTRY,
+        kind: 'gcs',
+        bucket: 'efd-gcp',
+        gcsCredentials: { secret: 'efd-gcs', key: 'credentials.json' },
+        secretsMountPath: '/etc/connect-secrets',
+      }),
+    );
+    expect(connectValues(stack).volumeMounts).toEqual([
+      { name: 'connector-secret-efd-gcs', mountPath: '/etc/connect-secrets/efd-gcs', readOnly: true },
+    ]);
   });
 
   it('refuses a connector whose Secrets would not be where it reads them, and Secrets without Connect', () => {
@@ -263,7 +440,11 @@ describe('Connect workers mount the Secrets of every connector', () => {
     );
     const noConnect = gkeSite({ kafka: { connect: false } });
     const other = scope();
-    const lonely = new ConnectorSet(other, 'connectors', { site: noConnect, kafka: new KafkaPlatform(other, 'kafka', { site: noConnect }), influxdb });
+    const lonely = new ConnectorSet(other, 'connectors', {
+      site: noConnect,
+      kafka: new KafkaPlatform(other, 'kafka', { site: noConnect }),
+      influxdb,
+    });
     expect(() => lonely.add(new JdbcSinkConnector(other, 'jdbc', jdbcProps))).toThrow(
       'site "gcp": connectors: Secrets efd-oracle are to be mounted into Kafka Connect but kafka.connect is false; enable Kafka Connect or remove the connectors',
     );
@@ -283,19 +464,52 @@ describe('InfluxDbSinkApp and ConnectManager deployments', () => {
     const manager = new ConnectManager(stack, 'connect-manager', { set, image, kafka });
     applyInvariants(stack, site);
     expect(invariantErrors(stack)).toEqual([]);
-    const deployments = Object.values(JSON.parse(Testing.synth(stack)).resource.kubernetes_deployment_v1) as { spec: { template: { spec: { container: { args: string[]; env: unknown[]; image: string; volume_mount: unknown[] }[]; volume: unknown[] } } } }[];
+    const deployments = Object.values(JSON.parse(Testing.synth(stack)).resource.kubernetes_deployment_v1) as {
+      spec: {
+        template: { spec: { container: { args: string[]; env: unknown[]; image: string; volume_mount: unknown[] }[]; volume: unknown[] } };
+      };
+    }[];
     const byApp = Object.fromEntries(deployments.map((d) => [d.spec.template.spec.container[0].args[0], d.spec.template.spec]));
     const s = byApp['influxdb-sink'].container[0];
     expect(s.image).toBe('ghcr.io/lsst-sqre/efd/influxdb-sink:0.1.0');
     expect(s.args).toEqual(['influxdb-sink', ...sink.args, '--metrics-port', '9090']);
-    expect(sink.args).toEqual(expect.arrayContaining(['--retention-policy', 'raw', '--topics-regex', 'lsst[.]sal[.].*', '--timestamp-field', 'sal_created', '--tag', 'salIndex', '--registry', REGISTRY]));
-    expect(s.env).toEqual(expect.arrayContaining([
-      { name: 'INFLUXDB_PASSWORD', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-password' } } },
-      { name: 'EFD_REGISTRY_FLAVOR', value: 'confluent' },
-    ]));
+    expect(sink.args).toEqual(
+      expect.arrayContaining([
+        '--retention-policy',
+        'raw',
+        '--topics-regex',
+        'lsst[.]sal[.].*',
+        '--timestamp-field',
+        'sal_created',
+        '--tag',
+        'salIndex',
+        '--registry',
+        REGISTRY,
+      ]),
+    );
+    expect(s.env).toEqual(
+      expect.arrayContaining([
+        { name: 'INFLUXDB_PASSWORD', value_from: { secret_key_ref: { name: 'influxdb-auth', key: 'influxdb-password' } } },
+        { name: 'EFD_REGISTRY_FLAVOR', value: 'confluent' },
+      ]),
+    );
     const m = byApp['connect-manager'];
-    expect(m.container[0].args).toEqual(['connect-manager', '--desired', '/etc/efd/connectors', '--watch', '60', '--restart-failed', '--metrics-port', '9090']);
-    expect(m.container[0].env).toEqual(expect.arrayContaining([{ name: 'CONNECT_MANAGER_ID', value: 'summit-connect-manager' }, { name: 'CONNECT_URL', value: kafka.connectUrl }]));
+    expect(m.container[0].args).toEqual([
+      'connect-manager',
+      '--desired',
+      '/etc/efd/connectors',
+      '--watch',
+      '60',
+      '--restart-failed',
+      '--metrics-port',
+      '9090',
+    ]);
+    expect(m.container[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'CONNECT_MANAGER_ID', value: 'summit-connect-manager' },
+        { name: 'CONNECT_URL', value: kafka.connectUrl },
+      ]),
+    );
     expect(m.container[0].volume_mount).toEqual([{ name: 'efd-connectors', mount_path: '/etc/efd/connectors', read_only: true }]);
     expect(m.volume).toEqual([{ name: 'efd-connectors', config_map: { name: 'efd-connectors' } }]);
     expect(manager.managerId).toBe('summit-connect-manager');
@@ -304,6 +518,8 @@ describe('InfluxDbSinkApp and ConnectManager deployments', () => {
   it('the manager needs Kafka Connect', () => {
     const site = gkeSite();
     const set = new ConnectorSet(scope(), 'connectors', { site, kafka, influxdb });
-    expect(() => new ConnectManager(set, 'm', { set, image, kafka: { ...kafka, connectUrl: undefined } })).toThrow('site "gcp": connectors.manager.kafka.connect: the connect manager needs Kafka Connect');
+    expect(() => new ConnectManager(set, 'm', { set, image, kafka: { ...kafka, connectUrl: undefined } })).toThrow(
+      'site "gcp": connectors.manager.kafka.connect: the connect manager needs Kafka Connect',
+    );
   });
 });

@@ -44,7 +44,8 @@ export class InfluxDbSinkApp extends Construct {
     super(scope, id);
     const { site, kafka, influxdb } = props;
     const s = props.settings ?? influxDbSinkSchema.parse({});
-    if (!kafka.schemaRegistryUrl) fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
+    if (!kafka.schemaRegistryUrl)
+      fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
     const flags = influxDbSinkFlags({
       site: site.name,
       bootstrapServers: kafka.bootstrapServers,

@@ -27,8 +27,15 @@ import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
 import { IDENTIFIER } from '../../config/names';
 import {
-  avroConverters, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
-  IConnector, SecretKey, secretConfig, withExtra,
+  avroConverters,
+  commonConfig,
+  ConnectorCommonProps,
+  ConnectorSpec,
+  fail,
+  IConnector,
+  SecretKey,
+  secretConfig,
+  withExtra,
 } from './common';
 
 export const WILLENA_INFLUXDB_SINK = 'io.github.willena.connect.influxdb.sink.InfluxDBSinkConnector';
@@ -72,11 +79,13 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
     const common = commonConfig(id, props, { name: 'influxdb-sink', topicsRegex: SAL_TOPICS_REGEX });
     if (!/^https?:\/\/\S+$/.test(props.influxDbUrl)) fail(site, id, 'influxDbUrl', `expected an http(s) URL, got "${props.influxDbUrl}"`);
     if (!IDENTIFIER.test(props.database)) fail(site, id, 'database', `expected an InfluxDB database name, got "${props.database}"`);
-    if (!IDENTIFIER.test(props.retentionPolicy)) fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
+    if (!IDENTIFIER.test(props.retentionPolicy))
+      fail(site, id, 'retentionPolicy', `expected a retention policy name, got "${props.retentionPolicy}"`);
     const tags = props.tags ?? [];
     for (const t of tags) if (!IDENTIFIER.test(t)) fail(site, id, 'tags', `"${t}" is not a field name`);
     const timestamp = props.timestamp ?? 'kafka';
-    if (timestamp !== 'kafka' && !IDENTIFIER.test(timestamp.field)) fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
+    if (timestamp !== 'kafka' && !IDENTIFIER.test(timestamp.field))
+      fail(site, id, 'timestamp.field', `"${timestamp.field}" is not a field name`);
     const maxRetries = props.maxRetries ?? 10;
     const backoff = props.retryBackoffMs ?? 1000;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) fail(site, id, 'maxRetries', `expected an integer ≥ 0, got ${maxRetries}`);
@@ -116,10 +125,12 @@ export class InfluxDbSinkConnector extends Construct implements IConnector {
       config['influxdb.timestamp.provider.fields'] = timestamp.field;
     }
     if (props.credentials) {
-      this.secrets.push(...secretConfig(site, id, config, mount, [
-        { field: 'credentials.username', configKey: 'influxdb.username', ref: props.credentials.username },
-        { field: 'credentials.password', configKey: 'influxdb.password', ref: props.credentials.password },
-      ]));
+      this.secrets.push(
+        ...secretConfig(site, id, config, mount, [
+          { field: 'credentials.username', configKey: 'influxdb.username', ref: props.credentials.username },
+          { field: 'credentials.password', configKey: 'influxdb.password', ref: props.credentials.password },
+        ]),
+      );
     }
     this.connectorName = common.name;
     this.spec = {

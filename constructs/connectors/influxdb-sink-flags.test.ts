@@ -7,21 +7,36 @@ import { influxDbSinkFlags, sinkArgs, SinkFlags } from './influxdb-sink-flags';
 async function parsed(args: string[]): Promise<Record<string, unknown>> {
   const program = new Command().exitOverride();
   let opts: Record<string, unknown> = {};
-  registerInfluxdbSinkCommand(program).exitOverride().action((o: Record<string, unknown>) => {
-    opts = o;
-  });
+  registerInfluxdbSinkCommand(program)
+    .exitOverride()
+    .action((o: Record<string, unknown>) => {
+      opts = o;
+    });
   await program.parseAsync(['influxdb-sink', ...args], { from: 'user' });
   return opts;
 }
 
 const base = {
-  site: 'ldf', bootstrapServers: 'kafka:9092', schemaRegistryUrl: 'http://registry:8081', influxdbUrl: 'http://influxdb:8086', database: 'efd', retentionPolicy: 'raw',
+  site: 'ldf',
+  bootstrapServers: 'kafka:9092',
+  schemaRegistryUrl: 'http://registry:8081',
+  influxdbUrl: 'http://influxdb:8086',
+  database: 'efd',
+  retentionPolicy: 'raw',
   settings: influxDbSinkSchema.parse({ tags: ['salIndex'] }),
 };
-const source = { prefix: 'summit', siteTag: 'site', topicsRegex: 'summit[.](?:lsst[.]sal[.].*)', schemaRegistryUrl: 'http://remote-registry-summit:8081' };
+const source = {
+  prefix: 'summit',
+  siteTag: 'site',
+  topicsRegex: 'summit[.](?:lsst[.]sal[.].*)',
+  schemaRegistryUrl: 'http://remote-registry-summit:8081',
+};
 
 describe('influxdb-sink flags → container arguments', () => {
-  it.each([['the site\'s own sink', undefined], ['a replicated source\'s sink', source]])('%s: the arguments parse back into the same app config', async (_name, src) => {
+  it.each([
+    ["the site's own sink", undefined],
+    ["a replicated source's sink", source],
+  ])('%s: the arguments parse back into the same app config', async (_name, src) => {
     const flags: SinkFlags = influxDbSinkFlags({ ...base, source: src });
     const fromArgs = sinkConfig(await parsed(sinkArgs(flags)), {});
     expect(fromArgs).toEqual(sinkConfig(flags, {}));

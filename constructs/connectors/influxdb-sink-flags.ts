@@ -71,5 +71,8 @@ export function influxDbSinkFlags(o: InfluxDbSinkFlagsInput): SinkFlags {
 
 /** The flags as container arguments (`--topics-regex <regex>`, variadic options with their values in a row). */
 export function sinkArgs(flags: SinkFlags): string[] {
-  return Object.entries(flags).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, ...(Array.isArray(v) ? v : [v])]);
+  return Object.entries(flags).flatMap(([k, v]) => [
+    `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    ...(Array.isArray(v) ? v : [v]),
+  ]);
 }

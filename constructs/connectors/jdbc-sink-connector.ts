@@ -19,8 +19,16 @@ import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
 import { IDENTIFIER } from '../../config/names';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
-  IConnector, SecretKey, secretRef, withExtra,
+  avroConverters,
+  checkSecretKey,
+  commonConfig,
+  ConnectorCommonProps,
+  ConnectorSpec,
+  fail,
+  IConnector,
+  SecretKey,
+  secretRef,
+  withExtra,
 } from './common';
 
 export const CONFLUENT_JDBC_SINK = 'io.confluent.connect.jdbc.JdbcSinkConnector';
@@ -69,22 +77,34 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     super(scope, id);
     const { site } = props;
     const common = commonConfig(id, props, { name: 'jdbc-sink' });
-    if (!(props.dialect in JDBC_DIALECTS)) fail(site, id, 'dialect', `expected one of ${Object.keys(JDBC_DIALECTS).join(', ')}, got "${String(props.dialect)}"`);
+    if (!(props.dialect in JDBC_DIALECTS))
+      fail(site, id, 'dialect', `expected one of ${Object.keys(JDBC_DIALECTS).join(', ')}, got "${String(props.dialect)}"`);
     if (!props.connection) fail(site, id, 'connection', 'expected the Secret keys of url, user and password');
     for (const part of ['url', 'user', 'password'] as const) {
       if (!props.connection[part]) fail(site, id, `connection.${part}`, 'expected { secret, key } of an existing Kubernetes Secret');
       checkSecretKey(site, id, `connection.${part}`, props.connection[part]);
     }
     const insertMode = props.insertMode ?? 'insert';
-    if (!['insert', 'upsert', 'update'].includes(insertMode)) fail(site, id, 'insertMode', `expected insert, upsert or update, got "${insertMode}"`);
+    if (!['insert', 'upsert', 'update'].includes(insertMode))
+      fail(site, id, 'insertMode', `expected insert, upsert or update, got "${insertMode}"`);
     const pkFields = props.pkFields ?? [];
     const pkMode: PkMode = props.pkMode ?? (insertMode !== 'insert' && pkFields.length ? 'record_value' : 'none');
-    if (!['none', 'kafka', 'record_key', 'record_value'].includes(pkMode)) fail(site, id, 'pkMode', `expected none, kafka, record_key or record_value, got "${pkMode}"`);
-    if (insertMode !== 'insert' && pkMode === 'none') fail(site, id, 'pkMode', `insertMode "${insertMode}" needs a primary key: set pkMode (record_value with pkFields, record_key or kafka)`);
-    if (pkMode === 'record_value' && pkFields.length === 0) fail(site, id, 'pkFields', 'pkMode "record_value" needs the key fields, e.g. ["sal_created"]');
-    if (pkMode === 'kafka' && pkFields.length !== 0 && pkFields.length !== 3) fail(site, id, 'pkFields', 'pkMode "kafka" takes three names (topic, partition, offset columns) or none');
+    if (!['none', 'kafka', 'record_key', 'record_value'].includes(pkMode))
+      fail(site, id, 'pkMode', `expected none, kafka, record_key or record_value, got "${pkMode}"`);
+    if (insertMode !== 'insert' && pkMode === 'none')
+      fail(
+        site,
+        id,
+        'pkMode',
+        `insertMode "${insertMode}" needs a primary key: set pkMode (record_value with pkFields, record_key or kafka)`,
+      );
+    if (pkMode === 'record_value' && pkFields.length === 0)
+      fail(site, id, 'pkFields', 'pkMode "record_value" needs the key fields, e.g. ["sal_created"]');
+    if (pkMode === 'kafka' && pkFields.length !== 0 && pkFields.length !== 3)
+      fail(site, id, 'pkFields', 'pkMode "kafka" takes three names (topic, partition, offset columns) or none');
     if (pkMode === 'none' && pkFields.length) fail(site, id, 'pkFields', 'pkFields given with pkMode "none"');
-    for (const f of [...pkFields, ...(props.fields ?? [])]) if (!IDENTIFIER.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
+    for (const f of [...pkFields, ...(props.fields ?? [])])
+      if (!IDENTIFIER.test(f)) fail(site, id, 'pkFields', `"${f}" is not a field name`);
     if (props.deleteEnabled && pkMode !== 'record_key') fail(site, id, 'deleteEnabled', 'needs pkMode "record_key"');
     const batchSize = props.batchSize ?? 3000;
     if (!Number.isInteger(batchSize) || batchSize < 1) fail(site, id, 'batchSize', `expected an integer ≥ 1, got ${batchSize}`);

@@ -19,8 +19,17 @@
 import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
 import {
-  avroConverters, checkSecretKey, commonConfig, ConnectorCommonProps, ConnectorSpec, fail,
-  IConnector, SecretKey, secretConfig, secretPath, withExtra,
+  avroConverters,
+  checkSecretKey,
+  commonConfig,
+  ConnectorCommonProps,
+  ConnectorSpec,
+  fail,
+  IConnector,
+  SecretKey,
+  secretConfig,
+  secretPath,
+  withExtra,
 } from './common';
 
 export const AIVEN_S3_SINK = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
@@ -84,11 +93,14 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
     const bucketOk = kind === 's3' ? S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') : GCS_BUCKET.test(props.bucket);
     if (!bucketOk) fail(site, id, 'bucket', `"${props.bucket}" is not a valid ${kind.toUpperCase()} bucket name`);
     const prefix = props.prefix ?? '';
-    if (prefix && (!prefix.endsWith('/') || prefix.startsWith('/'))) fail(site, id, 'prefix', `expected a prefix like "efd/raw/" (no leading "/", trailing "/"), got "${prefix}"`);
+    if (prefix && (!prefix.endsWith('/') || prefix.startsWith('/')))
+      fail(site, id, 'prefix', `expected a prefix like "efd/raw/" (no leading "/", trailing "/"), got "${prefix}"`);
     const partitionBy = props.partitionBy ?? 'hour';
-    if (partitionBy !== 'day' && partitionBy !== 'hour') fail(site, id, 'partitionBy', `expected "day" or "hour", got "${String(partitionBy)}"`);
+    if (partitionBy !== 'day' && partitionBy !== 'hour')
+      fail(site, id, 'partitionBy', `expected "day" or "hour", got "${String(partitionBy)}"`);
     const source = props.timestampSource ?? 'wallclock';
-    if (source !== 'wallclock' && source !== 'event') fail(site, id, 'timestampSource', `expected "wallclock" or "event", got "${String(source)}"`);
+    if (source !== 'wallclock' && source !== 'event')
+      fail(site, id, 'timestampSource', `expected "wallclock" or "event", got "${String(source)}"`);
     const maxRecords = props.maxRecordsPerFile ?? 0;
     if (!Number.isInteger(maxRecords) || maxRecords < 0) fail(site, id, 'maxRecordsPerFile', `expected an integer ≥ 0, got ${maxRecords}`);
     const mount = props.secretsMountPath ?? DEFAULT_SECRETS_MOUNT;
@@ -114,19 +126,23 @@ export class ObjectStoreSinkConnector extends Construct implements IConnector {
       if (props.gcsCredentials) fail(site, id, 'gcsCredentials', 'only for kind "gcs"');
       config['aws.s3.bucket.name'] = props.bucket;
       config['aws.s3.region'] = props.region ?? 'us-east-1';
-      if (props.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region)) fail(site, id, 'region', `expected an AWS region such as "us-east-1", got "${props.region}"`);
+      if (props.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
+        fail(site, id, 'region', `expected an AWS region such as "us-east-1", got "${props.region}"`);
       if (props.endpoint !== undefined) {
         if (!/^https?:\/\/\S+$/.test(props.endpoint)) fail(site, id, 'endpoint', `expected an http(s) URL, got "${props.endpoint}"`);
         config['aws.s3.endpoint'] = props.endpoint;
       }
       if (props.awsCredentials) {
-        this.secrets.push(...secretConfig(site, id, config, mount, [
-          { field: 'awsCredentials.accessKeyId', configKey: 'aws.access.key.id', ref: props.awsCredentials.accessKeyId },
-          { field: 'awsCredentials.secretAccessKey', configKey: 'aws.secret.access.key', ref: props.awsCredentials.secretAccessKey },
-        ]));
+        this.secrets.push(
+          ...secretConfig(site, id, config, mount, [
+            { field: 'awsCredentials.accessKeyId', configKey: 'aws.access.key.id', ref: props.awsCredentials.accessKeyId },
+            { field: 'awsCredentials.secretAccessKey', configKey: 'aws.secret.access.key', ref: props.awsCredentials.secretAccessKey },
+          ]),
+        );
       }
     } else {
-      if (props.awsCredentials || props.endpoint || props.region) fail(site, id, props.awsCredentials ? 'awsCredentials' : props.endpoint ? 'endpoint' : 'region', 'only for kind "s3"');
+      if (props.awsCredentials || props.endpoint || props.region)
+        fail(site, id, props.awsCredentials ? 'awsCredentials' : props.endpoint ? 'endpoint' : 'region', 'only for kind "s3"');
       config['gcs.bucket.name'] = props.bucket;
       if (props.gcsCredentials) {
         checkSecretKey(site, id, 'gcsCredentials', props.gcsCredentials);

@@ -22,10 +22,25 @@ export interface PluginKeys {
 /** Keys Kafka Connect itself reads from a sink connector's config. */
 export const FRAMEWORK_SINK: PluginKeys = {
   keys: [
-    'name', 'connector.class', 'tasks.max', 'topics', 'topics.regex', 'key.converter', 'value.converter', 'header.converter',
-    'config.action.reload', 'transforms', 'predicates', 'errors.retry.timeout', 'errors.retry.delay.max.ms', 'errors.tolerance',
-    'errors.log.enable', 'errors.log.include.messages', 'errors.deadletterqueue.topic.name',
-    'errors.deadletterqueue.topic.replication.factor', 'errors.deadletterqueue.context.headers.enable',
+    'name',
+    'connector.class',
+    'tasks.max',
+    'topics',
+    'topics.regex',
+    'key.converter',
+    'value.converter',
+    'header.converter',
+    'config.action.reload',
+    'transforms',
+    'predicates',
+    'errors.retry.timeout',
+    'errors.retry.delay.max.ms',
+    'errors.tolerance',
+    'errors.log.enable',
+    'errors.log.include.messages',
+    'errors.deadletterqueue.topic.name',
+    'errors.deadletterqueue.topic.replication.factor',
+    'errors.deadletterqueue.context.headers.enable',
   ],
   prefixes: ['key.converter.', 'value.converter.', 'header.converter.', 'transforms.', 'predicates.', 'consumer.override.'],
   values: { 'errors.tolerance': ['none', 'all'] },
@@ -33,12 +48,27 @@ export const FRAMEWORK_SINK: PluginKeys = {
 };
 
 const WILLENA_PROVIDERS = 'io.github.willena.connect.influxdb.providers.';
-export const WILLENA_PROVIDER_KEYS = ['influxdb.database', 'influxdb.retention.policy', 'influxdb.measurement', 'influxdb.tags', 'influxdb.fields', 'influxdb.timestamp'];
+export const WILLENA_PROVIDER_KEYS = [
+  'influxdb.database',
+  'influxdb.retention.policy',
+  'influxdb.measurement',
+  'influxdb.tags',
+  'influxdb.fields',
+  'influxdb.timestamp',
+];
 
 export const WILLENA_INFLUXDB: PluginKeys & { providerClasses: string[]; recordFields: string[] } = {
   keys: [
-    'influxdb.url', 'influxdb.username', 'influxdb.password', 'influxdb.database.auto.create', 'influxdb.log.level',
-    'influxdb.gzip.enable', 'influxdb.timestamp.unit', 'influxdb.consistency.level', 'retry.backoff.ms', 'max.retries',
+    'influxdb.url',
+    'influxdb.username',
+    'influxdb.password',
+    'influxdb.database.auto.create',
+    'influxdb.log.level',
+    'influxdb.gzip.enable',
+    'influxdb.timestamp.unit',
+    'influxdb.consistency.level',
+    'retry.backoff.ms',
+    'max.retries',
   ],
   prefixes: WILLENA_PROVIDER_KEYS.map((k) => `${k}.provider`),
   values: {
@@ -54,9 +84,17 @@ export const WILLENA_INFLUXDB: PluginKeys & { providerClasses: string[]; recordF
 
 const AIVEN_COMMON = {
   keys: [
-    'file.name.prefix', 'file.name.template', 'file.compression.type', 'file.max.records', 'file.name.timestamp.timezone',
-    'file.name.timestamp.source', 'format.output.type', 'format.output.fields', 'format.output.fields.value.encoding',
-    'format.output.envelope', 'kafka.retry.backoff.ms',
+    'file.name.prefix',
+    'file.name.template',
+    'file.compression.type',
+    'file.max.records',
+    'file.name.timestamp.timezone',
+    'file.name.timestamp.source',
+    'format.output.type',
+    'format.output.fields',
+    'format.output.fields.value.encoding',
+    'format.output.envelope',
+    'kafka.retry.backoff.ms',
   ],
   values: {
     'file.compression.type': ['none', 'gzip', 'snappy', 'zstd'],
@@ -68,10 +106,24 @@ const AIVEN_COMMON = {
 
 export const AIVEN_S3: PluginKeys = {
   keys: [
-    ...AIVEN_COMMON.keys, 'aws.access.key.id', 'aws.secret.access.key', 'aws.s3.bucket.name', 'aws.s3.endpoint', 'aws.s3.prefix',
-    'aws.s3.region', 'aws.sts.role.arn', 'aws.sts.role.external.id', 'aws.sts.role.session.name', 'aws.sts.role.session.duration',
-    'aws.sts.config.endpoint', 'aws.credential.provider', 'aws.s3.part.size.bytes', 'aws.s3.backoff.delay.ms',
-    'aws.s3.backoff.max.delay.ms', 'aws.s3.backoff.max.retries', 'aws.s3.sse.algorithm',
+    ...AIVEN_COMMON.keys,
+    'aws.access.key.id',
+    'aws.secret.access.key',
+    'aws.s3.bucket.name',
+    'aws.s3.endpoint',
+    'aws.s3.prefix',
+    'aws.s3.region',
+    'aws.sts.role.arn',
+    'aws.sts.role.external.id',
+    'aws.sts.role.session.name',
+    'aws.sts.role.session.duration',
+    'aws.sts.config.endpoint',
+    'aws.credential.provider',
+    'aws.s3.part.size.bytes',
+    'aws.s3.backoff.delay.ms',
+    'aws.s3.backoff.max.delay.ms',
+    'aws.s3.backoff.max.retries',
+    'aws.s3.sse.algorithm',
   ],
   prefixes: [],
   values: { ...AIVEN_COMMON.values, 'format.output.type': ['csv', 'json', 'jsonl', 'parquet'] },
@@ -80,24 +132,57 @@ export const AIVEN_S3: PluginKeys = {
 
 export const AIVEN_GCS: PluginKeys = {
   keys: [
-    ...AIVEN_COMMON.keys, 'gcs.bucket.name', 'gcs.credentials.path', 'gcs.credentials.json', 'gcs.credentials.default',
-    'gcs.object.content.encoding', 'avro.codec', 'gcs.retry.backoff.initial.delay.ms', 'gcs.retry.backoff.delay.multiplier',
-    'gcs.retry.backoff.max.delay.ms', 'gcs.retry.backoff.total.timeout.ms', 'gcs.retry.backoff.max.attempts',
+    ...AIVEN_COMMON.keys,
+    'gcs.bucket.name',
+    'gcs.credentials.path',
+    'gcs.credentials.json',
+    'gcs.credentials.default',
+    'gcs.object.content.encoding',
+    'avro.codec',
+    'gcs.retry.backoff.initial.delay.ms',
+    'gcs.retry.backoff.delay.multiplier',
+    'gcs.retry.backoff.max.delay.ms',
+    'gcs.retry.backoff.total.timeout.ms',
+    'gcs.retry.backoff.max.attempts',
   ],
   prefixes: [],
-  values: { ...AIVEN_COMMON.values, 'format.output.type': ['csv', 'json', 'jsonl', 'parquet', 'avro'], 'gcs.credentials.default': ['true', 'false'] },
+  values: {
+    ...AIVEN_COMMON.values,
+    'format.output.type': ['csv', 'json', 'jsonl', 'parquet', 'avro'],
+    'gcs.credentials.default': ['true', 'false'],
+  },
   required: ['gcs.bucket.name'],
 };
 
 /** Variables (and parameters) the Aiven file name template accepts. */
-export const AIVEN_TEMPLATE_VARIABLES = /^\{\{(topic|partition(:padding=(true|false))?|start_offset(:padding=(true|false))?|timestamp:unit=(yyyy|MM|dd|HH)|key)\}\}$/;
+export const AIVEN_TEMPLATE_VARIABLES =
+  /^\{\{(topic|partition(:padding=(true|false))?|start_offset(:padding=(true|false))?|timestamp:unit=(yyyy|MM|dd|HH)|key)\}\}$/;
 
 export const CONFLUENT_JDBC: PluginKeys = {
   keys: [
-    'connection.url', 'connection.user', 'connection.password', 'connection.attempts', 'connection.backoff.ms', 'dialect.name',
-    'table.name.format', 'max.retries', 'retry.backoff.ms', 'batch.size', 'delete.enabled', 'auto.create', 'auto.evolve',
-    'insert.mode', 'pk.fields', 'pk.mode', 'fields.whitelist', 'db.timezone', 'db.timezone.date', 'quote.sql.identifiers',
-    'table.types', 'trim.sensitive.log', 'mssql.use.merge.holdlock',
+    'connection.url',
+    'connection.user',
+    'connection.password',
+    'connection.attempts',
+    'connection.backoff.ms',
+    'dialect.name',
+    'table.name.format',
+    'max.retries',
+    'retry.backoff.ms',
+    'batch.size',
+    'delete.enabled',
+    'auto.create',
+    'auto.evolve',
+    'insert.mode',
+    'pk.fields',
+    'pk.mode',
+    'fields.whitelist',
+    'db.timezone',
+    'db.timezone.date',
+    'quote.sql.identifiers',
+    'table.types',
+    'trim.sensitive.log',
+    'mssql.use.merge.holdlock',
   ],
   prefixes: [],
   values: {
@@ -106,7 +191,14 @@ export const CONFLUENT_JDBC: PluginKeys = {
     'auto.create': ['true', 'false'],
     'auto.evolve': ['true', 'false'],
     'delete.enabled': ['true', 'false'],
-    'dialect.name': ['', 'OracleDatabaseDialect', 'PostgreSqlDatabaseDialect', 'MySqlDatabaseDialect', 'SqlServerDatabaseDialect', 'GenericDatabaseDialect'],
+    'dialect.name': [
+      '',
+      'OracleDatabaseDialect',
+      'PostgreSqlDatabaseDialect',
+      'MySqlDatabaseDialect',
+      'SqlServerDatabaseDialect',
+      'GenericDatabaseDialect',
+    ],
   },
   required: ['connection.url'],
 };

@@ -35,10 +35,14 @@ describe('invariant container-resources', () => {
     const stack = newStack();
     new JobV1(stack, 'init', {
       metadata: { name: 'influxdb-init' },
-      spec: { template: { metadata: {}, spec: { container: [{ name: 'init', image: 'efd/influxdb-init:0.1.0' }], restartPolicy: 'Never' } } },
+      spec: {
+        template: { metadata: {}, spec: { container: [{ name: 'init', image: 'efd/influxdb-init:0.1.0' }], restartPolicy: 'Never' } },
+      },
     });
     Aspects.of(stack).add(new ContainerResources('gcp'));
-    expect(invariantErrors(stack)).toEqual([expect.stringContaining('kubernetes_job_v1.init: container "init" declares no cpu or memory request')]);
+    expect(invariantErrors(stack)).toEqual([
+      expect.stringContaining('kubernetes_job_v1.init: container "init" declares no cpu or memory request'),
+    ]);
   });
 
   it('does not fire when cpu and memory requests are set', () => {

@@ -40,7 +40,8 @@ export class ContainerResources extends InvariantRule {
       for (const c of (Array.isArray(list) ? list : list ? [list] : []) as Record<string, unknown>[]) {
         const requests = child(child(c, 'resources'), 'requests') as Record<string, unknown> | undefined;
         const missing = ['cpu', 'memory'].filter((r) => !requests || requests[r] === undefined || requests[r] === '');
-        if (missing.length) problems.push(`${kind} "${String(c.name)}" declares no ${missing.join(' or ')} request; set resources.requests`);
+        if (missing.length)
+          problems.push(`${kind} "${String(c.name)}" declares no ${missing.join(' or ')} request; set resources.requests`);
       }
     }
     return problems;

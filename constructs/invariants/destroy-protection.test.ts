@@ -22,9 +22,16 @@ describe('invariant destroy-protection', () => {
 
   it('fires on a production GKE cluster without deletion_protection', () => {
     const stack = newStack();
-    new ContainerCluster(stack, 'gke', { name: 'efd', location: 'us-central1-a', deletionProtection: false, lifecycle: { preventDestroy: true } });
+    new ContainerCluster(stack, 'gke', {
+      name: 'efd',
+      location: 'us-central1-a',
+      deletionProtection: false,
+      lifecycle: { preventDestroy: true },
+    });
     Aspects.of(stack).add(new DestroyProtection('summit', true));
-    expect(invariantErrors(stack)).toEqual([expect.stringContaining('google_container_cluster.gke: is a production cluster without deletion_protection = true')]);
+    expect(invariantErrors(stack)).toEqual([
+      expect.stringContaining('google_container_cluster.gke: is a production cluster without deletion_protection = true'),
+    ]);
   });
 
   it('does not fire when protected', () => expect(check(true, true)).toEqual([]));

@@ -24,7 +24,10 @@ export const STATEFUL_TYPES = new Set([
 export class DestroyProtection extends InvariantRule {
   readonly id = 'destroy-protection';
 
-  constructor(site: string, private readonly production: boolean) {
+  constructor(
+    site: string,
+    private readonly production: boolean,
+  ) {
     super(site);
   }
 
@@ -33,7 +36,9 @@ export class DestroyProtection extends InvariantRule {
     const problems: string[] = [];
     const lifecycle = view.attrs.lifecycle as { prevent_destroy?: unknown } | undefined;
     if (lifecycle?.prevent_destroy !== true) {
-      problems.push('is stateful on a production site but lacks lifecycle.prevent_destroy; set it (or mark the site production: false for experiments)');
+      problems.push(
+        'is stateful on a production site but lacks lifecycle.prevent_destroy; set it (or mark the site production: false for experiments)',
+      );
     }
     if (view.type === 'google_container_cluster' && view.attrs.deletion_protection !== true) {
       problems.push('is a production cluster without deletion_protection = true');

@@ -18,7 +18,9 @@ describe('invariant helm-chart-pinned', () => {
   });
 
   it.each(['^0.6.1', '0.6.x', '>=0.6', 'latest'])('fires on the range %p', (version) => {
-    expect(check({ repository: 'https://confluentinc.github.io/cp-helm-charts/', version })).toEqual([expect.stringContaining(`version "${version}" is not an exact version`)]);
+    expect(check({ repository: 'https://confluentinc.github.io/cp-helm-charts/', version })).toEqual([
+      expect.stringContaining(`version "${version}" is not an exact version`),
+    ]);
   });
 
   it('fires when the repository is missing', () => {

@@ -17,7 +17,9 @@ export class HelmChartPinned extends InvariantRule {
       problems.push(`chart "${String(chart)}" has no repository; set the chart repository URL (e.g. https://helm.influxdata.com/)`);
     }
     if (typeof version !== 'string' || !EXACT_VERSION.test(version)) {
-      problems.push(`chart "${String(chart)}" version ${version === undefined ? 'is not set' : `"${String(version)}" is not an exact version`}; pin it, e.g. "4.12.5"`);
+      problems.push(
+        `chart "${String(chart)}" version ${version === undefined ? 'is not set' : `"${String(version)}" is not an exact version`}; pin it, e.g. "4.12.5"`,
+      );
     }
     return problems;
   }

@@ -11,7 +11,11 @@ export function releaseValues(view: ResourceView): Record<string, unknown> | und
 /** cp-kafka broker overrides of a Confluent platform release, or undefined for other charts. */
 export function brokerOverrides(view: ResourceView): { brokers: number; overrides: Record<string, string> } | undefined {
   if (view.attrs.chart !== 'cp-helm-charts') return undefined;
-  const kafka = (releaseValues(view)?.['cp-kafka'] ?? {}) as { enabled?: boolean; brokers?: number; configurationOverrides?: Record<string, string> };
+  const kafka = (releaseValues(view)?.['cp-kafka'] ?? {}) as {
+    enabled?: boolean;
+    brokers?: number;
+    configurationOverrides?: Record<string, string>;
+  };
   if (kafka.enabled === false) return undefined; // a release of other parts only (e.g. the replication's Connect)
   return { brokers: kafka.brokers ?? 3, overrides: kafka.configurationOverrides ?? {} };
 }

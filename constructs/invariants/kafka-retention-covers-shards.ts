@@ -10,7 +10,10 @@ import { InvariantRule, ResourceView } from './rule';
 export class KafkaRetentionCoversShards extends InvariantRule {
   readonly id = 'kafka-retention-covers-shards';
 
-  constructor(site: string, private readonly rawShardDuration: string) {
+  constructor(
+    site: string,
+    private readonly rawShardDuration: string,
+  ) {
     super(site);
   }
 
@@ -18,8 +21,16 @@ export class KafkaRetentionCoversShards extends InvariantRule {
     const kafka = brokerOverrides(view);
     if (!kafka) return [];
     const o = kafka.overrides;
-    const seconds = o['log.retention.ms'] ? Number(o['log.retention.ms']) / 1000 : o['log.retention.minutes'] ? Number(o['log.retention.minutes']) * 60 : Number(o['log.retention.hours'] ?? 168) * 3600;
+    const seconds = o['log.retention.ms']
+      ? Number(o['log.retention.ms']) / 1000
+      : o['log.retention.minutes']
+        ? Number(o['log.retention.minutes']) * 60
+        : Number(o['log.retention.hours'] ?? 168) * 3600;
     const shard = durationSeconds(this.rawShardDuration);
-    return seconds >= shard ? [] : [`Kafka log retention (${seconds / 3600} h) is shorter than the raw tier's shard duration (${this.rawShardDuration}); raise kafka.logRetention`];
+    return seconds >= shard
+      ? []
+      : [
+          `Kafka log retention (${seconds / 3600} h) is shorter than the raw tier's shard duration (${this.rawShardDuration}); raise kafka.logRetention`,
+        ];
   }
 }

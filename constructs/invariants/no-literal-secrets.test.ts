@@ -18,9 +18,13 @@ const chart = { chart: 'influxdb', repository: 'https://helm.influxdata.com/', v
 
 describe('invariant no-literal-secrets', () => {
   it('fires on a Secret with literal data', () => {
-    const errors = check((s) => new SecretV1(s, 'admin', { metadata: { name: 'influxdb-auth' }, data: { 'influxdb-password': 'hunter22' } }));
+    const errors = check(
+      (s) => new SecretV1(s, 'admin', { metadata: { name: 'influxdb-auth' }, data: { 'influxdb-password': 'hunter22' } }),
+    );
     expect(errors).toEqual([
-      expect.stringMatching(/^invariant no-literal-secrets: site "summit", kubernetes_secret_v1\.admin: data\.influxdb-password holds a literal secret value; reference an existing Kubernetes Secret/),
+      expect.stringMatching(
+        /^invariant no-literal-secrets: site "summit", kubernetes_secret_v1\.admin: data\.influxdb-password holds a literal secret value; reference an existing Kubernetes Secret/,
+      ),
     ]);
   });
 

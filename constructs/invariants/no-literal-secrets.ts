@@ -17,7 +17,9 @@ export class NoLiteralSecrets extends InvariantRule {
   protected check(view: ResourceView): string[] {
     const problems = new Set<string>();
     const found = (where: string) =>
-      problems.add(`${where} holds a literal secret value; reference an existing Kubernetes Secret (by name) or a value resolved at apply time instead`);
+      problems.add(
+        `${where} holds a literal secret value; reference an existing Kubernetes Secret (by name) or a value resolved at apply time instead`,
+      );
     if (SECRET_RESOURCES.has(view.type)) {
       for (const field of ['data', 'binary_data', 'string_data']) {
         const data = view.attrs[field] as Record<string, unknown> | undefined;

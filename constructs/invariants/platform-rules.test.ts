@@ -12,7 +12,13 @@ import type { IAspect } from 'cdktf';
 
 function cpRelease(kafka: Record<string, unknown>, aspect: IAspect): string[] {
   const stack = newStack();
-  new Release(stack, 'cp', { name: 'cp', chart: 'cp-helm-charts', repository: 'https://confluentinc.github.io/cp-helm-charts/', version: '0.6.1', values: [stringify({ 'cp-kafka': kafka })] });
+  new Release(stack, 'cp', {
+    name: 'cp',
+    chart: 'cp-helm-charts',
+    repository: 'https://confluentinc.github.io/cp-helm-charts/',
+    version: '0.6.1',
+    values: [stringify({ 'cp-kafka': kafka })],
+  });
   Aspects.of(stack).add(aspect);
   return invariantErrors(stack);
 }
@@ -20,7 +26,7 @@ function cpRelease(kafka: Record<string, unknown>, aspect: IAspect): string[] {
 describe('invariant kafka-retention-covers-shards', () => {
   it('fires when Kafka keeps less than one raw shard', () => {
     expect(cpRelease({ configurationOverrides: { 'log.retention.hours': '12' } }, new KafkaRetentionCoversShards('gcp', '1d'))).toEqual([
-      "invariant kafka-retention-covers-shards: site \"gcp\", helm_release.cp: Kafka log retention (12 h) is shorter than the raw tier's shard duration (1d); raise kafka.logRetention",
+      'invariant kafka-retention-covers-shards: site "gcp", helm_release.cp: Kafka log retention (12 h) is shorter than the raw tier\'s shard duration (1d); raise kafka.logRetention',
     ]);
   });
   it('does not fire when retention covers the shard', () => {
@@ -30,13 +36,26 @@ describe('invariant kafka-retention-covers-shards', () => {
 
 describe('invariant replication-factor', () => {
   it('fires when RF < min.insync.replicas + 1 on 3 brokers', () => {
-    expect(cpRelease({ brokers: 3, configurationOverrides: { 'default.replication.factor': '2', 'min.insync.replicas': '2' } }, new ReplicationFactor('ldf'))).toEqual([
-      expect.stringContaining('default.replication.factor 2 must be ≥ min.insync.replicas 2 + 1 with 3 brokers'),
-    ]);
+    expect(
+      cpRelease(
+        { brokers: 3, configurationOverrides: { 'default.replication.factor': '2', 'min.insync.replicas': '2' } },
+        new ReplicationFactor('ldf'),
+      ),
+    ).toEqual([expect.stringContaining('default.replication.factor 2 must be ≥ min.insync.replicas 2 + 1 with 3 brokers')]);
   });
   it('does not fire on 3/2, nor on a one-broker site', () => {
-    expect(cpRelease({ brokers: 3, configurationOverrides: { 'default.replication.factor': '3', 'min.insync.replicas': '2' } }, new ReplicationFactor('ldf'))).toEqual([]);
-    expect(cpRelease({ brokers: 1, configurationOverrides: { 'default.replication.factor': '1', 'min.insync.replicas': '1' } }, new ReplicationFactor('ldf'))).toEqual([]);
+    expect(
+      cpRelease(
+        { brokers: 3, configurationOverrides: { 'default.replication.factor': '3', 'min.insync.replicas': '2' } },
+        new ReplicationFactor('ldf'),
+      ),
+    ).toEqual([]);
+    expect(
+      cpRelease(
+        { brokers: 1, configurationOverrides: { 'default.replication.factor': '1', 'min.insync.replicas': '1' } },
+        new ReplicationFactor('ldf'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -60,12 +79,20 @@ describe('invariant tier-durations-ascend', () => {
 describe('invariant ssd-volumes', () => {
   const influx = (persistence: Record<string, unknown>, production = true) => {
     const stack = newStack();
-    new Release(stack, 'influxdb', { name: 'influxdb', chart: 'influxdb', repository: 'https://helm.influxdata.com/', version: '4.12.5', values: [stringify({ persistence })] });
+    new Release(stack, 'influxdb', {
+      name: 'influxdb',
+      chart: 'influxdb',
+      repository: 'https://helm.influxdata.com/',
+      version: '4.12.5',
+      values: [stringify({ persistence })],
+    });
     Aspects.of(stack).add(new SsdVolumes('summit', production, 'ssd'));
     return invariantErrors(stack);
   };
   it('fires on chart persistence off the ssd class on a production site', () => {
-    expect(influx({ enabled: true, size: '1Ti' })).toEqual([expect.stringContaining('persistence.storageClass is unset (cluster default); set it to "ssd"')]);
+    expect(influx({ enabled: true, size: '1Ti' })).toEqual([
+      expect.stringContaining('persistence.storageClass is unset (cluster default); set it to "ssd"'),
+    ]);
     expect(influx({ enabled: true, storageClass: 'standard' })).toHaveLength(1);
   });
   it('fires on a StatefulSet claim template on another class', () => {
@@ -76,7 +103,12 @@ describe('invariant ssd-volumes', () => {
         serviceName: 'x',
         selector: { matchLabels: { a: 'b' } },
         template: { metadata: { labels: { a: 'b' } }, spec: { container: [{ name: 'x', image: 'x' }] } },
-        volumeClaimTemplate: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'hdd', resources: { requests: { storage: '1Gi' } } } }],
+        volumeClaimTemplate: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'hdd', resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
       },
     });
     Aspects.of(stack).add(new SsdVolumes('summit', true, 'ssd'));

@@ -20,7 +20,11 @@ export function viewOf(node: IConstruct): ResourceView | undefined {
   if (node instanceof TerraformProvider) {
     const synthesized = node.toTerraform() as { provider: Record<string, Record<string, unknown>[]> };
     const [type] = Object.keys(synthesized.provider);
-    return { type: `provider.${type}`, address: `provider.${type}${node.alias ? `.${node.alias}` : ''}`, attrs: synthesized.provider[type][0] };
+    return {
+      type: `provider.${type}`,
+      address: `provider.${type}${node.alias ? `.${node.alias}` : ''}`,
+      attrs: synthesized.provider[type][0],
+    };
   }
   if (!(node instanceof TerraformResource)) return undefined;
   const synthesized = (node as TerraformElement).toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };

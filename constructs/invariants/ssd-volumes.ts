@@ -9,7 +9,11 @@ import { InvariantRule, ResourceView, walk } from './rule';
 export class SsdVolumes extends InvariantRule {
   readonly id = 'ssd-volumes';
 
-  constructor(site: string, private readonly production: boolean, private readonly className: string) {
+  constructor(
+    site: string,
+    private readonly production: boolean,
+    private readonly className: string,
+  ) {
     super(site);
   }
 
@@ -22,7 +26,8 @@ export class SsdVolumes extends InvariantRule {
         if (!p.endsWith('persistence') || !v || typeof v !== 'object') return;
         const persistence = v as { enabled?: boolean; storageClass?: string };
         if (persistence.enabled === false) return;
-        if (persistence.storageClass !== this.className) problems.push(`${p}.storageClass is ${persistence.storageClass ?? 'unset (cluster default)'}; set it to "${this.className}"`);
+        if (persistence.storageClass !== this.className)
+          problems.push(`${p}.storageClass is ${persistence.storageClass ?? 'unset (cluster default)'}; set it to "${this.className}"`);
       });
     }
     if (/^kubernetes_(stateful_set|persistent_volume_claim)(_v1)?$/.test(view.type)) {

@@ -10,7 +10,10 @@ import type { RetentionTier } from '../../config/schema';
 export class TierDurationsAscend implements IAspect {
   readonly id = 'tier-durations-ascend';
 
-  constructor(private readonly site: string, private readonly tiers: RetentionTier[]) {}
+  constructor(
+    private readonly site: string,
+    private readonly tiers: RetentionTier[],
+  ) {}
 
   visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node)) return;

@@ -74,10 +74,13 @@ export class ReplicationInbound extends Construct {
     const { site, kafka } = props;
     const own = new RegExp(`^(?:${props.sinkSettings.topicsRegex})$`);
     for (const flow of props.flows) {
-      if (flow.aggregator !== site.name) throw new Error(`site "${site.name}": replication flow ${flow.source} → ${flow.aggregator} is not into this site`);
+      if (flow.aggregator !== site.name)
+        throw new Error(`site "${site.name}": replication flow ${flow.source} → ${flow.aggregator} is not into this site`);
       const sample = remoteTopic(flow.prefix, 'lsst.sal.ATDome.position');
       if (own.test(sample)) {
-        throw new Error(`site "${site.name}": connectors.influxDbSink.topicsRegex "${props.sinkSettings.topicsRegex}" matches the replicated topics of "${flow.source}" (${sample}): they would be written twice, untagged; match only this site's topics (e.g. lsst[.]sal[.].*)`);
+        throw new Error(
+          `site "${site.name}": connectors.influxDbSink.topicsRegex "${props.sinkSettings.topicsRegex}" matches the replicated topics of "${flow.source}" (${sample}): they would be written twice, untagged; match only this site's topics (e.g. lsst[.]sal[.].*)`,
+        );
       }
       let registryUrl = kafka.schemaRegistryUrl;
       if (flow.settings.schemas === 'remote-registry') {
@@ -99,7 +102,10 @@ export class ReplicationInbound extends Construct {
         this.registries[flow.prefix] = chart.release;
         registryUrl = remoteRegistryUrl(flow.prefix, namespace);
       }
-      if (!registryUrl) throw new Error(`site "${site.name}": the sink of "${flow.source}"'s replicated topics needs a schema registry (kafka.schemaRegistry: true)`);
+      if (!registryUrl)
+        throw new Error(
+          `site "${site.name}": the sink of "${flow.source}"'s replicated topics needs a schema registry (kafka.schemaRegistry: true)`,
+        );
       this.sinks[flow.prefix] = new InfluxDbSinkApp(this, `sink-${flow.prefix}`, {
         site,
         image: props.image,

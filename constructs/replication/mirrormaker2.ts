@@ -76,28 +76,35 @@ function clusters(flow: ReplicationFlow, e: ReplicationEndpoints): Record<string
 export function mirrorMaker2Specs(flow: ReplicationFlow, e: ReplicationEndpoints): ConnectorSpec[] {
   const s = flow.settings;
   const base = connectorNamePrefix(flow, e);
-  if (s.topicsRegex.includes(',')) throw new Error(`site "${flow.source}": replication.topicsRegex: MirrorMaker 2 splits "topics" at commas; write the regex without "," (got "${s.topicsRegex}")`);
-  const specs: ConnectorSpec[] = [{
-    name: `${base}-source`,
-    config: {
-      'connector.class': MIRROR_SOURCE,
-      'tasks.max': String(s.tasks),
-      ...clusters(flow, e),
-      topics: replicatedTopics(flow).join(','),
-      'replication.factor': String(e.targetReplicationFactor),
-      'sync.topic.configs.enabled': String(s.syncTopicConfigs),
-      'sync.topic.acls.enabled': 'false',
-      'refresh.topics.enabled': 'true',
-      'refresh.topics.interval.seconds': String(s.refreshTopicsIntervalSeconds),
-      // Offset syncs serve the checkpoints only (MM2 refuses their settings when they are off); kept on the source.
-      'emit.offset-syncs.enabled': String(s.checkpoints),
-      ...(s.checkpoints ? { 'offset-syncs.topic.location': 'source', 'offset-syncs.topic.replication.factor': String(e.sourceReplicationFactor) } : {}),
-      // Read from the oldest retained record: a topic created after the start arrives whole.
-      'source.consumer.auto.offset.reset': 'earliest',
-      ...prefixed('source.consumer.', s.consumer),
-      ...prefixed('producer.override.', s.producer),
+  if (s.topicsRegex.includes(','))
+    throw new Error(
+      `site "${flow.source}": replication.topicsRegex: MirrorMaker 2 splits "topics" at commas; write the regex without "," (got "${s.topicsRegex}")`,
+    );
+  const specs: ConnectorSpec[] = [
+    {
+      name: `${base}-source`,
+      config: {
+        'connector.class': MIRROR_SOURCE,
+        'tasks.max': String(s.tasks),
+        ...clusters(flow, e),
+        topics: replicatedTopics(flow).join(','),
+        'replication.factor': String(e.targetReplicationFactor),
+        'sync.topic.configs.enabled': String(s.syncTopicConfigs),
+        'sync.topic.acls.enabled': 'false',
+        'refresh.topics.enabled': 'true',
+        'refresh.topics.interval.seconds': String(s.refreshTopicsIntervalSeconds),
+        // Offset syncs serve the checkpoints only (MM2 refuses their settings when they are off); kept on the source.
+        'emit.offset-syncs.enabled': String(s.checkpoints),
+        ...(s.checkpoints
+          ? { 'offset-syncs.topic.location': 'source', 'offset-syncs.topic.replication.factor': String(e.sourceReplicationFactor) }
+          : {}),
+        // Read from the oldest retained record: a topic created after the start arrives whole.
+        'source.consumer.auto.offset.reset': 'earliest',
+        ...prefixed('source.consumer.', s.consumer),
+        ...prefixed('producer.override.', s.producer),
+      },
     },
-  }];
+  ];
   if (s.heartbeats) {
     specs.push({
       name: `${base}-heartbeat`,

@@ -74,7 +74,9 @@ export class ReplicationConnect extends Construct {
   /** Mounts Secrets into the workers at `<mountPath>/<secret>`, read-only (the ConnectorSet calls this on every add). */
   mountConnectorSecrets(secrets: readonly string[], mountPath: string): void {
     if (mountPath !== this.secretsMountPath && this.secrets.size > 0) {
-      throw new Error(`site "${this.props.site}": replication connectors: the workers mount Secrets under ${this.secretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`);
+      throw new Error(
+        `site "${this.props.site}": replication connectors: the workers mount Secrets under ${this.secretsMountPath}, not ${mountPath}; use one secretsMountPath for every connector`,
+      );
     }
     this.secretsMountPath = mountPath;
     const added = secrets.filter((s) => !this.secrets.has(s));

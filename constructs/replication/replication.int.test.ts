@@ -14,7 +14,12 @@ import { remoteTopic, ReplicationFlow } from '../../config/topology';
 import { ConnectClient, validationErrors } from '../../apps/connect-manager/connect-client';
 import { status } from '../../apps/connect-manager/manager';
 import {
-  LocalProcess, applyReplication, localReplicationFlow, localReplicationSpecs, startKafkasqlRegistry, startReplicationWorker,
+  LocalProcess,
+  applyReplication,
+  localReplicationFlow,
+  localReplicationSpecs,
+  startKafkasqlRegistry,
+  startReplicationWorker,
 } from '../../scripts/local-efd/replication';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
@@ -34,20 +39,32 @@ const sinks: RunningSink[] = [];
 const MANAGER = 'efd-replication-it';
 
 const positionSchema = (extra: object[] = []) => ({
-  type: 'record', name: 'position', namespace: 'lsst.sal.ATDome',
+  type: 'record',
+  name: 'position',
+  namespace: 'lsst.sal.ATDome',
   fields: [{ name: 'seq', type: 'long' }, { name: 'sal_created', type: 'long' }, { name: 'azimuth', type: 'double' }, ...extra],
 });
 
-async function produceAvro(kafka: Kafka, topic: string, registry: SchemaRegistry, id: number, from: number, count: number, extra: object = {}): Promise<void> {
+async function produceAvro(
+  kafka: Kafka,
+  topic: string,
+  registry: SchemaRegistry,
+  id: number,
+  from: number,
+  count: number,
+  extra: object = {},
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
   await producer.connect();
   try {
     for (let start = from; start < from + count; start += 500) {
       const n = Math.min(500, from + count - start);
-      const messages = await Promise.all(Array.from({ length: n }, async (_, i) => ({
-        key: `k${(start + i) % 7}`,
-        value: await registry.encode(id, { seq: start + i, sal_created: Date.now(), azimuth: (start + i) / 10, ...extra }),
-      })));
+      const messages = await Promise.all(
+        Array.from({ length: n }, async (_, i) => ({
+          key: `k${(start + i) % 7}`,
+          value: await registry.encode(id, { seq: start + i, sal_created: Date.now(), azimuth: (start + i) / 10, ...extra }),
+        })),
+      );
       await producer.send({ topic, messages, acks: -1 });
     }
   } finally {
@@ -60,7 +77,9 @@ async function produceValues(kafka: Kafka, topic: string, registry: SchemaRegist
   await producer.connect();
   try {
     for (let i = 0; i < values.length; i += 500) {
-      const messages = await Promise.all(values.slice(i, i + 500).map(async (v, j) => ({ key: `k${(i + j) % 5}`, value: await registry.encode(id, v) })));
+      const messages = await Promise.all(
+        values.slice(i, i + 500).map(async (v, j) => ({ key: `k${(i + j) % 5}`, value: await registry.encode(id, v) })),
+      );
       await producer.send({ topic, messages, acks: -1 });
     }
   } finally {
@@ -92,7 +111,11 @@ async function readDecoded(kafka: Kafka, topic: string, group: string, registry:
       },
     });
     // Distinct sequence numbers: duplicates (at-least-once after a fault) do not count twice.
-    await waitFor(`${count} decoded records on ${topic}`, async () => new Set(values.map((v) => v.seq)).size + failures.length >= count, timeoutMs);
+    await waitFor(
+      `${count} decoded records on ${topic}`,
+      async () => new Set(values.map((v) => v.seq)).size + failures.length >= count,
+      timeoutMs,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // late duplicates, if any
   } finally {
     await consumer.disconnect();
@@ -172,7 +195,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     }
   });
 
-  test('Avro records at the source arrive as <site>.<topic>, decode with the aggregator\'s read-only registry, 0 lost', async () => {
+  test("Avro records at the source arrive as <site>.<topic>, decode with the aggregator's read-only registry, 0 lost", async () => {
     const [a, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const kafkaB = ns.kafka(1);
@@ -193,12 +216,20 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     // The remote registry starts once its (replicated) journal exists at the aggregator.
     const remoteJournal = remoteTopic(flow.prefix, journal);
     await waitFor(`${remoteJournal} on cluster b`, () => topicExists(kafkaB, remoteJournal), 120_000);
-    remoteRegistry = await startKafkasqlRegistry({ name: 'remote-registry', bootstrapServers: b.kafka, journalTopic: remoteJournal, readOnly: true, dir: ns.tmpDir });
+    remoteRegistry = await startKafkasqlRegistry({
+      name: 'remote-registry',
+      bootstrapServers: b.kafka,
+      journalTopic: remoteJournal,
+      readOnly: true,
+      dir: ns.tmpDir,
+    });
     procs.push(remoteRegistry);
     remote = new SchemaRegistry({ host: remoteRegistry.url });
     // Read-only: the remote registry refuses writes (the source owns its schemas).
     const write = await fetch(`${remoteRegistry.url}/subjects/${encodeURIComponent(`${ns.topic('probe')}-value`)}/versions`, {
-      method: 'POST', headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify({ type: 'string' }) }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify({ type: 'string' }) }),
     });
     expect(write.ok).toBe(false);
     expect(await write.text()).toContain('read-only');
@@ -209,7 +240,9 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const got = await readDecoded(kafkaB, remote1, ns.name('check1'), remote, N);
     expect(got.failures).toEqual([]);
     const a1 = audit(got.values, 0, N);
-    process.stderr.write(`[replication] ${remote1}: ${got.values.length} records, ${a1.distinct} distinct, lost ${a1.lost.length}, duplicates ${a1.duplicates}\n`);
+    process.stderr.write(
+      `[replication] ${remote1}: ${got.values.length} records, ${a1.distinct} distinct, lost ${a1.lost.length}, duplicates ${a1.duplicates}\n`,
+    );
     expect(a1.lost).toEqual([]);
     expect(a1.distinct).toBe(N);
     // Partitions and topic configs follow the source.
@@ -230,7 +263,9 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const t0 = Date.now();
     await produceAvro(kafkaA, topic2, src, id, 0, 500);
     const got2 = await readDecoded(kafkaB, remoteTopic('summit', topic2), ns.name('check2'), remote, 500);
-    process.stderr.write(`[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`);
+    process.stderr.write(
+      `[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`,
+    );
     expect(got2.failures).toEqual([]);
     expect(audit(got2.values, 0, 500).lost).toEqual([]);
 
@@ -248,10 +283,20 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
 
   test('efd replication status: both topics caught up, heartbeats fresh, every task RUNNING', async () => {
     const [a, b] = ns.endpoints.clusters;
-    const s = await waitFor('replication caught up', async () => {
-      const st = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
-      return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
-    }, 60_000);
+    const s = await waitFor(
+      'replication caught up',
+      async () => {
+        const st = await flowStatus({
+          flow,
+          connectUrl: worker.url,
+          sourceBrokers: a.kafka,
+          targetBrokers: b.kafka,
+          namePrefix: ns.name('replication'),
+        });
+        return st.lagRecords === 0 && st.lagSeconds !== undefined && st.topics.length === 2 ? st : undefined;
+      },
+      60_000,
+    );
     process.stderr.write(`[replication] status:\n${formatFlowStatus(s).join('\n')}\n`);
     expect(s.connectors.map((c) => [c.name, c.state, c.tasks.every((t) => t.state === 'RUNNING')])).toEqual([
       [`${ns.name('replication')}-heartbeat`, 'RUNNING', true],
@@ -263,33 +308,69 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     ]);
     expect(s.problems).toEqual([]);
   });
-  test('the aggregator\'s sink (flags of the stacks\' sink for a replicated source) writes the source\'s points into InfluxDB tagged site=summit, measurements named as at the source', async () => {
+  test("the aggregator's sink (flags of the stacks' sink for a replicated source) writes the source's points into InfluxDB tagged site=summit, measurements named as at the source", async () => {
     const [, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const topic3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
     const schema = {
-      type: 'record', name: 'trajectory', namespace: 'lsst.sal.ATMCS',
-      fields: [{ name: 'seq', type: 'long' }, { name: 'sal_created', type: 'double' }, { name: 'azimuth', type: 'double' }, { name: 'demand', type: { type: 'array', items: 'double' } }],
+      type: 'record',
+      name: 'trajectory',
+      namespace: 'lsst.sal.ATMCS',
+      fields: [
+        { name: 'seq', type: 'long' },
+        { name: 'sal_created', type: 'double' },
+        { name: 'azimuth', type: 'double' },
+        { name: 'demand', type: { type: 'array', items: 'double' } },
+      ],
     };
     const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic3}-value` });
     await createTopic(kafkaA, topic3, 2);
     const N = 2000;
     const T0 = Date.UTC(2026, 10, 1); // SAL style: sal_created in epoch seconds (double), 1 ms apart
-    await produceValues(kafkaA, topic3, src, id, Array.from({ length: N }, (_, i) => ({ seq: i, sal_created: (T0 + i) / 1000, azimuth: i / 4, demand: [i, -i, 0.5] })));
+    await produceValues(
+      kafkaA,
+      topic3,
+      src,
+      id,
+      Array.from({ length: N }, (_, i) => ({ seq: i, sal_created: (T0 + i) / 1000, azimuth: i / 4, demand: [i, -i, 0.5] })),
+    );
 
     // The sink as the aggregator's stack configures it for this flow; only the endpoints are the local ones.
     const flags = influxDbSinkFlags({
-      site: 'ldf', bootstrapServers: b.kafka, schemaRegistryUrl: b.registry, influxdbUrl: ns.endpoints.influxdb.url, database: ns.database, retentionPolicy: 'autogen',
-      settings: influxDbSinkSchema.parse({}), source: replicatedSource(flow, remoteRegistry.url),
+      site: 'ldf',
+      bootstrapServers: b.kafka,
+      schemaRegistryUrl: b.registry,
+      influxdbUrl: ns.endpoints.influxdb.url,
+      database: ns.database,
+      retentionPolicy: 'autogen',
+      settings: influxDbSinkSchema.parse({}),
+      source: replicatedSource(flow, remoteRegistry.url),
     });
-    expect(flags).toMatchObject({ topicsRegex: `summit[.](?:lsst[.]sal[.]${ns.id}[.].*)`, registry: remoteRegistry.url, staticTag: ['site=summit'], stripPrefix: 'summit.' });
-    sinks.push(await startSink(sinkConfig({ ...flags, groupId: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' }, {}), { logger: silentLogger(), serveMetrics: false }));
+    expect(flags).toMatchObject({
+      topicsRegex: `summit[.](?:lsst[.]sal[.]${ns.id}[.].*)`,
+      registry: remoteRegistry.url,
+      staticTag: ['site=summit'],
+      stripPrefix: 'summit.',
+    });
+    sinks.push(
+      await startSink(
+        sinkConfig(
+          { ...flags, groupId: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' },
+          {},
+        ),
+        { logger: silentLogger(), serveMetrics: false },
+      ),
+    );
 
     const m3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
-    const count = await waitFor(`${N} points in ${m3}`, async () => {
-      const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = 'summit'`);
-      return row && row.values[0][1] === N ? row.values[0] : undefined;
-    }, 120_000);
+    const count = await waitFor(
+      `${N} points in ${m3}`,
+      async () => {
+        const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = 'summit'`);
+        return row && row.values[0][1] === N ? row.values[0] : undefined;
+      },
+      120_000,
+    );
     expect(count[2]).toBe((N * (N - 1)) / 2); // every seq once
     const [one] = await series(`SELECT seq, azimuth, demand0, demand1, demand2, site FROM "${m3}" WHERE seq = 1234`);
     expect(one.values).toHaveLength(1);
@@ -297,11 +378,15 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     expect(one.values[0].slice(1)).toEqual([1234, 308.5, 1234, -1234, 0.5, 'summit']);
 
     // Every replicated topic landed under its source name, tagged with the site; none under the prefixed name.
-    const measurements = await waitFor('the three replicated measurements', async () => {
-      const [row] = await series('SHOW MEASUREMENTS');
-      const names = (row?.values ?? []).map((v) => String(v[0])).sort();
-      return names.length === 3 ? names : undefined;
-    }, 60_000);
+    const measurements = await waitFor(
+      'the three replicated measurements',
+      async () => {
+        const [row] = await series('SHOW MEASUREMENTS');
+        const names = (row?.values ?? []).map((v) => String(v[0])).sort();
+        return names.length === 3 ? names : undefined;
+      },
+      60_000,
+    );
     expect(measurements).toEqual([`lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, `lsst.sal.${ns.id}.ATDome.position`, m3]);
     const tagged = await series('SHOW TAG VALUES WITH KEY = "site"');
     expect(tagged.map((x) => [x.name, x.values.map((v) => v[1])])).toEqual(measurements.map((m) => [m, ['summit']]));
@@ -341,15 +426,29 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
 
     const got = await readDecoded(kafkaB, remote4, ns.name('check4'), remote, N, 180_000);
     const r = audit(got.values, 0, N);
-    process.stderr.write(`[replication] kill -9 of the worker with ${atKill}/${N} records at the aggregator (${whileDown} while it was down), restarted after ${restartedAfter.toFixed(1)} s: ${got.values.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}\n`);
+    process.stderr.write(
+      `[replication] kill -9 of the worker with ${atKill}/${N} records at the aggregator (${whileDown} while it was down), restarted after ${restartedAfter.toFixed(1)} s: ${got.values.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}\n`,
+    );
     expect(got.failures).toEqual([]);
     expect(atKill).toBeLessThan(N); // killed mid-stream
     expect(r.lost).toEqual([]);
     expect(r.distinct).toBe(N);
-    const st = await waitFor('replication RUNNING and caught up after the restart', async () => {
-      const x = await flowStatus({ flow, connectUrl: worker.url, sourceBrokers: a.kafka, targetBrokers: b.kafka, namePrefix: ns.name('replication') });
-      return x.lagRecords === 0 && x.connectors.every((c) => c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING')) ? x : undefined;
-    }, 120_000);
+    const st = await waitFor(
+      'replication RUNNING and caught up after the restart',
+      async () => {
+        const x = await flowStatus({
+          flow,
+          connectUrl: worker.url,
+          sourceBrokers: a.kafka,
+          targetBrokers: b.kafka,
+          namePrefix: ns.name('replication'),
+        });
+        return x.lagRecords === 0 && x.connectors.every((c) => c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING'))
+          ? x
+          : undefined;
+      },
+      120_000,
+    );
     expect(st.topics.find((t) => t.remote === remote4)?.lagRecords).toBe(0);
   });
 });

@@ -13,12 +13,20 @@ const summit = flows.find((f) => f.source === 'summit')!;
 function flowWith(replication: string): ReplicationFlow {
   const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
   const s = loadSitesFrom([
-    { file: 'ldf.yaml', text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "ldf:9094", schemaRegistryUrl: "http://ldf-registry:8081"}\n` },
+    {
+      file: 'ldf.yaml',
+      text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "ldf:9094", schemaRegistryUrl: "http://ldf-registry:8081"}\n`,
+    },
     { file: 'summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: ${replication}\n` },
   ]);
   return deriveTopology(s).flows[0];
 }
-const endpoints = { sourceBootstrapServers: 'summit-kafka:9092', sourceSchemaRegistryUrl: 'http://summit-registry:8081', targetReplicationFactor: 3, sourceReplicationFactor: 1 };
+const endpoints = {
+  sourceBootstrapServers: 'summit-kafka:9092',
+  sourceSchemaRegistryUrl: 'http://summit-registry:8081',
+  targetReplicationFactor: 3,
+  sourceReplicationFactor: 1,
+};
 
 describe('mirrormaker2 engine', () => {
   it('renames to <site>.<topic> with the default policy, replicates the schemas topic, keeps offset-syncs on the source', () => {
@@ -45,25 +53,49 @@ describe('mirrormaker2 engine', () => {
     });
     // The heartbeat is emitted at the source (it travels with the data as summit.heartbeats).
     expect(specs[0].config['offset-syncs.topic.location']).toBeUndefined();
-    expect(specs[1].config).toMatchObject({ 'producer.override.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', 'target.cluster.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092', 'emit.heartbeats.interval.seconds': '1' });
+    expect(specs[1].config).toMatchObject({
+      'producer.override.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092',
+      'target.cluster.bootstrap.servers': 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092',
+      'emit.heartbeats.interval.seconds': '1',
+    });
   });
 
   it('adds checkpoints and consumer overrides on request, leaves the schemas topic out in import mode', () => {
-    const specs = mirrorMaker2Specs(flowWith('{schemas: import, checkpoints: true, heartbeats: false, consumer: {max.poll.records: "2000"}, tasks: 2}'), endpoints);
+    const specs = mirrorMaker2Specs(
+      flowWith('{schemas: import, checkpoints: true, heartbeats: false, consumer: {max.poll.records: "2000"}, tasks: 2}'),
+      endpoints,
+    );
     expect(specs.map((s) => s.name)).toEqual(['replication-summit-source', 'replication-summit-checkpoint']);
-    expect(specs[0].config).toMatchObject({ topics: 'lsst[.]sal[.].*', 'emit.offset-syncs.enabled': 'true', 'offset-syncs.topic.location': 'source', 'source.consumer.max.poll.records': '2000', 'tasks.max': '2', 'offset-syncs.topic.replication.factor': '1' });
-    expect(specs[1].config).toMatchObject({ 'connector.class': 'org.apache.kafka.connect.mirror.MirrorCheckpointConnector', 'checkpoints.topic.replication.factor': '3', 'source.consumer.max.poll.records': '2000' });
+    expect(specs[0].config).toMatchObject({
+      topics: 'lsst[.]sal[.].*',
+      'emit.offset-syncs.enabled': 'true',
+      'offset-syncs.topic.location': 'source',
+      'source.consumer.max.poll.records': '2000',
+      'tasks.max': '2',
+      'offset-syncs.topic.replication.factor': '1',
+    });
+    expect(specs[1].config).toMatchObject({
+      'connector.class': 'org.apache.kafka.connect.mirror.MirrorCheckpointConnector',
+      'checkpoints.topic.replication.factor': '3',
+      'source.consumer.max.poll.records': '2000',
+    });
   });
 
   it('refuses a topics regex MirrorMaker 2 would split at its comma', () => {
-    expect(() => mirrorMaker2Specs(flowWith('{topicsRegex: "lsst[.]sal[.]A{1,2}"}'), endpoints)).toThrow(/site "summit": replication.topicsRegex: MirrorMaker 2 splits "topics" at commas/);
+    expect(() => mirrorMaker2Specs(flowWith('{topicsRegex: "lsst[.]sal[.]A{1,2}"}'), endpoints)).toThrow(
+      /site "summit": replication.topicsRegex: MirrorMaker 2 splits "topics" at commas/,
+    );
     expect(literalRegex('kafkasql-journal.v1')).toBe('kafkasql-journal[.]v1');
   });
 });
 
 describe('replicator engine', () => {
   it('renames with topic.rename.format, translates schemas into the aggregator registry, licence from a Secret; every key documented', () => {
-    const [spec] = replicationSpecs(flowWith('{engine: replicator, licenseSecret: confluent-license, schemas: import}'), endpoints, '/opt/efd/connect-secrets');
+    const [spec] = replicationSpecs(
+      flowWith('{engine: replicator, licenseSecret: confluent-license, schemas: import}'),
+      endpoints,
+      '/opt/efd/connect-secrets',
+    );
     expect(spec.name).toBe('replication-summit-replicator');
     expect(spec.config).toMatchObject({
       'connector.class': REPLICATOR_CLASS,
@@ -89,7 +121,9 @@ describe('replicator engine', () => {
       '"topic.renames" is not a documented Replicator key',
     ]);
     expect(replicatorKeyProblems({ 'connector.class': REPLICATOR_CLASS })).toEqual([
-      '"src.kafka.bootstrap.servers" is required', '"dest.kafka.bootstrap.servers" is required', '"topic.rename.format" is required',
+      '"src.kafka.bootstrap.servers" is required',
+      '"dest.kafka.bootstrap.servers" is required',
+      '"topic.rename.format" is required',
     ]);
   });
 });

@@ -27,16 +27,46 @@ export const SUBJECT_TRANSLATOR = 'io.confluent.connect.replicator.schemas.Defau
  */
 export const REPLICATOR_KEYS: PluginKeys = {
   keys: [
-    'name', 'connector.class', 'tasks.max', 'key.converter', 'value.converter', 'header.converter',
-    'topic.whitelist', 'topic.blacklist', 'topic.regex', 'topic.poll.interval.ms', 'topic.rename.format', 'topic.sync',
-    'topic.config.sync', 'topic.config.sync.interval.ms', 'topic.auto.create', 'topic.preserve.partitions',
-    'topic.create.backoff.ms', 'topic.timestamp.type',
-    'src.kafka.bootstrap.servers', 'dest.kafka.bootstrap.servers', 'src.consumer.group.id', 'src.header.converter',
-    'offset.translator.tasks.max', 'offset.translator.tasks.separate', 'offset.timestamps.commit', 'offset.topic.commit',
-    'offset.translator.batch.period.ms', 'offset.translator.batch.size', 'provenance.header.enable', 'provenance.header.filter.overrides',
-    'schema.registry.topic', 'schema.registry.url', 'schema.registry.max.schemas.per.subject', 'schema.subject.translator.class',
-    'schema.registry.client.basic.auth.credentials.source', 'schema.registry.client.basic.auth.user.info',
-    'confluent.license', 'confluent.topic', 'confluent.topic.bootstrap.servers', 'confluent.topic.replication.factor',
+    'name',
+    'connector.class',
+    'tasks.max',
+    'key.converter',
+    'value.converter',
+    'header.converter',
+    'topic.whitelist',
+    'topic.blacklist',
+    'topic.regex',
+    'topic.poll.interval.ms',
+    'topic.rename.format',
+    'topic.sync',
+    'topic.config.sync',
+    'topic.config.sync.interval.ms',
+    'topic.auto.create',
+    'topic.preserve.partitions',
+    'topic.create.backoff.ms',
+    'topic.timestamp.type',
+    'src.kafka.bootstrap.servers',
+    'dest.kafka.bootstrap.servers',
+    'src.consumer.group.id',
+    'src.header.converter',
+    'offset.translator.tasks.max',
+    'offset.translator.tasks.separate',
+    'offset.timestamps.commit',
+    'offset.topic.commit',
+    'offset.translator.batch.period.ms',
+    'offset.translator.batch.size',
+    'provenance.header.enable',
+    'provenance.header.filter.overrides',
+    'schema.registry.topic',
+    'schema.registry.url',
+    'schema.registry.max.schemas.per.subject',
+    'schema.subject.translator.class',
+    'schema.registry.client.basic.auth.credentials.source',
+    'schema.registry.client.basic.auth.user.info',
+    'confluent.license',
+    'confluent.topic',
+    'confluent.topic.bootstrap.servers',
+    'confluent.topic.replication.factor',
   ],
   prefixes: ['src.kafka.', 'dest.kafka.', 'src.consumer.', 'producer.override.', 'confluent.topic.'],
   values: {
@@ -57,7 +87,10 @@ export interface ReplicatorLicence {
 
 export function replicatorSpecs(flow: ReplicationFlow, e: ReplicationEndpoints, o: ReplicatorLicence = {}): ConnectorSpec[] {
   const s = flow.settings;
-  if (!s.licenseSecret) throw new Error(`site "${flow.source}": replication.licenseSecret: expected the Secret holding the Confluent licence key for engine replicator`);
+  if (!s.licenseSecret)
+    throw new Error(
+      `site "${flow.source}": replication.licenseSecret: expected the Secret holding the Confluent licence key for engine replicator`,
+    );
   const target = e.targetBootstrapServers ?? flow.inbound.bootstrapServers;
   const config: Record<string, string> = {
     'connector.class': REPLICATOR_CLASS,
@@ -102,7 +135,8 @@ export function replicatorKeyProblems(config: Record<string, string>): string[] 
   const problems: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     if (!k.keys.includes(key) && !k.prefixes.some((p) => key.startsWith(p))) problems.push(`"${key}" is not a documented Replicator key`);
-    if (k.values[key] && !k.values[key].includes(value)) problems.push(`"${key}" = "${value}": expected one of ${k.values[key].join(', ')}`);
+    if (k.values[key] && !k.values[key].includes(value))
+      problems.push(`"${key}" = "${value}": expected one of ${k.values[key].join(', ')}`);
   }
   for (const key of k.required) if (!(key in config)) problems.push(`"${key}" is required`);
   return problems;

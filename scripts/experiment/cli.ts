@@ -48,7 +48,9 @@ export function experimentSite(sites: Site[], name: string | undefined, allowPro
   const site = sites.find((s) => s.name === name);
   if (!site) throw new UsageError(`unknown site "${name}": config/sites has ${sites.map((s) => s.name).join(', ')}`);
   if (site.production && !allowProduction) {
-    throw new UsageError(`site "${name}" is a production site: the experiment creates topics and a database there; pass --allow-production if you mean it`);
+    throw new UsageError(
+      `site "${name}" is a production site: the experiment creates topics and a database there; pass --allow-production if you mean it`,
+    );
   }
   return site;
 }
@@ -63,11 +65,17 @@ function siteEndpoints(site: Site): ExperimentEndpoints {
 }
 
 /** Flags → experiment options; endpoints of the local EFD come from `localEndpoints` (started on demand). */
-export async function experimentOptions(flags: ExperimentFlags, localEndpoints: () => Promise<ExperimentEndpoints>): Promise<ExperimentOptions> {
+export async function experimentOptions(
+  flags: ExperimentFlags,
+  localEndpoints: () => Promise<ExperimentEndpoints>,
+): Promise<ExperimentOptions> {
   const site = experimentSite(loadSites(), flags.site, flags.allowProduction);
   const full = !!flags.full;
   const xml = flags.xml ?? process.env.EFD_TS_XML ?? defaultInterfaces();
-  const subsystems = flags.subsystems?.split(',').map((s) => s.trim()).filter(Boolean);
+  const subsystems = flags.subsystems
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const settings = {
     site,
     xml,
@@ -90,7 +98,11 @@ export async function experimentOptions(flags: ExperimentFlags, localEndpoints: 
   const base = flags.site ? siteEndpoints(site) : given.kafka && given.registry && given.influxdb ? undefined : await localEndpoints();
   const opts: ExperimentOptions = {
     ...settings,
-    endpoints: { kafka: given.kafka ?? base!.kafka, registry: given.registry ?? base!.registry, influxdb: given.influxdb ?? base!.influxdb },
+    endpoints: {
+      kafka: given.kafka ?? base!.kafka,
+      registry: given.registry ?? base!.registry,
+      influxdb: given.influxdb ?? base!.influxdb,
+    },
   };
   return opts;
 }
@@ -141,14 +153,19 @@ export async function runExperimentCommand(flags: ExperimentFlags, localEndpoint
 export function registerExperimentCommand(program: Command, localEndpoints: () => Promise<ExperimentEndpoints>): Command {
   return program
     .command('experiment')
-    .description('the mock-SAL experiment (seed 002) on the local EFD or a site: counts, throughput and latency per stage, report.json and plots')
+    .description(
+      'the mock-SAL experiment (seed 002) on the local EFD or a site: counts, throughput and latency per stage, report.json and plots',
+    )
     .option('--xml <folder>', 'ts_xml sal_interfaces folder to mock (env EFD_TS_XML; default: the generated 1,051-topic set)')
     .option('--subsystems <list>', 'only these subsystems, comma-separated')
     .option('--topics <regex>', 'only SAL topics whose name matches')
     .option('--rate-factor <f>', 'fraction of the seed schedule (29,284 msg/s over the selected topics); default 0.05, 1 with --full')
     .option('--duration <seconds>', 'how long salmock produces; default 10, 60 with --full')
     .option('--full', 'the whole seed schedule: every topic at rate factor 1 for 60 s')
-    .option('--site <name>', "a site's endpoints and retention tiers instead of the local EFD (reach its services through port-forwards + --brokers/--registry/--influxdb-url)")
+    .option(
+      '--site <name>',
+      "a site's endpoints and retention tiers instead of the local EFD (reach its services through port-forwards + --brokers/--registry/--influxdb-url)",
+    )
     .option('--allow-production', 'allow --site on a production site')
     .option('--brokers <host:port>', 'Kafka bootstrap servers (overrides the site or local EFD)')
     .option('--registry <url>', 'schema registry URL (overrides)')

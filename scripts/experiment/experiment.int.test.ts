@@ -20,10 +20,14 @@ let e: Endpoints;
 
 function efd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'apps', 'cli', 'main.ts'), ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'apps', 'cli', 'main.ts'), ...args],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
@@ -66,7 +70,15 @@ it('runs the pipeline and reports every message, throughput and latency per stag
   expect(report.throughput.written.pointsPerS).toBeGreaterThan(0);
   expect(report.timeline.length).toBeGreaterThan(3);
   const names = report.files.map((f) => path.basename(f)).sort();
-  expect(names).toEqual(['ingest-rate.png', 'ingest-rate.svg', 'latency-histogram.png', 'latency-histogram.svg', 'latency-over-time.png', 'latency-over-time.svg', 'report.json']);
+  expect(names).toEqual([
+    'ingest-rate.png',
+    'ingest-rate.svg',
+    'latency-histogram.png',
+    'latency-histogram.svg',
+    'latency-over-time.png',
+    'latency-over-time.svg',
+    'report.json',
+  ]);
   expect(fs.readFileSync(path.join(out, 'latency-histogram.png')).subarray(0, 4).toString('latin1')).toBe('\x89PNG');
   expect(fs.readFileSync(path.join(out, 'latency-histogram.svg'), 'utf8')).toMatch(/Latency per stage/);
   expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).produced).toBe(report.produced);
@@ -81,7 +93,21 @@ it('refuses an unknown subsystem before starting anything (exit 2)', async () =>
 it('names an InfluxDB that is down, exits 1 and still writes the partial report', async () => {
   const out = path.join(tmp, 'down');
   const a = e.clusters[0];
-  const r = await efd(['experiment', '--xml', xml, '--duration', '1', '--brokers', a.kafka, '--registry', a.registry, '--influxdb-url', 'http://127.0.0.1:9', '--out', out]);
+  const r = await efd([
+    'experiment',
+    '--xml',
+    xml,
+    '--duration',
+    '1',
+    '--brokers',
+    a.kafka,
+    '--registry',
+    a.registry,
+    '--influxdb-url',
+    'http://127.0.0.1:9',
+    '--out',
+    out,
+  ]);
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:9\/ping does not answer/);
   const partial = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as ExperimentReport;

@@ -14,7 +14,10 @@ type Spec = Record<string, unknown>;
 
 const base = (title: string, r: ExperimentReport): Spec => ({
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: { text: title, subtitle: `${r.id}: ${r.settings.topics} topics, ${r.settings.rateFactor} × seed schedule, ${r.settings.seconds} s${r.status === 'failed' ? ' (failed run: partial)' : ''}` },
+  title: {
+    text: title,
+    subtitle: `${r.id}: ${r.settings.topics} topics, ${r.settings.rateFactor} × seed schedule, ${r.settings.seconds} s${r.status === 'failed' ? ' (failed run: partial)' : ''}`,
+  },
   width: 640,
   height: 280,
   background: 'white',
@@ -24,7 +27,12 @@ const base = (title: string, r: ExperimentReport): Spec => ({
 export function latencyHistogramSpec(r: ExperimentReport): Spec {
   const totals = new Map<string, number>();
   for (const h of r.histograms) totals.set(h.stage, (totals.get(h.stage) ?? 0) + h.count);
-  const values = r.histograms.map((h) => ({ stage: STAGE_TITLES[h.stage], fromMs: Math.max(h.fromMs, 0.5), toMs: h.toMs, share: h.count / (totals.get(h.stage) || 1) }));
+  const values = r.histograms.map((h) => ({
+    stage: STAGE_TITLES[h.stage],
+    fromMs: Math.max(h.fromMs, 0.5),
+    toMs: h.toMs,
+    share: h.count / (totals.get(h.stage) || 1),
+  }));
   return {
     ...base('Latency per stage', r),
     data: { values },

@@ -116,7 +116,8 @@ export function activeRate(samples: Sample[], count: (s: Sample) => number): num
   return seconds > 0 ? final / seconds : 0;
 }
 
-const perS = (s: Sample, prev: Sample | undefined, f: (x: Sample) => number) => (prev ? round((f(s) - f(prev)) / Math.max(s.t - prev.t, 1e-3), 0) : 0);
+const perS = (s: Sample, prev: Sample | undefined, f: (x: Sample) => number) =>
+  prev ? round((f(s) - f(prev)) / Math.max(s.t - prev.t, 1e-3), 0) : 0;
 
 export function buildReport(r: ReportInput): ExperimentReport {
   const last = r.samples[r.samples.length - 1];
@@ -180,7 +181,8 @@ export function buildReport(r: ReportInput): ExperimentReport {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
-const lat = (l: LatencySummaryMs) => (l.count > 0 ? `median ${l.median} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms` : 'no observation');
+const lat = (l: LatencySummaryMs) =>
+  l.count > 0 ? `median ${l.median} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms` : 'no observation';
 
 /** The terminal summary (the figures of report.json, and where the files are). */
 export function summaryLines(r: ExperimentReport): string[] {
@@ -189,7 +191,11 @@ export function summaryLines(r: ExperimentReport): string[] {
     `experiment ${r.id}: ${r.status === 'ok' ? 'done' : `FAILED: ${r.error?.split('\n')[0]}`}`,
     `  messages   produced ${n(r.produced)}, transformed ${n(r.transformed)}, written to InfluxDB ${n(r.written)}, dead-lettered ${n(r.deadLettered)}` +
       (r.unaccounted ? `, NOT ACCOUNTED FOR ${n(r.unaccounted)}` : ', all accounted for'),
-    ...(r.inInfluxDb ? [`  InfluxDB   ${n(r.inInfluxDb.points)} points, ${n(r.inInfluxDb.fields)} fields in ${r.inInfluxDb.measurements} measurements (counted by InfluxDB)`] : []),
+    ...(r.inInfluxDb
+      ? [
+          `  InfluxDB   ${n(r.inInfluxDb.points)} points, ${n(r.inInfluxDb.fields)} fields in ${r.inInfluxDb.measurements} measurements (counted by InfluxDB)`,
+        ]
+      : []),
     `  throughput salmock ${n(t.produced.msgPerS)} msg/s (${t.produced.mbPerS} MB/s) · saltransform ${n(t.transformed.msgPerS)} msg/s (${t.transformed.mbPerS} MB/s) · ` +
       `InfluxDB ingest ${n(t.written.pointsPerS)} points/s, ${n(t.written.fieldsPerS)} fields/s (${t.written.mbPerS} MB/s)`,
     `  latency    ${STAGE_TITLES.endToEnd}: ${lat(r.stages.endToEnd)}`,

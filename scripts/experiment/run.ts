@@ -96,7 +96,9 @@ function efdRun(args: string[], onChild?: (c: ChildProcess) => void): Promise<st
     child.stdout?.on('data', (d) => (out += String(d)));
     child.stderr?.on('data', (d) => (err += String(d)));
     child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`efd ${args[0]} ${args[1] ?? ''} exited ${code}:\n${(err || out).trim().split('\n').slice(-15).join('\n')}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`efd ${args[0]} ${args[1] ?? ''} exited ${code}:\n${(err || out).trim().split('\n').slice(-15).join('\n')}`)),
     );
   });
 }
@@ -142,7 +144,9 @@ async function createTopics(brokers: string, names: string[]): Promise<void> {
     for (let i = 0; i < missing.length; i += 250) {
       await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.slice(i, i + 250).map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
+        topics: missing
+          .slice(i, i + 250)
+          .map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
       });
     }
     const deadline = Date.now() + 120_000;
@@ -150,7 +154,8 @@ async function createTopics(brokers: string, names: string[]): Promise<void> {
       const md = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
       const ready = md?.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).length ?? 0;
       if (ready === names.length) return;
-      if (Date.now() > deadline) throw new Error(`Kafka at ${brokers}: after 120 s only ${ready} of ${names.length} experiment topics have a leader`);
+      if (Date.now() > deadline)
+        throw new Error(`Kafka at ${brokers}: after 120 s only ${ready} of ${names.length} experiment topics have a leader`);
       await sleep(500);
     }
   } finally {
@@ -162,7 +167,10 @@ async function createTopics(brokers: string, names: string[]): Promise<void> {
  * The topics an experiment mocks, and the folder's ts_xml problems (topics skipped, with file and line);
  * throws naming the filter and what the folder has when no topic is left.
  */
-export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsystems' | 'topics'>): { topics: TopicMeta[]; problems: string[] } {
+export function selectTopics(
+  xml: string,
+  opts: Pick<ExperimentOptions, 'subsystems' | 'topics'>,
+): { topics: TopicMeta[]; problems: string[] } {
   if (!fs.existsSync(xml)) throw new Error(`ts_xml folder ${xml} not found: pass --xml <sal_interfaces folder> (or set EFD_TS_XML)`);
   const { topics, errors } = loadTopicMetadata(xml);
   if (topics.length === 0) {
@@ -173,7 +181,10 @@ export function selectTopics(xml: string, opts: Pick<ExperimentOptions, 'subsyst
   if (unknown.length) {
     throw new Error(`unknown subsystem(s) ${unknown.join(', ')}: ${xml} has ${[...known].sort().join(', ')}`);
   }
-  return { topics: planTopics(topics, { subsystems: opts.subsystems, topics: opts.topics }).map((p) => p.meta), problems: errors.map(formatSalSchemaError) };
+  return {
+    topics: planTopics(topics, { subsystems: opts.subsystems, topics: opts.topics }).map((p) => p.meta),
+    problems: errors.map(formatSalSchemaError),
+  };
 }
 
 /** Checks that Kafka, the registry and InfluxDB answer; throws naming each one that does not and what to do. */
@@ -190,7 +201,12 @@ export async function preflight(e: ExperimentEndpoints): Promise<void> {
     }
   };
   const kafka = async () => {
-    const admin = createKafka({ brokers: e.kafka, clientId: 'efd-experiment-preflight', connectionTimeoutMs: 3000, requestTimeoutMs: 5000 }).admin({ retry: { retries: 0 } });
+    const admin = createKafka({
+      brokers: e.kafka,
+      clientId: 'efd-experiment-preflight',
+      connectionTimeoutMs: 3000,
+      requestTimeoutMs: 5000,
+    }).admin({ retry: { retries: 0 } });
     try {
       await admin.connect();
       await admin.listTopics();
@@ -200,7 +216,11 @@ export async function preflight(e: ExperimentEndpoints): Promise<void> {
       await admin.disconnect().catch(() => undefined);
     }
   };
-  await Promise.all([kafka(), http('the schema registry', `${e.registry.replace(/\/$/, '')}/subjects`, '--registry'), http('InfluxDB', `${e.influxdb.replace(/\/$/, '')}/ping`, '--influxdb-url')]);
+  await Promise.all([
+    kafka(),
+    http('the schema registry', `${e.registry.replace(/\/$/, '')}/subjects`, '--registry'),
+    http('InfluxDB', `${e.influxdb.replace(/\/$/, '')}/ping`, '--influxdb-url'),
+  ]);
   if (problems.length) throw new Error(problems.join('; '));
 }
 
@@ -210,7 +230,10 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const seconds = opts.seconds ?? 10;
   const rateFactor = opts.rateFactor ?? 0.05;
   const drainTimeout = opts.drainTimeoutSeconds ?? 180;
-  const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   const id = `exp${stamp}`;
   const prefix = `${id}.`;
   const database = `efd_${id}`;
@@ -228,9 +251,30 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const startedAt = new Date();
   const report = (status: 'ok' | 'failed', error?: string): ExperimentReport =>
     buildReport({
-      id, status, error, startedAt, finishedAt: new Date(),
-      settings: { site: opts.site.name, xml: opts.xml, subsystems: opts.subsystems, topicsRegex: opts.topics, topics: selected.length, rateFactor, seconds, scheduledRate, prefix, database, endpoints: opts.endpoints },
-      salmock: summary, samples, inInfluxDb, mockStarted, mockDone, lastWritten,
+      id,
+      status,
+      error,
+      startedAt,
+      finishedAt: new Date(),
+      settings: {
+        site: opts.site.name,
+        xml: opts.xml,
+        subsystems: opts.subsystems,
+        topicsRegex: opts.topics,
+        topics: selected.length,
+        rateFactor,
+        seconds,
+        scheduledRate,
+        prefix,
+        database,
+        endpoints: opts.endpoints,
+      },
+      salmock: summary,
+      samples,
+      inInfluxDb,
+      mockStarted,
+      mockDone,
+      lastWritten,
     });
 
   const children: ChildProcess[] = [];
@@ -244,7 +288,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     const seedFactor = seedScheduleFactor(selected);
     scheduledRate = planRate(planTopics(selected, { rateFactor: seedFactor * rateFactor }));
     const topicsRegex = opts.topics ?? `^(${subsystems.join('|')})_`;
-    say(`experiment ${id}: ${selected.length} topics of ${subsystems.length} subsystems, ${seconds} s at ${rateFactor} × the seed schedule (${Math.round(scheduledRate)} msg/s); database ${database} with ${opts.site.name}'s tiers`);
+    say(
+      `experiment ${id}: ${selected.length} topics of ${subsystems.length} subsystems, ${seconds} s at ${rateFactor} × the seed schedule (${Math.round(scheduledRate)} msg/s); database ${database} with ${opts.site.name}'s tiers`,
+    );
 
     let phase = Date.now();
     const took = () => {
@@ -253,7 +299,18 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       return `${t} s`;
     };
     await efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
-    const registered = await efdRun(['salschema', 'register', '--xml', opts.xml, '--registry', registry, '--topic-prefix', prefix, '--topics', topicsRegex]);
+    const registered = await efdRun([
+      'salschema',
+      'register',
+      '--xml',
+      opts.xml,
+      '--registry',
+      registry,
+      '--topic-prefix',
+      prefix,
+      '--topics',
+      topicsRegex,
+    ]);
     say(`  influxdb-init + salschema (${took()}): ${registered.trim().split('\n').pop()}`);
     const raw = [...new Set(selected.map((t) => rawTopicOf(t, prefix)))];
     const avro = selected.map((t) => kafkaTopicOf(t.topic, prefix));
@@ -265,15 +322,58 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     if (opts.site.retention.tiers.some((t) => t.source)) {
       // the downsampled tiers, filled off the write path as on a site (stopped before the database is dropped)
       const tiers = JSON.stringify(opts.site.retention.tiers);
-      children.push(efd(['influxdb-downsample', '--url', influxdb, '--database', database, '--tiers', tiers, '--catch-up', '1m', '--metrics-port', String(await freePort())]));
+      children.push(
+        efd([
+          'influxdb-downsample',
+          '--url',
+          influxdb,
+          '--database',
+          database,
+          '--tiers',
+          tiers,
+          '--catch-up',
+          '1m',
+          '--metrics-port',
+          String(await freePort()),
+        ]),
+      );
     }
     children.push(
-      efd(['saltransform', '--subsystems', subsystems.join(','), '--topic-prefix', prefix, '--group', `${prefix}saltransform`, '--metrics-port', String(transformPort), ...common]),
       efd([
-        'influxdb-sink', '--metrics-port', String(sinkPort), '--influxdb-url', influxdb, '--database', database,
-        '--topics-regex', `${prefix.replace('.', '[.]')}lsst[.]sal[.].*`, '--strip-prefix', `${prefix}lsst.sal.`,
-        '--group-id', `${prefix}influxdb-sink`, '--dead-letter-topic', `${prefix}influxdb-sink.dlq`,
-        '--topic-refresh-ms', '1000', '--flush-interval-ms', '200', '--batch-size', '1000', ...common,
+        'saltransform',
+        '--subsystems',
+        subsystems.join(','),
+        '--topic-prefix',
+        prefix,
+        '--group',
+        `${prefix}saltransform`,
+        '--metrics-port',
+        String(transformPort),
+        ...common,
+      ]),
+      efd([
+        'influxdb-sink',
+        '--metrics-port',
+        String(sinkPort),
+        '--influxdb-url',
+        influxdb,
+        '--database',
+        database,
+        '--topics-regex',
+        `${prefix.replace('.', '[.]')}lsst[.]sal[.].*`,
+        '--strip-prefix',
+        `${prefix}lsst.sal.`,
+        '--group-id',
+        `${prefix}influxdb-sink`,
+        '--dead-letter-topic',
+        `${prefix}influxdb-sink.dlq`,
+        '--topic-refresh-ms',
+        '1000',
+        '--flush-interval-ms',
+        '200',
+        '--batch-size',
+        '1000',
+        ...common,
       ]),
     );
     for (const c of children) c.stderr?.on('data', (d) => stderr.push(String(d)));
@@ -333,8 +433,14 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       const deadline = Date.now() + 120_000;
       for (;;) {
         const died = appDied();
-        if (died) throw new Error(`an app stopped before the experiment started (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+        if (died)
+          throw new Error(
+            `an app stopped before the experiment started (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`,
+          );
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`${name} did not become healthy within 120 s (its /healthz on port ${port})`);
         await sleep(250);
@@ -344,9 +450,23 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     say(`  saltransform and influxdb-sink consuming (${took()})`);
     mockStarted = Date.now();
     let mockError: Error | undefined;
-    const mockRun = efdRun(
-      ['salmock', '--xml', opts.xml, '--topics', topicsRegex, '--topic-prefix', prefix, '--seed-schedule', '--rate-factor', String(rateFactor), '--duration', String(seconds), '--metrics-port', String(mockPort), ...common],
-    ).then(
+    const mockRun = efdRun([
+      'salmock',
+      '--xml',
+      opts.xml,
+      '--topics',
+      topicsRegex,
+      '--topic-prefix',
+      prefix,
+      '--seed-schedule',
+      '--rate-factor',
+      String(rateFactor),
+      '--duration',
+      String(seconds),
+      '--metrics-port',
+      String(mockPort),
+      ...common,
+    ]).then(
       (out) => {
         summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as SalmockSummary;
         mockDone = Date.now();
@@ -358,17 +478,25 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     );
     while (!mockDone) {
       const died = appDied();
-      if (died) throw new Error(`an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
+      if (died)
+        throw new Error(
+          `an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`,
+        );
       progress(line(await poll(), undefined));
       await Promise.race([sleep(1000), mockRun]);
     }
     if (mockError) throw mockError;
     if (!summary) throw new Error('salmock printed no summary');
-    say(`  salmock: ${summary.produced} messages on ${summary.topics} topics in ${summary.seconds.toFixed(1)} s (${Math.round(summary.rate)} msg/s)${summary.failed ? `, ${summary.failed} not acknowledged` : ''}`);
+    say(
+      `  salmock: ${summary.produced} messages on ${summary.topics} topics in ${summary.seconds.toFixed(1)} s (${Math.round(summary.rate)} msg/s)${summary.failed ? `, ${summary.failed} not acknowledged` : ''}`,
+    );
 
     for (;;) {
       const died = appDied();
-      if (died) throw new Error(`an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`);
+      if (died)
+        throw new Error(
+          `an app stopped during the experiment (exit ${died.exitCode}):\n${stderr.join('').trim().split('\n').slice(-15).join('\n')}`,
+        );
       const s = await poll();
       progress(line(s, summary.produced));
       if (s.written + s.deadLettered >= summary.produced) break;
@@ -382,7 +510,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     inInfluxDb = await countInInfluxDb(influxdb, database);
     const done = report('ok');
     if (inInfluxDb.points + done.deadLettered !== done.produced) {
-      throw new Error(`${done.produced} produced but InfluxDB holds ${inInfluxDb.points} points and ${done.deadLettered} were dead-lettered`);
+      throw new Error(
+        `${done.produced} produced but InfluxDB holds ${inInfluxDb.points} points and ${done.deadLettered} were dead-lettered`,
+      );
     }
     await writeReport(done, outDir, { plots: opts.plots ?? true });
     return done;
@@ -412,4 +542,3 @@ async function cleanUp(brokers: string, influx: string, prefix: string, database
     await admin.disconnect().catch(() => undefined);
   }
 }
-

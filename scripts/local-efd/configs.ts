@@ -10,7 +10,9 @@ function write(file: string, text: string): string {
 }
 
 export const props = (entries: Record<string, string | number>) =>
-  Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  Object.entries(entries)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n') + '\n';
 
 export const kafkaDataDir = (c: ClusterLayout) => path.join(paths.data(), `kafka-${c.name}`);
 export const registryDataDir = (c: ClusterLayout) => path.join(paths.data(), `registry-${c.name}`);
@@ -39,56 +41,62 @@ export function writeLog4j(): string {
 
 /** KRaft single node, broker+controller. */
 export function writeKafkaConfig(c: ClusterLayout): string {
-  return write(path.join(paths.config(), `kafka-${c.name}.properties`), props({
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${HOST}:${c.controller}`,
-    listeners: `PLAINTEXT://${HOST}:${c.kafka},CONTROLLER://${HOST}:${c.controller}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${c.kafka}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': kafkaDataDir(c),
-    'num.partitions': 1,
-    'default.replication.factor': 1,
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 5,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'transaction.state.log.num.partitions': 5,
-    'group.initial.rebalance.delay.ms': 0,
-    'auto.create.topics.enable': 'true',
-    'delete.topic.enable': 'true',
-    'num.network.threads': 2,
-    'num.io.threads': 4,
-    'log.retention.hours': 168,
-    'log.segment.bytes': 268435456,
-  }));
+  return write(
+    path.join(paths.config(), `kafka-${c.name}.properties`),
+    props({
+      'process.roles': 'broker,controller',
+      'node.id': 1,
+      'controller.quorum.voters': `1@${HOST}:${c.controller}`,
+      listeners: `PLAINTEXT://${HOST}:${c.kafka},CONTROLLER://${HOST}:${c.controller}`,
+      'advertised.listeners': `PLAINTEXT://${HOST}:${c.kafka}`,
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'log.dirs': kafkaDataDir(c),
+      'num.partitions': 1,
+      'default.replication.factor': 1,
+      'offsets.topic.replication.factor': 1,
+      'offsets.topic.num.partitions': 5,
+      'transaction.state.log.replication.factor': 1,
+      'transaction.state.log.min.isr': 1,
+      'transaction.state.log.num.partitions': 5,
+      'group.initial.rebalance.delay.ms': 0,
+      'auto.create.topics.enable': 'true',
+      'delete.topic.enable': 'true',
+      'num.network.threads': 2,
+      'num.io.threads': 4,
+      'log.retention.hours': 168,
+      'log.segment.bytes': 268435456,
+    }),
+  );
 }
 
 /** Distributed Connect worker; byte-array converters by default so MirrorMaker 2 copies records verbatim. */
 export function writeConnectConfig(c: ClusterLayout): string {
-  return write(path.join(paths.config(), `connect-${c.name}.properties`), props({
-    'bootstrap.servers': `${HOST}:${c.kafka}`,
-    'group.id': `efd-connect-${c.name}`,
-    'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
-    'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
-    'config.storage.topic': `_connect-configs-${c.name}`,
-    'offset.storage.topic': `_connect-offsets-${c.name}`,
-    'status.storage.topic': `_connect-status-${c.name}`,
-    'config.storage.replication.factor': 1,
-    'offset.storage.replication.factor': 1,
-    'status.storage.replication.factor': 1,
-    'offset.storage.partitions': 5,
-    'status.storage.partitions': 1,
-    'offset.flush.interval.ms': 5000,
-    listeners: `http://${HOST}:${c.connect}`,
-    'rest.advertised.host.name': HOST,
-    'rest.advertised.port': c.connect,
-    'plugin.path': paths.connectPlugins(),
-    'plugin.discovery': 'hybrid_warn',
-    'scheduled.rebalance.max.delay.ms': 0,
-  }));
+  return write(
+    path.join(paths.config(), `connect-${c.name}.properties`),
+    props({
+      'bootstrap.servers': `${HOST}:${c.kafka}`,
+      'group.id': `efd-connect-${c.name}`,
+      'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'config.storage.topic': `_connect-configs-${c.name}`,
+      'offset.storage.topic': `_connect-offsets-${c.name}`,
+      'status.storage.topic': `_connect-status-${c.name}`,
+      'config.storage.replication.factor': 1,
+      'offset.storage.replication.factor': 1,
+      'status.storage.replication.factor': 1,
+      'offset.storage.partitions': 5,
+      'status.storage.partitions': 1,
+      'offset.flush.interval.ms': 5000,
+      listeners: `http://${HOST}:${c.connect}`,
+      'rest.advertised.host.name': HOST,
+      'rest.advertised.port': c.connect,
+      'plugin.path': paths.connectPlugins(),
+      'plugin.discovery': 'hybrid_warn',
+      'scheduled.rebalance.max.delay.ms': 0,
+    }),
+  );
 }
 
 /**
@@ -117,7 +125,9 @@ export const INFLUX_WRITE_TIMEOUT = '25s';
 
 export function writeInfluxConfig(): string {
   const d = influxDataDir();
-  return write(path.join(paths.config(), 'influxdb.conf'), `reporting-disabled = true
+  return write(
+    path.join(paths.config(), 'influxdb.conf'),
+    `reporting-disabled = true
 bind-address = "${HOST}:${INFLUX_PORTS.rpc}"
 
 [meta]
@@ -143,5 +153,6 @@ bind-address = "${HOST}:${INFLUX_PORTS.rpc}"
 
 [continuous_queries]
   log-enabled = false
-`);
+`,
+  );
 }

@@ -14,8 +14,12 @@ async function httpStatus(url: string, init?: RequestInit, timeoutMs = 2000): Pr
 /** The broker answers a metadata request (kafkajs admin describeCluster). */
 export async function kafkaReady(bootstrap: string): Promise<boolean> {
   const kafka = new Kafka({
-    clientId: 'efd-local-health', brokers: [bootstrap], logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 },
+    clientId: 'efd-local-health',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 3000,
+    retry: { retries: 0 },
   });
   const admin = kafka.admin();
   try {

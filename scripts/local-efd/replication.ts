@@ -31,7 +31,13 @@ import { sleep } from '../../apps/lib/retry';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** Fixed ports of the replication servers of `local up --clusters 2` (beside cluster a's 808x). */
-export const REPLICATION_PORTS = { sourceRegistry: 8084, sourceRegistryManagement: 8094, worker: 8085, remoteRegistry: 8087, remoteRegistryManagement: 8097 } as const;
+export const REPLICATION_PORTS = {
+  sourceRegistry: 8084,
+  sourceRegistryManagement: 8094,
+  worker: 8085,
+  remoteRegistry: 8087,
+  remoteRegistryManagement: 8097,
+} as const;
 /** The source registry's kafkasql journal on cluster a (replicated as `summit.kafkasql-journal`). */
 export const LOCAL_JOURNAL_TOPIC = 'kafkasql-journal';
 /** The connect manager id owning the local replication connectors. */
@@ -56,8 +62,14 @@ export function localReplicationFlow(b: { kafka: string; registry: string }, o: 
     refreshTopicsIntervalSeconds: o.refreshTopicsIntervalSeconds ?? 5,
   });
   const sites = loadSitesFrom([
-    { file: 'local/ldf.yaml', text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n` },
-    { file: 'local/summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: ${replication}\n` },
+    {
+      file: 'local/ldf.yaml',
+      text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n`,
+    },
+    {
+      file: 'local/summit.yaml',
+      text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: ${replication}\n`,
+    },
   ]);
   return deriveTopology(sites, (s) => `local/${s}.yaml`).flows[0];
 }
@@ -75,7 +87,10 @@ export async function waitForTopic(brokers: string, topic: string, timeoutMs = 1
   try {
     const t0 = Date.now();
     while (!(await admin.listTopics()).includes(topic)) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${topic} did not appear on ${brokers} within ${timeoutMs / 1000} s (is the replication of its source topic running?)`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(
+          `${topic} did not appear on ${brokers} within ${timeoutMs / 1000} s (is the replication of its source topic running?)`,
+        );
       await sleep(1000);
     }
   } finally {
@@ -84,15 +99,24 @@ export async function waitForTopic(brokers: string, topic: string, timeoutMs = 1
 }
 
 /** Applies the specs through the connect manager and waits until every connector and task runs. */
-export async function applyReplication(connectUrl: string, specs: ConnectorSpec[], managerId = LOCAL_REPLICATION_MANAGER, timeoutMs = 120_000): Promise<void> {
+export async function applyReplication(
+  connectUrl: string,
+  specs: ConnectorSpec[],
+  managerId = LOCAL_REPLICATION_MANAGER,
+  timeoutMs = 120_000,
+): Promise<void> {
   const client = new ConnectClient(connectUrl);
   const r = await reconcile({ client, desired: () => specs, managerId });
   if (r.apply?.errors.length) throw new Error(`replication connectors refused by ${connectUrl}: ${r.apply.errors.join('; ')}`);
   const t0 = Date.now();
   let last = '';
   while (Date.now() - t0 < timeoutMs) {
-    const rows = await status(client, { managerId }).catch((err: Error) => (last = err.message, []));
-    if (rows.length === specs.length && rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'))) return;
+    const rows = await status(client, { managerId }).catch((err: Error) => ((last = err.message), []));
+    if (
+      rows.length === specs.length &&
+      rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'))
+    )
+      return;
     if (rows.length) last = rows.map((row) => `${row.name} ${row.state} [${row.tasks.map((x) => x.state).join(',')}]`).join(', ');
     await sleep(500);
   }
@@ -122,9 +146,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-function launch(name: string, cmd: string, args: string[], dir: string, url: string, cwd?: string): { child: ChildProcess; handle: LocalProcess } {
+function launch(
+  name: string,
+  cmd: string,
+  args: string[],
+  dir: string,
+  url: string,
+  cwd?: string,
+): { child: ChildProcess; handle: LocalProcess } {
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
@@ -132,7 +164,10 @@ function launch(name: string, cmd: string, args: string[], dir: string, url: str
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
   const handle: LocalProcess = {
-    name, url, pid: child.pid, log,
+    name,
+    url,
+    pid: child.pid,
+    log,
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -200,8 +235,16 @@ export function replicationWorkerConfig(o: ReplicationWorkerOptions, port: numbe
 /** The worker's JVM arguments (ConnectDistributed on the Kafka libs, MM2 included). */
 export function replicationWorkerArgs(workerProperties: string, log4jProperties: string): string[] {
   return [
-    '-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true',
-    `-Dlog4j.configuration=file:${log4jProperties}`, '-cp', `${paths.kafkaLibs()}/*`, 'org.apache.kafka.connect.cli.ConnectDistributed', workerProperties,
+    '-Xms128m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    '-Djava.awt.headless=true',
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dlog4j.configuration=file:${log4jProperties}`,
+    '-cp',
+    `${paths.kafkaLibs()}/*`,
+    'org.apache.kafka.connect.cli.ConnectDistributed',
+    workerProperties,
   ];
 }
 
@@ -241,16 +284,23 @@ export interface KafkasqlRegistryOptions {
 /** The registry's JVM arguments (Apicurio on kafkasql storage; read-only for a remote registry). */
 export function kafkasqlRegistryArgs(o: KafkasqlRegistryOptions, port: number, management: number): string[] {
   return [
-    '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true',
-    `-Dquarkus.http.host=${HOST}`, `-Dquarkus.http.port=${port}`,
-    `-Dquarkus.management.host=${HOST}`, `-Dquarkus.management.port=${management}`,
+    '-Xms64m',
+    '-Xmx384m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dquarkus.http.host=${HOST}`,
+    `-Dquarkus.http.port=${port}`,
+    `-Dquarkus.management.host=${HOST}`,
+    `-Dquarkus.management.port=${management}`,
     '-Dapicurio.storage.kind=kafkasql',
     `-Dapicurio.kafkasql.bootstrap.servers=${o.bootstrapServers}`,
     `-Dapicurio.kafkasql.topic=${o.journalTopic}`,
     `-Dapicurio.kafkasql.snapshots.topic=${o.journalTopic}-snapshots`,
     '-Dapicurio.rules.global.compatibility=BACKWARD',
     ...(o.readOnly ? ['-Dapicurio.storage.read-only.enabled=true'] : []),
-    '-jar', path.join(paths.apicurioHome(), 'quarkus-run.jar'),
+    '-jar',
+    path.join(paths.apicurioHome(), 'quarkus-run.jar'),
   ];
 }
 
@@ -258,6 +308,13 @@ export function kafkasqlRegistryArgs(o: KafkasqlRegistryOptions, port: number, m
 export async function startKafkasqlRegistry(o: KafkasqlRegistryOptions): Promise<LocalProcess> {
   const [port, management] = [o.port ?? (await freePort()), o.managementPort ?? (await freePort())];
   const base = `http://${HOST}:${port}`;
-  const { child, handle } = launch(o.name, registryJava(), kafkasqlRegistryArgs(o, port, management), o.dir, `${base}/apis/ccompat/v7`, paths.apicurioHome());
+  const { child, handle } = launch(
+    o.name,
+    registryJava(),
+    kafkasqlRegistryArgs(o, port, management),
+    o.dir,
+    `${base}/apis/ccompat/v7`,
+    paths.apicurioHome(),
+  );
   return untilReady(handle, child, () => registryReady(`${base}/apis/ccompat/v7`), o.readyTimeoutMs ?? 240_000);
 }

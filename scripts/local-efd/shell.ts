@@ -34,8 +34,11 @@ export function requireTool(cmd: string, why: string, install: string): string {
 export function systemJava(): string {
   const home = process.env.JAVA_HOME;
   if (home && fs.existsSync(path.join(home, 'bin', 'java'))) return path.join(home, 'bin', 'java');
-  return requireTool('java', 'to run Kafka, Kafka Connect and the schema registry',
-    'Java 17 or newer, e.g. `apt-get install openjdk-17-jre-headless`');
+  return requireTool(
+    'java',
+    'to run Kafka, Kafka Connect and the schema registry',
+    'Java 17 or newer, e.g. `apt-get install openjdk-17-jre-headless`',
+  );
 }
 
 /** Major version of a java binary (17, 21, ...), or 0 if it cannot be run. */
@@ -84,8 +87,7 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<void
     child.on('close', (code) => {
       fs.closeSync(out);
       if (code === 0) return resolve();
-      reject(new EfdError(`${opts.what} failed (exit ${code}). Full log: ${opts.logFile}\n` +
-        tailFile(opts.logFile, 25)));
+      reject(new EfdError(`${opts.what} failed (exit ${code}). Full log: ${opts.logFile}\n` + tailFile(opts.logFile, 25)));
     });
   });
 }

@@ -10,24 +10,47 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ClusterLayout, HOST, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir } from './layout';
 import {
-  ClusterLayout, HOST, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir,
-} from './layout';
-import {
-  influxDataDir, kafkaDataDir, registryDataDir, registryJvmProps, writeConnectConfig, writeInfluxConfig,
-  writeKafkaConfig, writeLog4j,
+  influxDataDir,
+  kafkaDataDir,
+  registryDataDir,
+  registryJvmProps,
+  writeConnectConfig,
+  writeInfluxConfig,
+  writeKafkaConfig,
+  writeLog4j,
 } from './configs';
 import { Endpoints, clusterEndpoints, influxEndpoints, removeEndpoints, writeEndpoints } from './endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from './health';
 import { ensureInstalled, registryJava } from './install';
 import {
-  PidRecord, canBind, describeOwner, isAlive, isListening, listPidServers, logFile, portOwner, readPid, removePid,
-  rssMb, runningPid, spawnServer, stopServer,
+  PidRecord,
+  canBind,
+  describeOwner,
+  isAlive,
+  isListening,
+  listPidServers,
+  logFile,
+  portOwner,
+  readPid,
+  removePid,
+  rssMb,
+  runningPid,
+  spawnServer,
+  stopServer,
 } from './procs';
 import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
 import {
-  LOCAL_JOURNAL_TOPIC, REPLICATION_PORTS, applyReplication, kafkasqlRegistryArgs, localReplicationFlow, localReplicationSpecs,
-  replicationWorkerArgs, waitForTopic, writeReplicationWorkerFiles,
+  LOCAL_JOURNAL_TOPIC,
+  REPLICATION_PORTS,
+  applyReplication,
+  kafkasqlRegistryArgs,
+  localReplicationFlow,
+  localReplicationSpecs,
+  replicationWorkerArgs,
+  waitForTopic,
+  writeReplicationWorkerFiles,
 } from './replication';
 import { remoteTopic } from '../../config/topology';
 
@@ -57,7 +80,11 @@ function kafkaServer(c: ClusterLayout): Server {
   const heap = '-Xmx512m';
   let props = '';
   return {
-    name: `kafka-${c.name}`, ports: [c.kafka, c.controller], url: ep.kafka, heap, readyTimeoutMs: 180_000,
+    name: `kafka-${c.name}`,
+    ports: [c.kafka, c.controller],
+    url: ep.kafka,
+    heap,
+    readyTimeoutMs: 180_000,
     async prepare(say) {
       writeLog4j();
       props = writeKafkaConfig(c);
@@ -65,8 +92,20 @@ function kafkaServer(c: ClusterLayout): Server {
     },
     command: () => ({
       cmd: systemJava(),
-      args: ['-Xms256m', heap, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
-        '-Djava.net.preferIPv4Stack=true', log4jArg(), ...extraJavaOpts(), '-cp', kafkaClasspath(), 'kafka.Kafka', props],
+      args: [
+        '-Xms256m',
+        heap,
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-Djava.awt.headless=true',
+        '-Djava.net.preferIPv4Stack=true',
+        log4jArg(),
+        ...extraJavaOpts(),
+        '-cp',
+        kafkaClasspath(),
+        'kafka.Kafka',
+        props,
+      ],
     }),
     ready: () => kafkaReady(ep.kafka),
   };
@@ -78,9 +117,23 @@ async function formatKafkaStorage(c: ClusterLayout, props: string, say: Say): Pr
   if (fs.existsSync(path.join(dir, 'meta.properties'))) return;
   fs.mkdirSync(dir, { recursive: true });
   say(`kafka-${c.name}: formatting KRaft storage in ${dir}`);
-  await run(systemJava(), ['-Xmx256m', log4jArg(), '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format',
-    '-t', kafkaClusterId(), '-c', props, '--ignore-formatted'],
-  { logFile: path.join(paths.logs(), `kafka-${c.name}-format.log`), what: `kafka-${c.name} storage format` });
+  await run(
+    systemJava(),
+    [
+      '-Xmx256m',
+      log4jArg(),
+      '-cp',
+      kafkaClasspath(),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      kafkaClusterId(),
+      '-c',
+      props,
+      '--ignore-formatted',
+    ],
+    { logFile: path.join(paths.logs(), `kafka-${c.name}-format.log`), what: `kafka-${c.name} storage format` },
+  );
 }
 
 /** Same form as Kafka's Uuid.randomUuid(): 16 random bytes, URL-safe base64, not starting with '-'. */
@@ -95,15 +148,27 @@ function registryServer(c: ClusterLayout): Server {
   const ep = clusterEndpoints(c);
   const heap = '-Xmx384m';
   return {
-    name: `registry-${c.name}`, ports: [c.registry, c.registryManagement], url: ep.registry, heap,
+    name: `registry-${c.name}`,
+    ports: [c.registry, c.registryManagement],
+    url: ep.registry,
+    heap,
     readyTimeoutMs: 180_000,
     async prepare() {
       fs.mkdirSync(registryDataDir(c), { recursive: true });
     },
     command: () => ({
       cmd: registryJava(),
-      args: ['-Xms64m', heap, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.net.preferIPv4Stack=true',
-        ...registryJvmProps(c), ...extraJavaOpts(), '-jar', path.join(paths.apicurioHome(), 'quarkus-run.jar')],
+      args: [
+        '-Xms64m',
+        heap,
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-Djava.net.preferIPv4Stack=true',
+        ...registryJvmProps(c),
+        ...extraJavaOpts(),
+        '-jar',
+        path.join(paths.apicurioHome(), 'quarkus-run.jar'),
+      ],
       cwd: paths.apicurioHome(),
     }),
     ready: () => registryReady(ep.registry),
@@ -115,15 +180,31 @@ function connectServer(c: ClusterLayout): Server {
   const heap = '-Xmx512m';
   let props = '';
   return {
-    name: `connect-${c.name}`, needs: `kafka-${c.name}`, ports: [c.connect], url: ep.connect, heap, readyTimeoutMs: 240_000,
+    name: `connect-${c.name}`,
+    needs: `kafka-${c.name}`,
+    ports: [c.connect],
+    url: ep.connect,
+    heap,
+    readyTimeoutMs: 240_000,
     async prepare() {
       writeLog4j();
       props = writeConnectConfig(c);
     },
     command: () => ({
       cmd: systemJava(),
-      args: ['-Xms128m', heap, '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true',
-        log4jArg(), ...extraJavaOpts(), '-cp', kafkaClasspath(), 'org.apache.kafka.connect.cli.ConnectDistributed', props],
+      args: [
+        '-Xms128m',
+        heap,
+        '-XX:+UseSerialGC',
+        '-Djava.awt.headless=true',
+        '-Djava.net.preferIPv4Stack=true',
+        log4jArg(),
+        ...extraJavaOpts(),
+        '-cp',
+        kafkaClasspath(),
+        'org.apache.kafka.connect.cli.ConnectDistributed',
+        props,
+      ],
     }),
     ready: () => connectReady(ep.connect),
   };
@@ -133,7 +214,10 @@ function influxServer(): Server {
   const ep = influxEndpoints();
   let conf = '';
   return {
-    name: 'influxdb', ports: [INFLUX_PORTS.http, INFLUX_PORTS.rpc], url: ep.url, heap: '(Go)',
+    name: 'influxdb',
+    ports: [INFLUX_PORTS.http, INFLUX_PORTS.rpc],
+    url: ep.url,
+    heap: '(Go)',
     readyTimeoutMs: 120_000,
     async prepare() {
       fs.mkdirSync(influxDataDir(), { recursive: true });
@@ -156,22 +240,47 @@ function replicationServers(a: ClusterLayout, b: ClusterLayout): Server[] {
   const P = REPLICATION_PORTS;
   const dir = path.join(paths.config(), 'replication');
   const flow = localReplicationFlow(eb);
-  const sourceRegistry = { name: 'replication-registry', bootstrapServers: ea.kafka, journalTopic: LOCAL_JOURNAL_TOPIC, readOnly: false, dir };
-  const remoteRegistry = { name: 'remote-registry', bootstrapServers: eb.kafka, journalTopic: remoteTopic(flow.prefix, LOCAL_JOURNAL_TOPIC), readOnly: true, dir };
+  const sourceRegistry = {
+    name: 'replication-registry',
+    bootstrapServers: ea.kafka,
+    journalTopic: LOCAL_JOURNAL_TOPIC,
+    readOnly: false,
+    dir,
+  };
+  const remoteRegistry = {
+    name: 'remote-registry',
+    bootstrapServers: eb.kafka,
+    journalTopic: remoteTopic(flow.prefix, LOCAL_JOURNAL_TOPIC),
+    readOnly: true,
+    dir,
+  };
   const ccompat = (port: number) => `http://${HOST}:${port}/apis/ccompat/v7`;
   const worker = { id: 'efd-local', bootstrapServers: eb.kafka, dir };
   const workerUrl = `http://${HOST}:${P.worker}`;
   let files = { properties: '', log4j: '' };
   return [
     {
-      name: 'replication-registry', needs: `kafka-${a.name}`, ports: [P.sourceRegistry, P.sourceRegistryManagement], url: ccompat(P.sourceRegistry), heap: '-Xmx384m',
+      name: 'replication-registry',
+      needs: `kafka-${a.name}`,
+      ports: [P.sourceRegistry, P.sourceRegistryManagement],
+      url: ccompat(P.sourceRegistry),
+      heap: '-Xmx384m',
       readyTimeoutMs: 240_000,
       async prepare() {},
-      command: () => ({ cmd: registryJava(), args: kafkasqlRegistryArgs(sourceRegistry, P.sourceRegistry, P.sourceRegistryManagement), cwd: paths.apicurioHome() }),
+      command: () => ({
+        cmd: registryJava(),
+        args: kafkasqlRegistryArgs(sourceRegistry, P.sourceRegistry, P.sourceRegistryManagement),
+        cwd: paths.apicurioHome(),
+      }),
       ready: () => registryReady(ccompat(P.sourceRegistry)),
     },
     {
-      name: 'replication', needs: `kafka-${b.name}`, ports: [P.worker], url: workerUrl, heap: '-Xmx512m', readyTimeoutMs: 240_000,
+      name: 'replication',
+      needs: `kafka-${b.name}`,
+      ports: [P.worker],
+      url: workerUrl,
+      heap: '-Xmx512m',
+      readyTimeoutMs: 240_000,
       async prepare() {
         writeLog4j();
         files = writeReplicationWorkerFiles(worker, P.worker);
@@ -182,11 +291,19 @@ function replicationServers(a: ClusterLayout, b: ClusterLayout): Server[] {
       afterReady: () => applyReplication(workerUrl, localReplicationSpecs(flow, ea)),
     },
     {
-      name: 'remote-registry', needs: 'replication', ports: [P.remoteRegistry, P.remoteRegistryManagement], url: ccompat(P.remoteRegistry), heap: '-Xmx384m',
+      name: 'remote-registry',
+      needs: 'replication',
+      ports: [P.remoteRegistry, P.remoteRegistryManagement],
+      url: ccompat(P.remoteRegistry),
+      heap: '-Xmx384m',
       readyTimeoutMs: 240_000,
       // It serves the replicated journal: wait for MM2 to create it at the aggregator.
       prepare: () => waitForTopic(eb.kafka, remoteRegistry.journalTopic),
-      command: () => ({ cmd: registryJava(), args: kafkasqlRegistryArgs(remoteRegistry, P.remoteRegistry, P.remoteRegistryManagement), cwd: paths.apicurioHome() }),
+      command: () => ({
+        cmd: registryJava(),
+        args: kafkasqlRegistryArgs(remoteRegistry, P.remoteRegistry, P.remoteRegistryManagement),
+        cwd: paths.apicurioHome(),
+      }),
       ready: () => registryReady(ccompat(P.remoteRegistry)),
     },
   ];
@@ -327,11 +444,19 @@ export async function up(opts: UpOptions = {}): Promise<UpReport> {
     const startSeconds = seconds(t0);
     const rss = Object.fromEntries(servers.map((s) => [s.name, rssOf(s.name)]));
     printSummary(servers, endpoints, say);
-    say(toStart.length ? `start: ${startSeconds} s (${toStart.length} servers started, ${alreadyRunning.length} already running)`
-      : `start: all ${servers.length} servers were already running (${startSeconds} s)`);
+    say(
+      toStart.length
+        ? `start: ${startSeconds} s (${toStart.length} servers started, ${alreadyRunning.length} already running)`
+        : `start: all ${servers.length} servers were already running (${startSeconds} s)`,
+    );
     return {
-      endpoints, installSeconds: inst.seconds, coldInstall: inst.installed.length > 0, startSeconds,
-      started: toStart.map((s) => s.name), alreadyRunning, rssMb: rss,
+      endpoints,
+      installSeconds: inst.seconds,
+      coldInstall: inst.installed.length > 0,
+      startSeconds,
+      started: toStart.map((s) => s.name),
+      alreadyRunning,
+      rssMb: rss,
     };
   }, say);
 }
@@ -345,8 +470,10 @@ async function checkPortsFree(servers: Server[]): Promise<void> {
     }
   }
   if (problems.length) {
-    throw new EfdError(`cannot start the local EFD:\n  ${problems.join('\n  ')}\n` +
-      'Stop that process (if it is an earlier local EFD whose pid files were lost, stop it by its pid) and retry.');
+    throw new EfdError(
+      `cannot start the local EFD:\n  ${problems.join('\n  ')}\n` +
+        'Stop that process (if it is an earlier local EFD whose pid files were lost, stop it by its pid) and retry.',
+    );
   }
 }
 
@@ -354,24 +481,29 @@ async function checkPortsFree(servers: Server[]): Promise<void> {
 async function startAll(servers: Server[], toStart: Server[], say: Say): Promise<void> {
   const ready = new Map<string, Promise<void>>();
   for (const s of servers) {
-    ready.set(s.name, (async () => {
-      if (s.needs) {
-        try {
-          await ready.get(s.needs);
-        } catch {
-          throw new EfdError(`${s.name}: not started because ${s.needs} did not start`);
+    ready.set(
+      s.name,
+      (async () => {
+        if (s.needs) {
+          try {
+            await ready.get(s.needs);
+          } catch {
+            throw new EfdError(`${s.name}: not started because ${s.needs} did not start`);
+          }
         }
-      }
-      const fresh = toStart.includes(s);
-      if (fresh) await startServer(s, say);
-      await waitReady(s, say, fresh);
-    })());
+        const fresh = toStart.includes(s);
+        if (fresh) await startServer(s, say);
+        await waitReady(s, say, fresh);
+      })(),
+    );
   }
   const results = await Promise.allSettled(ready.values());
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (failures.length) {
-    throw new EfdError(`local EFD did not start:\n${failures.join('\n\n')}\n` +
-      'Servers that did start keep running: fix the cause and rerun `npm run efd:up`, or stop them with `npm run efd:down`.');
+    throw new EfdError(
+      `local EFD did not start:\n${failures.join('\n\n')}\n` +
+        'Servers that did start keep running: fix the cause and rerun `npm run efd:up`, or stop them with `npm run efd:down`.',
+    );
   }
 }
 
@@ -379,7 +511,10 @@ async function startServer(s: Server, say: Say): Promise<void> {
   removePid(s.name);
   await s.prepare(say);
   const { cmd, args, cwd } = s.command();
-  if (!fs.existsSync(cmd)) throw new EfdError(`${s.name}: ${cmd} is missing; the install in the cache dir is incomplete. Remove ${paths.stamps()} and rerun \`npm run efd:up\`.`);
+  if (!fs.existsSync(cmd))
+    throw new EfdError(
+      `${s.name}: ${cmd} is missing; the install in the cache dir is incomplete. Remove ${paths.stamps()} and rerun \`npm run efd:up\`.`,
+    );
   const rec = spawnServer({ server: s.name, cmd, args, cwd, ports: s.ports });
   say(`${s.name}: started pid ${rec.pid} (${s.heap}), log ${logFile(s.name)}`);
 }
@@ -389,13 +524,16 @@ async function waitReady(s: Server, say: Say, startedNow: boolean): Promise<void
   const rec = readPid(s.name) as PidRecord;
   while (!(await s.ready())) {
     if (!isAlive(rec)) {
-      throw new EfdError(`${s.name} exited during start (pid ${rec.pid}). Last lines of ${logFile(s.name)}:\n` +
-        tailFile(logFile(s.name), 30));
+      throw new EfdError(
+        `${s.name} exited during start (pid ${rec.pid}). Last lines of ${logFile(s.name)}:\n` + tailFile(logFile(s.name), 30),
+      );
     }
     if (Date.now() - t0 > s.readyTimeoutMs) {
       const hint = startedNow ? '' : ' It was already running before this command: restart it with `npm run efd:down && npm run efd:up`.';
-      throw new EfdError(`${s.name} (pid ${rec.pid}) did not answer on ${s.url} within ${s.readyTimeoutMs / 1000} s.${hint} ` +
-        `Last lines of ${logFile(s.name)}:\n${tailFile(logFile(s.name), 30)}`);
+      throw new EfdError(
+        `${s.name} (pid ${rec.pid}) did not answer on ${s.url} within ${s.readyTimeoutMs / 1000} s.${hint} ` +
+          `Last lines of ${logFile(s.name)}:\n${tailFile(logFile(s.name), 30)}`,
+      );
     }
     await sleep(500);
   }
@@ -408,7 +546,12 @@ function endpointsFor(servers: Server[]): Endpoints {
   const url = (name: string) => servers.find((s) => s.name === name)?.url;
   const connect = url('replication');
   const replication = connect
-    ? { flow: 'summit → ldf', connect, sourceRegistry: url('replication-registry') as string, remoteRegistry: url('remote-registry') as string }
+    ? {
+        flow: 'summit → ldf',
+        connect,
+        sourceRegistry: url('replication-registry') as string,
+        remoteRegistry: url('remote-registry') as string,
+      }
     : undefined;
   return { clusters, influxdb: influxEndpoints(), ...(replication ? { replication } : {}) };
 }
@@ -422,7 +565,10 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
   say('local EFD endpoints:');
   for (const c of e.clusters) say(`  cluster ${c.name}: kafka ${c.kafka}  registry ${c.registry}  connect ${c.connect}`);
   say(`  influxdb: ${e.influxdb.url} (database ${e.influxdb.database})`);
-  if (e.replication) say(`  replication ${e.replication.flow}: connect ${e.replication.connect}  source registry ${e.replication.sourceRegistry}  remote registry ${e.replication.remoteRegistry}`);
+  if (e.replication)
+    say(
+      `  replication ${e.replication.flow}: connect ${e.replication.connect}  source registry ${e.replication.sourceRegistry}  remote registry ${e.replication.remoteRegistry}`,
+    );
   say(`  written to ${paths.endpoints()}`);
   let total = 0;
   const parts = servers.map((s) => {
@@ -447,12 +593,14 @@ async function stopAll(say: Say): Promise<string[]> {
   const order = [names.filter((n) => n.startsWith('connect-')), names.filter((n) => !n.startsWith('connect-'))];
   const stopped: string[] = [];
   for (const group of order) {
-    await Promise.all(group.map(async (name) => {
-      const pid = readPid(name)?.pid;
-      const result = await stopServer(name);
-      if (result !== 'not-running') stopped.push(name);
-      say(result === 'not-running' ? `${name}: was not running (stale pid file removed)` : `${name}: ${result} (pid ${pid})`);
-    }));
+    await Promise.all(
+      group.map(async (name) => {
+        const pid = readPid(name)?.pid;
+        const result = await stopServer(name);
+        if (result !== 'not-running') stopped.push(name);
+        say(result === 'not-running' ? `${name}: was not running (stale pid file removed)` : `${name}: ${result} (pid ${pid})`);
+      }),
+    );
   }
   return stopped;
 }
@@ -486,8 +634,12 @@ export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> 
     const rec = runningPid(s.name);
     const listening = rec ? await isListening(s.ports[0]) : false;
     rows.push({
-      server: s.name, state: rec ? (listening ? 'up' : 'starting') : 'down', pid: rec?.pid, ports: s.ports,
-      rssMb: rec ? rssMb(rec.pid) : undefined, url: s.url,
+      server: s.name,
+      state: rec ? (listening ? 'up' : 'starting') : 'down',
+      pid: rec?.pid,
+      ports: s.ports,
+      rssMb: rec ? rssMb(rec.pid) : undefined,
+      url: s.url,
     });
   }
   printStatus(rows, say);
@@ -495,11 +647,25 @@ export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> 
 }
 
 function printStatus(rows: ServerStatus[], say: Say): void {
-  const table = [['SERVER', 'STATE', 'PID', 'PORTS', 'RSS MB', 'URL'],
-    ...rows.map((r) => [r.server, r.state, r.pid ? String(r.pid) : '-', r.ports.join(','),
-      r.rssMb !== undefined ? String(r.rssMb) : '-', r.url])];
+  const table = [
+    ['SERVER', 'STATE', 'PID', 'PORTS', 'RSS MB', 'URL'],
+    ...rows.map((r) => [
+      r.server,
+      r.state,
+      r.pid ? String(r.pid) : '-',
+      r.ports.join(','),
+      r.rssMb !== undefined ? String(r.rssMb) : '-',
+      r.url,
+    ]),
+  ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) say(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of table)
+    say(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   const total = rows.reduce((sum, r) => sum + (r.rssMb ?? 0), 0);
   const upCount = rows.filter((r) => r.state === 'up').length;
   say(`${upCount}/${rows.length} up; total RSS ${total} MB; state dir ${stateDir()}`);
@@ -517,12 +683,18 @@ export function logs(opts: LogsOptions = {}): void {
   const say = opts.say ?? defaultSay;
   const lines = opts.lines ?? 50;
   const available = fs.existsSync(paths.logs())
-    ? fs.readdirSync(paths.logs()).filter((f) => f.endsWith('.log')).map((f) => f.replace(/\.log$/, '')).sort()
+    ? fs
+        .readdirSync(paths.logs())
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => f.replace(/\.log$/, ''))
+        .sort()
     : [];
   if (opts.server) {
     if (!available.includes(opts.server)) {
-      throw new EfdError(`no log for server '${opts.server}' in ${paths.logs()}; ` +
-        `available: ${available.join(', ') || '(none: run `npm run efd:up` first)'}`);
+      throw new EfdError(
+        `no log for server '${opts.server}' in ${paths.logs()}; ` +
+          `available: ${available.join(', ') || '(none: run `npm run efd:up` first)'}`,
+      );
     }
     say(tailFile(logFile(opts.server), lines));
     return;

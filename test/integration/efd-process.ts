@@ -53,7 +53,10 @@ export async function waitForGroup(admin: Admin, groupId: string, members: numbe
   for (;;) {
     const { groups } = await admin.describeGroups([groupId]);
     if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`consumer group ${groupId} did not reach ${members} stable members in ${timeoutMs} ms (state ${groups[0]?.state}, ${groups[0]?.members.length} members)`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(
+        `consumer group ${groupId} did not reach ${members} stable members in ${timeoutMs} ms (state ${groups[0]?.state}, ${groups[0]?.members.length} members)`,
+      );
     await sleep(250);
   }
 }
@@ -73,7 +76,13 @@ export async function topicsWithPrefix(admin: Admin, prefix: string): Promise<st
 }
 
 /** Reads every message of `topics` from the beginning until `expected` arrived (or timeout). */
-export async function consumeAll(kafka: Kafka, groupId: string, topics: string[], expected: number, timeoutMs = 30_000): Promise<(KafkaMessage & { topic: string })[]> {
+export async function consumeAll(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<(KafkaMessage & { topic: string })[]> {
   await waitForTopics(kafka, topics); // an app may have created some a moment ago
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const got: (KafkaMessage & { topic: string })[] = [];

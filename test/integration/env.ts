@@ -49,8 +49,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       lastError = err;
     }
     if (Date.now() - t0 > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}` +
-        (lastError ? ` (last error: ${(lastError as Error).message})` : ''));
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}` + (lastError ? ` (last error: ${(lastError as Error).message})` : ''),
+      );
     }
     await sleep(500);
   }
@@ -76,17 +77,28 @@ export interface TestNamespace {
 
 export async function useNamespace(testFile: string): Promise<TestNamespace> {
   const endpoints = await ensureStack();
-  const slug = path.basename(testFile).replace(/\.int\.test\.ts$|\.ts$/, '').replace(/[^a-zA-Z0-9]/g, '_').slice(0, 24);
+  const slug = path
+    .basename(testFile)
+    .replace(/\.int\.test\.ts$|\.ts$/, '')
+    .replace(/[^a-zA-Z0-9]/g, '_')
+    .slice(0, 24);
   const id = `${slug}_${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
   const database = `it_${id}`;
   await influxQl(endpoints.influxdb.url, `CREATE DATABASE "${database}"`);
   const tmpDir = path.join(stateDir(), 'tmp', id);
   fs.mkdirSync(tmpDir, { recursive: true });
-  const kafka = (index = 0) => new Kafka({
-    clientId: `it-${id}`, brokers: [endpoints.clusters[index].kafka], logLevel: logLevel.ERROR,
-  });
+  const kafka = (index = 0) =>
+    new Kafka({
+      clientId: `it-${id}`,
+      brokers: [endpoints.clusters[index].kafka],
+      logLevel: logLevel.ERROR,
+    });
   return {
-    id, endpoints, database, tmpDir, kafka,
+    id,
+    endpoints,
+    database,
+    tmpDir,
+    kafka,
     topic: (name) => `it.${id}.${name}`,
     name: (name) => `it-${id}-${name}`,
     cleanup: () => cleanupNamespace(id, endpoints, database, tmpDir, kafka),
@@ -108,8 +120,7 @@ async function deleteTopicsContaining(kafka: Kafka, id: string): Promise<void> {
   }
 }
 
-async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpDir: string,
-  kafka: (i: number) => Kafka): Promise<void> {
+async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpDir: string, kafka: (i: number) => Kafka): Promise<void> {
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {
@@ -156,7 +167,9 @@ async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pro
 
 /** Creates a topic (replication factor 1) and waits for its leaders. */
 export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
-  await withAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }),
+  );
 }
 
 /**
@@ -169,7 +182,9 @@ export async function waitForTopics(kafka: Kafka, topics: string[], timeoutMs = 
       `topic(s) ${topics.join(', ')} with a leader for every partition`,
       async () => {
         const md = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
-        return md?.topics.length === topics.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        return (
+          md?.topics.length === topics.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+        );
       },
       timeoutMs,
     ),

@@ -7,9 +7,7 @@ import * as path from 'node:path';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, KafkaMessage, Partitioners } from 'kafkajs';
-import {
-  REGISTRY_CONTENT_TYPE, registryApiUrl, registryBehaviour, schemaRegistryClientArgs,
-} from '../../apps/lib/registry-compat';
+import { REGISTRY_CONTENT_TYPE, registryApiUrl, registryBehaviour, schemaRegistryClientArgs } from '../../apps/lib/registry-compat';
 import { influxQl } from '../../scripts/local-efd/health';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor } from './env';
 import { notRunTest } from '../not-run';
@@ -46,7 +44,11 @@ async function consume(kafka: Kafka, topic: string, groupId: string, count: numb
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => { got.push(message); } });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message);
+      },
+    });
     await waitFor(`${count} messages on ${topic}`, async () => got.length >= count, 60_000);
   } finally {
     await consumer.disconnect();
@@ -66,7 +68,10 @@ async function http<T>(method: string, url: string, body?: unknown): Promise<{ s
   return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
 }
 
-interface ConnectorStatus { connector: { state: string }; tasks: { state: string; trace?: string }[] }
+interface ConnectorStatus {
+  connector: { state: string };
+  tasks: { state: string; trace?: string }[];
+}
 
 async function createConnector(connectUrl: string, name: string, config: Record<string, string>): Promise<void> {
   const res = await http<unknown>('POST', `${connectUrl}/connectors`, { name, config });
@@ -74,20 +79,26 @@ async function createConnector(connectUrl: string, name: string, config: Record<
 }
 
 async function waitRunning(connectUrl: string, name: string): Promise<ConnectorStatus> {
-  return waitFor(`connector ${name} RUNNING`, async () => {
-    const { status, json } = await http<ConnectorStatus>('GET', `${connectUrl}/connectors/${name}/status`);
-    if (status !== 200) return undefined;
-    const failed = json.tasks.find((t) => t.state === 'FAILED');
-    if (failed) throw new Error(`task FAILED: ${failed.trace?.split('\n')[0]}`);
-    const running = json.connector.state === 'RUNNING' && json.tasks.length > 0 && json.tasks.every((t) => t.state === 'RUNNING');
-    return running ? json : undefined;
-  }, 90_000);
+  return waitFor(
+    `connector ${name} RUNNING`,
+    async () => {
+      const { status, json } = await http<ConnectorStatus>('GET', `${connectUrl}/connectors/${name}/status`);
+      if (status !== 200) return undefined;
+      const failed = json.tasks.find((t) => t.state === 'FAILED');
+      if (failed) throw new Error(`task FAILED: ${failed.trace?.split('\n')[0]}`);
+      const running = json.connector.state === 'RUNNING' && json.tasks.length > 0 && json.tasks.every((t) => t.state === 'RUNNING');
+      return running ? json : undefined;
+    },
+    90_000,
+  );
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const temperatureSchema = {
-  type: 'record', name: 'temperature', namespace: 'lsst.sal.ESS',
+  type: 'record',
+  name: 'temperature',
+  namespace: 'lsst.sal.ESS',
   fields: [
     { name: 'private_sndStamp', type: 'double' },
     { name: 'salIndex', type: 'int' },
@@ -109,7 +120,9 @@ test('Avro record through the registry in Confluent wire format with kafkajs', a
   const topic = ns.topic('avro');
   const registry = new SchemaRegistry(schemaRegistryClientArgs(c.registryBase));
   const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: JSON.stringify(temperatureSchema) }, { subject: `${topic}-value` });
+    { type: SchemaType.AVRO, schema: JSON.stringify(temperatureSchema) },
+    { subject: `${topic}-value` },
+  );
   const value = { private_sndStamp: 1_700_000_000.25, salIndex: 301, temperatureItem: [12.5, -3.25, 0] };
   const encoded = await registry.encode(id, value);
   expect(encoded[0]).toBe(0); // magic byte
@@ -147,15 +160,20 @@ test('registry Confluent API (config, compatibility, mode) behaves as apps/lib/r
   expect(get.json.compatibilityLevel).toBe('BACKWARD');
   expect((await http<{ compatibilityLevel: string }>('GET', `${api}/config`)).status).toBe(200);
 
-  const check = (schema: object) => http<{ is_compatible: boolean; messages?: string[] }>(
-    'POST', `${api}/compatibility/subjects/${subject}/versions/latest?verbose=true`, { schema: JSON.stringify(schema) });
+  const check = (schema: object) =>
+    http<{ is_compatible: boolean; messages?: string[] }>('POST', `${api}/compatibility/subjects/${subject}/versions/latest?verbose=true`, {
+      schema: JSON.stringify(schema),
+    });
   expect((await check(v2ok)).json.is_compatible).toBe(true);
   const bad = await check(v2bad);
   expect(bad.json.is_compatible).toBe(false);
   expect((bad.json.messages?.length ?? 0) > 0).toBe(behaviour.verboseCompatibilityMessages);
   expect((await reg(subject, v2bad)).status).toBe(409);
-  const missing = await http<{ is_compatible: boolean }>('POST',
-    `${api}/compatibility/subjects/${ns.topic('nosuch')}-value/versions/latest`, { schema: JSON.stringify(v1) });
+  const missing = await http<{ is_compatible: boolean }>(
+    'POST',
+    `${api}/compatibility/subjects/${ns.topic('nosuch')}-value/versions/latest`,
+    { schema: JSON.stringify(v1) },
+  );
   expect(missing.json.is_compatible).toBe(true);
 
   // IMPORT mode (replication): Apicurio accepts the mode but not the caller's id/version.
@@ -179,8 +197,12 @@ test('points written with @influxdata/influxdb-client (/api/v2/write) read back 
   const writeApi = client.getWriteApi('-', `${ns.database}/autogen`, 'ms');
   const t0 = Date.now() - 10_000;
   for (let i = 0; i < 3; i++) {
-    writeApi.writePoint(new Point('lsst.sal.ESS.temperature').tag('salIndex', '301')
-      .floatField('temperatureItem0', 10 + i).timestamp(new Date(t0 + i * 1000)));
+    writeApi.writePoint(
+      new Point('lsst.sal.ESS.temperature')
+        .tag('salIndex', '301')
+        .floatField('temperatureItem0', 10 + i)
+        .timestamp(new Date(t0 + i * 1000)),
+    );
   }
   await writeApi.close();
 
@@ -191,18 +213,23 @@ test('points written with @influxdata/influxdb-client (/api/v2/write) read back 
   expect(series?.values.map((row) => row[1])).toEqual([10, 11, 12]);
   expect(series?.values.every((row) => row[2] === '301')).toBe(true);
 
-  const rows = await client.getQueryApi('-').collectRows<{ _value: number }>(
-    `from(bucket: "${ns.database}/autogen") |> range(start: -1h) |> filter(fn: (r) => r._field == "temperatureItem0")`);
+  const rows = await client
+    .getQueryApi('-')
+    .collectRows<{ _value: number }>(
+      `from(bucket: "${ns.database}/autogen") |> range(start: -1h) |> filter(fn: (r) => r._field == "temperatureItem0")`,
+    );
   expect(rows.map((r) => r._value)).toEqual([10, 11, 12]);
 });
 
 test('Connect REST: FileStreamSink connector RUNNING and writing the topic to a file', async () => {
   const c = ns.endpoints.clusters[0];
   const plugins = (await http<{ class: string }[]>('GET', `${c.connect}/connector-plugins?connectorsOnly=true`)).json.map((p) => p.class);
-  expect(plugins).toEqual(expect.arrayContaining([
-    'org.apache.kafka.connect.file.FileStreamSinkConnector',
-    'org.apache.kafka.connect.mirror.MirrorSourceConnector',
-  ]));
+  expect(plugins).toEqual(
+    expect.arrayContaining([
+      'org.apache.kafka.connect.file.FileStreamSinkConnector',
+      'org.apache.kafka.connect.mirror.MirrorSourceConnector',
+    ]),
+  );
   const topic = ns.topic('file');
   const kafka = ns.kafka(0);
   await createTopic(kafka, topic);
@@ -219,8 +246,10 @@ test('Connect REST: FileStreamSink connector RUNNING and writing the topic to a 
     'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
   });
   await waitRunning(c.connect, name);
-  await waitFor(`${file} to hold the topic`, async () =>
-    fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim().split('\n').length >= lines.length);
+  await waitFor(
+    `${file} to hold the topic`,
+    async () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim().split('\n').length >= lines.length,
+  );
   expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toEqual(lines);
   expect((await http('DELETE', `${c.connect}/connectors/${name}`)).status).toBe(204);
 });
@@ -233,9 +262,10 @@ mm2Test('MirrorMaker 2 (MirrorSourceConnector on cluster b Connect) copies a top
   const topic = ns.topic('mm2');
   const registry = new SchemaRegistry(schemaRegistryClientArgs(a.registryBase));
   const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: JSON.stringify(temperatureSchema) }, { subject: `${topic}-value` });
-  const records = await Promise.all([1, 2, 3].map((i) =>
-    registry.encode(id, { private_sndStamp: i, salIndex: i, temperatureItem: [i] })));
+    { type: SchemaType.AVRO, schema: JSON.stringify(temperatureSchema) },
+    { subject: `${topic}-value` },
+  );
+  const records = await Promise.all([1, 2, 3].map((i) => registry.encode(id, { private_sndStamp: i, salIndex: i, temperatureItem: [i] })));
   await createTopic(ns.kafka(0), topic);
   await produce(ns.kafka(0), topic, records);
 

@@ -131,7 +131,10 @@ describe('topicToAvroSchema on the fixture topics', () => {
     };
     const scalars = schemaOf(current, 'Test_scalars').fields.slice(EFD_FIELDS.length);
     expect(Object.fromEntries(scalars.map((f) => [f.name, f.type]))).toEqual(want);
-    expect(field(schemaOf(current, 'Test_scalars'), 'unsignedLongLong0')).toMatchObject({ sal_idl_type: 'unsigned long long', sal_units: 'unitless' });
+    expect(field(schemaOf(current, 'Test_scalars'), 'unsignedLongLong0')).toMatchObject({
+      sal_idl_type: 'unsigned long long',
+      sal_units: 'unitless',
+    });
     expect(field(schemaOf(current, 'Test_scalars'), 'string0').sal_idl_size).toBe(20);
     const arrays = schemaOf(current, 'Test_arrays').fields.slice(EFD_FIELDS.length);
     expect(Object.fromEntries(arrays.map((f) => [f.name, f.type]))).toEqual(
@@ -171,7 +174,13 @@ describe('topicToAvroSchema on the fixture topics', () => {
     });
     // no common prefix: no enumeration name
     expect(field(scalars, 'long0')).toMatchObject({
-      sal_enumeration: { symbols: [{ name: 'First', value: 1 }, { name: 'Second', value: 2 }, { name: 'Third', value: 3 }] },
+      sal_enumeration: {
+        symbols: [
+          { name: 'First', value: 1 },
+          { name: 'Second', value: 2 },
+          { name: 'Third', value: 3 },
+        ],
+      },
       doc: 'One long value. Units: unitless. Enumeration First=1, Second=2, Third=3.',
     });
     expect(field(schemaOf(current, 'ScriptQueue_logevent_nextVisit'), 'coordinateSystem').sal_enumeration).toMatchObject({ name: 'CSys' });
@@ -201,7 +210,10 @@ describe('topicToAvroSchema on the fixture topics', () => {
     ]);
     const azimuthState = schemaOf(current, 'ATDome_logevent_azimuthState');
     expect(field(azimuthState, 'state')).toMatchObject({ type: 'long', sal_enumeration_ref: 'AzimuthState' });
-    expect(field(schemaOf(current, 'ATDome_logevent_azimuthCommandedState'), 'commandedState')).toMatchObject({ type: 'int', sal_enumeration_ref: 'AzimuthCommandedState' });
+    expect(field(schemaOf(current, 'ATDome_logevent_azimuthCommandedState'), 'commandedState')).toMatchObject({
+      type: 'int',
+      sal_enumeration_ref: 'AzimuthCommandedState',
+    });
     expect(field(schemaOf(current, 'ATDome_logevent_azimuthCommandedState'), 'azimuth').sal_enumeration_ref).toBeUndefined();
     expect((azimuthState.sal_enumerations as { symbols: { value: number }[] }[])[1].symbols.map((x) => x.value)).toEqual([0, 1, 2]);
     expect(field(schemaOf(current, 'ScriptQueue_command_add'), 'location').sal_enumeration_ref).toBe('Location'); // command set

@@ -19,10 +19,7 @@ import { IdlType, SalItem, SalTopic, TopicKind } from './ts-xml';
 export type AvroPrimitive = 'null' | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'bytes' | 'string';
 
 /** Type of a field: a primitive, an array of primitives, or a primitive with a logical type. */
-export type AvroFieldType =
-  | AvroPrimitive
-  | { type: 'array'; items: AvroPrimitive }
-  | { type: 'long'; logicalType: 'timestamp-millis' };
+export type AvroFieldType = AvroPrimitive | { type: 'array'; items: AvroPrimitive } | { type: 'long'; logicalType: 'timestamp-millis' };
 
 /** One Avro record field, with optional `sal_*` custom attributes. */
 export interface AvroField {

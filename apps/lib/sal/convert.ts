@@ -91,7 +91,10 @@ function conversionSkips(topics: SalTopic[], schemas: Map<string, AvroRecordSche
   return topics
     .filter((t) => !schemas.has(t.name))
     .map((t) => {
-      const reason = errors.filter((e) => e.topic === t.name).map((e) => `${e.field ? `${e.field}: ` : ''}${e.message}`).join('; ');
+      const reason = errors
+        .filter((e) => e.topic === t.name)
+        .map((e) => `${e.field ? `${e.field}: ` : ''}${e.message}`)
+        .join('; ');
       return { subsystem: t.subsystem, topic: t.name, file: t.file, line: t.line, reason: reason || 'did not convert' };
     });
 }

@@ -29,11 +29,17 @@ describe('salmock plan', () => {
     expect(rawTopicOf({ subsystem: 'MTM1M3TS', kind: 'event' })).toBe('MTM1M3TS_events');
     expect(rawTopicOf({ subsystem: 'MTM1M3TS', kind: 'command' })).toBe('MTM1M3TS_commands');
     expect(planTopics(topics, { topics: '^Test_', maxTopics: 3 })).toHaveLength(3);
-    expect(planTopics(topics, { rates: { telemetry: 5, event: undefined }, kinds: ['telemetry', 'event'] }).every((p) => p.rateHz === (p.meta.kind === 'event' ? 10 : 5))).toBe(true);
+    expect(
+      planTopics(topics, { rates: { telemetry: 5, event: undefined }, kinds: ['telemetry', 'event'] }).every(
+        (p) => p.rateHz === (p.meta.kind === 'event' ? 10 : 5),
+      ),
+    ).toBe(true);
   });
 
   it('says which subsystems exist when nothing matches', () => {
-    expect(() => planTopics(topics, { subsystems: ['MTM1M3'] })).toThrow(/no SAL topic matches.*subsystems MTM1M3.*in the ts_xml folder: ATDome, ATMCS/);
+    expect(() => planTopics(topics, { subsystems: ['MTM1M3'] })).toThrow(
+      /no SAL topic matches.*subsystems MTM1M3.*in the ts_xml folder: ATDome, ATMCS/,
+    );
   });
 
   it('dueBy: first message at t=0, then rate × t', () => {

@@ -51,7 +51,10 @@ export function schemasFromAvscFolder(dir: string): LoadedSchemas {
   try {
     files = walk(dir);
   } catch (err) {
-    return { schemas, errors: [`${dir}: cannot read the schema folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
+    return {
+      schemas,
+      errors: [`${dir}: cannot read the schema folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`],
+    };
   }
   for (const file of files) {
     try {
@@ -109,7 +112,9 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
     const old = pf.get(name);
     if (!old) {
       if (dirs.includes('backward') && f.default === undefined) {
-        reasons.push(`field ${name} (${typeName(f.type)}) was added without a default, so records written with the registered schema cannot be read (give it a default)`);
+        reasons.push(
+          `field ${name} (${typeName(f.type)}) was added without a default, so records written with the registered schema cannot be read (give it a default)`,
+        );
       }
       continue;
     }
@@ -119,7 +124,8 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
         if (dir === 'backward') newT.createResolver(oldT);
         else oldT.createResolver(newT);
       } catch (err) {
-        const how = dir === 'backward' ? 'the new schema cannot read registered data' : 'readers of the registered schema cannot read new data';
+        const how =
+          dir === 'backward' ? 'the new schema cannot read registered data' : 'readers of the registered schema cannot read new data';
         reasons.push(`field ${name}: type changed from ${typeName(old.type)} to ${typeName(f.type)}; ${how} (${(err as Error).message})`);
       }
     }
@@ -127,7 +133,9 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
   if (dirs.includes('forward')) {
     for (const [name, f] of pf) {
       if (!nf.has(name) && f.default === undefined) {
-        reasons.push(`field ${name} (${typeName(f.type)}) was removed but has no default, so readers of the registered schema cannot read new data`);
+        reasons.push(
+          `field ${name} (${typeName(f.type)}) was removed but has no default, so readers of the registered schema cannot read new data`,
+        );
       }
     }
   }
@@ -139,7 +147,9 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
         if (dir === 'backward') n.createResolver(p);
         else p.createResolver(n);
       } catch (err) {
-        reasons.push(`${dir === 'backward' ? 'the new schema cannot read registered data' : 'readers of the registered schema cannot read new data'}: ${(err as Error).message}`);
+        reasons.push(
+          `${dir === 'backward' ? 'the new schema cannot read registered data' : 'readers of the registered schema cannot read new data'}: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -230,7 +240,9 @@ export async function checkSchemas(
         const verdict = await registry.testCompatibility(subject, schema);
         compatible = verdict.compatible;
         if (!compatible && reasons.length === 0) {
-          reasons.push(...(verdict.messages.length ? verdict.messages : [`the registry reports it incompatible under ${level} (it gave no detail)`]));
+          reasons.push(
+            ...(verdict.messages.length ? verdict.messages : [`the registry reports it incompatible under ${level} (it gave no detail)`]),
+          );
         }
       }
       return { topic, subject, status: compatible ? 'compatible' : 'incompatible', level, reasons: compatible ? [] : reasons };

@@ -5,7 +5,6 @@ import { loadTsXmlFolder } from './ts-xml';
 import { layoutFromAvro, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
 import { expectSalTextRoundTrip } from './sal-text-check';
 
-
 function errorOf(fn: () => unknown): SalTextError {
   try {
     fn();
@@ -39,7 +38,8 @@ describe('SAL text parsing', () => {
     { name: 's', type: 'string', count: 1, array: false },
     { name: 'b', type: 'bytes', count: 1, array: false },
   ]);
-  const good = "Test_scalars:( 'rev1', 1553036183.123, 1553036183.1, 3, 4, 1, -5, 4503599627370496, 1.5, nan, -inf, 2e3, 'it''s, (ok)', 255 )";
+  const good =
+    "Test_scalars:( 'rev1', 1553036183.123, 1553036183.1, 3, 4, 1, -5, 4503599627370496, 1.5, nan, -inf, 2e3, 'it''s, (ok)', 255 )";
 
   it('parses every type, quoted commas and parentheses, doubled quotes, nan/inf and seconds → ms', () => {
     const r = parseSalText(good, layout, 99);
@@ -75,20 +75,35 @@ describe('SAL text parsing', () => {
   });
 
   it.each([
-    ['one value too few', good.replace(', 255 )', ' )'), 'field-count', /Test_scalars: expected 14 values \(5 SAL stamps \+ 9 item values\), got 13/],
+    [
+      'one value too few',
+      good.replace(', 255 )', ' )'),
+      'field-count',
+      /Test_scalars: expected 14 values \(5 SAL stamps \+ 9 item values\), got 13/,
+    ],
     ['one value too many', good.replace(' 255 )', ' 255, 1 )'), 'field-count', /expected 14 values .*got 15/],
     ['empty list', 'Test_scalars:( )', 'field-count', /got 0/],
     ['bad number', good.replace('1.5', '1.5x'), 'bad-value', /value 9 \(x, float\): "1.5x" is not a number/],
     ['hex is not decimal', good.replace(' -5,', ' 0x10,'), 'bad-value', /value 7 \(n, int\): "0x10" is not an integer/],
     ['int overflow', good.replace(' -5,', ' 2147483648,'), 'bad-value', /n, int\): 2147483648 is out of the int range/],
-    ['long beyond 2^52 (avsc would corrupt it)', good.replace('4503599627370496', '-4503599627370497'), 'bad-value', /big, long\): -4503599627370497 is beyond ±2\^52/],
+    [
+      'long beyond 2^52 (avsc would corrupt it)',
+      good.replace('4503599627370496', '-4503599627370497'),
+      'bad-value',
+      /big, long\): -4503599627370497 is beyond ±2\^52/,
+    ],
     ['fractional int', good.replace(' -5,', ' 1.5,'), 'bad-value', /not an integer/],
     ['array item', good.replace('-inf', 'oops'), 'bad-value', /value 11 \(v\[1\], double\): "oops" is not a number/],
     ['bad boolean', good.replace(' 4, 1,', ' 4, yes,'), 'bad-value', /flag, boolean\): "yes" is not a boolean/],
     ['string not quoted', good.replace("'it''s, (ok)'", 'plain'), 'bad-value', /expected a quoted string/],
     ['byte out of range', good.replace(' 255 )', ' 256 )'), 'bad-value', /not a byte/],
     ['stamp not a number', good.replace('1553036183.123', 'yesterday'), 'bad-value', /value 2 \(sal_created\)/],
-    ['unterminated string', "Test_scalars:( 'rev1', 1, 2, 3, 4, 1, -5, 1, 1, 1, 1, 1, 'x, 1 )", 'bad-value', /value 13 \(s, string\): unterminated string/],
+    [
+      'unterminated string',
+      "Test_scalars:( 'rev1', 1, 2, 3, 4, 1, -5, 1, 1, 1, 1, 1, 'x, 1 )",
+      'bad-value',
+      /value 13 \(s, string\): unterminated string/,
+    ],
     ['missing close paren', good.slice(0, -2), 'syntax', /does not end with "\)"/],
   ])('%s', (_what, line, code, message) => {
     const e = errorOf(() => parseSalText(line, layout, 0));

@@ -110,7 +110,11 @@ export function layoutFromAvro(schema: { name?: string; fields?: unknown[] }, to
     } else if (typeof t === 'object' && (t.type === 'long' || t.type === 'int') && t.logicalType) {
       fields.push({ name: f.name, type: t.type, count: 1, array: false });
     } else {
-      throw new SalTextError('schema', `schema of ${topic}: field ${f.name} has type ${JSON.stringify(t)}, which SAL text cannot carry`, topic);
+      throw new SalTextError(
+        'schema',
+        `schema of ${topic}: field ${f.name} has type ${JSON.stringify(t)}, which SAL text cannot carry`,
+        topic,
+      );
     }
   }
   return makeLayout(topic, fields);
@@ -217,7 +221,8 @@ function parseNumber(tok: string): number {
   // Number() accepts '', ' ', hex and binary: only decimal forms are valid here
   const c = tok.charCodeAt(0);
   if (tok.length === 0 || !((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return NaN;
-  if (tok.length > 1 && (tok.charCodeAt(1) === 120 || tok.charCodeAt(1) === 88 || tok.charCodeAt(1) === 98 || tok.charCodeAt(1) === 111)) return NaN;
+  if (tok.length > 1 && (tok.charCodeAt(1) === 120 || tok.charCodeAt(1) === 88 || tok.charCodeAt(1) === 98 || tok.charCodeAt(1) === 111))
+    return NaN;
   return Number(tok);
 }
 

@@ -36,13 +36,26 @@ describe('the 2019–2020 layout: SALSubsystems.xml with <Generics>', () => {
   });
 
   it('merges every generic topic where Generics is yes, none where no', () => {
-    const generics = ['command_enable', 'command_setLogLevel', 'command_start', 'logevent_logLevel', 'logevent_settingVersions', 'logevent_summaryState'];
+    const generics = [
+      'command_enable',
+      'command_setLogLevel',
+      'command_start',
+      'logevent_logLevel',
+      'logevent_settingVersions',
+      'logevent_summaryState',
+    ];
     expect(names(folder, 'ATDomeTrajectory')).toEqual(generics.map((g) => `ATDomeTrajectory_${g}`)); // folder with only a README
-    expect(names(folder, 'ATDome')).toEqual(['ATDome_command_moveAzimuth', 'ATDome_logevent_azimuthState', ...generics.map((g) => `ATDome_${g}`)].sort());
+    expect(names(folder, 'ATDome')).toEqual(
+      ['ATDome_command_moveAzimuth', 'ATDome_logevent_azimuthState', ...generics.map((g) => `ATDome_${g}`)].sort(),
+    );
     expect(names(folder, 'ATBuilding')).toEqual(['ATBuilding_temperature']);
     expect(names(folder, 'ATSpectrograph')).toEqual([]); // listed, but no folder in this checkout
     const start = folder.topics.find((t) => t.name === 'ATDome_command_start')!;
-    expect(start).toMatchObject({ generic: true, explanation: 'Go from Standby to Disabled with the given settings.', metadata: { Version: 'SALVersion', Author: 'ts-team', Alias: 'start' } });
+    expect(start).toMatchObject({
+      generic: true,
+      explanation: 'Go from Standby to Disabled with the given settings.',
+      metadata: { Version: 'SALVersion', Author: 'ts-team', Alias: 'start' },
+    });
     expect(start.items).toMatchObject([{ name: 'settingsToApply', idlType: 'string', idlSize: 256 }]);
   });
 
@@ -90,7 +103,11 @@ describe('the current layout: a subsystem with only generic topics, a topic with
 
   it('gives a listed subsystem whose folder holds only a README its generic topics', () => {
     expect(folder.errors).toEqual([]);
-    expect(names(folder, 'GenOnly')).toEqual(['GenOnly_command_start', 'GenOnly_logevent_configurationApplied', 'GenOnly_logevent_heartbeat']);
+    expect(names(folder, 'GenOnly')).toEqual([
+      'GenOnly_command_start',
+      'GenOnly_logevent_configurationApplied',
+      'GenOnly_logevent_heartbeat',
+    ]);
     expect(names(folder, 'Listed')).toEqual([]);
   });
 

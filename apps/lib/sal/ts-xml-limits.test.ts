@@ -53,7 +53,9 @@ describe('size limits', () => {
 
   it('refuses an IDL_Size above the limit, naming the field and its line', () => {
     const { errors } = parseTsXml(topic(item('text', 'string', '1', '\n      <IDL_Size>999999999999</IDL_Size>')), 'Big_Telemetry.xml');
-    expect(errors.map((e) => [e.line, e.field, e.message])).toEqual([[10, 'text', 'IDL_Size 999999999999 is above the limit of 1,048,576 (the largest Kafka message by default)']]);
+    expect(errors.map((e) => [e.line, e.field, e.message])).toEqual([
+      [10, 'text', 'IDL_Size 999999999999 is above the limit of 1,048,576 (the largest Kafka message by default)'],
+    ]);
   });
 });
 
@@ -69,7 +71,10 @@ describe('enumeration values must fit the item type', () => {
   });
 
   it('the edges of the range are accepted', () => {
-    const { errors } = parseTsXml(topic(item('state', 'byte', '1', '\n      <Enumeration>B_lo=0, B_hi=255</Enumeration>')), 'Big_Telemetry.xml');
+    const { errors } = parseTsXml(
+      topic(item('state', 'byte', '1', '\n      <Enumeration>B_lo=0, B_hi=255</Enumeration>')),
+      'Big_Telemetry.xml',
+    );
     expect(errors).toEqual([]);
   });
 });

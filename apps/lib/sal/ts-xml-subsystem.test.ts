@@ -19,7 +19,9 @@ describe('a topic without <Subsystem> (allowed by ts_xml; v28 ESS telemetry)', (
   it('still checks the topic name against that subsystem', () => {
     const { file, errors } = parseTsXml(telemetry(''), '/x/DIMM/DIMM_Telemetry.xml');
     expect(file.topics).toEqual([]);
-    expect(errors.map((e) => [e.topic, e.message])).toEqual([['ESS_airFlow', 'EFDB_Topic "ESS_airFlow" must be DIMM_<name> (letters, digits and _ only)']]);
+    expect(errors.map((e) => [e.topic, e.message])).toEqual([
+      ['ESS_airFlow', 'EFDB_Topic "ESS_airFlow" must be DIMM_<name> (letters, digits and _ only)'],
+    ]);
   });
 
   it('is an error in a file not named after a subsystem', () => {

@@ -35,9 +35,7 @@ describeConformance('ts_xml reader on the real ts_xml', UPSTREAM_TS_XML, (root) 
   describe('current layout (v28)', () => {
     it('reads every file with no error', () => {
       expect(current.errors).toEqual([]);
-      expect(current.files.map((f) => relative(dirs.interfaces, f.file)).sort()).toEqual(
-        Object.keys(UPSTREAM_CURRENT_COUNTS).sort(),
-      );
+      expect(current.files.map((f) => relative(dirs.interfaces, f.file)).sort()).toEqual(Object.keys(UPSTREAM_CURRENT_COUNTS).sort());
       expect(current.files.every((f) => f.layout === 'current')).toBe(true);
     });
 

@@ -99,15 +99,18 @@ describe('ts_xml reader fuzz (random edits of the in-repo fixtures)', () => {
       for (const e of got.errors) {
         if (typeof e === 'string') continue;
         if (e.file !== path || !e.message || !e.fix) problems.push(`${what}: error without file, message or fix: ${JSON.stringify(e)}`);
-        if (e.line === undefined || !Number.isInteger(e.line) || e.line < 1 || e.line > lineCount) problems.push(`${what}: error without a line in 1..${lineCount}: ${JSON.stringify(e)}`);
+        if (e.line === undefined || !Number.isInteger(e.line) || e.line < 1 || e.line > lineCount)
+          problems.push(`${what}: error without a line in 1..${lineCount}: ${JSON.stringify(e)}`);
       }
       if (got.errors.length > 0) rejected++;
       if (!('file' in got)) continue;
-      for (const t of got.file.rejected) if (t.reasons.length === 0) problems.push(`${what}: topic left out without a reason (line ${t.line})`);
+      for (const t of got.file.rejected)
+        if (t.reasons.length === 0) problems.push(`${what}: topic left out without a reason (line ${t.line})`);
       if (got.errors.length === 0) {
         const kept = got.file.topics.length;
         const keptItems = got.file.topics.reduce((n, t) => n + t.items.length, 0);
-        if (kept !== topics || keptItems !== items) problems.push(`${what}: no error, but ${kept}/${topics} topics and ${keptItems}/${items} items`);
+        if (kept !== topics || keptItems !== items)
+          problems.push(`${what}: no error, but ${kept}/${topics} topics and ${keptItems}/${items} items`);
       }
     }
     expect(problems).toEqual([]);

@@ -39,9 +39,7 @@ function topic(folder: TsXmlFolder, name: string): SalTopic {
 describe('loadTsXmlFolder on the current layout', () => {
   it('reads every fixture file with no error', () => {
     expect(current.errors).toEqual([]);
-    expect(current.files.map((f) => relative(CURRENT_INTERFACES, f.file)).sort()).toEqual(
-      Object.keys(CURRENT_COUNTS).sort(),
-    );
+    expect(current.files.map((f) => relative(CURRENT_INTERFACES, f.file)).sort()).toEqual(Object.keys(CURRENT_COUNTS).sort());
     expect(current.files.every((f) => f.layout === 'current')).toBe(true);
   });
 
@@ -78,7 +76,20 @@ describe('loadTsXmlFolder on the current layout', () => {
     const generics = current.files.find((f) => f.role === 'generics')!.topics;
     expect(generics).toHaveLength(CURRENT_GENERIC_TOPICS);
     expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
-    expect(generics.map((g) => g.category ?? '-')).toEqual(['csc', 'csc', 'csc', 'csc', 'mandatory', '-', '-', 'mandatory', 'mandatory', 'csc', 'configurable', '-']);
+    expect(generics.map((g) => g.category ?? '-')).toEqual([
+      'csc',
+      'csc',
+      'csc',
+      'csc',
+      'mandatory',
+      '-',
+      '-',
+      'mandatory',
+      'mandatory',
+      'csc',
+      'configurable',
+      '-',
+    ]);
   });
 
   it('merges the generics each subsystem is entitled to (computed from SALSubsystems.xml)', () => {
@@ -87,7 +98,14 @@ describe('loadTsXmlFolder on the current layout', () => {
     const genericTotal = [...expected.values()].reduce((n, g) => n + g.length, 0);
     expect(current.topics).toHaveLength(ownTopics + genericTotal);
     expect(current.topics).toHaveLength(CURRENT_MERGED_TOPICS);
-    expect(Object.fromEntries([...expected].map(([s, g]) => [s, g.length]))).toEqual({ ATDome: 9, ATMCS: 8, ATPtg: 8, MTM1M3TS: 10, ScriptQueue: 9, Test: 9 });
+    expect(Object.fromEntries([...expected].map(([s, g]) => [s, g.length]))).toEqual({
+      ATDome: 9,
+      ATMCS: 8,
+      ATPtg: 8,
+      MTM1M3TS: 10,
+      ScriptQueue: 9,
+      Test: 9,
+    });
     for (const [subsystem, briefs] of expected) {
       const merged = current.topics.filter((t) => t.subsystem === subsystem && t.generic).map((t) => t.name);
       expect(merged.sort()).toEqual(briefs.map((b) => `${subsystem}_${b}`).sort());
@@ -107,7 +125,9 @@ describe('loadTsXmlFolder on the current layout', () => {
     const enter = topic(current, 'MTM1M3TS_command_enterControl'); // by name: it has no category
     expect(enter.generic).toBe(true);
     expect(enter.category).toBeUndefined();
-    expect([...names].filter((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toEqual(['MTM1M3TS_command_enterControl']);
+    expect([...names].filter((n) => /_command_(abort|enterControl)$|_logevent_largeFileObjectAvailable$/.test(n))).toEqual([
+      'MTM1M3TS_command_enterControl',
+    ]);
     expect([...names].some((n) => n.startsWith('SALGeneric_'))).toBe(false);
     expect(topic(current, 'Test_logevent_summaryState').enumerations[0].name).toBe('SummaryStates');
     expect(topic(current, 'Test_logevent_summaryState').file).toBe(join(CURRENT_INTERFACES, 'SALGenerics.xml'));
@@ -115,7 +135,13 @@ describe('loadTsXmlFolder on the current layout', () => {
 
   it('parses items: IDL type, count, units, description, IDL_Size, item-level enumeration', () => {
     const elevation = topic(current, 'ATMCS_trajectory').items.find((i) => i.name === 'elevation');
-    expect(elevation).toMatchObject({ idlType: 'double', count: 100, units: 'deg', index: 1, description: 'Demanded elevation, 100 values.' });
+    expect(elevation).toMatchObject({
+      idlType: 'double',
+      count: 100,
+      units: 'deg',
+      index: 1,
+      description: 'Demanded elevation, 100 values.',
+    });
     expect(topic(current, 'ATPtg_command_raDecTarget').items[0]).toMatchObject({ name: 'targetName', idlType: 'string', idlSize: 32 });
     const int0 = topic(current, 'Test_logevent_arrays').items.find((i) => i.name === 'int0')!;
     expect(int0.enumeration).toEqual({
@@ -129,7 +155,13 @@ describe('loadTsXmlFolder on the current layout', () => {
     });
     const scalars = topic(current, 'Test_logevent_scalars');
     expect(scalars.items.find((i) => i.name === 'short0')?.enumeration?.symbols.map((s) => s.value)).toEqual([-1, 0, 1]);
-    expect(scalars.items.find((i) => i.name === 'long0')?.enumeration).toEqual({ symbols: [{ name: 'First', value: 1 }, { name: 'Second', value: 2 }, { name: 'Third', value: 3 }] });
+    expect(scalars.items.find((i) => i.name === 'long0')?.enumeration).toEqual({
+      symbols: [
+        { name: 'First', value: 1 },
+        { name: 'Second', value: 2 },
+        { name: 'Third', value: 3 },
+      ],
+    });
     const cs = topic(current, 'ScriptQueue_logevent_nextVisit').items.find((i) => i.name === 'coordinateSystem');
     expect(cs?.enumeration?.name).toBe('CSys');
     expect(topic(current, 'ScriptQueue_command_add').enumerations.map((e) => e.name)).toEqual(['Location']); // on the command set
@@ -137,12 +169,30 @@ describe('loadTsXmlFolder on the current layout', () => {
 
   it('reads every IDL type the Test topics declare', () => {
     const types = topic(current, 'Test_scalars').items.map((i) => i.idlType);
-    expect(types).toEqual(['boolean', 'byte', 'char', 'octet', 'short', 'unsigned short', 'int', 'unsigned int', 'long', 'unsigned long', 'long long', 'unsigned long long', 'float', 'double', 'string']);
+    expect(types).toEqual([
+      'boolean',
+      'byte',
+      'char',
+      'octet',
+      'short',
+      'unsigned short',
+      'int',
+      'unsigned int',
+      'long',
+      'unsigned long',
+      'long long',
+      'unsigned long long',
+      'float',
+      'double',
+      'string',
+    ]);
     expect(topic(current, 'Test_arrays').items.every((i) => i.count === 5)).toBe(true);
   });
 
   it('tidies a multi-line description and keeps topics without items', () => {
-    expect(topic(current, 'ATMCS_trajectory').description).toBe('Telescope trajectory demanded at 100 Hz,\nstarting at the time given.\n\nOne row per axis.');
+    expect(topic(current, 'ATMCS_trajectory').description).toBe(
+      'Telescope trajectory demanded at 100 Hz,\nstarting at the time given.\n\nOne row per axis.',
+    );
     expect(topic(current, 'ATDome_command_stopMotion').items).toEqual([]);
     expect(topic(current, 'ATDome_command_openShutter').description).toBeUndefined();
   });
@@ -161,7 +211,12 @@ describe('loadTsXmlFolder on the legacy (2019) layout', () => {
 
   it('keeps EFDB_Topic names and the 2019 metadata (empty tags left out)', () => {
     const move = topic(legacy, 'ATDome_command_moveAzimuth');
-    expect(move).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: false, explanation: 'Turn the dome to the given azimuth.' });
+    expect(move).toMatchObject({
+      subsystem: 'ATDome',
+      kind: 'command',
+      generic: false,
+      explanation: 'Turn the dome to the given azimuth.',
+    });
     expect(move.description).toBeUndefined();
     expect(move.metadata).toEqual({ Version: '3.8.2', Alias: 'moveAzimuth' });
     expect(topic(legacy, 'ATDome_command_closeShutter').metadata).toEqual({
@@ -261,9 +316,7 @@ describe('parseTsXml error reporting', () => {
   });
 
   it('reports an item without EFDB_Name at its <item> line', () => {
-    expect(errors).toContainEqual(
-      expect.objectContaining({ line: 25, topic: 'Bad_ok', message: 'item #1 has no EFDB_Name' }),
-    );
+    expect(errors).toContainEqual(expect.objectContaining({ line: 25, topic: 'Bad_ok', message: 'item #1 has no EFDB_Name' }));
   });
 
   it('gives every error a fix and drops the broken topics', () => {
@@ -300,7 +353,8 @@ describe('parseTsXml error reporting', () => {
       {
         file: 'o.xml',
         line: 2,
-        message: 'root element <other> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
+        message:
+          'root element <other> is not a ts_xml root (expected one of SALCommandSet, SALEventSet, SALTelemetrySet, SALObjects, SALSubsystemSet, SALSubsystems)',
         fix: 'move the file out of the ts_xml folder, or correct its root element',
       },
     ]);

@@ -260,7 +260,10 @@ class FileContext {
   readonly rejected: RejectedTopic[] = [];
   readonly locator: XmlLocator;
 
-  constructor(readonly file: string, raw: string) {
+  constructor(
+    readonly file: string,
+    raw: string,
+  ) {
     this.locator = new XmlLocator(raw);
   }
 
@@ -289,7 +292,8 @@ function itemMetadata(node: XmlNode): Record<string, string | number | boolean> 
 function parseCount(text: string | undefined): number | string {
   if (text === undefined || text === '') return 1;
   if (!/^\d+$/.test(text) || Number(text) < 1) return `Count "${text}" is not a positive integer`;
-  if (Number(text) > TOPIC_LIMITS.count) return `Count ${text} is above the limit of ${TOPIC_LIMITS.count.toLocaleString('en-US')} values per item`;
+  if (Number(text) > TOPIC_LIMITS.count)
+    return `Count ${text} is above the limit of ${TOPIC_LIMITS.count.toLocaleString('en-US')} values per item`;
   return Number(text);
 }
 
@@ -398,14 +402,17 @@ function parseIdlSize(node: XmlNode, name: string, scope: ItemScope): number | u
   if (size === undefined || !/^\d+$/.test(size)) return undefined;
   if (Number(size) <= TOPIC_LIMITS.idlSize) return Number(size);
   const message = `IDL_Size ${size} is above the limit of ${TOPIC_LIMITS.idlSize.toLocaleString('en-US')} (the largest Kafka message by default)`;
-  scope.ctx.error({ line: lineOf(scope, 'IDL_Size'), topic: scope.topic, field: name, message, fix: 'set <IDL_Size> to the longest string the field holds' });
+  scope.ctx.error({
+    line: lineOf(scope, 'IDL_Size'),
+    topic: scope.topic,
+    field: name,
+    message,
+    fix: 'set <IDL_Size> to the longest string the field holds',
+  });
   return false;
 }
 
-function buildItem(
-  node: XmlNode,
-  base: Pick<SalItem, 'name' | 'index' | 'idlType' | 'count' | 'line' | 'enumeration'>,
-): SalItem {
+function buildItem(node: XmlNode, base: Pick<SalItem, 'name' | 'index' | 'idlType' | 'count' | 'line' | 'enumeration'>): SalItem {
   const item: SalItem = { ...base, metadata: itemMetadata(node) };
   if (!base.enumeration) delete item.enumeration;
   const units = nonEmpty(node, 'Units');
@@ -525,7 +532,7 @@ function parseTopic(node: XmlNode, n: number, scope: SetScope): SalTopic | undef
 function parseSetEnumerations(set: XmlNode, ctx: FileContext, span: Span): SalEnumeration[] {
   const out: SalEnumeration[] = [];
   for (const raw of listOf(set, 'Enumeration')) {
-    const text = typeof raw === 'string' ? raw : textOf({ e: raw }, 'e') ?? '';
+    const text = typeof raw === 'string' ? raw : (textOf({ e: raw }, 'e') ?? '');
     const parsed = parseEnumeration(text);
     if (parsed.ok) {
       out.push(parsed.enumeration);
@@ -587,9 +594,7 @@ function isLegacy(doc: XmlNode, root: string): boolean {
   if (root === LEGACY_SUBSYSTEMS_ROOT) return true;
   const sets = root === 'SALObjects' ? Object.values(asNode(doc[root])) : [doc[root]];
   return sets.some((set) =>
-    Object.values(TOPIC_TAG).some((tag) =>
-      listOf(asNode(set), tag).some((t) => LEGACY_TAGS.some((k) => asNode(t)[k] !== undefined)),
-    ),
+    Object.values(TOPIC_TAG).some((tag) => listOf(asNode(set), tag).some((t) => LEGACY_TAGS.some((k) => asNode(t)[k] !== undefined))),
   );
 }
 
@@ -622,10 +627,16 @@ function parseDocument(text: string, ctx: FileContext): XmlNode | undefined {
     return asNode(parser.parse(text));
   } catch (err) {
     // the validator lets a few things through that the parser refuses (an unclosed <?xml ...?> declaration)
-    const pi = [...text.matchAll(/<\?[\s\S]*?(?:\?>|$)/g)].find((m) => !m[0].endsWith('?>') || /^[^"]*("[^"]*"[^"]*)*"[^"]*$|^[^']*('[^']*'[^']*)*'[^']*$/.test(m[0]));
+    const pi = [...text.matchAll(/<\?[\s\S]*?(?:\?>|$)/g)].find(
+      (m) => !m[0].endsWith('?>') || /^[^"]*("[^"]*"[^"]*)*"[^"]*$|^[^']*('[^']*'[^']*)*'[^']*$/.test(m[0]),
+    );
     const line = pi ? ctx.locator.lineAt(pi.index!) : 1;
     const message = `not well-formed XML: ${(err as Error).message}`;
-    return void ctx.error({ line, message, fix: pi ? 'correct the quotes of that <?...?> declaration and end it with ?>' : 'correct the markup' });
+    return void ctx.error({
+      line,
+      message,
+      fix: pi ? 'correct the quotes of that <?...?> declaration and end it with ?>' : 'correct the markup',
+    });
   }
 }
 
@@ -644,7 +655,8 @@ export function parseTsXml(text: string, file: string): TsXmlParse {
   const empty = emptyFile(file);
   const doc = parseDocument(text, ctx);
   const root = doc && rootName(doc);
-  if (doc && !root) ctx.error({ line: 1, message: 'the file holds no XML element', fix: 'restore its content from the ts_xml release it came from' });
+  if (doc && !root)
+    ctx.error({ line: 1, message: 'the file holds no XML element', fix: 'restore its content from the ts_xml release it came from' });
   if (!doc || !root) return { file: empty, errors: ctx.errors };
   const node = asNode(doc[root]);
   const role = roleOf(root);
@@ -829,7 +841,13 @@ function dropDuplicateTopics(topics: SalTopic[], errors: SalSchemaError[], skipp
     else {
       const message = `topic defined again (first in ${prev.file}${prev.line ? `:${prev.line}` : ''})`;
       errors.push({ file: t.file, line: t.line, topic: t.name, message, fix: 'keep one definition per topic' });
-      skipped.push({ subsystem: t.subsystem, topic: t.name, file: t.file, line: t.line, reason: `${message}; the first definition is used` });
+      skipped.push({
+        subsystem: t.subsystem,
+        topic: t.name,
+        file: t.file,
+        line: t.line,
+        reason: `${message}; the first definition is used`,
+      });
     }
   }
   return [...first.values()];
@@ -853,7 +871,10 @@ function readOne(path: string): TsXmlParse {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    return { file: emptyFile(path), errors: [{ file: path, message: `cannot read: ${(err as Error).message}`, fix: 'check the path and its permissions' }] };
+    return {
+      file: emptyFile(path),
+      errors: [{ file: path, message: `cannot read: ${(err as Error).message}`, fix: 'check the path and its permissions' }],
+    };
   }
   const text = decodeUtf8(bytes, path);
   if (typeof text !== 'string') return { file: emptyFile(path), errors: [text] };

@@ -17,7 +17,8 @@ export function expectValuesFitFields(topics: TopicMeta[], schemas: Map<string, 
     for (let seq = 0; seq < 5; seq++) {
       const rec = gen(seq, 1_700_000_000_000);
       if (!type.isValid(rec)) bad.push(`${meta.topic}: not valid for its schema`);
-      else if (!isDeepStrictEqual({ ...type.fromBuffer(type.toBuffer(rec)) }, rec)) bad.push(`${meta.topic}: changes in an Avro round trip`);
+      else if (!isDeepStrictEqual({ ...type.fromBuffer(type.toBuffer(rec)) }, rec))
+        bad.push(`${meta.topic}: changes in an Avro round trip`);
       for (const f of meta.fields) {
         const values = f.array ? (rec[f.name] as unknown[]) : [rec[f.name]];
         if (values.length !== f.count) bad.push(`${meta.topic}.${f.name}: ${values.length} values, Count ${f.count}`);
@@ -28,7 +29,8 @@ export function expectValuesFitFields(topics: TopicMeta[], schemas: Map<string, 
             enums++;
             if (!allowed.has(v as number)) bad.push(`${meta.topic}.${f.name}: ${String(v)} is not an enumerated value`);
           } else if (range) {
-            if (!Number.isInteger(v) || (v as number) < range[0] || (v as number) > range[1]) bad.push(`${meta.topic}.${f.name}: ${String(v)} outside ${f.idlType}`);
+            if (!Number.isInteger(v) || (v as number) < range[0] || (v as number) > range[1])
+              bad.push(`${meta.topic}.${f.name}: ${String(v)} outside ${f.idlType}`);
           } else if (f.avroType === 'float' && Math.fround(v as number) !== v) {
             bad.push(`${meta.topic}.${f.name}: ${String(v)} is not a float32`);
           }

@@ -24,8 +24,16 @@ describe('a ts_xml file cut short', () => {
     const { errors, file } = parseTsXml(upToLine(n), 'ATDome_Events.xml');
     expect(file.topics).toEqual([]);
     expect(errors).toHaveLength(1);
-    const item = lines.slice(0, n).map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim() === '<item>').at(-1)![1];
-    const event = lines.slice(0, n).map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim() === '<SALEvent>').at(-1)![1];
+    const item = lines
+      .slice(0, n)
+      .map((l, i) => [l, i + 1] as const)
+      .filter(([l]) => l.trim() === '<item>')
+      .at(-1)![1];
+    const event = lines
+      .slice(0, n)
+      .map((l, i) => [l, i + 1] as const)
+      .filter(([l]) => l.trim() === '<SALEvent>')
+      .at(-1)![1];
     expect(errors[0]).toEqual({
       file: 'ATDome_Events.xml',
       line: n,
@@ -45,7 +53,9 @@ describe('a ts_xml file cut short', () => {
   });
 
   it('an empty file is an error too', () => {
-    expect(parseTsXml('', 'e.xml').errors).toEqual([{ file: 'e.xml', line: 1, message: 'the file is empty', fix: 'restore its content from the ts_xml release it came from' }]);
+    expect(parseTsXml('', 'e.xml').errors).toEqual([
+      { file: 'e.xml', line: 1, message: 'the file is empty', fix: 'restore its content from the ts_xml release it came from' },
+    ]);
     expect(parseTsXml('<?xml version="1.0"?>\n', 'd.xml').errors.map((e) => e.message)).toEqual(['the file holds no XML element']);
   });
 });
@@ -56,7 +66,12 @@ describe('markup broken inside a topic', () => {
     const broken = [...lines.slice(0, n - 1), lines[n - 1].replace('</Description>', '</Descriptio>'), ...lines.slice(n)].join('\n');
     const { errors } = parseTsXml(broken, 'x.xml');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ line: n, topic: 'ATDome_logevent_azimuthCommandedState', field: 'commandedState', fix: 'correct the markup at that line' });
+    expect(errors[0]).toMatchObject({
+      line: n,
+      topic: 'ATDome_logevent_azimuthCommandedState',
+      field: 'commandedState',
+      fix: 'correct the markup at that line',
+    });
     expect(errors[0].message).toMatch(/^not well-formed XML at column \d+: Expected closing tag 'Description'/);
   });
 });
@@ -70,7 +85,12 @@ describe('end tags misplaced so the XML stays well formed', () => {
     const { errors, file } = parseTsXml(swap(telemetry, k), 'ATDome_Telemetry.xml');
     expect(file.topics).toEqual([]);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ topic: 'ATDome_position', message: expect.stringMatching(/^item #\d+ \(\w+\) has (an <item> inside it|<EFDB_Name> more than once): an end tag is misplaced or missing$/) });
+    expect(errors[0]).toMatchObject({
+      topic: 'ATDome_position',
+      message: expect.stringMatching(
+        /^item #\d+ \(\w+\) has (an <item> inside it|<EFDB_Name> more than once): an end tag is misplaced or missing$/,
+      ),
+    });
     expect(file.rejected.map((r) => [r.name, r.reasons.length])).toEqual([['ATDome_position', 1]]);
   });
 
@@ -78,14 +98,23 @@ describe('end tags misplaced so the XML stays well formed', () => {
     const commands = readFileSync(join(CURRENT_INTERFACES, 'ATDome', 'ATDome_Commands.xml'), 'utf8').split('\n');
     const k = commands.findIndex((l, i) => l.trim() === '</SALCommand>' && commands[i + 1].trim() === '<SALCommand>');
     const { errors } = parseTsXml(swap(commands, k), 'ATDome_Commands.xml');
-    expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/^SALCommand #\d+ has (a|an) <SALCommand> inside it: an end tag is misplaced or missing$|more than once/));
+    expect(errors.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/^SALCommand #\d+ has (a|an) <SALCommand> inside it: an end tag is misplaced or missing$|more than once/),
+    );
   });
 
   it('a quote missing in an <?xml-stylesheet?> declaration is an error at its line, not a crash', () => {
     const broken = text.replace('href="', 'href=');
     expect(broken).not.toBe(text);
     const { errors } = parseTsXml(broken, 'x.xml');
-    expect(errors).toEqual([{ file: 'x.xml', line: 2, message: 'not well-formed XML: Pi Tag is not closed.', fix: 'correct the quotes of that <?...?> declaration and end it with ?>' }]);
+    expect(errors).toEqual([
+      {
+        file: 'x.xml',
+        line: 2,
+        message: 'not well-formed XML: Pi Tag is not closed.',
+        fix: 'correct the quotes of that <?...?> declaration and end it with ?>',
+      },
+    ]);
   });
 });
 
@@ -123,7 +152,10 @@ describe('a byte that is not UTF-8', () => {
       const bytes = Buffer.from(text, 'utf8');
       bytes[bytes.indexOf('Azimuth')] = 0xe9;
       writeFileSync(join(tmp, 'in', 'ATDome', 'ATDome_Events.xml'), bytes);
-      writeFileSync(join(tmp, 'in', 'ATDome', 'ATDome_Telemetry.xml'), readFileSync(join(CURRENT_INTERFACES, 'ATDome', 'ATDome_Telemetry.xml')));
+      writeFileSync(
+        join(tmp, 'in', 'ATDome', 'ATDome_Telemetry.xml'),
+        readFileSync(join(CURRENT_INTERFACES, 'ATDome', 'ATDome_Telemetry.xml')),
+      );
       const s = convertFolder(join(tmp, 'in'), join(tmp, 'out'));
       expect(s.errors.map((e) => [e.file, e.message.replace(/offset \d+/, 'offset N')])).toEqual([
         [join(tmp, 'in', 'ATDome', 'ATDome_Events.xml'), 'byte 0xe9 at byte offset N is not UTF-8 (ts_xml files are UTF-8)'],

@@ -53,7 +53,8 @@ interface OpenElement {
   offset: number;
 }
 
-const MARKUP = /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<!(?!--|\[CDATA\[)[^>]*>|<(\/?)([A-Za-z_][\w.:-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
+const MARKUP =
+  /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<!(?!--|\[CDATA\[)[^>]*>|<(\/?)([A-Za-z_][\w.:-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
 
 /** Elements open at `until` (outermost first): the start tags not yet closed by then. */
 export function openElements(text: string, until = text.length): OpenElement[] {
@@ -126,7 +127,10 @@ export function wellFormedError(text: string): Omit<SalSchemaError, 'file'> | un
   const open = openElements(text);
   if (endsOpen && open.length > 0) {
     const names = [...open].reverse().map((e) => `<${e.name}> (line ${lineAt(text, e.offset)})`);
-    const closers = [...open].reverse().map((e) => `</${e.name}>`).join('');
+    const closers = [...open]
+      .reverse()
+      .map((e) => `</${e.name}>`)
+      .join('');
     return {
       line: lastContentLine(text),
       ...context(text, open, text.length),
