@@ -60,6 +60,8 @@ export interface AppDeploymentProps extends AppContainerProps {
   readonly replicas?: number;
   /** Port of /metrics and /healthz. @default 9090 */
   readonly metricsPort?: number;
+  /** Deployment name, when one app runs as several Deployments (e.g. a sink per replicated source). @default app */
+  readonly name?: string;
 }
 
 export class AppDeployment extends Construct {
@@ -72,8 +74,8 @@ export class AppDeployment extends Construct {
     if (!Number.isInteger(replicas) || replicas < 0)
       throw new Error(`site "${props.site}", app ${props.app}: replicas must be an integer ≥ 0, got ${replicas}`);
     const port = props.metricsPort ?? 9090;
-    this.name = props.app;
-    const labels = { 'app.kubernetes.io/name': props.app, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
+    this.name = props.name ?? props.app;
+    const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': props.site };
     // Default: requests 100m / 256Mi, memory limit 512Mi.
     const resources = props.resources ?? { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
     const mounts = Object.entries(props.configMapMounts ?? {});
@@ -84,10 +86,10 @@ export class AppDeployment extends Construct {
       failureThreshold: 3,
     });
     this.deployment = new DeploymentV1(this, 'deployment', {
-      metadata: { name: props.app, namespace: props.namespace, labels },
+      metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {
         replicas: String(replicas),
-        selector: { matchLabels: { 'app.kubernetes.io/name': props.app } },
+        selector: { matchLabels: { 'app.kubernetes.io/name': this.name } },
         template: {
           metadata: {
             labels,

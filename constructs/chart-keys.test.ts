@@ -22,9 +22,20 @@ describe('Helm values keys against chart defaults', () => {
   });
 
   it('synthesizes the platform releases for every site', () => {
-    // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp);
-    // the replication Connect (cp-helm-charts) of each source site (summit, test-stand).
-    expect(releases.length).toBe(4 * 4 + 1 + 2);
+    // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp); per
+    // replication flow (summit, test-stand → ldf) its Connect at the source and its remote registry at ldf.
+    expect(releases.length).toBe(4 * 4 + 1 + 2 * 2);
+    expect(
+      releases
+        .map(([name]) => name)
+        .filter((n) => /replication/.test(n))
+        .sort(),
+    ).toEqual([
+      'ldf-efd replication-inbound_registry-summit_release_0714C8E4',
+      'ldf-efd replication-inbound_registry-test-stand_release_5EE8E0B4',
+      'summit-replication replication_connect_release_F0041FA2',
+      'test-stand-replication replication_connect_release_F0041FA2',
+    ]);
     expect(new Set(releases.map(([, r]) => `${r.chart}@${r.version}`))).toEqual(
       new Set(['cp-helm-charts@0.6.1', 'influxdb@4.12.5', 'chronograf@1.2.6', 'kapacitor@1.4.7', 'telegraf@1.8.74']),
     );

@@ -6,6 +6,7 @@ import { loadSites } from '../config/load';
 import { synthSites } from '../scripts/synth';
 import { normalizeStack } from './normalize';
 import { EfdStack } from './efd-stack';
+import { buildSites } from './app';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { onPremSite, gkeSite } from '../test/sites';
@@ -190,5 +191,61 @@ describe('replication stacks', () => {
     const [tsRelease] = Object.values(testStand.resource.helm_release) as any[];
     expect(tsRelease.name).toBe('replication-test-stand'); // distinct worker group at the aggregator
     expect(Object.keys(stackJson('ldf-efd').resource)).not.toContain('replication');
+  });
+});
+
+describe('the aggregator (ldf-efd) writes what it receives', () => {
+  const ldf = stackJson('ldf-efd');
+  const deployments = ldf.resource.kubernetes_deployment_v1 as Record<string, any>;
+  const argsOf = (name: string) => {
+    const d = Object.values(deployments).find((x: any) => x.metadata.name === name) as any;
+    return d?.spec.template.spec.container[0].args as string[] | undefined;
+  };
+  const flag = (args: string[], f: string) => args[args.indexOf(f) + 1];
+
+  it.each([
+    ['summit', 'summit'],
+    ['test-stand', 'test-stand'],
+  ])("a sink for %s's replicated topics: decoded with its remote registry, tagged site=%s, measurement without the prefix", (prefix) => {
+    const args = argsOf(`influxdb-sink-${prefix}`)!;
+    expect(args[0]).toBe('influxdb-sink');
+    expect(flag(args, '--topics-regex')).toBe(`${prefix}[.](?:lsst[.]sal[.].*)`);
+    expect(flag(args, '--registry')).toBe(`http://remote-registry-${prefix}-cp-schema-registry.kafka.svc.cluster.local:8081`);
+    expect(flag(args, '--static-tag')).toBe(`site=${prefix}`);
+    expect(flag(args, '--strip-prefix')).toBe(`${prefix}.`);
+    expect(flag(args, '--database')).toBe('efd');
+    expect(flag(args, '--group-id')).toBe(`ldf-influxdb-sink-${prefix}`);
+    expect(flag(args, '--dead-letter-topic')).toBe(`lsst.efd.influxdb-sink.dlq.${prefix}`);
+    // Its own topics stay with the site's sink, untagged and unprefixed.
+    expect(flag(argsOf('influxdb-sink')!, '--topics-regex')).toBe('lsst[.]sal[.].*');
+  });
+
+  it("a read-only remote registry per source on the aggregator's Kafka, serving the replicated registry topic", () => {
+    const releases = Object.values(ldf.resource.helm_release as Record<string, any>).filter((r) => r.name.startsWith('remote-registry-'));
+    expect(releases.map((r) => [r.name, r.namespace])).toEqual([
+      ['remote-registry-summit', 'kafka'],
+      ['remote-registry-test-stand', 'kafka'],
+    ]);
+    const values = releases[0].values[0] as string;
+    expect(values).toContain('kafkastore.topic: summit._schemas');
+    expect(values).toContain('schema.registry.group.id: remote-registry-summit');
+    expect(values).toContain('leader.eligibility: "false"');
+    expect(values).toContain('bootstrapServers: PLAINTEXT://cp-cp-kafka-headless.kafka.svc.cluster.local:9092');
+    // Sources run no inbound part.
+    expect(
+      Object.values(stackJson('summit-efd').resource.kubernetes_deployment_v1 as Record<string, any>).map((d) => d.metadata.name),
+    ).not.toContain('influxdb-sink-summit');
+  });
+
+  it('refuses an aggregator sink regex that would also take the replicated topics', () => {
+    const changed = sites.map((s) =>
+      s.name === 'ldf'
+        ? { ...s, connectors: { ...s.connectors, influxDbSink: { ...s.connectors.influxDbSink, topicsRegex: '.*lsst[.]sal[.].*' } } }
+        : s,
+    );
+    const app = Testing.app();
+    expect(() => buildSites(app, changed)).toThrow(
+      'site "ldf": connectors.influxDbSink.topicsRegex ".*lsst[.]sal[.].*" matches the replicated topics of "summit" (summit.lsst.sal.ATDome.position)',
+    );
   });
 });

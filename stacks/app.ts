@@ -25,7 +25,7 @@ export function buildSites(app: App, sites: Site[]): SiteStacks[] {
   const byName = (name: string) => sites.find((s) => s.name === name) as Site;
   return sites.map((site) => {
     const cluster = site.target.kind === 'gke' ? new ClusterStack(app, `${site.name}-cluster`, { site }) : undefined;
-    const efd = new EfdStack(app, `${site.name}-efd`, { site });
+    const efd = new EfdStack(app, `${site.name}-efd`, { site, inbound: flows.filter((f) => f.aggregator === site.name) });
     const flow = flows.find((f) => f.runsAt === site.name);
     const replication = flow
       ? new ReplicationStack(app, flow.stack, { flow, source: site, aggregator: byName(flow.aggregator) })

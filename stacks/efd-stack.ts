@@ -22,9 +22,13 @@ import { ConnectorSet } from '../constructs/connectors/connector-set';
 import { InfluxDbSinkApp } from '../constructs/connectors/influxdb-sink-app';
 import { ConnectManager } from '../constructs/connectors/connect-manager';
 import { SalPipeline } from '../constructs/sal-pipeline';
+import { ReplicationInbound } from '../constructs/replication/inbound';
+import type { ReplicationFlow } from '../config/topology';
 
 export interface EfdStackProps {
   readonly site: Site;
+  /** At an aggregator: the replication flows into it (their remote registries and sinks deploy here). @default [] */
+  readonly inbound?: ReplicationFlow[];
 }
 
 export class EfdStack extends TerraformStack {
@@ -43,6 +47,8 @@ export class EfdStack extends TerraformStack {
   readonly connectors: ConnectorSet;
   /** Schema registration, saltransform and salmock, where the site runs them. */
   readonly sal?: SalPipeline;
+  /** At an aggregator: a remote registry and a sink per replicated source. */
+  readonly inbound?: ReplicationInbound;
 
   constructor(scope: Construct, id: string, props: EfdStackProps) {
     super(scope, id);
@@ -108,6 +114,19 @@ export class EfdStack extends TerraformStack {
         kafka: this.kafka,
         influxdb: this.influxdb,
         settings: this.connectors.settings.influxDbSink,
+        dependsOn: [this.retentionJob.job, appsNamespace],
+      });
+    }
+    if (props.inbound?.length) {
+      this.inbound = new ReplicationInbound(this, 'replication-inbound', {
+        site,
+        flows: props.inbound,
+        kafka: this.kafka,
+        replicationFactor: this.kafka.settings.replicationFactor,
+        influxdb: this.influxdb,
+        image,
+        sinkSettings: this.connectors.settings.influxDbSink,
+        registryDependsOn: [this.kafka.release],
         dependsOn: [this.retentionJob.job, appsNamespace],
       });
     }

@@ -41,4 +41,23 @@ describe('efd replication status', () => {
     expect(lines[2]).toMatch(new RegExp(`^    connector FAILED at ${url}: ${url}: `));
     expect(s.problems[0]).toMatch(/^Kafka \(127\.0\.0\.1:1 → 127\.0\.0\.1:1\): /);
   }, 30_000);
+
+  it("prints a failed task's first trace line with its root cause (the server's own message)", () => {
+    const trace =
+      'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback\n\tat org.apache.kafka.connect...\n' +
+      'Caused by: org.apache.kafka.common.errors.TimeoutException: Expiring 1 record(s)\n\tat x\nCaused by: org.apache.kafka.common.errors.RecordTooLargeException: The message is 90 bytes when serialized which is larger than 16.\n\tat y';
+    const lines = formatFlowStatus({
+      flow: 'summit → ldf',
+      connectUrl: 'http://w:8083',
+      lagRecords: 3,
+      lagSeconds: 12.5,
+      problems: [],
+      topics: [],
+      connectors: [{ name: 'replication-summit-source', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED', trace }] }],
+    });
+    expect(lines[2]).toBe(
+      '    task 0 FAILED at http://w:8083: org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback — ' +
+        'org.apache.kafka.common.errors.RecordTooLargeException: The message is 90 bytes when serialized which is larger than 16.',
+    );
+  });
 });

@@ -149,7 +149,12 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
 }
 
 export function formatFlowStatus(s: FlowStatus): string[] {
-  const first = (t?: string) => t?.split('\n')[0];
+  // The first line of a Java trace, and its root cause when there is one (the server's own message).
+  const first = (t?: string) => {
+    const lines = t?.split('\n') ?? [];
+    const cause = lines.filter((l) => l.startsWith('Caused by: ')).pop();
+    return cause ? `${lines[0]} — ${cause.slice('Caused by: '.length)}` : lines[0];
+  };
   const lines = [
     `${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`,
   ];
@@ -175,45 +180,67 @@ export function registerReplicationCommand(program: Command, io: CliOutput = std
     .option('--source-brokers <hosts>', "the source's Kafka (default: the stack's in-cluster address)")
     .option('--target-brokers <hosts>', "the aggregator's Kafka (default: the aggregator's inbound address)")
     .option('--name-prefix <prefix>', 'connector name prefix (default replication-<site>)')
+    .option('--local', "the local EFD's replication a → b (npx efd local up --clusters 2)")
     .option('--json', 'print JSON')
-    .action(
-      async (flags: {
-        site?: string;
-        connectUrl?: string;
-        sourceBrokers?: string;
-        targetBrokers?: string;
-        namePrefix?: string;
-        json?: boolean;
-      }) => {
-        const sites = loadSites();
-        const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
-        if (!flows.length)
-          throw new Error(
-            `no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites)
-              .flows.map((f) => f.source)
-              .join(', ')}`,
-          );
-        // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
-        const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
-        const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
-        const results: FlowStatus[] = [];
-        for (const flow of flows) {
-          const site = (n: string) => sites.find((s) => s.name === n)!;
-          const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
-          results.push(
-            await flowStatus({
-              flow,
-              connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
-              sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
-              targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
-              namePrefix: flags.namePrefix,
-            }),
-          );
-        }
-        if (flags.json) io.out(JSON.stringify(results, null, 2));
-        else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
-        const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
-        process.exitCode = failed ? 1 : 0;
-      },
+    .action(async (flags: StatusFlags & { local?: boolean; json?: boolean }) => {
+      const results = flags.local ? [await localFlowStatus(flags)] : await siteFlowStatuses(flags);
+      if (flags.json) io.out(JSON.stringify(results, null, 2));
+      else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
+      const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
+      process.exitCode = failed ? 1 : 0;
+    });
+}
+
+interface StatusFlags {
+  site?: string;
+  connectUrl?: string;
+  sourceBrokers?: string;
+  targetBrokers?: string;
+  namePrefix?: string;
+}
+
+/** The local EFD's flow (`local up --clusters 2`): a → b, the worker and brokers from endpoints.json. */
+async function localFlowStatus(flags: StatusFlags): Promise<FlowStatus> {
+  const { readEndpoints } = await import('../lib/local-endpoints');
+  const { localReplicationFlow } = await import('../../scripts/local-efd/replication');
+  const e = readEndpoints();
+  if (!e.replication) throw new Error('the local EFD runs no replication: start it with `npx efd local up --clusters 2`');
+  const [a, b] = e.clusters;
+  return flowStatus({
+    flow: localReplicationFlow(b),
+    connectUrl: flags.connectUrl ?? e.replication.connect,
+    sourceBrokers: a.kafka,
+    targetBrokers: b.kafka,
+    namePrefix: flags.namePrefix,
+  });
+}
+
+/** The sites' flows, at the addresses their stacks configure unless given. */
+async function siteFlowStatuses(flags: StatusFlags): Promise<FlowStatus[]> {
+  const sites = loadSites();
+  const flows = deriveTopology(sites).flows.filter((f) => !flags.site || f.source === flags.site);
+  if (!flows.length)
+    throw new Error(
+      `no replication flow${flags.site ? ` from site "${flags.site}"` : ''}; flows: ${deriveTopology(sites)
+        .flows.map((f) => f.source)
+        .join(', ')}`,
     );
+  // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
+  const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
+  const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
+  const results: FlowStatus[] = [];
+  for (const flow of flows) {
+    const site = (n: string) => sites.find((s) => s.name === n)!;
+    const e = siteReplicationEndpoints(site(flow.source), site(flow.aggregator));
+    results.push(
+      await flowStatus({
+        flow,
+        connectUrl: flags.connectUrl ?? replicationConnectUrl(flow.source, flow.settings.connect.namespace),
+        sourceBrokers: flags.sourceBrokers ?? e.sourceBootstrapServers,
+        targetBrokers: flags.targetBrokers ?? flow.inbound.bootstrapServers,
+        namePrefix: flags.namePrefix,
+      }),
+    );
+  }
+  return results;
 }

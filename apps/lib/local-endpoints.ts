@@ -23,6 +23,19 @@ export interface Endpoints {
   influxdb: { url: string; database: string };
   /** The local Kubernetes API, when started with `efd local up --k8s`. */
   kubernetes?: { server: string; kubeconfig: string; contexts: string[] };
+  /** With 2 clusters: replication a → b (source `summit` → aggregator `ldf`), its worker and registries. */
+  replication?: ReplicationEndpoints;
+}
+
+export interface ReplicationEndpoints {
+  /** `summit → ldf` */
+  flow: string;
+  /** The replication worker's Connect REST URL. */
+  connect: string;
+  /** Source registry (kafkasql, cluster a; its journal replicates): register schemas here for records that replicate. */
+  sourceRegistry: string;
+  /** Read-only remote registry at the aggregator (cluster b), serving the replicated journal: decodes `summit.*`. */
+  remoteRegistry: string;
 }
 
 /** Runtime state of the local EFD (data, logs, pids, endpoints.json): `$EFD_LOCAL_DIR` or `<repo>/.efd-local`. */

@@ -1,8 +1,10 @@
 /**
  * The influxdb-sink app as a Deployment: the EFD's default InfluxDB sink (SAL topics → InfluxDB raw
  * tier, arrays flattened, dead-letter topic, Prometheus metrics). Settings come from the site's
- * `connectors.influxDbSink` section; InfluxDB credentials from the admin Secret as environment
- * (INFLUXDB_USER / INFLUXDB_PASSWORD), never literals.
+ * `connectors.influxDbSink` section (flags from ./influxdb-sink-flags.ts); InfluxDB credentials from the
+ * admin Secret as environment (INFLUXDB_USER / INFLUXDB_PASSWORD), never literals. At an aggregator, one
+ * more per replicated source (`source`): its `<prefix>.lsst.sal.*` topics, decoded with its registry,
+ * tagged with its prefix.
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
@@ -14,6 +16,7 @@ import { fail } from './common';
 import type { ConnectorInfluxDb, ConnectorKafka } from './connector-set';
 import { influxDbSinkSchema } from '../../config/connectors';
 import type { SiteConnectors } from '../../config/connectors';
+import { influxDbSinkFlags, influxDbSinkName, ReplicatedSource, sinkArgs, SinkFlags } from './influxdb-sink-flags';
 
 export interface InfluxDbSinkAppProps {
   readonly site: Site;
@@ -27,11 +30,14 @@ export interface InfluxDbSinkAppProps {
   /** @default requests 500m / 512Mi, memory limit 1Gi */
   readonly resources?: Resources;
   readonly dependsOn?: ITerraformDependable[];
+  /** At an aggregator: the replicated source this sink writes (its topics, registry, site tag). @default the site's own topics */
+  readonly source?: ReplicatedSource;
 }
 
 export class InfluxDbSinkApp extends Construct {
   readonly deployment: AppDeployment;
-  /** The arguments the container runs with (after `influxdb-sink`). */
+  /** The app's flags (influxDbSinkFlags) and, rendered, the arguments the container runs with (after `influxdb-sink`). */
+  readonly flags: SinkFlags;
   readonly args: string[];
 
   constructor(scope: Construct, id: string, props: InfluxDbSinkAppProps) {
@@ -40,37 +46,23 @@ export class InfluxDbSinkApp extends Construct {
     const s = props.settings ?? influxDbSinkSchema.parse({});
     if (!kafka.schemaRegistryUrl)
       fail(site.name, 'influxDbSink', 'runIn', 'the influxdb-sink reads Avro and needs the schema registry (kafka.schemaRegistry: true)');
-    const args = [
-      '--brokers',
-      kafka.bootstrapServers,
-      '--registry',
-      kafka.schemaRegistryUrl,
-      '--influxdb-url',
-      influxdb.url,
-      '--database',
-      influxdb.database,
-      '--retention-policy',
-      site.retention.tiers[0].name,
-      '--topics-regex',
-      s.topicsRegex,
-      '--dead-letter-topic',
-      s.deadLetterTopic,
-      '--timestamp-field',
-      s.timestampField,
-      '--batch-size',
-      String(s.batchSize),
-      '--flush-interval-ms',
-      String(s.flushIntervalMs),
-      '--group-id',
-      `${site.name}-influxdb-sink`,
-      '--client-id',
-      `${site.name}-influxdb-sink`,
-    ];
-    if (s.tags.length) args.push('--tag', s.tags.join(','));
+    const flags = influxDbSinkFlags({
+      site: site.name,
+      bootstrapServers: kafka.bootstrapServers,
+      schemaRegistryUrl: kafka.schemaRegistryUrl,
+      influxdbUrl: influxdb.url,
+      database: influxdb.database,
+      retentionPolicy: site.retention.tiers[0].name,
+      settings: s,
+      source: props.source,
+    });
+    const args = sinkArgs(flags);
+    this.flags = flags;
     this.args = args;
     this.deployment = new AppDeployment(this, 'app', {
       site: site.name,
       app: 'influxdb-sink',
+      name: influxDbSinkName(props.source),
       namespace: props.namespace ?? site.namespaces.apps,
       image: props.image,
       args,

@@ -10,20 +10,32 @@
  */
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners } from 'kafkajs';
-import { loadSitesFrom } from '../../config/load';
-import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topology';
+import { remoteTopic, ReplicationFlow } from '../../config/topology';
 import { ConnectClient, validationErrors } from '../../apps/connect-manager/connect-client';
-import { reconcile, status } from '../../apps/connect-manager/manager';
-import { LocalProcess, startKafkasqlRegistry, startReplicationWorker } from '../../scripts/local-efd/replication';
+import { status } from '../../apps/connect-manager/manager';
+import {
+  LocalProcess,
+  applyReplication,
+  localReplicationFlow,
+  localReplicationSpecs,
+  startKafkasqlRegistry,
+  startReplicationWorker,
+} from '../../scripts/local-efd/replication';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
-import { mirrorMaker2Specs } from './mirrormaker2';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
+import { RunningSink, sinkConfig, startSink } from '../../apps/influxdb-sink/cli';
+import { silentLogger } from '../../apps/lib/logging';
+import { influxQl } from '../../scripts/local-efd/health';
+import { influxDbSinkSchema } from '../../config/connectors';
+import { influxDbSinkFlags } from '../connectors/influxdb-sink-flags';
+import { replicatedSource } from './inbound';
 
 jest.setTimeout(600_000);
 
 const run = expectedClusters() >= 2 ? describe : describe.skip;
 let ns: TestNamespace;
 const procs: LocalProcess[] = [];
+const sinks: RunningSink[] = [];
 const MANAGER = 'efd-replication-it';
 
 const positionSchema = (extra: object[] = []) => ({
@@ -60,6 +72,24 @@ async function produceAvro(
   }
 }
 
+async function produceValues(kafka: Kafka, topic: string, registry: SchemaRegistry, id: number, values: object[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
+  await producer.connect();
+  try {
+    for (let i = 0; i < values.length; i += 500) {
+      const messages = await Promise.all(
+        values.slice(i, i + 500).map(async (v, j) => ({ key: `k${(i + j) % 5}`, value: await registry.encode(id, v) })),
+      );
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+type InfluxResult = { results: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[] };
+const series = async (q: string) => ((await influxQl(ns.endpoints.influxdb.url, q, ns.database)) as InfluxResult).results[0].series ?? [];
+
 /** Reads `topic` from the beginning until `count` records are in (or the timeout), decoding each with `registry`. */
 async function readDecoded(kafka: Kafka, topic: string, group: string, registry: SchemaRegistry, count: number, timeoutMs = 120_000) {
   await waitForTopics(kafka, [topic], timeoutMs);
@@ -80,7 +110,12 @@ async function readDecoded(kafka: Kafka, topic: string, group: string, registry:
         }
       },
     });
-    await waitFor(`${count} decoded records on ${topic}`, async () => values.length + failures.length >= count, timeoutMs);
+    // Distinct sequence numbers: duplicates (at-least-once after a fault) do not count twice.
+    await waitFor(
+      `${count} decoded records on ${topic}`,
+      async () => new Set(values.map((v) => v.seq)).size + failures.length >= count,
+      timeoutMs,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // late duplicates, if any
   } finally {
     await consumer.disconnect();
@@ -95,6 +130,17 @@ function audit(values: Record<string, unknown>[], from: number, count: number) {
   const lost = Array.from({ length: count }, (_, i) => from + i).filter((s) => !seen.has(s));
   const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
   return { lost, duplicates, distinct: seen.size };
+}
+
+async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
@@ -128,33 +174,18 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     ]);
     procs.push(sourceRegistry, worker);
     src = new SchemaRegistry({ host: sourceRegistry.url });
-    // The flow as the stacks derive it: a source site replicating to an aggregator whose inbound is cluster b.
-    const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
-    const sites = loadSitesFrom([
-      {
-        file: 'config/sites/ldf.yaml',
-        text: `name: ldf\nrole: aggregator\nproduction: false\n${t}inbound: {bootstrapServers: "${b.kafka}", schemaRegistryUrl: "${b.registry}"}\n`,
-      },
-      {
-        file: 'config/sites/summit.yaml',
-        text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: {topicsRegex: "lsst[.]sal[.]${ns.id}[.].*", schemasTopic: "${journal}", refreshTopicsIntervalSeconds: 5}\n`,
-      },
-    ]);
-    flow = deriveTopology(sites).flows[0];
+    // The flow as the stacks derive it (site YAML → topology) and as `local up --clusters 2` runs it: a source
+    // site replicating to an aggregator whose inbound is cluster b (here only this suite's topics and journal).
+    flow = localReplicationFlow(b, { topicsRegex: `lsst[.]sal[.]${ns.id}[.].*`, journalTopic: journal, refreshTopicsIntervalSeconds: 5 });
   });
 
   afterAll(async () => {
+    for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
     await ns?.cleanup();
   });
 
-  const specs = () =>
-    mirrorMaker2Specs(flow, {
-      sourceBootstrapServers: ns.endpoints.clusters[0].kafka,
-      targetReplicationFactor: 1,
-      sourceReplicationFactor: 1,
-      namePrefix: ns.name('replication'),
-    });
+  const specs = () => localReplicationSpecs(flow, ns.endpoints.clusters[0], ns.name('replication'));
 
   test('the worker accepts the generated connector configs (validated by the real plugins)', async () => {
     const client = new ConnectClient(worker.url);
@@ -174,21 +205,13 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const N = 3000;
     await produceAvro(kafkaA, topic1, src, id, 0, N);
 
-    // Applied by the connect manager, as the stacks' manager does.
-    const client = new ConnectClient(worker.url);
-    const r = await reconcile({ client, desired: specs, managerId: MANAGER });
-    expect(r.apply?.errors ?? []).toEqual([]);
-    await waitFor(
-      'replication connectors and tasks RUNNING',
-      async () => {
-        const rows = await status(client, { managerId: MANAGER });
-        return (
-          rows.length === 2 &&
-          rows.every((row) => row.state === 'RUNNING' && row.tasks.length > 0 && row.tasks.every((x) => x.state === 'RUNNING'))
-        );
-      },
-      120_000,
-    );
+    // Applied by the connect manager (as the stacks' manager does), by the function `local up` uses.
+    await applyReplication(worker.url, specs(), MANAGER);
+    const rows = await status(new ConnectClient(worker.url), { managerId: MANAGER });
+    expect(rows.map((row) => [row.name, row.state, row.tasks.map((x) => x.state)])).toEqual([
+      [`${ns.name('replication')}-heartbeat`, 'RUNNING', ['RUNNING']],
+      [`${ns.name('replication')}-source`, 'RUNNING', ['RUNNING']],
+    ]);
 
     // The remote registry starts once its (replicated) journal exists at the aggregator.
     const remoteJournal = remoteTopic(flow.prefix, journal);
@@ -284,5 +307,148 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
       [`summit.lsst.sal.${ns.id}.ATDome.position`, 0],
     ]);
     expect(s.problems).toEqual([]);
+  });
+  test("the aggregator's sink (flags of the stacks' sink for a replicated source) writes the source's points into InfluxDB tagged site=summit, measurements named as at the source", async () => {
+    const [, b] = ns.endpoints.clusters;
+    const kafkaA = ns.kafka(0);
+    const topic3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
+    const schema = {
+      type: 'record',
+      name: 'trajectory',
+      namespace: 'lsst.sal.ATMCS',
+      fields: [
+        { name: 'seq', type: 'long' },
+        { name: 'sal_created', type: 'double' },
+        { name: 'azimuth', type: 'double' },
+        { name: 'demand', type: { type: 'array', items: 'double' } },
+      ],
+    };
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic3}-value` });
+    await createTopic(kafkaA, topic3, 2);
+    const N = 2000;
+    const T0 = Date.UTC(2026, 10, 1); // SAL style: sal_created in epoch seconds (double), 1 ms apart
+    await produceValues(
+      kafkaA,
+      topic3,
+      src,
+      id,
+      Array.from({ length: N }, (_, i) => ({ seq: i, sal_created: (T0 + i) / 1000, azimuth: i / 4, demand: [i, -i, 0.5] })),
+    );
+
+    // The sink as the aggregator's stack configures it for this flow; only the endpoints are the local ones.
+    const flags = influxDbSinkFlags({
+      site: 'ldf',
+      bootstrapServers: b.kafka,
+      schemaRegistryUrl: b.registry,
+      influxdbUrl: ns.endpoints.influxdb.url,
+      database: ns.database,
+      retentionPolicy: 'autogen',
+      settings: influxDbSinkSchema.parse({}),
+      source: replicatedSource(flow, remoteRegistry.url),
+    });
+    expect(flags).toMatchObject({
+      topicsRegex: `summit[.](?:lsst[.]sal[.]${ns.id}[.].*)`,
+      registry: remoteRegistry.url,
+      staticTag: ['site=summit'],
+      stripPrefix: 'summit.',
+    });
+    sinks.push(
+      await startSink(
+        sinkConfig(
+          { ...flags, groupId: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' },
+          {},
+        ),
+        { logger: silentLogger(), serveMetrics: false },
+      ),
+    );
+
+    const m3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
+    const count = await waitFor(
+      `${N} points in ${m3}`,
+      async () => {
+        const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = 'summit'`);
+        return row && row.values[0][1] === N ? row.values[0] : undefined;
+      },
+      120_000,
+    );
+    expect(count[2]).toBe((N * (N - 1)) / 2); // every seq once
+    const [one] = await series(`SELECT seq, azimuth, demand0, demand1, demand2, site FROM "${m3}" WHERE seq = 1234`);
+    expect(one.values).toHaveLength(1);
+    expect(Date.parse(one.values[0][0] as string)).toBe(T0 + 1234);
+    expect(one.values[0].slice(1)).toEqual([1234, 308.5, 1234, -1234, 0.5, 'summit']);
+
+    // Every replicated topic landed under its source name, tagged with the site; none under the prefixed name.
+    const measurements = await waitFor(
+      'the three replicated measurements',
+      async () => {
+        const [row] = await series('SHOW MEASUREMENTS');
+        const names = (row?.values ?? []).map((v) => String(v[0])).sort();
+        return names.length === 3 ? names : undefined;
+      },
+      60_000,
+    );
+    expect(measurements).toEqual([`lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, `lsst.sal.${ns.id}.ATDome.position`, m3]);
+    const tagged = await series('SHOW TAG VALUES WITH KEY = "site"');
+    expect(tagged.map((x) => [x.name, x.values.map((v) => v[1])])).toEqual(measurements.map((m) => [m, ['summit']]));
+    // A query across sites is one statement on the measurement, grouped by the tag.
+    const bySite = await series(`SELECT count(seq) FROM "${m3}" GROUP BY site`);
+    expect(bySite.map((x: any) => [x.tags.site, x.values[0][1]])).toEqual([['summit', N]]);
+  });
+  test('fault: kill -9 of the replication worker mid-stream, started again → 0 lost (sequence audit), duplicates counted', async () => {
+    const [a, b] = ns.endpoints.clusters;
+    const kafkaA = ns.kafka(0);
+    const kafkaB = ns.kafka(1);
+    const topic4 = `lsst.sal.${ns.id}.ATPtg.timeAndDate`;
+    const remote4 = remoteTopic('summit', topic4);
+    const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(positionSchema()) }, { subject: `${topic4}-value` });
+    await createTopic(kafkaA, topic4, 3);
+    const N = 6000;
+    await produceAvro(kafkaA, topic4, src, id, 0, 500);
+    await waitFor(`${remote4} replicating`, async () => (await endOffsets(kafkaB, remote4)) >= 500, 120_000);
+
+    // The source goes on producing (~1,000 records/s) while the worker dies and comes back.
+    const producing = (async () => {
+      for (let from = 500; from < N; from += 250) {
+        await produceAvro(kafkaA, topic4, src, id, from, 250);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    const atKill = await endOffsets(kafkaB, remote4);
+    const port = Number(new URL(worker.url).port);
+    await worker.kill9();
+    const killedAt = Date.now();
+    await producing;
+    const whileDown = await endOffsets(kafkaB, remote4);
+    worker = await startReplicationWorker({ id: ns.name('w'), bootstrapServers: b.kafka, dir: ns.tmpDir, port });
+    procs.push(worker);
+    const restartedAfter = (Date.now() - killedAt) / 1000;
+
+    const got = await readDecoded(kafkaB, remote4, ns.name('check4'), remote, N, 180_000);
+    const r = audit(got.values, 0, N);
+    process.stderr.write(
+      `[replication] kill -9 of the worker with ${atKill}/${N} records at the aggregator (${whileDown} while it was down), restarted after ${restartedAfter.toFixed(1)} s: ${got.values.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}\n`,
+    );
+    expect(got.failures).toEqual([]);
+    expect(atKill).toBeLessThan(N); // killed mid-stream
+    expect(r.lost).toEqual([]);
+    expect(r.distinct).toBe(N);
+    const st = await waitFor(
+      'replication RUNNING and caught up after the restart',
+      async () => {
+        const x = await flowStatus({
+          flow,
+          connectUrl: worker.url,
+          sourceBrokers: a.kafka,
+          targetBrokers: b.kafka,
+          namePrefix: ns.name('replication'),
+        });
+        return x.lagRecords === 0 && x.connectors.every((c) => c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING'))
+          ? x
+          : undefined;
+      },
+      120_000,
+    );
+    expect(st.topics.find((t) => t.remote === remote4)?.lagRecords).toBe(0);
   });
 });

@@ -2,12 +2,15 @@
  * The local EFD: `up`, `down`, `status`, `logs`. Servers (all on 127.0.0.1):
  *   per cluster x ∈ a,b,c  kafka-x (KRaft), registry-x (Apicurio, Confluent API), connect-x (distributed + MM2)
  *   once                   influxdb (1.8.10, database `efd`)
+ *   with 2+ clusters       replication a → b (./replication.ts): replication-registry (kafkasql, on a),
+ *                          replication (Connect worker producing to b, MM2 connectors applied by the
+ *                          connect manager), remote-registry (read-only, on b, the replicated journal)
  * Heaps are explicit so the whole stack fits a 2-core machine beside the tests.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClusterLayout, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir } from './layout';
+import { ClusterLayout, HOST, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir } from './layout';
 import {
   influxDataDir,
   kafkaDataDir,
@@ -41,6 +44,18 @@ import {
   stopServer,
 } from './procs';
 import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
+import {
+  LOCAL_JOURNAL_TOPIC,
+  REPLICATION_PORTS,
+  applyReplication,
+  kafkasqlRegistryArgs,
+  localReplicationFlow,
+  localReplicationSpecs,
+  replicationWorkerArgs,
+  waitForTopic,
+  writeReplicationWorkerFiles,
+} from './replication';
+import { remoteTopic } from '../../config/topology';
 
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
@@ -205,6 +220,101 @@ function influxServer(): Server {
   };
 }
 
+/**
+ * Replication a → b as the stacks configure it (flow from the topology code, connectors from
+ * mirrorMaker2Specs applied by the connect manager), with the registries the remote-registry mode needs.
+ */
+function replicationServers(a: ClusterLayout, b: ClusterLayout): Server[] {
+  const [ea, eb] = [clusterEndpoints(a), clusterEndpoints(b)];
+  const P = REPLICATION_PORTS;
+  const dir = path.join(paths.config(), 'replication');
+  const flow = localReplicationFlow(eb);
+  const sourceRegistry = {
+    name: 'replication-registry',
+    bootstrapServers: ea.kafka,
+    journalTopic: LOCAL_JOURNAL_TOPIC,
+    readOnly: false,
+    dir,
+  };
+  const remoteRegistry = {
+    name: 'remote-registry',
+    bootstrapServers: eb.kafka,
+    journalTopic: remoteTopic(flow.prefix, LOCAL_JOURNAL_TOPIC),
+    readOnly: true,
+    dir,
+  };
+  const ccompat = (port: number) => `http://${HOST}:${port}/apis/ccompat/v7`;
+  const worker = { id: 'efd-local', bootstrapServers: eb.kafka, dir };
+  const workerUrl = `http://${HOST}:${P.worker}`;
+  let files = { properties: '', log4j: '' };
+  return [
+    {
+      name: 'replication-registry',
+      needs: `kafka-${a.name}`,
+      ports: [P.sourceRegistry, P.sourceRegistryManagement],
+      url: ccompat(P.sourceRegistry),
+      heap: '-Xmx384m',
+      readyTimeoutMs: 240_000,
+      async prepare() {},
+      command: () => ({
+        cmd: registryJava(),
+        args: kafkasqlRegistryArgs(sourceRegistry, P.sourceRegistry, P.sourceRegistryManagement),
+        cwd: paths.apicurioHome(),
+      }),
+      ready: () => registryReady(ccompat(P.sourceRegistry)),
+    },
+    {
+      name: 'replication',
+      needs: `kafka-${b.name}`,
+      ports: [P.worker],
+      url: workerUrl,
+      heap: '-Xmx512m',
+      readyTimeoutMs: 240_000,
+      async prepare() {
+        writeLog4j();
+        files = writeReplicationWorkerFiles(worker, P.worker);
+      },
+      command: () => ({ cmd: systemJava(), args: replicationWorkerArgs(files.properties, files.log4j) }),
+      ready: () => connectReady(workerUrl),
+      // Idempotent: every `up` reconciles the connectors (a change in the generated config is applied).
+      afterReady: () => applyReplication(workerUrl, localReplicationSpecs(flow, ea)),
+    },
+    {
+      name: 'remote-registry',
+      needs: 'replication',
+      ports: [P.remoteRegistry, P.remoteRegistryManagement],
+      url: ccompat(P.remoteRegistry),
+      heap: '-Xmx384m',
+      readyTimeoutMs: 240_000,
+      // It serves the replicated journal: wait for MM2 to create it at the aggregator.
+      prepare: () => waitForTopic(eb.kafka, remoteRegistry.journalTopic),
+      command: () => ({
+        cmd: registryJava(),
+        args: kafkasqlRegistryArgs(remoteRegistry, P.remoteRegistry, P.remoteRegistryManagement),
+        cwd: paths.apicurioHome(),
+      }),
+      ready: () => registryReady(ccompat(P.remoteRegistry)),
+    },
+  ];
+}
+
+/** Names, ports and start order of the servers `up` runs for `clusters` clusters (checked for collisions by the unit tests). */
+export function localServers(clusters: number): { name: string; ports: number[]; needs?: string; url: string }[] {
+  return serversFor(clusters).map(({ name, ports, needs, url }) => ({ name, ports, needs, url }));
+}
+
+/**
+ * Starts the replication servers of `up` (and only those) against running clusters a and b, with pid
+ * files and logs in the state dir, as `up` does when they are missing; returns their names.
+ */
+export async function startReplicationServers(say: Say = defaultSay): Promise<string[]> {
+  const servers = replicationServers(clusterLayout(0), clusterLayout(1));
+  const toStart = servers.filter((s) => !runningPid(s.name));
+  await checkPortsFree(toStart);
+  await startAll(servers, toStart, say);
+  return servers.map((s) => s.name);
+}
+
 function serversFor(clusters: number, k8s = false): Server[] {
   const list: Server[] = [];
   for (let i = 0; i < clusters; i++) {
@@ -212,6 +322,7 @@ function serversFor(clusters: number, k8s = false): Server[] {
     list.push(kafkaServer(c), registryServer(c), connectServer(c));
   }
   list.push(influxServer());
+  if (clusters >= 2) list.push(...replicationServers(clusterLayout(0), clusterLayout(1)));
   if (k8s) list.push(...k8sServers(siteContexts()));
   return list;
 }
@@ -441,7 +552,22 @@ async function waitReady(s: Server, say: Say, startedNow: boolean): Promise<void
 function endpointsFor(servers: Server[]): Endpoints {
   const clusters = servers.filter((s) => s.name.startsWith('kafka-')).map((_, i) => clusterEndpoints(clusterLayout(i)));
   const k8s = servers.some((s) => s.name === 'kube-apiserver');
-  return { clusters, influxdb: influxEndpoints(), ...(k8s ? { kubernetes: kubernetesEndpoints(siteContexts()) } : {}) };
+  const url = (name: string) => servers.find((s) => s.name === name)?.url;
+  const connect = url('replication');
+  const replication = connect
+    ? {
+        flow: 'summit → ldf',
+        connect,
+        sourceRegistry: url('replication-registry') as string,
+        remoteRegistry: url('remote-registry') as string,
+      }
+    : undefined;
+  return {
+    clusters,
+    influxdb: influxEndpoints(),
+    ...(k8s ? { kubernetes: kubernetesEndpoints(siteContexts()) } : {}),
+    ...(replication ? { replication } : {}),
+  };
 }
 
 function rssOf(server: string): number | undefined {
@@ -456,6 +582,10 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
   if (e.kubernetes)
     say(
       `  kubernetes: ${e.kubernetes.server}, KUBECONFIG=${e.kubernetes.kubeconfig} (contexts ${e.kubernetes.contexts.join(', ')}; no kubelet: pods do not run)`,
+    );
+  if (e.replication)
+    say(
+      `  replication ${e.replication.flow}: connect ${e.replication.connect}  source registry ${e.replication.sourceRegistry}  remote registry ${e.replication.remoteRegistry}`,
     );
   say(`  written to ${paths.endpoints()}`);
   let total = 0;
