@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Metafile } from 'esbuild';
+import { EXIT } from './lib/exit-codes';
 import { APP_IMAGES, AppImageName, bundleApps } from './images';
 import { CURRENT_DIR, CURRENT_FILES, CURRENT_INTERFACES, CURRENT_MERGED_TOPICS } from './lib/sal/test-fixtures';
 import { influxQl } from '../scripts/local-efd/health';
@@ -354,16 +355,16 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
     expect(r.status).toBe(0);
   }, 60_000);
 
-  it('salmock without brokers exits 1 naming the flag and its env variable', () => {
+  it('salmock without brokers exits 2 (usage) naming the flag and its env variable', () => {
     const r = runImageSync('salmock', ['salmock', '--count', '1']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/--brokers \(env KAFKA_BROKERS\)/);
     expect(r.stderr).not.toMatch(/SALMOCK_XML/);
   });
 
-  it('saltransform without configuration exits 1 naming the flags and env variables to set', () => {
+  it('saltransform without configuration exits 2 (usage) naming the flags and env variables to set', () => {
     const r = runImageSync('saltransform', ['saltransform']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/--subsystems \(env SALTRANSFORM_SUBSYSTEMS\) or --topics/);
   });
 
@@ -457,7 +458,7 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
     const rps = JSON.stringify(await influxQl(ns.endpoints.influxdb.url, `SHOW RETENTION POLICIES ON "${ns.database}"`));
     expect(rps).toMatch(/"raw","24h0m0s","1h0m0s"/);
     const site = runImageSync('influxdb-init', ['influxdb-init', '--site', 'summit', '--url', ns.endpoints.influxdb.url, '--dry-run']);
-    expect(site.status).toBe(1);
+    expect(site.status).toBe(EXIT.badInput);
     expect(site.stderr).toMatch(
       /--site summit: no site files here \(.*\/sites does not exist; the influxdb-init image carries none\): give --database and --tiers instead/,
     );
