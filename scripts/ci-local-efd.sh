@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (first run, into ${EFD_CACHE_DIR:-$HOME/.cache/efd-local}) and starts the local EFD with two
-# clusters and the local Kubernetes API (--k8s) for CI. Prints the cold install time (from `local up`) and
+# clusters and the local Kubernetes API (--k8s, with the helm CLI) for CI. Prints the cold install time (from `local up`) and
 # the total wall time. On a fresh machine the servers install in a few minutes and kube-apiserver +
 # kube-controller-manager build in ~1,060 CPU-seconds (about 9-10 min on 2 idle cores; 40 min when the
 # machine was shared at load 12-16); a warm machine starts in well under a minute.
@@ -15,4 +15,6 @@ if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s; then
   exit 1
 fi
 echo "local EFD: install + start took $(( $(date +%s) - t0 )) s"
+# The helm CLI for `efd validate --charts` (built by `up --k8s` above; this prints where and how long it took).
+npx tsx apps/cli/main.ts local install-helm
 npx tsx apps/cli/main.ts local status

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { down, logs, parseClusters, status, up } from '../../scripts/local-efd';
-import { ensureTelegraf } from '../../scripts/local-efd/install';
+import { ensureHelm, ensureTelegraf } from '../../scripts/local-efd/install';
 
 function parseLines(value: string): number {
   const n = Number(value);
@@ -52,6 +52,16 @@ export function registerLocalCommand(program: Command): void {
     .option('-n, --lines <n>', 'number of lines', '50')
     .action((server: string | undefined, opts: { lines: string }) => {
       logs({ server, lines: parseLines(opts.lines) });
+    });
+
+  local
+    .command('install-helm')
+    .description('build the pinned helm CLI into the cache for `efd validate --charts` (also done by `local up --k8s`); prints the time')
+    .action(async () => {
+      const h = await ensureHelm();
+      process.stdout.write(
+        `helm: ${h.bin} (${h.installed ? `cold install: built in ${(h.ms / 1000).toFixed(1)} s` : `cached, checked in ${h.ms} ms`})\n`,
+      );
     });
 
   local

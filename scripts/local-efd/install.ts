@@ -339,6 +339,61 @@ async function installKubernetes(): Promise<void> {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
+// ----------------------------------------------------------------- helm ----
+
+const needGoForHelm = () =>
+  requireTool(
+    'go',
+    `to build the helm CLI ${VERSIONS.helm} from the Go module proxy`,
+    'Go 1.24+ (verified with 1.26), e.g. `apt-get install golang-go`',
+  );
+
+/** The helm CLI (pure Go) built with `go install`; module and build caches deleted afterwards. */
+async function installHelm(): Promise<void> {
+  const go = needGoForHelm();
+  const v = VERSIONS.helm;
+  const goDir = path.join(cacheDir(), 'go-helm');
+  const bin = path.dirname(paths.helm());
+  const tmpBin = freshDir(`${bin}.tmp`);
+  const env = goBuildEnv(goDir, tmpBin);
+  // As helm's Makefile stamps a release (`helm version` says v3.x.y, not "unreleased").
+  const ldflags = `-s -w -X helm.sh/helm/v3/internal/version.version=v${v} -X helm.sh/helm/v3/internal/version.metadata=`;
+  await run(go, ['install', '-trimpath', `-ldflags=${ldflags}`, `helm.sh/helm/v3/cmd/helm@v${v}`], {
+    env,
+    logFile: installLog('helm'),
+    what: `helm ${v} build (go install, GOTOOLCHAIN=${env.GOTOOLCHAIN})`,
+  });
+  if (!fs.existsSync(path.join(tmpBin, 'helm')))
+    throw new EfdError(`go install produced no helm binary in ${tmpBin}; see ${installLog('helm')}`);
+  moveInto(tmpBin, bin);
+  fs.rmSync(goDir, { recursive: true, force: true });
+}
+
+const helmComponent = (): Component => ({
+  name: 'helm',
+  version: VERSIONS.helm,
+  tools: [needGoForHelm],
+  install: installHelm,
+  present: () => fs.existsSync(paths.helm()),
+});
+
+export interface HelmInstall {
+  bin: string;
+  /** Built by this call (false: it was in the cache). */
+  installed: boolean;
+  ms: number;
+}
+
+/** The helm CLI in the cache (`efd local install-helm`, `local up --k8s`): built on first use, a stamp check after. */
+export async function ensureHelm(say: Say = console.log): Promise<HelmInstall> {
+  const t0 = Date.now();
+  const report: InstallReport = { installed: [], skipped: [], seconds: 0 };
+  const c = helmComponent();
+  checkTools(isDone(c) ? [] : [c]);
+  await installOne(c, report, say);
+  return { bin: paths.helm(), installed: report.installed.includes('helm'), ms: Date.now() - t0 };
+}
+
 // ------------------------------------------------- Telegraf (bench only) ----
 
 /** Build tags of the slim Telegraf: only what the sink comparison needs (a full build is ~3× longer). */
@@ -438,6 +493,8 @@ function components(opts: InstallOptions): Component[] {
         install: installKubernetes,
         present: () => ['kube-apiserver', 'kube-controller-manager'].every((b) => fs.existsSync(path.join(paths.kubernetesBin(), b))),
       },
+      // `efd validate --charts` renders the releases with it against this API server.
+      helmComponent(),
     );
   }
   if (needsJdk4py()) {
@@ -505,7 +562,7 @@ function firstErrorLine(msg: string): string {
 
 /** Installs whatever is missing from the cache; a no-op (milliseconds) when everything is there. */
 export interface InstallOptions {
-  /** Also etcd, kube-apiserver and kube-controller-manager (`efd local up --k8s`). */
+  /** Also etcd, kube-apiserver, kube-controller-manager and the helm CLI (`efd local up --k8s`). */
   k8s?: boolean;
 }
 

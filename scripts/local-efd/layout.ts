@@ -22,6 +22,8 @@ export const VERSIONS = {
   kubernetesStaging: '0.36.3',
   /** etcd from Debian's `etcd-server` package (`apt-get download`, unpacked into the cache). */
   etcdDebian: '3.4.23-4+b4',
+  /** The helm CLI (`efd validate --charts`), `go install helm.sh/helm/v3/cmd/helm` from the Go module proxy. */
+  helm: '3.22.0',
 } as const;
 
 /** Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable). */
@@ -57,6 +59,7 @@ export const paths = {
   influxBin: () => path.join(cacheDir(), `influxdb-${VERSIONS.influxdb}`, 'bin'),
   telegraf: () => path.join(cacheDir(), `telegraf-${VERSIONS.telegraf}`, 'bin', 'telegraf'),
   kubernetesBin: () => path.join(cacheDir(), `kubernetes-${VERSIONS.kubernetes}`, 'bin'),
+  helm: () => path.join(cacheDir(), `helm-${VERSIONS.helm}`, 'bin', 'helm'),
   etcd: () => path.join(cacheDir(), `etcd-${VERSIONS.etcdDebian.replace(/[^\w.-]/g, '_')}`, 'usr', 'bin', 'etcd'),
   stamps: () => path.join(cacheDir(), 'stamps'),
   installLogs: () => path.join(cacheDir(), 'logs'),
