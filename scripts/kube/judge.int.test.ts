@@ -12,6 +12,7 @@ import { tryReadEndpoints } from '../../apps/lib/local-endpoints';
 import { notRun } from '../../test/not-run';
 import { judgeSites, problemLines } from './judge';
 import { loadContext, request } from './client';
+import { EXIT, exitCodeOf } from '../../apps/lib/exit-codes';
 
 const k8s = tryReadEndpoints()?.kubernetes;
 
@@ -89,9 +90,9 @@ if (!k8s) {
     }, 120_000);
 
     it('a context the kubeconfig does not have, and an API server that is down, fail in bounded time naming them', async () => {
-      await expect(
-        judgeSites(sites, { kubeconfig: k8s.kubeconfig, stacks: ['summit-efd'], context: () => 'no-such-context' }),
-      ).rejects.toThrow(/kubeconfig .*kubeconfig has no context "no-such-context" \(it has: efd-local, .*summit-efd/);
+      const missing = judgeSites(sites, { kubeconfig: k8s.kubeconfig, stacks: ['summit-efd'], context: () => 'no-such-context' });
+      await expect(missing).rejects.toThrow(/kubeconfig .*kubeconfig has no context "no-such-context" \(it has: efd-local, .*summit-efd/);
+      expect(exitCodeOf(await missing.catch((e) => e))).toBe(EXIT.badInput);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-kc-'));
       const down = path.join(dir, 'kubeconfig');
       fs.writeFileSync(
@@ -103,9 +104,11 @@ if (!k8s) {
         }),
       );
       const t0 = Date.now();
-      await expect(judgeSites(sites, { kubeconfig: down, stacks: ['summit-efd'] })).rejects.toThrow(
+      const unreachable = judgeSites(sites, { kubeconfig: down, stacks: ['summit-efd'] });
+      await expect(unreachable).rejects.toThrow(
         /^site "summit", stack summit-efd: Kubernetes API https:\/\/127\.0\.0\.1:1 \(context "summit-efd" of .*\) did not answer GET \/version: .*Is it running\?/,
       );
+      expect(exitCodeOf(await unreachable.catch((e) => e))).toBe(EXIT.unreachable);
       expect(Date.now() - t0).toBeLessThan(60_000);
       fs.rmSync(dir, { recursive: true, force: true });
     }, 120_000);

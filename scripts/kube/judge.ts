@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Site } from '../../config/schema';
 import { synthSites } from '../synth';
 import { siteContext } from '../local-efd/k8s';
-import { KubeContext, apply, get, loadContext, remove, request } from './client';
+import { KubeContext, apply, get, loadContext, remove, serverVersion } from './client';
 import { Manifest, StackObject, stackObjects } from './manifests';
 
 export interface ObjectVerdict {
@@ -119,13 +119,9 @@ export async function judgeSites(sites: Site[], opts: JudgeOptions): Promise<Sta
 /** One bounded GET /version first, so a server that is down is one error naming site, stack and context. */
 async function reachable(ctx: KubeContext, what: string): Promise<void> {
   try {
-    const r = await request(ctx, 'GET', '/version', undefined, undefined, 10_000);
-    if (r.status !== 200)
-      throw new Error(
-        `Kubernetes API ${ctx.server} (context "${ctx.context}") answered GET /version with HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`,
-      );
+    await serverVersion(ctx);
   } catch (err) {
-    throw new Error(`${what}: ${(err as Error).message}`);
+    throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 
