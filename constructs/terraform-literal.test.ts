@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { terraformLiteral, terraformLiterals } from './terraform-literal';
+import { terraformLiteral, terraformLiterals, terraformTemplateText } from './terraform-literal';
 import { HelmChart } from './helm-chart';
 import { CHARTS } from './charts';
 import { checkTemplates } from '../scripts/tf-templates';
@@ -22,6 +22,16 @@ describe('terraformLiteral', () => {
     expect(terraformLiteral('a ${dir:/x:y} b %{if} c $${d}')).toBe('a $${dir:/x:y} b %%{if} c $$${d}');
     expect(terraformLiteral('ns ${TfToken[TOKEN.12]} and ${topic}')).toBe('ns ${TfToken[TOKEN.12]} and $${topic}');
     expect(terraformLiterals({ k: '${x}' })).toEqual({ k: '$${x}' });
+  });
+
+  it('terraformTemplateText reads an escaped text back as the original, resolving references it is given', () => {
+    for (const text of FOREIGN) expect(terraformTemplateText(terraformLiteral(text))).toBe(text);
+    expect(terraformTemplateText('ns: ${a.b.name} and $${topic}', (e) => (e === 'a.b.name' ? 'kafka' : undefined))).toBe(
+      'ns: kafka and ${topic}',
+    );
+    expect(() => terraformTemplateText('x ${var.password} y %{ if z }')).toThrow(
+      'holds Terraform expressions known only at apply time: ${var.password}, %{if z}',
+    );
   });
 
   it('a Helm release whose values hold placeholders synthesizes to templates that are literal text, references still live', async () => {

@@ -31,3 +31,31 @@ export function terraformLiteral(text: string): string {
 export function terraformLiterals(data: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, terraformLiteral(v)]));
 }
+
+/**
+ * What Terraform hands on for a template string from the synth, the inverse of {@link terraformLiteral}:
+ * `$${` → `${`, `%%{` → `%{`, and each live interpolation `${expr}` replaced by `resolve(expr)` (a
+ * reference whose value the synth already knows). Throws naming the interpolations `resolve` does not
+ * know, and on a directive (`%{…}`), which only Terraform can evaluate.
+ */
+export function terraformTemplateText(text: string, resolve: (expr: string) => string | undefined = () => undefined): string {
+  let out = '';
+  const unknown: string[] = [];
+  for (let i = 0; i < text.length;) {
+    if (text.startsWith('$${', i) || text.startsWith('%%{', i)) {
+      out += `${text[i]}{`;
+      i += 3;
+    } else if (text.startsWith('${', i) || text.startsWith('%{', i)) {
+      const end = text.indexOf('}', i);
+      const expr = text.slice(i + 2, end < 0 ? text.length : end).trim();
+      const value = text[i] === '$' ? resolve(expr) : undefined;
+      if (value === undefined) unknown.push(`${text[i]}{${expr}}`);
+      else out += value;
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  if (unknown.length) throw new Error(`holds Terraform expressions known only at apply time: ${unknown.join(', ')}`);
+  return out;
+}

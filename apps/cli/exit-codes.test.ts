@@ -100,6 +100,17 @@ describe('efd exit codes', () => {
       );
     });
 
+    it('efd validate: a --charts folder or a sums file that does not exist', async () => {
+      const kc = ['--kubeconfig', path.join(tmp, 'kubeconfig')];
+      const charts = await efd('validate', '--charts', path.join(tmp, 'no-charts'), ...kc);
+      expect(charts.output).toContain(`--charts ${path.join(tmp, 'no-charts')} is not a folder`);
+      expect(charts.code).toBe(EXIT.badInput);
+      const sums = await efd('validate', '--charts', tmp, '--sums', path.join(tmp, 'no-sums'), ...kc);
+      expect(sums.output).toMatch(/sums file .*no-sums: ENOENT/);
+      expect(sums.code).toBe(EXIT.badInput);
+      expect((await efd('validate', ...kc)).code).toBe(EXIT.usage);
+    });
+
     it('retention tiers that are not durations', async () => {
       const r = await efd(
         'influxdb-init',

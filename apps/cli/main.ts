@@ -46,6 +46,12 @@ const COMMANDS: LazyCommand[] = [
     load: () => (require('./k8s') as typeof import('./k8s')).registerK8sCommand,
   },
   {
+    name: 'validate',
+    term: 'validate [options]',
+    description: "each site's Helm releases rendered by the helm CLI from chart packages (--charts) and judged by its API server (dry run)",
+    load: () => (require('./validate') as typeof import('./validate')).registerValidateCommand,
+  },
+  {
     name: 'replication',
     term: 'replication',
     description: 'source → aggregator replication (MirrorMaker 2 / Replicator)',
