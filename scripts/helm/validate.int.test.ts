@@ -217,6 +217,13 @@ if (!k8s || !helm) {
         const [v] = await validateCharts(sites, opts({ charts: into, pull: true, sums, edit: (r) => ({ ...r, repository: url }) }));
         expect(v).toMatchObject({ status: 'accepted', source: { kind: 'package', pulled: true, verified: true } });
         expect(fs.readdirSync(into)).toEqual(['chronograf-1.2.6.tgz']);
+        // A chart the repository does not have: missing, with helm's message, and not blamed on the network.
+        const [k] = await validateCharts(
+          sites,
+          opts({ charts: into, pull: true, releases: ['kapacitor'], edit: (r) => ({ ...r, repository: url }) }),
+        );
+        expect(k.status).toBe('missing');
+        expect(k.message).toMatch(/failed: Error: .*kapacitor.* not found .*Check the chart name and version at the repository/);
       } finally {
         await new Promise((r) => server.close(r));
       }

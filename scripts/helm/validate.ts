@@ -238,12 +238,19 @@ async function judgeRelease(
       ['pull', r.chart, '--repo', r.repository, '--version', r.version, '--destination', opts.charts],
       timeoutMs,
     );
-    if (pull.code !== 0)
+    if (pull.code !== 0) {
+      const why = helmError(pull);
+      const unreachable = /cannot be reached|no such host|connection refused|i\/o timeout|dial tcp|did not finish within/i.test(why);
       return done(
         'missing',
         `not in ${opts.charts} (${chartFileNames(r.chart, r.version).join(', ')}), and \`helm pull ${r.chart} --repo ${r.repository} --version ${r.version}\` failed: ` +
-          `${helmError(pull)}. The repository is not reachable from here: fetch the package where it is and copy it into ${opts.charts}.`,
+          `${why}. ${
+            unreachable
+              ? `The repository is not reachable from here: fetch the package where it is and copy it into ${opts.charts}.`
+              : 'Check the chart name and version at the repository, or copy the package into the folder.'
+          }`,
       );
+    }
     source = findChart(opts.charts, r.chart, r.version);
     pulled = true;
     if (!source) return done('missing', `helm pull wrote no ${r.chart}-${r.version}.tgz into ${opts.charts}`);
