@@ -21,7 +21,7 @@ import { notRun } from '../../test/not-run';
 import { sha256File } from './charts';
 import { helmBinary, runHelm } from './helm';
 import type { HelmRelease } from './releases';
-import { ValidateChartsOptions, refusalLines, siteReleases, validateCharts, validateExit } from './validate';
+import { ValidateChartsOptions, refusalLines, reportLine, siteReleases, validateCharts, validateExit } from './validate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHART = path.join(ROOT, 'test', 'fixtures', 'helm', 'chronograf');
@@ -145,6 +145,19 @@ if (!k8s || !helm) {
           /^summit summit-efd chronograf: Deployment influxdb\/chronograf \(.*\) refused: Deployment\.apps "chronograf" is invalid: spec\.template\.labels: Invalid value: "not a valid label!"/,
         ),
       ]);
+    }, 120_000);
+
+    it('an object whose kind a CRD of the same chart defines is listed as not submitted; the CRD itself is judged', async () => {
+      const [v] = await validateCharts(sites, opts({ edit: (r) => withValues(r, (x) => (x.testOnly = { crd: true })) }));
+      expect(v.status).toBe('accepted');
+      const crdObjects = v.objects.filter((o) => /^(CustomResourceDefinition|Widget) /.test(o.object));
+      expect(crdObjects.map((o) => [o.object, o.refused, o.skipped])).toEqual([
+        ['CustomResourceDefinition widgets.test.efd.lsst.io', undefined, undefined],
+        ['Widget chronograf', undefined, 'its kind is defined by a CRD of this chart, which a dry run does not create'],
+      ]);
+      expect(reportLine(v)).toMatch(
+        /accepted: 4\/4 objects accepted \(server-side dry run\), 1 not submitted \(kinds of the chart's own CRDs\)/,
+      );
     }, 120_000);
 
     it('a package with another sha256 than the sums file is refused before rendering, naming path and both sums', async () => {
