@@ -71,6 +71,13 @@ test('bad schemas: not telemetry, no numeric field, a clash of derived names, no
   expect(err({ ...base, fields: [...efd, { name: 'x', type: 'double' }, { name: 'x_mean', type: 'string' }] })).toBe(
     'name-clash: lsst.sal.ATPtg_timeAndDate: aggregated field x_mean would be written twice (rename the source field)',
   );
+  // a source field named like a window field: its last value under <name>_last; numeric ones have suffixed names anyway
+  const own = aggregationPlan({
+    ...base,
+    fields: [...efd, { name: 'x', type: 'double' }, { name: 'time', type: 'string' }, { name: 'count', type: 'long' }],
+  });
+  expect(own.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['time', 'count', 'time_last', 'count_mean']));
+  expect(own.last.find((f) => f.name === 'time')?.out).toBe('time_last');
   expect(err({ ...base, fields: base.fields.filter((f) => f.name !== 'sal_created') })).toBe(
     'no-time-field: lsst.sal.ATPtg_timeAndDate has no field sal_created to cut the windows on',
   );

@@ -6,7 +6,7 @@
  *    `<f>_median`, `<f>_stdev` (double); an array of numbers → the same names, each an array with one
  *    entry per element index (element-wise statistics);
  *  - boolean, string, bytes, enum and arrays of them → `<f>`: the last value in the window (by time,
- *    then by offset);
+ *    then by offset); `<f>_last` when the source field is named `time` or `count` (the window's own);
  *  - the timestamps (logical type timestamp-*: kafka_timestamp, sal_created, sal_ingested) → none
  *    (the window's `time` replaces them); the other EFD fields (sal_revcode, sal_origin, sal_host) and
  *    the group-by fields (salIndex) → `<f>`, last value.
@@ -35,7 +35,12 @@ export interface LastField {
   kind: 'last';
   name: string;
   group: boolean;
+  /** Output field: the source name, or `<name>_last` when that is a window field (`time`, `count`). */
+  out: string;
 }
+
+/** The fields every aggregated record starts with. */
+export const WINDOW_FIELDS: ReadonlySet<string> = new Set(['time', 'count']);
 
 export type PlanField = StatsField | LastField;
 
@@ -166,9 +171,10 @@ export function aggregationPlan(source: unknown, opts: PlanOptions = {}): Aggreg
         });
       }
     } else {
-      fields.push({ kind: 'last', name: f.name, group: groupBy.has(f.name) });
+      const outName = WINDOW_FIELDS.has(f.name) ? `${f.name}_last` : f.name;
+      fields.push({ kind: 'last', name: f.name, group: groupBy.has(f.name), out: outName });
       out.push({
-        name: f.name,
+        name: outName,
         type: nullable(t),
         default: null,
         doc: groupBy.has(f.name) ? `${f.name} of the series (group-by field).` : `Last ${f.name} in the window.`,

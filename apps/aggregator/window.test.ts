@@ -95,7 +95,7 @@ function reference(records: InputRecord[], plan: AggregationPlan, grace: number)
   for (const [start, recs] of windows) {
     const o: Record<string, unknown> = { time: start, count: recs.length };
     const last = [...recs].sort((a, b) => a.timeMs - b.timeMs || Number(a.offset - b.offset)).pop()!;
-    for (const f of plan.last) o[f.name] = last.value[f.name] ?? null;
+    for (const f of plan.last) o[f.out] = last.value[f.name] ?? null;
     for (const f of plan.stats) {
       if (!f.array) {
         const s = refStats(recs.map((r) => r.value[f.name]));

@@ -209,7 +209,7 @@ export class PartitionAggregator {
           break;
         }
       }
-      out[f.name] = v;
+      out[f.out] = v;
     }
     const s = this.samples;
     for (const f of plan.stats) {
