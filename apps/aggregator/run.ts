@@ -13,7 +13,7 @@
  */
 import { Type, Schema as AvscSchema } from 'avsc';
 import { Counter, Gauge, Registry as Metrics } from 'prom-client';
-import { aggregatedTopicOf } from '../../config/names';
+import { aggregatedTopicOf, SAL_TOPIC_INFIX } from '../../config/names';
 import type { BatchSender, OutgoingMessage } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
 import { Registry, WIRE_HEADER_BYTES, wireEncoder } from '../lib/registry';
@@ -120,7 +120,7 @@ export interface AggregatorOptions {
 export function isTelemetryTopicName(topic: string, kindOf: (efdbTopic: string) => string): boolean {
   const out = aggregatedTopicOf(topic);
   if (!out) return false;
-  const efdb = topic.slice(topic.indexOf('lsst.sal.') + 'lsst.sal.'.length);
+  const efdb = topic.slice(topic.indexOf(SAL_TOPIC_INFIX) + SAL_TOPIC_INFIX.length);
   return kindOf(efdb) === 'telemetry';
 }
 
