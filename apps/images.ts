@@ -10,7 +10,15 @@ import { join, resolve } from 'node:path';
 import { build, Metafile } from 'esbuild';
 
 /** Every app image: apps/Dockerfile has one target of each name, the stacks run `<repository>/<name>:<tag>`. */
-export const APP_IMAGES = ['salschema', 'salmock', 'saltransform', 'influxdb-sink', 'connect-manager', 'influxdb-init'] as const;
+export const APP_IMAGES = [
+  'salschema',
+  'salmock',
+  'saltransform',
+  'aggregator',
+  'influxdb-sink',
+  'connect-manager',
+  'influxdb-init',
+] as const;
 export type AppImageName = (typeof APP_IMAGES)[number];
 
 const ROOT = resolve(__dirname, '..');

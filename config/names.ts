@@ -31,3 +31,38 @@ export const regexSchema = z
     },
     { message: 'expected a valid regular expression' },
   );
+
+/** The SAL topics' family in Kafka: `[<prefix>]lsst.sal.<EFDB_Topic>` (the prefix: a test prefix, or `<site>.` after replication). */
+export const SAL_TOPIC_INFIX = 'lsst.sal.';
+
+/** The 1 Hz aggregated topics' family: `[<prefix>]lsst.efd.agg.<EFDB_Topic>`. */
+export const AGG_TOPIC_INFIX = 'lsst.efd.agg.';
+
+/** Avro namespace of the aggregated schemas (the infix without its trailing dot). */
+export const AGG_NAMESPACE = AGG_TOPIC_INFIX.slice(0, -1);
+
+/**
+ * The naming rule of the aggregator, one place: `[<prefix>]lsst.sal.<Topic>` → `[<prefix>]lsst.efd.agg.<Topic>`
+ * (a prefix before the family, such as `summit.` at the aggregator site, is kept); undefined for a topic
+ * outside the SAL family.
+ */
+export function aggregatedTopicOf(topic: string): string | undefined {
+  const at = topic.indexOf(SAL_TOPIC_INFIX);
+  if (at < 0 || topic.length === at + SAL_TOPIC_INFIX.length) return undefined;
+  return `${topic.slice(0, at)}${AGG_TOPIC_INFIX}${topic.slice(at + SAL_TOPIC_INFIX.length)}`;
+}
+
+const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, (c) => (c === '.' ? '[.]' : `\\${c}`));
+
+/**
+ * Whole-name regex (Kafka Connect `topics.regex` style) of the aggregated topics written under `prefix`
+ * (`''`: the site's own, `summit.`: a replicated source's): what the sinks of aggregated topics select.
+ */
+export function aggregatedTopicsRegex(prefix = ''): string {
+  return `${regexEscape(prefix)}${regexEscape(AGG_TOPIC_INFIX)}.*`;
+}
+
+/** Whole-name regex of the SAL topics under `prefix` (the aggregator's input). */
+export function salTopicsRegex(prefix = ''): string {
+  return `${regexEscape(prefix)}${regexEscape(SAL_TOPIC_INFIX)}.*`;
+}

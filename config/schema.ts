@@ -198,6 +198,21 @@ const apps = z.strictObject({
   /** SAL subsystems whose schemas are registered and whose raw topics are transformed. */
   subsystems: z.array(subsystem).min(1).default(DEFAULT_SUBSYSTEMS),
   saltransform: z.strictObject({ enabled: z.boolean().default(false), replicas: intIn(1, 64, 'replicas').default(1) }).prefault({}),
+  /**
+   * The 1 Hz aggregator (apps/aggregator): at an aggregator site one per replicated source (its
+   * `<site>.lsst.sal.*` → `<site>.lsst.efd.agg.*`), elsewhere the site's own `lsst.sal.*` → `lsst.efd.agg.*`;
+   * each with an influxdb-sink writing the aggregated topics into `retentionPolicy`.
+   */
+  aggregator: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      replicas: intIn(1, 64, 'replicas').default(1),
+      /** How late a record may be (behind the newest of its partition) and still count in its window. */
+      graceMs: intIn(0, 600_000, 'graceMs').default(2000),
+      /** Retention policy (a tier's name) of the aggregated measurements. @default the longest-kept tier */
+      retentionPolicy: z.string().optional(),
+    })
+    .prefault({}),
   /** Mock SAL producer at the seed rates (experiment sites only). */
   salmock: z
     .strictObject({
@@ -255,6 +270,14 @@ export const siteSchema = z
     }
     for (const p of kafkaRetention(site.kafka, site.retention.tiers[0]).problems) {
       if (!p.unparsed) ctx.addIssue({ code: 'custom', path: ['kafka', p.field], message: p.message });
+    }
+    const aggTier = site.apps.aggregator.retentionPolicy;
+    if (aggTier !== undefined && !site.retention.tiers.some((t) => t.name === aggTier)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apps', 'aggregator', 'retentionPolicy'],
+        message: `expected the name of a retention tier (${site.retention.tiers.map((t) => t.name).join(', ')})`,
+      });
     }
     if (site.apps.salmock.enabled && site.production) {
       ctx.addIssue({

@@ -22,6 +22,7 @@ import { ConnectorSet } from '../constructs/connectors/connector-set';
 import { InfluxDbSinkApp } from '../constructs/connectors/influxdb-sink-app';
 import { ConnectManager } from '../constructs/connectors/connect-manager';
 import { SalPipeline } from '../constructs/sal-pipeline';
+import { AggregatorApps } from '../constructs/aggregator-app';
 import { ReplicationInbound } from '../constructs/replication/inbound';
 import type { ReplicationFlow } from '../config/topology';
 
@@ -49,6 +50,8 @@ export class EfdStack extends TerraformStack {
   readonly sal?: SalPipeline;
   /** At an aggregator: a remote registry and a sink per replicated source. */
   readonly inbound?: ReplicationInbound;
+  /** The 1 Hz aggregator(s) and the sinks of their aggregated topics (apps.aggregator.enabled). */
+  readonly aggregator?: AggregatorApps;
 
   constructor(scope: Construct, id: string, props: EfdStackProps) {
     super(scope, id);
@@ -128,6 +131,17 @@ export class EfdStack extends TerraformStack {
         sinkSettings: this.connectors.settings.influxDbSink,
         registryDependsOn: [this.kafka.release],
         dependsOn: [this.retentionJob.job, appsNamespace],
+      });
+    }
+    if (site.apps.aggregator.enabled) {
+      this.aggregator = new AggregatorApps(this, 'aggregator', {
+        site,
+        image,
+        kafka: this.kafka,
+        influxdb: this.influxdb,
+        sinkSettings: this.connectors.settings.influxDbSink,
+        flows: props.inbound,
+        dependsOn: [this.retentionJob.job, appsNamespace, ...Object.values(this.inbound?.registries ?? {})],
       });
     }
     if (this.kafka.connectUrl) {

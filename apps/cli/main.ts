@@ -78,6 +78,13 @@ const COMMANDS: LazyCommand[] = [
     load: () => (require('../saltransform/cli') as typeof import('../saltransform/cli')).registerSaltransformCommand,
   },
   {
+    name: 'aggregator',
+    term: 'aggregator [options]',
+    description:
+      'aggregate SAL telemetry onto a 1 Hz grid: count, min, max, mean, median, stdev per numeric field (arrays element-wise) → lsst.efd.agg.<topic>',
+    load: () => (require('../aggregator/cli') as typeof import('../aggregator/cli')).registerAggregatorCommand,
+  },
+  {
     name: 'connectors',
     term: 'connectors',
     description: 'Kafka Connect connectors as code: apply the desired set, status, delete (managed connectors only)',

@@ -85,6 +85,22 @@ describe('compileSchema', () => {
     );
   });
 
+  it("a field named time (the aggregated topics' window start) is the point time, never a field: InfluxDB refuses that key", () => {
+    const agg = Type.forSchema({
+      type: 'record',
+      name: 'a',
+      fields: [
+        { name: 'time', type: TIMESTAMP },
+        { name: 'count', type: 'int' },
+        { name: 'x_mean', type: ['null', 'double'], default: null },
+      ],
+    } as never);
+    const stats = { droppedFields: 0 };
+    expect(compileSchema(agg, { timestampField: 'time' }).line({ time: 1700000001000, count: 3, x_mean: 0.5 }, 'm', '1', stats)).toBe(
+      'm count=3i,x_mean=0.5 1700000001000000',
+    );
+  });
+
   it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
     const t = Type.forSchema({
       type: 'record',

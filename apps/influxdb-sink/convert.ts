@@ -7,6 +7,7 @@
  *    string, enum → its symbol as a string, bytes/fixed → UTF-8 string (trailing NULs dropped);
  *    arrays → `name0..nameN` (seed 002); nested records and maps → `name.sub`; null → no field;
  *    NaN/±Infinity → no field (InfluxDB refuses them; counted); -0 → `-0` (stored as -0);
+ *  - a field named `time` → none (InfluxDB refuses it as a field key; `--timestamp-field time` makes it the point's time);
  *  - tags: the configured record fields (as strings; not written as fields), plus static tags;
  *  - time: the configured field (default `sal_created`, the SAL creation time; apps/lib/sal/avro.ts
  *    EFD_FIELDS) — Date, integer epoch (unit by magnitude or configured) or float epoch seconds (SAL's
@@ -293,8 +294,10 @@ export function compileSchema(type: Type, opts: PointOptions = {}): CompiledSche
   const unit = opts.timestampUnit ?? 'auto';
   const rejectMissing = opts.missingTimestamp === 'reject';
   const staticTags = Object.entries(opts.staticTags ?? {}).map(([k, v]) => `${escapeKey(k)}=${escapeKey(v)}`);
+  // InfluxDB refuses a field named `time` (it is the point's time): such a field, as the aggregated
+  // topics' window start, is only written as the time (with --timestamp-field time) or not at all
   const fields = (t.fields ?? [])
-    .filter((f) => !tagNames.has(f.name))
+    .filter((f) => !tagNames.has(f.name) && f.name !== 'time')
     .map((f) => ({ name: f.name, key: new Key(escapeKey(f.name)), emit: emitterFor(f.type) }));
   const tagFields = (t.fields ?? []).filter((f) => tagNames.has(f.name)).map((f) => ({ name: f.name, key: escapeKey(f.name) }));
   const hasTags = staticTags.length > 0 || tagFields.length > 0;

@@ -148,6 +148,8 @@ export interface Registry {
   testCompatibility(subject: string, schema: AvscSchema | string): Promise<CompatibilityResult>;
   /** Compiled avsc type of a schema id (cached). */
   type(schemaId: number): Promise<Type>;
+  /** The schema text of a schema id as registered, custom attributes (`sal_*`) included; throws a 404 RegistryError when unknown. */
+  schema(schemaId: number): Promise<AvscSchema>;
   /** Synchronous encoder of one schema id (Confluent wire format), for hot loops. */
   encoder(schemaId: number): Promise<(value: unknown) => Buffer>;
   encode(schemaId: number, value: unknown): Promise<Buffer>;
@@ -337,6 +339,18 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     return p;
   }
 
+  async function schema(schemaId: number): Promise<AvscSchema> {
+    const r = await retry(`schema text of id ${schemaId}`, async () => {
+      try {
+        return await http<{ schema: string }>('GET', `/schemas/ids/${schemaId}`);
+      } catch (err) {
+        if (statusOf(err) === 404) throw new RegistryError(`schema id ${schemaId} is not in the schema registry ${api}`, 404);
+        throw err;
+      }
+    });
+    return JSON.parse(r.schema) as AvscSchema;
+  }
+
   const encoders = new Map<number, Promise<(value: unknown) => Buffer>>();
   function encoder(schemaId: number): Promise<(value: unknown) => Buffer> {
     let e = encoders.get(schemaId);
@@ -363,6 +377,7 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     setCompatibility,
     testCompatibility,
     type,
+    schema,
     encoder,
     encode: async (schemaId, value) => (await encoder(schemaId))(value),
     decode: async (buffer) => (await decodeWithId(buffer)).value,

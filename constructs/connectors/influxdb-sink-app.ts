@@ -32,6 +32,8 @@ export interface InfluxDbSinkAppProps {
   readonly dependsOn?: ITerraformDependable[];
   /** At an aggregator: the replicated source this sink writes (its topics, registry, site tag). @default the site's own topics */
   readonly source?: ReplicatedSource;
+  /** The sink of the aggregated topics (see influxDbSinkFlags), into this retention policy. @default the raw sink, first tier */
+  readonly aggregated?: { retentionPolicy: string };
 }
 
 export class InfluxDbSinkApp extends Construct {
@@ -52,9 +54,10 @@ export class InfluxDbSinkApp extends Construct {
       schemaRegistryUrl: kafka.schemaRegistryUrl,
       influxdbUrl: influxdb.url,
       database: influxdb.database,
-      retentionPolicy: site.retention.tiers[0].name,
+      retentionPolicy: props.aggregated?.retentionPolicy ?? site.retention.tiers[0].name,
       settings: s,
       source: props.source,
+      aggregated: props.aggregated !== undefined,
     });
     const args = sinkArgs(flags);
     this.flags = flags;
@@ -62,7 +65,7 @@ export class InfluxDbSinkApp extends Construct {
     this.deployment = new AppDeployment(this, 'app', {
       site: site.name,
       app: 'influxdb-sink',
-      name: influxDbSinkName(props.source),
+      name: influxDbSinkName(props.source, props.aggregated !== undefined),
       namespace: props.namespace ?? site.namespaces.apps,
       image: props.image,
       args,

@@ -11,6 +11,7 @@
  * sites (`GROUP BY site`) or one (`WHERE site = 'summit'`).
  */
 import type { SiteConnectors } from '../../config/connectors';
+import { aggregatedTopicsRegex } from '../../config/names';
 
 /** Option name (camelCase) → value; arrays are variadic options. Insertion order is the argument order. */
 export type SinkFlags = Record<string, string | string[]>;
@@ -37,25 +38,33 @@ export interface InfluxDbSinkFlagsInput {
   readonly settings: SiteConnectors['influxDbSink'];
   /** Set for the sink of a replicated source at an aggregator. */
   readonly source?: ReplicatedSource;
+  /**
+   * The sink of the 1 Hz aggregated topics (apps/aggregator): `[<prefix>.]lsst.efd.agg.*` (the source's
+   * topicsRegex is not used), point time from the windows' `time`, its own dead-letter topic and name.
+   */
+  readonly aggregated?: boolean;
 }
 
 /** The Deployment name of a sink (`influxdb-sink`, `influxdb-sink-summit` for a replicated source). */
-export const influxDbSinkName = (source?: { prefix: string }) => (source ? `influxdb-sink-${source.prefix}` : 'influxdb-sink');
+export const influxDbSinkName = (source?: { prefix: string }, aggregated = false) =>
+  `influxdb-sink${aggregated ? '-agg' : ''}${source ? `-${source.prefix}` : ''}`;
 
 export function influxDbSinkFlags(o: InfluxDbSinkFlagsInput): SinkFlags {
   const s = o.settings;
   const src = o.source;
-  const id = `${o.site}-${influxDbSinkName(src)}`;
+  const agg = o.aggregated ?? false;
+  const id = `${o.site}-${influxDbSinkName(src, agg)}`;
+  const dlq = `${s.deadLetterTopic}${agg ? '.agg' : ''}`;
   const flags: SinkFlags = {
     brokers: o.bootstrapServers,
     registry: src ? src.schemaRegistryUrl : o.schemaRegistryUrl,
     influxdbUrl: o.influxdbUrl,
     database: o.database,
     retentionPolicy: o.retentionPolicy,
-    topicsRegex: src ? src.topicsRegex : s.topicsRegex,
+    topicsRegex: agg ? aggregatedTopicsRegex(src ? `${src.prefix}.` : '') : src ? src.topicsRegex : s.topicsRegex,
     // Per source: its unwritable records stay apart from the aggregator's own.
-    deadLetterTopic: src ? `${s.deadLetterTopic}.${src.prefix}` : s.deadLetterTopic,
-    timestampField: s.timestampField,
+    deadLetterTopic: src ? `${dlq}.${src.prefix}` : dlq,
+    timestampField: agg ? 'time' : s.timestampField,
     batchSize: String(s.batchSize),
     flushIntervalMs: String(s.flushIntervalMs),
     groupId: id,

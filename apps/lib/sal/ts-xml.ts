@@ -39,6 +39,14 @@ export const TOPIC_TAG: Record<TopicKind, 'SALCommand' | 'SALEvent' | 'SALTeleme
 /** Infix between subsystem and topic name in EFDB_Topic (telemetry has none). */
 export const TOPIC_INFIX: Record<TopicKind, string> = { command: 'command_', event: 'logevent_', telemetry: '' };
 
+/** Kind of an EFDB_Topic by its name: `<Subsystem>_command_…` command, `<Subsystem>_logevent_…` event, else telemetry. */
+export function topicKindOfName(efdbTopic: string): TopicKind {
+  const rest = efdbTopic.slice(efdbTopic.indexOf('_') + 1);
+  if (rest.startsWith(TOPIC_INFIX.command)) return 'command';
+  if (rest.startsWith(TOPIC_INFIX.event)) return 'event';
+  return 'telemetry';
+}
+
 /** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
 export const IDL_TYPES = [
   'null',
