@@ -1,4 +1,4 @@
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import {
   AvroField,
   AvroRecordSchema,
@@ -275,7 +275,7 @@ describe('topicToAvroSchema on the fixture topics', () => {
   });
 
   it('produces schemas avsc accepts and can round-trip a record with', () => {
-    const type = Type.forSchema(schemaOf(current, 'Test_logevent_arrays') as never);
+    const type = avroType(schemaOf(current, 'Test_logevent_arrays') as never);
     const five = [1, 2, 3, 4, 5];
     const record = {
       kafka_timestamp: 1,

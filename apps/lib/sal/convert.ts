@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import { AvroRecordSchema, avroProblems, topicToAvroSchema } from './avro';
 import { SalSchemaError } from './errors';
 import { loadTsXmlFolder, SalTopic, SkippedTopic, TsXmlFile, TsXmlFolder } from './ts-xml';
@@ -50,7 +50,7 @@ export function convertTopic(topic: SalTopic): { schema?: AvroRecordSchema; erro
   if (problems.length > 0) return { errors: problems };
   const schema = topicToAvroSchema(topic);
   try {
-    Type.forSchema(schema as unknown as Parameters<typeof Type.forSchema>[0]);
+    avroType(schema);
   } catch (err) {
     const message = `generated schema is not valid Avro: ${(err as Error).message}`;
     return { errors: [{ ...at, line: topic.line, message, fix: 'check item names and types' }] };
