@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Type } from 'avsc';
+import { avroType } from '../apps/lib/avro-type';
 import { createRegistry } from '../apps/lib/registry';
 import { silentLogger } from '../apps/lib/logging';
 import { compileSchema } from '../apps/influxdb-sink/convert';
@@ -164,7 +164,7 @@ export async function run(): Promise<BenchResult[]> {
       const schema = schemaFor(topic.slice(prefix.length));
       const schemaId = await registry.register(`${topic}-value`, JSON.stringify(schema));
       const encode = await registry.encoder(schemaId);
-      const compiled = compileSchema(Type.forSchema(schema as never));
+      const compiled = compileSchema(avroType(schema as never));
       const measurement = escapeMeasurement(topic);
       const n = Math.min(perTopic, RECORDS - produced);
       for (let i0 = 0; i0 < n; i0 += 10_000) {

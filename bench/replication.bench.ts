@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Type } from 'avsc';
+import { avroType } from '../apps/lib/avro-type';
 import { Kafka, logLevel } from 'kafkajs';
 import { wireEncoder } from '../apps/lib/registry';
 import { convertTopics } from '../apps/lib/sal/convert';
@@ -67,7 +67,7 @@ export async function run(): Promise<BenchResult[]> {
     .slice(0, TOPICS);
   const totalHz = plan.reduce((n, p) => n + p.rateHz, 0);
   const sources = plan.map((p, i) => {
-    const type = Type.forSchema(schemas.get(p.meta.topic) as never);
+    const type = avroType(schemas.get(p.meta.topic) as never);
     const encode = wireEncoder(i + 1, type);
     const gen = recordGenerator(p.meta, 1);
     const pool = Array.from({ length: 50 }, (_, j) => encode(gen(j, 1_700_000_000_000 + j)));

@@ -1,5 +1,5 @@
 import { Point } from '@influxdata/influxdb-client';
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { wireEncoder } from '../lib/registry';
 import { Batcher } from './batcher';
 import { compileSchema, ConversionError, createConverter, toMicros } from './convert';
@@ -25,7 +25,7 @@ const schema = {
     { name: 'raw', type: 'bytes' },
   ],
 };
-const type = Type.forSchema(schema as never);
+const type = avroType(schema as never);
 const record = {
   kafka_timestamp: 1700000000123,
   sal_created: 1700000000100,
@@ -78,7 +78,7 @@ describe('compileSchema', () => {
     expect(toMicros(new Date(1700000000100), 'auto')).toBe('1700000000100000');
     expect(toMicros(1700000000, 's')).toBe('1700000000000000');
     expect(compileSchema(type, { timestampField: 'timestamp' }).line(record, 'm', '1', { droppedFields: 0 })).toMatch(/ 1700000000100000$/);
-    const noTs = Type.forSchema({ type: 'record', name: 'x', fields: [{ name: 'v', type: 'int' }] } as never);
+    const noTs = avroType({ type: 'record', name: 'x', fields: [{ name: 'v', type: 'int' }] } as never);
     expect(compileSchema(noTs).line({ v: 1 }, 'm', '1700000000999', { droppedFields: 0 })).toBe('m v=1i 1700000000999000');
     expect(() => compileSchema(noTs, { missingTimestamp: 'reject' }).line({ v: 1 }, 'm', '1', { droppedFields: 0 })).toThrow(
       ConversionError,
@@ -102,7 +102,7 @@ describe('compileSchema', () => {
   });
 
   it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
-    const t = Type.forSchema({
+    const t = avroType({
       type: 'record',
       name: 'n',
       fields: [
@@ -124,7 +124,7 @@ describe('compileSchema', () => {
     expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe(
       'm pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000',
     );
-    const empty = Type.forSchema({ type: 'record', name: 'e', fields: [{ name: 'v', type: ['null', 'double'] }] } as never);
+    const empty = avroType({ type: 'record', name: 'e', fields: [{ name: 'v', type: ['null', 'double'] }] } as never);
     expect(() => compileSchema(empty).line({ v: null }, 'm', '1', { droppedFields: 0 })).toThrow(/no field InfluxDB can store/);
   });
 });
@@ -132,7 +132,7 @@ describe('compileSchema', () => {
 describe('compileSchema against a straightforward reference', () => {
   // every field kind, each value written the plain way: String(n) floats (-0 kept), `${n}i` ints,
   // escaped quoted strings, arrays name0..nameN, records/maps name.sub, null and NaN/±Infinity skipped
-  const t = Type.forSchema({
+  const t = avroType({
     type: 'record',
     name: 'r',
     fields: [
@@ -235,7 +235,7 @@ describe('compileSchema against a straightforward reference', () => {
 
   it('a failed record leaves nothing behind for the next one', () => {
     const c = compileSchema(
-      Type.forSchema({
+      avroType({
         type: 'record',
         name: 'q',
         fields: [

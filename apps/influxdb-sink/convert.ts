@@ -183,7 +183,7 @@ const emitDynamic: Emit = (v, w, k, stats) => {
 
 function emitterFor(t: AvscLike): Emit {
   const name = t.typeName;
-  if (name === 'int' || name === 'long') return emitInt;
+  if (name === 'int' || name === 'long' || name === 'abstract:long') return emitInt; // abstract: the exact 64-bit long
   if (name === 'float' || name === 'double') return emitFloat;
   if (name === 'boolean') return emitBool;
   if (name === 'string' || name === 'enum') return emitString;

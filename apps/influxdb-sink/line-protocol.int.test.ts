@@ -7,7 +7,7 @@
  * out-of-range floats and integers.
  * Run: npx jest --selectProjects integration --runInBand apps/influxdb-sink/line-protocol
  */
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { silentLogger } from '../lib/logging';
 import { TestNamespace, useNamespace } from '../../test/integration/env';
 import { compileSchema } from './convert';
@@ -86,7 +86,7 @@ function doubles(): number[] {
 describe('line protocol formatting on the real InfluxDB', () => {
   const schema = (type: unknown) =>
     compileSchema(
-      Type.forSchema({
+      avroType({
         type: 'record',
         name: 'p',
         fields: [

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Type } from 'avsc';
+import { avroType } from './avro-type';
 import {
   createRegistry,
   isTransient,
@@ -25,7 +25,7 @@ const schema = {
 describe('Confluent wire format', () => {
   it('header is magic 0 + big-endian id; encoder output decodes back', () => {
     expect(wireHeader(258).toString('hex')).toBe('0000000102');
-    const type = Type.forSchema(schema as never);
+    const type = avroType(schema as never);
     const buf = wireEncoder(258, type)({ a: 7, b: [1.5, 2] });
     expect(wireSchemaId(buf)).toBe(258);
     expect(type.fromBuffer(buf.subarray(5))).toEqual({ a: 7, b: [1.5, 2] });

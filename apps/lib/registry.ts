@@ -7,7 +7,8 @@
  *  - retry with exponential backoff and a clear log line while the registry is unreachable.
  */
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Schema as AvscSchema, Type } from 'avsc';
+import type { Schema as AvscSchema, Type } from 'avsc';
+import { AVRO_TYPE_OPTIONS, avroType } from './avro-type';
 import { Logger } from './logging';
 import { REGISTRY_CONTENT_TYPE, RegistryFlavor, registryApiUrl, registryBehaviour, registryFlavor } from './registry-compat';
 import { jsonBody } from './http';
@@ -196,7 +197,8 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
   const flavor = opts.flavor ?? registryFlavor();
   const api = registryApiUrl(url, flavor);
   const behaviour = registryBehaviour(flavor);
-  const lib = new SchemaRegistry({ host: api, retry: { retries: 0 } });
+  // every schema the library compiles has exact 64-bit longs, like the apps' own (avro-type.ts)
+  const lib = new SchemaRegistry({ host: api, retry: { retries: 0 } }, { forSchemaOptions: { ...AVRO_TYPE_OPTIONS } });
   const types = new Map<number, Type>();
   const loading = new Map<number, Promise<Type>>();
   const hint =
@@ -254,7 +256,7 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
       const { id } = await retry(`register ${subject}`, () =>
         lib.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: level as COMPATIBILITY, updateConfig: false }),
       );
-      if (!types.has(id)) types.set(id, Type.forSchema(JSON.parse(text) as AvscSchema));
+      if (!types.has(id)) types.set(id, avroType(JSON.parse(text) as AvscSchema));
       return id;
     } catch (err) {
       const status = statusOf(err);

@@ -1,6 +1,6 @@
 import type { OutgoingMessage as Message } from '../lib/kafka';
 import { Registry } from 'prom-client';
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { silentLogger } from '../lib/logging';
 import { wireEncoder, wireSchemaId } from '../lib/registry';
 import { convertTopics } from '../lib/sal/convert';
@@ -94,7 +94,7 @@ describe('runSalmock', () => {
 
   it('avro mode writes wire-format records of the topic schema', async () => {
     const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
-    const type = Type.forSchema(schemas.get(plan[0].meta.topic) as never);
+    const type = avroType(schemas.get(plan[0].meta.topic) as never);
     const f = messageFactory(plan[0], 'avro', 3, wireEncoder(77, type));
     const { topic, message } = f(9, 1234);
     expect(topic).toBe(`x.lsst.sal.${plan[0].meta.topic}`);

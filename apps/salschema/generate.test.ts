@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { Command } from 'commander';
 import { registerSalschemaCommand, runGenerate } from './cli';
 import { meanRecordBytes } from '../lib/sal/record-bytes';
@@ -126,7 +126,7 @@ describe('generated ts_xml: round trip through salmock and saltransform', () => 
   it('salmock values → SAL text → transform → Avro decodes to the same values', async () => {
     await transformer.prepare(sample.map((m) => m.topic));
     for (const m of sample) {
-      const type = Type.forSchema(schemas.get(m.topic) as never);
+      const type = avroType(schemas.get(m.topic) as never);
       const gen = recordGenerator(m, 7);
       for (const seq of [0, 1, 2]) {
         const rec = gen(seq, 1_700_000_000_000 + seq);

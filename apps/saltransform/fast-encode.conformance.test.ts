@@ -2,7 +2,8 @@
  * Conformance: the one-pass SAL text → Avro encoder on the real ts_xml topics (v28 and 2019 layouts):
  * the same bytes as parse + avsc for every topic, and the same outcome for randomly edited lines.
  */
-import { Type } from 'avsc';
+import type { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { describeConformance } from '../../test/conformance';
 import { wireEncoder } from '../lib/registry';
 import { convertTopics } from '../lib/sal/convert';
@@ -41,7 +42,7 @@ describeConformance('one-pass encoder on the real ts_xml', UPSTREAM_TS_XML, (roo
       const diffs: string[] = [];
       for (const meta of topics) {
         const schema = schemas.get(meta.topic) as never;
-        const type = Type.forSchema(schema);
+        const type = avroType(schema);
         const layout = layoutFromAvro(schema);
         const enc = compileSalTextEncoder(layout, schema, 7, type);
         if (!enc) throw new Error(`${meta.topic}: no fast encoder`);
@@ -75,7 +76,7 @@ describeConformance('one-pass encoder on the real ts_xml', UPSTREAM_TS_XML, (roo
       for (let n = 0; n < 4000; n++) {
         const meta = sample[rnd(sample.length)];
         const schema = schemas.get(meta.topic) as never;
-        const type = Type.forSchema(schema);
+        const type = avroType(schema);
         const layout = layoutFromAvro(schema);
         const text = formatSalText(layout, recordGenerator(meta, 1)(n, 1_700_000_000_000));
         // one to three edits inside the value list: delete, insert, duplicate a byte, or cut the line short

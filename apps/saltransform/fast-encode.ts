@@ -4,7 +4,8 @@
  * encoding of the topic's schema
  * (zig-zag varints, little-endian float/double, length-prefixed strings, one block per array).
  * The bytes are identical to avsc's encoding of the record `parseSalText` builds (unit-tested on every
- * fixture topic). A line in any other form (a problem, non-ASCII text, nan/inf, a null field) falls back
+ * fixture topic). Longs are exact over the signed 64-bit range: within ±2^52 as numbers, beyond from
+ * their digits (plain digits only; other forms go to the parser, which refuses them or reads them). A line in any other form (a problem, non-ASCII text, nan/inf, a null field) falls back
  * to `parseSalText`, which reads it or names the problem.
  */
 import { Type } from 'avsc';
@@ -13,6 +14,7 @@ import * as decimal from './decimal';
 import { NumberReader } from './number-reader';
 import { isSpace, LONG_LIMIT as LONG_LIMIT_EXPORT, OPEN_BYTES, parseSalText, SalLayout } from '../lib/sal/sal-text';
 import type { AvroPrimitive } from '../lib/sal/avro';
+import { LONG_MAX, LONG_MIN } from '../lib/avro-type';
 
 /** SAL text line (the Kafka record's bytes, or text) → Confluent wire-format Avro message. */
 export interface SalTextEncoder {
@@ -103,6 +105,23 @@ class Out {
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
+  /** Avro long of a zig-zag value 0 ≤ z < 2^64 (a 64-bit value beyond ±2^52). */
+  zigzag(z: bigint): void {
+    this.ensure(10);
+    const buf = this.buf;
+    const low = Number(z & 0xfffffffn);
+    let high = Number(z >> 28n); // < 2^36: exact
+    let pos = this.pos;
+    buf[pos++] = (low & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 7) & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 14) & 0x7f) | 0x80;
+    buf[pos++] = ((low >>> 21) & 0x7f) | (high > 0 ? 0x80 : 0);
+    while (high > 0) {
+      buf[pos++] = high > 0x7f ? (high % 128) | 0x80 : high;
+      high = Math.floor(high / 128);
+    }
+    this.pos = pos;
+  }
   bool(v: boolean): void {
     this.ensure(1);
     this.buf[this.pos++] = v ? 1 : 0;
@@ -117,6 +136,8 @@ const BAIL = new Bail();
 class ByteCursor {
   pos = 0;
   close = 0;
+  /** Where the last number read by {@link number} starts. */
+  tokenStart = 0;
   b: Buffer = Buffer.alloc(0);
 
   reset(b: Buffer, open: number, close: number): void {
@@ -149,6 +170,7 @@ class ByteCursor {
     const p = this.skipFrom(this.pos);
     const v = scanDecimal(this.b, p, this.close);
     if (v === undefined || !this.delimited(scanned.end)) throw BAIL;
+    this.tokenStart = p;
     this.pos = scanned.end;
     return v;
   }
@@ -227,8 +249,35 @@ class ByteCursor {
   }
 }
 
-/** A number read for a numeric type, written in its Avro encoding. */
-function writeNumber(out: Out, v: number, type: AvroPrimitive): void {
+/**
+ * A long beyond ±2^52 from its digits (bytes `from`..`to`, plain digits with an optional sign), exactly;
+ * BAIL for any other form or a value outside [-2^63, 2^63 − 1] (the parser names it).
+ */
+function writeExactLong(out: Out, b: Buffer, from: number, to: number): void {
+  let i = from;
+  const neg = b[i] === 45;
+  if (neg || b[i] === 43) i++;
+  while (i < to - 1 && b[i] === 48) i++;
+  const digits = to - i;
+  if (digits < 1 || digits > 19) throw BAIL;
+  // up to 10 leading digits and the last 9, each an exact number
+  let hi = 0;
+  let lo = 0;
+  const split = to - Math.min(9, digits);
+  for (let k = i; k < to; k++) {
+    const d = b[k] - 48;
+    if (d < 0 || d > 9) throw BAIL;
+    if (k < split) hi = hi * 10 + d;
+    else lo = lo * 10 + d;
+  }
+  const m = BigInt(hi) * 1_000_000_000n + BigInt(lo);
+  const v = neg ? -m : m;
+  if (v < LONG_MIN || v > LONG_MAX) throw BAIL;
+  out.zigzag(v < 0n ? -v * 2n - 1n : v * 2n);
+}
+
+/** A number read for a numeric type, written in its Avro encoding (`cur`: where it was read, for longs). */
+function writeNumber(out: Out, v: number, type: AvroPrimitive, cur: ByteCursor): void {
   switch (type) {
     case 'double':
       out.double(v);
@@ -241,8 +290,9 @@ function writeNumber(out: Out, v: number, type: AvroPrimitive): void {
       out.long(v);
       return;
     default: // long
-      if (!Number.isInteger(v) || v < -LONG_LIMIT || v > LONG_LIMIT) throw BAIL;
-      out.long(v);
+      if (!Number.isInteger(v)) throw BAIL;
+      if (v >= -LONG_LIMIT && v <= LONG_LIMIT) out.long(v);
+      else writeExactLong(out, cur.b, cur.tokenStart, cur.pos);
   }
 }
 
@@ -251,7 +301,7 @@ const NUMERIC = new Set<AvroPrimitive>(['double', 'float', 'int', 'long']);
 /** The value after the next "," (BAIL at the list's end), in its Avro encoding. */
 function writeNext(out: Out, cur: ByteCursor, type: AvroPrimitive, numeric: boolean): void {
   if (numeric) {
-    writeNumber(out, cur.nextNumber(), type);
+    writeNumber(out, cur.nextNumber(), type, cur);
     return;
   }
   if (!cur.next()) throw BAIL;
@@ -334,7 +384,7 @@ export function compileSalTextEncoder(
       if (!Number.isFinite(ms) || Math.abs(ms) > LONG_LIMIT) throw BAIL;
       out.long(ms);
     }
-    for (let k = 0; k < 2; k++) writeNumber(out, cur.nextNumber(), 'int');
+    for (let k = 0; k < 2; k++) writeNumber(out, cur.nextNumber(), 'int', cur);
     let loaded = false;
     for (let f = 0; f < items.length; f++) {
       const it = items[f];
@@ -357,7 +407,7 @@ export function compileSalTextEncoder(
             out.pos += reader.written;
             cur.pos = reader.end;
             if (done < it.count) {
-              writeNumber(out, cur.nextNumber(), it.type);
+              writeNumber(out, cur.nextNumber(), it.type, cur);
               done++;
             }
           }

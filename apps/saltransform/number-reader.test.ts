@@ -1,4 +1,4 @@
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { compileWasm, moduleText } from '../../scripts/build-wasm';
 import { NumberReader } from './number-reader';
 import { NUMBERS_WASM_BASE64 } from './numbers-wasm.generated';
@@ -141,16 +141,32 @@ describe('the WebAssembly number reader', () => {
     const ints = ['0', '-0', '+7', '-1', '63', '-64', '64', '2147483647', '-2147483648', '007'];
     const int = encode('int', ints);
     expect(int.n).toBe(ints.length);
-    expect(int.bytes).toEqual(Buffer.concat(ints.map((v) => Type.forSchema('int').toBuffer(Number(v)))));
-    const longs = ['4503599627370496', '-4503599627370496', '1073741824', '-1073741825', '281474976710655'];
-    const long = encode('long', longs);
-    expect(long.n).toBe(longs.length);
-    expect(long.bytes).toEqual(Buffer.concat(longs.map((v) => Type.forSchema('long').toBuffer(Number(v)))));
+    expect(int.bytes).toEqual(Buffer.concat(ints.map((v) => avroType('int').toBuffer(Number(v)))));
+    const longs = [
+      '4503599627370496',
+      '-4503599627370496',
+      '1073741824',
+      '-1073741825',
+      '281474976710655',
+      '9007199254740993',
+      '-9007199254740993',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '0009223372036854775807',
+    ];
+    const long = encode('long', longs.slice(0, -1));
+    expect(long.n).toBe(longs.length - 1);
+    expect(long.bytes).toEqual(Buffer.concat(longs.slice(0, -1).map((v) => avroType('long').toBuffer(BigInt(v)))));
+    // the 64-bit edges, as zig-zag varints written out by hand
+    expect(encode('long', ['9223372036854775807']).bytes).toEqual(Buffer.from('feffffffffffffffff01', 'hex'));
+    expect(encode('long', ['-9223372036854775808']).bytes).toEqual(Buffer.from('ffffffffffffffffff01', 'hex'));
     for (const [type, bad] of [
       ['int', '2147483648'],
       ['int', '-2147483649'],
-      ['long', '4503599627370497'],
-      ['long', '12345678901234567'],
+      ['long', '9223372036854775808'],
+      ['long', '-9223372036854775809'],
+      ['long', '18446744073709551615'],
+      ['long', '0009223372036854775807'], // more than 19 digits: left to JavaScript
       ['int', '1e3'],
       ['int', '2.0'],
       ['int', '3x'],

@@ -2,9 +2,11 @@
  * Property: for random ts_xml topics (every IDL type, scalars and arrays, enumerations on integer types,
  * strings with IDL_Size; both layouts' tags), what salmock produces goes through saltransform — the
  * one-pass encoder and the parse + avsc fallback — and decodes to exactly the values salmock made.
- * Bounded: a fixed count of topics from a fixed seed.
+ * The 64-bit items also carry the range edges (±2^63, 2^53 ± 1) exactly, and values no Avro long holds
+ * (2^63, 2^64 − 1) are refused by both paths with the field named. Bounded: a fixed count of topics
+ * from a fixed seed.
  */
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { isDeepStrictEqual } from 'node:util';
 import { wireEncoder } from '../lib/registry';
 import { mulberry32 } from '../lib/prng';
@@ -13,7 +15,13 @@ import { topicMetadata } from '../lib/sal/metadata';
 import { IDL_TYPES, INTEGER_IDL_TYPES, parseTsXml } from '../lib/sal/ts-xml';
 import { recordGenerator } from '../lib/sal/values';
 import { compileSalTextEncoder } from './fast-encode';
-import { formatSalText, layoutFromAvro, parseSalText } from '../lib/sal/sal-text';
+import { formatSalText, layoutFromAvro, parseSalText, SalTextError } from '../lib/sal/sal-text';
+import { longValue } from '../lib/avro-type';
+
+/** Values every 64-bit item is also sent with (unsigned ones: the non-negative ones). */
+const EDGES = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, -(2n ** 53n - 1n), 0n];
+/** Values no Avro long holds: refused with the field named (dead-lettered by saltransform). */
+const BEYOND = ['9223372036854775808', '18446744073709551615', '-9223372036854775809'];
 
 const TOPICS = 150;
 const MESSAGES = 4;
@@ -66,6 +74,8 @@ describe('property: salmock → saltransform → decode round-trips the values e
     const r = mulberry32(20260715);
     const problems: string[] = [];
     let values = 0;
+    let edges = 0;
+    let refused = 0;
     for (let n = 0; n < TOPICS; n++) {
       const { xml, file } = randomTopic(r, n);
       const parsed = parseTsXml(xml, file);
@@ -80,7 +90,7 @@ describe('property: salmock → saltransform → decode round-trips the values e
         continue;
       }
       const schema = schemas.get(topic.name) as never;
-      const type = Type.forSchema(schema);
+      const type = avroType(schema);
       const layout = layoutFromAvro(schema);
       const enc = compileSalTextEncoder(layout, schema, 3, type);
       const wire = wireEncoder(3, type);
@@ -99,8 +109,47 @@ describe('property: salmock → saltransform → decode round-trips the values e
           problems.push(`${topic.name} seq ${seq}: decoded ${JSON.stringify(decoded)} ≠ produced ${JSON.stringify(want)}`);
         values += topic.items.reduce((k, i) => k + i.count, 0);
       }
+      const wide = topicMetadata(topic).fields.filter((f) => f.idlType.endsWith('long long') && !f.enumeration?.length);
+      for (const edge of wide.length > 0 ? EDGES : []) {
+        const rec = gen(MESSAGES, 1_700_000_000_000);
+        for (const f of wide) {
+          const v = longValue(f.idlType.startsWith('unsigned') && edge < 0n ? -edge - 1n : edge);
+          rec[f.name] = f.array ? new Array(f.count).fill(v) : v;
+        }
+        const line = formatSalText(layout, rec);
+        const viaParser = wire(parseSalText(line, layout, 1));
+        const viaFast = enc?.fastOnly(Buffer.from(line), 1);
+        if (!viaFast?.equals(viaParser)) problems.push(`${topic.name}: edge ${edge}: the one-pass encoder fell back or differs on ${line}`);
+        const decoded = type.fromBuffer(viaParser.subarray(5)) as Record<string, unknown>;
+        for (const f of wide) {
+          if (!isDeepStrictEqual(decoded[f.name], rec[f.name]))
+            problems.push(`${topic.name}.${f.name}: edge ${edge} decoded as ${String(decoded[f.name])}`);
+        }
+        edges++;
+      }
+      for (const bad of wide.length > 0 ? BEYOND : []) {
+        const f = wide[0];
+        const rec = gen(MESSAGES, 1_700_000_000_000);
+        rec[f.name] = f.array ? new Array(f.count).fill(424242) : 424242;
+        const line = formatSalText(layout, rec).replace(/\b424242\b/, bad);
+        for (const [path, run] of [
+          ['parser', () => parseSalText(line, layout, 1)],
+          ['one-pass', () => enc?.(Buffer.from(line), 1)],
+        ] as const) {
+          try {
+            run();
+            problems.push(`${topic.name}.${f.name}: ${bad} accepted by the ${path} path`);
+          } catch (err) {
+            const named = err instanceof SalTextError && err.code === 'bad-value' && err.message.includes(`(${f.name}`);
+            if (!named) problems.push(`${topic.name}.${f.name}: ${bad} refused by the ${path} path without the field: ${String(err)}`);
+          }
+        }
+        refused++;
+      }
     }
     expect(problems.slice(0, 5)).toEqual([]);
     expect(values).toBeGreaterThan(TOPICS * MESSAGES);
+    expect(edges).toBeGreaterThan(20 * EDGES.length);
+    expect(refused).toBeGreaterThan(20);
   });
 });

@@ -1,4 +1,4 @@
-import { Type } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import type { OutgoingMessage as Message } from '../lib/kafka';
 import { Registry } from 'prom-client';
 import { wireSchemaId } from '../lib/registry';
@@ -76,7 +76,7 @@ describe('SalTransformer', () => {
     if (!r1.ok || !r2.ok) throw new Error('expected ok');
     expect(r1.outTopic).toBe('p.lsst.sal.ATDome_position');
     expect(wireSchemaId(r1.value)).toBe(ids.get('ATDome_position'));
-    const type = Type.forSchema(schemas.get('ATDome_position') as never);
+    const type = avroType(schemas.get('ATDome_position') as never);
     const rec = recordGenerator(meta, 5)(1, 1_700_000_000_000);
     expect(type.fromBuffer(r1.value.subarray(5))).toEqual(type.fromBuffer(type.toBuffer({ ...rec, kafka_timestamp: 42 })));
   });

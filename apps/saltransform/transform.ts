@@ -4,7 +4,7 @@
  * once per topic and compiled once (avsc); the per-message path is synchronous.
  * A topic with no subject is "unknown" (re-checked after `unknownTopicRecheckMs`).
  */
-import { Type, Schema as AvscSchema } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import type { Logger } from '../lib/logging';
 import { LatestSchema, wireEncoder } from '../lib/registry';
 import { kafkaTopicOf, subjectOf } from '../lib/sal/register';
@@ -85,7 +85,7 @@ export class SalTransformer {
     }
     try {
       const layout = layoutFromAvro(latest.schema as { name?: string; fields?: unknown[] }, topic);
-      const type = Type.forSchema(latest.schema as AvscSchema);
+      const type = avroType(latest.schema);
       const encode = wireEncoder(latest.id, type);
       const encodeLine =
         compileSalTextEncoder(layout, latest.schema as { fields?: { name: string; type: unknown }[] }, latest.id, type) ??

@@ -2,7 +2,7 @@
  * Conformance: Avro schemas of real ts_xml topics (v28 and the 2019 layout): the SQR-029 mapping on
  * real items, real enumerations (`ValueEnum_Five=0x05`), generics and the 2019 topic tags.
  */
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import { describeConformance } from '../../../test/conformance';
 import { AvroField, AvroRecordSchema, EFD_FIELDS, SAL_NAMESPACE, topicToAvroSchema } from './avro';
 import { loadTsXmlFolder, TsXmlFolder } from './ts-xml';
@@ -146,7 +146,7 @@ describeConformance('topicToAvroSchema on real topics', UPSTREAM_TS_XML, (root) 
     });
 
     it('produces schemas avsc accepts and can round-trip a record with', () => {
-      const type = Type.forSchema(schemaOf(current, 'Test_logevent_arrays') as never);
+      const type = avroType(schemaOf(current, 'Test_logevent_arrays') as never);
       const record = {
         kafka_timestamp: 1,
         sal_revcode: 'abc',

@@ -1,8 +1,9 @@
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import {
   AvroField,
   AvroRecordSchema,
   avroProblems,
+  avroSchemaProblem,
   avroTypeOf,
   EFD_FIELDS,
   IDL_TO_AVRO,
@@ -275,7 +276,7 @@ describe('topicToAvroSchema on the fixture topics', () => {
   });
 
   it('produces schemas avsc accepts and can round-trip a record with', () => {
-    const type = Type.forSchema(schemaOf(current, 'Test_logevent_arrays') as never);
+    const type = avroType(schemaOf(current, 'Test_logevent_arrays') as never);
     const five = [1, 2, 3, 4, 5];
     const record = {
       kafka_timestamp: 1,
@@ -341,5 +342,43 @@ describe('avroProblems', () => {
       items: [item({ name: 'sal_host', line: 7 })],
     };
     expect(avroProblems(t)).toEqual([expect.objectContaining({ field: 'sal_host', line: 7 })]);
+  });
+});
+
+describe('avroSchemaProblem: the structural check salschema convert makes instead of compiling', () => {
+  const avscVerdict = (s: unknown): boolean => {
+    try {
+      avroType(s as never);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('accepts every fixture schema of both layouts, as avsc does', () => {
+    const all = [...current.topics, ...legacy.topics].map(topicToAvroSchema);
+    expect(all.length).toBeGreaterThan(50);
+    for (const s of all) expect([s.name, avroSchemaProblem(s)]).toEqual([s.name, undefined]);
+    expect(all.every(avscVerdict)).toBe(true);
+  });
+
+  const base = (): AvroRecordSchema => JSON.parse(JSON.stringify(schemaOf(current, 'Test_arrays'))) as AvroRecordSchema;
+  const last = (s: AvroRecordSchema) => s.fields[s.fields.length - 1] as unknown as Record<string, unknown>;
+  it.each<[string, (s: AvroRecordSchema) => void, RegExp]>([
+    ['record name with a dash', (s) => (s.name = 'Test-arrays'), /invalid record name/],
+    ['record name starting with a digit', (s) => (s.name = '1Test'), /invalid record name/],
+    ['namespace with an empty part', (s) => (s.namespace = 'lsst..sal'), /invalid namespace/],
+    ['field name with a space', (s) => (last(s).name = 'a b'), /invalid field name/],
+    ['duplicate field', (s) => s.fields.push({ ...s.fields[s.fields.length - 1] }), /duplicate field name/],
+    ['unknown primitive', (s) => (last(s).type = 'quad'), /unknown type "quad"/],
+    ['array of an unknown type', (s) => (last(s).type = { type: 'array', items: 'quad' }), /invalid array items/],
+    ['array without items', (s) => (last(s).type = { type: 'array' }), /invalid array items/],
+    ['null type', (s) => (last(s).type = null), /invalid type/],
+    ['not a record', (s) => ((s as { type: string }).type = 'enum'), /not a record/],
+  ])('%s: refused, as avsc refuses it', (_what, mutate, message) => {
+    const s = base();
+    mutate(s);
+    expect(avroSchemaProblem(s)).toMatch(message);
+    expect(avscVerdict(s)).toBe(false);
   });
 });

@@ -195,6 +195,45 @@ export function avroProblems(topic: SalTopic): AvroProblem[] {
     }));
 }
 
+const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PRIMITIVES: ReadonlySet<string> = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+
+function typeProblem(t: unknown): string | undefined {
+  if (typeof t === 'string') return PRIMITIVES.has(t) ? undefined : `unknown type ${JSON.stringify(t)}`;
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) return `invalid type ${JSON.stringify(t)}`;
+  const o = t as { type?: unknown; items?: unknown; logicalType?: unknown };
+  if (o.type === 'array')
+    return typeof o.items === 'string' && PRIMITIVES.has(o.items) ? undefined : `invalid array items ${JSON.stringify(o.items)}`;
+  if ((o.type === 'long' || o.type === 'int') && typeof o.logicalType === 'string') return undefined;
+  return `invalid type ${JSON.stringify(t)}`;
+}
+
+/**
+ * Why a schema made by {@link topicToAvroSchema} would not be valid Avro, checked structurally (names,
+ * field names unique, field types of the shapes the mapping makes); undefined when it is valid. The same
+ * verdict as avsc's `Type.forSchema` on these shapes (avro.test.ts holds them equal), without compiling
+ * an encoder per schema: salschema convert writes schemas, the apps compile them when they use them.
+ */
+export function avroSchemaProblem(schema: AvroRecordSchema): string | undefined {
+  if (schema.type !== 'record') return `not a record: ${JSON.stringify(schema.type)}`;
+  if (typeof schema.name !== 'string' || !AVRO_NAME.test(schema.name)) return `invalid record name ${JSON.stringify(schema.name)}`;
+  if (
+    schema.namespace !== undefined &&
+    (typeof schema.namespace !== 'string' || !schema.namespace.split('.').every((p) => AVRO_NAME.test(p)))
+  )
+    return `invalid namespace ${JSON.stringify(schema.namespace)}`;
+  if (!Array.isArray(schema.fields)) return 'fields is not an array';
+  const seen = new Set<string>();
+  for (const f of schema.fields) {
+    if (typeof f.name !== 'string' || !AVRO_NAME.test(f.name)) return `invalid field name ${JSON.stringify(f.name)}`;
+    if (seen.has(f.name)) return `duplicate field name ${f.name}`;
+    seen.add(f.name);
+    const problem = typeProblem(f.type);
+    if (problem) return `field ${f.name}: ${problem}`;
+  }
+  return undefined;
+}
+
 /** Fully-qualified schema name, also the Kafka topic name: `lsst.sal.<topic>`. */
 export function fullSchemaName(topic: Pick<SalTopic, 'name'>): string {
   return `${SAL_NAMESPACE}.${topic.name}`;

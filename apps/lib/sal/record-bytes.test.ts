@@ -1,4 +1,4 @@
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import { convertTopics } from './convert';
 import { topicMetadata } from './metadata';
 import { parseTsXml } from './ts-xml';
@@ -25,7 +25,7 @@ describe('record sizes', () => {
   it('an enumerated byte item gets one byte holding a named value (it used to be a bare number SAL text could not format)', () => {
     expect(errors).toEqual([]);
     const gen = recordGenerator(meta, 1);
-    const type = Type.forSchema(convertTopics(file.topics).schemas.get(meta.topic) as never);
+    const type = avroType(convertTopics(file.topics).schemas.get(meta.topic) as never);
     for (let seq = 0; seq < 20; seq++) {
       const rec = gen(seq, 1_700_000_000_000);
       expect(Buffer.isBuffer(rec.state)).toBe(true);

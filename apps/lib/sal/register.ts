@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Schema as AvscSchema, Type } from 'avsc';
+import type { Schema as AvscSchema } from 'avsc';
+import { avroType } from '../avro-type';
 import { Compatibility, Registry, RegistryUnavailableError } from '../registry';
 import { AvroRecordSchema, SAL_NAMESPACE } from './avro';
 import { convertTopics, stableStringify } from './convert';
@@ -59,7 +60,7 @@ export function schemasFromAvscFolder(dir: string): LoadedSchemas {
   for (const file of files) {
     try {
       const schema = JSON.parse(readFileSync(file, 'utf8')) as AvroRecordSchema;
-      Type.forSchema(schema as unknown as AvscSchema);
+      avroType(schema as unknown as AvscSchema);
       if (schema.type !== 'record' || !schema.name) throw new Error('not an Avro record schema with a name');
       if (schemas.has(schema.name)) throw new Error(`record ${schema.name} is defined again (first in another file)`);
       schemas.set(schema.name, schema);
@@ -118,7 +119,7 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
       }
       continue;
     }
-    const [oldT, newT] = [Type.forSchema(old.type as AvscSchema), Type.forSchema(f.type as AvscSchema)];
+    const [oldT, newT] = [avroType(old.type as AvscSchema), avroType(f.type as AvscSchema)];
     for (const dir of dirs) {
       try {
         if (dir === 'backward') newT.createResolver(oldT);
@@ -141,7 +142,7 @@ export function explainIncompatibility(prev: AvscSchema, next: AvscSchema, level
   }
   if (reasons.length === 0) {
     // anything else (record renamed, namespace changed …): the whole-schema resolution says why
-    const [p, n] = [Type.forSchema(prev), Type.forSchema(next)];
+    const [p, n] = [avroType(prev), avroType(next)];
     for (const dir of dirs) {
       try {
         if (dir === 'backward') n.createResolver(p);

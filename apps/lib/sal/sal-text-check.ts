@@ -3,7 +3,7 @@
  * parse gives the same record, valid for its Avro schema, with the layout from metadata equal to the
  * layout from the schema.
  */
-import { Type } from 'avsc';
+import { avroType } from '../avro-type';
 import type { AvroRecordSchema } from './avro';
 import type { TopicMeta } from './metadata';
 import { recordGenerator } from './values';
@@ -15,7 +15,7 @@ export function expectSalTextRoundTrip(topics: TopicMeta[], schemas: Map<string,
   for (const meta of topics) {
     const schema = schemas.get(meta.topic);
     expect(schema).toBeDefined();
-    const type = Type.forSchema(schema as never);
+    const type = avroType(schema as never);
     const fromMeta = layoutFromMeta(meta);
     const fromAvro = layoutFromAvro(schema as never);
     expect(fromAvro).toEqual(fromMeta);

@@ -2,7 +2,7 @@ import { convertTopics } from './convert';
 import { loadTopicMetadata } from './metadata';
 import { CURRENT_DIR, CURRENT_MERGED_TOPICS, LEGACY_DIR, LEGACY_TOTAL_TOPICS } from './test-fixtures';
 import { loadTsXmlFolder } from './ts-xml';
-import { layoutFromAvro, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
+import { layoutFromAvro, formatSalText, makeLayout, parseSalText, SalTextError, salTextTopic } from './sal-text';
 import { expectSalTextRoundTrip } from './sal-text-check';
 
 function errorOf(fn: () => unknown): SalTextError {
@@ -60,6 +60,24 @@ describe('SAL text parsing', () => {
     });
   });
 
+  it.each([
+    ['9007199254740991', 9007199254740991],
+    ['-9007199254740991', -9007199254740991],
+    ['9007199254740993', 9007199254740993n],
+    ['-9007199254740993', -9007199254740993n],
+    ['9223372036854775807', 9223372036854775807n],
+    ['-9223372036854775808', -9223372036854775808n],
+    ['+0009223372036854775807', 9223372036854775807n],
+    ['1e3', 1000],
+  ])('long %s is read exactly (a bigint beyond ±(2^53 - 1))', (text, want) => {
+    expect(parseSalText(good.replace('4503599627370496', text), layout, 99).big).toBe(want);
+  });
+
+  it('writes 64-bit values back as their exact digits', () => {
+    const rec = parseSalText(good.replace('4503599627370496', '-9223372036854775808'), layout, 99);
+    expect(formatSalText(layout, rec)).toContain(', -9223372036854775808, ');
+  });
+
   it('tolerates extra whitespace and a trailing newline', () => {
     const spaced = good.replace(/, /g, ' ,  ').replace(':( ', ':(') + '\n';
     expect(parseSalText(spaced, layout, 1)).toMatchObject({ s: "it's ,  (ok)", v: [NaN, -Infinity, 2000], b: Buffer.from([255]) });
@@ -87,10 +105,22 @@ describe('SAL text parsing', () => {
     ['hex is not decimal', good.replace(' -5,', ' 0x10,'), 'bad-value', /value 7 \(n, int\): "0x10" is not an integer/],
     ['int overflow', good.replace(' -5,', ' 2147483648,'), 'bad-value', /n, int\): 2147483648 is out of the int range/],
     [
-      'long beyond 2^52 (avsc would corrupt it)',
-      good.replace('4503599627370496', '-4503599627370497'),
+      'long below -2^63',
+      good.replace('4503599627370496', '-9223372036854775809'),
       'bad-value',
-      /big, long\): -4503599627370497 is beyond ±2\^52/,
+      /big, long\): -9223372036854775809 is out of the Avro long range \[-2\^63, 2\^63-1\]/,
+    ],
+    [
+      'unsigned long long above 2^63 - 1 (no Avro long holds it)',
+      good.replace('4503599627370496', '18446744073709551615'),
+      'bad-value',
+      /big, long\): 18446744073709551615 is out of the Avro long range .*cannot be stored/,
+    ],
+    [
+      'long beyond 2^53 written so that it went through a double',
+      good.replace('4503599627370496', '9.007199254740993e15'),
+      'bad-value',
+      /big, long\): 9.007199254740993e15 is beyond ±\(2\^53-1\) in a form read as a double: write it as plain digits/,
     ],
     ['fractional int', good.replace(' -5,', ' 1.5,'), 'bad-value', /not an integer/],
     ['array item', good.replace('-inf', 'oops'), 'bad-value', /value 11 \(v\[1\], double\): "oops" is not a number/],

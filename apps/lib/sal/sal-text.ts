@@ -15,13 +15,15 @@
  *      converted to milliseconds for the Avro timestamp-millis fields), sal_origin (int), sal_host (int);
  *   2. every ts_xml item in ts_xml order; an item with Count N > 1 contributes N consecutive values.
  * Item values by Avro type: boolean = true|false|1|0; int = integer in [-2^31, 2^31-1]; long = integer
- * within ±2^52 (the range avsc encodes exactly with JavaScript numbers; beyond it values would be
- * silently corrupted, so they are rejected); float/double = number; string = quoted; bytes = one byte
- * 0..255, or a quoted string (its UTF-8 bytes).
+ * in [-2^63, 2^63-1], exact (read as a bigint beyond ±(2^53 − 1); there only plain digits, since
+ * 1e19 or 9007199254740993.0 went through a double); float/double = number; string = quoted;
+ * bytes = one byte 0..255, or a quoted string (its UTF-8 bytes). An `unsigned long long` above
+ * 2^63 − 1 has no Avro long: it is refused (dead-lettered) with the field named.
  *
  * Example (ATDome_command_moveAzimuth, one double item `azimuth`):
  *   ATDome_command_moveAzimuth:( 'a1b2c3d4', 1553036183.123, 1553036183.125, 12, 34, 270.5 )
  */
+import { LONG_MAX, LONG_MIN } from '../avro-type';
 import type { AvroPrimitive } from './avro';
 import type { TopicMeta } from './metadata';
 import type { TopicKind } from './ts-xml';
@@ -147,8 +149,31 @@ function preview(s: string): string {
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
-/** avsc's number-backed long encodes exactly within [-2^52, 2^53-2]: the symmetric part of it. */
+/** Milliseconds of the SAL stamps (sal_created, sal_ingested) are numbers within ±2^52. */
 export const LONG_LIMIT = 2 ** 52;
+
+const PLAIN_INTEGER = /^[+-]?\d+$/;
+
+/**
+ * A long value: a number when it is a safe integer, a bigint beyond (exact over [-2^63, 2^63 − 1]).
+ * Throws a plain Error naming the problem: not an integer, out of the long range, or inexact.
+ */
+export function parseLong(tok: string): number | bigint {
+  if (PLAIN_INTEGER.test(tok)) {
+    if (tok.length <= 15) return Number(tok); // ≤ 15 digits: a safe integer
+    const b = BigInt(tok);
+    if (b < LONG_MIN || b > LONG_MAX) {
+      throw new Error(
+        `${tok} is out of the Avro long range [-2^63, 2^63-1] (an unsigned long long above 2^63-1 cannot be stored: the EFD keeps 64-bit integers signed)`,
+      );
+    }
+    return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+  }
+  const n = parseNumber(tok);
+  if (!Number.isInteger(n)) throw new Error(`${preview(tok)} is not an integer`);
+  if (!Number.isSafeInteger(n)) throw new Error(`${tok} is beyond ±(2^53-1) in a form read as a double: write it as plain digits`);
+  return n;
+}
 
 /** Space, tab, newline or carriage return (a character code or byte). */
 export function isSpace(c: number): boolean {
@@ -275,12 +300,8 @@ export function readValue(cur: Cursor, type: AvroPrimitive): unknown {
       if (n < INT_MIN || n > INT_MAX) throw new Error(`${tok} is out of the int range [-2^31, 2^31-1]`);
       return n;
     }
-    case 'long': {
-      const n = parseNumber(tok);
-      if (!Number.isInteger(n)) throw new Error(`${preview(tok)} is not an integer`);
-      if (n < -LONG_LIMIT || n > LONG_LIMIT) throw new Error(`${tok} is beyond ±2^52, the long range encoded exactly here`);
-      return n;
-    }
+    case 'long':
+      return parseLong(tok);
     case 'boolean':
       if (tok === 'true' || tok === '1') return true;
       if (tok === 'false' || tok === '0') return false;

@@ -3,7 +3,7 @@
  * (IDL range, Avro type, array length, enumerated values) and survive an Avro round trip.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { Type } from 'avsc';
+import { avroType, isLong } from '../avro-type';
 import type { AvroRecordSchema } from './avro';
 import type { TopicMeta } from './metadata';
 import { IDL_INT_RANGE, recordGenerator } from './values';
@@ -12,7 +12,7 @@ export function expectValuesFitFields(topics: TopicMeta[], schemas: Map<string, 
   let enums = 0;
   const bad: string[] = [];
   for (const meta of topics) {
-    const type = Type.forSchema(schemas.get(meta.topic) as never);
+    const type = avroType(schemas.get(meta.topic) as never);
     const gen = recordGenerator(meta, 1);
     for (let seq = 0; seq < 5; seq++) {
       const rec = gen(seq, 1_700_000_000_000);
@@ -29,8 +29,7 @@ export function expectValuesFitFields(topics: TopicMeta[], schemas: Map<string, 
             enums++;
             if (!allowed.has(v as number)) bad.push(`${meta.topic}.${f.name}: ${String(v)} is not an enumerated value`);
           } else if (range) {
-            if (!Number.isInteger(v) || (v as number) < range[0] || (v as number) > range[1])
-              bad.push(`${meta.topic}.${f.name}: ${String(v)} outside ${f.idlType}`);
+            if (!isLong(v) || v < range[0] || v > range[1]) bad.push(`${meta.topic}.${f.name}: ${String(v)} outside ${f.idlType}`);
           } else if (f.avroType === 'float' && Math.fround(v as number) !== v) {
             bad.push(`${meta.topic}.${f.name}: ${String(v)} is not a float32`);
           }

@@ -13,20 +13,17 @@ import type { IdlType } from './ts-xml';
 import { hashString, mulberry32 } from '../prng';
 import { IDL_TO_AVRO } from './avro';
 import { IDL_INTEGER_RANGE } from './idl-range';
+import { longValue } from '../avro-type';
 
 export { hashString, mulberry32 } from '../prng';
 
-/** JavaScript numbers avsc encodes exactly as Avro long (the 64-bit IDL types are capped to it). */
-const EXACT_LONG = 2 ** 52;
-
 /**
  * Inclusive integer range of each integer IDL type whose Avro type is a number (byte and octet are
- * Avro bytes), from the IDL ranges of salschema, capped to what avsc encodes exactly (±2^52).
+ * Avro bytes): the IDL ranges of salschema, the 64-bit ones in full (values beyond ±(2^53 − 1) are
+ * bigints, see apps/lib/avro-type.ts).
  */
-export const IDL_INT_RANGE: Partial<Record<IdlType, [number, number]>> = Object.fromEntries(
-  Object.entries(IDL_INTEGER_RANGE)
-    .filter(([idl]) => IDL_TO_AVRO[idl as IdlType] !== 'bytes')
-    .map(([idl, [lo, hi]]) => [idl, [Math.max(Number(lo), -EXACT_LONG), Math.min(Number(hi), EXACT_LONG)]]),
+export const IDL_INT_RANGE: Partial<Record<IdlType, readonly [bigint, bigint]>> = Object.fromEntries(
+  Object.entries(IDL_INTEGER_RANGE).filter(([idl]) => IDL_TO_AVRO[idl as IdlType] !== 'bytes'),
 );
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:'()";
@@ -34,13 +31,28 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 type Rng = () => number;
 type ValueGen = (r: Rng) => unknown;
 
-function intGen(lo: number, hi: number): ValueGen {
-  const span = hi - lo + 1;
-  if (span <= 4294967296) return (r) => lo + Math.floor(r() * span);
-  // wide ranges: two draws for 53 bits
+/** 32 random bits as a bigint. */
+function bits32(r: Rng): bigint {
+  return BigInt(Math.floor(r() * 4294967296));
+}
+
+function intGen(loBig: bigint, hiBig: bigint): ValueGen {
+  const span = hiBig - loBig + 1n;
+  if (span <= 4294967296n) {
+    const lo = Number(loBig);
+    const n = Number(span);
+    return (r) => lo + Math.floor(r() * n);
+  }
+  // 64-bit ranges: a random bit length, then a value of it (small, mid-sized and beyond ±2^53 alike),
+  // now and then an edge of the range or of the exact doubles
+  const edges = [loBig, hiBig, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n].filter((e) => e >= loBig && e <= hiBig);
+  const signed = loBig < 0n;
   return (r) => {
-    const v = Math.floor(r() * 2097152) * 4294967296 + Math.floor(r() * 4294967296);
-    return lo + (v % span);
+    if (r() < 1 / 16) return longValue(edges[Math.floor(r() * edges.length)]);
+    const width = 1n + BigInt(Math.floor(r() * 63));
+    let v = ((bits32(r) << 32n) | bits32(r)) & ((1n << width) - 1n);
+    if (signed && r() < 0.5) v = -v - 1n;
+    return longValue(v < loBig ? loBig : v > hiBig ? hiBig : v);
   };
 }
 
@@ -72,7 +84,7 @@ function valueGen(f: FieldMeta): ValueGen {
     case 'null':
       return () => null;
     default:
-      return intGen(-2147483648, 2147483647);
+      return intGen(-2147483648n, 2147483647n);
   }
 }
 

@@ -26,6 +26,7 @@ function escapeRegExp(s: string): string {
 export class XmlLocator {
   private readonly text: string;
   private readonly lineStarts: number[] = [0];
+  private readonly tagStarts = new Map<string, number[]>();
 
   constructor(raw: string) {
     this.text = maskComments(raw);
@@ -51,18 +52,30 @@ export class XmlLocator {
 
   /** Span of the n-th (0-based) `<tag>` element inside `within`, from its start tag to its end tag. */
   element(tag: string, n: number, within: Span): Span | undefined {
-    const open = new RegExp(`<${escapeRegExp(tag)}(?=[\\s/>])`, 'g');
-    open.lastIndex = within.start;
-    let match: RegExpExecArray | null = null;
-    for (let i = 0; i <= n; i++) {
-      match = open.exec(this.text);
-      if (!match || match.index >= within.end) return undefined;
-    }
-    const start = match!.index;
-    const selfClosing = /^[^>]*\/>/.exec(this.text.slice(start, within.end));
-    if (selfClosing) return { start, end: start + selfClosing[0].length };
+    const start = this.startTags(tag, within)[n];
+    if (start === undefined) return undefined;
+    // self-closing when the start tag's ">" follows a "/"
+    const gt = this.text.indexOf('>', start);
+    if (gt >= 0 && gt < within.end && this.text.charCodeAt(gt - 1) === 47) return { start, end: gt + 1 };
     const close = this.text.indexOf(`</${tag}>`, start);
     return { start, end: close < 0 || close > within.end ? within.end : close + tag.length + 3 };
+  }
+
+  /**
+   * Offsets of every `<tag>` start tag inside `within`, found in one scan and kept: the reader asks for
+   * the 0th, 1st, … element of a span in turn (rescanning from the span's start made that quadratic).
+   */
+  private startTags(tag: string, within: Span): number[] {
+    const key = `${tag} ${within.start} ${within.end}`;
+    let starts = this.tagStarts.get(key);
+    if (!starts) {
+      starts = [];
+      const open = new RegExp(`<${escapeRegExp(tag)}(?=[\\s/>])`, 'g');
+      open.lastIndex = within.start;
+      for (let m = open.exec(this.text); m && m.index < within.end; m = open.exec(this.text)) starts.push(m.index);
+      this.tagStarts.set(key, starts);
+    }
+    return starts;
   }
 
   /** Offset of the first occurrence of `needle` inside `within`, if any. */

@@ -21,8 +21,8 @@ const SPLITTER: f64 = 134217729; // 2^27 + 1 (Veltkamp)
 export let end: i32 = 0;
 /** Where varints() stopped writing. */
 export let outEnd: i32 = 0;
-/** The largest |long| written exactly (as saltransform's JavaScript path and salmock hold it): 2^52. */
-const LONG_LIMIT: u64 = 1 << 52;
+/** The largest magnitude of an Avro long: 2^63 − 1 (2^63 when negative). */
+const LONG_MAX: u64 = 0x7fffffffffffffff;
 
 /** The value of the last decimal read, when read() says it could. */
 let value: f64 = 0;
@@ -179,7 +179,7 @@ export function floats(pos: i32, count: i32, out: i32, width: i32): i32 {
 
 /**
  * Up to `count` plain integers (optional sign, then digits), each after a "," from `pos`, written from
- * `out` as Avro ints (`int32` true: within ±2^31) or longs (within ±2^52): zig-zag varints. Returns how
+ * `out` as Avro ints (`int32` true: within ±2^31) or longs (the whole signed 64-bit range): zig-zag varints. Returns how
  * many were written; `end` and `outEnd` are where reading and writing stopped. Stops early before any
  * other form (a point, an exponent, out of range), which the caller reads.
  */
@@ -200,8 +200,9 @@ export function varints(pos: i32, count: i32, out: i32, int32: bool): i32 {
       c = load<u8>(++p);
     }
     const digits = p - first;
-    if (digits == 0 || digits > 16 || (c != 44 && c != 41 && !isSpace(c))) return n;
-    if (int32 ? w > (neg ? 2147483648 : 2147483647) : w > LONG_LIMIT) return n;
+    // ≤ 19 digits cannot overflow u64 (10^19 − 1 < 2^64)
+    if (digits == 0 || digits > 19 || (c != 44 && c != 41 && !isSpace(c))) return n;
+    if (int32 ? w > (neg ? 2147483648 : 2147483647) : w > (neg ? LONG_MAX + 1 : LONG_MAX)) return n;
     const v: i64 = neg ? -<i64>w : <i64>w;
     let z: u64 = <u64>((v << 1) ^ (v >> 63));
     while (z > 0x7f) {
