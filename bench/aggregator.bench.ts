@@ -8,7 +8,8 @@
  * acknowledged at once. A sample = one numeric field value (an array element each).
  * Goal: ≥ 200,000 samples/s.
  */
-import { Type, Schema as AvscSchema } from 'avsc';
+import { Schema as AvscSchema } from 'avsc';
+import { avroType } from '../apps/lib/avro-type';
 import { Registry as Metrics } from 'prom-client';
 import { silentLogger } from '../apps/lib/logging';
 import { wireEncoder } from '../apps/lib/registry';
@@ -52,7 +53,7 @@ export async function run(): Promise<BenchResult[]> {
   for (const [i, p] of telemetry.entries()) {
     const id = i + 1;
     const schema = schemas.get(p.meta.topic) as unknown as AvscSchema;
-    const type = Type.forSchema(schema);
+    const type = avroType(schema);
     ids.set(id, schema);
     types.set(id, type);
     let stats;

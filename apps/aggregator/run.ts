@@ -11,7 +11,8 @@
  * the topic and reason (once a minute per topic and reason), counted in
  * aggregator_bad_records_total{topic,reason}, skipped.
  */
-import { Type, Schema as AvscSchema } from 'avsc';
+import { Schema as AvscSchema } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { Counter, Gauge, Registry as Metrics } from 'prom-client';
 import { aggregatedTopicOf, SAL_TOPIC_INFIX } from '../../config/names';
 import type { BatchSender, OutgoingMessage } from '../lib/kafka';
@@ -160,7 +161,7 @@ export class Aggregator {
     try {
       const schema = await this.o.sourceRegistry.schema(id);
       const plan = aggregationPlan(schema, this.o.plan);
-      const type = Type.forSchema(schema);
+      const type = avroType(schema);
       const stats = plan.stats;
       p = {
         plan,
@@ -192,7 +193,7 @@ export class Aggregator {
     try {
       const outId = await this.o.outRegistry.register(`${outTopic}-value`, plan.schema as unknown as AvscSchema);
       await this.o.ensureTopic(outTopic, sourceTopic);
-      r = { id: outId, encode: wireEncoder(outId, Type.forSchema(plan.schema as unknown as AvscSchema)) };
+      r = { id: outId, encode: wireEncoder(outId, avroType(plan.schema as unknown as AvscSchema)) };
       this.o.logger.info({ topic: outTopic, schemaId: outId, source: sourceTopic }, `aggregated schema ${outId} for ${outTopic}`);
     } catch (err) {
       const e = err as { status?: number; message: string };

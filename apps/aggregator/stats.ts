@@ -47,8 +47,12 @@ export class Samples {
     this.n = 0;
   }
 
-  /** Adds `x` when it is a finite number (NaN, ±Infinity, null and non-numbers are not samples). */
+  /**
+   * Adds `x` when it is a finite number or a bigint (an exact long beyond ±2^53, taken as the nearest
+   * double: the statistics are doubles); NaN, ±Infinity, null and non-numbers are not samples.
+   */
   add(x: unknown): void {
+    if (typeof x === 'bigint') x = Number(x);
     if (typeof x !== 'number' || x - x !== 0) return;
     if (this.n === this.buf.length) {
       const b = new Float64Array(this.buf.length * 2);

@@ -5,7 +5,8 @@
  * ±Infinity; and across crashes at every batch boundary (restart from the committed offset and its
  * metadata): no window is emitted twice with different values, none is lost.
  */
-import { Type, Schema as AvscSchema } from 'avsc';
+import { Schema as AvscSchema } from 'avsc';
+import { avroType } from '../lib/avro-type';
 import { convertTopics } from '../lib/sal/convert';
 import { loadTopicMetadata } from '../lib/sal/metadata';
 import { CURRENT_DIR } from '../lib/sal/test-fixtures';
@@ -23,7 +24,7 @@ const T0 = 1_700_000_000_000;
 /** A recorded stream of one topic: ~50 Hz with jitter, a 3 s gap, late records (some past the grace), NaN/Infinity. */
 function recorded(topic: string, n: number, seed: number): InputRecord[] {
   const schema = schemas.get(topic) as unknown as AvscSchema;
-  const type = Type.forSchema(schema);
+  const type = avroType(schema);
   const gen = recordGenerator(metas.get(topic)!, seed);
   const rnd = mulberry32(seed);
   const floating = new Set(
@@ -47,7 +48,7 @@ function recorded(topic: string, n: number, seed: number): InputRecord[] {
       if (typeof v === 'number' && rnd() < 0.05) rec[k] = rnd() < 0.5 ? NaN : -Infinity;
       if (Array.isArray(v) && rnd() < 0.1) rec[k] = v.map((x, j) => (j === 1 ? NaN : x));
     }
-    // as it comes off the wire (float32 rounding, longs as numbers)
+    // as it comes off the wire (float32 rounding; longs as numbers, bigints beyond ±2^53)
     const value = type.fromBuffer(type.toBuffer(rec)) as Record<string, unknown>;
     out.push({ key: topic, offset: BigInt(i + 10), timeMs: time, schemaId: 1, value });
   }
@@ -64,7 +65,10 @@ interface RefStats {
 }
 
 function refStats(xs: unknown[]): RefStats {
-  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  const v = xs
+    .map((x) => (typeof x === 'bigint' ? Number(x) : x))
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+    .sort((a, b) => a - b);
   if (v.length === 0) return { count: 0, min: null, max: null, mean: null, median: null, stdev: null };
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
   const variance = v.reduce((s, x) => s + (x - mean) * (x - mean), 0) / v.length;
@@ -148,7 +152,7 @@ describe.each(['Test_scalars', 'Test_arrays', 'ATMCS_trajectory', 'MTM1M3TS_ther
   });
 
   test('the aggregated record encodes with the derived schema', () => {
-    const type = Type.forSchema(plan.schema as unknown as AvscSchema);
+    const type = avroType(plan.schema as unknown as AvscSchema);
     for (const e of run(records, plan).emitted) expect(type.fromBuffer(type.toBuffer(e.value))).toEqual(e.value);
   });
 
@@ -283,4 +287,21 @@ describe('crash and restart from the committed offset and its metadata', () => {
     expect(parseSnapshot('something else')).toBeUndefined();
     expect(parseSnapshot('{"v":2,"wm":1,"p":"1"}')).toBeUndefined();
   });
+});
+
+test('a long beyond ±2^53 (decoded as a bigint) is a sample, taken as the nearest double', () => {
+  const plan = aggregationPlan(schemas.get('Test_scalars'));
+  const longField = plan.stats.find((f) => !f.array && f.name.toLowerCase().includes('longlong'));
+  expect(longField).toBeDefined();
+  const name = longField!.name;
+  const agg = new PartitionAggregator({ graceMs: GRACE, planOf: () => plan, startOffset: 1n });
+  const big = 2n ** 62n + 1n;
+  agg.add({ key: 'k', offset: 1n, timeMs: T0, schemaId: 1, value: { [name]: big } });
+  agg.add({ key: 'k', offset: 2n, timeMs: T0 + 10, schemaId: 1, value: { [name]: -big } });
+  const [w] = agg.closeAll();
+  const v = w.value as Record<string, unknown>;
+  expect(v[`${name}_count`]).toBe(2);
+  expect(v[`${name}_max`]).toBe(Number(big));
+  expect(v[`${name}_min`]).toBe(-Number(big));
+  expect(v[`${name}_mean`]).toBe(0);
 });
