@@ -146,10 +146,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running when this process exits (a failed or interrupted test) are killed with it. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-function launch(
+/** Spawns a server of a test or bench (output to `<dir>/<name>.log`); the handle stops or kills it. */
+export function launch(
   name: string,
   cmd: string,
   args: string[],
@@ -163,6 +177,7 @@ function launch(
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', out, out], detached: false });
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
+  killOnExit(child);
   const handle: LocalProcess = {
     name,
     url,
@@ -183,7 +198,13 @@ function launch(
   return { child, handle };
 }
 
-async function untilReady(h: LocalProcess, child: ChildProcess, ready: () => Promise<boolean>, timeoutMs: number): Promise<LocalProcess> {
+/** Resolves with the handle when `ready` answers; rejects (with the log's tail) when the process exits or the time is up. */
+export async function untilReady(
+  h: LocalProcess,
+  child: ChildProcess,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<LocalProcess> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
     if (child.exitCode !== null || child.signalCode !== null) {
