@@ -44,6 +44,12 @@ export const LOCAL_JOURNAL_TOPIC = 'kafkasql-journal';
 export const LOCAL_REPLICATION_MANAGER = 'efd-local-replication';
 
 export interface LocalFlowOptions {
+  /**
+   * Topic prefix at the aggregator (default the source's name, `summit`). Tests and benches running beside
+   * the local EFD's own flow (which replicates every `lsst.sal.*` topic of a as `summit.<topic>`) take one
+   * of their own, so only their flow writes their `<prefix>.<topic>` (see testFlowPrefix).
+   */
+  prefix?: string;
   /** Replicated topics (default the stacks' `lsst[.]sal[.].*`). */
   topicsRegex?: string;
   journalTopic?: string;
@@ -57,6 +63,7 @@ export interface LocalFlowOptions {
 export function localReplicationFlow(b: { kafka: string; registry: string }, o: LocalFlowOptions = {}): ReplicationFlow {
   const t = 'target: {kind: kubeconfig, context: local}\nstorage: {provisioner: local}\n';
   const replication = JSON.stringify({
+    ...(o.prefix ? { prefix: o.prefix } : {}),
     ...(o.topicsRegex ? { topicsRegex: o.topicsRegex } : {}),
     schemasTopic: o.journalTopic ?? LOCAL_JOURNAL_TOPIC,
     refreshTopicsIntervalSeconds: o.refreshTopicsIntervalSeconds ?? 5,
@@ -72,6 +79,11 @@ export function localReplicationFlow(b: { kafka: string; registry: string }, o: 
     },
   ]);
   return deriveTopology(sites, (s) => `local/${s}.yaml`).flows[0];
+}
+
+/** A flow prefix unique to a test run (`[a-z0-9-]`), from its namespace id: `it-<id>`. */
+export function testFlowPrefix(id: string): string {
+  return `it-${id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
 }
 
 /** The flow's connectors for the local worker (replication factor 1), as mirrorMaker2Specs makes them for the stacks. */
