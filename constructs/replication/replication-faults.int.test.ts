@@ -208,8 +208,10 @@ test('the source broker stopped for 30 s mid-stream and started again: 0 lost (s
   expect(formatFlowStatus(during).join('\n')).toContain(`source Kafka ${s.bootstrap} unreachable: `);
   expect(statusExitCode(during)).toBe(4);
   await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
+  const startAt = Date.now();
   await s.start();
   const downFor = (Date.now() - stoppedAt) / 1000;
+  const startTook = (Date.now() - startAt) / 1000;
   release();
   const { resent } = await producing;
 
@@ -217,7 +219,7 @@ test('the source broker stopped for 30 s mid-stream and started again: 0 lost (s
   const r = audit(seqs, N);
   const st = await healthy(topic);
   say(
-    `source down ${downFor.toFixed(1)} s with ${atStop}/${N} records at the aggregator: ${seqs.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates} (batches re-sent by the producer ${resent}; restarts by the manager: ${restarts.join(', ') || 'none'})`,
+    `source down ${downFor.toFixed(1)} s (its start took ${startTook.toFixed(1)} s) with ${atStop}/${N} records at the aggregator: ${seqs.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates} (batches re-sent by the producer ${resent}; restarts by the manager: ${restarts.join(', ') || 'none'})`,
   );
   say(formatFlowStatus(st).join('\n'));
   expect(atStop).toBeLessThan(N); // stopped mid-stream
@@ -248,17 +250,19 @@ test('the aggregator unreachable for 30 s: status names it (address, error; exit
     expect.stringMatching(new RegExp(`^aggregator Kafka ${d.bootstrap.replace(/\./g, '\\.')} unreachable: .*ECONNREFUSED`)),
   ]);
   expect(statusExitCode(during)).toBe(4);
-  await producing; // the source takes the whole stream meanwhile
   await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
+  const startAt = Date.now();
   await d.start();
   const downFor = (Date.now() - stoppedAt) / 1000;
+  const startTook = (Date.now() - startAt) / 1000;
+  await producing; // the source takes the whole stream meanwhile
 
   // Nothing restarts it here but the connect manager's loop (if a task failed): no test step intervenes.
   const seqs = await readSeqs(remote, 'check-aggregator-down', N);
   const r = audit(seqs, N);
   const st = await healthy(topic);
   say(
-    `aggregator down ${downFor.toFixed(1)} s with ${atStop}/${N} records there: ${seqs.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}; caught up ${((Date.now() - stoppedAt) / 1000 - downFor).toFixed(1)} s after it was back (restarts by the manager: ${restarts.join(', ') || 'none'})`,
+    `aggregator down ${downFor.toFixed(1)} s (its start took ${startTook.toFixed(1)} s) with ${atStop}/${N} records there: ${seqs.length} records, ${r.distinct} distinct, lost ${r.lost.length}, duplicates ${r.duplicates}; caught up ${((Date.now() - stoppedAt) / 1000 - downFor).toFixed(1)} s after it was back (restarts by the manager: ${restarts.join(', ') || 'none'})`,
   );
   say(formatFlowStatus(st).join('\n'));
   expect(atStop).toBeLessThan(N);
