@@ -3,7 +3,7 @@
  * (localReplicationFlow → mirrorMaker2Specs → the connect manager) on a replication worker of its own:
  * ~5,000 msg/s of real-shaped telemetry (Avro records of the 24 busiest telemetry topics of the generated
  * seed-shaped set, bench/generated-ts-xml.ts, values from salmock, each topic's share by its seed rate) for
- * 30 s into LogAppendTime topics at the source; the aggregator's `summit.<topic>` are pre-created with
+ * 30 s into LogAppendTime topics at the source; the aggregator's `<prefix>.<topic>` (a prefix of the run's own) are pre-created with
  * LogAppendTime too, so each record's lag is aggregator append − source append (the source's from the
  * produce response, the aggregator's from the replicated record; joined by key).
  * Baseline, same records, same run: one write at the source, send → acknowledged (acks=all), per record:
@@ -23,7 +23,13 @@ import { planTopics } from '../apps/lib/sal/plan';
 import { recordGenerator } from '../apps/lib/sal/values';
 import { remoteTopic } from '../config/topology';
 import { readEndpoints } from '../scripts/local-efd/endpoints';
-import { applyReplication, localReplicationFlow, localReplicationSpecs, startReplicationWorker } from '../scripts/local-efd/replication';
+import {
+  applyReplication,
+  localReplicationFlow,
+  localReplicationSpecs,
+  startReplicationWorker,
+  testFlowPrefix,
+} from '../scripts/local-efd/replication';
 import { benchTsXml } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';
 
@@ -75,6 +81,14 @@ export async function run(): Promise<BenchResult[]> {
   });
   const bytes = sources.reduce((n, s) => n + (s.pool.reduce((m, x) => m + x.length, 0) / s.pool.length) * s.perTick, 0) / (TICK_MS / 1000);
 
+  // A prefix of the bench's own: the local EFD's flow replicates every lsst.sal.* topic of a as summit.<topic>
+  // too, and a second writer into the measured topics would make the lag the faster flow's.
+  const flow = localReplicationFlow(b, {
+    prefix: testFlowPrefix(id),
+    topicsRegex: `lsst[.]sal[.]${id}[.].*`,
+    journalTopic: `${id}.journal`,
+    refreshTopicsIntervalSeconds: 5,
+  });
   const ka = new Kafka({ clientId: 'bench-replication', brokers: [a.kafka], logLevel: logLevel.NOTHING });
   const kb = new Kafka({ clientId: 'bench-replication', brokers: [b.kafka], logLevel: logLevel.NOTHING });
   const [adminA, adminB] = [ka.admin(), kb.admin()];
@@ -87,7 +101,7 @@ export async function run(): Promise<BenchResult[]> {
   await adminB.createTopics({
     waitForLeaders: true,
     topics: sources.map((s) => ({
-      topic: remoteTopic('summit', s.topic),
+      topic: remoteTopic(flow.prefix, s.topic),
       numPartitions: 1,
       replicationFactor: 1,
       configEntries: logAppend,
@@ -95,11 +109,6 @@ export async function run(): Promise<BenchResult[]> {
   });
 
   const worker = await startReplicationWorker({ id, bootstrapServers: b.kafka, dir });
-  const flow = localReplicationFlow(b, {
-    topicsRegex: `lsst[.]sal[.]${id}[.].*`,
-    journalTopic: `${id}.journal`,
-    refreshTopicsIntervalSeconds: 5,
-  });
   const producer = ka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const sourceTs = new Map<string, number>();
   const produceLatency: number[] = [];
@@ -114,7 +123,7 @@ export async function run(): Promise<BenchResult[]> {
       await consume(
         kb,
         `${id}-dst`,
-        sources.map((s) => remoteTopic('summit', s.topic)),
+        sources.map((s) => remoteTopic(flow.prefix, s.topic)),
         (key, ts) => {
           targetTs.push(ts);
           pendingTarget.push([key, ts]);
@@ -194,7 +203,7 @@ export async function run(): Promise<BenchResult[]> {
     await worker.stop().catch(() => undefined);
     const [ta, tb] = [await adminA.listTopics(), await adminB.listTopics()];
     await adminA.deleteTopics({ topics: ta.filter((t) => t.includes(id)) }).catch(() => undefined);
-    await adminB.deleteTopics({ topics: tb.filter((t) => t.includes(id)) }).catch(() => undefined);
+    await adminB.deleteTopics({ topics: tb.filter((t) => t.includes(id) || t.startsWith(`${flow.prefix}.`)) }).catch(() => undefined);
     await Promise.all([adminA.disconnect(), adminB.disconnect()]);
     fs.rmSync(dir, { recursive: true, force: true });
   }

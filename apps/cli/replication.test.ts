@@ -1,4 +1,4 @@
-import { flowStatus, formatFlowStatus, topicLag } from './replication';
+import { flowStatus, formatFlowStatus, statusExitCode, topicLag } from './replication';
 import { deriveTopology } from '../../config/topology';
 import { loadSites } from '../../config/load';
 import { freePort } from '../../scripts/local-efd/replication';
@@ -36,10 +36,19 @@ describe('efd replication status', () => {
     expect(s.connectors).toEqual([
       expect.objectContaining({ name: 'replication-summit-*', state: 'FAILED', trace: expect.stringContaining(url) }),
     ]);
+    // Neither cluster answers: the lag is unknown (not 0), each cluster named with its address and the client's error.
+    expect(s.lagRecords).toBeUndefined();
+    expect(s.reachable).toEqual({ connect: false, source: false, aggregator: false });
     const lines = formatFlowStatus(s);
-    expect(lines[0]).toBe(`summit → ldf: lag 0 records, ? s (Connect ${url})`);
+    expect(lines[0]).toBe(`summit → ldf: lag ? records, ? s (Connect ${url})`);
     expect(lines[2]).toMatch(new RegExp(`^    connector FAILED at ${url}: ${url}: `));
-    expect(s.problems[0]).toMatch(/^Kafka \(127\.0\.0\.1:1 → 127\.0\.0\.1:1\): /);
+    expect(s.problems).toEqual([
+      expect.stringMatching(/^source Kafka 127\.0\.0\.1:1 unreachable: .*ECONNREFUSED.*; replication stalls until it is back$/),
+      expect.stringMatching(
+        /^aggregator Kafka 127\.0\.0\.1:1 unreachable: .*ECONNREFUSED.*the task states are the last the worker could store/,
+      ),
+    ]);
+    expect(statusExitCode(s)).toBe(4);
   }, 30_000);
 
   it("prints a failed task's first trace line with its root cause (the server's own message)", () => {
@@ -51,6 +60,7 @@ describe('efd replication status', () => {
       connectUrl: 'http://w:8083',
       lagRecords: 3,
       lagSeconds: 12.5,
+      reachable: { connect: true, source: true, aggregator: true },
       problems: [],
       topics: [],
       connectors: [{ name: 'replication-summit-source', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED', trace }] }],

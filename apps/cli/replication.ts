@@ -5,6 +5,11 @@
  * (age of the newest `<prefix>.heartbeats` record at the aggregator: heartbeats are emitted at the
  * source every second and travel with the data).
  *
+ * The worker's own Kafka is the aggregator's (remote producing): while the aggregator is unreachable the
+ * worker cannot store task states (they stay at the last stored one, often RUNNING) and replication
+ * stalls; the status then says so from its own probe of both clusters (address and the client's error),
+ * shows the lag as unknown, and exits 4. A FAILED connector or task exits 1.
+ *
  *   efd replication status --site summit --connect-url http://127.0.0.1:8083 \
  *       --source-brokers summit-kafka:9092 --target-brokers ldf-kafka:9094 [--json]
  *
@@ -17,6 +22,7 @@ import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topol
 import { ConnectClient } from '../connect-manager/connect-client';
 import { connectorNamePrefix, HEARTBEATS_TOPIC } from '../../constructs/replication/mirrormaker2';
 import { CliOutput, stdio } from '../lib/cli-output';
+import { EXIT, worstExit } from '../lib/exit-codes';
 
 export interface TopicLag {
   topic: string;
@@ -31,7 +37,10 @@ export interface FlowStatus {
   connectUrl: string;
   connectors: { name: string; state: string; trace?: string; tasks: { id: number; state: string; trace?: string }[] }[];
   topics: TopicLag[];
-  lagRecords: number;
+  /** Undefined when a cluster could not be reached (the lag is unknown then, not 0). */
+  lagRecords?: number;
+  /** What answered: the worker's REST API, the source's Kafka, the aggregator's Kafka. */
+  reachable: { connect: boolean; source: boolean; aggregator: boolean };
   /** Age of the newest heartbeat at the aggregator (undefined when none arrived). */
   lagSeconds?: number;
   problems: string[];
@@ -102,8 +111,8 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
     connectUrl: o.connectUrl,
     connectors: [],
     topics: [],
-    lagRecords: 0,
     problems: [],
+    reachable: { connect: true, source: true, aggregator: true },
   };
   const client = new ConnectClient(o.connectUrl);
   try {
@@ -118,14 +127,41 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
     }
     if (!out.connectors.length) out.problems.push(`no replication connectors (${prefix}-*) on ${o.connectUrl}`);
   } catch (err) {
+    out.reachable.connect = false;
     out.connectors.push({ name: `${prefix}-*`, state: 'FAILED', trace: `${o.connectUrl}: ${(err as Error).message}`, tasks: [] });
   }
   const mk = (brokers: string) =>
     new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
   const [src, dst] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
+  const [sa, ta] = [src.admin(), dst.admin()];
+  // Each cluster on its own, so the status names the one that does not answer (and its address).
+  const [sourceUp, aggregatorUp] = await Promise.all(
+    [sa, ta].map((admin) =>
+      admin
+        .connect()
+        .then(() => admin.listTopics())
+        .then(
+          () => undefined,
+          (err: Error) => err.message,
+        ),
+    ),
+  );
+  if (sourceUp !== undefined) {
+    out.reachable.source = false;
+    out.problems.push(`source Kafka ${o.sourceBrokers} unreachable: ${sourceUp}; replication stalls until it is back`);
+  }
+  if (aggregatorUp !== undefined) {
+    out.reachable.aggregator = false;
+    out.problems.push(
+      `aggregator Kafka ${o.targetBrokers} unreachable: ${aggregatorUp}; replication stalls until it is back, and the task states are the last the worker could store (its own Kafka is the aggregator's)`,
+    );
+  }
+  if (sourceUp !== undefined || aggregatorUp !== undefined) {
+    await Promise.all([sa.disconnect(), ta.disconnect()]).catch(() => undefined);
+    return out;
+  }
   try {
-    const [sa, ta] = [src.admin(), dst.admin()];
-    await Promise.all([sa.connect(), ta.connect()]);
+    let total = 0;
     try {
       const re = new RegExp(`^(?:${flow.settings.topicsRegex})$`);
       const targetTopics = new Set(await ta.listTopics());
@@ -134,8 +170,9 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
         const present = targetTopics.has(remote);
         const lag = topicLag(await sa.fetchTopicOffsets(topic), present ? await ta.fetchTopicOffsets(remote) : undefined);
         out.topics.push({ topic, remote, lagRecords: lag, missingAtAggregator: !present });
-        out.lagRecords += lag;
+        total += lag;
       }
+      out.lagRecords = total;
     } finally {
       await Promise.all([sa.disconnect(), ta.disconnect()]);
     }
@@ -143,9 +180,16 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
     if (hb !== undefined) out.lagSeconds = Math.max(0, ((o.now ?? Date.now)() - hb) / 1000);
     else out.problems.push(`no heartbeats at the aggregator (${remoteTopic(flow.prefix, HEARTBEATS_TOPIC)} on ${o.targetBrokers})`);
   } catch (err) {
+    out.lagRecords = undefined;
     out.problems.push(`Kafka (${o.sourceBrokers} → ${o.targetBrokers}): ${(err as Error).message}`);
   }
   return out;
+}
+
+/** 4 when the worker or a cluster did not answer, 1 when a connector or task FAILED, else 0 (apps/lib/exit-codes). */
+export function statusExitCode(s: FlowStatus): number {
+  if (!s.reachable.connect || !s.reachable.source || !s.reachable.aggregator) return EXIT.unreachable;
+  return s.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')) ? EXIT.failed : EXIT.ok;
 }
 
 export function formatFlowStatus(s: FlowStatus): string[] {
@@ -156,7 +200,7 @@ export function formatFlowStatus(s: FlowStatus): string[] {
     return cause ? `${lines[0]} — ${cause.slice('Caused by: '.length)}` : lines[0];
   };
   const lines = [
-    `${s.flow}: lag ${s.lagRecords} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`,
+    `${s.flow}: lag ${s.lagRecords ?? '?'} records, ${s.lagSeconds === undefined ? '? s' : `${s.lagSeconds.toFixed(1)} s`} (Connect ${s.connectUrl})`,
   ];
   for (const c of s.connectors) {
     lines.push(`  ${c.name.padEnd(40)} ${c.state.padEnd(10)} tasks ${c.tasks.map((t) => `${t.id}:${t.state}`).join(' ') || '(none)'}`);
@@ -186,8 +230,7 @@ export function registerReplicationCommand(program: Command, io: CliOutput = std
       const results = flags.local ? [await localFlowStatus(flags)] : await siteFlowStatuses(flags);
       if (flags.json) io.out(JSON.stringify(results, null, 2));
       else for (const r of results) for (const line of formatFlowStatus(r)) io.out(line);
-      const failed = results.some((r) => r.connectors.some((c) => c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')));
-      process.exitCode = failed ? 1 : 0;
+      process.exitCode = worstExit(...results.map(statusExitCode));
     });
 }
 

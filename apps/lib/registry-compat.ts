@@ -15,7 +15,9 @@
  *    → {is_compatible}, `true` for a subject that does not exist (as Confluent ≥ 5.5); 409 on an incompatible
  *    registration; DELETE /subjects/<s> then ?permanent=true; @kafkajs/confluent-schema-registry
  *    register/encode/decode (Confluent wire format: magic 0 + 4-byte id + Avro body).
- *  - different (flags in APICURIO): see the doc comment of each RegistryBehaviour field.
+ *  - different (flags in APICURIO): see the doc comment of each RegistryBehaviour field; and GET /subjects
+ *    answers at most 1,000 subjects (its default `limit`): read it in pages with `?offset=…&limit=…`
+ *    (apps/salschema/import.ts listSubjects).
  */
 
 export type RegistryFlavor = 'apicurio' | 'confluent';

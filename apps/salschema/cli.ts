@@ -17,7 +17,12 @@ import { DEFAULT_GENERATED_DIR, DEFAULT_SEED, GenerateOptions, SEED_TOPIC_COUNTS
 import { formatSalSchemaError } from '../lib/sal/errors';
 import { checkSchemas, filterTopics, LoadedSchemas, registerSchemas, schemasFromAvscFolder, schemasFromXml } from '../lib/sal/register';
 import { CliOutput, stdio } from '../lib/cli-output';
-import { EXIT, worstExit } from '../lib/exit-codes';
+import { EXIT, exitCodeOf, UsageError, worstExit } from '../lib/exit-codes';
+import { sleep } from '../lib/retry';
+import { createShutdown } from '../lib/shutdown';
+import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
+import { RegistryFlavor, registryFlavor } from '../lib/registry-compat';
+import { formatImportReport, importSchemas, ImportSchemasOptions } from './import';
 
 /** Options of `salschema convert`. */
 export interface ConvertOptions {
@@ -284,5 +289,116 @@ export function registerSalschemaCommand(program: Command): Command {
   addRegisterCommand(salschema);
   addCheckCommand(salschema);
   addGenerateCommand(salschema);
+  addImportCommand(salschema);
   return salschema;
+}
+
+/** Options of `salschema import` (replication's import mode). */
+export interface ImportOptions {
+  from?: string;
+  to?: string;
+  prefix?: string;
+  topicsRegex: string;
+  targetFlavor?: string;
+  watch?: string;
+  metricsPort?: string;
+  json?: boolean;
+}
+
+function importSettings(o: ImportOptions): ImportSchemasOptions & { watch?: number; metricsPort?: number } {
+  const from = o.from ?? (process.env.SOURCE_SCHEMA_REGISTRY_URL || undefined);
+  const to = o.to ?? (process.env.SCHEMA_REGISTRY_URL || undefined);
+  if (!from) throw new UsageError('salschema import: no source registry: pass --from <url> or set SOURCE_SCHEMA_REGISTRY_URL');
+  if (!to) throw new UsageError('salschema import: no aggregator registry: pass --to <url> or set SCHEMA_REGISTRY_URL');
+  if (!o.prefix || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.prefix))
+    throw new UsageError(`salschema import: --prefix must be the flow's prefix (a-z, 0-9, "-"), got ${o.prefix ?? 'none'}`);
+  const flavor = o.targetFlavor ?? registryFlavor();
+  if (flavor !== 'apicurio' && flavor !== 'confluent')
+    throw new UsageError(`salschema import: --target-flavor must be apicurio or confluent, got ${flavor}`);
+  const int = (flag: string, v: string | undefined, min: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`salschema import: ${flag} must be an integer ≥ ${min}, got ${v}`);
+    return n;
+  };
+  try {
+    new RegExp(o.topicsRegex);
+  } catch (err) {
+    throw new UsageError(`salschema import: --topics-regex: ${(err as Error).message}`);
+  }
+  return {
+    source: from,
+    target: to,
+    prefix: o.prefix,
+    topicsRegex: o.topicsRegex,
+    targetFlavor: flavor as RegistryFlavor,
+    watch: int('--watch', o.watch, 1),
+    metricsPort: int('--metrics-port', o.metricsPort, 0),
+  };
+}
+
+/**
+ * Runs `salschema import`: once (exit 0 all imported or already there, 1 any version refused, 4 a
+ * registry unreachable, 2 usage), or every `--watch` seconds until SIGTERM (the replication stack's
+ * Deployment: schemas migrate continuously), reporting each pass that imported or refused anything.
+ */
+export async function runImport(opts: ImportOptions, io: CliOutput = stdio): Promise<number> {
+  const o = importSettings(opts);
+  if (o.watch === undefined) {
+    const report = await importSchemas(o);
+    if (opts.json) io.out(JSON.stringify(report, null, 2));
+    else for (const line of formatImportReport(report)) (line.startsWith('refused') ? io.err : io.out)(line);
+    return report.versions.some((v) => v.outcome === 'refused') ? EXIT.failed : EXIT.ok;
+  }
+  const logger = createLogger({ name: 'salschema-import', level: 'info' });
+  const shutdown = createShutdown({ logger });
+  const remove = shutdown.installSignalHandlers();
+  let lastOk = true;
+  const server =
+    o.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ registry: createMetricsRegistry(), port: o.metricsPort, health: () => !shutdown.signal.aborted });
+  let last = '';
+  while (!shutdown.signal.aborted) {
+    try {
+      const report = await importSchemas(o);
+      const lines = formatImportReport(report);
+      const refused = lines.slice(0, -1).join('\n');
+      // Every pass that imported something or whose refusals changed; a quiet pass logs nothing.
+      if (report.versions.some((v) => v.outcome === 'imported') || refused !== last || !lastOk) for (const line of lines) io.out(line);
+      last = refused;
+      lastOk = true;
+    } catch (err) {
+      lastOk = false;
+      io.err(`salschema import: ${(err as Error).message} (exit code ${exitCodeOf(err)} once; retried in ${o.watch} s)`);
+    }
+    await sleep(o.watch * 1000, shutdown.signal).catch(() => undefined);
+  }
+  remove();
+  await server?.close();
+  return EXIT.ok;
+}
+
+function addImportCommand(salschema: Command): void {
+  salschema
+    .command('import')
+    .description(
+      "replication's import mode: re-register the source registry's subjects of the replicated topics at the aggregator's registry as <prefix>.<subject>, keeping the ids the records carry (idempotent; refusals reported with subject and reason)",
+    )
+    .option('--from <url>', "the source registry's Confluent API URL (env SOURCE_SCHEMA_REGISTRY_URL)")
+    .option('--to <url>', "the aggregator registry's Confluent API URL (env SCHEMA_REGISTRY_URL)")
+    .option('--prefix <prefix>', "the flow's prefix: <topic>-value becomes <prefix>.<topic>-value")
+    .option('--topics-regex <regex>', 'whole-name regex of the replicated topics', 'lsst[.]sal[.].*')
+    .addOption(
+      new Option('--target-flavor <flavor>', 'the aggregator registry (default EFD_REGISTRY_FLAVOR or apicurio)').choices([
+        'apicurio',
+        'confluent',
+      ]),
+    )
+    .option('--watch <seconds>', 'import again every N seconds until SIGTERM (continuous migration)')
+    .option('--metrics-port <port>', '/healthz and /metrics on this port (with --watch)')
+    .option('--json', 'print the report as JSON (one pass)')
+    .action(async (opts: ImportOptions) => {
+      process.exitCode = await runImport(opts);
+    });
 }

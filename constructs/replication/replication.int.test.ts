@@ -20,7 +20,9 @@ import {
   localReplicationSpecs,
   startKafkasqlRegistry,
   startReplicationWorker,
+  testFlowPrefix,
 } from '../../scripts/local-efd/replication';
+import { HEARTBEATS_TOPIC } from './mirrormaker2';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
 import { RunningSink, sinkConfig, startSink } from '../../apps/influxdb-sink/cli';
@@ -176,12 +178,27 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     src = new SchemaRegistry({ host: sourceRegistry.url });
     // The flow as the stacks derive it (site YAML → topology) and as `local up --clusters 2` runs it: a source
     // site replicating to an aggregator whose inbound is cluster b (here only this suite's topics and journal).
-    flow = localReplicationFlow(b, { topicsRegex: `lsst[.]sal[.]${ns.id}[.].*`, journalTopic: journal, refreshTopicsIntervalSeconds: 5 });
+    // A prefix of this run's own: the local EFD's flow also replicates these topics (as summit.<topic>), so only
+    // this suite's flow writes <prefix>.<topic> and the audits count its records alone.
+    flow = localReplicationFlow(b, {
+      prefix: testFlowPrefix(ns.id),
+      topicsRegex: `lsst[.]sal[.]${ns.id}[.].*`,
+      journalTopic: journal,
+      refreshTopicsIntervalSeconds: 5,
+    });
   });
 
   afterAll(async () => {
     for (const sink of sinks) await sink.stop().catch(() => undefined);
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+    // <prefix>.heartbeats at the aggregator is this run's (its name has no namespace id for cleanup() to find).
+    // The source's `heartbeats` (MM2's fixed name) is shared with the local EFD's own flow, which writes it too: kept.
+    if (flow) {
+      const admin = ns.kafka(1).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [remoteTopic(flow.prefix, HEARTBEATS_TOPIC)] }).catch(() => undefined);
+      await admin.disconnect();
+    }
     await ns?.cleanup();
   });
 
@@ -234,8 +251,8 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     expect(write.ok).toBe(false);
     expect(await write.text()).toContain('read-only');
 
-    const remote1 = remoteTopic('summit', topic1);
-    expect(remote1).toBe(`summit.lsst.sal.${ns.id}.ATDome.position`);
+    const remote1 = remoteTopic(flow.prefix, topic1);
+    expect(remote1).toBe(`${flow.prefix}.lsst.sal.${ns.id}.ATDome.position`);
     await waitFor(`${remote1} on cluster b`, () => topicExists(kafkaB, remote1), 60_000);
     const got = await readDecoded(kafkaB, remote1, ns.name('check1'), remote, N);
     expect(got.failures).toEqual([]);
@@ -262,7 +279,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     await createTopic(kafkaA, topic2, 1);
     const t0 = Date.now();
     await produceAvro(kafkaA, topic2, src, id, 0, 500);
-    const got2 = await readDecoded(kafkaB, remoteTopic('summit', topic2), ns.name('check2'), remote, 500);
+    const got2 = await readDecoded(kafkaB, remoteTopic(flow.prefix, topic2), ns.name('check2'), remote, 500);
     process.stderr.write(
       `[replication] new topic ${topic2}: all 500 at the aggregator ${((Date.now() - t0) / 1000).toFixed(1)} s after its creation (refresh every 5 s)\n`,
     );
@@ -273,7 +290,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const v2 = positionSchema([{ name: 'elevation', type: 'double', default: 0 }]);
     const { id: id2 } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(v2) }, { subject: `${topic1}-value` });
     await produceAvro(kafkaA, topic1, src, id2, 3000, 200, { elevation: 42.5 });
-    const got = await readDecoded(kafkaB, remoteTopic('summit', topic1), ns.name('check3'), remote, 3200);
+    const got = await readDecoded(kafkaB, remoteTopic(flow.prefix, topic1), ns.name('check3'), remote, 3200);
     expect(got.failures).toEqual([]);
     const a = audit(got.values, 0, 3200);
     expect(a.lost).toEqual([]);
@@ -303,12 +320,12 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
       [`${ns.name('replication')}-source`, 'RUNNING', true],
     ]);
     expect(s.topics.map((t) => [t.remote, t.lagRecords])).toEqual([
-      [`summit.lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, 0],
-      [`summit.lsst.sal.${ns.id}.ATDome.position`, 0],
+      [`${flow.prefix}.lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, 0],
+      [`${flow.prefix}.lsst.sal.${ns.id}.ATDome.position`, 0],
     ]);
     expect(s.problems).toEqual([]);
   });
-  test("the aggregator's sink (flags of the stacks' sink for a replicated source) writes the source's points into InfluxDB tagged site=summit, measurements named as at the source", async () => {
+  test("the aggregator's sink (flags of the stacks' sink for a replicated source) writes the source's points into InfluxDB tagged site=<the source's prefix>, measurements named as at the source", async () => {
     const [, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const topic3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
@@ -347,10 +364,10 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
       source: replicatedSource(flow, remoteRegistry.url),
     });
     expect(flags).toMatchObject({
-      topicsRegex: `summit[.](?:lsst[.]sal[.]${ns.id}[.].*)`,
+      topicsRegex: `${flow.prefix}[.](?:lsst[.]sal[.]${ns.id}[.].*)`,
       registry: remoteRegistry.url,
-      staticTag: ['site=summit'],
-      stripPrefix: 'summit.',
+      staticTag: [`site=${flow.prefix}`],
+      stripPrefix: `${flow.prefix}.`,
     });
     sinks.push(
       await startSink(
@@ -366,7 +383,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const count = await waitFor(
       `${N} points in ${m3}`,
       async () => {
-        const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = 'summit'`);
+        const [row] = await series(`SELECT count(seq), sum(seq) FROM "${m3}" WHERE site = '${flow.prefix}'`);
         return row && row.values[0][1] === N ? row.values[0] : undefined;
       },
       120_000,
@@ -375,7 +392,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const [one] = await series(`SELECT seq, azimuth, demand0, demand1, demand2, site FROM "${m3}" WHERE seq = 1234`);
     expect(one.values).toHaveLength(1);
     expect(Date.parse(one.values[0][0] as string)).toBe(T0 + 1234);
-    expect(one.values[0].slice(1)).toEqual([1234, 308.5, 1234, -1234, 0.5, 'summit']);
+    expect(one.values[0].slice(1)).toEqual([1234, 308.5, 1234, -1234, 0.5, flow.prefix]);
 
     // Every replicated topic landed under its source name, tagged with the site; none under the prefixed name.
     const measurements = await waitFor(
@@ -389,17 +406,17 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     );
     expect(measurements).toEqual([`lsst.sal.${ns.id}.ATDome.azimuthCommandedState`, `lsst.sal.${ns.id}.ATDome.position`, m3]);
     const tagged = await series('SHOW TAG VALUES WITH KEY = "site"');
-    expect(tagged.map((x) => [x.name, x.values.map((v) => v[1])])).toEqual(measurements.map((m) => [m, ['summit']]));
+    expect(tagged.map((x) => [x.name, x.values.map((v) => v[1])])).toEqual(measurements.map((m) => [m, [flow.prefix]]));
     // A query across sites is one statement on the measurement, grouped by the tag.
     const bySite = await series(`SELECT count(seq) FROM "${m3}" GROUP BY site`);
-    expect(bySite.map((x: any) => [x.tags.site, x.values[0][1]])).toEqual([['summit', N]]);
+    expect(bySite.map((x: any) => [x.tags.site, x.values[0][1]])).toEqual([[flow.prefix, N]]);
   });
   test('fault: kill -9 of the replication worker mid-stream, started again → 0 lost (sequence audit), duplicates counted', async () => {
     const [a, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const kafkaB = ns.kafka(1);
     const topic4 = `lsst.sal.${ns.id}.ATPtg.timeAndDate`;
-    const remote4 = remoteTopic('summit', topic4);
+    const remote4 = remoteTopic(flow.prefix, topic4);
     const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(positionSchema()) }, { subject: `${topic4}-value` });
     await createTopic(kafkaA, topic4, 3);
     const N = 6000;

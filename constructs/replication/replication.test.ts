@@ -4,6 +4,8 @@ import { validateSpecs } from '../../config/connector-spec';
 import { literalRegex, mirrorMaker2Specs, MIRROR_SOURCE } from './mirrormaker2';
 import { replicationSpecs, siteReplicationEndpoints } from './replication';
 import { replicatorKeyProblems, REPLICATOR_CLASS } from './replicator';
+import { Testing } from 'cdktf';
+import { ReplicationStack } from '../../stacks/replication-stack';
 
 const sites = loadSites();
 const byName = (n: string) => sites.find((s) => s.name === n)!;
@@ -11,6 +13,9 @@ const flows = deriveTopology(sites).flows;
 const summit = flows.find((f) => f.source === 'summit')!;
 
 function flowWith(replication: string): ReplicationFlow {
+  return sitesWith(replication).flow;
+}
+function sitesWith(replication: string) {
   const t = 'target: {kind: kubeconfig, context: c}\nstorage: {provisioner: p}\n';
   const s = loadSitesFrom([
     {
@@ -19,7 +24,14 @@ function flowWith(replication: string): ReplicationFlow {
     },
     { file: 'summit.yaml', text: `name: summit\nrole: source\nproduction: false\n${t}replicateTo: ldf\nreplication: ${replication}\n` },
   ]);
-  return deriveTopology(s).flows[0];
+  return { flow: deriveTopology(s).flows[0], source: s.find((x) => x.name === 'summit')!, aggregator: s.find((x) => x.name === 'ldf')! };
+}
+
+/** The Deployments of a `<source>-replication` stack, by name. */
+function replicationDeployments(replication: string): Record<string, any> {
+  const stack = new ReplicationStack(Testing.app(), 'summit-replication', sitesWith(replication));
+  const json = JSON.parse(Testing.synth(stack));
+  return Object.fromEntries(Object.values(json.resource.kubernetes_deployment_v1 ?? {}).map((d: any) => [d.metadata.name, d]));
 }
 const endpoints = {
   sourceBootstrapServers: 'summit-kafka:9092',
@@ -125,5 +137,38 @@ describe('replicator engine', () => {
       '"dest.kafka.bootstrap.servers" is required',
       '"topic.rename.format" is required',
     ]);
+  });
+});
+
+describe('import mode', () => {
+  it('MirrorMaker 2: the stack runs the schema import (salschema import --watch) from the source registry to the aggregator, renamed, ids kept', () => {
+    const d = replicationDeployments('{schemas: import}');
+    expect(Object.keys(d).sort()).toEqual(['connect-manager', 'schema-import-summit']);
+    const c = d['schema-import-summit'].spec.template.spec.container[0];
+    expect(c.image).toMatch(/\/salschema:/);
+    expect(c.args).toEqual([
+      'salschema',
+      'import',
+      '--from',
+      'http://cp-cp-schema-registry.kafka.svc.cluster.local:8081',
+      '--to',
+      'http://ldf-registry:8081',
+      '--prefix',
+      'summit',
+      '--topics-regex',
+      'lsst[.]sal[.].*',
+      '--target-flavor',
+      'confluent',
+      '--watch',
+      '60',
+      '--metrics-port',
+      '9090',
+    ]);
+    expect(d['schema-import-summit'].metadata.namespace).toBe('efd-replication');
+  });
+
+  it('no schema import for the remote registry (the default), nor for Replicator (it translates schemas itself)', () => {
+    expect(Object.keys(replicationDeployments('{}'))).toEqual(['connect-manager']);
+    expect(Object.keys(replicationDeployments('{engine: replicator, licenseSecret: lic, schemas: import}'))).toEqual(['connect-manager']);
   });
 });

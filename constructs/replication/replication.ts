@@ -4,16 +4,20 @@
  *  - `replicator`: Confluent Replicator (./replicator.ts), licence key from a Secret.
  * Deploys, at the source site: the flow's own Kafka Connect (./replication-connect.ts) producing to the
  * aggregator, and the connectors as a ConnectorSet ConfigMap applied by a connect manager against that
- * Connect — the same path as every other connector.
+ * Connect — the same path as every other connector. Import mode with MirrorMaker 2 (which copies no
+ * schemas) adds the schema import: `salschema import --watch 60` as a Deployment (apps/salschema/import.ts),
+ * re-registering the source's subjects at the aggregator's registry as `<prefix>.<subject>` with the ids
+ * the records carry; Replicator translates schemas itself.
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Site } from '../../config/schema';
 import type { ReplicationFlow } from '../../config/topology';
 import type { ConnectorSpec } from '../../config/connector-spec';
-import { brokerSettings, platformEndpoints } from '../kafka-platform';
+import { brokerSettings, platformEndpoints, REGISTRY_FLAVOR } from '../kafka-platform';
 import { ConnectorSet } from '../connectors/connector-set';
 import { ConnectManager } from '../connectors/connect-manager';
+import { AppDeployment } from '../app-deployment';
 import { mirrorMaker2Specs, REPLICATION_WORKER_CONFIG, ReplicationEndpoints } from './mirrormaker2';
 import { replicatorSpecs } from './replicator';
 import { ReplicationConnect } from './replication-connect';
@@ -48,6 +52,8 @@ export class Replication extends Construct {
   readonly connectors: ConnectorSet;
   readonly manager: ConnectManager;
   readonly specs: ConnectorSpec[];
+  /** Import mode with MirrorMaker 2: the schema import Deployment. */
+  readonly schemaImport?: AppDeployment;
 
   constructor(scope: Construct, id: string, props: ReplicationProps) {
     super(scope, id);
@@ -97,5 +103,35 @@ export class Replication extends Construct {
       kafka,
       dependsOn: [this.connect.release, ...(props.dependsOn ?? [])],
     });
+    if (s.schemas === 'import' && s.engine === 'mirrormaker2') {
+      if (!endpoints.sourceSchemaRegistryUrl)
+        throw new Error(
+          `site "${source.name}": replication.schemas: import needs the source's schema registry (kafka.schemaRegistry: true) to read the schemas from`,
+        );
+      this.schemaImport = new AppDeployment(this, 'schema-import', {
+        site: source.name,
+        app: 'salschema',
+        name: `schema-import-${flow.prefix}`,
+        namespace,
+        image: { repository: source.apps.imageRepository, tag: source.apps.imageTag },
+        args: [
+          'import',
+          '--from',
+          endpoints.sourceSchemaRegistryUrl,
+          '--to',
+          flow.inbound.schemaRegistryUrl,
+          '--prefix',
+          flow.prefix,
+          '--topics-regex',
+          s.topicsRegex,
+          '--target-flavor',
+          REGISTRY_FLAVOR,
+          '--watch',
+          '60',
+        ],
+        resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+        dependsOn: props.dependsOn,
+      });
+    }
   }
 }

@@ -39,35 +39,40 @@ export function writeLog4j(): string {
   return write(path.join(paths.config(), 'log4j.properties'), props(LOG4J));
 }
 
+/** A single-node KRaft broker+controller on 127.0.0.1 (the local EFD's clusters and the fault tests' private brokers). */
+export function kafkaBrokerProps(o: { kafkaPort: number; controllerPort: number; logDir: string }): Record<string, string | number> {
+  return {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${HOST}:${o.controllerPort}`,
+    listeners: `PLAINTEXT://${HOST}:${o.kafkaPort},CONTROLLER://${HOST}:${o.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${o.kafkaPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': o.logDir,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 5,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 5,
+    'group.initial.rebalance.delay.ms': 0,
+    'auto.create.topics.enable': 'true',
+    'delete.topic.enable': 'true',
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'log.retention.hours': 168,
+    'log.segment.bytes': 268435456,
+  };
+}
+
 /** KRaft single node, broker+controller. */
 export function writeKafkaConfig(c: ClusterLayout): string {
   return write(
     path.join(paths.config(), `kafka-${c.name}.properties`),
-    props({
-      'process.roles': 'broker,controller',
-      'node.id': 1,
-      'controller.quorum.voters': `1@${HOST}:${c.controller}`,
-      listeners: `PLAINTEXT://${HOST}:${c.kafka},CONTROLLER://${HOST}:${c.controller}`,
-      'advertised.listeners': `PLAINTEXT://${HOST}:${c.kafka}`,
-      'controller.listener.names': 'CONTROLLER',
-      'inter.broker.listener.name': 'PLAINTEXT',
-      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      'log.dirs': kafkaDataDir(c),
-      'num.partitions': 1,
-      'default.replication.factor': 1,
-      'offsets.topic.replication.factor': 1,
-      'offsets.topic.num.partitions': 5,
-      'transaction.state.log.replication.factor': 1,
-      'transaction.state.log.min.isr': 1,
-      'transaction.state.log.num.partitions': 5,
-      'group.initial.rebalance.delay.ms': 0,
-      'auto.create.topics.enable': 'true',
-      'delete.topic.enable': 'true',
-      'num.network.threads': 2,
-      'num.io.threads': 4,
-      'log.retention.hours': 168,
-      'log.segment.bytes': 268435456,
-    }),
+    props(kafkaBrokerProps({ kafkaPort: c.kafka, controllerPort: c.controller, logDir: kafkaDataDir(c) })),
   );
 }
 

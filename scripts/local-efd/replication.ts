@@ -44,6 +44,12 @@ export const LOCAL_JOURNAL_TOPIC = 'kafkasql-journal';
 export const LOCAL_REPLICATION_MANAGER = 'efd-local-replication';
 
 export interface LocalFlowOptions {
+  /**
+   * Topic prefix at the aggregator (default the source's name, `summit`). Tests and benches running beside
+   * the local EFD's own flow (which replicates every `lsst.sal.*` topic of a as `summit.<topic>`) take one
+   * of their own, so only their flow writes their `<prefix>.<topic>` (see testFlowPrefix).
+   */
+  prefix?: string;
   /** Replicated topics (default the stacks' `lsst[.]sal[.].*`). */
   topicsRegex?: string;
   journalTopic?: string;
@@ -57,6 +63,7 @@ export interface LocalFlowOptions {
 export function localReplicationFlow(b: { kafka: string; registry: string }, o: LocalFlowOptions = {}): ReplicationFlow {
   const t = 'target: {kind: kubeconfig, context: local}\nstorage: {provisioner: local}\n';
   const replication = JSON.stringify({
+    ...(o.prefix ? { prefix: o.prefix } : {}),
     ...(o.topicsRegex ? { topicsRegex: o.topicsRegex } : {}),
     schemasTopic: o.journalTopic ?? LOCAL_JOURNAL_TOPIC,
     refreshTopicsIntervalSeconds: o.refreshTopicsIntervalSeconds ?? 5,
@@ -72,6 +79,11 @@ export function localReplicationFlow(b: { kafka: string; registry: string }, o: 
     },
   ]);
   return deriveTopology(sites, (s) => `local/${s}.yaml`).flows[0];
+}
+
+/** A flow prefix unique to a test run (`[a-z0-9-]`), from its namespace id: `it-<id>`. */
+export function testFlowPrefix(id: string): string {
+  return `it-${id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
 }
 
 /** The flow's connectors for the local worker (replication factor 1), as mirrorMaker2Specs makes them for the stacks. */
@@ -146,10 +158,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running when this process exits (a failed or interrupted test) are killed with it. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-function launch(
+/** Spawns a server of a test or bench (output to `<dir>/<name>.log`); the handle stops or kills it. */
+export function launch(
   name: string,
   cmd: string,
   args: string[],
@@ -163,6 +189,7 @@ function launch(
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', out, out], detached: false });
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
+  killOnExit(child);
   const handle: LocalProcess = {
     name,
     url,
@@ -183,7 +210,13 @@ function launch(
   return { child, handle };
 }
 
-async function untilReady(h: LocalProcess, child: ChildProcess, ready: () => Promise<boolean>, timeoutMs: number): Promise<LocalProcess> {
+/** Resolves with the handle when `ready` answers; rejects (with the log's tail) when the process exits or the time is up. */
+export async function untilReady(
+  h: LocalProcess,
+  child: ChildProcess,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<LocalProcess> {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
     if (child.exitCode !== null || child.signalCode !== null) {

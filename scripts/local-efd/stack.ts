@@ -7,7 +7,6 @@
  *                          connect manager), remote-registry (read-only, on b, the replicated journal)
  * Heaps are explicit so the whole stack fits a 2-core machine beside the tests.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterLayout, HOST, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cacheDir, clusterLayout, paths, stateDir } from './layout';
@@ -24,6 +23,7 @@ import {
 import { Endpoints, clusterEndpoints, influxEndpoints, removeEndpoints, writeEndpoints } from './endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from './health';
 import { ensureInstalled, registryJava } from './install';
+import { formatKraftStorage } from './kraft';
 import { k8sServers, kubernetesEndpoints, siteContext } from './k8s';
 import { loadSites } from '../../config/load';
 import {
@@ -43,7 +43,7 @@ import {
   spawnServer,
   stopServer,
 } from './procs';
-import { EfdError, run, seconds, sleep, systemJava, tailFile } from './shell';
+import { EfdError, seconds, sleep, systemJava, tailFile } from './shell';
 import {
   LOCAL_JOURNAL_TOPIC,
   REPLICATION_PORTS,
@@ -102,35 +102,16 @@ function kafkaServer(c: ClusterLayout): Server {
 
 /** KRaft needs a formatted log dir once (skipped when meta.properties exists). */
 async function formatKafkaStorage(c: ClusterLayout, props: string, say: Say): Promise<void> {
-  const dir = kafkaDataDir(c);
-  if (fs.existsSync(path.join(dir, 'meta.properties'))) return;
-  fs.mkdirSync(dir, { recursive: true });
-  say(`kafka-${c.name}: formatting KRaft storage in ${dir}`);
-  await run(
-    systemJava(),
-    [
-      '-Xmx256m',
-      log4jArg(),
-      '-cp',
-      kafkaClasspath(),
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      kafkaClusterId(),
-      '-c',
-      props,
-      '--ignore-formatted',
-    ],
-    { logFile: path.join(paths.logs(), `kafka-${c.name}-format.log`), what: `kafka-${c.name} storage format` },
-  );
-}
-
-/** Same form as Kafka's Uuid.randomUuid(): 16 random bytes, URL-safe base64, not starting with '-'. */
-function kafkaClusterId(): string {
-  for (;;) {
-    const id = crypto.randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
+  const dataDir = kafkaDataDir(c);
+  if (fs.existsSync(path.join(dataDir, 'meta.properties'))) return;
+  say(`kafka-${c.name}: formatting KRaft storage in ${dataDir}`);
+  await formatKraftStorage({
+    propsFile: props,
+    dataDir,
+    log4j: path.join(paths.config(), 'log4j.properties'),
+    logFile: path.join(paths.logs(), `kafka-${c.name}-format.log`),
+    what: `kafka-${c.name} storage format`,
+  });
 }
 
 function registryServer(c: ClusterLayout): Server {

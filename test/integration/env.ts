@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { sleep } from '../../apps/lib/retry';
+import { listSubjects } from '../../apps/salschema/import';
 import { Endpoints, tryReadEndpoints } from '../../scripts/local-efd/endpoints';
 import { connectReady, influxQl, influxReady, kafkaReady, registryReady } from '../../scripts/local-efd/health';
 import { stateDir } from '../../scripts/local-efd/layout';
@@ -143,7 +144,8 @@ async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpD
   for (const [i, c] of e.clusters.entries()) {
     await attempt(`topics on ${c.kafka}`, () => deleteTopicsContaining(kafka(i), id));
     await attempt(`subjects on ${c.registry}`, async () => {
-      const subjects = (await (await fetch(`${c.registry}/subjects`)).json()) as string[];
+      // Paged: Apicurio answers a bare GET /subjects with its first 1,000 only (the shared registry holds many more).
+      const subjects = await listSubjects(c.registry);
       for (const s of subjects.filter((x) => x.includes(id))) {
         await fetch(`${c.registry}/subjects/${encodeURIComponent(s)}`, { method: 'DELETE' });
         await fetch(`${c.registry}/subjects/${encodeURIComponent(s)}?permanent=true`, { method: 'DELETE' });
