@@ -8,7 +8,7 @@
  * acknowledged at once. A sample = one numeric field value (an array element each).
  * Goal: ≥ 200,000 samples/s.
  */
-import { Schema as AvscSchema } from 'avsc';
+import { Schema as AvscSchema, Type } from 'avsc';
 import { avroType } from '../apps/lib/avro-type';
 import { Registry as Metrics } from 'prom-client';
 import { silentLogger } from '../apps/lib/logging';

@@ -86,7 +86,7 @@ describe('compileSchema', () => {
   });
 
   it("a field named time (the aggregated topics' window start) is the point time, never a field: InfluxDB refuses that key", () => {
-    const agg = Type.forSchema({
+    const agg = avroType({
       type: 'record',
       name: 'a',
       fields: [
