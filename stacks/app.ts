@@ -2,11 +2,11 @@
  * Builds every stack of every site into one cdktf App. Stack names are
  * `<site>-<part>` so `cdktf deploy gcp-efd` addresses one part of one site.
  */
-import { App } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import type { Site } from '../config/schema';
-import { ClusterStack } from './cluster-stack';
-import { EfdStack } from './efd-stack';
-import { ReplicationStack } from './replication-stack';
+import { ClusterStack, ClusterStackProps } from './cluster-stack';
+import { EfdStack, EfdStackProps } from './efd-stack';
+import { ReplicationStack, ReplicationStackProps } from './replication-stack';
 import { deriveTopology } from '../config/topology';
 
 export { listStacks } from './names';
@@ -20,16 +20,45 @@ export interface SiteStacks {
   replication?: ReplicationStack;
 }
 
-export function buildSites(app: App, sites: Site[]): SiteStacks[] {
+/** One stack before it is built: its name, the props it is built from, and how. */
+export interface PlannedStack<P, S extends TerraformStack> {
+  id: string;
+  props: P;
+  build(app: App): S;
+}
+
+/** The stacks of one site as `buildSites` builds them, with nothing built yet. */
+export interface SitePlan {
+  site: Site;
+  cluster?: PlannedStack<ClusterStackProps, ClusterStack>;
+  efd: PlannedStack<EfdStackProps, EfdStack>;
+  replication?: PlannedStack<ReplicationStackProps, ReplicationStack>;
+}
+
+function planned<P, S extends TerraformStack>(id: string, props: P, Stack: new (app: App, id: string, props: P) => S): PlannedStack<P, S> {
+  return { id, props, build: (app) => new Stack(app, id, props) };
+}
+
+/** Which stacks each site has and what each is built from: a stack's props are all it reads. */
+export function planSites(sites: Site[]): SitePlan[] {
   const { flows } = deriveTopology(sites);
   const byName = (name: string) => sites.find((s) => s.name === name) as Site;
   return sites.map((site) => {
-    const cluster = site.target.kind === 'gke' ? new ClusterStack(app, `${site.name}-cluster`, { site }) : undefined;
-    const efd = new EfdStack(app, `${site.name}-efd`, { site, inbound: flows.filter((f) => f.aggregator === site.name) });
     const flow = flows.find((f) => f.runsAt === site.name);
-    const replication = flow
-      ? new ReplicationStack(app, flow.stack, { flow, source: site, aggregator: byName(flow.aggregator) })
-      : undefined;
-    return { site, cluster, efd, replication };
+    return {
+      site,
+      cluster: site.target.kind === 'gke' ? planned(`${site.name}-cluster`, { site }, ClusterStack) : undefined,
+      efd: planned(`${site.name}-efd`, { site, inbound: flows.filter((f) => f.aggregator === site.name) }, EfdStack),
+      replication: flow ? planned(flow.stack, { flow, source: site, aggregator: byName(flow.aggregator) }, ReplicationStack) : undefined,
+    };
   });
+}
+
+export function buildSites(app: App, sites: Site[]): SiteStacks[] {
+  return planSites(sites).map((plan) => ({
+    site: plan.site,
+    cluster: plan.cluster?.build(app),
+    efd: plan.efd.build(app),
+    replication: plan.replication?.build(app),
+  }));
 }
