@@ -5,6 +5,7 @@ import { Batcher } from './batcher';
 import { compileSchema, ConversionError, createConverter, toMicros } from './convert';
 import { escapeKey, escapeMeasurement, quoteString } from './line-protocol';
 import { Rejection } from './writer';
+import { arrayOf, avroRecord } from '../../test/avro';
 
 const TIMESTAMP = { type: 'long', logicalType: 'timestamp-millis' };
 const schema = {
@@ -86,25 +87,13 @@ describe('compileSchema', () => {
   });
 
   it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
-    const t = Type.forSchema({
-      type: 'record',
-      name: 'n',
-      fields: [
-        {
-          name: 'pos',
-          type: {
-            type: 'record',
-            name: 'p',
-            fields: [
-              { name: 'x', type: 'double' },
-              { name: 'y', type: 'double' },
-            ],
-          },
-        },
-        { name: 'm', type: { type: 'map', values: 'int' } },
-        { name: 'sal_created', type: 'long' },
-      ],
-    } as never);
+    const t = Type.forSchema(
+      avroRecord('n', {
+        pos: avroRecord('p', { x: 'double', y: 'double' }),
+        m: { type: 'map', values: 'int' },
+        sal_created: 'long',
+      }) as never,
+    );
     expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe(
       'm pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000',
     );
@@ -116,35 +105,23 @@ describe('compileSchema', () => {
 describe('compileSchema against a straightforward reference', () => {
   // every field kind, each value written the plain way: String(n) floats (-0 kept), `${n}i` ints,
   // escaped quoted strings, arrays name0..nameN, records/maps name.sub, null and NaN/±Infinity skipped
-  const t = Type.forSchema({
-    type: 'record',
-    name: 'r',
-    fields: [
-      { name: 'sal_created', type: 'long' },
-      { name: 'i', type: 'int' },
-      { name: 'l', type: 'long' },
-      { name: 'f', type: 'float' },
-      { name: 'd', type: 'double' },
-      { name: 'b', type: 'boolean' },
-      { name: 's', type: 'string' },
-      { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] } },
-      { name: 'nd', type: ['null', 'double'], default: null },
-      { name: 'ad', type: { type: 'array', items: 'double' } },
-      { name: 'al', type: { type: 'array', items: 'long' } },
-      {
-        name: 'p',
-        type: {
-          type: 'record',
-          name: 'P',
-          fields: [
-            { name: 'x', type: 'double' },
-            { name: 'y', type: 'float' },
-          ],
-        },
-      },
-      { name: 'm', type: { type: 'map', values: 'double' } },
-    ],
-  } as never);
+  const t = Type.forSchema(
+    avroRecord('r', {
+      sal_created: 'long',
+      i: 'int',
+      l: 'long',
+      f: 'float',
+      d: 'double',
+      b: 'boolean',
+      s: 'string',
+      e: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] },
+      nd: ['null', 'double'],
+      ad: arrayOf('double'),
+      al: arrayOf('long'),
+      p: avroRecord('P', { x: 'double', y: 'float' }),
+      m: { type: 'map', values: 'double' },
+    }) as never,
+  );
   const float = (x: number) => (Number.isFinite(x) ? `${Object.is(x, -0) ? '-0' : String(x)}` : undefined);
   const quote = (x: string) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   const key = (x: string) => x.replace(/[, =]/g, (c) => `\\${c}`);
