@@ -39,11 +39,8 @@ export const TOPIC_TAG: Record<TopicKind, 'SALCommand' | 'SALEvent' | 'SALTeleme
 /** Infix between subsystem and topic name in EFDB_Topic (telemetry has none). */
 export const TOPIC_INFIX: Record<TopicKind, string> = { command: 'command_', event: 'logevent_', telemetry: '' };
 
-/** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
-export const IDL_TYPES = [
-  'null',
-  'boolean',
-  'string',
+/** The IDL integer types of two to eight bytes, signed and unsigned. */
+export const MULTIBYTE_INTEGER_IDL_TYPES = [
   'short',
   'unsigned short',
   'int',
@@ -52,6 +49,14 @@ export const IDL_TYPES = [
   'unsigned long',
   'long long',
   'unsigned long long',
+] as const;
+
+/** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
+export const IDL_TYPES = [
+  'null',
+  'boolean',
+  'string',
+  ...MULTIBYTE_INTEGER_IDL_TYPES,
   'float',
   'double',
   'byte',
@@ -64,18 +69,7 @@ export const IDL_TYPES = [
 export type IdlType = (typeof IDL_TYPES)[number];
 
 /** IDL types holding integers: the only ones an `<Enumeration>` may be attached to. */
-export const INTEGER_IDL_TYPES: ReadonlySet<IdlType> = new Set<IdlType>([
-  'short',
-  'unsigned short',
-  'int',
-  'unsigned int',
-  'long',
-  'unsigned long',
-  'long long',
-  'unsigned long long',
-  'byte',
-  'octet',
-]);
+export const INTEGER_IDL_TYPES: ReadonlySet<IdlType> = new Set<IdlType>([...MULTIBYTE_INTEGER_IDL_TYPES, 'byte', 'octet']);
 
 /** Optional per-item tags of older ts_xml, kept as metadata (value parsed to number/boolean when it is one). */
 export const ITEM_METADATA_TAGS = [
