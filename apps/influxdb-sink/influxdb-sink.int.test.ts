@@ -19,25 +19,25 @@ import { createRegistry, Registry, wireEncoder } from '../lib/registry';
 import { silentLogger } from '../lib/logging';
 import { TestNamespace, createTopic, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { RunningSink, SinkConfig, sinkConfig, startSink } from './cli';
-import { avroRecord } from '../../test/avro';
+import { arrayOf, avroRecord } from '../../test/avro';
 
 jest.setTimeout(240_000);
 
 const TIMESTAMP = { type: 'long', logicalType: 'timestamp-millis' };
-const salSchema = (name: string) => ({
-  type: 'record',
-  name,
-  namespace: 'lsst.sal',
-  fields: [
-    { name: 'kafka_timestamp', type: TIMESTAMP },
-    { name: 'sal_created', type: TIMESTAMP },
-    { name: 'salIndex', type: 'int' },
-    { name: 'position', type: 'double' },
-    { name: 'accelerometers', type: { type: 'array', items: 'float' } },
-    { name: 'state', type: { type: 'enum', name: `${name}_State`, symbols: ['IDLE', 'MOVING'] } },
-    { name: 'label', type: 'string' },
-  ],
-});
+const salSchema = (name: string) =>
+  avroRecord(
+    name,
+    {
+      kafka_timestamp: TIMESTAMP,
+      sal_created: TIMESTAMP,
+      salIndex: 'int',
+      position: 'double',
+      accelerometers: arrayOf('float'),
+      state: { type: 'enum', name: `${name}_State`, symbols: ['IDLE', 'MOVING'] },
+      label: 'string',
+    },
+    'lsst.sal',
+  );
 
 let ns: TestNamespace;
 let registry: Registry;
