@@ -2,29 +2,17 @@
  * Conformance: every Helm values key we set (base values, site overlays, synthesized releases) exists in
  * the pinned charts' default values.yaml (copies under charts/ of the upstream fixtures).
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { describeConformance } from '../test/conformance';
-import { loadSites } from '../config/load';
-import { synthSites } from '../scripts/synth';
+import { synthesizedReleases } from '../test/helm-releases';
 import { readChartDefaults, unknownKeys } from './chart-keys';
 import { CHARTS } from './charts';
 import { siteValues } from './helm-values';
 
 describeConformance('Helm values keys exist in the pinned charts', 'charts', (fixtures) => {
   const defaults = (chart: string, version: string) => readChartDefaults(path.join(fixtures, chart, version));
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-keys-'));
-  synthSites(loadSites(), outdir);
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
-
-  const releases = fs.readdirSync(path.join(outdir, 'stacks')).flatMap((stack) => {
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
-    return Object.entries((json.resource?.helm_release ?? {}) as Record<string, { chart: string; version: string; values: string[] }>).map(
-      ([name, r]) => [`${stack} ${name}`, r] as const,
-    );
-  });
+  const releases = synthesizedReleases();
 
   it.each(releases.map(([name, r]) => [name, r] as const))('%s sets only keys its chart knows', (_name, release) => {
     expect(unknownKeys(parse(release.values[0]), defaults(release.chart, release.version))).toEqual([]);

@@ -1,25 +1,13 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { loadSites } from '../config/load';
-import { synthSites } from '../scripts/synth';
+import { synthesizedReleases } from '../test/helm-releases';
 import { readChartDefaults, unknownKeys } from './chart-keys';
 
 /** A small umbrella chart written for these tests (the pinned charts' defaults are checked in chart-keys.conformance.test.ts). */
 const UMBRELLA = path.resolve(__dirname, '..', 'test', 'fixtures', 'charts', 'umbrella');
 
 describe('Helm values keys against chart defaults', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-keys-'));
-  synthSites(loadSites(), outdir);
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
-
-  const releases = fs.readdirSync(path.join(outdir, 'stacks')).flatMap((stack) => {
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
-    return Object.entries((json.resource?.helm_release ?? {}) as Record<string, { chart: string; version: string; values: string[] }>).map(
-      ([name, r]) => [`${stack} ${name}`, r] as const,
-    );
-  });
+  const releases = synthesizedReleases();
 
   it('synthesizes the platform releases for every site', () => {
     // cp, influxdb, chronograf, kapacitor on every site; telegraf where the site turns it on (gcp); per

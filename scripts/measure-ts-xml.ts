@@ -1,6 +1,6 @@
 /**
  * Measures a real ts_xml's SAL interfaces with the project's own loader and prints the figures
- * (JSON, which is also a TypeScript literal) that apps/salschema/ts-xml-profile.ts commits:
+ * (JSON) that apps/salschema/ts-xml-profile.json commits:
  *
  *   npx tsx scripts/measure-ts-xml.ts <sal_interfaces folder> [--top-words N]
  *

@@ -30,6 +30,50 @@ const lineOf = (id: number, bytes: number) => {
 /** The fields of a wide topic: `n` float fields (an array flattened to name0..nameN), ~30 bytes each. */
 const wideFields = (n: number) => Array.from({ length: n }, (_, i) => `forceActuator${i}=${(i * 0.123456789).toFixed(9)}`).join(',');
 
+describe('Batcher', () => {
+  it('writes full batches at once and a partial one after the linger, resolving each submit after its points are written', async () => {
+    const { batcher: b, writes } = recording({ maxPoints: 3, maxDelayMs: 1000, lingerMs: 20 });
+    const t0 = Date.now();
+    const [r1, r2] = await Promise.all([b.submit(['a', 'b']), b.submit(['c', 'd'])]);
+    expect(r1).toEqual([]);
+    expect(r2).toEqual([]);
+    expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+
+  it('maps rejected points back to their items', async () => {
+    const b = new Batcher<{ id: number; line: string }>({
+      maxPoints: 10,
+      maxDelayMs: 50,
+      lingerMs: 1,
+      lineOf: (i) => i.line,
+      write: async (lines): Promise<Rejection[]> =>
+        lines.flatMap((l, index) => (l.includes('bad') ? [{ index, reason: 'type conflict' }] : [])),
+    });
+    const [a, c] = await Promise.all([
+      b.submit([
+        { id: 1, line: 'ok' },
+        { id: 2, line: 'bad' },
+      ]),
+      b.submit([{ id: 3, line: 'bad2' }]),
+    ]);
+    expect(a).toEqual([{ item: { id: 2, line: 'bad' }, reason: 'type conflict' }]);
+    expect(c.map((x) => x.item.id)).toEqual([3]);
+  });
+
+  it('rejects the submits of a batch whose write failed', async () => {
+    const b = new Batcher<string>({
+      maxPoints: 2,
+      maxDelayMs: 10,
+      lineOf: (s) => s,
+      write: async () => {
+        throw new Error('aborted');
+      },
+    });
+    await expect(b.submit(['a'])).rejects.toThrow('aborted');
+  });
+});
+
 describe('lineBytes', () => {
   it('counts UTF-8 bytes and the newline', () => {
     expect(lineBytes('m f=1')).toBe(6);

@@ -13,18 +13,8 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { readEndpoints } from '../lib/local-endpoints';
-import {
-  addKafkaOptions,
-  addRegistryOption,
-  KAFKA_ENV,
-  kafkaConfigShape,
-  kafkaOptionsFrom,
-  loadConfig,
-  REGISTRY_ENV,
-  zBool,
-  zInt,
-  zList,
-} from '../lib/config';
+import { addKafkaOptions, addRegistryOption, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, REGISTRY_ENV } from '../lib/config';
+import { loadConfig, zBool, zInt, zList } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { createLogger, Logger } from '../lib/logging';
 import { createMetricsRegistry, MetricsServer, startMetricsServer } from '../lib/metrics';

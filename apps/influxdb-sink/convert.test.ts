@@ -1,10 +1,9 @@
 import { Point } from '@influxdata/influxdb-client';
 import { avroType } from '../lib/avro-type';
 import { wireEncoder } from '../lib/registry';
-import { Batcher } from './batcher';
 import { compileSchema, ConversionError, createConverter, toMicros } from './convert';
 import { escapeKey, escapeMeasurement, quoteString } from './line-protocol';
-import { Rejection } from './writer';
+import { arrayOf, avroRecord } from '../../test/avro';
 
 const TIMESTAMP = { type: 'long', logicalType: 'timestamp-millis' };
 const schema = {
@@ -102,25 +101,13 @@ describe('compileSchema', () => {
   });
 
   it('nested records and maps become dotted fields; a record with nothing storable is rejected', () => {
-    const t = avroType({
-      type: 'record',
-      name: 'n',
-      fields: [
-        {
-          name: 'pos',
-          type: {
-            type: 'record',
-            name: 'p',
-            fields: [
-              { name: 'x', type: 'double' },
-              { name: 'y', type: 'double' },
-            ],
-          },
-        },
-        { name: 'm', type: { type: 'map', values: 'int' } },
-        { name: 'sal_created', type: 'long' },
-      ],
-    } as never);
+    const t = avroType(
+      avroRecord('n', {
+        pos: avroRecord('p', { x: 'double', y: 'double' }),
+        m: { type: 'map', values: 'int' },
+        sal_created: 'long',
+      }) as never,
+    );
     expect(compileSchema(t).line({ pos: { x: 1.5, y: 2 }, m: { a: 1 }, sal_created: 1700000000000 }, 'm', '1', { droppedFields: 0 })).toBe(
       'm pos.x=1.5,pos.y=2,m.a=1i,sal_created=1700000000000i 1700000000000000',
     );
@@ -132,35 +119,23 @@ describe('compileSchema', () => {
 describe('compileSchema against a straightforward reference', () => {
   // every field kind, each value written the plain way: String(n) floats (-0 kept), `${n}i` ints,
   // escaped quoted strings, arrays name0..nameN, records/maps name.sub, null and NaN/±Infinity skipped
-  const t = avroType({
-    type: 'record',
-    name: 'r',
-    fields: [
-      { name: 'sal_created', type: 'long' },
-      { name: 'i', type: 'int' },
-      { name: 'l', type: 'long' },
-      { name: 'f', type: 'float' },
-      { name: 'd', type: 'double' },
-      { name: 'b', type: 'boolean' },
-      { name: 's', type: 'string' },
-      { name: 'e', type: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] } },
-      { name: 'nd', type: ['null', 'double'], default: null },
-      { name: 'ad', type: { type: 'array', items: 'double' } },
-      { name: 'al', type: { type: 'array', items: 'long' } },
-      {
-        name: 'p',
-        type: {
-          type: 'record',
-          name: 'P',
-          fields: [
-            { name: 'x', type: 'double' },
-            { name: 'y', type: 'float' },
-          ],
-        },
-      },
-      { name: 'm', type: { type: 'map', values: 'double' } },
-    ],
-  } as never);
+  const t = avroType(
+    avroRecord('r', {
+      sal_created: 'long',
+      i: 'int',
+      l: 'long',
+      f: 'float',
+      d: 'double',
+      b: 'boolean',
+      s: 'string',
+      e: { type: 'enum', name: 'E', symbols: ['A', 'B_1'] },
+      nd: ['null', 'double'],
+      ad: arrayOf('double'),
+      al: arrayOf('long'),
+      p: avroRecord('P', { x: 'double', y: 'float' }),
+      m: { type: 'map', values: 'double' },
+    }) as never,
+  );
   const float = (x: number) => (Number.isFinite(x) ? `${Object.is(x, -0) ? '-0' : String(x)}` : undefined);
   const quote = (x: string) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   const key = (x: string) => x.replace(/[, =]/g, (c) => `\\${c}`);
@@ -292,59 +267,5 @@ describe('createConverter', () => {
       },
     });
     await expect(down.prepare([1])).rejects.toThrow('ECONNREFUSED');
-  });
-});
-
-describe('Batcher', () => {
-  it('writes full batches at once and a partial one after the linger, resolving each submit after its points are written', async () => {
-    const writes: string[][] = [];
-    const b = new Batcher<string>({
-      maxPoints: 3,
-      maxDelayMs: 1000,
-      lingerMs: 20,
-      lineOf: (s) => s,
-      write: async (lines) => {
-        writes.push(lines);
-        return [];
-      },
-    });
-    const t0 = Date.now();
-    const [r1, r2] = await Promise.all([b.submit(['a', 'b']), b.submit(['c', 'd'])]);
-    expect(r1).toEqual([]);
-    expect(r2).toEqual([]);
-    expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
-    expect(Date.now() - t0).toBeLessThan(500);
-  });
-
-  it('maps rejected points back to their items', async () => {
-    const b = new Batcher<{ id: number; line: string }>({
-      maxPoints: 10,
-      maxDelayMs: 50,
-      lingerMs: 1,
-      lineOf: (i) => i.line,
-      write: async (lines): Promise<Rejection[]> =>
-        lines.flatMap((l, index) => (l.includes('bad') ? [{ index, reason: 'type conflict' }] : [])),
-    });
-    const [a, c] = await Promise.all([
-      b.submit([
-        { id: 1, line: 'ok' },
-        { id: 2, line: 'bad' },
-      ]),
-      b.submit([{ id: 3, line: 'bad2' }]),
-    ]);
-    expect(a).toEqual([{ item: { id: 2, line: 'bad' }, reason: 'type conflict' }]);
-    expect(c.map((x) => x.item.id)).toEqual([3]);
-  });
-
-  it('rejects the submits of a batch whose write failed', async () => {
-    const b = new Batcher<string>({
-      maxPoints: 2,
-      maxDelayMs: 10,
-      lineOf: (s) => s,
-      write: async () => {
-        throw new Error('aborted');
-      },
-    });
-    await expect(b.submit(['a'])).rejects.toThrow('aborted');
   });
 });

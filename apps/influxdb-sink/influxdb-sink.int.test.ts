@@ -19,24 +19,25 @@ import { createRegistry, Registry, wireEncoder } from '../lib/registry';
 import { silentLogger } from '../lib/logging';
 import { TestNamespace, createTopic, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
 import { RunningSink, SinkConfig, sinkConfig, startSink } from './cli';
+import { arrayOf, avroRecord } from '../../test/avro';
 
 jest.setTimeout(240_000);
 
 const TIMESTAMP = { type: 'long', logicalType: 'timestamp-millis' };
-const salSchema = (name: string) => ({
-  type: 'record',
-  name,
-  namespace: 'lsst.sal',
-  fields: [
-    { name: 'kafka_timestamp', type: TIMESTAMP },
-    { name: 'sal_created', type: TIMESTAMP },
-    { name: 'salIndex', type: 'int' },
-    { name: 'position', type: 'double' },
-    { name: 'accelerometers', type: { type: 'array', items: 'float' } },
-    { name: 'state', type: { type: 'enum', name: `${name}_State`, symbols: ['IDLE', 'MOVING'] } },
-    { name: 'label', type: 'string' },
-  ],
-});
+const salSchema = (name: string) =>
+  avroRecord(
+    name,
+    {
+      kafka_timestamp: TIMESTAMP,
+      sal_created: TIMESTAMP,
+      salIndex: 'int',
+      position: 'double',
+      accelerometers: arrayOf('float'),
+      state: { type: 'enum', name: `${name}_State`, symbols: ['IDLE', 'MOVING'] },
+      label: 'string',
+    },
+    'lsst.sal',
+  );
 
 let ns: TestNamespace;
 let registry: Registry;
@@ -236,24 +237,8 @@ describe('influxdb-sink on the local EFD', () => {
   it('dead-letters what it cannot write (not Avro; InfluxDB type conflict) with the reason, and goes on', async () => {
     const topic = salTopic('Conflict_x');
     await createTopic(kafka, topic);
-    const intSchema = {
-      type: 'record',
-      name: 'X',
-      fields: [
-        { name: 'sal_created', type: 'long' },
-        { name: 'salIndex', type: 'int' },
-        { name: 'v', type: 'int' },
-      ],
-    };
-    const strSchema = {
-      type: 'record',
-      name: 'Y',
-      fields: [
-        { name: 'sal_created', type: 'long' },
-        { name: 'salIndex', type: 'int' },
-        { name: 'v', type: 'string' },
-      ],
-    };
+    const intSchema = avroRecord('X', { sal_created: 'long', salIndex: 'int', v: 'int' });
+    const strSchema = avroRecord('Y', { sal_created: 'long', salIndex: 'int', v: 'string' });
     const idInt = await registry.register(`${topic}-value`, JSON.stringify(intSchema));
     const idStr = await registry.register(`${ns.topic('other')}-value`, JSON.stringify(strSchema));
     const encInt = wireEncoder(idInt, await registry.type(idInt));

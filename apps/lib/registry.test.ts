@@ -11,16 +11,9 @@ import {
   wireSchemaId,
   withRetry,
 } from './registry';
+import { arrayOf, avroRecord } from '../../test/avro';
 
-const schema = {
-  type: 'record',
-  name: 'T',
-  namespace: 'lsst.sal',
-  fields: [
-    { name: 'a', type: 'long' },
-    { name: 'b', type: { type: 'array', items: 'float' } },
-  ],
-};
+const schema = avroRecord('T', { a: 'long', b: arrayOf('float') }, 'lsst.sal');
 
 describe('Confluent wire format', () => {
   it('header is magic 0 + big-endian id; encoder output decodes back', () => {

@@ -5,19 +5,8 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
-import {
-  addKafkaOptions,
-  addRegistryOption,
-  ConfigError,
-  KAFKA_ENV,
-  kafkaConfigShape,
-  kafkaOptionsFrom,
-  loadConfig,
-  REGISTRY_ENV,
-  zBool,
-  zInt,
-  zList,
-} from '../lib/config';
+import { addKafkaOptions, addRegistryOption, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, REGISTRY_ENV } from '../lib/config';
+import { ConfigError, loadConfig, zBool, zInt, zList } from '../lib/config';
 import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
 import { createRegistry } from '../lib/registry';
 import { loadTopicMetadata } from '../lib/sal/metadata';

@@ -12,38 +12,16 @@ export const KINDS: readonly TopicKind[] = ['command', 'event', 'telemetry'];
 /** Bucketed histogram: `[lo, hi, share]` rows (inclusive bounds, shares sum to 1). */
 export type Histogram = [lo: number, hi: number, share: number][];
 
-/** Bucket bounds of the fields-per-topic histogram. */
-export const FIELD_BUCKETS: readonly [number, number][] = [
-  [0, 0],
-  [1, 1],
-  [2, 2],
-  [3, 3],
-  [4, 5],
-  [6, 8],
-  [9, 12],
-  [13, 19],
-  [20, 29],
-  [30, 49],
-  [50, 99],
-  [100, 199],
-  [200, 499],
-];
+/** Contiguous inclusive buckets from `lo`, each ending at the next of `highs`: `[lo, highs[0]], [highs[0] + 1, highs[1]], …`. */
+function buckets(lo: number, highs: readonly number[]): readonly [number, number][] {
+  return highs.map((hi, i) => [i === 0 ? lo : highs[i - 1] + 1, hi]);
+}
 
-/** Bucket bounds of the array Count histogram. */
-export const COUNT_BUCKETS: readonly [number, number][] = [
-  [2, 3],
-  [4, 5],
-  [6, 8],
-  [9, 12],
-  [13, 19],
-  [20, 29],
-  [30, 49],
-  [50, 99],
-  [100, 199],
-  [200, 499],
-  [500, 999],
-  [1000, 4999],
-];
+/** Bucket bounds of the fields-per-topic histogram: [0, 0], [1, 1], [2, 2], [3, 3], [4, 5] … [200, 499]. */
+export const FIELD_BUCKETS = buckets(0, [0, 1, 2, 3, 5, 8, 12, 19, 29, 49, 99, 199, 499]);
+
+/** Bucket bounds of the array Count histogram: [2, 3], [4, 5] … [1000, 4999]. */
+export const COUNT_BUCKETS = buckets(2, [3, 5, 8, 12, 19, 29, 49, 99, 199, 499, 999, 4999]);
 
 /** Summary statistics of a distribution. */
 export interface Stats {

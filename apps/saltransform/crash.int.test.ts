@@ -9,7 +9,16 @@ import { runRegister } from '../salschema/cli';
 import { CURRENT_DIR } from '../lib/sal/test-fixtures';
 import { salmockConfig, startSalmock } from '../salmock/cli';
 import { HEADER_SEQ } from '../salmock/run';
-import { consumeAll, EfdChild, header, spawnEfd, topicsWithPrefix, totalMessages, waitForGroup } from '../../test/integration/efd-process';
+import type { EfdChild } from '../../test/integration/efd-process';
+import {
+  consumeAll,
+  header,
+  saltransformArgs,
+  spawnEfd,
+  topicsWithPrefix,
+  totalMessages,
+  waitForGroup,
+} from '../../test/integration/efd-process';
 
 let ns: TestNamespace;
 let kafka: Kafka;
@@ -35,25 +44,7 @@ test('kill -9 of a saltransform replica mid-stream, then restart: nothing is los
   try {
     const raw = ['commands', 'events', 'telemetry'].map((k) => `${prefix}ATDome_${k}`);
     await admin.createTopics({ waitForLeaders: true, topics: raw.map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })) });
-    const args = [
-      'saltransform',
-      '--subsystems',
-      'ATDome',
-      '--topic-prefix',
-      prefix,
-      '--registry',
-      cluster.registry,
-      '--brokers',
-      cluster.kafka,
-      '--group',
-      ns.name('st'),
-      '--metrics-port',
-      '0',
-      '--session-timeout-ms',
-      '6000',
-      '--concurrency',
-      '2',
-    ];
+    const args = saltransformArgs(ns, 'ATDome', ['--session-timeout-ms', '6000', '--concurrency', '2']);
     const a = spawnEfd(args);
     const b = spawnEfd(args);
     children.push(a, b);

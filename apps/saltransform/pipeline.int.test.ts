@@ -16,7 +16,8 @@ import { HEADER_RUN, HEADER_SEQ } from '../salmock/run';
 import { itemValues, recordGenerator } from '../lib/sal/values';
 import { DLQ_CODE, DLQ_REASON } from './run';
 import { layoutFromMeta, parseSalText } from '../lib/sal/sal-text';
-import { consumeAll, EfdChild, header, spawnEfd, topicsWithPrefix, totalMessages } from '../../test/integration/efd-process';
+import type { EfdChild } from '../../test/integration/efd-process';
+import { consumeAll, header, saltransformArgs, spawnEfd, topicsWithPrefix, totalMessages } from '../../test/integration/efd-process';
 
 const TOPICS = '^(Test|MTM1M3TS)_';
 const SEED = 424242;
@@ -41,23 +42,7 @@ test('salmock → saltransform → Avro records equal to what salmock produced; 
   const out = { out: () => undefined, err: (l: string) => process.stderr.write(`${l}\n`) };
   expect(await runRegister({ xml: CURRENT_DIR, registry: cluster.registry, topicPrefix: prefix, topics: TOPICS }, out)).toBe(0);
 
-  transform = spawnEfd([
-    'saltransform',
-    '--subsystems',
-    'Test,MTM1M3TS',
-    '--topic-prefix',
-    prefix,
-    '--registry',
-    cluster.registry,
-    '--brokers',
-    cluster.kafka,
-    '--group',
-    ns.name('st'),
-    '--metrics-port',
-    '0',
-    '--unknown-topic-recheck-ms',
-    '0',
-  ]);
+  transform = spawnEfd(saltransformArgs(ns, 'Test,MTM1M3TS', ['--unknown-topic-recheck-ms', '0']));
 
   const summary = await startSalmock(
     salmockConfig(

@@ -26,17 +26,8 @@
 import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
 import { IDENTIFIER } from '../../config/names';
-import {
-  avroConverters,
-  commonConfig,
-  ConnectorCommonProps,
-  ConnectorSpec,
-  fail,
-  IConnector,
-  SecretKey,
-  secretConfig,
-  withExtra,
-} from './common';
+import type { ConnectorCommonProps, ConnectorSpec, IConnector, SecretKey } from './common';
+import { avroConverters, commonConfig, fail, secretConfig, withExtra } from './common';
 
 export const WILLENA_INFLUXDB_SINK = 'io.github.willena.connect.influxdb.sink.InfluxDBSinkConnector';
 const PROVIDERS = 'io.github.willena.connect.influxdb.providers';

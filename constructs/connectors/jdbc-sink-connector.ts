@@ -18,18 +18,8 @@
 import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT } from '../../config/connectors';
 import { IDENTIFIER } from '../../config/names';
-import {
-  avroConverters,
-  checkSecretKey,
-  commonConfig,
-  ConnectorCommonProps,
-  ConnectorSpec,
-  fail,
-  IConnector,
-  SecretKey,
-  secretRef,
-  withExtra,
-} from './common';
+import type { ConnectorCommonProps, ConnectorSpec, IConnector, SecretKey } from './common';
+import { avroConverters, checkSecretKey, commonConfig, fail, secretRef, withExtra } from './common';
 
 export const CONFLUENT_JDBC_SINK = 'io.confluent.connect.jdbc.JdbcSinkConnector';
 

@@ -18,19 +18,8 @@
  */
 import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
-import {
-  avroConverters,
-  checkSecretKey,
-  commonConfig,
-  ConnectorCommonProps,
-  ConnectorSpec,
-  fail,
-  IConnector,
-  SecretKey,
-  secretConfig,
-  secretPath,
-  withExtra,
-} from './common';
+import type { ConnectorCommonProps, ConnectorSpec, IConnector, SecretKey } from './common';
+import { avroConverters, checkSecretKey, commonConfig, fail, secretConfig, secretPath, withExtra } from './common';
 
 export const AIVEN_S3_SINK = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
 export const AIVEN_GCS_SINK = 'io.aiven.kafka.connect.gcs.GcsSinkConnector';

@@ -31,6 +31,7 @@ import { influxQl } from '../../scripts/local-efd/health';
 import { influxDbSinkSchema } from '../../config/connectors';
 import { influxDbSinkFlags } from '../connectors/influxdb-sink-flags';
 import { replicatedSource } from './inbound';
+import { arrayOf, avroRecord } from '../../test/avro';
 
 jest.setTimeout(600_000);
 
@@ -329,17 +330,11 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     const [, b] = ns.endpoints.clusters;
     const kafkaA = ns.kafka(0);
     const topic3 = `lsst.sal.${ns.id}.ATMCS.trajectory`;
-    const schema = {
-      type: 'record',
-      name: 'trajectory',
-      namespace: 'lsst.sal.ATMCS',
-      fields: [
-        { name: 'seq', type: 'long' },
-        { name: 'sal_created', type: 'double' },
-        { name: 'azimuth', type: 'double' },
-        { name: 'demand', type: { type: 'array', items: 'double' } },
-      ],
-    };
+    const schema = avroRecord(
+      'trajectory',
+      { seq: 'long', sal_created: 'double', azimuth: 'double', demand: arrayOf('double') },
+      'lsst.sal.ATMCS',
+    );
     const { id } = await src.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic3}-value` });
     await createTopic(kafkaA, topic3, 2);
     const N = 2000;

@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { sleep } from '../../apps/lib/retry';
-import { waitForTopics } from './env';
+import { TestNamespace, waitForTopics } from './env';
 
 const root = resolve(__dirname, '../..');
 
@@ -15,6 +15,31 @@ export interface EfdChild {
   kill9: () => Promise<void>;
   /** SIGTERM and wait for the exit code. */
   stop: () => Promise<number | null>;
+}
+
+/**
+ * `efd saltransform` arguments for the namespace's topics on its first cluster: `subsystems`, the
+ * namespace's topic prefix, the cluster's registry and brokers, group `<namespace>-st`, metrics on a
+ * free port; then `extra`.
+ */
+export function saltransformArgs(ns: TestNamespace, subsystems: string, extra: string[] = []): string[] {
+  const cluster = ns.endpoints.clusters[0];
+  return [
+    'saltransform',
+    '--subsystems',
+    subsystems,
+    '--topic-prefix',
+    ns.topic(''),
+    '--registry',
+    cluster.registry,
+    '--brokers',
+    cluster.kafka,
+    '--group',
+    ns.name('st'),
+    '--metrics-port',
+    '0',
+    ...extra,
+  ];
 }
 
 export function spawnEfd(args: string[], env: Record<string, string> = {}): EfdChild {

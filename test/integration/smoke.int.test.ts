@@ -11,6 +11,7 @@ import { REGISTRY_CONTENT_TYPE, registryApiUrl, registryBehaviour, schemaRegistr
 import { influxQl } from '../../scripts/local-efd/health';
 import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor } from './env';
 import { notRunTest } from '../not-run';
+import { arrayOf, avroRecord } from '../avro';
 
 // The integration project's testTimeout in jest.config.js is not applied per project by Jest; set it here.
 jest.setTimeout(120_000);
@@ -95,16 +96,11 @@ async function waitRunning(connectUrl: string, name: string): Promise<ConnectorS
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const temperatureSchema = {
-  type: 'record',
-  name: 'temperature',
-  namespace: 'lsst.sal.ESS',
-  fields: [
-    { name: 'private_sndStamp', type: 'double' },
-    { name: 'salIndex', type: 'int' },
-    { name: 'temperatureItem', type: { type: 'array', items: 'float' } },
-  ],
-};
+const temperatureSchema = avroRecord(
+  'temperature',
+  { private_sndStamp: 'double', salIndex: 'int', temperatureItem: arrayOf('float') },
+  'lsst.sal.ESS',
+);
 
 // --------------------------------------------------------------- tests ----
 

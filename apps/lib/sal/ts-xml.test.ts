@@ -3,6 +3,7 @@ import {
   entitledGenerics,
   loadTsXmlFolder,
   mergeGenerics,
+  MULTIBYTE_INTEGER_IDL_TYPES,
   parseTsXml,
   SalTopic,
   specializeGeneric,
@@ -22,6 +23,7 @@ import {
   LEGACY_DIR,
   LEGACY_TOTAL_TOPICS,
 } from './test-fixtures';
+import { expectEntitledGenericsMerged, expectMergeByCategory, topicNamed as topic } from './ts-xml-check';
 
 let current: TsXmlFolder;
 let legacy: TsXmlFolder;
@@ -29,12 +31,6 @@ beforeAll(() => {
   current = loadTsXmlFolder(CURRENT_DIR);
   legacy = loadTsXmlFolder(LEGACY_DIR);
 });
-
-function topic(folder: TsXmlFolder, name: string): SalTopic {
-  const t = folder.topics.find((x) => x.name === name);
-  if (!t) throw new Error(`no topic ${name}`);
-  return t;
-}
 
 describe('loadTsXmlFolder on the current layout', () => {
   it('reads every fixture file with no error', () => {
@@ -106,21 +102,11 @@ describe('loadTsXmlFolder on the current layout', () => {
       ScriptQueue: 9,
       Test: 9,
     });
-    for (const [subsystem, briefs] of expected) {
-      const merged = current.topics.filter((t) => t.subsystem === subsystem && t.generic).map((t) => t.name);
-      expect(merged.sort()).toEqual(briefs.map((b) => `${subsystem}_${b}`).sort());
-    }
+    expectEntitledGenericsMerged(current, expected);
   });
 
   it('merges by category, always the mandatory ones, and a generic named in AddedGenerics', () => {
-    const start = topic(current, 'ATDome_command_start');
-    expect(start).toMatchObject({ subsystem: 'ATDome', kind: 'command', generic: true, category: 'csc' });
-    expect(start.items.map((i) => i.name)).toEqual(['configurationOverride']);
-    expect(topic(current, 'ATPtg_logevent_heartbeat').category).toBe('mandatory');
-    const names = new Set(current.topics.map((t) => t.name));
-    expect(names.has('ATDome_logevent_configurationApplied')).toBe(true); // csc, configurable
-    expect(names.has('ATPtg_logevent_configurationApplied')).toBe(false); // csc only
-    expect(names.has('ATPtg_command_start')).toBe(true);
+    const names = expectMergeByCategory(current);
     expect(names.has('ATPtg_command_setLogLevel')).toBe(true); // mandatory
     const enter = topic(current, 'MTM1M3TS_command_enterControl'); // by name: it has no category
     expect(enter.generic).toBe(true);
@@ -169,23 +155,7 @@ describe('loadTsXmlFolder on the current layout', () => {
 
   it('reads every IDL type the Test topics declare', () => {
     const types = topic(current, 'Test_scalars').items.map((i) => i.idlType);
-    expect(types).toEqual([
-      'boolean',
-      'byte',
-      'char',
-      'octet',
-      'short',
-      'unsigned short',
-      'int',
-      'unsigned int',
-      'long',
-      'unsigned long',
-      'long long',
-      'unsigned long long',
-      'float',
-      'double',
-      'string',
-    ]);
+    expect(types).toEqual(['boolean', 'byte', 'char', 'octet', ...MULTIBYTE_INTEGER_IDL_TYPES, 'float', 'double', 'string']);
     expect(topic(current, 'Test_arrays').items.every((i) => i.count === 5)).toBe(true);
   });
 

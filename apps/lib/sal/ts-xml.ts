@@ -47,11 +47,8 @@ export function topicKindOfName(efdbTopic: string): TopicKind {
   return 'telemetry';
 }
 
-/** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
-export const IDL_TYPES = [
-  'null',
-  'boolean',
-  'string',
+/** The IDL integer types of two to eight bytes, signed and unsigned. */
+export const MULTIBYTE_INTEGER_IDL_TYPES = [
   'short',
   'unsigned short',
   'int',
@@ -60,6 +57,14 @@ export const IDL_TYPES = [
   'unsigned long',
   'long long',
   'unsigned long long',
+] as const;
+
+/** IDL (DDS) types accepted in `<IDL_Type>`: those of the SAL → Avro type table. */
+export const IDL_TYPES = [
+  'null',
+  'boolean',
+  'string',
+  ...MULTIBYTE_INTEGER_IDL_TYPES,
   'float',
   'double',
   'byte',
@@ -72,18 +77,7 @@ export const IDL_TYPES = [
 export type IdlType = (typeof IDL_TYPES)[number];
 
 /** IDL types holding integers: the only ones an `<Enumeration>` may be attached to. */
-export const INTEGER_IDL_TYPES: ReadonlySet<IdlType> = new Set<IdlType>([
-  'short',
-  'unsigned short',
-  'int',
-  'unsigned int',
-  'long',
-  'unsigned long',
-  'long long',
-  'unsigned long long',
-  'byte',
-  'octet',
-]);
+export const INTEGER_IDL_TYPES: ReadonlySet<IdlType> = new Set<IdlType>([...MULTIBYTE_INTEGER_IDL_TYPES, 'byte', 'octet']);
 
 /** Optional per-item tags of older ts_xml, kept as metadata (value parsed to number/boolean when it is one). */
 export const ITEM_METADATA_TAGS = [
