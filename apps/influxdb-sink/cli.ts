@@ -25,7 +25,6 @@ import {
   zInt,
   zList,
 } from '../lib/config';
-import { createKafka } from '../lib/kafka';
 import { createLogger, Logger } from '../lib/logging';
 import { createMetricsRegistry, MetricsServer, startMetricsServer } from '../lib/metrics';
 import { createRegistry } from '../lib/registry';
@@ -162,7 +161,7 @@ export async function startSink(c: SinkConfig, opts: { logger?: Logger; serveMet
     missingTimestamp: c.missingTimestamp,
     stripPrefix: c.stripPrefix,
   });
-  const kafka = createKafka(kafkaOptionsFrom(c, logger));
+  const kafka = kafkaOptionsFrom(c, logger);
   const sink = new InfluxDbSink({
     kafka,
     converter,

@@ -257,7 +257,16 @@ class PlatformaticConsumer implements EfdConsumer {
     if (this.topics.length === 0) throw new Error('the consumer has no topics: subscribe first');
     this.runOptions = { partitionsConcurrency: 1, autoCommitIntervalMs: 0, ...o };
     this.running = true;
-    await this.startStream();
+    try {
+      await this.startStream();
+    } catch (err) {
+      // like kafkajs' run(): a broker not ready yet (no coordinator, no leader) is retried in the background
+      if (!retriableKafkaError(err)) {
+        this.running = false;
+        throw err;
+      }
+      this.crash(err as Error);
+    }
     if (this.runOptions.autoCommitIntervalMs > 0)
       this.commitTimer = setInterval(() => void this.commitHandled().catch(() => undefined), this.runOptions.autoCommitIntervalMs);
   }
