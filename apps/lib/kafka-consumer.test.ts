@@ -1,6 +1,6 @@
 import { KAFKA_CLIENT_ENV, KafkaOptions } from './kafka';
 import { createAdmin, groupLag, groupState, platformaticAdminOptions } from './kafka-admin';
-import { consumedHeaders, createConsumer, platformaticConsumerOptions } from './kafka-consumer';
+import { consumedHeaders, createConsumer, platformaticConsumerOptions, recordHeaders } from './kafka-consumer';
 
 const base: KafkaOptions = { brokers: '127.0.0.1:9092, 127.0.0.1:9093', clientId: 'efd-test' };
 
@@ -90,6 +90,16 @@ describe('consumedHeaders', () => {
     expect((h.a as Buffer[]).map(String)).toEqual(['1', '3', '4']);
     expect(consumedHeaders(new Map())).toBeUndefined();
     expect(consumedHeaders(undefined)).toBeUndefined();
+  });
+  it('does the same for the header pairs of a fetched record (a null value is empty)', () => {
+    const h = recordHeaders([
+      [Buffer.from('a'), Buffer.from('1')],
+      [Buffer.from('b'), null],
+      [Buffer.from('a'), Buffer.from('3')],
+    ])!;
+    expect(String(h.b)).toBe('');
+    expect((h.a as Buffer[]).map(String)).toEqual(['1', '3']);
+    expect(recordHeaders([])).toBeUndefined();
   });
 });
 
