@@ -43,7 +43,17 @@ async function settle(): Promise<number> {
  * CPU-bound benchmarks first, then the ones that load the servers: InfluxDB keeps compacting for
  * minutes after the sink benchmark, which no idle check sees but a µs/msg figure does.
  */
-const ORDER = ['saltransform', 'synth', 'unit-suite', 'kafka-clients', 'salmock', 'influxdb-sink', 'replication', 'experiment'];
+const ORDER = [
+  'saltransform',
+  'synth',
+  'unit-suite',
+  'kafka-clients',
+  'kafka-consumers',
+  'salmock',
+  'influxdb-sink',
+  'replication',
+  'experiment',
+];
 function rank(file: string): number {
   const i = ORDER.findIndex((o) => file.startsWith(`${o}.`));
   return i < 0 ? ORDER.length : i;
@@ -72,7 +82,7 @@ async function main(): Promise<void> {
     .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   // Benchmarks against real servers (saltransform's is offline): make sure the local EFD runs (no-op when it does).
-  if (files.some((f) => /^(kafka-clients|salmock|influxdb-sink|replication|experiment)\./.test(f))) {
+  if (files.some((f) => /^(kafka-clients|kafka-consumers|salmock|influxdb-sink|replication|experiment)\./.test(f))) {
     const { up } = await import('../scripts/local-efd');
     await up({ say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
   }

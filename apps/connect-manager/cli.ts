@@ -14,7 +14,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig, zBool, zInt } from '../lib/config';
-import { createKafka } from '../lib/kafka';
+import { createAdmin } from '../lib/kafka-admin';
 import { createLogger, LOG_LEVELS } from '../lib/logging';
 import { createShutdown } from '../lib/shutdown';
 import { createMetricsRegistry, startMetricsServer } from '../lib/metrics';
@@ -66,7 +66,7 @@ function withLocal(flags: Record<string, unknown>): Record<string, unknown> {
 
 function topicLister(brokers: string | undefined, clientId: string): { list?: TopicLister; close: () => Promise<void> } {
   if (!brokers) return { close: async () => undefined };
-  const admin = createKafka({ brokers, clientId }).admin();
+  const admin = createAdmin({ brokers, clientId });
   let connected: Promise<void> | undefined;
   return {
     list: async () => {

@@ -2,17 +2,17 @@
  * The connect manager's operations: reconcile (plan + apply, once or every N seconds), status with
  * optional restart of failed connectors/tasks, and delete of managed connectors.
  */
-import type { Admin } from 'kafkajs';
+import type { EfdAdmin } from '../lib/kafka-admin';
 import type { Logger } from '../lib/logging';
 import { sleep } from '../lib/retry';
 import { ConnectClient, ConnectorStatus } from './connect-client';
 import { ConnectorSpec } from '../../config/connector-spec';
 import { Action, applyPlan, ApplyResult, changesOf, formatPlan, isManagedBy, plan } from './plan';
 
-/** Lists topics (kafkajs admin, or a stub in tests). */
+/** Lists topics (the apps' admin client, or a stub in tests). */
 export type TopicLister = () => Promise<string[]>;
 
-export function adminTopicLister(admin: Pick<Admin, 'listTopics'>): TopicLister {
+export function adminTopicLister(admin: Pick<EfdAdmin, 'listTopics'>): TopicLister {
   return () => admin.listTopics();
 }
 

@@ -13,9 +13,18 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { readEndpoints } from '../lib/local-endpoints';
-import { addKafkaOptions, addRegistryOption, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, REGISTRY_ENV } from '../lib/config';
-import { loadConfig, zBool, zInt, zList } from '../lib/config';
-import { createKafka } from '../lib/kafka';
+import {
+  addKafkaOptions,
+  addRegistryOption,
+  KAFKA_ENV,
+  kafkaConfigShape,
+  kafkaOptionsFrom,
+  loadConfig,
+  REGISTRY_ENV,
+  zBool,
+  zInt,
+  zList,
+} from '../lib/config';
 import { createLogger, Logger } from '../lib/logging';
 import { createMetricsRegistry, MetricsServer, startMetricsServer } from '../lib/metrics';
 import { createRegistry } from '../lib/registry';
@@ -152,7 +161,7 @@ export async function startSink(c: SinkConfig, opts: { logger?: Logger; serveMet
     missingTimestamp: c.missingTimestamp,
     stripPrefix: c.stripPrefix,
   });
-  const kafka = createKafka(kafkaOptionsFrom(c, logger));
+  const kafka = kafkaOptionsFrom(c, logger);
   const sink = new InfluxDbSink({
     kafka,
     converter,

@@ -8,7 +8,7 @@
  * (and whose dead letters were produced). At most 2 × batchSize × maxInFlight points wait for
  * InfluxDB; beyond that the consumer waits (back pressure, heartbeats continue).
  *
- * Topics: kafkajs matches a RegExp subscription only when it subscribes, so the sink lists topics
+ * Topics: a subscription is a list of topics, so the sink lists topics
  * every `topicRefreshMs` and, when the matching set changes, restarts its consumer on the new list
  * (same group: committed offsets carry over; a new topic is read from its beginning).
  *
@@ -18,7 +18,9 @@
  * on. InfluxDB unreachable: writes retry with backoff and the partition handlers wait (heartbeating),
  * so nothing is committed or lost until it is back.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Admin } from 'kafkajs';
+import { createProducer, type EfdProducer, type KafkaOptions } from '../lib/kafka';
+import { createAdmin, type EfdAdmin } from '../lib/kafka-admin';
+import { createConsumer, type BatchContext, type ConsumedBatch, type ConsumedMessage, type EfdConsumer } from '../lib/kafka-consumer';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LatencyMetric } from '../lib/latency';
 import type { Logger } from '../lib/logging';
@@ -28,7 +30,8 @@ import { InfluxWriter, WriteAbortedError, WriterOptions } from './writer';
 import { topicMatcher } from '../lib/topic-regex';
 
 export interface SinkOptions {
-  kafka: Kafka;
+  /** Kafka connection (the consumer, admin and dead-letter producer are the apps' own: {@link createConsumer}). */
+  kafka: KafkaOptions;
   converter: Converter;
   writer: InfluxWriter;
   logger: Logger;
@@ -63,11 +66,11 @@ export interface SinkOptions {
 
 interface Item {
   line: string;
-  message: KafkaMessage;
+  message: ConsumedMessage;
 }
 
 interface Dead {
-  message: KafkaMessage;
+  message: ConsumedMessage;
   reason: string;
   detail: string;
 }
@@ -173,9 +176,9 @@ export class InfluxDbSink {
   private readonly o: Required<Omit<SinkOptions, 'signal'>> & { signal?: AbortSignal };
   private readonly batcher: Batcher<Item>;
   private readonly matches: (t: string) => boolean;
-  private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private consumer: EfdConsumer | undefined;
+  private producer: EfdProducer | undefined;
+  private admin: EfdAdmin | undefined;
   private topics: string[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -233,9 +236,9 @@ export class InfluxDbSink {
   }
 
   async start(): Promise<void> {
-    this.admin = this.o.kafka.admin();
+    this.admin = createAdmin(this.o.kafka);
     await this.admin.connect();
-    this.producer = this.o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = createProducer(this.o.kafka);
     await this.producer.connect();
     await this.refresh();
     this.refreshTimer = setInterval(() => void this.refresh(), this.o.topicRefreshMs);
@@ -270,28 +273,27 @@ export class InfluxDbSink {
   }
 
   private async startConsumer(topics: string[]): Promise<void> {
-    const consumer = this.o.kafka.consumer({
+    const consumer = createConsumer(this.o.kafka, {
       groupId: this.o.groupId,
       maxBytesPerPartition: this.o.maxBytesPerPartition,
       maxBytes: this.o.maxBytesPerPartition * 4,
-      maxWaitTimeInMs: 250,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
-      allowAutoTopicCreation: false,
+      maxWaitTimeMs: 250,
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3000,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, (e) => {
+    consumer.onCrash((e) => {
       this.consumerRunning = false;
-      this.o.logger.error({ err: e.payload.error?.message, restart: e.payload.restart }, `consumer crashed: ${e.payload.error?.message}`);
-      if (!e.payload.restart) this.restartSoon();
+      this.o.logger.error({ err: e.error?.message, restart: e.restart }, `consumer crashed: ${e.error?.message}`);
+      if (!e.restart) this.restartSoon();
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
     await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.o.partitionsConcurrency,
-      eachBatch: (payload) => this.handleBatch(consumer, payload),
+      // offsets are committed by commitReady, once InfluxDB acknowledged them
+      autoCommitIntervalMs: 0,
+      partitionsConcurrency: this.o.partitionsConcurrency,
+      eachBatch: (batch, ctx) => this.handleBatch(consumer, batch, ctx),
     });
     this.consumerRunning = true;
   }
@@ -303,7 +305,7 @@ export class InfluxDbSink {
     if (!c) return;
     try {
       // Finish (write + commit) what was handed over while the group membership still holds.
-      c.pause(this.topics.map((topic) => ({ topic })));
+      c.pause(this.topics);
       await this.drain();
       this.partitions.clear();
       await c.stop();
@@ -319,8 +321,7 @@ export class InfluxDbSink {
    * its dead letters were produced. At most `maxOutstanding` points wait for acknowledgement; beyond
    * that the handler waits (heartbeating), which is the back pressure on the consumer.
    */
-  private async handleBatch(consumer: Consumer, p: EachBatchPayload): Promise<void> {
-    const { batch } = p;
+  private async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, p: BatchContext): Promise<void> {
     if (batch.messages.length === 0 || !p.isRunning() || p.isStale()) return;
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 2000);
     try {
@@ -386,7 +387,6 @@ export class InfluxDbSink {
           this.outstanding.delete(work);
         });
       this.outstanding.add(work);
-      p.resolveOffset(last);
     } finally {
       clearInterval(beat);
     }
@@ -417,7 +417,7 @@ export class InfluxDbSink {
   }
 
   /** Commits the partition up to its last contiguous acknowledged batch (serialized per partition). */
-  private commitReady(consumer: Consumer, t: Track): Promise<void> {
+  private commitReady(consumer: EfdConsumer, t: Track): Promise<void> {
     t.committing = t.committing.then(async () => {
       let upTo: Pending | undefined;
       let count = 0;
@@ -466,23 +466,26 @@ export class InfluxDbSink {
 
   private async deadLetter(topic: string, partition: number, dead: Dead[]): Promise<void> {
     if (!this.producer) throw new Error('sink not started');
-    await this.producer.send({
-      topic: this.o.deadLetterTopic,
-      acks: -1,
-      messages: dead.map((d) => ({
-        key: d.message.key,
-        value: d.message.value,
-        timestamp: d.message.timestamp,
-        headers: {
-          ...d.message.headers,
-          'efd.dlq.reason': d.reason,
-          'efd.dlq.message': d.detail.slice(0, 1000),
-          'efd.dlq.topic': topic,
-          'efd.dlq.partition': String(partition),
-          'efd.dlq.offset': d.message.offset,
-          'efd.dlq.app': 'influxdb-sink',
+    await this.producer.sendBatch({
+      topicMessages: [
+        {
+          topic: this.o.deadLetterTopic,
+          messages: dead.map((d) => ({
+            key: d.message.key,
+            value: d.message.value,
+            timestamp: Number(d.message.timestamp),
+            headers: {
+              ...d.message.headers,
+              'efd.dlq.reason': d.reason,
+              'efd.dlq.message': d.detail.slice(0, 1000),
+              'efd.dlq.topic': topic,
+              'efd.dlq.partition': String(partition),
+              'efd.dlq.offset': d.message.offset,
+              'efd.dlq.app': 'influxdb-sink',
+            },
+          })),
         },
-      })),
+      ],
     });
     for (const d of dead) this.metrics.deadLetters.inc({ reason: d.reason });
     this.o.logger.warn(

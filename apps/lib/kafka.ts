@@ -4,7 +4,7 @@
  *
  * Producers run on @platformatic/kafka by default (about 4× the messages per CPU-second of kafkajs
  * with the same settings, see bench/kafka-clients.bench.ts); `EFD_KAFKA_CLIENT=kafkajs` (or
- * `client: 'kafkajs'`) selects kafkajs instead. Consumers and admin clients are kafkajs ({@link createKafka}).
+ * `client: 'kafkajs'`) selects kafkajs instead; consumers and admin clients likewise (kafka-consumer.ts, kafka-admin.ts).
  */
 import type { ConnectionOptions } from 'node:tls';
 import { compatibilityPartitioner, Producer as PltProducer, type ProducerOptions as PltProducerOptions } from '@platformatic/kafka';
@@ -27,6 +27,8 @@ export interface KafkaOptions {
   logger?: Logger;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Retries of a failed request (default 5; 0 for a quick yes/no such as a preflight check). */
+  retries?: number;
 }
 
 /** `"a:9092, b:9092"` → `['a:9092', 'b:9092']`; throws with what to write when empty or without a port. */
@@ -62,6 +64,7 @@ export function createKafka(opts: KafkaOptions): Kafka {
     connectionTimeout: opts.connectionTimeoutMs ?? 3000,
     requestTimeout: opts.requestTimeoutMs ?? 30000,
     logLevel: kafkaLogLevel(opts.logger),
+    ...(opts.retries !== undefined ? { retry: { retries: opts.retries } } : {}),
     ...(opts.logger ? { logCreator: kafkaLogCreator(opts.logger) } : {}),
   });
 }
@@ -151,7 +154,7 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
     connectTimeout: opts.connectionTimeoutMs ?? 3000,
     requestTimeout: opts.requestTimeoutMs ?? 30000,
     timeout: opts.requestTimeoutMs ?? 30000,
-    retries: 5,
+    retries: opts.retries ?? 5,
     retryDelay: (_client, _op, attempt) => retryDelayMs(attempt),
     idempotent: true,
     acks: -1,

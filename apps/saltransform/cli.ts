@@ -5,10 +5,22 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
-import { addKafkaOptions, addRegistryOption, KAFKA_ENV, kafkaConfigShape, kafkaOptionsFrom, REGISTRY_ENV } from '../lib/config';
-import { ConfigError, loadConfig, zBool, zInt, zList } from '../lib/config';
-import { Kafka } from 'kafkajs';
-import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
+import {
+  addKafkaOptions,
+  addRegistryOption,
+  ConfigError,
+  KAFKA_ENV,
+  kafkaConfigShape,
+  kafkaOptionsFrom,
+  loadConfig,
+  REGISTRY_ENV,
+  zBool,
+  zInt,
+  zList,
+} from '../lib/config';
+import { BatchSender, createProducer, retriableKafkaError } from '../lib/kafka';
+import { createAdmin, EfdAdmin } from '../lib/kafka-admin';
+import { createConsumer } from '../lib/kafka-consumer';
 import { Logger } from '../lib/logging';
 import { backoffDelayMs, retry, sleep } from '../lib/retry';
 import { createRegistry } from '../lib/registry';
@@ -78,17 +90,24 @@ export function rawTopics(c: Pick<SaltransformConfig, 'subsystems' | 'topics' | 
 }
 
 /**
- * Makes sure the raw topics exist before subscribing (kafkajs cannot subscribe to a missing topic):
+ * Makes sure the raw topics exist before subscribing (a consumer cannot subscribe to a missing topic):
  * creates the missing ones, or (createTopics=false) waits for them with a log line naming them.
  */
-async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformConfig, logger: Logger, signal: AbortSignal): Promise<void> {
-  const admin = kafka.admin();
+async function ensureRawTopics(
+  admin: EfdAdmin,
+  topics: string[],
+  c: SaltransformConfig,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
   await admin.connect();
   try {
     for (let attempt = 1; !signal.aborted; attempt++) {
       const delay = backoffDelayMs(attempt, { initialDelayMs: 1000, maxDelayMs: 30_000 });
       if (c.createTopics) {
-        const created = await createMissingTopics(admin, topics, c);
+        const created = await admin.createTopics(
+          topics.map((topic) => ({ topic, partitions: c.partitions, replicationFactor: c.replicationFactor })),
+        );
         if (created.length)
           logger.info({ topics: created }, `created ${created.length} missing raw topic(s) with ${c.partitions} partition(s)`);
         return;
@@ -110,10 +129,10 @@ async function ensureRawTopics(kafka: Kafka, topics: string[], c: SaltransformCo
 /** Start-up attempts against a broker that is not ready yet (about 1.5 min with the backoff). */
 const START_ATTEMPTS = 12;
 
-/** kafkajs marks transient protocol errors retriable; a few arrive wrapped without the flag. */
+/** Either client marks transient errors retriable (kafkajs `retriable`, @platformatic/kafka `canRetry`); a few arrive wrapped without the flag. */
 export function isRetriableStartError(err: unknown): boolean {
   const e = err as { retriable?: boolean; cause?: { retriable?: boolean }; message?: string };
-  if (e?.retriable === true || e?.cause?.retriable === true) return true;
+  if (e?.retriable === true || e?.cause?.retriable === true || retriableKafkaError(err)) return true;
   return /does not host this topic-partition|coordinator is (loading|not available)|leader not available|not the leader|not controller/i.test(
     e?.message ?? '',
   );
@@ -133,15 +152,8 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     logger,
   });
   const kafkaOptions = kafkaOptionsFrom(c, logger);
-  const kafka = createKafka(kafkaOptions); // consumer and admin
   const producer = createProducer(kafkaOptions);
-  const consumer = kafka.consumer({
-    groupId: c.group,
-    maxWaitTimeInMs: 100,
-    allowAutoTopicCreation: false,
-    sessionTimeout: c.sessionTimeoutMs,
-    heartbeatInterval: Math.min(3000, Math.floor(c.sessionTimeoutMs / 3)),
-  });
+  const consumer = createConsumer(kafkaOptions, { groupId: c.group, maxWaitTimeMs: 100, sessionTimeoutMs: c.sessionTimeoutMs });
   const sender = new BatchSender(producer, { lingerMs: c.lingerMs });
   const dlqTopic = c.dlqTopic ?? `${c.topicPrefix}saltransform.deadletter`;
   const topics = rawTopics(c);
@@ -151,22 +163,22 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     await producer.disconnect();
   });
   shutdown.onShutdown('kafka consumer', () => consumer.disconnect());
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+  consumer.onGroupJoin((e) => {
     health = () => ({ ok: true });
-    logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+    logger.info({ memberId: e.memberId, assignment: e.assignment }, 'joined the consumer group');
   });
-  consumer.on(consumer.events.CRASH, (e) => {
-    const reason = `consumer crashed: ${e.payload.error.message}${e.payload.restart ? ' (restarting)' : ''}`;
+  consumer.onCrash((e) => {
+    const reason = `consumer crashed: ${e.error.message}${e.restart ? ' (restarting)' : ''}`;
     health = () => ({ ok: false, reason });
-    logger.error({ err: e.payload.error.message, restart: e.payload.restart }, reason);
-    if (!e.payload.restart) void shutdown.trigger('consumer crashed without restart');
+    logger.error({ err: e.error.message, restart: e.restart }, reason);
+    if (!e.restart) void shutdown.trigger('consumer crashed without restart');
   });
 
   // A broker that has just started (or just created the topics) answers with retriable errors for a
   // while: no leader yet, coordinator loading. Those are waited out with backoff; anything else stops.
   const started = await retry(
     async () => {
-      await ensureRawTopics(kafka, topics, c, logger, shutdown.signal);
+      await ensureRawTopics(createAdmin(kafkaOptions), topics, c, logger, shutdown.signal);
       if (shutdown.signal.aborted) return false;
       await producer.connect();
       await consumer.connect();
@@ -186,20 +198,19 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     },
   );
   if (!started) return;
-  logger.info({ topics, group: c.group, dlqTopic }, `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`);
+  logger.info(
+    { topics, group: c.group, dlqTopic, client: consumer.client },
+    `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`,
+  );
   await consumer.run({
-    // A batch's offset is resolved only once every output of it was acknowledged (at-least-once), and
-    // the resolved offsets are committed once a second: a commit round trip per partition batch held
+    // A batch counts as handled only once every output of it was acknowledged (at-least-once), and
+    // the handled offsets are committed once a second: a commit round trip per partition batch held
     // each fetch of many partitions for seconds.
-    autoCommit: true,
-    autoCommitInterval: 1000,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: c.concurrency,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    autoCommitIntervalMs: 1000,
+    partitionsConcurrency: c.concurrency,
+    eachBatch: async (batch, { isRunning, isStale }) => {
+      if (!isRunning() || isStale()) return;
       const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
-      resolveOffset(batch.messages[batch.messages.length - 1].offset);
-      await heartbeat();
       if (r.deadLettered)
         logger.warn(
           { topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered },

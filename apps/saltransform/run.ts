@@ -8,10 +8,10 @@
  * Scale-out: run more replicas in the same consumer group (up to one per raw-topic partition);
  * `concurrency` partitions are processed at once in one process.
  */
-import { KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { LatencyMetric } from '../lib/latency';
 import type { BatchSender, OutgoingHeaders as IHeaders, OutgoingMessage as Message } from '../lib/kafka';
+import type { ConsumedMessage } from '../lib/kafka-consumer';
 import { SalTransformer } from './transform';
 
 export const DLQ_REASON = 'dlq-reason';
@@ -83,7 +83,7 @@ export type SaltransformMetrics = ReturnType<typeof saltransformMetrics>;
 export interface BatchInput {
   topic: string;
   partition: number;
-  messages: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset' | 'timestamp'>[];
+  messages: Pick<ConsumedMessage, 'key' | 'value' | 'headers' | 'offset' | 'timestamp'>[];
 }
 
 export interface BatchDeps {

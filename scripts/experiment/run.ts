@@ -17,7 +17,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Site } from '../../config/schema';
 import { influxQuery } from '../../apps/influxdb-init/apply';
-import { createKafka } from '../../apps/lib/kafka';
+import { createAdmin } from '../../apps/lib/kafka-admin';
 import { silentLogger } from '../../apps/lib/logging';
 import { sleep } from '../../apps/lib/retry';
 import type { LatencySnapshot } from '../../apps/lib/latency';
@@ -134,32 +134,20 @@ async function countInInfluxDb(url: string, db: string): Promise<{ points: numbe
 
 /**
  * Creates the experiment's raw and Avro topics with LogAppendTime, so a record's timestamp is when Kafka
- * appended it, then waits (≤ 120 s) until every partition has a leader: kafkajs' own waitForLeaders
- * fails on a broker still creating hundreds of topics ("does not host this topic-partition").
+ * appended it, then waits (≤ 120 s) until every partition has a leader.
  */
 async function createTopics(brokers: string, names: string[]): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'efd-experiment', logger: silentLogger() }).admin();
+  const admin = createAdmin({ brokers, clientId: 'efd-experiment', logger: silentLogger() });
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = names.filter((t) => !existing.has(t));
-    for (let i = 0; i < missing.length; i += 250) {
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing
-          .slice(i, i + 250)
-          .map((topic) => ({ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
+    await admin
+      .createTopics(
+        names.map((topic) => ({ topic, partitions: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } })),
+        { timeoutMs: 120_000 },
+      )
+      .catch((err: Error) => {
+        throw new Error(`Kafka at ${brokers}: ${err.message}`, { cause: err });
       });
-    }
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const md = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
-      const ready = md?.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).length ?? 0;
-      if (ready === names.length) return;
-      if (Date.now() > deadline)
-        throw new Error(`Kafka at ${brokers}: after 120 s only ${ready} of ${names.length} experiment topics have a leader`);
-      await sleep(500);
-    }
   } finally {
     await admin.disconnect();
   }
@@ -203,12 +191,13 @@ export async function preflight(e: ExperimentEndpoints): Promise<void> {
     }
   };
   const kafka = async () => {
-    const admin = createKafka({
+    const admin = createAdmin({
       brokers: e.kafka,
       clientId: 'efd-experiment-preflight',
       connectionTimeoutMs: 3000,
       requestTimeoutMs: 5000,
-    }).admin({ retry: { retries: 0 } });
+      retries: 0,
+    });
     try {
       await admin.connect();
       await admin.listTopics();
@@ -531,11 +520,11 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
 
 /** Drops the experiment's database and topics (EFD_EXPERIMENT_KEEP=1 keeps them for inspection). */
 async function cleanUp(brokers: string, influx: string, prefix: string, database: string, say: (l: string) => void): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'efd-experiment', logger: silentLogger() }).admin();
+  const admin = createAdmin({ brokers, clientId: 'efd-experiment', logger: silentLogger() });
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics });
+    await admin.deleteTopics(topics);
     await influxQuery({ url: influx }, `DROP DATABASE "${database}"`);
     say(`  cleaned up: database ${database} and ${topics.length} topics dropped (EFD_EXPERIMENT_KEEP=1 keeps them)`);
   } catch (err) {

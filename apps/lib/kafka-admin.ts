@@ -1,0 +1,345 @@
+/**
+ * The Kafka admin client of the EFD apps, scripts and tests: one factory ({@link createAdmin}) over
+ * @platformatic/kafka (default) or kafkajs (`EFD_KAFKA_CLIENT=kafkajs`), with the operations the
+ * project uses: list/create (with configs)/delete topics, partition leaders, earliest/latest offsets,
+ * topic configs, the cluster's brokers, a consumer group's members and committed offsets (its lag).
+ */
+import { Admin as PltAdmin, ConfigResourceTypes, ListOffsetTimestamps, type AdminOptions as PltAdminOptions } from '@platformatic/kafka';
+import type { Admin as KjsAdmin } from 'kafkajs';
+import {
+  createKafka,
+  kafkaClientName,
+  kafkaErrorMessage,
+  platformaticOptions,
+  retriableKafkaError,
+  type KafkaClientName,
+  type KafkaOptions,
+} from './kafka';
+import { sleep } from './retry';
+
+export interface NewTopic {
+  topic: string;
+  /** @default 1 */
+  partitions?: number;
+  /** @default -1 (the broker's default) */
+  replicationFactor?: number;
+  /** Topic configs, e.g. `{ 'message.timestamp.type': 'LogAppendTime' }`. */
+  configs?: Record<string, string>;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** Earliest offset still held. */
+  low: string;
+  /** The next offset to be written (high watermark). */
+  high: string;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  /** Partition index → leader broker id (-1 while it has none). */
+  partitions: { partition: number; leader: number }[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  /** e.g. Stable, Empty, PreparingRebalance, Dead. */
+  state: string;
+  members: { memberId: string; clientId: string; assignment: Record<string, number[]> }[];
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  /** The group's committed offset (-1: none). */
+  offset: string;
+}
+
+export interface EfdAdmin {
+  readonly client: KafkaClientName;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  /**
+   * Creates the topics (existing ones are left alone and not returned); with `waitForLeaders`
+   * (default true) resolves once every partition of them has a leader (at most `timeoutMs`, default 60 s).
+   */
+  createTopics(topics: NewTopic[], o?: { waitForLeaders?: boolean; timeoutMs?: number }): Promise<string[]>;
+  deleteTopics(topics: string[]): Promise<void>;
+  /** Partitions and their leaders; a topic that does not exist is left out. */
+  topicPartitions(topics: string[]): Promise<TopicPartitions[]>;
+  /** Earliest and latest offset of every partition of the topic. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** A topic's configs as the broker reports them (defaults included). */
+  topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** The brokers the cluster reports. */
+  brokers(): Promise<{ nodeId: number; host: string; port: number }[]>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  /** The group's committed offsets of these topics (every partition; -1 where nothing was committed). */
+  groupOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]>;
+}
+
+/** The admin client of every app; `client` overrides `EFD_KAFKA_CLIENT`. */
+export function createAdmin(opts: KafkaOptions, o: { client?: KafkaClientName } = {}): EfdAdmin {
+  return (o.client ?? kafkaClientName()) === 'kafkajs' ? kafkajsAdmin(opts) : platformaticAdmin(opts);
+}
+
+/** Our connection options as @platformatic/kafka admin options (the producer's mapping without its producer settings). */
+export function platformaticAdminOptions(opts: KafkaOptions): PltAdminOptions {
+  const p = platformaticOptions(opts);
+  const o: PltAdminOptions = {
+    clientId: p.clientId,
+    bootstrapBrokers: p.bootstrapBrokers,
+    connectTimeout: p.connectTimeout,
+    requestTimeout: p.requestTimeout,
+    timeout: p.timeout,
+    retries: p.retries,
+    retryDelay: p.retryDelay as PltAdminOptions['retryDelay'],
+  };
+  if (p.tls) o.tls = p.tls;
+  if (p.sasl) o.sasl = p.sasl;
+  return o;
+}
+
+/** Lag of a group on a topic: per partition, high watermark − committed offset (the whole partition when nothing was committed). */
+export function groupLag(offsets: PartitionOffsets[], committed: CommittedOffset[]): { partition: number; lag: number }[] {
+  const c = new Map(committed.map((x) => [x.partition, BigInt(x.offset)]));
+  return offsets.map((o) => {
+    const at = c.get(o.partition) ?? -1n;
+    const from = at < 0n ? BigInt(o.low) : at;
+    const lag = BigInt(o.high) - from;
+    return { partition: o.partition, lag: Number(lag > 0n ? lag : 0n) };
+  });
+}
+
+/** `PREPARING_REBALANCE` (@platformatic/kafka) → `PreparingRebalance` (the broker's and kafkajs' spelling). */
+export function groupState(s: string): string {
+  if (!/^[A-Z_]+$/.test(s)) return s;
+  return s
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+async function waitForLeaders(admin: EfdAdmin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const md = await admin.topicPartitions(topics).catch(() => [] as TopicPartitions[]);
+    const ready = md.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)).length;
+    if (ready === topics.length) return;
+    if (Date.now() > deadline)
+      throw new Error(`after ${timeoutMs / 1000} s only ${ready} of ${topics.length} new topic(s) have a leader for every partition`);
+    await sleep(250);
+  }
+}
+
+function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
+  const options = platformaticAdminOptions(opts);
+  let admin: PltAdmin | undefined;
+  const get = () => (admin ??= new PltAdmin(options));
+  const self: EfdAdmin = {
+    client: 'platformatic',
+    async connect() {
+      try {
+        await get().metadata({ topics: [] });
+      } catch (err) {
+        const e = new Error(
+          `connecting the Kafka admin client to ${(options.bootstrapBrokers as string[]).join(', ')} failed: ${kafkaErrorMessage(err)}`,
+          {
+            cause: err,
+          },
+        );
+        throw Object.assign(e, { retriable: retriableKafkaError(err) });
+      }
+    },
+    async disconnect() {
+      const a = admin;
+      admin = undefined;
+      if (a && !a.closed) await a.close();
+    },
+    listTopics: () => get().listTopics(),
+    async createTopics(topics, o = {}) {
+      const existing = new Set(await get().listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      // one request per partitions/replicas/configs shape (the client takes them per request)
+      const groups = new Map<string, NewTopic[]>();
+      for (const t of missing) {
+        const k = JSON.stringify([t.partitions ?? 1, t.replicationFactor ?? -1, t.configs ?? {}]);
+        groups.set(k, [...(groups.get(k) ?? []), t]);
+      }
+      for (const group of groups.values()) {
+        const t0 = group[0];
+        for (let i = 0; i < group.length; i += 250) {
+          await get()
+            .createTopics({
+              topics: group.slice(i, i + 250).map((t) => t.topic),
+              partitions: t0.partitions ?? 1,
+              replicas: t0.replicationFactor ?? -1,
+              configs: Object.entries(t0.configs ?? {}).map(([name, value]) => ({ name, value })),
+            })
+            .catch((err: unknown) => {
+              // another client created one of them meanwhile: that is what was asked
+              if (!/already exists/i.test(kafkaErrorMessage(err))) throw err;
+            });
+        }
+      }
+      const names = missing.map((t) => t.topic);
+      if (names.length && o.waitForLeaders !== false) await waitForLeaders(self, names, o.timeoutMs ?? 60_000);
+      return names;
+    },
+    async deleteTopics(topics) {
+      if (topics.length) await get().deleteTopics({ topics });
+    },
+    async topicPartitions(topics) {
+      if (topics.length === 0) return [];
+      const existing = new Set(await get().listTopics());
+      const want = topics.filter((t) => existing.has(t));
+      if (want.length === 0) return [];
+      const md = await get().metadata({ topics: want, forceUpdate: true });
+      return want.flatMap((topic) => {
+        const t = md.topics.get(topic);
+        return t ? [{ topic, partitions: t.partitions.map((p, partition) => ({ partition, leader: p?.leader ?? -1 })) }] : [];
+      });
+    },
+    async topicOffsets(topic) {
+      const md = await get().metadata({ topics: [topic] });
+      const n = md.topics.get(topic)?.partitionsCount ?? 0;
+      const at = async (timestamp: bigint) => {
+        const r = await get().listOffsets({
+          topics: [{ name: topic, partitions: Array.from({ length: n }, (_, partitionIndex) => ({ partitionIndex, timestamp })) }],
+        });
+        return new Map(r.flatMap((t) => t.partitions).map((p) => [p.partitionIndex, p.offset]));
+      };
+      const [low, high] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+      return Array.from({ length: n }, (_, partition) => ({
+        partition,
+        low: String(low.get(partition) ?? 0n),
+        high: String(high.get(partition) ?? 0n),
+      }));
+    },
+    async topicConfigs(topic) {
+      const r = await get().describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }] });
+      const out: Record<string, string> = {};
+      for (const c of r[0]?.configs ?? []) if (c.value != null) out[c.name] = c.value;
+      return out;
+    },
+    async brokers() {
+      const md = await get().metadata({ topics: [] });
+      return [...md.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port }));
+    },
+    async describeGroup(groupId) {
+      const g = (await get().describeGroups({ groups: [groupId] })).get(groupId);
+      if (!g) return { groupId, state: 'Dead', members: [] };
+      return {
+        groupId,
+        state: groupState(String(g.state)),
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.id,
+          clientId: m.clientId,
+          assignment: Object.fromEntries(
+            [...(m.assignments?.values() ?? [])].map((a) => [a.topic, [...a.partitions].sort((x, y) => x - y)]),
+          ),
+        })),
+      };
+    },
+    async groupOffsets(groupId, topics) {
+      const md = await get().metadata({ topics });
+      const r = await get().listConsumerGroupOffsets({
+        groups: [
+          {
+            groupId,
+            topics: topics.map((name) => ({
+              name,
+              partitionIndexes: Array.from({ length: md.topics.get(name)?.partitionsCount ?? 0 }, (_, i) => i),
+            })),
+          },
+        ],
+      });
+      return (r[0]?.topics ?? []).flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: String(p.committedOffset) })),
+      );
+    },
+  };
+  return self;
+}
+
+function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
+  const admin: KjsAdmin = createKafka(opts).admin();
+  const self: EfdAdmin = {
+    client: 'kafkajs',
+    connect: () => admin.connect(),
+    disconnect: () => admin.disconnect(),
+    listTopics: () => admin.listTopics(),
+    async createTopics(topics, o = {}) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      for (let i = 0; i < missing.length; i += 250) {
+        await admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.slice(i, i + 250).map((t) => ({
+            topic: t.topic,
+            numPartitions: t.partitions ?? 1,
+            replicationFactor: t.replicationFactor ?? -1,
+            configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      const names = missing.map((t) => t.topic);
+      // kafkajs' own waitForLeaders fails on a broker still creating hundreds of topics ("does not host this topic-partition")
+      if (names.length && o.waitForLeaders !== false) await waitForLeaders(self, names, o.timeoutMs ?? 60_000);
+      return names;
+    },
+    async deleteTopics(topics) {
+      if (topics.length) await admin.deleteTopics({ topics });
+    },
+    async topicPartitions(topics) {
+      if (topics.length === 0) return [];
+      const existing = new Set(await admin.listTopics());
+      const want = topics.filter((t) => existing.has(t));
+      if (want.length === 0) return [];
+      const md = await admin.fetchTopicMetadata({ topics: want });
+      return md.topics.map((t) => ({
+        topic: t.name,
+        partitions: t.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader })).sort((a, b) => a.partition - b.partition),
+      }));
+    },
+    async topicOffsets(topic) {
+      const r = await admin.fetchTopicOffsets(topic);
+      return r.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
+    },
+    async topicConfigs(topic) {
+      const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic }] });
+      const out: Record<string, string> = {};
+      for (const c of r.resources[0]?.configEntries ?? []) if (c.configValue != null) out[c.configName] = c.configValue;
+      return out;
+    },
+    async brokers() {
+      const c = await admin.describeCluster();
+      return c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }));
+    },
+    async describeGroup(groupId) {
+      const { AssignerProtocol } = await import('kafkajs');
+      const g = (await admin.describeGroups([groupId])).groups[0];
+      return {
+        groupId,
+        state: g.state,
+        members: g.members.map((m) => {
+          let assignment: Record<string, number[]> = {};
+          try {
+            const a = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+            if (a) assignment = Object.fromEntries(Object.entries(a.assignment).map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]));
+          } catch {
+            /* not a consumer assignment */
+          }
+          return { memberId: m.memberId, clientId: m.clientId, assignment };
+        }),
+      };
+    },
+    async groupOffsets(groupId, topics) {
+      const r = await admin.fetchOffsets({ groupId, topics });
+      return r.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+    },
+  };
+  return self;
+}
