@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sleep } from '../apps/lib/retry';
 import { BenchResult, printResults, RESULTS_FILE, saveResults } from './results';
+import { selectBenchFiles } from './select';
 
 /** Busy fraction of all cores over `ms`, from /proc/stat (0 where /proc is missing). */
 async function busy(ms: number): Promise<number> {
@@ -39,26 +40,6 @@ async function settle(): Promise<number> {
   return (Date.now() - t0) / 1000;
 }
 
-/**
- * CPU-bound benchmarks first, then the ones that load the servers: InfluxDB keeps compacting for
- * minutes after the sink benchmark, which no idle check sees but a µs/msg figure does.
- */
-const ORDER = [
-  'saltransform',
-  'synth',
-  'unit-suite',
-  'kafka-clients',
-  'kafka-consumers',
-  'salmock',
-  'influxdb-sink',
-  'replication',
-  'experiment',
-];
-function rank(file: string): number {
-  const i = ORDER.findIndex((o) => file.startsWith(`${o}.`));
-  return i < 0 ? ORDER.length : i;
-}
-
 function runOne(file: string): Promise<BenchResult[]> {
   const out = path.join(os.tmpdir(), `efd-bench-${process.pid}-${file}.json`);
   const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
@@ -76,11 +57,10 @@ function runOne(file: string): Promise<BenchResult[]> {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const files = fs
-    .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.bench.ts'))
-    .filter((f) => !wanted.length || wanted.some((w) => f.startsWith(w)))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const files = selectBenchFiles(
+    fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts')),
+    wanted,
+  );
   // Benchmarks against real servers (saltransform's is offline): make sure the local EFD runs (no-op when it does).
   if (files.some((f) => /^(kafka-clients|kafka-consumers|salmock|influxdb-sink|replication|experiment)\./.test(f))) {
     const { up } = await import('../scripts/local-efd');

@@ -6,18 +6,28 @@
  *    acknowledges (goal ≥ 0.7× the perf tool);
  *  - the client alone: the same messages pre-built, sent through the same BatchSender (the client's ceiling);
  *  - the seed schedule: the topics scaled to 29,284 msg/s in all, for 10 s: rate achieved and CPU cores used
- *    (goal: sustained on one core).
- * The producer is the apps' (createProducer: @platformatic/kafka unless EFD_KAFKA_CLIENT=kafkajs); its name is
- * in the notes. Bounded: ≤ 40,000 messages per burst, 10 s of schedule. Needs the local EFD (npm run efd:up).
+ *    (goal: sustained on one core), sent as salmock sends (SALMOCK_PRODUCERS producers behind one BatchSender),
+ *    then the same with kafkajs and with one producer, in the same run (the ratios).
+ * The producer is the apps' (createProducers: @platformatic/kafka unless EFD_KAFKA_CLIENT=kafkajs); its name is
+ * in the notes. Bounded: ≤ 40,000 messages per burst, 4 × 10 s of schedule. Needs the local EFD (npm run efd:up).
  */
 import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { readEndpoints } from '../scripts/local-efd/endpoints';
 import { paths } from '../scripts/local-efd/layout';
-import { BatchSender, createKafka, createProducer, OutgoingMessage } from '../apps/lib/kafka';
+import {
+  BatchSender,
+  createKafka,
+  createProducers,
+  EfdProducer,
+  KafkaClientName,
+  kafkaClientName,
+  OutgoingMessage,
+} from '../apps/lib/kafka';
 import { silentLogger } from '../apps/lib/logging';
 import { loadTopicMetadata } from '../apps/lib/sal/metadata';
 import { planTopics, seedScheduleFactor, SEED_TOTAL_RATE } from '../apps/lib/sal/plan';
+import { SALMOCK_PRODUCERS } from '../apps/salmock/cli';
 import { messageFactory, runSalmock, SalmockSummary } from '../apps/salmock/run';
 import { benchTsXml } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';
@@ -63,8 +73,18 @@ export async function run(): Promise<BenchResult[]> {
   const metas = loadTopicMetadata(xmlDir).topics;
   const logger = silentLogger();
   const kafka = createKafka({ brokers: bootstrap, clientId: 'bench-salmock', logger });
-  const producer = createProducer({ brokers: bootstrap, clientId: 'bench-salmock', logger });
-  await producer.connect();
+  const lanes = Number(process.env.BENCH_SALMOCK_PRODUCERS ?? SALMOCK_PRODUCERS);
+  const client = kafkaClientName();
+  const other: KafkaClientName = client === 'kafkajs' ? 'platformatic' : 'kafkajs';
+  const open: EfdProducer[] = [];
+  const connected = async (c: KafkaClientName, n: number) => {
+    const ps = createProducers({ brokers: bootstrap, clientId: 'bench-salmock', logger }, n, { client: c });
+    open.push(...ps);
+    await Promise.all(ps.map((p) => p.connect()));
+    return ps;
+  };
+  const producers = await connected(client, lanes);
+  const producer = producers[0];
   const admin = kafka.admin();
   await admin.connect();
   const signal = new AbortController().signal;
@@ -72,10 +92,11 @@ export async function run(): Promise<BenchResult[]> {
     rateFactor: number,
     opts: { count?: number; durationS?: number; burst?: boolean },
     only = metas,
+    through: EfdProducer[] = producers,
   ): Promise<SalmockSummary & { cpuS: number }> => {
     const plan = planTopics(only, { topicPrefix: prefix, rateFactor });
     const factories = plan.map((p) => messageFactory(p, 'text', 1));
-    const sender = new BatchSender(producer, { lingerMs: 5 });
+    const sender = new BatchSender(through, { lingerMs: 5 });
     const cpu0 = process.cpuUsage();
     const s = await runSalmock({ plan, factories, mode: 'text', ...opts }, { sender, logger, metrics: new Registry(), signal });
     const cpu = process.cpuUsage(cpu0);
@@ -119,6 +140,12 @@ export async function run(): Promise<BenchResult[]> {
     const small = metas.filter((m) => m.fields.reduce((n, f) => n + f.count, 0) <= 40);
     const smallFactor = seedScheduleFactor(small);
     const schedSmall = await salmock(smallFactor, { durationS: SCHEDULE_S }, small);
+    // the same schedule with the other client (as many producers), then with one producer of this client
+    const otherProducers = await connected(other, lanes);
+    const schedOther = await salmock(factor, { durationS: SCHEDULE_S }, metas, otherProducers);
+    const schedOne = await salmock(factor, { durationS: SCHEDULE_S }, metas, [producer]);
+    const schedNote = (s: SalmockSummary & { cpuS: number }, c: string, n: number) =>
+      `${c} × ${n} producer(s): ${Math.round(s.rate)} msg/s on ${(s.cpuS / s.seconds).toFixed(2)} cores`;
     const note = `${producer.client} producer, ${metas.length} topics, ${label}, SAL text, mean record ${recordSize} B, ${BURST} msgs; baseline = ProducerPerformance, same size, acks=all, idempotent, linger 5 ms`;
     return [
       withRatio({ name: 'salmock.burst.msg_per_s', value: burst.rate, unit: 'msg/s', baseline: perf, note: `${note}; goal ratio ≥ 0.7` }),
@@ -140,7 +167,21 @@ export async function run(): Promise<BenchResult[]> {
         value: sched.rate,
         unit: 'msg/s',
         baseline: SEED_TOTAL_RATE,
-        note: `${producer.client} producer, ${metas.length} topics scaled ×${factor.toFixed(2)} to the seed's 29,284 msg/s, mean record ${Math.round(sched.bytes / Math.max(1, sched.produced))} B, ${SCHEDULE_S} s; goal ratio 1`,
+        note: `${producer.client} × ${lanes} producers, ${metas.length} topics scaled ×${factor.toFixed(2)} to the seed's 29,284 msg/s, mean record ${Math.round(sched.bytes / Math.max(1, sched.produced))} B, ${SCHEDULE_S} s; goal ratio 1`,
+      }),
+      withRatio({
+        name: `salmock.seed_schedule.vs_${other}`,
+        value: sched.rate,
+        unit: 'msg/s',
+        baseline: schedOther.rate,
+        note: `the same schedule right after: ${schedNote(schedOther, other, lanes)} (baseline); ${client}: ${(sched.cpuS / sched.seconds).toFixed(2)} cores`,
+      }),
+      withRatio({
+        name: 'salmock.seed_schedule.vs_one_producer',
+        value: sched.rate,
+        unit: 'msg/s',
+        baseline: schedOne.rate,
+        note: `the same schedule right after: ${schedNote(schedOne, client, 1)} (baseline: one request in flight)`,
       }),
       withRatio({
         name: 'salmock.seed_schedule.cpu_cores',
@@ -164,7 +205,7 @@ export async function run(): Promise<BenchResult[]> {
       }),
     ];
   } finally {
-    await producer.disconnect();
+    await Promise.all(open.map((p) => p.disconnect().catch(() => undefined)));
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { paths } from '../../scripts/local-efd/layout';
 import { consumeAll } from '../../test/integration/efd-process';
 import { createTopic, TestNamespace, useNamespace } from '../../test/integration/env';
-import { BatchSender, createProducer, EfdProducer, KafkaClientName, KafkaOptions, OutgoingMessage } from './kafka';
+import { BatchSender, createProducer, createProducers, EfdProducer, KafkaClientName, KafkaOptions, OutgoingMessage } from './kafka';
 import { silentLogger } from './logging';
 
 jest.setTimeout(180_000);
@@ -84,6 +84,54 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s producer
     expect(producers).toHaveLength(1);
     expect(Number(producers[0].ProducerId)).toBeGreaterThanOrEqual(0);
     expect(Number(producers[0].LastSequence)).toBe(n - 1);
+  });
+
+  it('several producers behind one sender: requests in flight at once, each partition one producer id with gap-free sequences', async () => {
+    const topics = [0, 1, 2, 3].map((i) => ns.topic(`${client}.lanes${i}`));
+    for (const t of topics) await createTopic(ns.kafka(), t, 1);
+    const ps = createProducers(opts, 2, { client });
+    open.push(...ps);
+    await Promise.all(ps.map((p) => p.connect()));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const counted = ps.map((p) => ({
+      sendBatch: async (req: Parameters<EfdProducer['sendBatch']>[0]) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          await p.sendBatch(req);
+        } finally {
+          inFlight--;
+        }
+      },
+    }));
+    const sender = new BatchSender(counted, { lingerMs: 1, maxBatchMessages: 50 });
+    const perTopic = 400;
+    const sends: Promise<void>[] = [];
+    for (let k = 0; k < perTopic / 10; k++)
+      for (const t of topics)
+        sends.push(
+          sender.send(
+            t,
+            Array.from({ length: 10 }, (_, i) => ({ value: `${t}#${k * 10 + i}` })),
+          ),
+        );
+    await Promise.all(sends);
+    expect(maxInFlight).toBe(2);
+    const got = await consumeAll(ns.kafka(), ns.name(`${client}-lanes`), topics, perTopic * topics.length);
+    for (const t of topics) {
+      expect(got.filter((m) => m.topic === t).map((m) => String(m.value))).toEqual(Array.from({ length: perTopic }, (_, i) => `${t}#${i}`));
+    }
+    // the broker's view: one producer id per partition, its last sequence = every record once; topics 0 and 2
+    // share the first producer (round-robin on first use), 1 and 3 the second
+    const ids = topics.map((t) => {
+      const producers = describeProducers(t, 0);
+      expect(producers).toHaveLength(1);
+      expect(Number(producers[0].LastSequence)).toBe(perTopic - 1);
+      return producers[0].ProducerId;
+    });
+    expect(ids[0]).toBe(ids[2]);
+    expect(ids[1]).toBe(ids[3]);
+    expect(ids[0]).not.toBe(ids[1]);
   });
 
   it('delivers keys, values, headers (text, binary, repeated) and timestamps intact', async () => {

@@ -9,6 +9,7 @@ import {
 import {
   BatchSender,
   createProducer,
+  createProducers,
   KAFKA_CLIENT_ENV,
   kafkaClientName,
   kafkaErrorMessage,
@@ -100,6 +101,78 @@ describe('BatchSender', () => {
     await s.flush();
     await sent;
     expect(p.calls).toHaveLength(1);
+  });
+});
+
+describe('BatchSender with several producers', () => {
+  /** Producers that count how many requests are in flight: each alone, and all of them together. */
+  function countingProducers(n: number, delayMs: number) {
+    const state = { now: 0, max: 0 };
+    const producers = Array.from({ length: n }, () => {
+      const calls: SendBatchArgs[] = [];
+      let mine = 0;
+      let myMax = 0;
+      return {
+        calls,
+        get maxInFlight() {
+          return myMax;
+        },
+        sendBatch: async (args: SendBatchArgs) => {
+          calls.push(args);
+          state.max = Math.max(state.max, ++state.now);
+          myMax = Math.max(myMax, ++mine);
+          await new Promise((r) => setTimeout(r, delayMs));
+          mine--;
+          state.now--;
+        },
+      };
+    });
+    return { producers, state };
+  }
+
+  it('keeps one request in flight per producer, several at once, each topic on one producer in order', async () => {
+    const { producers, state } = countingProducers(3, 15);
+    const s = new BatchSender(producers, { lingerMs: 1, maxBatchMessages: 4 });
+    expect(s.laneCount).toBe(3);
+    const topics = ['t0', 't1', 't2', 't3', 't4', 't5'];
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 10; i++) for (const t of topics) sends.push(s.send(t, [{ value: `${t}:${i}` }]));
+    await Promise.all(sends);
+    expect(s.pending).toBe(0);
+    expect(state.max).toBe(3);
+    expect(producers.map((p) => p.maxInFlight)).toEqual([1, 1, 1]);
+    // round-robin on first use: t0, t3 → producer 0; t1, t4 → 1; t2, t5 → 2
+    const topicsOf = producers.map((p) => [...new Set(p.calls.flatMap((c) => (c.topicMessages ?? []).map((t) => t.topic)))].sort());
+    expect(topicsOf).toEqual([
+      ['t0', 't3'],
+      ['t1', 't4'],
+      ['t2', 't5'],
+    ]);
+    for (const [k, p] of producers.entries()) {
+      for (const t of topicsOf[k]) {
+        const values = p.calls.flatMap((c) =>
+          (c.topicMessages ?? []).filter((x) => x.topic === t).flatMap((x) => x.messages.map((m) => m.value)),
+        );
+        expect(values).toEqual(Array.from({ length: 10 }, (_, i) => `${t}:${i}`));
+      }
+    }
+  });
+
+  it('flush waits for every producer', async () => {
+    const { producers } = countingProducers(2, 5);
+    const s = new BatchSender(producers, { lingerMs: 10_000 });
+    const sent = [s.send('a', [{ value: '1' }]), s.send('b', [{ value: '2' }])];
+    await s.flush();
+    await Promise.all(sent);
+    expect(producers.map((p) => p.calls.length)).toEqual([1, 1]);
+    expect(s.pending).toBe(0);
+  });
+
+  it('needs at least one producer; createProducers makes as many as asked, of one client', () => {
+    expect(() => new BatchSender([])).toThrow(/at least one producer/);
+    const ps = createProducers({ brokers: '127.0.0.1:9092', clientId: 'efd-test' }, 3, { client: 'kafkajs' });
+    expect(ps.map((p) => p.client)).toEqual(['kafkajs', 'kafkajs', 'kafkajs']);
+    expect(() => createProducers({ brokers: '127.0.0.1:9092', clientId: 'efd-test' }, 0)).toThrow(/whole number ≥ 1, not 0/);
   });
 });
 

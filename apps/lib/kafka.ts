@@ -135,6 +135,18 @@ export function createProducer(opts: KafkaOptions, p: ProducerOptions = {}): Efd
   return client === 'kafkajs' ? kafkajsProducer(opts, p) : platformaticProducer(opts, p);
 }
 
+/**
+ * `count` producers of one client, each with its own connection and idempotent producer id. Behind one
+ * {@link BatchSender} they keep up to `count` produce requests in flight: either client sends one request
+ * at a time per idempotent producer (@platformatic/kafka advances a partition's sequence number only once
+ * the broker replied, kafkajs needs maxInFlightRequests 1 for idempotence), so one producer waits a round
+ * trip per batch. The sender gives each topic to one producer, which keeps per-partition order and sequences.
+ */
+export function createProducers(opts: KafkaOptions, count: number, p: ProducerOptions = {}): EfdProducer[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`the number of producers must be a whole number ≥ 1, not ${count}`);
+  return Array.from({ length: count }, () => createProducer(opts, p));
+}
+
 const SASL_MECHANISMS: Record<SaslMechanism, 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'> = {
   plain: 'PLAIN',
   'scram-sha-256': 'SCRAM-SHA-256',
@@ -421,26 +433,39 @@ function sizeOf(v: OutgoingMessage['value'] | OutgoingMessage['key']): number {
   return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
+/** One producer of a {@link BatchSender} with its own queue and at most one request in flight. */
+interface Lane {
+  producer: Pick<EfdProducer, 'sendBatch'>;
+  queue: Pending[];
+  /** Messages queued and not yet taken into a request. */
+  waiting: number;
+  timer: NodeJS.Timeout | undefined;
+  inFlight: Promise<void> | undefined;
+}
+
 /**
- * Batches produce calls across topics into one `sendBatch` of the {@link EfdProducer} (acks=all), one batch in flight at a time:
- * while a batch is in flight the next one accumulates, so batches grow with load. Each `send` promise
- * resolves when its messages are acknowledged, or rejects with the send error.
+ * Batches produce calls across topics into one `sendBatch` of an {@link EfdProducer} (acks=all), one batch in flight
+ * per producer: while a batch is in flight the next one accumulates, so batches grow with load. Each `send`
+ * promise resolves when its messages are acknowledged, or rejects with the send error.
+ *
+ * Given several producers (each its own connection and idempotent producer id, see {@link createProducers}),
+ * each is a lane with its own queue, and up to that many requests are in flight at once: a topic goes to
+ * one lane for the sender's lifetime (assigned round-robin on first use), so its records keep their order
+ * and every partition is written by one producer id with gap-free sequence numbers.
  */
 export class BatchSender {
-  private queue: Pending[] = [];
+  private readonly lanes: Lane[];
+  private readonly laneOfTopic = new Map<string, Lane>();
   private queued = 0;
-  private waiting = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private readonly maxTopicBytes: number;
   private readonly compression: Compression;
 
-  constructor(
-    private readonly producer: Pick<EfdProducer, 'sendBatch'>,
-    opts: BatchSenderOptions = {},
-  ) {
+  constructor(producers: Pick<EfdProducer, 'sendBatch'> | readonly Pick<EfdProducer, 'sendBatch'>[], opts: BatchSenderOptions = {}) {
+    const list = Array.isArray(producers) ? producers : [producers as Pick<EfdProducer, 'sendBatch'>];
+    if (list.length === 0) throw new Error('BatchSender needs at least one producer');
+    this.lanes = list.map((producer) => ({ producer, queue: [], waiting: 0, timer: undefined, inFlight: undefined }));
     this.lingerMs = opts.lingerMs ?? 5;
     this.maxBatch = opts.maxBatchMessages ?? 10_000;
     this.maxTopicBytes = opts.maxTopicBytes ?? 900 * 1024;
@@ -452,9 +477,21 @@ export class BatchSender {
     return this.queued;
   }
 
+  /** How many producers send (requests that can be in flight at once). */
+  get laneCount(): number {
+    return this.lanes.length;
+  }
+
+  private laneOf(topic: string): Lane {
+    let lane = this.laneOfTopic.get(topic);
+    if (!lane) this.laneOfTopic.set(topic, (lane = this.lanes[this.laneOfTopic.size % this.lanes.length]));
+    return lane;
+  }
+
   /** Queues messages for a topic; resolves once Kafka acknowledged all of them. */
   send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    const lane = this.laneOf(topic);
     // split into chunks that fit the per-topic byte budget and the message cap
     const chunks: { messages: OutgoingMessage[]; bytes: number }[] = [];
     let cur: OutgoingMessage[] = [];
@@ -472,45 +509,49 @@ export class BatchSender {
     chunks.push({ messages: cur, bytes });
     const one = (c: { messages: OutgoingMessage[]; bytes: number }) =>
       new Promise<void>((resolve, reject) => {
-        this.queue.push({ topic, messages: c.messages, bytes: c.bytes, resolve, reject });
+        lane.queue.push({ topic, messages: c.messages, bytes: c.bytes, resolve, reject });
         this.queued += c.messages.length;
-        this.waiting += c.messages.length;
+        lane.waiting += c.messages.length;
       });
     const done = chunks.length === 1 ? one(chunks[0]) : Promise.all(chunks.map(one)).then(() => undefined);
-    if (!this.inFlight) {
-      if (this.waiting >= this.maxBatch || chunks.length > 1) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.lingerMs);
+    if (!lane.inFlight) {
+      if (lane.waiting >= this.maxBatch || chunks.length > 1) this.kick(lane);
+      else lane.timer ??= setTimeout(() => this.kick(lane), this.lingerMs);
     }
     return done;
   }
 
   /** Sends everything queued now and waits for all acknowledgements. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight) {
-      if (!this.inFlight) this.kick();
-      await this.inFlight?.catch(() => undefined);
-    }
+    await Promise.all(
+      this.lanes.map(async (lane) => {
+        while (lane.queue.length > 0 || lane.inFlight) {
+          if (!lane.inFlight) this.kick(lane);
+          await lane.inFlight?.catch(() => undefined);
+        }
+      }),
+    );
   }
 
-  private kick(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.takeBatch();
-    this.inFlight = this.sendNow(batch).finally(() => {
-      this.inFlight = undefined;
-      if (this.queue.length > 0) this.kick();
+  private kick(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    if (lane.inFlight || lane.queue.length === 0) return;
+    const batch = this.takeBatch(lane);
+    lane.inFlight = this.sendNow(lane.producer, batch).finally(() => {
+      lane.inFlight = undefined;
+      if (lane.queue.length > 0) this.kick(lane);
     });
   }
 
   /** Takes queued sends in order while they fit; a topic whose budget is full keeps its order for the next batch. */
-  private takeBatch(): Pending[] {
+  private takeBatch(lane: Lane): Pending[] {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     const topicBytes = new Map<string, number>();
     const full = new Set<string>();
     let n = 0;
-    for (const p of this.queue) {
+    for (const p of lane.queue) {
       const used = topicBytes.get(p.topic) ?? 0;
       const fits =
         !full.has(p.topic) && (n === 0 || n + p.messages.length <= this.maxBatch) && (used === 0 || used + p.bytes <= this.maxTopicBytes);
@@ -523,12 +564,12 @@ export class BatchSender {
         rest.push(p);
       }
     }
-    this.queue = rest;
-    this.waiting -= n;
+    lane.queue = rest;
+    lane.waiting -= n;
     return batch;
   }
 
-  private async sendNow(batch: Pending[]): Promise<void> {
+  private async sendNow(producer: Pick<EfdProducer, 'sendBatch'>, batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     let count = 0;
     for (const p of batch) {
@@ -538,7 +579,7 @@ export class BatchSender {
       else byTopic.set(p.topic, p.messages.slice());
     }
     try {
-      await this.producer.sendBatch({
+      await producer.sendBatch({
         compression: this.compression,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });

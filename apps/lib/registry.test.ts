@@ -6,6 +6,7 @@ import {
   isTransient,
   RegistryError,
   RegistryUnavailableError,
+  SUBJECTS_PAGE,
   wireEncoder,
   wireHeader,
   wireSchemaId,
@@ -63,6 +64,8 @@ describe('createRegistry against a fake Confluent API', () => {
   let server: http.Server;
   let url: string;
   let failNext = 0;
+  let subjectCount = 0;
+  let pagedSubjects = true;
   const hits: string[] = [];
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -74,6 +77,15 @@ describe('createRegistry against a fake Confluent API', () => {
       }
       const send = (code: number, body: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (req.url === '/schemas/ids/12') return send(200, { schema: JSON.stringify(schema) });
+      if (req.url?.startsWith('/subjects?')) {
+        const q = new URL(req.url, 'http://x').searchParams;
+        const all = Array.from({ length: subjectCount }, (_, i) => `s${i}-value`);
+        if (!pagedSubjects) return send(200, all);
+        const offset = Number(q.get('offset') ?? 0);
+        return send(200, all.slice(offset, offset + Number(q.get('limit') ?? 1000)));
+      }
+      if (req.method === 'POST' && req.url === '/subjects/new-value/versions') return send(200, { id: 77 });
+      if (req.method === 'POST' && req.url === '/subjects/known-value') return send(200, { id: 12, version: 1, subject: 'known-value' });
       if (req.url?.startsWith('/config/')) return send(200, { compatibilityLevel: 'BACKWARD' });
       if (req.url === '/subjects/missing-value/versions/latest') return send(404, { error_code: 40401, message: 'Subject not found' });
       return send(404, { message: 'nope' });
@@ -103,6 +115,29 @@ describe('createRegistry against a fake Confluent API', () => {
     await expect(reg.latestId('missing-value')).rejects.toThrow(
       /subject missing-value is not in the schema registry.*efd salschema register/,
     );
+  });
+  it('lists every subject page by page, and stops on a registry that answers everything at once', async () => {
+    const reg = createRegistry(url, { flavor: 'confluent' });
+    subjectCount = SUBJECTS_PAGE * 2 + 3;
+    hits.length = 0;
+    const paged = await reg.listSubjects();
+    expect(paged).toHaveLength(SUBJECTS_PAGE * 2 + 3);
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(hits).toEqual([0, SUBJECTS_PAGE, SUBJECTS_PAGE * 2].map((o) => `GET /subjects?limit=${SUBJECTS_PAGE}&offset=${o}`));
+    pagedSubjects = false;
+    hits.length = 0;
+    expect(await reg.listSubjects()).toHaveLength(SUBJECTS_PAGE * 2 + 3);
+    expect(hits).toHaveLength(2); // the second page brought nothing new
+    pagedSubjects = true;
+    subjectCount = 0;
+  });
+  it('registers a subject known to be new with one POST; looks a schema up by content', async () => {
+    const reg = createRegistry(url, { flavor: 'confluent' });
+    hits.length = 0;
+    expect(await reg.register('new-value', JSON.stringify(schema), { newSubject: true })).toBe(77);
+    expect(hits).toEqual(['POST /subjects/new-value/versions']);
+    expect(await reg.lookup('known-value', JSON.stringify(schema))).toBe(12);
+    expect(await reg.lookup('other-value', JSON.stringify(schema))).toBeUndefined();
   });
   it('apicurio flavor targets the ccompat API path', () => {
     expect(createRegistry('http://h:8081', { flavor: 'apicurio' }).url).toBe('http://h:8081/apis/ccompat/v7');

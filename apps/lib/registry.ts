@@ -129,6 +129,16 @@ export interface CompatibilityResult {
   messages: string[];
 }
 
+export interface RegisterOptions {
+  compatibility?: Compatibility;
+  /**
+   * The caller listed the subjects and this one is not there: the schema is posted at once, without first
+   * reading the subject's compatibility level (a first version is checked against nothing). Should the
+   * subject have appeared meanwhile, the registry still checks the new version against its level.
+   */
+  newSubject?: boolean;
+}
+
 /** What apps use of the registry. */
 export interface Registry {
   /** Confluent-compatible API URL. */
@@ -137,7 +147,11 @@ export interface Registry {
    * Registers `schema` under `subject` (a schema already registered returns its id). With `compatibility`,
    * the subject's level is set first (PUT /config/<subject>), so it applies to this registration.
    */
-  register(subject: string, schema: AvscSchema | string, opts?: { compatibility?: Compatibility }): Promise<number>;
+  register(subject: string, schema: AvscSchema | string, opts?: RegisterOptions): Promise<number>;
+  /** Every subject the registry holds (one request: ask before registering many). */
+  listSubjects(): Promise<string[]>;
+  /** Id of `schema` when it is already a version of `subject`, else undefined (the subject may not exist). */
+  lookup(subject: string, schema: AvscSchema | string): Promise<number | undefined>;
   /** Latest version of a subject, or undefined when the subject does not exist. */
   latest(subject: string): Promise<LatestSchema | undefined>;
   /** Id of the latest version of a subject; throws naming the subject when it does not exist. */
@@ -191,6 +205,9 @@ export function wireEncoder(schemaId: number, type: Type): (value: unknown) => B
 function schemaText(schema: AvscSchema | string): string {
   return typeof schema === 'string' ? schema : JSON.stringify(schema);
 }
+
+/** Subjects per page when listing them (Apicurio's ccompat API answers 1,000 unless asked for more). */
+export const SUBJECTS_PAGE = 5000;
 
 /** Creates a registry client for a registry URL (server root or Confluent API URL). */
 export function createRegistry(url: string, opts: RegistryOptions = {}): Registry {
@@ -246,23 +263,26 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     await retry(`set compatibility ${level} on ${subject}`, () => http('PUT', `/config/${enc(subject)}`, { compatibility: level }));
   }
 
-  async function register(subject: string, schema: AvscSchema | string, o: { compatibility?: Compatibility } = {}): Promise<number> {
+  async function register(subject: string, schema: AvscSchema | string, o: RegisterOptions = {}): Promise<number> {
     const text = schemaText(schema);
     if (o.compatibility) await setCompatibility(subject, o.compatibility);
     // The library refuses to register when the subject's level differs from the one it is given, and
     // Apicurio answers the global level for a subject without its own: hand it the level that applies.
-    const level = o.compatibility ?? (await compatibility(subject));
+    const level = o.compatibility ?? (o.newSubject ? undefined : await compatibility(subject));
     try {
       const { id } = await retry(`register ${subject}`, () =>
-        lib.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: level as COMPATIBILITY, updateConfig: false }),
+        level === undefined
+          ? http<{ id: number }>('POST', `/subjects/${enc(subject)}/versions`, { schema: text })
+          : lib.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: level as COMPATIBILITY, updateConfig: false }),
       );
       if (!types.has(id)) types.set(id, avroType(JSON.parse(text) as AvscSchema));
       return id;
     } catch (err) {
       const status = statusOf(err);
       if (status === 409) {
+        const applies = level ?? (await compatibility(subject).catch(() => 'its level'));
         throw new RegistryError(
-          `schema for subject ${subject} is incompatible with the version the registry holds (compatibility ${level}); ` +
+          `schema for subject ${subject} is incompatible with the version the registry holds (compatibility ${applies}); ` +
             'make the change compatible (add fields with defaults, do not change types), or register under another level if the break is intended',
           409,
         );
@@ -270,6 +290,35 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
       if (status === 422) {
         throw new RegistryError(`registry rejected the schema for subject ${subject} as invalid: ${describeError(err)}`, 422);
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Apicurio's ccompat API answers at most 1,000 subjects unless asked for a page (`limit`, `offset`), and
+   * ignores Confluent's `subjectPrefix`: read page after page until one is short or brings nothing new
+   * (a Confluent registry without paging answers everything at once).
+   */
+  async function listSubjects(): Promise<string[]> {
+    const all = new Set<string>();
+    for (let offset = 0; ;) {
+      const page = await retry('list subjects', () => http<string[]>('GET', `/subjects?limit=${SUBJECTS_PAGE}&offset=${offset}`));
+      const before = all.size;
+      for (const s of page) all.add(s);
+      if (page.length < SUBJECTS_PAGE || all.size === before) return [...all];
+      offset += page.length;
+    }
+  }
+
+  async function lookup(subject: string, schema: AvscSchema | string): Promise<number | undefined> {
+    try {
+      const r = await retry(`look up a schema of ${subject}`, () =>
+        http<{ id: number }>('POST', `/subjects/${enc(subject)}`, { schema: schemaText(schema) }),
+      );
+      return r.id;
+    } catch (err) {
+      // 40401 subject not found, 40403 schema not found (Confluent); Apicurio answers 404 for both
+      if (err instanceof RegistryError && err.status === 404) return undefined;
       throw err;
     }
   }
@@ -373,6 +422,8 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
   return {
     url: api,
     register,
+    listSubjects,
+    lookup,
     latest,
     latestId,
     compatibility,

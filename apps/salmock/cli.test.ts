@@ -1,5 +1,5 @@
 import { buildProgram } from '../cli/main';
-import { salmockConfig } from './cli';
+import { SALMOCK_PRODUCERS, salmockConfig } from './cli';
 
 describe('salmock config', () => {
   it('reads flags and env, flags first', () => {
@@ -27,11 +27,30 @@ describe('salmock config', () => {
       /--registry \(env SCHEMA_REGISTRY_URL\): required in --mode avro/,
     );
     expect(() => salmockConfig({ xml: '/x', brokers: 'k:1', clientId: 'c', rateFactor: '0' }, {})).toThrow(/--rate-factor/);
+    expect(() => salmockConfig({ xml: '/x', brokers: 'k:1', clientId: 'c', producers: '0' }, {})).toThrow(
+      /--producers \(env SALMOCK_PRODUCERS\)/,
+    );
+  });
+  it('sends through SALMOCK_PRODUCERS producers unless told otherwise', () => {
+    const base = { xml: '/x', brokers: 'k:1', clientId: 'c' };
+    expect(salmockConfig(base, {}).producers).toBe(SALMOCK_PRODUCERS);
+    expect(salmockConfig(base, { SALMOCK_PRODUCERS: '2' }).producers).toBe(2);
+    expect(salmockConfig({ ...base, producers: '1' }, { SALMOCK_PRODUCERS: '2' }).producers).toBe(1);
   });
   it('is an efd subcommand', () => {
     const cmd = buildProgram().commands.find((c) => c.name() === 'salmock');
     expect(cmd?.options.map((o) => o.long)).toEqual(
-      expect.arrayContaining(['--xml', '--mode', '--count', '--duration', '--rate-factor', '--brokers', '--registry', '--metrics-port']),
+      expect.arrayContaining([
+        '--xml',
+        '--mode',
+        '--count',
+        '--duration',
+        '--rate-factor',
+        '--producers',
+        '--brokers',
+        '--registry',
+        '--metrics-port',
+      ]),
     );
   });
 });

@@ -103,6 +103,47 @@ describe('register and check', () => {
     expect(again.every((r) => r.status === 'unchanged')).toBe(true);
   });
 
+  it('asks the registry which subjects it holds first: a new subject is one registration, an unchanged schema one lookup', async () => {
+    const reg = fakeRegistry();
+    const calls: string[] = [];
+    const spy = <K extends 'register' | 'lookup' | 'latest' | 'compatibility' | 'listSubjects'>(k: K) => {
+      const f = reg[k] as (...a: unknown[]) => unknown;
+      (reg as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+        calls.push(k === 'register' ? `register${(a[2] as { newSubject?: boolean })?.newSubject ? ' new' : ''}` : k);
+        return f(...a);
+      };
+    };
+    for (const k of ['register', 'lookup', 'latest', 'compatibility', 'listSubjects'] as const) spy(k);
+    const schemas = new Map([
+      ['X_a', rec([{ name: 'a', type: 'double' }])],
+      ['X_b', rec([{ name: 'b', type: 'double' }])],
+    ]);
+    const first = await registerSchemas(reg, schemas, { prefix: 'p.' });
+    expect(first.map((r) => r.status)).toEqual(['new-subject', 'new-subject']);
+    expect(calls).toEqual(['listSubjects', 'register new', 'register new']);
+    calls.length = 0;
+    const again = await registerSchemas(reg, schemas, { prefix: 'p.' });
+    expect(again.map((r) => [r.status, r.id])).toEqual(first.map((r) => ['unchanged', r.id]));
+    expect(calls).toEqual(['listSubjects', 'lookup', 'lookup']);
+    calls.length = 0;
+    const changed = await registerSchemas(
+      reg,
+      new Map([
+        [
+          'X_a',
+          rec([
+            { name: 'a', type: 'double' },
+            { name: 'c', type: 'int', default: 0 },
+          ]),
+        ],
+      ]),
+      {
+        prefix: 'p.',
+      },
+    );
+    expect(changed.map((r) => r.status)).toEqual(['new-version']);
+    expect(calls).toEqual(['listSubjects', 'lookup', 'latest', 'register']);
+  });
   it('check: the 2019 layout against current schemas → non-zero exit naming subject, level and field', async () => {
     const reg = fakeRegistry();
     await registerSchemas(reg, schemasFromXml(CURRENT_DIR).schemas);

@@ -10,6 +10,8 @@ export function fakeRegistry(level: Compatibility = 'BACKWARD'): Registry & { su
     subjects,
     url: 'fake://registry',
     latest: async (s) => subjects.get(s)?.at(-1),
+    listSubjects: async () => [...subjects.keys()],
+    lookup: async (s, schema) => subjects.get(s)?.find((v) => JSON.stringify(v.schema) === JSON.stringify(schema))?.id,
     compatibility: async () => level,
     testCompatibility: async (s, schema) => {
       const prev = subjects.get(s)?.at(-1);

@@ -36,6 +36,7 @@ export const saltransformSchema = z.object({
   subsystems: zList.optional(),
   topics: zList.optional(),
   topicPrefix: z.string().default(''),
+  subjectPrefix: z.string().optional(),
   group: z.string().min(1).default('saltransform'),
   dlqTopic: z.string().min(1).optional(),
   fromBeginning: zBool.default(true),
@@ -55,6 +56,7 @@ export const SALTRANSFORM_ENV = {
   subsystems: 'SALTRANSFORM_SUBSYSTEMS',
   topics: 'SALTRANSFORM_TOPICS',
   topicPrefix: 'SALTRANSFORM_TOPIC_PREFIX',
+  subjectPrefix: 'SALTRANSFORM_SUBJECT_PREFIX',
   group: 'SALTRANSFORM_GROUP',
   dlqTopic: 'SALTRANSFORM_DLQ_TOPIC',
   fromBeginning: 'SALTRANSFORM_FROM_BEGINNING',
@@ -148,6 +150,7 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
   const transformer = new SalTransformer({
     latest: (s) => registry.latest(s),
     topicPrefix: c.topicPrefix,
+    subjectPrefix: c.subjectPrefix,
     unknownTopicRecheckMs: c.unknownTopicRecheckMs,
     logger,
   });
@@ -233,6 +236,10 @@ export function registerSaltransformCommand(program: Command): Command {
     )
     .option('--topics <list>', `or/and these raw topics (env ${SALTRANSFORM_ENV.topics})`)
     .option('--topic-prefix <prefix>', `prefix of every Kafka topic and subject (env ${SALTRANSFORM_ENV.topicPrefix})`)
+    .option(
+      '--subject-prefix <prefix>',
+      `prefix of the schemas' subjects when it is not the topics' (env ${SALTRANSFORM_ENV.subjectPrefix}, default --topic-prefix)`,
+    )
     .option(
       '--group <id>',
       `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`,

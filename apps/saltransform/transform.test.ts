@@ -18,7 +18,7 @@ const ids = new Map([...schemas.keys()].map((t, i) => [t, 100 + i]));
 const lookups: string[] = [];
 const latest = async (subject: string) => {
   lookups.push(subject);
-  const topic = subject.replace(/^p\.lsst\.sal\./, '').replace(/-value$/, '');
+  const topic = subject.replace(/^(p|schemas)\.lsst\.sal\./, '').replace(/-value$/, '');
   const schema = schemas.get(topic);
   return schema ? { id: ids.get(topic) as number, version: 1, schema: schema as never } : undefined;
 };
@@ -79,6 +79,16 @@ describe('SalTransformer', () => {
     const type = avroType(schemas.get('ATDome_position') as never);
     const rec = recordGenerator(meta, 5)(1, 1_700_000_000_000);
     expect(type.fromBuffer(r1.value.subarray(5))).toEqual(type.fromBuffer(type.toBuffer({ ...rec, kafka_timestamp: 42 })));
+  });
+
+  it('reads the schemas under --subject-prefix when given, and still writes to the prefixed topic', async () => {
+    lookups.length = 0;
+    const t = new SalTransformer({ latest, topicPrefix: 'p.', subjectPrefix: 'schemas.' });
+    const r = await t.transformOne(lineOf(), 42);
+    expect(lookups).toEqual(['schemas.lsst.sal.ATDome_position-value']);
+    if (!r.ok) throw new Error('expected ok');
+    expect(r.outTopic).toBe('p.lsst.sal.ATDome_position');
+    expect(wireSchemaId(r.value)).toBe(ids.get('ATDome_position'));
   });
 
   it('unknown topic → dead letter, re-checked only after the recheck period', async () => {

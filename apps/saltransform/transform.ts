@@ -35,6 +35,11 @@ export interface TransformerOptions {
   /** Where schemas come from: the registry client's `latest`. */
   latest: (subject: string) => Promise<LatestSchema | undefined>;
   topicPrefix?: string;
+  /**
+   * Prefix of the subjects the schemas are read from (default `topicPrefix`: Kafka Connect's TopicNameStrategy).
+   * The experiment registers one content-addressed set of schemas and reads it from runs with their own topics.
+   */
+  subjectPrefix?: string;
   /** How long a topic without schema stays "unknown" before it is looked up again (default 30 s). */
   unknownTopicRecheckMs?: number;
   logger?: Logger;
@@ -44,12 +49,14 @@ export interface TransformerOptions {
 export class SalTransformer {
   private readonly cache = new Map<string, Known | Unknown>();
   private readonly prefix: string;
+  private readonly subjectPrefix: string;
   private readonly recheckMs: number;
   private readonly now: () => number;
   private warnedSlow = false;
 
   constructor(private readonly opts: TransformerOptions) {
     this.prefix = opts.topicPrefix ?? '';
+    this.subjectPrefix = opts.subjectPrefix ?? this.prefix;
     this.recheckMs = opts.unknownTopicRecheckMs ?? 30_000;
     this.now = opts.now ?? Date.now;
   }
@@ -74,7 +81,7 @@ export class SalTransformer {
   }
 
   private async load(topic: string): Promise<void> {
-    const subject = subjectOf(topic, this.prefix);
+    const subject = subjectOf(topic, this.subjectPrefix);
     // a registry error other than "no such subject" propagates: the batch is not committed and is retried
     const latest = await this.opts.latest(subject);
     if (!latest) {

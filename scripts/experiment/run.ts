@@ -12,6 +12,7 @@
  * The report (JSON + plots) is written even when the run fails.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -23,7 +24,9 @@ import { sleep } from '../../apps/lib/retry';
 import type { LatencySnapshot } from '../../apps/lib/latency';
 import { loadTopicMetadata, TopicMeta } from '../../apps/lib/sal/metadata';
 import { formatSalSchemaError } from '../../apps/lib/sal/errors';
-import { kafkaTopicOf } from '../../apps/lib/sal/register';
+import { kafkaTopicOf, schemasFromXml, subjectOf } from '../../apps/lib/sal/register';
+import { stableStringify } from '../../apps/lib/sal/convert';
+import { createRegistry } from '../../apps/lib/registry';
 import { planRate, planTopics, seedScheduleFactor } from '../../apps/lib/sal/plan';
 import { rawTopicOf } from '../../apps/lib/sal/sal-text';
 import type { SalmockSummary } from '../../apps/salmock/run';
@@ -154,6 +157,19 @@ async function createTopics(brokers: string, names: string[]): Promise<void> {
 }
 
 /**
+ * The Avro schemas of the selected topics, under a subject prefix named by their content
+ * (`efd-experiment-<sha256 of the schemas, 12 hex>.`): runs with the same schemas share one set of subjects.
+ */
+export function experimentSchemas(xml: string, selected: TopicMeta[]): { prefix: string; subjects: string[] } {
+  const wanted = new Set(selected.map((t) => t.topic));
+  const schemas = [...schemasFromXml(xml).schemas].filter(([t]) => wanted.has(t)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const [topic, schema] of schemas) hash.update(`${topic}\n${stableStringify(schema)}\n`);
+  const prefix = `efd-experiment-${hash.digest('hex').slice(0, 12)}.`;
+  return { prefix, subjects: schemas.map(([t]) => subjectOf(t, prefix)) };
+}
+
+/**
  * The topics an experiment mocks, and the folder's ts_xml problems (topics skipped, with file and line);
  * throws naming the filter and what the folder has when no topic is left.
  */
@@ -225,7 +241,8 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     .toISOString()
     .replace(/[-:TZ.]/g, '')
     .slice(0, 14);
-  const id = `exp${stamp}`;
+  // several people share one EFD: two runs started in the same second must not share topics or a database
+  const id = `exp${stamp}${randomBytes(2).toString('hex')}`;
   const prefix = `${id}.`;
   const database = `efd_${id}`;
   const outDir = path.resolve(opts.outDir ?? path.join(root, 'experiments', id));
@@ -289,20 +306,33 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       phase = Date.now();
       return `${t} s`;
     };
-    await efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
-    const registered = await efdRun([
-      'salschema',
-      'register',
-      '--xml',
-      opts.xml,
-      '--registry',
-      registry,
-      '--topic-prefix',
-      prefix,
-      '--topics',
-      topicsRegex,
-    ]);
-    say(`  influxdb-init + salschema (${took()}): ${registered.trim().split('\n').pop()}`);
+    const init = efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
+    // The schemas live under a prefix named by their content, shared by every run with the same schemas:
+    // a run registers only when the registry lacks some (one listing tells), and leaves nothing behind.
+    const { prefix: schemaPrefix, subjects } = experimentSchemas(opts.xml, selected);
+    const held = new Set(await createRegistry(registry, { logger: silentLogger(), retry: { attempts: 3 } }).listSubjects());
+    const missing = subjects.filter((s) => !held.has(s));
+    const registered = missing.length
+      ? (
+          await efdRun([
+            'salschema',
+            'register',
+            '--xml',
+            opts.xml,
+            '--registry',
+            registry,
+            '--topic-prefix',
+            schemaPrefix,
+            '--topics',
+            topicsRegex,
+          ])
+        )
+          .trim()
+          .split('\n')
+          .pop()
+      : `all ${subjects.length} schemas already registered under ${schemaPrefix}`;
+    await init;
+    say(`  influxdb-init + salschema (${took()}): ${registered}`);
     const raw = [...new Set(selected.map((t) => rawTopicOf(t, prefix)))];
     const avro = selected.map((t) => kafkaTopicOf(t.topic, prefix));
     await createTopics(kafka, [...raw, ...avro]);
@@ -336,6 +366,8 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         subsystems.join(','),
         '--topic-prefix',
         prefix,
+        '--subject-prefix',
+        schemaPrefix,
         '--group',
         `${prefix}saltransform`,
         '--metrics-port',

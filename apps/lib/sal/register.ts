@@ -180,19 +180,40 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
-/** Registers every schema under its subject; never throws for one schema, reports it instead. */
+/**
+ * Registers every schema under its subject; never throws for one schema, reports it instead. The registry is
+ * asked first which subjects it holds (one request): a new subject costs one POST, and a schema it already
+ * holds one lookup, instead of reading the subject's latest version and level before each registration.
+ */
 export async function registerSchemas(
   registry: Registry,
   schemas: Map<string, AvroRecordSchema>,
   opts: { compatibility?: Compatibility; prefix?: string; concurrency?: number } = {},
 ): Promise<RegisterResult[]> {
   const topics = [...schemas.keys()].sort();
+  // unreachable: every registration below fails and says so, one by one
+  const existing = await registry.listSubjects().then(
+    (l) => new Set(l),
+    () => undefined,
+  );
   return mapLimit(topics, opts.concurrency ?? 8, async (topic): Promise<RegisterResult> => {
     const subject = subjectOf(topic, opts.prefix);
     const schema = schemas.get(topic) as AvroRecordSchema;
     try {
+      const compatibility = opts.compatibility;
+      if (existing && !existing.has(subject)) {
+        const id = await registry.register(subject, schema as unknown as AvscSchema, { compatibility, newSubject: true });
+        return { topic, subject, status: 'new-subject', id };
+      }
+      if (existing) {
+        const known = await registry.lookup(subject, schema as unknown as AvscSchema);
+        if (known !== undefined) {
+          if (compatibility) await registry.setCompatibility(subject, compatibility);
+          return { topic, subject, status: 'unchanged', id: known };
+        }
+      }
       const before = await registry.latest(subject);
-      const id = await registry.register(subject, schema as unknown as AvscSchema, { compatibility: opts.compatibility });
+      const id = await registry.register(subject, schema as unknown as AvscSchema, { compatibility });
       const status = !before ? 'new-subject' : before.id === id ? 'unchanged' : 'new-version';
       return { topic, subject, status, id };
     } catch (err) {
