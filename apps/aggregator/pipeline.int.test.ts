@@ -16,7 +16,7 @@ import { runRegister } from '../salschema/cli';
 import { salmockConfig, startSalmock } from '../salmock/cli';
 import { RunningSink, sinkConfig, startSink } from '../influxdb-sink/cli';
 import { useNamespace, TestNamespace, waitFor } from '../../test/integration/env';
-import { consumeAll, EfdChild, spawnEfd, topicsWithPrefix, totalMessages } from '../../test/integration/efd-process';
+import { consumeAll, EfdChild, saltransformArgs, spawnEfd, topicsWithPrefix, totalMessages } from '../../test/integration/efd-process';
 
 let ns: TestNamespace;
 let kafka: Kafka;
@@ -54,23 +54,7 @@ test('salmock → saltransform → aggregator (kill -9, restart) → influxdb-si
   );
   const registry = createRegistry(cluster.registry);
 
-  children.push(
-    spawnEfd([
-      'saltransform',
-      '--subsystems',
-      'ATDome,ATMCS',
-      '--topic-prefix',
-      prefix,
-      '--registry',
-      cluster.registry,
-      '--brokers',
-      cluster.kafka,
-      '--group',
-      ns.name('st'),
-      '--metrics-port',
-      '0',
-    ]),
-  );
+  children.push(spawnEfd(saltransformArgs(ns, 'ATDome,ATMCS')));
   const aggArgs = [
     'aggregator',
     '--topics-regex',

@@ -17,7 +17,7 @@ import { recordGenerator } from '../lib/sal/values';
 import { formatSalText, layoutFromMeta } from '../lib/sal/sal-text';
 import { DLQ_CODE, DLQ_REASON } from './run';
 import { RunningSink, sinkConfig, startSink } from '../influxdb-sink/cli';
-import { consumeAll, EfdChild, header, spawnEfd } from '../../test/integration/efd-process';
+import { consumeAll, EfdChild, header, saltransformArgs, spawnEfd } from '../../test/integration/efd-process';
 
 jest.setTimeout(180_000);
 
@@ -92,21 +92,7 @@ test('long long / unsigned long long edges: SAL text → saltransform → Avro �
   await producer.send({ topic: raw, acks: -1, messages: [...lines, ...bad].map((value) => ({ value })) });
   await producer.disconnect();
 
-  transform = spawnEfd([
-    'saltransform',
-    '--subsystems',
-    'Test',
-    '--topic-prefix',
-    prefix,
-    '--registry',
-    cluster.registry,
-    '--brokers',
-    cluster.kafka,
-    '--group',
-    ns.name('st'),
-    '--metrics-port',
-    '0',
-  ]);
+  transform = spawnEfd(saltransformArgs(ns, 'Test'));
   const outTopic = `${prefix}lsst.sal.Test_scalars`;
   const dlqTopic = `${prefix}saltransform.deadletter`;
   const records = await consumeAll(kafka, ns.name('out'), [outTopic, dlqTopic], lines.length + bad.length, 60_000);
