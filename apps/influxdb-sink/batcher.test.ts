@@ -32,13 +32,14 @@ const wideFields = (n: number) => Array.from({ length: n }, (_, i) => `forceActu
 
 describe('Batcher', () => {
   it('writes full batches at once and a partial one after the linger, resolving each submit after its points are written', async () => {
-    const { batcher: b, writes } = recording({ maxPoints: 3, maxDelayMs: 1000, lingerMs: 20 });
+    const { batcher: b, writes } = recording({ maxPoints: 3, maxDelayMs: 20_000, lingerMs: 20 });
     const t0 = Date.now();
     const [r1, r2] = await Promise.all([b.submit(['a', 'b']), b.submit(['c', 'd'])]);
     expect(r1).toEqual([]);
     expect(r2).toEqual([]);
     expect(writes).toEqual([['a', 'b', 'c'], ['d']]);
-    expect(Date.now() - t0).toBeLessThan(500);
+    // the partial batch went after the linger, long before the 20 s max delay (a wide margin: the machine is noisy)
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('maps rejected points back to their items', async () => {
