@@ -7,17 +7,20 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { salTopicsRegex } from '../../config/names';
+import { regexSchema, salTopicsRegex } from '../../config/names';
 import { startAppRuntime } from '../lib/app';
 import {
+  addConsumerGroupOptions,
   addKafkaOptions,
   addRegistryOption,
+  consumerGroupEnv,
+  consumerGroupShape,
+  givenFlags,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
   loadConfig,
   REGISTRY_ENV,
-  zBool,
   zInt,
   zList,
 } from '../lib/config';
@@ -29,34 +32,17 @@ import { topicMatcher } from '../lib/topic-regex';
 import { AggregatorConsumer } from './consumer';
 import { Aggregator, aggregatorMetrics, isTelemetryTopicName } from './run';
 
-const regex = z
-  .string()
-  .min(1)
-  .refine((r) => {
-    try {
-      new RegExp(r);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a valid regular expression');
-
 export const aggregatorSchema = z.object({
   ...kafkaConfigShape,
   clientId: z.string().min(1).default('efd-aggregator'),
   registry: z.string({ error: 'required: schema registry URL (the source records are decoded with it)' }).min(1),
   outRegistry: z.string().min(1).optional(),
-  topicsRegex: regex.default(salTopicsRegex()),
-  group: z.string().min(1).default('efd-aggregator'),
+  topicsRegex: regexSchema.default(salTopicsRegex()),
+  ...consumerGroupShape({ group: 'efd-aggregator', lingerMs: 5 }),
   graceMs: zInt().default(2000),
   timeField: z.string().min(1).default('sal_created'),
   groupBy: zList.default(['salIndex']),
-  fromBeginning: zBool.default(true),
-  concurrency: zInt(1).default(16),
-  lingerMs: zInt().default(5),
-  sessionTimeoutMs: zInt(1000).default(30_000),
   topicRefreshMs: zInt(100).default(10_000),
-  replicationFactor: z.coerce.number().int().min(-1).default(-1),
 });
 export type AggregatorConfig = z.output<typeof aggregatorSchema>;
 
@@ -65,11 +51,10 @@ export const AGGREGATOR_ENV = {
   ...REGISTRY_ENV,
   outRegistry: 'AGGREGATOR_OUT_REGISTRY_URL',
   topicsRegex: 'AGGREGATOR_TOPICS_REGEX',
-  group: 'AGGREGATOR_GROUP',
+  ...consumerGroupEnv('AGGREGATOR'),
   graceMs: 'AGGREGATOR_GRACE_MS',
   timeField: 'AGGREGATOR_TIME_FIELD',
   groupBy: 'AGGREGATOR_GROUP_BY',
-  concurrency: 'AGGREGATOR_CONCURRENCY',
   topicRefreshMs: 'AGGREGATOR_TOPIC_REFRESH_MS',
 } as const;
 
@@ -186,25 +171,15 @@ export function registerAggregatorCommand(program: Command): Command {
       '--out-registry <url>',
       `registry the aggregated schemas are registered in (env ${AGGREGATOR_ENV.outRegistry}, default: --registry; at an aggregator site the site's own, when --registry is a source's read-only one)`,
     )
-    .option(
-      '--group <id>',
-      `consumer group; replicas in one group share the partitions (env ${AGGREGATOR_ENV.group}, default efd-aggregator)`,
-    )
     .option('--grace-ms <ms>', `how late a record may be and still count in its window (env ${AGGREGATOR_ENV.graceMs}, default 2000)`)
     .option('--time-field <field>', `SAL time the windows are cut on (env ${AGGREGATOR_ENV.timeField}, default sal_created)`)
     .option('--group-by <fields>', `fields whose values split a topic into series (env ${AGGREGATOR_ENV.groupBy}, default salIndex)`)
-    .option('--no-from-beginning', 'a new group starts at the end of the topics instead of the beginning')
-    .option('--concurrency <n>', `partitions processed at once (env ${AGGREGATOR_ENV.concurrency}, default 16)`)
-    .option('--linger-ms <ms>', 'how long an output waits for its produce batch (default 5)')
-    .option('--session-timeout-ms <ms>', "consumer session timeout: how soon a dead replica's partitions move (default 30000)")
-    .option('--topic-refresh-ms <ms>', `how often to look for new topics (env ${AGGREGATOR_ENV.topicRefreshMs}, default 10000)`)
-    .option('--replication-factor <n>', 'replication factor of the aggregated topics it creates (default -1 = broker default)');
+    .option('--topic-refresh-ms <ms>', `how often to look for new topics (env ${AGGREGATOR_ENV.topicRefreshMs}, default 10000)`);
+  addConsumerGroupOptions(cmd, AGGREGATOR_ENV, { group: 'efd-aggregator', lingerMs: 5, created: 'aggregated topics' });
   addRegistryOption(cmd);
   addKafkaOptions(cmd, 'efd-aggregator');
   cmd.action(async (flags: Record<string, unknown>) => {
-    const f = { ...flags };
-    if (f.fromBeginning === true) delete f.fromBeginning;
-    await startAggregator(aggregatorConfig(f));
+    await startAggregator(aggregatorConfig(givenFlags(flags, ['fromBeginning'])));
   });
   return cmd;
 }

@@ -33,7 +33,7 @@ import { DEFAULT_MAX_BYTES } from './batcher';
 import { createConverter } from './convert';
 import { InfluxDbSink, sinkMetrics, writerMetricsHook } from './sink';
 import { InfluxWriter } from './writer';
-import { IDENTIFIER, KAFKA_TOPIC } from '../../config/names';
+import { IDENTIFIER, KAFKA_TOPIC, regexSchema } from '../../config/names';
 import { exitCodeOf } from '../lib/exit-codes';
 
 export const DEFAULT_TOPICS_REGEX = 'lsst\\.sal\\..*';
@@ -53,18 +53,7 @@ export const sinkConfigSchema = z.object({
   retentionPolicy: z.string().regex(IDENTIFIER).optional(),
   influxdbUser: z.string().optional(),
   influxdbPassword: z.string().optional(),
-  topicsRegex: z
-    .string()
-    .min(1)
-    .default(DEFAULT_TOPICS_REGEX)
-    .refine((r) => {
-      try {
-        new RegExp(r);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected a valid regular expression'),
+  topicsRegex: regexSchema.default(DEFAULT_TOPICS_REGEX),
   groupId: z.string().min(1).default('efd-influxdb-sink'),
   deadLetterTopic: z.string().regex(KAFKA_TOPIC).default(DEFAULT_DLQ),
   tag: zList.default([]),

@@ -1,5 +1,20 @@
+import { Command } from 'commander';
 import { z } from 'zod';
-import { ConfigError, flagOf, kafkaConfigShape, KAFKA_ENV, kafkaOptionsFrom, loadConfig, zBool, zInt, zList } from './config';
+import {
+  addConsumerGroupOptions,
+  ConfigError,
+  consumerGroupEnv,
+  consumerGroupShape,
+  flagOf,
+  givenFlags,
+  kafkaConfigShape,
+  KAFKA_ENV,
+  kafkaOptionsFrom,
+  loadConfig,
+  zBool,
+  zInt,
+  zList,
+} from './config';
 
 const schema = z.object({ ...kafkaConfigShape, rate: zInt(1).default(1), topics: zList.optional() });
 
@@ -41,5 +56,51 @@ describe('kafkaOptionsFrom', () => {
       password: 'p',
     });
     expect(() => kafkaOptionsFrom({ ...base, saslMechanism: 'plain', saslUsername: 'u' })).toThrow(/KAFKA_SASL_PASSWORD/);
+  });
+});
+
+describe('consumer-group settings', () => {
+  const schema = z.object({ ...kafkaConfigShape, ...consumerGroupShape({ group: 'g0', lingerMs: 3 }) });
+  const env = { ...KAFKA_ENV, ...consumerGroupEnv('APP') };
+  const parse = (argv: string[], vars: Record<string, string>) => {
+    const cmd = addConsumerGroupOptions(new Command('app'), env, { group: 'g0', lingerMs: 3, created: 'topics' }).exitOverride();
+    cmd.parse(argv, { from: 'user' });
+    return loadConfig(schema, givenFlags({ brokers: 'a:1', clientId: 'x', ...cmd.opts() }, ['fromBeginning']), env, vars);
+  };
+
+  it('defaults, then the environment, then the flags', () => {
+    expect(parse([], {})).toMatchObject({
+      group: 'g0',
+      fromBeginning: true,
+      concurrency: 16,
+      lingerMs: 3,
+      sessionTimeoutMs: 30_000,
+      replicationFactor: -1,
+    });
+    expect(parse([], { APP_GROUP: 'g1', APP_FROM_BEGINNING: 'false', APP_CONCURRENCY: '2', APP_SESSION_TIMEOUT_MS: '6000' })).toMatchObject(
+      {
+        group: 'g1',
+        fromBeginning: false,
+        concurrency: 2,
+        sessionTimeoutMs: 6000,
+      },
+    );
+    expect(
+      parse(['--group', 'g2', '--no-from-beginning', '--linger-ms', '0', '--replication-factor', '3'], { APP_GROUP: 'g1' }),
+    ).toMatchObject({
+      group: 'g2',
+      fromBeginning: false,
+      lingerMs: 0,
+      replicationFactor: 3,
+    });
+  });
+
+  it('refuses a bad value, naming the flag and its variable', () => {
+    expect(() => parse(['--concurrency', '0'], {})).toThrow(/--concurrency \(env APP_CONCURRENCY\)/);
+    expect(() => parse([], { APP_SESSION_TIMEOUT_MS: 'soon' })).toThrow(/--session-timeout-ms \(env APP_SESSION_TIMEOUT_MS\)/);
+  });
+
+  it('givenFlags keeps a negated flag only when it was given', () => {
+    expect(givenFlags({ a: true, b: false, c: 1 }, ['a', 'b'])).toEqual({ b: false, c: 1 });
   });
 });

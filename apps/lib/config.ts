@@ -117,6 +117,69 @@ export function addKafkaOptions(cmd: Command, clientId: string): Command {
   );
 }
 
+/** Defaults of a consuming app's group settings ({@link consumerGroupShape}). */
+export interface ConsumerGroupDefaults {
+  /** Consumer group id. */
+  readonly group: string;
+  /** How long an output waits for its produce batch (ms). */
+  readonly lingerMs: number;
+}
+
+/**
+ * The config keys every app that consumes in a consumer group and produces has (saltransform, the
+ * aggregator): group, where a new group starts, partitions at once, produce linger, session timeout, and
+ * the replication factor of the topics it creates. Flags by {@link addConsumerGroupOptions}, environment
+ * names by {@link consumerGroupEnv}.
+ */
+export const consumerGroupShape = (d: ConsumerGroupDefaults) => ({
+  group: z.string().min(1).default(d.group),
+  fromBeginning: zBool.default(true),
+  concurrency: zInt(1).default(16),
+  lingerMs: zInt().default(d.lingerMs),
+  sessionTimeoutMs: zInt(1000).default(30_000),
+  replicationFactor: z.coerce.number().int().min(-1).default(-1),
+});
+
+/** The environment variables of {@link consumerGroupShape}'s keys: `<PREFIX>_GROUP`, … */
+export const consumerGroupEnv = <P extends string>(prefix: P) =>
+  ({
+    group: `${prefix}_GROUP`,
+    fromBeginning: `${prefix}_FROM_BEGINNING`,
+    concurrency: `${prefix}_CONCURRENCY`,
+    sessionTimeoutMs: `${prefix}_SESSION_TIMEOUT_MS`,
+  }) as const;
+
+/**
+ * Adds the flags of {@link consumerGroupShape}: --group, --no-from-beginning, --concurrency, --linger-ms,
+ * --session-timeout-ms, --replication-factor (`created`: what the topics it creates are, for the help).
+ */
+export function addConsumerGroupOptions(
+  cmd: Command,
+  env: ReturnType<typeof consumerGroupEnv>,
+  d: ConsumerGroupDefaults & { readonly created: string },
+): Command {
+  return cmd
+    .option('--group <id>', `consumer group; replicas in one group share the partitions (env ${env.group}, default ${d.group})`)
+    .option('--no-from-beginning', `a new group starts at the end of the topics instead of the beginning (env ${env.fromBeginning}=false)`)
+    .option('--concurrency <n>', `partitions processed at once; their outputs share produce requests (env ${env.concurrency}, default 16)`)
+    .option('--linger-ms <ms>', `how long an output waits for its produce batch (default ${d.lingerMs})`)
+    .option(
+      '--session-timeout-ms <ms>',
+      `consumer session timeout: how soon a dead replica's partitions move (env ${env.sessionTimeoutMs}, default 30000)`,
+    )
+    .option('--replication-factor <n>', `replication factor of the ${d.created} it creates (default -1 = broker default)`);
+}
+
+/**
+ * The flags as given: commander sets a `--no-<flag>` option to true when it is not given, which would hide
+ * its environment variable, so those keys are dropped unless false.
+ */
+export function givenFlags(flags: Record<string, unknown>, negatable: readonly string[]): Record<string, unknown> {
+  const f = { ...flags };
+  for (const k of negatable) if (f[k] === true) delete f[k];
+  return f;
+}
+
 /** Adds `--registry <url>`. */
 export function addRegistryOption(cmd: Command): Command {
   return cmd.option('--registry <url>', `schema registry URL, Confluent-compatible API or server root (env ${REGISTRY_ENV.registry})`);

@@ -6,9 +6,13 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
 import {
+  addConsumerGroupOptions,
   addKafkaOptions,
   addRegistryOption,
   ConfigError,
+  consumerGroupEnv,
+  consumerGroupShape,
+  givenFlags,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
@@ -37,16 +41,11 @@ export const saltransformSchema = z.object({
   topics: zList.optional(),
   topicPrefix: z.string().default(''),
   subjectPrefix: z.string().optional(),
-  group: z.string().min(1).default('saltransform'),
+  ...consumerGroupShape({ group: 'saltransform', lingerMs: 2 }),
   dlqTopic: z.string().min(1).optional(),
-  fromBeginning: zBool.default(true),
-  concurrency: zInt(1).default(16),
-  lingerMs: zInt().default(2),
   unknownTopicRecheckMs: zInt().default(30_000),
-  sessionTimeoutMs: zInt(1000).default(30_000),
   createTopics: zBool.default(true),
   partitions: zInt(1).default(1),
-  replicationFactor: z.coerce.number().int().min(-1).default(-1),
 });
 export type SaltransformConfig = z.output<typeof saltransformSchema>;
 
@@ -57,12 +56,9 @@ export const SALTRANSFORM_ENV = {
   topics: 'SALTRANSFORM_TOPICS',
   topicPrefix: 'SALTRANSFORM_TOPIC_PREFIX',
   subjectPrefix: 'SALTRANSFORM_SUBJECT_PREFIX',
-  group: 'SALTRANSFORM_GROUP',
+  ...consumerGroupEnv('SALTRANSFORM'),
   dlqTopic: 'SALTRANSFORM_DLQ_TOPIC',
-  fromBeginning: 'SALTRANSFORM_FROM_BEGINNING',
-  concurrency: 'SALTRANSFORM_CONCURRENCY',
   createTopics: 'SALTRANSFORM_CREATE_TOPICS',
-  sessionTimeoutMs: 'SALTRANSFORM_SESSION_TIMEOUT_MS',
   partitions: 'SALTRANSFORM_PARTITIONS',
 } as const;
 
@@ -240,36 +236,18 @@ export function registerSaltransformCommand(program: Command): Command {
       '--subject-prefix <prefix>',
       `prefix of the schemas' subjects when it is not the topics' (env ${SALTRANSFORM_ENV.subjectPrefix}, default --topic-prefix)`,
     )
-    .option(
-      '--group <id>',
-      `consumer group; replicas in one group share the partitions (env ${SALTRANSFORM_ENV.group}, default saltransform)`,
-    )
     .option('--dlq-topic <topic>', `dead-letter topic (env ${SALTRANSFORM_ENV.dlqTopic}, default <prefix>saltransform.deadletter)`)
-    .option('--no-from-beginning', 'a new group starts at the end of the topics instead of the beginning')
-    .option(
-      '--concurrency <n>',
-      `partitions processed at once; their outputs share produce requests (env ${SALTRANSFORM_ENV.concurrency}, default 16)`,
-    )
-    .option('--linger-ms <ms>', 'how long an output waits for its batch (default 2)')
     .option(
       '--unknown-topic-recheck-ms <ms>',
       'how long a topic without schema is dead-lettered before the registry is asked again (default 30000)',
     )
-    .option(
-      '--session-timeout-ms <ms>',
-      `consumer session timeout: how soon a dead replica's partitions move (env ${SALTRANSFORM_ENV.sessionTimeoutMs}, default 30000)`,
-    )
     .option('--no-create-topics', 'wait for missing raw topics instead of creating them')
-    .option('--partitions <n>', `partitions of raw topics it creates (env ${SALTRANSFORM_ENV.partitions}, default 1)`)
-    .option('--replication-factor <n>', 'replication factor of raw topics it creates (default -1 = broker default)');
+    .option('--partitions <n>', `partitions of raw topics it creates (env ${SALTRANSFORM_ENV.partitions}, default 1)`);
+  addConsumerGroupOptions(cmd, SALTRANSFORM_ENV, { group: 'saltransform', lingerMs: 2, created: 'raw topics' });
   addRegistryOption(cmd);
   addKafkaOptions(cmd, 'saltransform');
   cmd.action(async (flags: Record<string, unknown>) => {
-    // commander sets fromBeginning=true by default for --no-from-beginning: let the env decide unless given
-    const f = { ...flags };
-    if (f.fromBeginning === true) delete f.fromBeginning;
-    if (f.createTopics === true) delete f.createTopics;
-    await startSaltransform(saltransformConfig(f));
+    await startSaltransform(saltransformConfig(givenFlags(flags, ['fromBeginning', 'createTopics'])));
   });
   return cmd;
 }
