@@ -13,17 +13,14 @@ import { avroType } from '../apps/lib/avro-type';
 import { Registry as Metrics } from 'prom-client';
 import { silentLogger } from '../apps/lib/logging';
 import { wireEncoder } from '../apps/lib/registry';
-import { convertTopics } from '../apps/lib/sal/convert';
-import { loadTopicMetadata } from '../apps/lib/sal/metadata';
 import { kafkaTopicOf } from '../apps/lib/sal/register';
-import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
 import { planTopics, seedScheduleFactor } from '../apps/lib/sal/plan';
 import { recordGenerator } from '../apps/lib/sal/values';
 import type { PartitionBatch } from '../apps/aggregator/consumer';
 import { Aggregator, aggregatorMetrics } from '../apps/aggregator/run';
 import { aggregationPlan, PlanError } from '../apps/aggregator/schema';
-import { benchTsXml } from './generated-ts-xml';
-import { BenchResult, withRatio } from './results';
+import { benchInterface } from './generated-ts-xml';
+import { BenchResult, median, withRatio } from './results';
 
 /** Seconds of telemetry per topic (windows close: the watermark passes them). */
 const SECONDS = 3;
@@ -32,15 +29,8 @@ const BATCH = 500;
 const ROUNDS = 5;
 const T0 = 1_700_000_000_000;
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 export async function run(): Promise<BenchResult[]> {
-  const { xmlDir, label } = benchTsXml();
-  const metas = loadTopicMetadata(xmlDir).topics;
-  const { schemas } = convertTopics(loadTsXmlFolder(xmlDir).topics);
+  const { label, metas, schemas } = benchInterface();
   const factor = seedScheduleFactor(metas);
   const telemetry = planTopics(metas, { rateFactor: factor }).filter((p) => p.meta.kind === 'telemetry');
   const ids = new Map<number, AvscSchema>();

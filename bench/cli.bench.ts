@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { BenchResult, withRatio } from './results';
+import { BenchResult, median, withRatio } from './results';
 
 const root = path.resolve(__dirname, '..');
 const efd = path.join(root, 'bin', 'efd');
@@ -14,11 +14,6 @@ function wallMs(args: string[]): number {
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export async function run(runs = 7): Promise<BenchResult[]> {

@@ -16,9 +16,6 @@ import * as path from 'node:path';
 import { avroType } from '../apps/lib/avro-type';
 import { Kafka, logLevel } from 'kafkajs';
 import { wireEncoder } from '../apps/lib/registry';
-import { convertTopics } from '../apps/lib/sal/convert';
-import { loadTopicMetadata } from '../apps/lib/sal/metadata';
-import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
 import { planTopics } from '../apps/lib/sal/plan';
 import { recordGenerator } from '../apps/lib/sal/values';
 import { remoteTopic } from '../config/topology';
@@ -30,7 +27,7 @@ import {
   startReplicationWorker,
   testFlowPrefix,
 } from '../scripts/local-efd/replication';
-import { benchTsXml } from './generated-ts-xml';
+import { benchInterface } from './generated-ts-xml';
 import { BenchResult, withRatio } from './results';
 
 const RATE = 5_000;
@@ -64,9 +61,7 @@ export async function run(): Promise<BenchResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-bench-repl-'));
 
   // Real-shaped records: the busiest telemetry topics, pre-encoded (the producer only sends).
-  const { xmlDir } = benchTsXml();
-  const metas = loadTopicMetadata(xmlDir).topics;
-  const { schemas } = convertTopics(loadTsXmlFolder(xmlDir).topics);
+  const { metas, schemas } = benchInterface();
   const plan = planTopics(metas)
     .filter((p) => p.meta.kind === 'telemetry')
     .sort((x, y) => y.rateHz - x.rateHz || x.meta.topic.localeCompare(y.meta.topic))

@@ -20,6 +20,12 @@ export interface BenchResult {
 
 export const RESULTS_FILE = path.join(__dirname, 'results.json');
 
+/** The middle value (upper middle of an even count) of repeated measurements. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 export function withRatio(r: Omit<BenchResult, 'ratio'>): BenchResult {
   return r.baseline
     ? { ...r, value: round(r.value), baseline: round(r.baseline), ratio: round(r.value / r.baseline, 3) }

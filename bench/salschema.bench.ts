@@ -11,7 +11,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { convertTopics, writeSchemas } from '../apps/lib/sal/convert';
 import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
 import { writeGeneratedTsXml } from '../apps/salschema/generate';
-import { BenchResult, withRatio } from './results';
+import { BenchResult, median, withRatio } from './results';
 
 const GENERATED_DIR = path.resolve(__dirname, '..', '.gen', 'bench-ts_xml-3x');
 
@@ -20,11 +20,6 @@ function xmlFiles(dir: string): string[] {
     .readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.xml'))
     .map((f) => path.join(dir, f));
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export async function run(runs = 3): Promise<BenchResult[]> {

@@ -12,17 +12,14 @@
 import { Type } from 'avsc';
 import { avroType } from '../apps/lib/avro-type';
 import { wireEncoder } from '../apps/lib/registry';
-import { convertTopics } from '../apps/lib/sal/convert';
-import { loadTopicMetadata } from '../apps/lib/sal/metadata';
 import { subjectOf } from '../apps/lib/sal/register';
-import { loadTsXmlFolder } from '../apps/lib/sal/ts-xml';
 import { planTopics } from '../apps/lib/sal/plan';
 import { recordGenerator } from '../apps/lib/sal/values';
 import { compileSalTextEncoder } from '../apps/saltransform/fast-encode';
 import { formatSalText, layoutFromAvro } from '../apps/lib/sal/sal-text';
 import { SalTransformer } from '../apps/saltransform/transform';
-import { benchTsXml } from './generated-ts-xml';
-import { BenchResult, withRatio } from './results';
+import { benchInterface } from './generated-ts-xml';
+import { BenchResult, median, withRatio } from './results';
 
 const MESSAGES = 20_000;
 const ROUNDS = 7;
@@ -48,15 +45,8 @@ function clampLong(v: unknown): unknown {
   return v;
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 export async function run(): Promise<BenchResult[]> {
-  const { xmlDir, label } = benchTsXml();
-  const metas = loadTopicMetadata(xmlDir).topics;
-  const { schemas } = convertTopics(loadTsXmlFolder(xmlDir).topics);
+  const { label, metas, schemas } = benchInterface();
   const ids = new Map([...schemas.keys()].map((t, i) => [t, i + 1]));
   const plan = planTopics(metas);
   const total = plan.reduce((n, p) => n + p.rateHz, 0);

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { BenchResult, withRatio } from './results';
+import { BenchResult, median, withRatio } from './results';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -23,11 +23,6 @@ function once(args: string[]): Once {
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`synth benchmark failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout) as Omit<Once, 'wallMs'>), wallMs };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export async function run(runs = 5): Promise<BenchResult[]> {
