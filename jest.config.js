@@ -23,6 +23,8 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-integration.ts'],
+      // the local EFD is started (or completed to every cluster) once, before the first test file
+      globalSetup: '<rootDir>/test/global-setup-integration.ts',
     },
   ],
 };
