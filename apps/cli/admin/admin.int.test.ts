@@ -4,6 +4,7 @@
  * file's namespace (removed by its cleanup). Lag numbers are exact: records produced to chosen
  * partitions, offsets committed by a real consumer group.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { efd, efdJson, withoutTty } from '../../../test/cli';
@@ -12,6 +13,7 @@ import { EXIT } from '../../lib/exit-codes';
 import type { BrokersReport } from './brokers';
 import type { GroupLag } from './consumer-groups';
 import type { TopicDescription, TopicRow } from './topics';
+import { registryOf } from './target';
 
 jest.setTimeout(180_000);
 
@@ -29,6 +31,19 @@ afterAll(async () => {
   if (savedClient === undefined) delete process.env.EFD_KAFKA_CLIENT;
   else process.env.EFD_KAFKA_CLIENT = savedClient;
   await ns?.cleanup();
+});
+
+it('runs through bin/efd, the real entry (tsx loads TypeScript for require only: no import() of a module)', () => {
+  const root = path.resolve(__dirname, '../../..');
+  for (const args of [['brokers'], ['registry', 'list', '--prefix', ns.name('')]]) {
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/efd'), ...args, '--json', ...local], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ args, stderr: r.stderr, status: r.status }).toEqual({ args, stderr: '', status: 0 });
+    expect(JSON.parse(r.stdout)).toBeTruthy();
+  }
 });
 
 describe.each(['platformatic', 'kafkajs'])('Kafka commands (%s)', (client) => {
@@ -201,10 +216,7 @@ describe('registry commands', () => {
     expect(v1).toEqual({ subject, id: expect.any(Number), version: 1, registered: true });
     expect(await efdJson('registry', 'upload', subject, files.v1, ...r)).toEqual({ ...v1, registered: false });
     // BACKWARD, so the type change below is refused (the global level of a new Apicurio registry is NONE)
-    const { registryOf } = await import('./target');
-    await (
-      await registryOf({ kafka: '', registry: ns.endpoints.clusters[0].registry, source: 'test' })
-    ).setCompatibility(subject, 'BACKWARD');
+    await registryOf({ kafka: '', registry: ns.endpoints.clusters[0].registry, source: 'test' }).setCompatibility(subject, 'BACKWARD');
     expect(await efdJson('registry', 'list', '--prefix', ns.name(''), ...r)).toEqual([subject]);
 
     expect(await efdJson('registry', 'compat', subject, files.v2, ...r)).toEqual({

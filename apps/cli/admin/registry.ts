@@ -94,7 +94,7 @@ export function registerRegistryCommand(program: Command, io: CliOutput = stdio,
     .option('--prefix <prefix>', 'only subjects starting with it')
     .action(async (flags: TargetFlags & { prefix?: string }) => {
       const t = await resolveTarget(flags, 'registry');
-      const subjects = (await (await registryOf(t)).listSubjects()).filter((s) => !flags.prefix || s.startsWith(flags.prefix)).sort();
+      const subjects = (await registryOf(t).listSubjects()).filter((s) => !flags.prefix || s.startsWith(flags.prefix)).sort();
       print(io, flags, subjects, () => (subjects.length ? subjects : ['no subjects']));
     });
   targetOptions(group.command('show'), { registry: true })
@@ -104,7 +104,7 @@ export function registerRegistryCommand(program: Command, io: CliOutput = stdio,
     .action(async (subject: string, flags: TargetFlags & { version?: string }) => {
       const version = flags.version === undefined ? undefined : positiveInt('--version', flags.version, 1);
       const t = await resolveTarget(flags, 'registry');
-      const s = await showSubject(await registryOf(t), t, subject, version);
+      const s = await showSubject(registryOf(t), t, subject, version);
       print(io, flags, s, () => [
         `${s.subject} version ${s.version} (of ${s.versions.join(', ')}), schema id ${s.id}, compatibility ${s.compatibility}`,
         ...JSON.stringify(s.schema, null, 2).split('\n'),
@@ -117,7 +117,7 @@ export function registerRegistryCommand(program: Command, io: CliOutput = stdio,
     .action(async (subject: string, file: string, flags: TargetFlags) => {
       const schema = readSchemaFile(file);
       const t = await resolveTarget(flags, 'registry');
-      const c = await compatReport(await registryOf(t), t, subject, schema);
+      const c = await compatReport(registryOf(t), t, subject, schema);
       print(io, flags, c, () => formatCompat(c));
       if (!c.compatible) process.exitCode = EXIT.failed;
     });
@@ -132,7 +132,7 @@ export function registerRegistryCommand(program: Command, io: CliOutput = stdio,
     .action(async (subject: string, file: string, flags: TargetFlags & { compatibility?: Compatibility }) => {
       const schema = readSchemaFile(file);
       const t = await resolveTarget(flags, 'registry');
-      const r = await registryOf(t);
+      const r = registryOf(t);
       const existing = await r.lookup(subject, schema);
       if (existing === undefined && flags.compatibility) {
         const now = await r.compatibility(subject);
@@ -172,7 +172,7 @@ export function registerRegistryCommand(program: Command, io: CliOutput = stdio,
     .action(async (subject: string, flags: TargetFlags & { version?: string; permanent?: boolean }) => {
       const version = flags.version === undefined ? undefined : positiveInt('--version', flags.version, 1);
       const t = await resolveTarget(flags, 'registry');
-      const r = await registryOf(t);
+      const r = registryOf(t);
       const versions = await r.versions(subject);
       if (!versions) throw notFound(`subject ${subject}`, t, subjectHint);
       if (version !== undefined && !versions.includes(version))

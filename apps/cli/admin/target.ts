@@ -11,6 +11,7 @@
 import { Command, Option } from 'commander';
 import { BadInputError, UnreachableError, UsageError } from '../../lib/exit-codes';
 import type { EfdAdmin } from '../../lib/kafka-admin';
+import { readEndpoints } from '../../lib/local-endpoints';
 import type { Registry } from '../../lib/registry';
 import type { CliOutput } from '../../lib/cli-output';
 
@@ -53,19 +54,19 @@ export async function resolveTarget(flags: TargetFlags, need: 'kafka' | 'registr
       source: need === 'kafka' ? '--bootstrap-servers' : '--registry-url',
     };
   if (flags.site) {
-    const { loadSites } = await import('../../../config/load');
+    // required when used (tsx registers TypeScript for require, bin/efd, not for import())
+    const { loadSites } = require('../../../config/load') as typeof import('../../../config/load');
     const sites = loadSites();
     const site = sites.find((s) => s.name === flags.site);
     if (!site)
       throw new UsageError(`--site ${flags.site}: unknown site; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
     // the stack's own addresses come from the construct (loaded only here: it brings cdktf with it)
-    const { platformEndpoints } = await import('../../../constructs/kafka-platform');
+    const { platformEndpoints } = require('../../../constructs/kafka-platform') as typeof import('../../../constructs/kafka-platform');
     const e = platformEndpoints(site);
     if (need === 'registry' && !e.schemaRegistryUrl)
       throw new UsageError(`site ${site.name} runs no schema registry (kafka.schemaRegistry: false); pass --registry-url`);
     return { kafka: e.bootstrapServers, registry: e.schemaRegistryUrl ?? '', source: `site ${site.name}` };
   }
-  const { readEndpoints } = await import('../../lib/local-endpoints');
   let clusters;
   try {
     clusters = readEndpoints().clusters;
@@ -80,22 +81,27 @@ export async function resolveTarget(flags: TargetFlags, need: 'kafka' | 'registr
   return { kafka: c.kafka, registry: c.registry, source: `local EFD cluster ${c.name}` };
 }
 
-function reason(err: unknown): string {
-  const parts: string[] = [];
+/** Why a connection failed: the socket/DNS codes anywhere in the error's causes, else its first line. */
+export function reason(err: unknown): string {
+  const codes: string[] = [];
   const seen = new Set<unknown>();
-  for (let e = err; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+  const walk = (e: unknown) => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return;
     seen.add(e);
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && !parts.includes(code)) parts.push(code);
-    if (parts.length === 0 && typeof message === 'string') parts.push(message.split('\n')[0]);
-  }
-  return parts.join(', ') || String(err);
+    const { code, cause, errors } = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && !codes.includes(code)) codes.push(code);
+    walk(cause);
+    if (Array.isArray(errors)) errors.forEach(walk);
+  };
+  walk(err);
+  return codes.length ? codes.join(', ') : ((err as Error)?.message ?? String(err)).split('\n')[0];
 }
 
 /** Runs `fn` with a connected admin client of `t.kafka` (the client EFD_KAFKA_CLIENT picks); disconnects after. */
 export async function withKafka<T>(t: Target, fn: (admin: EfdAdmin) => Promise<T>): Promise<T> {
-  const { createAdmin } = await import('../../lib/kafka-admin');
-  const { silentLogger } = await import('../../lib/logging');
+  // the Kafka clients load only for a Kafka command, the registry client only for a registry one (seconds each)
+  const { createAdmin } = require('../../lib/kafka-admin') as typeof import('../../lib/kafka-admin');
+  const { silentLogger } = require('../../lib/logging') as typeof import('../../lib/logging');
   const admin = createAdmin({ brokers: t.kafka, clientId: 'efd-admin', retries: 1, requestTimeoutMs: 15_000, logger: silentLogger() });
   try {
     await admin.connect();
@@ -114,8 +120,8 @@ export async function withKafka<T>(t: Target, fn: (admin: EfdAdmin) => Promise<T
 }
 
 /** A registry client of `t.registry` that gives up after two attempts (an operator is waiting), with the admin hint. */
-export async function registryOf(t: Target): Promise<Registry> {
-  const { createRegistry } = await import('../../lib/registry');
+export function registryOf(t: Target): Registry {
+  const { createRegistry } = require('../../lib/registry') as typeof import('../../lib/registry');
   return createRegistry(t.registry, {
     retry: { attempts: 2, initialDelayMs: 200 },
     hint: `Check that it runs, or point --site, --cluster or --registry-url at it (${t.source}).`,
