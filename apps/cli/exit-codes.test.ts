@@ -3,41 +3,12 @@
  * usage (2) for every subcommand, bad input (3), an unreachable server (4), run as the CLI runs them.
  */
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { buildProgram, runCli } from './main';
+import { buildProgram } from './main';
+import { closedPort, efd } from '../../test/cli';
 import { EXIT, exitCodeOf, worstExit } from '../lib/exit-codes';
-
-/** Runs `efd <argv>`, capturing what it prints. */
-async function efd(...argv: string[]): Promise<{ code: number; output: string }> {
-  const chunks: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    return { code: await runCli(argv), output: chunks.join('') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, [...prefix, c.name()]) : [[...prefix, c.name()]]));

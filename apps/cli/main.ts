@@ -97,6 +97,30 @@ const COMMANDS: LazyCommand[] = [
     load: connectManager,
   },
   {
+    name: 'topics',
+    term: 'topics',
+    description: 'Kafka topics: list, describe, create, config (show, set, reset), delete',
+    load: () => (require('./admin/topics') as typeof import('./admin/topics')).registerTopicsCommand,
+  },
+  {
+    name: 'brokers',
+    term: 'brokers [options]',
+    description: "the Kafka cluster's brokers (id, address, rack) and which one is the controller",
+    load: () => (require('./admin/brokers') as typeof import('./admin/brokers')).registerBrokersCommand,
+  },
+  {
+    name: 'consumer-groups',
+    term: 'consumer-groups',
+    description: 'Kafka consumer groups: list, lag per partition',
+    load: () => (require('./admin/consumer-groups') as typeof import('./admin/consumer-groups')).registerConsumerGroupsCommand,
+  },
+  {
+    name: 'registry',
+    term: 'registry',
+    description: 'schema registry subjects: list, show, compat, upload, delete',
+    load: () => (require('./admin/registry') as typeof import('./admin/registry')).registerRegistryCommand,
+  },
+  {
     name: 'influxdb-sink',
     term: 'influxdb-sink [options]',
     description: 'consume lsst.sal.* Avro topics and write them to InfluxDB (one measurement per topic, arrays as name0..nameN)',

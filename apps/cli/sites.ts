@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { loadSites } from '../../config/load';
 import { listStacks } from '../../stacks/names';
+import { formatTable } from '../lib/table';
 
 export function registerSitesCommand(program: Command): void {
   program
@@ -24,14 +25,7 @@ export function registerSitesCommand(program: Command): void {
       }
       const rows = stacks.map((s) => [s.stack, s.site, s.role, s.production ? 'production' : 'experiment', s.target]);
       const header = ['STACK', 'SITE', 'ROLE', 'PROTECTION', 'TARGET'];
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const row of [header, ...rows])
-        process.stdout.write(
-          `${row
-            .map((c, i) => c.padEnd(widths[i]))
-            .join('  ')
-            .trimEnd()}\n`,
-        );
+      for (const line of formatTable(header, rows)) process.stdout.write(`${line}\n`);
     });
 }
 

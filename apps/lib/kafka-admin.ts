@@ -2,9 +2,18 @@
  * The Kafka admin client of the EFD apps, scripts and tests: one factory ({@link createAdmin}) over
  * @platformatic/kafka (default) or kafkajs (`EFD_KAFKA_CLIENT=kafkajs`), with the operations the
  * project uses: list/create (with configs)/delete topics, partition leaders, earliest/latest offsets,
- * topic configs, the cluster's brokers, a consumer group's members and committed offsets (its lag).
+ * topic configs (read, and set or reset one by one), the cluster's brokers, the consumer groups, a group's
+ * members and committed offsets (its lag). Every operation works with both clients (the integration test
+ * runs each with both).
  */
-import { Admin as PltAdmin, ConfigResourceTypes, ListOffsetTimestamps, type AdminOptions as PltAdminOptions } from '@platformatic/kafka';
+import {
+  Admin as PltAdmin,
+  ConfigResourceTypes,
+  ConfigSources,
+  IncrementalAlterConfigOperationTypes,
+  ListOffsetTimestamps,
+  type AdminOptions as PltAdminOptions,
+} from '@platformatic/kafka';
 import type { Admin as KjsAdmin } from 'kafkajs';
 import {
   createKafka,
@@ -37,8 +46,34 @@ export interface PartitionOffsets {
 
 export interface TopicPartitions {
   topic: string;
-  /** Partition index → leader broker id (-1 while it has none). */
-  partitions: { partition: number; leader: number }[];
+  /** Partition index → leader broker id (-1 while it has none), its replicas and in-sync replicas (broker ids). */
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+}
+
+/** Where a topic config's value comes from: set on the topic, or a broker/default value. */
+export type ConfigSource = 'topic' | 'broker' | 'default' | 'unknown';
+
+export interface ConfigEntry {
+  name: string;
+  /** null for a sensitive value the broker does not disclose. */
+  value: string | null;
+  source: ConfigSource;
+  readOnly: boolean;
+  sensitive: boolean;
+}
+
+export interface GroupListing {
+  groupId: string;
+  /** As in {@link GroupDescription}: Stable, Empty, PreparingRebalance, Dead … */
+  state: string;
+  /** `consumer` for consumer groups, `connect` for Connect workers' groups … */
+  protocolType: string;
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controllerId: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
 }
 
 export interface GroupDescription {
@@ -72,12 +107,44 @@ export interface EfdAdmin {
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** A topic's configs as the broker reports them (defaults included). */
   topicConfigs(topic: string): Promise<Record<string, string>>;
+  /** A topic's configs with where each value comes from, sorted by name. */
+  topicConfigEntries(topic: string): Promise<ConfigEntry[]>;
+  /**
+   * Sets (`set`) and resets to the broker's value (`reset`) configs of a topic, leaving the others alone.
+   * @platformatic/kafka: IncrementalAlterConfigs. kafkajs (no IncrementalAlterConfigs): the topic's own
+   * configs are read and written back whole with these changes (AlterConfigs replaces them all), so a
+   * change another client makes between the two requests is lost.
+   */
+  alterTopicConfigs(topic: string, change: { set?: Record<string, string>; reset?: string[] }): Promise<void>;
   /** The brokers the cluster reports. */
   brokers(): Promise<{ nodeId: number; host: string; port: number }[]>;
+  /** Cluster id, controller and brokers (with their racks). */
+  describeCluster(): Promise<ClusterDescription>;
+  /** Every group the brokers know, sorted by id. */
+  listGroups(): Promise<GroupListing[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
-  /** The group's committed offsets of these topics (every partition; -1 where nothing was committed). */
-  groupOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]>;
+  /**
+   * The group's committed offsets of these topics (every partition; -1 where nothing was committed); without
+   * `topics`, of every partition it committed an offset for.
+   */
+  groupOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>;
 }
+
+const CONFIG_SOURCE: Record<number, ConfigSource> = {
+  [ConfigSources.TOPIC_CONFIG]: 'topic',
+  [ConfigSources.DYNAMIC_BROKER_CONFIG]: 'broker',
+  [ConfigSources.DYNAMIC_DEFAULT_BROKER_CONFIG]: 'broker',
+  [ConfigSources.STATIC_BROKER_CONFIG]: 'broker',
+  [ConfigSources.DEFAULT_CONFIG]: 'default',
+};
+
+/** The broker's config source number (DescribeConfigs v1+, the same in both clients) as a {@link ConfigSource}. */
+export function configSource(n: number): ConfigSource {
+  return CONFIG_SOURCE[n] ?? 'unknown';
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byGroupId = (a: GroupListing, b: GroupListing) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0);
 
 /** The admin client of every app; `client` overrides `EFD_KAFKA_CLIENT`. */
 export function createAdmin(opts: KafkaOptions, o: { client?: KafkaClientName } = {}): EfdAdmin {
@@ -199,7 +266,19 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
       const md = await get().metadata({ topics: want, forceUpdate: true });
       return want.flatMap((topic) => {
         const t = md.topics.get(topic);
-        return t ? [{ topic, partitions: t.partitions.map((p, partition) => ({ partition, leader: p?.leader ?? -1 })) }] : [];
+        return t
+          ? [
+              {
+                topic,
+                partitions: t.partitions.map((p, partition) => ({
+                  partition,
+                  leader: p?.leader ?? -1,
+                  replicas: [...(p?.replicas ?? [])],
+                  isr: [...(p?.isr ?? [])],
+                })),
+              },
+            ]
+          : [];
       });
     },
     async topicOffsets(topic) {
@@ -224,9 +303,49 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
       for (const c of r[0]?.configs ?? []) if (c.value != null) out[c.name] = c.value;
       return out;
     },
+    async topicConfigEntries(topic) {
+      const r = await get().describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }] });
+      return (r[0]?.configs ?? [])
+        .map((c) => ({
+          name: c.name,
+          value: c.value ?? null,
+          source: configSource(c.configSource),
+          readOnly: c.readOnly,
+          sensitive: c.isSensitive,
+        }))
+        .sort(byName);
+    },
+    async alterTopicConfigs(topic, change) {
+      const configs = [
+        ...Object.entries(change.set ?? {}).map(([name, value]) => ({
+          name,
+          value,
+          configOperation: IncrementalAlterConfigOperationTypes.SET,
+        })),
+        ...(change.reset ?? []).map((name) => ({ name, configOperation: IncrementalAlterConfigOperationTypes.DELETE })),
+      ];
+      if (configs.length)
+        await get().incrementalAlterConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs }] });
+    },
     async brokers() {
       const md = await get().metadata({ topics: [] });
       return [...md.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port }));
+    },
+    async describeCluster() {
+      const md = await get().metadata({ topics: [], forceUpdate: true });
+      return {
+        clusterId: md.id,
+        controllerId: md.controllerId,
+        brokers: [...md.brokers]
+          .map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port, rack: b.rack ?? null }))
+          .sort((a, b) => a.nodeId - b.nodeId),
+      };
+    },
+    async listGroups() {
+      const groups = await get().listGroups();
+      return [...groups.values()]
+        .map((g) => ({ groupId: g.id, state: groupState(String(g.state)), protocolType: g.protocolType }))
+        .sort(byGroupId);
     },
     async describeGroup(groupId) {
       const g = (await get().describeGroups({ groups: [groupId] })).get(groupId);
@@ -244,6 +363,13 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
       };
     },
     async groupOffsets(groupId, topics) {
+      if (!topics) {
+        // every partition the group committed an offset for (the broker answers them all for topics = null)
+        const all = await get().listConsumerGroupOffsets({ groups: [groupId] });
+        return (all[0]?.topics ?? []).flatMap((t) =>
+          t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: String(p.committedOffset) })),
+        );
+      }
       const md = await get().metadata({ topics });
       const r = await get().listConsumerGroupOffsets({
         groups: [
@@ -301,7 +427,9 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
       const md = await admin.fetchTopicMetadata({ topics: want });
       return md.topics.map((t) => ({
         topic: t.name,
-        partitions: t.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader })).sort((a, b) => a.partition - b.partition),
+        partitions: t.partitions
+          .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }))
+          .sort((a, b) => a.partition - b.partition),
       }));
     },
     async topicOffsets(topic) {
@@ -314,9 +442,38 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
       for (const c of r.resources[0]?.configEntries ?? []) if (c.configValue != null) out[c.configName] = c.configValue;
       return out;
     },
+    topicConfigEntries: (topic) => kafkajsConfigEntries(admin, topic),
+    async alterTopicConfigs(topic, change) {
+      const reset = new Set(change.reset ?? []);
+      const own = (await kafkajsConfigEntries(admin, topic)).filter((c) => c.source === 'topic' && c.value !== null && !reset.has(c.name));
+      const next = new Map(own.map((c) => [c.name, c.value as string]));
+      for (const [name, value] of Object.entries(change.set ?? {})) next.set(name, value);
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: topic, configEntries: [...next].map(([name, value]) => ({ name, value })) }],
+      });
+    },
     async brokers() {
       const c = await admin.describeCluster();
       return c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }));
+    },
+    async describeCluster() {
+      const c = await admin.describeCluster();
+      // kafkajs' DescribeCluster (Metadata) answer drops the racks
+      return {
+        clusterId: c.clusterId,
+        controllerId: c.controller ?? -1,
+        brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })).sort((a, b) => a.nodeId - b.nodeId),
+      };
+    },
+    async listGroups() {
+      const { groups } = await admin.listGroups();
+      if (groups.length === 0) return [];
+      // ListGroups v0 (kafkajs) carries no state: DescribeGroups has it
+      const described = new Map((await admin.describeGroups(groups.map((g) => g.groupId))).groups.map((g) => [g.groupId, g.state]));
+      return groups
+        .map((g) => ({ groupId: g.groupId, state: described.get(g.groupId) ?? 'Unknown', protocolType: g.protocolType }))
+        .sort(byGroupId);
     },
     async describeGroup(groupId) {
       const { AssignerProtocol } = await import('kafkajs');
@@ -337,9 +494,23 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
       };
     },
     async groupOffsets(groupId, topics) {
-      const r = await admin.fetchOffsets({ groupId, topics });
+      // without topics kafkajs asks for every topic the group committed to
+      const r = await admin.fetchOffsets(topics ? { groupId, topics } : { groupId });
       return r.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
     },
   };
   return self;
+}
+
+async function kafkajsConfigEntries(admin: KjsAdmin, topic: string): Promise<ConfigEntry[]> {
+  const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic }] });
+  return (r.resources[0]?.configEntries ?? [])
+    .map((c) => ({
+      name: c.configName,
+      value: c.configValue ?? null,
+      source: configSource((c as { configSource?: number }).configSource ?? -1),
+      readOnly: c.readOnly,
+      sensitive: c.isSensitive,
+    }))
+    .sort(byName);
 }

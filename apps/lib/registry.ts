@@ -115,6 +115,8 @@ export interface RegistryOptions {
   retry?: RetryOptions;
   /** Registry flavor (default: EFD_REGISTRY_FLAVOR, else apicurio). */
   flavor?: RegistryFlavor;
+  /** What to do when the registry does not answer, ending the error (default: check --registry / SCHEMA_REGISTRY_URL). */
+  hint?: string;
 }
 
 export interface LatestSchema {
@@ -154,6 +156,16 @@ export interface Registry {
   lookup(subject: string, schema: AvscSchema | string): Promise<number | undefined>;
   /** Latest version of a subject, or undefined when the subject does not exist. */
   latest(subject: string): Promise<LatestSchema | undefined>;
+  /** The versions of a subject (ascending), or undefined when the subject does not exist. */
+  versions(subject: string): Promise<number[] | undefined>;
+  /** One version of a subject (`latest`: the newest), or undefined when the subject or the version does not exist. */
+  version(subject: string, version: number | 'latest'): Promise<LatestSchema | undefined>;
+  /**
+   * Deletes a subject (every version), or one version of it; `permanent` also removes it for good (the
+   * registry needs the soft delete first: both are sent). Returns the versions deleted; throws a 404
+   * RegistryError naming the subject (and version) when there is none.
+   */
+  deleteSubject(subject: string, o?: { version?: number; permanent?: boolean }): Promise<number[]>;
   /** Id of the latest version of a subject; throws naming the subject when it does not exist. */
   latestId(subject: string): Promise<number>;
   /** Compatibility level that applies to a subject (its own, else the global one). */
@@ -219,8 +231,9 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
   const types = new Map<number, Type>();
   const loading = new Map<number, Promise<Type>>();
   const hint =
+    opts.hint ??
     `Check that the schema registry runs and that --registry / SCHEMA_REGISTRY_URL (now ${api}) ` +
-    'points at its Confluent-compatible API.';
+      'points at its Confluent-compatible API.';
   const retry = <T>(what: string, op: () => Promise<T>) =>
     withRetry(`schema registry ${api}: ${what}`, op, { ...opts.retry, logger: opts.logger, hint });
 
@@ -335,6 +348,41 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     }
   }
 
+  async function versions(subject: string): Promise<number[] | undefined> {
+    try {
+      const r = await retry(`versions of ${subject}`, () => http<number[]>('GET', `/subjects/${enc(subject)}/versions`));
+      return [...r].sort((a, b) => a - b);
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function version(subject: string, v: number | 'latest'): Promise<LatestSchema | undefined> {
+    try {
+      const r = await retry(`version ${v} of ${subject}`, () =>
+        http<{ id: number; version: number; schema: string }>('GET', `/subjects/${enc(subject)}/versions/${v}`),
+      );
+      return { id: r.id, version: r.version, schema: JSON.parse(r.schema) as AvscSchema };
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async function deleteSubject(subject: string, o: { version?: number; permanent?: boolean } = {}): Promise<number[]> {
+    const path = `/subjects/${enc(subject)}${o.version === undefined ? '' : `/versions/${o.version}`}`;
+    const what = `subject ${subject}${o.version === undefined ? '' : ` version ${o.version}`}`;
+    try {
+      const r = await retry(`delete ${what}`, () => http<number[] | number>('DELETE', path));
+      if (o.permanent) await retry(`delete ${what} permanently`, () => http('DELETE', `${path}?permanent=true`));
+      return Array.isArray(r) ? r : [r];
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) throw new RegistryError(`${what} is not in the schema registry ${api}`, 404);
+      throw err;
+    }
+  }
+
   async function latestId(subject: string): Promise<number> {
     try {
       return await retry(`latest schema id of ${subject}`, () => lib.getLatestSchemaId(subject));
@@ -425,6 +473,9 @@ export function createRegistry(url: string, opts: RegistryOptions = {}): Registr
     listSubjects,
     lookup,
     latest,
+    versions,
+    version,
+    deleteSubject,
     latestId,
     compatibility,
     setCompatibility,

@@ -56,6 +56,7 @@ import {
   writeReplicationWorkerFiles,
 } from './replication';
 import { remoteTopic } from '../../config/topology';
+import { formatTable } from '../../apps/lib/table';
 
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
@@ -647,25 +648,11 @@ export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> 
 }
 
 function printStatus(rows: ServerStatus[], say: Say): void {
-  const table = [
+  const table = formatTable(
     ['SERVER', 'STATE', 'PID', 'PORTS', 'RSS MB', 'URL'],
-    ...rows.map((r) => [
-      r.server,
-      r.state,
-      r.pid ? String(r.pid) : '-',
-      r.ports.join(','),
-      r.rssMb !== undefined ? String(r.rssMb) : '-',
-      r.url,
-    ]),
-  ];
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table)
-    say(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    );
+    rows.map((r) => [r.server, r.state, r.pid || null, r.ports.join(','), r.rssMb, r.url]),
+  );
+  for (const line of table) say(line);
   const total = rows.reduce((sum, r) => sum + (r.rssMb ?? 0), 0);
   const upCount = rows.filter((r) => r.state === 'up').length;
   say(`${upCount}/${rows.length} up; total RSS ${total} MB; state dir ${stateDir()}`);
