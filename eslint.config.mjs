@@ -98,6 +98,11 @@ export default defineConfig(
           message: 'focused test left in; remove .only',
         },
         { selector: 'CallExpression[callee.name=/^f(it|describe)$/]', message: 'focused test left in; use it/describe' },
+        // bin/efd runs the sources through tsx's require hook, which does not load TypeScript through import()
+        {
+          selector: 'ImportExpression > Literal.source[value=/^[.]/]',
+          message: "a project module loaded with import() fails under bin/efd (tsx/cjs); use `require('./x') as typeof import('./x')`",
+        },
       ],
     },
   },

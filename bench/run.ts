@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   );
   // Benchmarks against real servers (saltransform's is offline): make sure the local EFD runs (no-op when it does).
   if (files.some((f) => /^(kafka-clients|kafka-consumers|salmock|influxdb-sink|replication|experiment)\./.test(f))) {
-    const { up } = await import('../scripts/local-efd');
+    const { up } = require('../scripts/local-efd') as typeof import('../scripts/local-efd');
     await up({ say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
   }
   const results: BenchResult[] = [];

@@ -80,9 +80,9 @@ test('windows out, bad records counted by topic and reason, nothing thrown', asy
   expect(sent).toHaveLength(1);
   expect(sent[0].topic).toBe('lsst.efd.agg.ATDome_position');
   expect(sent[0].messages.map((m) => [m.key, m.partition, m.timestamp])).toEqual([[`ATDome_position/${T0}`, 0, T0]]);
-  const out = Type.forSchema((await import('./schema')).aggregationPlan(good).schema as unknown as AvscSchema).fromBuffer(
-    (sent[0].messages[0].value as Buffer).subarray(5),
-  );
+  const out = Type.forSchema(
+    (require('./schema') as typeof import('./schema')).aggregationPlan(good).schema as unknown as AvscSchema,
+  ).fromBuffer((sent[0].messages[0].value as Buffer).subarray(5));
   expect(out).toMatchObject({ time: T0, count: 2, azimuthPosition_mean: 2, azimuthPosition_median: 2, azimuthPosition_stdev: 1 });
   // the window of offset 5 is open: the commit starts there, the watermark travels in the metadata
   expect(r.offset).toBe('5');
@@ -111,7 +111,7 @@ test('a topic whose schema has no numeric field: its records are counted and ski
 
 test('a batch that does not continue the state (restart, rebalance) rebuilds it from the committed offset and metadata', async () => {
   const topic = 'lsst.sal.ATDome_position';
-  const type = Type.forSchema((await import('./schema')).aggregationPlan(good).schema as unknown as AvscSchema);
+  const type = Type.forSchema((require('./schema') as typeof import('./schema')).aggregationPlan(good).schema as unknown as AvscSchema);
   const records = [0, 300, 1100, 900, 1400, 2100].map((dt, i) => msg(i, enc1({ sal_created: T0 + dt, azimuthPosition: i })));
   const first = setup();
   const c1 = await first.agg.processBatch(batch(topic, records.slice(0, 3)));

@@ -244,8 +244,8 @@ interface StatusFlags {
 
 /** The local EFD's flow (`local up --clusters 2`): a → b, the worker and brokers from endpoints.json. */
 async function localFlowStatus(flags: StatusFlags): Promise<FlowStatus> {
-  const { readEndpoints } = await import('../lib/local-endpoints');
-  const { localReplicationFlow } = await import('../../scripts/local-efd/replication');
+  const { readEndpoints } = require('../lib/local-endpoints') as typeof import('../lib/local-endpoints');
+  const { localReplicationFlow } = require('../../scripts/local-efd/replication') as typeof import('../../scripts/local-efd/replication');
   const e = readEndpoints();
   if (!e.replication) throw new Error('the local EFD runs no replication: start it with `npx efd local up --clusters 2`');
   const [a, b] = e.clusters;
@@ -269,8 +269,10 @@ async function siteFlowStatuses(flags: StatusFlags): Promise<FlowStatus[]> {
         .join(', ')}`,
     );
   // The stack's addresses come from the constructs (loaded only here: they bring cdktf with them).
-  const { siteReplicationEndpoints } = await import('../../constructs/replication/replication');
-  const { replicationConnectUrl } = await import('../../constructs/replication/replication-connect');
+  const { siteReplicationEndpoints } =
+    require('../../constructs/replication/replication') as typeof import('../../constructs/replication/replication');
+  const { replicationConnectUrl } =
+    require('../../constructs/replication/replication-connect') as typeof import('../../constructs/replication/replication-connect');
   const results: FlowStatus[] = [];
   for (const flow of flows) {
     const site = (n: string) => sites.find((s) => s.name === n)!;

@@ -213,7 +213,7 @@ export async function writeReport(report: ExperimentReport, dir: string, opts: {
   report.files = [json];
   fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   if (!opts.plots || report.timeline.length === 0) return;
-  const { renderPlots } = await import('./plots');
+  const { renderPlots } = require('./plots') as typeof import('./plots');
   report.files.push(...(await renderPlots(report, dir)));
   fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
 }

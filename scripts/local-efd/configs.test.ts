@@ -13,7 +13,7 @@ describe('InfluxDB server settings of the local EFD and the deployed chart', () 
 
   it("sets the same write timeout in both, below the sink's 30 s request timeout", async () => {
     process.env.EFD_LOCAL_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-configs-'));
-    const { INFLUX_WRITE_TIMEOUT, writeInfluxConfig } = await import('./configs');
+    const { INFLUX_WRITE_TIMEOUT, writeInfluxConfig } = require('./configs') as typeof import('./configs');
     const toml = fs.readFileSync(writeInfluxConfig(), 'utf8');
     expect(toml).toContain(`[coordinator]\n  write-timeout = "${INFLUX_WRITE_TIMEOUT}"\n`);
     expect(toml).toContain(`dir = "${path.join(process.env.EFD_LOCAL_DIR, 'data', 'influxdb', 'data')}"`); // written under the temporary state folder
