@@ -39,6 +39,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** `efd influxdb-init` of database x at `url` with one tier, raw, of `duration` (shards of 1h). */
+function influxdbInit(url: string, duration: string): Promise<{ code: number; output: string }> {
+  return efd('influxdb-init', '--url', url, '--database', 'x', '--tiers', JSON.stringify([{ name: 'raw', duration, shardDuration: '1h' }]));
+}
+
 function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, [...prefix, c.name()]) : [[...prefix, c.name()]]));
 }
@@ -112,15 +117,7 @@ describe('efd exit codes', () => {
     });
 
     it('retention tiers that are not durations', async () => {
-      const r = await efd(
-        'influxdb-init',
-        '--url',
-        'http://127.0.0.1:1',
-        '--database',
-        'x',
-        '--tiers',
-        '[{"name":"raw","duration":"7 days","shardDuration":"1h"}]',
-      );
+      const r = await influxdbInit('http://127.0.0.1:1', '7 days');
       expect(r.output).toContain('[0].duration: "7 days" is not a duration');
       expect(r.code).toBe(EXIT.badInput);
     });
@@ -155,15 +152,7 @@ describe('efd exit codes', () => {
     }, 30_000);
 
     it('InfluxDB', async () => {
-      const r = await efd(
-        'influxdb-init',
-        '--url',
-        `http://127.0.0.1:${port}`,
-        '--database',
-        'x',
-        '--tiers',
-        '[{"name":"raw","duration":"7d","shardDuration":"1h"}]',
-      );
+      const r = await influxdbInit(`http://127.0.0.1:${port}`, '7d');
       expect(r.output).toContain('cannot reach InfluxDB (ECONNREFUSED)');
       expect(r.code).toBe(EXIT.unreachable);
     });
