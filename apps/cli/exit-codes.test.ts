@@ -39,16 +39,16 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** `efd influxdb-init` of database x at `url` with one tier, raw, of `duration` (shards of 1h). */
-function influxdbInit(url: string, duration: string): Promise<{ code: number; output: string }> {
-  return efd('influxdb-init', '--url', url, '--database', 'x', '--tiers', JSON.stringify([{ name: 'raw', duration, shardDuration: '1h' }]));
-}
-
 function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => (c.commands.length ? leafCommands(c, [...prefix, c.name()]) : [[...prefix, c.name()]]));
 }
 
 const FIXTURE_XML = path.join(__dirname, '..', '..', 'test', 'fixtures', 'ts_xml');
+
+/** `efd influxdb-init` of database x at `url` with one tier, raw, of `duration` (shards of 1h). */
+function influxdbInit(url: string, duration: string): Promise<{ code: number; output: string }> {
+  return efd('influxdb-init', '--url', url, '--database', 'x', '--tiers', JSON.stringify([{ name: 'raw', duration, shardDuration: '1h' }]));
+}
 
 describe('efd exit codes', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-exit-'));
