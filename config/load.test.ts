@@ -23,6 +23,9 @@ function problemsOf(text: string, file = 'config/sites/gcp.yaml', extra: { file:
   throw new Error('expected the configuration to be rejected');
 }
 
+/** The good gcp site with these retention tiers (flow maps, one a line, as `name: raw, duration: 1d, …`). */
+const withTiers = (...tiers: string[]) => GOOD_GCP + 'retention:\n  tiers:\n' + tiers.map((t) => `    - {${t}}\n`).join('');
+
 describe('site configuration', () => {
   it('loads the four project sites with their roles', () => {
     const sites = loadSites();
@@ -146,8 +149,7 @@ describe('site configuration', () => {
 
   it('rejects a downsampling interval longer than its tier', () => {
     const msg = problemsOf(
-      GOOD_GCP +
-        'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 1h}\n    - {name: low, duration: 7d, shardDuration: 1d, source: raw, interval: 30d}\n',
+      withTiers('name: raw, duration: 1d, shardDuration: 1h', 'name: low, duration: 7d, shardDuration: 1d, source: raw, interval: 30d'),
     );
     expect(msg).toContain(
       'gcp.yaml:15, field retention.tiers[1].interval: expected an interval no longer than the tier\'s duration (7d): a 30d point would outlive the tier; got "30d"',
@@ -183,8 +185,7 @@ describe('site configuration', () => {
 
   it('rejects a retention tier reading from an unknown tier and a shard longer than its tier', () => {
     const msg = problemsOf(
-      GOOD_GCP +
-        'retention:\n  tiers:\n    - {name: raw, duration: 1h, shardDuration: 1d}\n    - {name: low, duration: 30d, shardDuration: 1d, source: rwa, interval: 1m}\n',
+      withTiers('name: raw, duration: 1h, shardDuration: 1d', 'name: low, duration: 30d, shardDuration: 1d, source: rwa, interval: 1m'),
     );
     expect(msg).toContain("field retention.tiers[0].shardDuration: expected a shard duration no longer than the tier's duration (1h)");
     expect(msg).toContain('field retention.tiers[1].source: expected the name of an earlier tier (raw)');
@@ -197,7 +198,7 @@ describe('site configuration', () => {
   });
 
   it('rejects a shard duration under an hour', () => {
-    const msg = problemsOf(GOOD_GCP + 'retention:\n  tiers:\n    - {name: raw, duration: 1d, shardDuration: 30m}\n');
+    const msg = problemsOf(withTiers('name: raw, duration: 1d, shardDuration: 30m'));
     expect(msg).toContain(
       'field retention.tiers[0].shardDuration: InfluxDB raises shard durations under 1h to 1h; expected "1h" or longer, got "30m"',
     );
@@ -205,8 +206,7 @@ describe('site configuration', () => {
 
   it('rejects the tiers influxdb-init would refuse: a retention under an hour, an infinite interval', () => {
     const msg = problemsOf(
-      GOOD_GCP +
-        'retention:\n  tiers:\n    - {name: raw, duration: 30m, shardDuration: 1h}\n    - {name: low, duration: 30d, shardDuration: 1d, source: raw, interval: INF}\n',
+      withTiers('name: raw, duration: 30m, shardDuration: 1h', 'name: low, duration: 30d, shardDuration: 1d, source: raw, interval: INF'),
     );
     expect(msg).toContain(
       'field retention.tiers[0].duration: InfluxDB keeps data at least 1h; expected "1h" or longer (or "INF"), got "30m"',

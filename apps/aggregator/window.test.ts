@@ -14,6 +14,7 @@ import { loadTsXmlFolder } from '../lib/sal/ts-xml';
 import { recordGenerator } from '../lib/sal/values';
 import { mulberry32 } from '../lib/prng';
 import { aggregationPlan, AggregationPlan, STATS } from './schema';
+import type { FieldStats } from './stats';
 import { Emitted, InputRecord, parseSnapshot, PartitionAggregator } from './window';
 
 const { schemas } = convertTopics(loadTsXmlFolder(CURRENT_DIR).topics);
@@ -55,16 +56,8 @@ function recorded(topic: string, n: number, seed: number): InputRecord[] {
   return out;
 }
 
-interface RefStats {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  median: number | null;
-  stdev: number | null;
-}
-
-function refStats(xs: unknown[]): RefStats {
+/** The reference computation: the definitions of stats.ts written plainly (numbers sorted as numbers, reduce), not its code. */
+function refStats(xs: unknown[]): FieldStats {
   const v = xs
     .map((x) => (typeof x === 'bigint' ? Number(x) : x))
     .filter((x): x is number => typeof x === 'number' && Number.isFinite(x))

@@ -16,6 +16,11 @@ function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
 
 const FIXTURE_XML = path.join(__dirname, '..', '..', 'test', 'fixtures', 'ts_xml');
 
+/** `efd influxdb-init` of database x at `url` with one tier, raw, of `duration` (shards of 1h). */
+function influxdbInit(url: string, duration: string): Promise<{ code: number; output: string }> {
+  return efd('influxdb-init', '--url', url, '--database', 'x', '--tiers', JSON.stringify([{ name: 'raw', duration, shardDuration: '1h' }]));
+}
+
 describe('efd exit codes', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-exit-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -83,15 +88,7 @@ describe('efd exit codes', () => {
     });
 
     it('retention tiers that are not durations', async () => {
-      const r = await efd(
-        'influxdb-init',
-        '--url',
-        'http://127.0.0.1:1',
-        '--database',
-        'x',
-        '--tiers',
-        '[{"name":"raw","duration":"7 days","shardDuration":"1h"}]',
-      );
+      const r = await influxdbInit('http://127.0.0.1:1', '7 days');
       expect(r.output).toContain('[0].duration: "7 days" is not a duration');
       expect(r.code).toBe(EXIT.badInput);
     });
@@ -126,15 +123,7 @@ describe('efd exit codes', () => {
     }, 30_000);
 
     it('InfluxDB', async () => {
-      const r = await efd(
-        'influxdb-init',
-        '--url',
-        `http://127.0.0.1:${port}`,
-        '--database',
-        'x',
-        '--tiers',
-        '[{"name":"raw","duration":"7d","shardDuration":"1h"}]',
-      );
+      const r = await influxdbInit(`http://127.0.0.1:${port}`, '7d');
       expect(r.output).toContain('cannot reach InfluxDB (ECONNREFUSED)');
       expect(r.code).toBe(EXIT.unreachable);
     });

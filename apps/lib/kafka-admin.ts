@@ -16,11 +16,11 @@ import {
 } from '@platformatic/kafka';
 import type { Admin as KjsAdmin } from 'kafkajs';
 import {
+  connectError,
   createKafka,
   kafkaClientName,
   kafkaErrorMessage,
-  platformaticOptions,
-  retriableKafkaError,
+  platformaticConnection,
   type KafkaClientName,
   type KafkaOptions,
 } from './kafka';
@@ -151,21 +151,9 @@ export function createAdmin(opts: KafkaOptions, o: { client?: KafkaClientName } 
   return (o.client ?? kafkaClientName()) === 'kafkajs' ? kafkajsAdmin(opts) : platformaticAdmin(opts);
 }
 
-/** Our connection options as @platformatic/kafka admin options (the producer's mapping without its producer settings). */
+/** Our connection options as @platformatic/kafka admin options (the connection settings alone, no producer settings). */
 export function platformaticAdminOptions(opts: KafkaOptions): PltAdminOptions {
-  const p = platformaticOptions(opts);
-  const o: PltAdminOptions = {
-    clientId: p.clientId,
-    bootstrapBrokers: p.bootstrapBrokers,
-    connectTimeout: p.connectTimeout,
-    requestTimeout: p.requestTimeout,
-    timeout: p.timeout,
-    retries: p.retries,
-    retryDelay: p.retryDelay as PltAdminOptions['retryDelay'],
-  };
-  if (p.tls) o.tls = p.tls;
-  if (p.sasl) o.sasl = p.sasl;
-  return o;
+  return platformaticConnection(opts);
 }
 
 /** Lag of a group on a topic: per partition, high watermark − committed offset (the whole partition when nothing was committed). */
@@ -211,13 +199,7 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
       try {
         await get().metadata({ topics: [] });
       } catch (err) {
-        const e = new Error(
-          `connecting the Kafka admin client to ${(options.bootstrapBrokers as string[]).join(', ')} failed: ${kafkaErrorMessage(err)}`,
-          {
-            cause: err,
-          },
-        );
-        throw Object.assign(e, { retriable: retriableKafkaError(err) });
+        throw connectError('admin client', options.bootstrapBrokers as string[], err);
       }
     },
     async disconnect() {

@@ -21,11 +21,11 @@ import {
 } from '@platformatic/kafka';
 import type { Consumer as KjsConsumer } from 'kafkajs';
 import {
+  connectError,
   createKafka,
   kafkaClientName,
-  kafkaErrorMessage,
   parseBrokers,
-  platformaticOptions,
+  platformaticConnection,
   retryDelayMs,
   retriableKafkaError,
 } from './kafka';
@@ -127,16 +127,9 @@ function heartbeatMs(c: ConsumerOptions): number {
 
 /** Our options as @platformatic/kafka consumer options (exported for the mapping tests). */
 export function platformaticConsumerOptions(opts: KafkaOptions, c: ConsumerOptions): PltConsumerOptions<Buffer, Buffer, Buffer, Buffer> {
-  const p = platformaticOptions(opts);
   const session = c.sessionTimeoutMs ?? 30_000;
-  const o: PltConsumerOptions<Buffer, Buffer, Buffer, Buffer> = {
-    clientId: p.clientId,
-    bootstrapBrokers: p.bootstrapBrokers,
-    connectTimeout: p.connectTimeout,
-    requestTimeout: p.requestTimeout,
-    timeout: p.timeout,
-    retries: p.retries,
-    retryDelay: p.retryDelay as PltConsumerOptions<Buffer, Buffer, Buffer, Buffer>['retryDelay'],
+  return {
+    ...platformaticConnection(opts),
     groupId: c.groupId,
     sessionTimeout: session,
     rebalanceTimeout: Math.max(session, 60_000),
@@ -149,17 +142,18 @@ export function platformaticConsumerOptions(opts: KafkaOptions, c: ConsumerOptio
     // only committed records of transactional producers, as kafkajs reads by default
     isolationLevel: 1,
   };
-  if (p.tls) o.tls = p.tls;
-  if (p.sasl) o.sasl = p.sasl;
-  return o;
 }
 
 /** @platformatic/kafka's header map as {@link ConsumedHeaders} (undefined when there are none). */
 export function consumedHeaders(h: Map<Buffer, Buffer> | undefined): ConsumedHeaders | undefined {
-  if (!h || h.size === 0) return undefined;
+  return h && h.size > 0 ? headersOf(h) : undefined;
+}
+
+/** Header pairs as {@link ConsumedHeaders}: a null key as '', a null value as an empty buffer, a repeated key as an array in order. */
+function headersOf(pairs: Iterable<[Buffer | null, Buffer | null]>): ConsumedHeaders {
   const out: ConsumedHeaders = {};
-  for (const [k, v] of h) {
-    const key = k.toString();
+  for (const [k, v] of pairs) {
+    const key = k ? k.toString() : '';
     const value = v ?? Buffer.alloc(0);
     const prev = out[key];
     if (prev === undefined) out[key] = value;
@@ -245,11 +239,7 @@ class PlatformaticConsumer implements EfdConsumer {
     try {
       await this.get().metadata({ topics: [] });
     } catch (err) {
-      const e = new Error(
-        `connecting the Kafka consumer to ${parseBrokers(this.kafkaOptions.brokers).join(', ')} failed: ${kafkaErrorMessage(err)}`,
-        { cause: err },
-      );
-      throw Object.assign(e, { retriable: retriableKafkaError(err) });
+      throw connectError('consumer', parseBrokers(this.kafkaOptions.brokers), err);
     }
   }
 
@@ -568,17 +558,7 @@ interface FetchRequestLike {
 
 /** A record's header pairs as {@link ConsumedHeaders} (undefined when there are none). */
 export function recordHeaders(h: [Buffer | null, Buffer | null][] | undefined): ConsumedHeaders | undefined {
-  if (!h || h.length === 0) return undefined;
-  const out: ConsumedHeaders = {};
-  for (const [k, v] of h) {
-    const key = k ? k.toString() : '';
-    const value = v ?? Buffer.alloc(0);
-    const prev = out[key];
-    if (prev === undefined) out[key] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[key] = [prev, value];
-  }
-  return out;
+  return h && h.length > 0 ? headersOf(h) : undefined;
 }
 
 function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
@@ -598,12 +578,7 @@ function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
       try {
         await consumer.connect();
       } catch (err) {
-        throw Object.assign(
-          new Error(`connecting the Kafka consumer to ${parseBrokers(opts.brokers).join(', ')} failed: ${kafkaErrorMessage(err)}`, {
-            cause: err,
-          }),
-          { retriable: retriableKafkaError(err) },
-        );
+        throw connectError('consumer', parseBrokers(opts.brokers), err);
       }
     },
     subscribe: (o) => consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? false }),

@@ -7,7 +7,12 @@
  * `client: 'kafkajs'`) selects kafkajs instead; consumers and admin clients likewise (kafka-consumer.ts, kafka-admin.ts).
  */
 import type { ConnectionOptions } from 'node:tls';
-import { compatibilityPartitioner, Producer as PltProducer, type ProducerOptions as PltProducerOptions } from '@platformatic/kafka';
+import {
+  compatibilityPartitioner,
+  Producer as PltProducer,
+  type AdminOptions as PltAdminOptions,
+  type ProducerOptions as PltProducerOptions,
+} from '@platformatic/kafka';
 import { Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, Message as KafkajsMessage, SASLOptions } from 'kafkajs';
 import { kafkaLogCreator, Logger } from './logging';
 import { backoffDelayMs } from './retry';
@@ -158,9 +163,14 @@ export function retryDelayMs(attempt: number): number {
   return backoffDelayMs(attempt, { initialDelayMs: 300, maxDelayMs: 30_000 });
 }
 
-/** Our connection options as @platformatic/kafka producer options (exported for the mapping tests). */
-export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {}): PltProducerOptions<Buffer, Buffer, Buffer, Buffer> {
-  const o: PltProducerOptions<Buffer, Buffer, Buffer, Buffer> = {
+/** The connection part of every @platformatic/kafka client's options (producer, consumer, admin). */
+export type PlatformaticConnection = Omit<PltAdminOptions, 'retryDelay'> & {
+  retryDelay: (client: unknown, operationId: string, attempt: number) => number;
+};
+
+/** Our connection options as the settings every @platformatic/kafka client shares (TLS and SASL only when set). */
+export function platformaticConnection(opts: KafkaOptions): PlatformaticConnection {
+  const o: PlatformaticConnection = {
     clientId: opts.clientId,
     bootstrapBrokers: parseBrokers(opts.brokers),
     connectTimeout: opts.connectionTimeoutMs ?? 3000,
@@ -168,10 +178,6 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
     timeout: opts.requestTimeoutMs ?? 30000,
     retries: opts.retries ?? 5,
     retryDelay: (_client, _op, attempt) => retryDelayMs(attempt),
-    idempotent: true,
-    acks: -1,
-    autocreateTopics: p.allowAutoTopicCreation ?? true,
-    partitioner: javaCompatiblePartitioner(),
   };
   if (opts.ssl) o.tls = opts.ssl === true ? {} : opts.ssl;
   if (opts.sasl) {
@@ -181,6 +187,17 @@ export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {})
     o.sasl = { mechanism, username: opts.sasl.username, password: opts.sasl.password };
   }
   return o;
+}
+
+/** Our connection options as @platformatic/kafka producer options (exported for the mapping tests). */
+export function platformaticOptions(opts: KafkaOptions, p: ProducerOptions = {}): PltProducerOptions<Buffer, Buffer, Buffer, Buffer> {
+  return {
+    ...platformaticConnection(opts),
+    idempotent: true,
+    acks: -1,
+    autocreateTopics: p.allowAutoTopicCreation ?? true,
+    partitioner: javaCompatiblePartitioner(),
+  };
 }
 
 /**
@@ -293,7 +310,7 @@ function platformaticProducer(opts: KafkaOptions, p: ProducerOptions): EfdProduc
       try {
         await producer.initIdempotentProducer({ idempotent: true, acks: -1 });
       } catch (err) {
-        throw connectError(options.bootstrapBrokers as string[], err);
+        throw connectError('producer', options.bootstrapBrokers as string[], err);
       }
     },
     async sendBatch({ topicMessages, compression }) {
@@ -341,7 +358,7 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
       try {
         await producer.connect();
       } catch (err) {
-        throw connectError(parseBrokers(opts.brokers), err);
+        throw connectError('producer', parseBrokers(opts.brokers), err);
       }
     },
     async sendBatch({ topicMessages, compression }) {
@@ -358,8 +375,9 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
   };
 }
 
-function connectError(brokers: string[], err: unknown): Error {
-  const e = new Error(`connecting the Kafka producer to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
+/** The error of a client that could not connect: which client, to which brokers, why; `retriable` when worth retrying. */
+export function connectError(client: 'producer' | 'consumer' | 'admin client', brokers: string[], err: unknown): Error {
+  const e = new Error(`connecting the Kafka ${client} to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
   // kafkajs marks its own errors `retriable` (kept as the cause); a broker not up yet is worth retrying with either client
   return Object.assign(e, { retriable: retriableKafkaError(err) });
 }

@@ -17,44 +17,24 @@ import { fakeRegistry, io } from './test-registry';
 
 const rec = (fields: { name: string; type: unknown; default?: unknown }[]) =>
   ({ type: 'record', name: 'X_t', namespace: 'lsst.sal', fields }) as never;
-const base = rec([
-  { name: 'a', type: 'double' },
-  { name: 'b', type: 'long' },
-]);
+/** Fields a and b of the given types (the base schema: a double, b long). */
+const ab = (a: unknown, b: unknown) => [
+  { name: 'a', type: a },
+  { name: 'b', type: b },
+];
+const base = rec(ab('double', 'long'));
 
 describe('explainIncompatibility', () => {
   it('BACKWARD: added field without default, type change', () => {
-    expect(
-      explainIncompatibility(
-        base,
-        rec([
-          { name: 'a', type: 'double' },
-          { name: 'b', type: 'long' },
-          { name: 'c', type: 'int' },
-        ]),
-        'BACKWARD',
-      ),
-    ).toEqual([
+    expect(explainIncompatibility(base, rec([...ab('double', 'long'), { name: 'c', type: 'int' }]), 'BACKWARD')).toEqual([
       'field c (int) was added without a default, so records written with the registered schema cannot be read (give it a default)',
     ]);
-    expect(
-      explainIncompatibility(
-        base,
-        rec([
-          { name: 'a', type: 'string' },
-          { name: 'b', type: 'long' },
-        ]),
-        'BACKWARD',
-      )[0],
-    ).toMatch(
+    expect(explainIncompatibility(base, rec(ab('string', 'long')), 'BACKWARD')[0]).toMatch(
       /field a: type changed from double to string; the new schema cannot read registered data \(cannot read "double" as "string"\)/,
     );
   });
   it('promotions and removals follow the direction; NONE accepts anything', () => {
-    const widened = rec([
-      { name: 'a', type: 'double' },
-      { name: 'b', type: 'double' },
-    ]);
+    const widened = rec(ab('double', 'double'));
     expect(explainIncompatibility(base, widened, 'BACKWARD')).toEqual([]);
     expect(explainIncompatibility(base, widened, 'FORWARD')[0]).toMatch(
       /field b: type changed from long to double; readers of the registered schema cannot read new data/,
@@ -68,11 +48,7 @@ describe('explainIncompatibility', () => {
     expect(
       explainIncompatibility(
         base,
-        rec([
-          { name: 'a', type: 'double' },
-          { name: 'b', type: 'long' },
-          { name: 'c', type: { type: 'array', items: 'float' }, default: [] },
-        ]),
+        rec([...ab('double', 'long'), { name: 'c', type: { type: 'array', items: 'float' }, default: [] }]),
         'FULL',
       ),
     ).toEqual([]);

@@ -80,20 +80,10 @@ class Out {
       buf[this.pos++] = z;
       return;
     }
-    // |n| ≥ 2^30: zig-zag as an exact double, then 28 low bits and the rest as int32 groups
+    // |n| ≥ 2^30: zig-zag as an exact double, then its 28 low bits and the bits above
     const z = n >= 0 ? n * 2 : -n * 2 - 1;
     const low = z % 268435456;
-    let high = (z - low) / 268435456;
-    let pos = this.pos;
-    buf[pos++] = (low & 0x7f) | 0x80;
-    buf[pos++] = ((low >>> 7) & 0x7f) | 0x80;
-    buf[pos++] = ((low >>> 14) & 0x7f) | 0x80;
-    buf[pos++] = ((low >>> 21) & 0x7f) | (high > 0 ? 0x80 : 0);
-    while (high > 0) {
-      buf[pos++] = high > 0x7f ? (high & 0x7f) | 0x80 : high;
-      high >>>= 7;
-    }
-    this.pos = pos;
+    this.lowHigh(low, (z - low) / 268435456);
   }
   float(v: number): void {
     this.ensure(4);
@@ -108,14 +98,17 @@ class Out {
   /** Avro long of a zig-zag value 0 ≤ z < 2^64 (a 64-bit value beyond ±2^52). */
   zigzag(z: bigint): void {
     this.ensure(10);
+    this.lowHigh(Number(z & 0xfffffffn), Number(z >> 28n)); // high < 2^36: exact
+  }
+  /** A zig-zag value of 28 bits or more as varint groups: its `low` 28 bits, then `high` (the bits above, < 2^36). */
+  private lowHigh(low: number, high: number): void {
     const buf = this.buf;
-    const low = Number(z & 0xfffffffn);
-    let high = Number(z >> 28n); // < 2^36: exact
     let pos = this.pos;
     buf[pos++] = (low & 0x7f) | 0x80;
     buf[pos++] = ((low >>> 7) & 0x7f) | 0x80;
     buf[pos++] = ((low >>> 14) & 0x7f) | 0x80;
     buf[pos++] = ((low >>> 21) & 0x7f) | (high > 0 ? 0x80 : 0);
+    // beyond 2^31 the bit operators would wrap: % and / stay exact
     while (high > 0) {
       buf[pos++] = high > 0x7f ? (high % 128) | 0x80 : high;
       high = Math.floor(high / 128);

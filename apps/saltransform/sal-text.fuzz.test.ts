@@ -17,6 +17,7 @@ import { recordGenerator } from '../lib/sal/values';
 import { compileSalTextEncoder } from './fast-encode';
 import { formatSalText, layoutFromAvro, parseSalText, SalTextError } from '../lib/sal/sal-text';
 import { fastestMs } from '../../test/hang';
+import { cutAt, deleteAt, insertAt, pick, type Rng } from '../../test/fuzz-edit';
 
 const EDITS_PER_TOPIC = 25;
 const SLOW_MS = 500;
@@ -47,22 +48,15 @@ const INSERTS = [
   '\u{1F600}',
 ];
 
-type Rng = () => number;
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
-
 function edit(r: Rng, line: Buffer): [string, Buffer] {
   const i = Math.floor(r() * (line.length + 1));
   switch (Math.floor(r() * 5)) {
     case 0:
-      return [`cut at ${i}`, line.subarray(0, i)];
-    case 1: {
-      const n = 1 + Math.floor(r() * 8);
-      return [`delete ${n} at ${i}`, Buffer.concat([line.subarray(0, i), line.subarray(i + n)])];
-    }
-    case 2: {
-      const s = pick(r, INSERTS);
-      return [`insert ${JSON.stringify(s)} at ${i}`, Buffer.concat([line.subarray(0, i), Buffer.from(s), line.subarray(i)])];
-    }
+      return cutAt(line, i);
+    case 1:
+      return deleteAt(line, i, 1 + Math.floor(r() * 8));
+    case 2:
+      return insertAt(line, i, pick(r, INSERTS));
     case 3: {
       const commas = [...line.toString('latin1').matchAll(/,/g)].map((m) => m.index!);
       if (commas.length < 2) return ['no edit', line];

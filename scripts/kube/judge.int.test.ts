@@ -13,6 +13,7 @@ import { notRun } from '../../test/not-run';
 import { COMMITTED_STACKS } from '../../test/sites';
 import { judgeSites, problemLines } from './judge';
 import { loadContext, request } from './client';
+import type { StackObject } from './manifests';
 import { EXIT, exitCodeOf } from '../../apps/lib/exit-codes';
 
 const k8s = tryReadEndpoints()?.kubernetes;
@@ -25,6 +26,9 @@ if (!k8s) {
 } else {
   describe('our Kubernetes objects, judged by kube-apiserver', () => {
     const sites = loadSites();
+    /** summit-efd's objects, changed by `edit`, judged in a server-side dry run. */
+    const dryRunSummit = (edit: (objects: StackObject[]) => StackObject[]) =>
+      judgeSites(sites, { kubeconfig: k8s.kubeconfig, dryRun: true, stacks: ['summit-efd'], edit: (_stack, objects) => edit(objects) });
 
     it('every own object of every site is accepted by the local API server and reads back as set', async () => {
       const verdicts = await judgeSites(sites, { kubeconfig: k8s.kubeconfig });
@@ -41,26 +45,22 @@ if (!k8s) {
     }, 300_000);
 
     it('a deliberately bad object (an invalid label value) fails, naming the object, the field and why', async () => {
-      const verdicts = await judgeSites(sites, {
-        kubeconfig: k8s.kubeconfig,
-        dryRun: true,
-        stacks: ['summit-efd'],
-        edit: (_stack, objects) =>
-          objects.map((o) =>
-            o.manifest.kind === 'Deployment' && o.manifest.metadata.name === 'connect-manager'
-              ? {
-                  ...o,
-                  manifest: {
-                    ...o.manifest,
-                    metadata: {
-                      ...o.manifest.metadata,
-                      labels: { ...o.manifest.metadata.labels, 'efd.lsst.io/site': 'not a valid label!' },
-                    },
+      const verdicts = await dryRunSummit((objects) =>
+        objects.map((o) =>
+          o.manifest.kind === 'Deployment' && o.manifest.metadata.name === 'connect-manager'
+            ? {
+                ...o,
+                manifest: {
+                  ...o.manifest,
+                  metadata: {
+                    ...o.manifest.metadata,
+                    labels: { ...o.manifest.metadata.labels, 'efd.lsst.io/site': 'not a valid label!' },
                   },
-                }
-              : o,
-          ),
-      });
+                },
+              }
+            : o,
+        ),
+      );
       const problems = problemLines(verdicts);
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatch(
@@ -69,15 +69,11 @@ if (!k8s) {
     }, 120_000);
 
     it('a field the API does not have is rejected by strict field validation, naming it', async () => {
-      const verdicts = await judgeSites(sites, {
-        kubeconfig: k8s.kubeconfig,
-        dryRun: true,
-        stacks: ['summit-efd'],
-        edit: (_stack, objects) =>
-          objects
-            .filter((o) => o.manifest.kind === 'StorageClass')
-            .map((o) => ({ ...o, manifest: { ...o.manifest, storageProvisioner: 'x' } })),
-      });
+      const verdicts = await dryRunSummit((objects) =>
+        objects
+          .filter((o) => o.manifest.kind === 'StorageClass')
+          .map((o) => ({ ...o, manifest: { ...o.manifest, storageProvisioner: 'x' } })),
+      );
       expect(problemLines(verdicts)).toEqual([
         expect.stringMatching(/StorageClass ssd\): rejected: .*\.storageProvisioner: field not declared in schema/),
       ]);

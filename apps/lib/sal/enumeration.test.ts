@@ -21,30 +21,38 @@ describe('parseEnumValue', () => {
 });
 
 describe('parseEnumeration', () => {
-  it('numbers implicit entries from 1 (SAL: Enum_One = 1)', () => {
-    expect(symbols('Enum_One, Enum_Two, Enum_Three')).toEqual([
-      ['Enum_One', 1],
-      ['Enum_Two', 2],
-      ['Enum_Three', 3],
-    ]);
-  });
-
-  it('decodes explicit decimal, leading-zero and hex values (Test_Events.xml)', () => {
-    expect(symbols('ValueEnum_Zero=0, ValueEnum_Two=2, ValueEnum_Four=04, ValueEnum_Five=0x05')).toEqual([
-      ['ValueEnum_Zero', 0],
-      ['ValueEnum_Two', 2],
-      ['ValueEnum_Four', 4],
-      ['ValueEnum_Five', 5],
-    ]);
-  });
-
-  it('continues from the previous explicit value', () => {
-    expect(symbols('A_x=10, A_y, A_z=0x20, A_w')).toEqual([
-      ['A_x', 10],
-      ['A_y', 11],
-      ['A_z', 32],
-      ['A_w', 33],
-    ]);
+  it.each<[string, string, [string, number][]]>([
+    [
+      'numbers implicit entries from 1 (SAL: Enum_One = 1)',
+      'Enum_One, Enum_Two, Enum_Three',
+      [
+        ['Enum_One', 1],
+        ['Enum_Two', 2],
+        ['Enum_Three', 3],
+      ],
+    ],
+    [
+      'decodes explicit decimal, leading-zero and hex values (Test_Events.xml)',
+      'ValueEnum_Zero=0, ValueEnum_Two=2, ValueEnum_Four=04, ValueEnum_Five=0x05',
+      [
+        ['ValueEnum_Zero', 0],
+        ['ValueEnum_Two', 2],
+        ['ValueEnum_Four', 4],
+        ['ValueEnum_Five', 5],
+      ],
+    ],
+    [
+      'continues from the previous explicit value',
+      'A_x=10, A_y, A_z=0x20, A_w',
+      [
+        ['A_x', 10],
+        ['A_y', 11],
+        ['A_z', 32],
+        ['A_w', 33],
+      ],
+    ],
+  ])('%s', (_what, text, want) => {
+    expect(symbols(text)).toEqual(want);
   });
 
   it('names the group by the shared prefix, and tolerates no spaces / a trailing comma', () => {

@@ -180,6 +180,23 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
+/** `fn` for every topic of `schemas` in name order, with its subject and schema, `concurrency` (default 8) at a time. */
+function mapSubjects<T>(
+  schemas: Map<string, AvroRecordSchema>,
+  opts: { prefix?: string; concurrency?: number },
+  fn: (topic: string, subject: string, schema: AvroRecordSchema) => Promise<T>,
+): Promise<T[]> {
+  const topics = [...schemas.keys()].sort();
+  return mapLimit(topics, opts.concurrency ?? 8, (topic) =>
+    fn(topic, subjectOf(topic, opts.prefix), schemas.get(topic) as AvroRecordSchema),
+  );
+}
+
+/** `{ unreachable: true }` for a failure to reach the registry, to spread into a failed result. */
+function unreachable(err: unknown): { unreachable?: true } {
+  return err instanceof RegistryUnavailableError ? { unreachable: true } : {};
+}
+
 /**
  * Registers every schema under its subject; never throws for one schema, reports it instead. The registry is
  * asked first which subjects it holds (one request): a new subject costs one POST, and a schema it already
@@ -190,15 +207,12 @@ export async function registerSchemas(
   schemas: Map<string, AvroRecordSchema>,
   opts: { compatibility?: Compatibility; prefix?: string; concurrency?: number } = {},
 ): Promise<RegisterResult[]> {
-  const topics = [...schemas.keys()].sort();
   // unreachable: every registration below fails and says so, one by one
   const existing = await registry.listSubjects().then(
     (l) => new Set(l),
     () => undefined,
   );
-  return mapLimit(topics, opts.concurrency ?? 8, async (topic): Promise<RegisterResult> => {
-    const subject = subjectOf(topic, opts.prefix);
-    const schema = schemas.get(topic) as AvroRecordSchema;
+  return mapSubjects(schemas, opts, async (topic, subject, schema): Promise<RegisterResult> => {
     try {
       const compatibility = opts.compatibility;
       if (existing && !existing.has(subject)) {
@@ -224,13 +238,7 @@ export async function registerSchemas(
         const why = prev ? explainIncompatibility(prev.schema, schema as unknown as AvscSchema, level) : [];
         if (why.length) error += `: ${why.join('; ')}`;
       }
-      return {
-        topic,
-        subject,
-        status: 'failed',
-        error,
-        ...(err instanceof RegistryUnavailableError ? { unreachable: true as const } : {}),
-      };
+      return { topic, subject, status: 'failed', error, ...unreachable(err) };
     }
   });
 }
@@ -256,10 +264,8 @@ export async function checkSchemas(
   schemas: Map<string, AvroRecordSchema>,
   opts: { compatibility?: Compatibility; prefix?: string; concurrency?: number } = {},
 ): Promise<CheckResult[]> {
-  const topics = [...schemas.keys()].sort();
-  return mapLimit(topics, opts.concurrency ?? 8, async (topic): Promise<CheckResult> => {
-    const subject = subjectOf(topic, opts.prefix);
-    const schema = schemas.get(topic) as unknown as AvscSchema;
+  return mapSubjects(schemas, opts, async (topic, subject, record): Promise<CheckResult> => {
+    const schema = record as unknown as AvscSchema;
     try {
       const prev = await registry.latest(subject);
       if (!prev) return { topic, subject, status: 'new', reasons: [] };
@@ -279,13 +285,7 @@ export async function checkSchemas(
       }
       return { topic, subject, status: compatible ? 'compatible' : 'incompatible', level, reasons: compatible ? [] : reasons };
     } catch (err) {
-      return {
-        topic,
-        subject,
-        status: 'failed',
-        reasons: [(err as Error).message],
-        ...(err instanceof RegistryUnavailableError ? { unreachable: true as const } : {}),
-      };
+      return { topic, subject, status: 'failed', reasons: [(err as Error).message], ...unreachable(err) };
     }
   });
 }

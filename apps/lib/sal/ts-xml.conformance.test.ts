@@ -2,11 +2,19 @@
  * Conformance: the ts_xml reader on the real ts_xml copies (v28 and the 2019 layout): every file reads
  * with no error and gives the counts the fixtures README states; generics merge as SALSubsystems.xml says.
  */
-import { join, relative } from 'node:path';
 import { describeConformance } from '../../../test/conformance';
-import { loadTsXmlFolder, TsXmlFolder } from './ts-xml';
+import { TsXmlFolder } from './ts-xml';
 import { expectedGenerics } from './test-fixtures';
-import { expectEntitledGenericsMerged, expectMergeByCategory, topicNamed as topic } from './ts-xml-check';
+import {
+  expectCurrentFilesRead,
+  expectEntitledGenericsMerged,
+  expectFileCounts,
+  expectLegacyCounts,
+  expectMergeByCategory,
+  expectRoleFiles,
+  loadLayouts,
+  topicNamed as topic,
+} from './ts-xml-check';
 import {
   UPSTREAM_CURRENT_COUNTS,
   UPSTREAM_CURRENT_GENERIC_TOPICS,
@@ -22,39 +30,19 @@ describeConformance('ts_xml reader on the real ts_xml', UPSTREAM_TS_XML, (root) 
   const dirs = upstreamDirs(root);
   let current: TsXmlFolder;
   let legacy: TsXmlFolder;
-  beforeAll(() => {
-    current = loadTsXmlFolder(dirs.current);
-    legacy = loadTsXmlFolder(dirs.legacy);
-  });
+  beforeAll(() => ({ current, legacy } = loadLayouts(dirs.current, dirs.legacy)));
 
   describe('current layout (v28)', () => {
     it('reads every file with no error', () => {
-      expect(current.errors).toEqual([]);
-      expect(current.files.map((f) => relative(dirs.interfaces, f.file)).sort()).toEqual(Object.keys(UPSTREAM_CURRENT_COUNTS).sort());
-      expect(current.files.every((f) => f.layout === 'current')).toBe(true);
+      expectCurrentFilesRead(current, dirs.interfaces, UPSTREAM_CURRENT_COUNTS);
     });
 
     it.each(Object.entries(UPSTREAM_CURRENT_COUNTS))('%s has the README topic, enumeration and item counts', (file, counts) => {
-      const [commands, events, telemetry, enums, items] = counts;
-      const parsed = current.files.find((f) => f.file === join(dirs.interfaces, file))!;
-      const kinds = (k: string) => parsed.topics.filter((t) => t.kind === k).length;
-      expect([kinds('command'), kinds('event'), kinds('telemetry')]).toEqual([commands, events, telemetry]);
-      expect(parsed.topics.reduce((n, t) => n + t.items.length, 0)).toBe(items);
-      const setEnums = [...new Set(parsed.topics.map((t) => t.enumerations))].reduce((n, e) => n + e.length, 0);
-      const itemEnums = parsed.topics.flatMap((t) => t.items).filter((i) => i.enumeration).length;
-      expect(setEnums + itemEnums).toBe(enums);
+      expectFileCounts(current, dirs.interfaces, file, counts);
     });
 
     it('recognises SALGenerics.xml and SALSubsystems.xml by their root elements', () => {
-      const roles = Object.fromEntries(current.files.map((f) => [relative(dirs.interfaces, f.file), f.role]));
-      expect(roles['SALGenerics.xml']).toBe('generics');
-      expect(roles['SALSubsystems.xml']).toBe('subsystems');
-      const subsystems = current.files.find((f) => f.role === 'subsystems')!.subsystems;
-      expect(subsystems).toHaveLength(UPSTREAM_SUBSYSTEMS);
-      expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({ addedGenerics: ['csc'], indexEnumeration: 'no' });
-      const generics = current.files.find((f) => f.role === 'generics')!.topics;
-      expect(generics).toHaveLength(UPSTREAM_CURRENT_GENERIC_TOPICS);
-      expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
+      expectRoleFiles(current, dirs.interfaces, UPSTREAM_SUBSYSTEMS, UPSTREAM_CURRENT_GENERIC_TOPICS);
     });
 
     it('merges the generics each subsystem is entitled to (computed from SALSubsystems.xml)', () => {
@@ -84,13 +72,7 @@ describeConformance('ts_xml reader on the real ts_xml', UPSTREAM_TS_XML, (root) 
 
   describe('legacy (2019) layout', () => {
     it('reads every file with no error and the README counts', () => {
-      expect(legacy.errors).toEqual([]);
-      expect(legacy.topics).toHaveLength(UPSTREAM_LEGACY_TOTAL_TOPICS);
-      for (const [file, count] of Object.entries(UPSTREAM_LEGACY_COUNTS)) {
-        const parsed = legacy.files.find((f) => f.file.endsWith(file))!;
-        expect(parsed.topics).toHaveLength(count);
-        expect(parsed.layout).toBe('legacy');
-      }
+      expectLegacyCounts(legacy, UPSTREAM_LEGACY_TOTAL_TOPICS, UPSTREAM_LEGACY_COUNTS);
     });
 
     it('keeps EFDB_Topic names and the 2019 metadata', () => {

@@ -12,13 +12,12 @@ import { TS_XML_FIXTURES } from './test-fixtures';
 import { discoverXmlFiles, parseTsXml, TsXmlParse } from './ts-xml';
 import { decodeUtf8 } from './xml-text';
 import { fastestMs } from '../../../test/hang';
+import { cutAt, deleteAt, insertAt, pick, type Rng } from '../../../test/fuzz-edit';
 
 const EDITS_PER_FILE = 40;
 const SLOW_MS = 1000;
 const MARKUP = ['<', '>', '/', '&', '"', "'", '=', '!', '-', '?', '[', ']', '<!--', '-->', '</', '/>', '&amp;', '&bogus;', ' '];
 
-type Rng = () => number;
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const at = (r: Rng, b: Buffer) => Math.floor(r() * (b.length + 1));
 
 /** One random edit of a file's bytes, and its name (for the failure message). */
@@ -27,15 +26,11 @@ function edit(r: Rng, src: Buffer): [string, Buffer] {
   const i = at(r, b);
   switch (Math.floor(r() * 7)) {
     case 0:
-      return [`cut at ${i}`, b.subarray(0, i)];
-    case 1: {
-      const n = 1 + Math.floor(r() * 20);
-      return [`delete ${n} at ${i}`, Buffer.concat([b.subarray(0, i), b.subarray(i + n)])];
-    }
-    case 2: {
-      const s = pick(r, MARKUP);
-      return [`insert ${JSON.stringify(s)} at ${i}`, Buffer.concat([b.subarray(0, i), Buffer.from(s), b.subarray(i)])];
-    }
+      return cutAt(b, i);
+    case 1:
+      return deleteAt(b, i, 1 + Math.floor(r() * 20));
+    case 2:
+      return insertAt(b, i, pick(r, MARKUP));
     case 3: {
       const byte = pick(r, [0x80, 0xc3, 0xe9, 0xff, 0xfe, 0xed, 0xf8, 0x00]);
       return [`byte 0x${byte.toString(16)} at ${i}`, Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)])];

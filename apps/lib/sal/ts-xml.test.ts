@@ -1,7 +1,6 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import {
   entitledGenerics,
-  loadTsXmlFolder,
   mergeGenerics,
   MULTIBYTE_INTEGER_IDL_TYPES,
   parseTsXml,
@@ -23,31 +22,28 @@ import {
   LEGACY_DIR,
   LEGACY_TOTAL_TOPICS,
 } from './test-fixtures';
-import { expectEntitledGenericsMerged, expectMergeByCategory, topicNamed as topic } from './ts-xml-check';
+import {
+  expectCurrentFilesRead,
+  expectEntitledGenericsMerged,
+  expectFileCounts,
+  expectLegacyCounts,
+  expectMergeByCategory,
+  expectRoleFiles,
+  loadLayouts,
+  topicNamed as topic,
+} from './ts-xml-check';
 
 let current: TsXmlFolder;
 let legacy: TsXmlFolder;
-beforeAll(() => {
-  current = loadTsXmlFolder(CURRENT_DIR);
-  legacy = loadTsXmlFolder(LEGACY_DIR);
-});
+beforeAll(() => ({ current, legacy } = loadLayouts(CURRENT_DIR, LEGACY_DIR)));
 
 describe('loadTsXmlFolder on the current layout', () => {
   it('reads every fixture file with no error', () => {
-    expect(current.errors).toEqual([]);
-    expect(current.files.map((f) => relative(CURRENT_INTERFACES, f.file)).sort()).toEqual(Object.keys(CURRENT_COUNTS).sort());
-    expect(current.files.every((f) => f.layout === 'current')).toBe(true);
+    expectCurrentFilesRead(current, CURRENT_INTERFACES, CURRENT_COUNTS);
   });
 
   it.each(Object.entries(CURRENT_COUNTS))('%s has its topic, enumeration and item counts', (file, counts) => {
-    const [commands, events, telemetry, enums, items] = counts;
-    const parsed = current.files.find((f) => f.file === join(CURRENT_INTERFACES, file))!;
-    const kinds = (k: string) => parsed.topics.filter((t) => t.kind === k).length;
-    expect([kinds('command'), kinds('event'), kinds('telemetry')]).toEqual([commands, events, telemetry]);
-    expect(parsed.topics.reduce((n, t) => n + t.items.length, 0)).toBe(items);
-    const setEnums = [...new Set(parsed.topics.map((t) => t.enumerations))].reduce((n, e) => n + e.length, 0);
-    const itemEnums = parsed.topics.flatMap((t) => t.items).filter((i) => i.enumeration).length;
-    expect(setEnums + itemEnums).toBe(enums);
+    expectFileCounts(current, CURRENT_INTERFACES, file, counts);
   });
 
   it('does not count a topic inside an XML comment', () => {
@@ -55,12 +51,7 @@ describe('loadTsXmlFolder on the current layout', () => {
   });
 
   it('recognises SALGenerics.xml and SALSubsystems.xml by their root elements', () => {
-    const roles = Object.fromEntries(current.files.map((f) => [relative(CURRENT_INTERFACES, f.file), f.role]));
-    expect(roles['SALGenerics.xml']).toBe('generics');
-    expect(roles['SALSubsystems.xml']).toBe('subsystems');
-    const subsystems = current.files.find((f) => f.role === 'subsystems')!.subsystems;
-    expect(subsystems).toHaveLength(CURRENT_SUBSYSTEMS);
-    expect(subsystems.find((s) => s.name === 'ATPtg')).toMatchObject({ addedGenerics: ['csc'], indexEnumeration: 'no' });
+    const { subsystems, generics } = expectRoleFiles(current, CURRENT_INTERFACES, CURRENT_SUBSYSTEMS, CURRENT_GENERIC_TOPICS);
     expect(subsystems.find((s) => s.name === 'ScriptQueue')).toMatchObject({
       addedGenerics: ['csc', 'configurable'],
       indexEnumeration: 'MainTel=1, AuxTel=2, OCPS=3',
@@ -69,9 +60,6 @@ describe('loadTsXmlFolder on the current layout', () => {
     expect(subsystems.find((s) => s.name === 'Test')).toMatchObject({ addedGenerics: ['csc', 'configurable'], indexEnumeration: 'any' });
     expect(subsystems.find((s) => s.name === 'MTM1M3TS')?.addedGenerics).toEqual(['csc', 'configurable', 'command_enterControl']);
     expect(subsystems.filter((s) => /^(yes|no)$/.test(s.addedGenerics.join())).map((s) => s.name)).toEqual(['OldStyle', 'NoGenerics']);
-    const generics = current.files.find((f) => f.role === 'generics')!.topics;
-    expect(generics).toHaveLength(CURRENT_GENERIC_TOPICS);
-    expect(generics.every((g) => g.subsystem === 'SALGeneric')).toBe(true);
     expect(generics.map((g) => g.category ?? '-')).toEqual([
       'csc',
       'csc',
@@ -170,13 +158,7 @@ describe('loadTsXmlFolder on the current layout', () => {
 
 describe('loadTsXmlFolder on the legacy (2019) layout', () => {
   it('reads every file with no error and its counts', () => {
-    expect(legacy.errors).toEqual([]);
-    expect(legacy.topics).toHaveLength(LEGACY_TOTAL_TOPICS);
-    for (const [file, count] of Object.entries(LEGACY_COUNTS)) {
-      const parsed = legacy.files.find((f) => f.file.endsWith(file))!;
-      expect(parsed.topics).toHaveLength(count);
-      expect(parsed.layout).toBe('legacy');
-    }
+    expectLegacyCounts(legacy, LEGACY_TOTAL_TOPICS, LEGACY_COUNTS);
   });
 
   it('keeps EFDB_Topic names and the 2019 metadata (empty tags left out)', () => {
