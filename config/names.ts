@@ -79,8 +79,8 @@ const sqlPart = (prefix: string) => prefix.replace(/[^A-Za-z0-9_]/g, '_');
 
 /**
  * The table of an aggregated topic in the JDBC long-term store: `<prefix>.lsst.efd.agg.<Topic>` →
- * `<prefix>_<Topic>` (`summit.lsst.efd.agg.ATDome_position` → `summit_ATDome_position`, `-` in a site name
- * → `_`), a site's own `lsst.efd.agg.<Topic>` → `<Topic>`; undefined for a topic outside the family.
+ * `<prefix>_<Topic>` (`summit.lsst.efd.agg.ATDome_position` → `summit_ATDome_position`; `-` and `.` in
+ * the prefix → `_`), a site's own `lsst.efd.agg.<Topic>` → `<Topic>`; undefined for a topic outside the family.
  * The database folds the unquoted name (PostgreSQL: `summit_atdome_position`).
  */
 export function aggregatedTableName(topic: string): string | undefined {
@@ -99,7 +99,8 @@ export function aggregatedTableName(topic: string): string | undefined {
 export function aggregatedTableRoutes(prefixes: readonly string[]): { name: string; regex: string; replacement: string }[] {
   const seen = new Set<string>();
   return prefixes.map((p) => {
-    if (p && !/^[A-Za-z0-9_-]+$/.test(p)) throw new Error(`"${p}" is not a topic prefix (letters, digits, "_" or "-")`);
+    if ((p && !/^[A-Za-z0-9._-]+$/.test(p)) || p.startsWith('.') || p.endsWith('.'))
+      throw new Error(`"${p}" is not a topic prefix (letters, digits, ".", "_" or "-", without the trailing ".")`);
     const name = p ? `table_${sqlPart(p)}` : 'table';
     if (seen.has(name)) throw new Error(`prefixes ${prefixes.join(', ')} give the same table names (${name})`);
     seen.add(name);

@@ -227,7 +227,7 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
       'insert.mode': 'upsert',
       'primary.key.mode': 'record_key',
       'schema.evolution': 'basic',
-      transforms: 'table_summit,table_test_stand',
+      transforms: 'key,table_summit,table_test_stand',
       'transforms.table_summit.replacement': 'summit_$1',
       'errors.deadletterqueue.topic.name': 'lsst.efd.jdbc-sink.dlq',
     });

@@ -14,7 +14,9 @@
  * Defaults, for the aggregated topics:
  *  - upsert keyed by the Kafka record key (`primary.key.mode=record_key`, one text column `efd_key`): the
  *    aggregator's key is the source key, the group-by values and the window start, so one row per (topic
- *    key, window time); a window sent again (at-least-once) replaces its row with the latest values;
+ *    key, window time); a window sent again (at-least-once) replaces its row with the latest values. The
+ *    plugin takes record keys as Structs only, so a HoistField$Key transform makes the string key the
+ *    struct `{ efd_key }` first;
  *  - table names from the naming rule (config/names.ts aggregatedTableName): RegexRouter transforms rename
  *    `[<prefix>.]lsst.efd.agg.<Topic>` to `[<prefix>_]<Topic>` before the sink sees it (the plugin would
  *    otherwise make `summit_lsst_efd_agg_<Topic>`), one router per source prefix so a `-` in a site name
@@ -144,8 +146,14 @@ export class JdbcSinkConnector extends Construct implements IConnector {
     };
     if (pkFields.length) config['primary.key.fields'] = pkFields.join(',');
     if (props.deleteEnabled) config['delete.enabled'] = 'true';
-    if (routes.length) {
-      config.transforms = routes.map((r) => r.name).join(',');
+    // The plugin reads record_key keys as Structs only: the aggregator's string key becomes { efd_key }.
+    const hoist = pkMode === 'record_key' && pkFields.length === 1;
+    if (hoist || routes.length) {
+      config.transforms = [...(hoist ? ['key'] : []), ...routes.map((r) => r.name)].join(',');
+      if (hoist) {
+        config['transforms.key.type'] = 'org.apache.kafka.connect.transforms.HoistField$Key';
+        config['transforms.key.field'] = pkFields[0];
+      }
       for (const r of routes) {
         config[`transforms.${r.name}.type`] = 'org.apache.kafka.connect.transforms.RegexRouter';
         config[`transforms.${r.name}.regex`] = r.regex;
