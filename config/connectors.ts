@@ -6,7 +6,7 @@
  * Example (ldf.yaml):
  *   connectors:
  *     objectStore: { kind: s3, bucket: efd-ldf, endpoint: https://s3.ldf.example, credentialsSecret: efd-s3 }
- *     jdbc: { dialect: oracle, secret: efd-oracle, topicsRegex: 'lsst[.]efd[.]agg[.].*', insertMode: upsert, pkFields: [time] }
+ *     jdbc: { dialect: oracle, secret: efd-oracle }   # the aggregated topics, upserted by record key
  */
 import { z } from 'zod';
 import { intIn } from './bounds';
@@ -57,16 +57,24 @@ export const objectStoreSchema = z.strictObject({
 });
 
 export const jdbcSchema = z.strictObject({
+  /** The database family (Oracle at the LDF): the sink's Hibernate dialect. */
   dialect: z.enum(['oracle', 'postgresql']),
   /** Existing Secret with keys `jdbc-url`, `jdbc-user`, `jdbc-password`. */
   secret: secretName,
-  /** Topics to store (typically the aggregator's 1 Hz topics). Required: every topic becomes a table. */
-  topicsRegex: regexSchema,
-  insertMode: z.enum(['insert', 'upsert', 'update']).default('insert'),
-  pkMode: z.enum(['none', 'kafka', 'record_key', 'record_value']).optional(),
-  pkFields: z.array(field).default([]),
-  autoCreate: z.boolean().default(true),
-  autoEvolve: z.boolean().default(true),
+  /**
+   * Topics to store, each a table. @default the site's aggregated 1 Hz topics by the naming rule
+   * (config/names.ts): at an aggregator each replicated source's `<site>.lsst.efd.agg.*`, elsewhere `lsst.efd.agg.*`.
+   */
+  topicsRegex: regexSchema.optional(),
+  /** `upsert` (default): a window written again replaces its row. */
+  insertMode: z.enum(['insert', 'upsert', 'update']).default('upsert'),
+  /** @default record_key: the aggregator's key (source key, group-by values, window start) in column `efd_key`. */
+  primaryKeyMode: z.enum(['none', 'kafka', 'record_key', 'record_value']).optional(),
+  primaryKeyFields: z.array(field).optional(),
+  /** `basic`: tables created and new fields added as columns; `none`: tables must exist. */
+  schemaEvolution: z.enum(['none', 'basic']).default('basic'),
+  /** Records the sink cannot convert go here with the reason in headers. */
+  deadLetterTopic: topicNameSchema.default('lsst.efd.jdbc-sink.dlq'),
   tasksMax: intIn(1, 64, 'Connect tasks').default(1),
 });
 

@@ -66,3 +66,48 @@ export function aggregatedTopicsRegex(prefix = ''): string {
 export function salTopicsRegex(prefix = ''): string {
   return `${regexEscape(prefix)}${regexEscape(SAL_TOPIC_INFIX)}.*`;
 }
+
+/** Whole-name regex of the aggregated topics of several prefixes (an aggregator site's sources): one alternative each. */
+export function aggregatedTopicsRegexOf(prefixes: readonly string[]): string {
+  if (prefixes.length === 0) throw new Error('expected at least one topic prefix');
+  const all = prefixes.map((p) => aggregatedTopicsRegex(p ? `${p}.` : ''));
+  return all.length === 1 ? all[0] : `(?:${all.join('|')})`;
+}
+
+/** A source prefix as a SQL identifier part: `test-stand` → `test_stand`. */
+const sqlPart = (prefix: string) => prefix.replace(/[^A-Za-z0-9_]/g, '_');
+
+/**
+ * The table of an aggregated topic in the JDBC long-term store: `<prefix>.lsst.efd.agg.<Topic>` →
+ * `<prefix>_<Topic>` (`summit.lsst.efd.agg.ATDome_position` → `summit_ATDome_position`; `-` and `.` in
+ * the prefix → `_`), a site's own `lsst.efd.agg.<Topic>` → `<Topic>`; undefined for a topic outside the family.
+ * The database folds the unquoted name (PostgreSQL: `summit_atdome_position`).
+ */
+export function aggregatedTableName(topic: string): string | undefined {
+  const at = topic.indexOf(AGG_TOPIC_INFIX);
+  if (at < 0 || topic.length === at + AGG_TOPIC_INFIX.length) return undefined;
+  if (at > 0 && topic[at - 1] !== '.') return undefined;
+  const prefix = at > 0 ? topic.slice(0, at - 1) : '';
+  const table = topic.slice(at + AGG_TOPIC_INFIX.length);
+  return prefix ? `${sqlPart(prefix)}_${table}` : table;
+}
+
+/**
+ * The same rule as Kafka Connect RegexRouter transforms (whole-name match, `$1` replacement), one per
+ * source prefix (`''`: the site's own topics), for the JDBC sink of the aggregated topics.
+ */
+export function aggregatedTableRoutes(prefixes: readonly string[]): { name: string; regex: string; replacement: string }[] {
+  const seen = new Set<string>();
+  return prefixes.map((p) => {
+    if ((p && !/^[A-Za-z0-9._-]+$/.test(p)) || p.startsWith('.') || p.endsWith('.'))
+      throw new Error(`"${p}" is not a topic prefix (letters, digits, ".", "_" or "-", without the trailing ".")`);
+    const name = p ? `table_${sqlPart(p)}` : 'table';
+    if (seen.has(name)) throw new Error(`prefixes ${prefixes.join(', ')} give the same table names (${name})`);
+    seen.add(name);
+    return {
+      name,
+      regex: `${regexEscape(p ? `${p}.` : '')}${regexEscape(AGG_TOPIC_INFIX)}(.+)`,
+      replacement: p ? `${sqlPart(p)}_$1` : '$1',
+    };
+  });
+}

@@ -28,6 +28,11 @@ export function aggregatedTier(site: Site): string {
   return [...site.retention.tiers].sort((a, b) => durationSeconds(b.duration) - durationSeconds(a.duration))[0].name;
 }
 
+/** Prefixes of the aggregated topics a site has: each replicated source's at an aggregator, else the site's own (''). */
+export function aggregatorPrefixes(flows?: readonly ReplicationFlow[]): string[] {
+  return flows?.length ? flows.map((f) => f.prefix) : [''];
+}
+
 export interface AggregatorAppsProps {
   readonly site: Site;
   readonly image: AppImage;

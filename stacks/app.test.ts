@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import { loadSites } from '../config/load';
+import { aggregatedTopicsRegexOf } from '../config/names';
 import { synthSites } from '../scripts/synth';
 import { normalizeStack } from './normalize';
 import { EfdStack } from './efd-stack';
@@ -210,6 +211,26 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
     expect(flag(args, '--dead-letter-topic')).toBe(`lsst.efd.influxdb-sink.dlq.${prefix}`);
     // Its own topics stay with the site's sink, untagged and unprefixed.
     expect(flag(argsOf('influxdb-sink')!, '--topics-regex')).toBe('lsst[.]sal[.].*');
+  });
+
+  it("the JDBC sink stores each source's aggregated topics (the naming rule), one table per topic, upserted by key", () => {
+    const cm = Object.values(ldf.resource.kubernetes_config_map_v1 as Record<string, any>).find(
+      (c) => c.metadata.name === 'efd-connectors',
+    );
+    const jdbc = JSON.parse(cm.data['jdbc-sink.json']);
+    expect(jdbc.topicsRegex).toBe(aggregatedTopicsRegexOf(['summit', 'test-stand']));
+    expect(new RegExp(`^(?:${jdbc.topicsRegex})$`).test('summit.lsst.efd.agg.ATDome_position')).toBe(true);
+    expect(new RegExp(`^(?:${jdbc.topicsRegex})$`).test('summit.lsst.sal.ATDome_position')).toBe(false);
+    expect(jdbc.config).toMatchObject({
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      'hibernate.dialect': 'org.hibernate.dialect.OracleDialect',
+      'insert.mode': 'upsert',
+      'primary.key.mode': 'record_key',
+      'schema.evolution': 'basic',
+      transforms: 'key,table_summit,table_test_stand',
+      'transforms.table_summit.replacement': 'summit_$1',
+      'errors.deadletterqueue.topic.name': 'lsst.efd.jdbc-sink.dlq',
+    });
   });
 
   it("a read-only remote registry per source on the aggregator's Kafka, serving the replicated registry topic", () => {

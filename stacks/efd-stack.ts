@@ -22,7 +22,7 @@ import { ConnectorSet } from '../constructs/connectors/connector-set';
 import { InfluxDbSinkApp } from '../constructs/connectors/influxdb-sink-app';
 import { ConnectManager } from '../constructs/connectors/connect-manager';
 import { SalPipeline } from '../constructs/sal-pipeline';
-import { AggregatorApps } from '../constructs/aggregator-app';
+import { AggregatorApps, aggregatorPrefixes } from '../constructs/aggregator-app';
 import { ReplicationInbound } from '../constructs/replication/inbound';
 import type { ReplicationFlow } from '../config/topology';
 
@@ -109,7 +109,12 @@ export class EfdStack extends TerraformStack {
       });
     }
     const appsNamespace = this.namespaces.resources[site.namespaces.apps];
-    this.connectors = new ConnectorSet(this, 'connectors', { site, kafka: this.kafka, influxdb: this.influxdb });
+    this.connectors = new ConnectorSet(this, 'connectors', {
+      site,
+      kafka: this.kafka,
+      influxdb: this.influxdb,
+      aggregatedPrefixes: aggregatorPrefixes(props.inbound),
+    });
     if (this.connectors.settings.influxDbSink.runIn === 'app') {
       new InfluxDbSinkApp(this, 'influxdb-sink', {
         site,

@@ -21,6 +21,8 @@ export interface ClusterEndpoints {
 export interface Endpoints {
   clusters: ClusterEndpoints[];
   influxdb: { url: string; database: string };
+  /** PostgreSQL (the JDBC long-term sink's database), when this local EFD runs one. */
+  postgres?: { host: string; port: number; database: string; user: string; password: string; jdbcUrl: string };
   /** The local Kubernetes API, when started with `efd local up --k8s`. */
   kubernetes?: { server: string; kubeconfig: string; contexts: string[] };
   /** With 2 clusters: replication a → b (source `summit` → aggregator `ldf`), its worker and registries. */

@@ -9,7 +9,8 @@
  *  - `influxDbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
  *    app instead, see InfluxDbSinkApp);
  *  - `objectStore` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions);
- *  - `jdbc` → JdbcSinkConnector (Oracle/PostgreSQL, credentials from a Secret).
+ *  - `jdbc` → JdbcSinkConnector (Debezium JDBC sink into Oracle/PostgreSQL, credentials from a Secret): by
+ *    default the site's aggregated topics (config/names.ts aggregatedTopicsRegexOf), one table each.
  */
 import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
@@ -23,6 +24,7 @@ import { InfluxDbSinkConnector } from './influxdb-sink-connector';
 import { JdbcSinkConnector } from './jdbc-sink-connector';
 import { ObjectStoreSinkConnector } from './object-store-sink-connector';
 import { parseSiteConnectors, SiteConnectors, SiteConnectorsInput } from '../../config/connectors';
+import { aggregatedTopicsRegexOf } from '../../config/names';
 
 /** What the connector constructs need of the Kafka platform (KafkaPlatform fits). */
 export interface ConnectorKafka {
@@ -55,6 +57,11 @@ export interface ConnectorSetProps {
   readonly namespace?: string;
   /** @default 'efd-connectors' */
   readonly configMapName?: string;
+  /**
+   * Prefixes of the site's aggregated topics (aggregatorPrefixes: each replicated source's at an
+   * aggregator): the JDBC sink's default topics and its table names. @default [''] (the site's own)
+   */
+  readonly aggregatedPrefixes?: readonly string[];
 }
 
 export class ConnectorSet extends Construct {
@@ -129,21 +136,23 @@ export class ConnectorSet extends Construct {
     }
     if (s.jdbc) {
       const j = s.jdbc;
+      const prefixes = props.aggregatedPrefixes ?? [''];
       this.add(
         new JdbcSinkConnector(this, 'jdbc', {
           ...common,
           dialect: j.dialect,
-          topicsRegex: j.topicsRegex,
+          topicsRegex: j.topicsRegex ?? aggregatedTopicsRegexOf(prefixes),
+          tablePrefixes: prefixes,
+          deadLetterTopic: j.deadLetterTopic,
           connection: {
             url: { secret: j.secret, key: 'jdbc-url' },
             user: { secret: j.secret, key: 'jdbc-user' },
             password: { secret: j.secret, key: 'jdbc-password' },
           },
           insertMode: j.insertMode,
-          pkMode: j.pkMode,
-          pkFields: j.pkFields,
-          autoCreate: j.autoCreate,
-          autoEvolve: j.autoEvolve,
+          primaryKeyMode: j.primaryKeyMode,
+          primaryKeyFields: j.primaryKeyFields,
+          schemaEvolution: j.schemaEvolution,
           tasksMax: j.tasksMax,
         }),
       );

@@ -3,8 +3,9 @@
  * (`PUT /connector-plugins/<class>/config/validate`):
  *  - every plugin the worker has installed validates its construct's config with 0 errors; plugins the
  *    local worker lacks (the willena/Aiven jars when Maven Central did not resolve them, Confluent's
- *    JDBC sink which is not on Maven Central) are listed as not validated here — their keys are
- *    checked against the documented keys by connectors.test.ts;
+ *    Debezium JDBC sink on a worker started before it was installed) are listed as not validated here —
+ *    their keys are checked against the documented keys by connectors.test.ts, and the JDBC sink's on a
+ *    worker that has it by constructs/connectors/jdbc-sink.int.test.ts;
  *  - the framework half of every config (tasks, topics, error handling, the JDBC RegexRouter
  *    transform) validates with 0 errors on the worker, with the plugin swapped for the FileStreamSink
  *    that ships with Kafka and the Avro converter (Confluent's, absent locally) for the JSON one.
@@ -67,9 +68,7 @@ function connectors(): IConnector[] {
       ...common,
       name: ns.name('jdbc'),
       dialect: 'postgresql',
-      topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\..*`,
-      insertMode: 'upsert',
-      pkFields: ['sal_created'],
+      topicsRegex: `it\\.${ns.id}\\.lsst\\.efd\\.agg\\..*`,
       connection: {
         url: { secret: 'efd-pg', key: 'jdbc-url' },
         user: { secret: 'efd-pg', key: 'jdbc-user' },
@@ -80,7 +79,8 @@ function connectors(): IConnector[] {
 }
 
 /** The config the manager would PUT (regex expanded against a sample topic). */
-const rendered = (c: IConnector) => renderConfig(c.spec, ['lsst.sal.Test_x', ns.topic('lsst.sal.Test_x')], 'it')!;
+const rendered = (c: IConnector) =>
+  renderConfig(c.spec, ['lsst.sal.Test_x', ns.topic('lsst.sal.Test_x'), ns.topic('lsst.efd.agg.Test_x')], 'it')!;
 
 describe('connector configs on the real worker', () => {
   it("each installed plugin validates its construct's config with 0 errors", async () => {

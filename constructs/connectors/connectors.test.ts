@@ -1,6 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { ConnectorSpec } from '../../config/connector-spec';
+import { aggregatedTableName, aggregatedTopicsRegexOf } from '../../config/names';
 import { gkeSite, onPremSite } from '../../test/sites';
 import { ConnectorSet, ConnectorSetProps } from './connector-set';
 import { ConnectManager } from './connect-manager';
@@ -11,13 +12,13 @@ import { KafkaPlatform } from '../kafka-platform';
 import { applyInvariants } from '../invariants';
 import { invariantErrors } from '../invariants/testing';
 import { InfluxDbSinkConnector, InfluxDbSinkConnectorProps, WILLENA_INFLUXDB_SINK } from './influxdb-sink-connector';
-import { CONFLUENT_JDBC_SINK, JdbcSinkConnector, JdbcSinkConnectorProps } from './jdbc-sink-connector';
+import { DEBEZIUM_JDBC_SINK, JdbcSinkConnector, JdbcSinkConnectorProps } from './jdbc-sink-connector';
 import { AIVEN_GCS_SINK, AIVEN_S3_SINK, ObjectStoreSinkConnector, ObjectStoreSinkConnectorProps } from './object-store-sink-connector';
 import {
   AIVEN_GCS,
   AIVEN_S3,
   AIVEN_TEMPLATE_VARIABLES,
-  CONFLUENT_JDBC,
+  DEBEZIUM_JDBC,
   undocumented,
   WILLENA_INFLUXDB,
   WILLENA_PROVIDER_KEYS,
@@ -53,7 +54,7 @@ const jdbcProps: JdbcSinkConnectorProps = {
   site: 'ldf',
   schemaRegistryUrl: REGISTRY,
   dialect: 'oracle',
-  topicsRegex: 'lsst\\.efd\\.agg\\..*',
+  topicsRegex: aggregatedTopicsRegexOf(['summit', 'test-stand']),
   connection: {
     url: { secret: 'efd-oracle', key: 'jdbc-url' },
     user: { secret: 'efd-oracle', key: 'jdbc-user' },
@@ -232,54 +233,126 @@ describe('ObjectStoreSinkConnector (Aiven S3 2.15.0 / GCS 0.13.0)', () => {
   });
 });
 
-describe('JdbcSinkConnector (Confluent kafka-connect-jdbc)', () => {
-  it('auto.create/auto.evolve, documented keys, URL and credentials from the Secret, table routing', () => {
-    const c = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, insertMode: 'upsert', pkFields: ['sal_created', 'salIndex'] });
+/** What Connect's RegexRouter chain makes of a topic (each router: whole-name match, then replaceFirst). */
+function routed(cfg: Record<string, string>, topic: string): string {
+  let t = topic;
+  for (const name of (cfg.transforms ?? '').split(',').filter((n) => n.startsWith('table'))) {
+    expect(cfg[`transforms.${name}.type`]).toBe('org.apache.kafka.connect.transforms.RegexRouter');
+    const re = new RegExp(`^(?:${cfg[`transforms.${name}.regex`]})$`);
+    if (re.test(t)) t = t.replace(re, cfg[`transforms.${name}.replacement`]);
+  }
+  return t;
+}
+
+describe('JdbcSinkConnector (Debezium JDBC sink 3.6)', () => {
+  it('upserts by record key into tables created and evolved, documented keys only, credentials from the Secret', () => {
+    const c = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, tablePrefixes: ['summit', 'test-stand'] });
     const cfg = c.spec.config;
-    expect(undocumented(cfg, CONFLUENT_JDBC)).toEqual([]);
-    expect(cfg).toMatchObject({
-      'connector.class': CONFLUENT_JDBC_SINK,
-      'auto.create': 'true',
-      'auto.evolve': 'true',
-      'insert.mode': 'upsert',
-      'pk.mode': 'record_value',
-      'pk.fields': 'sal_created,salIndex',
-      'dialect.name': 'OracleDatabaseDialect',
-      'table.name.format': '${topic}',
+    expect(undocumented(cfg, DEBEZIUM_JDBC)).toEqual([]);
+    expect(cfg).toEqual({
+      'connector.class': DEBEZIUM_JDBC_SINK,
+      'tasks.max': '1',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': REGISTRY,
       'connection.url': '${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-url}',
-      transforms: 'table',
-      'transforms.table.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'connection.username': '${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-user}',
+      'connection.password': '${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}',
+      'hibernate.dialect': 'org.hibernate.dialect.OracleDialect',
+      'insert.mode': 'upsert',
+      'primary.key.mode': 'record_key',
+      'primary.key.fields': 'efd_key',
+      'schema.evolution': 'basic',
+      'collection.name.format': '${topic}',
+      'quote.identifiers': 'false',
+      'batch.size': '500',
+      'use.time.zone': 'UTC',
+      transforms: 'key,table_summit,table_test_stand',
+      'transforms.key.type': 'org.apache.kafka.connect.transforms.HoistField$Key',
+      'transforms.key.field': 'efd_key',
+      'transforms.table_summit.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.table_summit.regex': 'summit[.]lsst[.]efd[.]agg[.](.+)',
+      'transforms.table_summit.replacement': 'summit_$1',
+      'transforms.table_test_stand.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.table_test_stand.regex': 'test\\-stand[.]lsst[.]efd[.]agg[.](.+)',
+      'transforms.table_test_stand.replacement': 'test_stand_$1',
     });
-    const route = new RegExp(`^(?:${cfg['transforms.table.regex']})$`);
-    expect('lsst.sal.MTM1M3_accelerometerData'.replace(route, cfg['transforms.table.replacement'])).toBe('MTM1M3_accelerometerData');
-    expect('summit.lsst.sal.ATDome_position'.replace(route, cfg['transforms.table.replacement'])).toBe('ATDome_position');
+    expect(c.spec.topicsRegex).toBe('(?:summit[.]lsst[.]efd[.]agg[.].*|test\\-stand[.]lsst[.]efd[.]agg[.].*)');
     expect(c.secrets).toEqual(['efd-oracle']);
     noLiteralSecrets(c.spec);
-    const pg = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, dialect: 'postgresql', tableRoute: false });
-    expect(pg.spec.config).toMatchObject({ 'dialect.name': 'PostgreSqlDatabaseDialect', 'insert.mode': 'insert', 'pk.mode': 'none' });
-    expect(pg.spec.config.transforms).toBeUndefined();
   });
 
-  it('refuses upsert without a key, record_value without fields, deletes without record keys, and a missing topic selection', () => {
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, insertMode: 'upsert' })).toThrow(
-      'site "ldf": connectors.jdbc.pkMode: insertMode "upsert" needs a primary key',
+  it('table names: the routers give exactly the naming rule for every source, and leave other topics alone', () => {
+    const cfg = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, tablePrefixes: ['summit', 'test-stand'] }).spec.config;
+    for (const topic of ['summit.lsst.efd.agg.ATDome_position', 'test-stand.lsst.efd.agg.MTM1M3_accelerometerData']) {
+      expect(routed(cfg, topic)).toBe(aggregatedTableName(topic));
+    }
+    expect(routed(cfg, 'summit.lsst.efd.agg.ATDome_position')).toBe('summit_ATDome_position');
+    expect(routed(cfg, 'test-stand.lsst.efd.agg.ATDome_position')).toBe('test_stand_ATDome_position');
+    expect(routed(cfg, 'lsst.sal.ATDome_position')).toBe('lsst.sal.ATDome_position');
+    const own = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, topicsRegex: aggregatedTopicsRegexOf(['']) }).spec.config;
+    expect(routed(own, 'lsst.efd.agg.ATDome_position')).toBe('ATDome_position');
+    expect(aggregatedTableName('lsst.efd.agg.ATDome_position')).toBe('ATDome_position');
+    expect(aggregatedTableName('lsst.sal.ATDome_position')).toBeUndefined();
+    const plain = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, tablePrefixes: false }).spec.config;
+    expect(plain.transforms).toBe('key');
+    const noKey = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, insertMode: 'insert', tablePrefixes: false }).spec.config;
+    expect(noKey.transforms).toBeUndefined();
+  });
+
+  it('PostgreSQL: the same keys with its dialect; insert mode without a key; record_value keys', () => {
+    const pg = new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, dialect: 'postgresql', insertMode: 'insert' }).spec.config;
+    expect(pg).toMatchObject({
+      'hibernate.dialect': 'org.hibernate.dialect.PostgreSQLDialect',
+      'insert.mode': 'insert',
+      'primary.key.mode': 'none',
+    });
+    expect(pg['primary.key.fields']).toBeUndefined();
+    const rv = new JdbcSinkConnector(scope(), 'jdbc', {
+      ...jdbcProps,
+      primaryKeyMode: 'record_value',
+      primaryKeyFields: ['time', 'salIndex'],
+      schemaEvolution: 'none',
+      deadLetterTopic: 'lsst.efd.jdbc-sink.dlq',
+    }).spec.config;
+    expect(rv).toMatchObject({
+      'primary.key.mode': 'record_value',
+      'primary.key.fields': 'time,salIndex',
+      'schema.evolution': 'none',
+      'errors.tolerance': 'all',
+      'errors.deadletterqueue.topic.name': 'lsst.efd.jdbc-sink.dlq',
+    });
+    expect(undocumented(rv, DEBEZIUM_JDBC)).toEqual([]);
+  });
+
+  it('refuses, naming site and field: upsert without a key, record_value without fields, deletes without record keys, bad prefixes, no topics', () => {
+    const make = (p: Partial<JdbcSinkConnectorProps>) => () => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, ...p });
+    expect(make({ primaryKeyMode: 'none' })).toThrow('site "ldf": connectors.jdbc.primaryKeyMode: insertMode "upsert" needs a primary key');
+    expect(make({ primaryKeyMode: 'record_value' })).toThrow(
+      'site "ldf": connectors.jdbc.primaryKeyFields: primaryKeyMode "record_value" needs the key fields',
     );
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, pkMode: 'record_value' })).toThrow(
-      'connectors.jdbc.pkFields: pkMode "record_value" needs the key fields',
+    expect(make({ insertMode: 'insert', deleteEnabled: true })).toThrow(
+      'site "ldf": connectors.jdbc.deleteEnabled: needs primaryKeyMode "record_key"',
     );
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, deleteEnabled: true })).toThrow(
-      'connectors.jdbc.deleteEnabled: needs pkMode "record_key"',
+    expect(make({ primaryKeyFields: ['bad name'] })).toThrow(
+      'site "ldf": connectors.jdbc.primaryKeyFields: "bad name" is not a column name',
     );
-    expect(() => new JdbcSinkConnector(scope(), 'jdbc', { ...jdbcProps, topicsRegex: undefined })).toThrow(
-      'connectors.jdbc.topicsRegex: expected the topics to read',
+    expect(make({ schemaEvolution: 'auto' as never })).toThrow(
+      'site "ldf": connectors.jdbc.schemaEvolution: expected none or basic, got "auto"',
     );
-    expect(
-      () =>
-        new JdbcSinkConnector(scope(), 'jdbc', {
-          ...jdbcProps,
-          connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle', key: 'bad key' } },
-        }),
-    ).toThrow('connectors.jdbc.connection.password.key: expected a Secret key');
+    expect(make({ dialect: 'mysql' as never })).toThrow(
+      'site "ldf": connectors.jdbc.dialect: expected one of oracle, postgresql, got "mysql"',
+    );
+    expect(make({ tablePrefixes: ['a/b'] })).toThrow('site "ldf": connectors.jdbc.tablePrefixes: "a/b" is not a topic prefix');
+    expect(make({ tablePrefixes: ['summit.'] })).toThrow('site "ldf": connectors.jdbc.tablePrefixes: "summit." is not a topic prefix');
+    expect(make({ tablePrefixes: ['a-b', 'a_b'] })).toThrow(
+      'site "ldf": connectors.jdbc.tablePrefixes: prefixes a-b, a_b give the same table names',
+    );
+    expect(make({ batchSize: 0 })).toThrow('site "ldf": connectors.jdbc.batchSize: expected an integer ≥ 1, got 0');
+    expect(make({ topicsRegex: undefined })).toThrow('site "ldf": connectors.jdbc.topicsRegex: expected the topics to read');
+    expect(make({ connection: { ...jdbcProps.connection, password: { secret: 'efd-oracle', key: 'bad key' } } })).toThrow(
+      'site "ldf": connectors.jdbc.connection.password.key: expected a Secret key',
+    );
   });
 });
 
@@ -323,7 +396,7 @@ describe('ConnectorSet', () => {
       connectors: {
         influxDbSink: { runIn: 'connect', tags: ['salIndex'] },
         objectStore: { kind: 's3', bucket: 'efd-ldf', endpoint: 'https://s3.ldf.example', credentialsSecret: 'efd-s3' },
-        jdbc: { dialect: 'oracle', secret: 'efd-oracle', topicsRegex: 'lsst\\.efd\\.agg\\..*' },
+        jdbc: { dialect: 'oracle', secret: 'efd-oracle' },
       },
     });
     expect(out).toHaveResourceWithProperties(ConfigMapV1, {

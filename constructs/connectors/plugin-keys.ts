@@ -3,7 +3,7 @@
  * constructs target, with the values the plugins accept where they are enumerated (not a construct).
  * Sources: Apache Kafka's ConnectorConfig/SinkConnectorConfig; willena connect-influxdb-sink 1.0.5
  * (InfluxDBSinkConnectorConfig, README providers); Aiven cloud-storage connectors (commons
- * AivenCommonConfig/FileNameFragment, S3/GCS sink READMEs); Confluent kafka-connect-jdbc JdbcSinkConfig.
+ * AivenCommonConfig/FileNameFragment, S3/GCS sink READMEs); Debezium JDBC sink 3.6 JdbcSinkConnectorConfig.
  * The unit tests check every generated key against these; the integration test lets a real worker
  * validate the configs of plugins it has installed.
  */
@@ -158,49 +158,55 @@ export const AIVEN_GCS: PluginKeys = {
 export const AIVEN_TEMPLATE_VARIABLES =
   /^\{\{(topic|partition(:padding=(true|false))?|start_offset(:padding=(true|false))?|timestamp:unit=(yyyy|MM|dd|HH)|key)\}\}$/;
 
-export const CONFLUENT_JDBC: PluginKeys = {
+/**
+ * Debezium JDBC sink 3.6.0.Final (JdbcSinkConnectorConfig), as the local worker lists it
+ * (`GET /connector-plugins/io.debezium.connector.jdbc.JdbcSinkConnector/config`); `hibernate.*` is passed
+ * to Hibernate. The enumerated values are the plugin's (it lists none through the REST API).
+ */
+export const DEBEZIUM_JDBC: PluginKeys = {
   keys: [
     'connection.url',
-    'connection.user',
+    'connection.username',
     'connection.password',
-    'connection.attempts',
-    'connection.backoff.ms',
-    'dialect.name',
-    'table.name.format',
-    'max.retries',
-    'retry.backoff.ms',
-    'batch.size',
-    'delete.enabled',
-    'auto.create',
-    'auto.evolve',
+    'connection.pool.min_size',
+    'connection.pool.max_size',
+    'connection.pool.timeout',
     'insert.mode',
-    'pk.fields',
-    'pk.mode',
-    'fields.whitelist',
-    'db.timezone',
-    'db.timezone.date',
-    'quote.sql.identifiers',
-    'table.types',
-    'trim.sensitive.log',
-    'mssql.use.merge.holdlock',
+    'delete.enabled',
+    'truncate.enabled',
+    'collection.name.format',
+    'table.name.format',
+    'primary.key.mode',
+    'primary.key.fields',
+    'schema.evolution',
+    'quote.identifiers',
+    'collection.naming.strategy',
+    'table.naming.strategy',
+    'column.naming.strategy',
+    'collection.table.format',
+    'use.time.zone',
+    'database.time_zone',
+    'dialect.postgres.postgis.schema',
+    'dialect.postgres.unnest.insert.enabled',
+    'dialect.sqlserver.identity.insert',
+    'batch.size',
+    'field.include.list',
+    'field.exclude.list',
+    'flush.max.retries',
+    'flush.retry.delay.ms',
+    'connection.restart.on.errors',
+    'cloud.events.schema.name.pattern',
   ],
-  prefixes: [],
+  prefixes: ['hibernate.'],
   values: {
     'insert.mode': ['insert', 'upsert', 'update'],
-    'pk.mode': ['none', 'kafka', 'record_key', 'record_value'],
-    'auto.create': ['true', 'false'],
-    'auto.evolve': ['true', 'false'],
+    'primary.key.mode': ['none', 'kafka', 'record_key', 'record_value'],
+    'schema.evolution': ['none', 'basic'],
+    'quote.identifiers': ['true', 'false'],
     'delete.enabled': ['true', 'false'],
-    'dialect.name': [
-      '',
-      'OracleDatabaseDialect',
-      'PostgreSqlDatabaseDialect',
-      'MySqlDatabaseDialect',
-      'SqlServerDatabaseDialect',
-      'GenericDatabaseDialect',
-    ],
+    'truncate.enabled': ['true', 'false'],
   },
-  required: ['connection.url'],
+  required: ['connection.url', 'connection.username', 'connection.password'],
 };
 
 /** Keys of `config` that neither the framework nor the plugin documents, and enumerated values out of range. */

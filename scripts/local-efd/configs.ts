@@ -17,6 +17,7 @@ export const props = (entries: Record<string, string | number>) =>
 export const kafkaDataDir = (c: ClusterLayout) => path.join(paths.data(), `kafka-${c.name}`);
 export const registryDataDir = (c: ClusterLayout) => path.join(paths.data(), `registry-${c.name}`);
 export const influxDataDir = () => path.join(paths.data(), 'influxdb');
+export const postgresDataDir = () => path.join(paths.data(), 'postgres');
 
 /** log4j 1 (reload4j) settings for Kafka and Connect: INFO to stdout (captured in the server's log file). */
 export const LOG4J: Record<string, string> = {
@@ -76,31 +77,47 @@ export function writeKafkaConfig(c: ClusterLayout): string {
   );
 }
 
-/** Distributed Connect worker; byte-array converters by default so MirrorMaker 2 copies records verbatim. */
+/**
+ * A distributed Connect worker's settings (the local EFD's workers and the tests' private ones):
+ * byte-array converters by default so MirrorMaker 2 copies records verbatim; plugin.path the cache's
+ * plugin folders; the DirectoryConfigProvider `dir` the sites' Connect image sets, so connector configs
+ * carry `${dir:<mount>/<secret>:<key>}` references, never secret values.
+ */
+export function connectWorkerProps(o: {
+  bootstrap: string;
+  id: string;
+  port: number;
+  offsetPartitions?: number;
+}): Record<string, string | number> {
+  return {
+    'bootstrap.servers': o.bootstrap,
+    'group.id': `efd-connect-${o.id}`,
+    'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    'config.storage.topic': `_connect-configs-${o.id}`,
+    'offset.storage.topic': `_connect-offsets-${o.id}`,
+    'status.storage.topic': `_connect-status-${o.id}`,
+    'config.storage.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+    'offset.storage.partitions': o.offsetPartitions ?? 5,
+    'status.storage.partitions': 1,
+    'offset.flush.interval.ms': 5000,
+    listeners: `http://${HOST}:${o.port}`,
+    'rest.advertised.host.name': HOST,
+    'rest.advertised.port': o.port,
+    'plugin.path': paths.connectPlugins(),
+    'plugin.discovery': 'hybrid_warn',
+    'scheduled.rebalance.max.delay.ms': 0,
+    'config.providers': 'dir',
+    'config.providers.dir.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+  };
+}
+
 export function writeConnectConfig(c: ClusterLayout): string {
   return write(
     path.join(paths.config(), `connect-${c.name}.properties`),
-    props({
-      'bootstrap.servers': `${HOST}:${c.kafka}`,
-      'group.id': `efd-connect-${c.name}`,
-      'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
-      'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
-      'config.storage.topic': `_connect-configs-${c.name}`,
-      'offset.storage.topic': `_connect-offsets-${c.name}`,
-      'status.storage.topic': `_connect-status-${c.name}`,
-      'config.storage.replication.factor': 1,
-      'offset.storage.replication.factor': 1,
-      'status.storage.replication.factor': 1,
-      'offset.storage.partitions': 5,
-      'status.storage.partitions': 1,
-      'offset.flush.interval.ms': 5000,
-      listeners: `http://${HOST}:${c.connect}`,
-      'rest.advertised.host.name': HOST,
-      'rest.advertised.port': c.connect,
-      'plugin.path': paths.connectPlugins(),
-      'plugin.discovery': 'hybrid_warn',
-      'scheduled.rebalance.max.delay.ms': 0,
-    }),
+    props(connectWorkerProps({ bootstrap: `${HOST}:${c.kafka}`, id: c.name, port: c.connect })),
   );
 }
 

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONNECT_PLUGINS, VERSIONS, cacheDir, paths } from './layout';
+import { CONNECT_PLUGINS, ConnectPlugin, VERSIONS, cacheDir, paths } from './layout';
 import { EfdError, javaMajor, requireTool, run, runCapture, seconds, systemJava } from './shell';
 
 export interface InstallReport {
@@ -105,8 +105,24 @@ ${d}
 `;
 }
 
+/**
+ * Maven settings that send every repository to Maven Central: some POMs declare repositories of their own
+ * (Apicurio's serdes name repo.eclipse.org), which this machine cannot reach and the installs do not need.
+ */
+const MAVEN_SETTINGS = `<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
+  <mirrors><mirror><id>central-only</id><mirrorOf>*</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror></mirrors>
+</settings>
+`;
+
 function mvn(args: string[], cwd: string, name: string, what: string): Promise<void> {
-  return run(needMvn(), ['-B', '-ntp', `-Dmaven.repo.local=${paths.m2()}`, ...args], { cwd, logFile: installLog(name), what });
+  const settings = path.join(paths.work(), 'maven-settings.xml');
+  fs.mkdirSync(path.dirname(settings), { recursive: true });
+  fs.writeFileSync(settings, MAVEN_SETTINGS);
+  return run(needMvn(), ['-B', '-ntp', '-s', settings, `-Dmaven.repo.local=${paths.m2()}`, ...args], {
+    cwd,
+    logFile: installLog(name),
+    what,
+  });
 }
 
 /** Copies `deps` and their runtime dependencies into `dest` (via a throwaway pom). */
@@ -150,9 +166,33 @@ async function installApicurio(): Promise<void> {
   fs.rmSync(path.join(paths.m2(), 'io', 'apicurio', 'apicurio-registry-app'), { recursive: true, force: true });
 }
 
-async function installPlugin(p: (typeof CONNECT_PLUGINS)[number]): Promise<void> {
+async function installPlugin(p: ConnectPlugin): Promise<void> {
   const dest = path.join(paths.connectPlugins(), `${p.artifact}-${p.version}`);
-  await copyDependencies(`plugin-${p.artifact}`, [p], dest, `Connect plugin ${p.group}:${p.artifact}:${p.version}`);
+  const name = `plugin-${p.artifact}`;
+  const what = `Connect plugin ${p.group}:${p.artifact}:${p.version}`;
+  if (!p.archive) {
+    await copyDependencies(name, [p], dest, what);
+    return;
+  }
+  const work = freshDir(path.join(paths.work(), name));
+  await mvn(
+    ['dependency:copy', `-Dartifact=${p.group}:${p.artifact}:${p.version}:tar.gz:${p.archive.classifier}`, `-DoutputDirectory=${work}`],
+    work,
+    name,
+    `${what} (${p.archive.classifier} archive) download (Maven)`,
+  );
+  const tgz = fs.readdirSync(work).find((f) => f.endsWith('.tar.gz'));
+  if (!tgz) throw new EfdError(`${what}: the download produced no .tar.gz in ${work}; see ${installLog(name)}`);
+  const tmp = freshDir(`${dest}.tmp`);
+  await run('tar', ['-xzf', path.join(work, tgz), '-C', tmp, '--strip-components=1'], {
+    logFile: installLog(name),
+    what: `${what} unpack`,
+  });
+  // The worker's own Kafka jars must win: the archive's copies (a newer Kafka) are removed.
+  for (const f of fs.readdirSync(tmp)) if (/^(kafka-clients|connect-api|connect-runtime)-.*\.jar$/.test(f)) fs.rmSync(path.join(tmp, f));
+  moveInto(tmp, dest);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(path.join(paths.m2(), ...p.group.split('.'), p.artifact), { recursive: true, force: true });
 }
 
 // ----------------------------------------------------------- Java 21+ ----
@@ -472,9 +512,9 @@ function components(opts: InstallOptions): Component[] {
       version: p.version,
       maven: true,
       optional: true,
-      tools: [needMvn],
       install: () => installPlugin(p),
       present: () => fs.existsSync(path.join(paths.connectPlugins(), `${p.artifact}-${p.version}`)),
+      tools: p.archive ? [needMvn, needTar] : [needMvn],
     });
   }
   if (opts.k8s) {

@@ -26,12 +26,33 @@ export const VERSIONS = {
   helm: '3.22.0',
 } as const;
 
-/** Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable). */
-export const CONNECT_PLUGINS = [
+export interface ConnectPlugin {
+  group: string;
+  artifact: string;
+  version: string;
+  /**
+   * A plugin published as an archive (`<artifact>-<version>-<classifier>.tar.gz`, the plugin with its
+   * runtime dependencies, as Debezium publishes its connectors): unpacked into the plugin's folder.
+   * Without it, the jar and its runtime dependencies are copied (Maven `copy-dependencies`).
+   */
+  archive?: { classifier: string };
+}
+
+/**
+ * Kafka Connect plugins installed into plugin.path, each in its own folder (skipped if unresolvable):
+ *  - the Debezium JDBC sink (the JDBC long-term sink; its archive holds the PostgreSQL and Oracle drivers).
+ *    3.6.0.Final: Maven Central serves no 3.6.1.Final of debezium-connector-jdbc (its POM is 404);
+ *  - Apicurio's Avro converter (3.0.9: the newest whose jars Maven Central serves here, 3.3.3 has a POM only): the local registry is Apicurio, whose
+ *    ccompat ids the converter reads in Confluent's wire format (see apicurioAvroConverter in
+ *    constructs/connectors/common.ts). The sites' Connect image has Confluent's AvroConverter instead.
+ */
+export const CONNECT_PLUGINS: readonly ConnectPlugin[] = [
   { group: 'io.github.willena', artifact: 'connect-influxdb-sink', version: '1.0.5' },
   { group: 'io.aiven', artifact: 's3-connector-for-apache-kafka', version: '2.15.0' },
   { group: 'io.aiven', artifact: 'gcs-connector-for-apache-kafka', version: '0.13.0' },
-] as const;
+  { group: 'io.debezium', artifact: 'debezium-connector-jdbc', version: '3.6.0.Final', archive: { classifier: 'plugin' } },
+  { group: 'io.apicurio', artifact: 'apicurio-registry-utils-converter', version: '2.6.13.Final' },
+];
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const MAX_CLUSTERS = 3;

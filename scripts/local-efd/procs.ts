@@ -20,7 +20,7 @@ export interface Server {
   heap: string;
   readyTimeoutMs: number;
   prepare(say: (line: string) => void): Promise<void>;
-  command(): { cmd: string; args: string[]; cwd?: string };
+  command(): { cmd: string; args: string[]; cwd?: string; runAs?: { uid: number; gid: number }; stopSignal?: NodeJS.Signals };
   ready(): Promise<boolean>;
   afterReady?(): Promise<void>;
 }
@@ -33,6 +33,8 @@ export interface PidRecord {
   ports: number[];
   startedAt: string;
   command: string;
+  /** What `down` sends first (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }
 
 export const pidFile = (server: string) => path.join(paths.pids(), `${server}.pid.json`);
@@ -95,6 +97,9 @@ export interface SpawnSpec {
   ports: number[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user (PostgreSQL refuses root). */
+  runAs?: { uid: number; gid: number };
+  stopSignal?: NodeJS.Signals;
 }
 
 /** Starts a server detached (own process group), stdout+stderr to its log file; writes its pid file. */
@@ -110,6 +115,7 @@ export function spawnServer(spec: SpawnSpec): PidRecord {
     env: spec.env ?? process.env,
     detached: true,
     stdio: ['ignore', out, out],
+    ...(spec.runAs ?? {}),
   });
   fs.closeSync(out);
   child.on('error', () => {
@@ -124,19 +130,20 @@ export function spawnServer(spec: SpawnSpec): PidRecord {
     ports: spec.ports,
     startedAt: new Date().toISOString(),
     command: `${spec.cmd} ${spec.args.join(' ')}`,
+    ...(spec.stopSignal ? { stopSignal: spec.stopSignal } : {}),
   };
   fs.writeFileSync(pidFile(spec.server), JSON.stringify(rec, null, 2));
   return rec;
 }
 
-/** SIGTERM to the server's process group, SIGKILL after `graceMs`; removes the pid file. */
+/** SIGTERM (or the server's stopSignal) to the server's process group, SIGKILL after `graceMs`; removes the pid file. */
 export async function stopServer(server: string, graceMs = 30_000): Promise<'stopped' | 'killed' | 'not-running'> {
   const rec = runningPid(server);
   if (!rec) {
     removePid(server);
     return 'not-running';
   }
-  signal(rec.pid, 'SIGTERM');
+  signal(rec.pid, rec.stopSignal ?? 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(rec)) {

@@ -182,11 +182,14 @@ export function launch(
   dir: string,
   url: string,
   cwd?: string,
+  /** Run as this user (PostgreSQL refuses root). */
+  runAs?: { uid: number; gid: number },
+  stopSignal: NodeJS.Signals = 'SIGTERM',
 ): { child: ChildProcess; handle: LocalProcess } {
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', out, out], detached: false });
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', out, out], detached: false, ...(runAs ?? {}) });
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
   killOnExit(child);
@@ -197,7 +200,7 @@ export function launch(
     log,
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(stopSignal);
       const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited(child);
       clearTimeout(t);

@@ -1,7 +1,8 @@
 /**
  * The local EFD: `up`, `down`, `status`, `logs`. Servers (all on 127.0.0.1):
  *   per cluster x ∈ a,b,c  kafka-x (KRaft), registry-x (Apicurio, Confluent API), connect-x (distributed + MM2)
- *   once                   influxdb (1.8.10, database `efd`)
+ *   once                   influxdb (1.8.10, database `efd`), postgres (Debian's PostgreSQL, database `efd`: the
+ *                          JDBC long-term sink's; ./postgres.ts)
  *   with 2+ clusters       replication a → b (./replication.ts): replication-registry (kafkasql, on a),
  *                          replication (Connect worker producing to b, MM2 connectors applied by the
  *                          connect manager), remote-registry (read-only, on b, the replicated journal)
@@ -13,6 +14,7 @@ import { ClusterLayout, HOST, INFLUX_DATABASE, INFLUX_PORTS, MAX_CLUSTERS, cache
 import {
   influxDataDir,
   kafkaDataDir,
+  postgresDataDir,
   registryDataDir,
   registryJvmProps,
   writeConnectConfig,
@@ -57,6 +59,16 @@ import {
 } from './replication';
 import { remoteTopic } from '../../config/topology';
 import { formatTable } from '../../apps/lib/table';
+import {
+  POSTGRES,
+  ensurePostgresDatabase,
+  initPostgres,
+  postgresArgs,
+  postgresBinDir,
+  postgresEndpoints,
+  postgresReady,
+  postgresRunAs,
+} from './postgres';
 
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
@@ -202,6 +214,29 @@ function influxServer(): Server {
   };
 }
 
+function postgresServer(): Server {
+  const ep = postgresEndpoints();
+  const opts = { dataDir: postgresDataDir(), port: POSTGRES.port, logFile: path.join(paths.logs(), 'postgres-initdb.log') };
+  return {
+    name: 'postgres',
+    ports: [POSTGRES.port],
+    url: ep.jdbcUrl,
+    heap: '(shared_buffers 64MB)',
+    readyTimeoutMs: 60_000,
+    async prepare(say) {
+      if (await initPostgres(opts)) say(`postgres: initialized ${opts.dataDir}`);
+    },
+    command: () => ({
+      cmd: path.join(postgresBinDir(), 'postgres'),
+      args: postgresArgs(opts),
+      runAs: postgresRunAs(),
+      stopSignal: 'SIGINT',
+    }),
+    ready: () => postgresReady(POSTGRES.port),
+    afterReady: () => ensurePostgresDatabase(POSTGRES.port),
+  };
+}
+
 /**
  * Replication a → b as the stacks configure it (flow from the topology code, connectors from
  * mirrorMaker2Specs applied by the connect manager), with the registries the remote-registry mode needs.
@@ -303,7 +338,7 @@ function serversFor(clusters: number, k8s = false): Server[] {
     const c = clusterLayout(i);
     list.push(kafkaServer(c), registryServer(c), connectServer(c));
   }
-  list.push(influxServer());
+  list.push(influxServer(), postgresServer());
   if (clusters >= 2) list.push(...replicationServers(clusterLayout(0), clusterLayout(1)));
   if (k8s) list.push(...k8sServers(siteContexts()));
   return list;
@@ -500,12 +535,12 @@ async function startAll(servers: Server[], toStart: Server[], say: Say): Promise
 async function startServer(s: Server, say: Say): Promise<void> {
   removePid(s.name);
   await s.prepare(say);
-  const { cmd, args, cwd } = s.command();
+  const { cmd, args, cwd, runAs, stopSignal } = s.command();
   if (!fs.existsSync(cmd))
     throw new EfdError(
       `${s.name}: ${cmd} is missing; the install in the cache dir is incomplete. Remove ${paths.stamps()} and rerun \`npm run efd:up\`.`,
     );
-  const rec = spawnServer({ server: s.name, cmd, args, cwd, ports: s.ports });
+  const rec = spawnServer({ server: s.name, cmd, args, cwd, ports: s.ports, runAs, stopSignal });
   say(`${s.name}: started pid ${rec.pid} (${s.heap}), log ${logFile(s.name)}`);
 }
 
@@ -547,6 +582,7 @@ function endpointsFor(servers: Server[]): Endpoints {
   return {
     clusters,
     influxdb: influxEndpoints(),
+    ...(servers.some((s) => s.name === 'postgres') ? { postgres: postgresEndpoints() } : {}),
     ...(k8s ? { kubernetes: kubernetesEndpoints(siteContexts()) } : {}),
     ...(replication ? { replication } : {}),
   };
@@ -561,6 +597,7 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
   say('local EFD endpoints:');
   for (const c of e.clusters) say(`  cluster ${c.name}: kafka ${c.kafka}  registry ${c.registry}  connect ${c.connect}`);
   say(`  influxdb: ${e.influxdb.url} (database ${e.influxdb.database})`);
+  if (e.postgres) say(`  postgres: ${e.postgres.jdbcUrl} (user ${e.postgres.user})`);
   if (e.kubernetes)
     say(
       `  kubernetes: ${e.kubernetes.server}, KUBECONFIG=${e.kubernetes.kubeconfig} (contexts ${e.kubernetes.contexts.join(', ')}; no kubelet: pods do not run)`,
