@@ -9,6 +9,12 @@ cd "$(dirname "$0")/.."
 
 t0=$(date +%s)
 echo "local EFD: cache ${EFD_CACHE_DIR:-$HOME/.cache/efd-local}, state ${EFD_LOCAL_DIR:-$PWD/.efd-local}"
+# PostgreSQL (the JDBC sink's database) is Debian's server build, not one the local EFD installs into its cache.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${EFD_POSTGRES_BIN:-}" ]; then
+  tp=$(date +%s)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; }
+  echo "local EFD: installed Debian's postgresql in $(( $(date +%s) - tp )) s"
+fi
 if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s; then
   echo "local EFD: start failed; server logs follow" >&2
   npx tsx apps/cli/main.ts local logs -n 40 >&2 || true

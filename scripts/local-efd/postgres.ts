@@ -62,6 +62,19 @@ export function postgresBinDir(): string {
   return path.join(root, versions[0], 'bin');
 }
 
+/** Whether a PostgreSQL server build is there (else the local EFD runs without it and says how to add it). */
+export function postgresInstalled(): boolean {
+  try {
+    postgresBinDir();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What `local up` says when it is not there. */
+export const POSTGRES_MISSING = `postgres: not started, no server build found (${INSTALL_HINT}); the JDBC sink tests need it`;
+
 /** The user the server runs as: undefined (the current one) unless we are root, then `postgres`. */
 export function postgresRunAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;

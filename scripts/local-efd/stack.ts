@@ -61,11 +61,13 @@ import { remoteTopic } from '../../config/topology';
 import { formatTable } from '../../apps/lib/table';
 import {
   POSTGRES,
+  POSTGRES_MISSING,
   ensurePostgresDatabase,
   initPostgres,
   postgresArgs,
   postgresBinDir,
   postgresEndpoints,
+  postgresInstalled,
   postgresReady,
   postgresRunAs,
 } from './postgres';
@@ -338,7 +340,9 @@ function serversFor(clusters: number, k8s = false): Server[] {
     const c = clusterLayout(i);
     list.push(kafkaServer(c), registryServer(c), connectServer(c));
   }
-  list.push(influxServer(), postgresServer());
+  list.push(influxServer());
+  // PostgreSQL is Debian's build, not in the cache: without it the rest runs (up() says so)
+  if (postgresInstalled()) list.push(postgresServer());
   if (clusters >= 2) list.push(...replicationServers(clusterLayout(0), clusterLayout(1)));
   if (k8s) list.push(...k8sServers(siteContexts()));
   return list;
@@ -456,6 +460,7 @@ export async function up(opts: UpOptions = {}): Promise<UpReport> {
     if (inst.installed.length > 0) say(`cold install: ${inst.seconds} s (${inst.installed.join(', ')}) into ${cacheDir()}`);
     else say(`install: cached (${inst.seconds} s)`);
     for (const s of inst.skipped) say(`install: skipped ${s.name} (${s.reason}); EFD_RETRY_PLUGINS=1 retries`);
+    if (!postgresInstalled()) say(POSTGRES_MISSING);
 
     const t0 = Date.now();
     const servers = serversFor(Math.max(wanted, runningClusters()), k8s);
