@@ -33,9 +33,13 @@ export async function kafkaReady(bootstrap: string): Promise<boolean> {
   }
 }
 
-/** The Confluent-compatible API lists subjects. */
+/**
+ * The Confluent-compatible API answers from its storage: GET /config (the global compatibility level).
+ * Not /subjects: with thousands of subjects (a long-lived local EFD) that listing takes seconds under load,
+ * longer than a probe waits, and a healthy registry read as down made the tests restart the stack.
+ */
 export async function registryReady(registryApiUrl: string): Promise<boolean> {
-  return (await httpStatus(`${registryApiUrl}/subjects`)) === 200;
+  return (await httpStatus(`${registryApiUrl}/config`)) === 200;
 }
 
 /** The worker joined its group: GET /connectors answers 200 (not 409 rebalancing / 404 / refused). */
