@@ -8,6 +8,7 @@
  */
 import { Command } from 'commander';
 import { RegisterCommand, runProgram } from '../lib/program';
+import { endQuietlyOnClosedPipe } from '../lib/cli-output';
 
 /** A top-level command: its help line, and how to load the module that registers it. */
 interface LazyCommand {
@@ -190,6 +191,7 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 export function main(): void {
+  endQuietlyOnClosedPipe(process.stdout);
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
