@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 t0=$(date +%s)
 echo "local EFD: cache ${EFD_CACHE_DIR:-$HOME/.cache/efd-local}, state ${EFD_LOCAL_DIR:-$PWD/.efd-local}"
-if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s; then
+if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s --object-stores; then
   echo "local EFD: start failed; server logs follow" >&2
   npx tsx apps/cli/main.ts local logs -n 40 >&2 || true
   exit 1
