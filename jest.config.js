@@ -3,8 +3,9 @@
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = {
   transform,
-  // @platformatic/kafka (and its @platformatic helpers) ship ES modules only: compile them to CommonJS like our sources
-  transformIgnorePatterns: ['/node_modules/(?!(@platformatic)/)'],
+  // @platformatic/kafka (and its @platformatic helpers) ship ES modules only, and so does the uuid that thrift
+  // (under @dsnp/parquetjs) requires: compile them to CommonJS like our sources
+  transformIgnorePatterns: ['/node_modules/(?!(@platformatic/|uuid/|thrift/node_modules/uuid/))'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-cdktf.ts'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out', '<rootDir>/.efd-local'],

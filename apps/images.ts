@@ -16,6 +16,7 @@ export const APP_IMAGES = [
   'saltransform',
   'aggregator',
   'influxdb-sink',
+  'parquet-sink',
   'connect-manager',
   'influxdb-init',
 ] as const;

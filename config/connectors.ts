@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { intIn } from './bounds';
-import { IDENTIFIER, K8S_NAME, regexSchema, topicNameSchema } from './names';
+import { aggregatedTopicsRegex, IDENTIFIER, K8S_NAME, regexSchema, salTopicsRegex, topicNameSchema } from './names';
 
 /** Default topics of SAL telemetry, events and commands (Avro, `lsst.sal.<topic>`). */
 export const SAL_TOPICS_REGEX = 'lsst[.]sal[.].*';
@@ -38,13 +38,30 @@ export const influxDbSinkSchema = z.strictObject({
   replicas: intIn(0, 64, 'replicas').default(1),
 });
 
+/** Raw SAL topics and the aggregator's 1 Hz topics: what the Parquet copy keeps by default. */
+export const OBJECT_STORE_TOPICS_REGEX = `${salTopicsRegex()}|${aggregatedTopicsRegex()}`;
+
 export const objectStoreSchema = z.strictObject({
+  /**
+   * `app`: the parquet-sink app (default; decodes with the registry, dead-letter topic, metrics; the time
+   * folders follow the records' Kafka timestamps); `connect`: Aiven's S3/GCS sink plugins in Connect.
+   */
+  runIn: z.enum(['app', 'connect']).default('app'),
   kind: z.enum(['s3', 'gcs']),
   bucket: z.string().min(3),
   prefix: z.string().default(''),
-  topicsRegex: regexSchema.default(SAL_TOPICS_REGEX),
+  topicsRegex: regexSchema.default(OBJECT_STORE_TOPICS_REGEX),
   partitionBy: z.enum(['day', 'hour']).default('hour'),
-  timestampSource: z.enum(['wallclock', 'event']).default('wallclock'),
+  /** Connect only (the app always uses the records' Kafka timestamps, so a retry writes the same names). */
+  timestampSource: z.enum(['wallclock', 'event']).optional(),
+  /** App: records per object at most. */
+  maxRecords: intIn(1, 10_000_000, 'records per object').default(200_000),
+  /** App: an object is written at the latest this long after its first record (ms). */
+  flushIntervalMs: intIn(1000, 86_400_000, 'ms').default(600_000),
+  /** App: records that do not decode go here with the reason in headers. */
+  deadLetterTopic: topicNameSchema.default('lsst.efd.parquet-sink.dlq'),
+  /** App: replicas (they share the partitions). */
+  replicas: intIn(0, 64, 'replicas').default(1),
   /** S3 */
   region: z.string().optional(),
   endpoint: z.string().url().optional(),

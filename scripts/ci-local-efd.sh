@@ -15,7 +15,7 @@ if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${EFD_POSTGR
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; }
   echo "local EFD: installed Debian's postgresql in $(( $(date +%s) - tp )) s"
 fi
-if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s; then
+if ! npx tsx apps/cli/main.ts local up --clusters 2 --k8s --object-stores; then
   echo "local EFD: start failed; server logs follow" >&2
   npx tsx apps/cli/main.ts local logs -n 40 >&2 || true
   exit 1

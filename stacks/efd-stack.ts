@@ -2,6 +2,7 @@
  * `<site>-efd`: the EFD of one site — namespaces, the `ssd` StorageClass and
  * the seam where the platform (Kafka, InfluxDB), connectors and apps attach.
  */
+import { ParquetSinkApp } from '../constructs/parquet-sink-app';
 import { Construct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import type { Site } from '../config/schema';
@@ -123,6 +124,16 @@ export class EfdStack extends TerraformStack {
         influxdb: this.influxdb,
         settings: this.connectors.settings.influxDbSink,
         dependsOn: [this.retentionJob.job, appsNamespace],
+      });
+    }
+    const objectStore = this.connectors.settings.objectStore;
+    if (objectStore?.runIn === 'app') {
+      new ParquetSinkApp(this, 'parquet-sink', {
+        site,
+        image,
+        kafka: this.kafka,
+        settings: objectStore,
+        dependsOn: [this.kafka.release, appsNamespace],
       });
     }
     if (props.inbound?.length) {

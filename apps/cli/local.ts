@@ -28,8 +28,13 @@ export function registerLocalCommand(program: Command): void {
       'also a local Kubernetes API (etcd, kube-apiserver, kube-controller-manager; no kubelet) with a kubeconfig context per site; the first run builds it (5–28 min)',
       false,
     )
-    .action(async (opts: { clusters: string; fresh: boolean; k8s: boolean }) => {
-      await up({ clusters: parseClusters(opts.clusters), fresh: opts.fresh, k8s: opts.k8s });
+    .option(
+      '--object-stores',
+      'also the object stores of the Parquet copy: S3 (SeaweedFS) and GCS (fake-gcs-server, an emulator); the first run builds them (SeaweedFS: 30+ min on 2 busy cores)',
+      false,
+    )
+    .action(async (opts: { clusters: string; fresh: boolean; k8s: boolean; objectStores: boolean }) => {
+      await up({ clusters: parseClusters(opts.clusters), fresh: opts.fresh, k8s: opts.k8s, objectStores: opts.objectStores });
     });
 
   local

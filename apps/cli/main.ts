@@ -128,6 +128,13 @@ const COMMANDS: LazyCommand[] = [
     load: () => (require('../influxdb-sink/cli') as typeof import('../influxdb-sink/cli')).registerInfluxdbSinkCommand,
   },
   {
+    name: 'parquet-sink',
+    term: 'parquet-sink [options]',
+    description:
+      'consume raw (lsst.sal.*) and aggregated (lsst.efd.agg.*) Avro topics and write hourly-partitioned Parquet objects to S3 or GCS',
+    load: () => (require('../parquet-sink/cli') as typeof import('../parquet-sink/cli')).registerParquetSinkCommand,
+  },
+  {
     name: 'influxdb-init',
     term: 'influxdb-init [options]',
     description: 'create or update the InfluxDB database, retention policies and continuous queries of the retention tiers (idempotent)',

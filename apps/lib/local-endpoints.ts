@@ -25,8 +25,17 @@ export interface Endpoints {
   postgres?: { host: string; port: number; database: string; user: string; password: string; jdbcUrl: string };
   /** The local Kubernetes API, when started with `efd local up --k8s`. */
   kubernetes?: { server: string; kubeconfig: string; contexts: string[] };
+  /** The object stores of the Parquet copy, when their builds are in the cache (scripts/local-efd/object-stores.ts). */
+  objectStores?: ObjectStoreEndpoints;
   /** With 2 clusters: replication a → b (source `summit` → aggregator `ldf`), its worker and registries. */
   replication?: ReplicationEndpoints;
+}
+
+export interface ObjectStoreEndpoints {
+  /** S3-compatible (SeaweedFS): path-style requests; the keys are not checked. */
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** GCS JSON API (fake-gcs-server, an emulator): no credentials. */
+  gcs: { endpoint: string };
 }
 
 export interface ReplicationEndpoints {

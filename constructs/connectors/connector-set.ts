@@ -8,7 +8,8 @@
  * Declared per site:
  *  - `influxDbSink.runIn: connect` → InfluxDbSinkConnector (the default `app` runs the influxdb-sink
  *    app instead, see InfluxDbSinkApp);
- *  - `objectStore` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions);
+ *  - `objectStore.runIn: connect` → ObjectStoreSinkConnector (S3 or GCS, Parquet, hourly/daily partitions;
+ *    the default `app` runs the parquet-sink app instead, see ParquetSinkApp);
  *  - `jdbc` → JdbcSinkConnector (Debezium JDBC sink into Oracle/PostgreSQL, credentials from a Secret): by
  *    default the site's aggregated topics (config/names.ts aggregatedTopicsRegexOf), one table each.
  */
@@ -82,7 +83,7 @@ export class ConnectorSet extends Construct {
     this.namespace = props.namespace ?? site.namespaces.apps;
     this.configMapName = props.configMapName ?? 'efd-connectors';
     const s = this.settings;
-    const wantsConnect = s.influxDbSink.runIn === 'connect' || s.objectStore !== undefined || s.jdbc !== undefined;
+    const wantsConnect = s.influxDbSink.runIn === 'connect' || s.objectStore?.runIn === 'connect' || s.jdbc !== undefined;
     if (wantsConnect && !kafka.connectUrl) {
       throw new Error(
         `site "${site.name}": connectors: connectors are declared but kafka.connect is false; enable Kafka Connect or remove them`,
@@ -111,7 +112,7 @@ export class ConnectorSet extends Construct {
         }),
       );
     }
-    if (s.objectStore) {
+    if (s.objectStore?.runIn === 'connect') {
       const o = s.objectStore;
       const secret = o.credentialsSecret;
       this.add(

@@ -395,7 +395,7 @@ describe('ConnectorSet', () => {
       site,
       connectors: {
         influxDbSink: { runIn: 'connect', tags: ['salIndex'] },
-        objectStore: { kind: 's3', bucket: 'efd-ldf', endpoint: 'https://s3.ldf.example', credentialsSecret: 'efd-s3' },
+        objectStore: { runIn: 'connect', kind: 's3', bucket: 'efd-ldf', endpoint: 'https://s3.ldf.example', credentialsSecret: 'efd-s3' },
         jdbc: { dialect: 'oracle', secret: 'efd-oracle' },
       },
     });
@@ -404,7 +404,7 @@ describe('ConnectorSet', () => {
     });
     expect(Object.keys(cm.data)).toEqual(['influxdb-sink.json', 'jdbc-sink.json', 's3-parquet-sink.json']);
     expect(specs['influxdb-sink.json'].config['influxdb.retention.policy.provider.value']).toBe('raw');
-    expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*');
+    expect(specs['s3-parquet-sink.json'].topicsRegex).toBe('lsst[.]sal[.].*|lsst[.]efd[.]agg[.].*');
     // Escaped for Terraform (constructs/terraform-literal.ts), which hands `${dir:…}` to Kafka Connect.
     expect(specs['jdbc-sink.json'].config['connection.password']).toBe('$${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}');
     expect(set.secrets).toEqual(['efd-oracle', 'efd-s3', 'influxdb-auth']);
@@ -436,10 +436,14 @@ describe('ConnectorSet', () => {
       /site "gcp": connectors.jdbc.dialect: /,
     );
     expect(() =>
-      synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } }, kafka: { ...kafka, connectUrl: undefined } }),
+      synth({
+        site: gkeSite(),
+        connectors: { objectStore: { runIn: 'connect', kind: 'gcs', bucket: 'b-efd' } },
+        kafka: { ...kafka, connectUrl: undefined },
+      }),
     ).toThrow('site "gcp": connectors: connectors are declared but kafka.connect is false');
     expect(() =>
-      synth({ site: gkeSite(), connectors: { objectStore: { kind: 'gcs', bucket: 'b-efd' } } }, (set) =>
+      synth({ site: gkeSite(), connectors: { objectStore: { runIn: 'connect', kind: 'gcs', bucket: 'b-efd' } } }, (set) =>
         set.add(new ObjectStoreSinkConnector(set, 'again', { site: 'gcp', schemaRegistryUrl: REGISTRY, kind: 'gcs', bucket: 'b2-efd' })),
       ),
     ).toThrow(/connector name "gcs-parquet-sink" is declared twice/);
@@ -464,7 +468,7 @@ describe('Connect workers mount the Secrets of every connector', () => {
     const site = onPremSite({
       name: 'ldf',
       role: 'aggregator',
-      connectors: { objectStore: { kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } },
+      connectors: { objectStore: { runIn: 'connect', kind: 's3', bucket: 'efd-ldf', credentialsSecret: 'efd-s3' } },
     });
     const stack = scope();
     const platform = new KafkaPlatform(stack, 'kafka', { site });

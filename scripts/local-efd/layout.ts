@@ -24,6 +24,10 @@ export const VERSIONS = {
   etcdDebian: '3.4.23-4+b4',
   /** The helm CLI (`efd validate --charts`), `go install helm.sh/helm/v3/cmd/helm` from the Go module proxy. */
   helm: '3.22.0',
+  /** The local S3 (SeaweedFS `weed mini`), built from the Go module proxy (a pseudo-version: the module has no tags there). */
+  seaweedfs: 'v0.0.0-20261109003541-7506e5f91cd6',
+  /** The local GCS emulator (fake-gcs-server), `go install` from the Go module proxy. */
+  fakeGcs: '1.56.1',
 } as const;
 
 export interface ConnectPlugin {
@@ -62,6 +66,16 @@ export const INFLUX_DATABASE = 'efd';
 /** The local Kubernetes API (`--k8s`): etcd client/peer, kube-apiserver, kube-controller-manager. */
 export const K8S_PORTS = { etcd: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257 } as const;
 
+/** The object stores (./object-stores.ts): S3 API and SeaweedFS' own master/volume/filer (each grpc on +10000), the GCS API. */
+export interface ObjectStorePorts {
+  s3: number;
+  s3Master: number;
+  s3Volume: number;
+  s3Filer: number;
+  gcs: number;
+}
+export const OBJECT_STORE_PORTS: ObjectStorePorts = { s3: 8333, s3Master: 9333, s3Volume: 9340, s3Filer: 8888, gcs: 4443 };
+
 /** Install cache (outside git, reused): `$EFD_CACHE_DIR` or `~/.cache/efd-local`. */
 export function cacheDir(): string {
   return process.env.EFD_CACHE_DIR || path.join(os.homedir(), '.cache', 'efd-local');
@@ -81,6 +95,8 @@ export const paths = {
   telegraf: () => path.join(cacheDir(), `telegraf-${VERSIONS.telegraf}`, 'bin', 'telegraf'),
   kubernetesBin: () => path.join(cacheDir(), `kubernetes-${VERSIONS.kubernetes}`, 'bin'),
   helm: () => path.join(cacheDir(), `helm-${VERSIONS.helm}`, 'bin', 'helm'),
+  seaweed: () => path.join(cacheDir(), `seaweedfs-${VERSIONS.seaweedfs}`, 'bin', 'weed'),
+  fakeGcs: () => path.join(cacheDir(), `fake-gcs-server-${VERSIONS.fakeGcs}`, 'bin', 'fake-gcs-server'),
   etcd: () => path.join(cacheDir(), `etcd-${VERSIONS.etcdDebian.replace(/[^\w.-]/g, '_')}`, 'usr', 'bin', 'etcd'),
   stamps: () => path.join(cacheDir(), 'stamps'),
   installLogs: () => path.join(cacheDir(), 'logs'),

@@ -3,6 +3,7 @@
  *   per cluster x ∈ a,b,c  kafka-x (KRaft), registry-x (Apicurio, Confluent API), connect-x (distributed + MM2)
  *   once                   influxdb (1.8.10, database `efd`), postgres (Debian's PostgreSQL, database `efd`: the
  *                          JDBC long-term sink's; ./postgres.ts)
+ *   with --object-stores   s3 (SeaweedFS) and gcs (fake-gcs-server, an emulator): ./object-stores.ts
  *   with 2+ clusters       replication a → b (./replication.ts): replication-registry (kafkasql, on a),
  *                          replication (Connect worker producing to b, MM2 connectors applied by the
  *                          connect manager), remote-registry (read-only, on b, the replicated journal)
@@ -71,6 +72,7 @@ import {
   postgresReady,
   postgresRunAs,
 } from './postgres';
+import { objectStoreEndpoints, objectStoreServers } from './object-stores';
 
 type Say = (line: string) => void;
 const defaultSay: Say = (line) => process.stdout.write(`${line}\n`);
@@ -334,7 +336,7 @@ export async function startReplicationServers(say: Say = defaultSay): Promise<st
   return servers.map((s) => s.name);
 }
 
-function serversFor(clusters: number, k8s = false): Server[] {
+function serversFor(clusters: number, k8s = false, objectStores = false): Server[] {
   const list: Server[] = [];
   for (let i = 0; i < clusters; i++) {
     const c = clusterLayout(i);
@@ -345,6 +347,7 @@ function serversFor(clusters: number, k8s = false): Server[] {
   if (postgresInstalled()) list.push(postgresServer());
   if (clusters >= 2) list.push(...replicationServers(clusterLayout(0), clusterLayout(1)));
   if (k8s) list.push(...k8sServers(siteContexts()));
+  if (objectStores) list.push(...objectStoreServers(path.join(paths.data(), 'object-stores')));
   return list;
 }
 
@@ -358,6 +361,16 @@ function k8sKnown(): boolean {
   if (runningPid('kube-apiserver') || readPid('kube-apiserver')) return true;
   try {
     return JSON.parse(fs.readFileSync(lastUpFile(), 'utf8')).k8s === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The object stores run, or ran at the last `up`. */
+function objectStoresKnown(): boolean {
+  if (runningPid('s3') || runningPid('gcs') || readPid('s3') || readPid('gcs')) return true;
+  try {
+    return JSON.parse(fs.readFileSync(lastUpFile(), 'utf8')).objectStores === true;
   } catch {
     return false;
   }
@@ -427,6 +440,8 @@ export interface UpOptions {
   clusters?: number;
   /** Also a local Kubernetes API: etcd, kube-apiserver, kube-controller-manager (built once, ~5–28 min). */
   k8s?: boolean;
+  /** Also the object stores (S3: SeaweedFS, GCS: fake-gcs-server), built once (SeaweedFS: 30+ min). */
+  objectStores?: boolean;
   /** Stop what runs and wipe all data first. */
   fresh?: boolean;
   say?: Say;
@@ -456,21 +471,25 @@ export async function up(opts: UpOptions = {}): Promise<UpReport> {
   return withLock(async () => {
     if (opts.fresh) await wipe(say);
     const k8s = !!opts.k8s || k8sKnown();
-    const inst = await ensureInstalled(say, { k8s });
+    const objectStores = !!opts.objectStores || objectStoresKnown();
+    const inst = await ensureInstalled(say, { k8s, objectStores });
     if (inst.installed.length > 0) say(`cold install: ${inst.seconds} s (${inst.installed.join(', ')}) into ${cacheDir()}`);
     else say(`install: cached (${inst.seconds} s)`);
     for (const s of inst.skipped) say(`install: skipped ${s.name} (${s.reason}); EFD_RETRY_PLUGINS=1 retries`);
     if (!postgresInstalled()) say(POSTGRES_MISSING);
 
     const t0 = Date.now();
-    const servers = serversFor(Math.max(wanted, runningClusters()), k8s);
+    const servers = serversFor(Math.max(wanted, runningClusters()), k8s, objectStores);
     const toStart = servers.filter((s) => !runningPid(s.name));
     const alreadyRunning = servers.filter((s) => runningPid(s.name)).map((s) => s.name);
     await checkPortsFree(toStart);
     await startAll(servers, toStart, say);
     const endpoints = endpointsFor(servers);
     writeEndpoints(endpoints);
-    fs.writeFileSync(lastUpFile(), JSON.stringify({ clusters: endpoints.clusters.length, k8s, at: new Date().toISOString() }));
+    fs.writeFileSync(
+      lastUpFile(),
+      JSON.stringify({ clusters: endpoints.clusters.length, k8s, objectStores, at: new Date().toISOString() }),
+    );
     const startSeconds = seconds(t0);
     const rss = Object.fromEntries(servers.map((s) => [s.name, rssOf(s.name)]));
     printSummary(servers, endpoints, say);
@@ -574,6 +593,7 @@ async function waitReady(s: Server, say: Say, startedNow: boolean): Promise<void
 function endpointsFor(servers: Server[]): Endpoints {
   const clusters = servers.filter((s) => s.name.startsWith('kafka-')).map((_, i) => clusterEndpoints(clusterLayout(i)));
   const k8s = servers.some((s) => s.name === 'kube-apiserver');
+  const stores = servers.some((s) => s.name === 's3') && servers.some((s) => s.name === 'gcs');
   const url = (name: string) => servers.find((s) => s.name === name)?.url;
   const connect = url('replication');
   const replication = connect
@@ -590,6 +610,7 @@ function endpointsFor(servers: Server[]): Endpoints {
     ...(servers.some((s) => s.name === 'postgres') ? { postgres: postgresEndpoints() } : {}),
     ...(k8s ? { kubernetes: kubernetesEndpoints(siteContexts()) } : {}),
     ...(replication ? { replication } : {}),
+    ...(stores ? { objectStores: objectStoreEndpoints() } : {}),
   };
 }
 
@@ -611,6 +632,8 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
     say(
       `  replication ${e.replication.flow}: connect ${e.replication.connect}  source registry ${e.replication.sourceRegistry}  remote registry ${e.replication.remoteRegistry}`,
     );
+  if (e.objectStores)
+    say(`  object stores: s3 ${e.objectStores.s3.endpoint} (SeaweedFS)  gcs ${e.objectStores.gcs.endpoint} (fake-gcs-server)`);
   say(`  written to ${paths.endpoints()}`);
   let total = 0;
   const parts = servers.map((s) => {
@@ -673,7 +696,7 @@ export interface ServerStatus {
 export async function status(opts: { say?: Say } = {}): Promise<ServerStatus[]> {
   const say = opts.say ?? defaultSay;
   const rows: ServerStatus[] = [];
-  for (const s of serversFor(knownClusters(), k8sKnown())) {
+  for (const s of serversFor(knownClusters(), k8sKnown(), objectStoresKnown())) {
     const rec = runningPid(s.name);
     const listening = rec ? await isListening(s.ports[0]) : false;
     rows.push({

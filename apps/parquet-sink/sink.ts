@@ -1,0 +1,477 @@
+/**
+ * The Parquet sink: consumes the topics matching a regex (raw `lsst.sal.*` and aggregated
+ * `lsst.efd.agg.*` by default; Avro in the Confluent wire format), decodes each record with the schema
+ * registry, and writes per partition time-partitioned Parquet objects (config/object-store-layout.ts)
+ * to S3 or GCS.
+ *
+ * At-least-once, without duplicates: offsets are committed only after the objects holding the
+ * records were written (and the batch's dead letters produced). An object's name is fixed by topic,
+ * partition, first offset and time folder, so after a crash the records are read again from the last
+ * commit and the object starting there is written again under the same name (it replaces the first
+ * try). The objects that follow start where their predecessor ended, which depends on when the
+ * size/age bounds fired: after a crash between two uploads of one partition, a replaced object can end
+ * at another offset than the one written before it, and the next object of the first try then overlaps
+ * it (README: known limits).
+ *
+ * Bad input never stops the sink: a record that is not in the wire format, whose schema id the
+ * registry does not know, that does not decode with its schema, or whose schema has no Parquet mapping
+ * goes to the dead-letter topic with the reason in headers (`efd.dlq.reason`, `efd.dlq.message`, the
+ * origin topic/partition/offset), counted in `parquet_sink_dead_letters_total{reason}`. A schema
+ * change mid-stream closes the open object and starts a new one. An unreachable store is retried with
+ * backoff (nothing committed meanwhile).
+ */
+import { Counter, Gauge, Registry as Metrics } from 'prom-client';
+import type { Type } from 'avsc';
+import { objectKey } from '../../config/object-store-layout';
+import { createProducer, type EfdProducer, type KafkaOptions } from '../lib/kafka';
+import { createAdmin, type EfdAdmin } from '../lib/kafka-admin';
+import { createConsumer, type BatchContext, type ConsumedBatch, type ConsumedMessage, type EfdConsumer } from '../lib/kafka-consumer';
+import type { Logger } from '../lib/logging';
+import { RegistryError, WIRE_HEADER_BYTES, wireSchemaId, type Registry } from '../lib/registry';
+import { retry } from '../lib/retry';
+import { topicMatcher } from '../lib/topic-regex';
+import { PartitionBuffer, type CloseReason, type FlushBounds, type OpenFile } from './buffer';
+import { encodeParquet, parquetPlan, parquetRow, UnsupportedSchemaError, type Compression, type ParquetPlan } from './parquet';
+import type { ObjectStore } from './stores';
+
+export type DeadReason = 'not-avro' | 'unknown-schema' | 'undecodable' | 'unsupported-schema';
+
+export interface ParquetSinkMetrics {
+  recordsConsumed: Counter;
+  recordsWritten: Counter;
+  objectsWritten: Counter<'reason'>;
+  bytesWritten: Counter;
+  uploadErrors: Counter;
+  deadLetters: Counter<'reason'>;
+  openRecords: Gauge;
+  topics: Gauge;
+}
+
+export function parquetSinkMetrics(registry: Metrics): ParquetSinkMetrics {
+  const r = [registry];
+  return {
+    recordsConsumed: new Counter({ name: 'parquet_sink_records_consumed_total', help: 'Kafka records consumed', registers: r }),
+    recordsWritten: new Counter({ name: 'parquet_sink_records_written_total', help: 'Records written to Parquet objects', registers: r }),
+    objectsWritten: new Counter({
+      name: 'parquet_sink_objects_written_total',
+      help: 'Parquet objects written, by why they were closed (records, bytes, age, schema, time-folder, stop)',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    bytesWritten: new Counter({ name: 'parquet_sink_bytes_written_total', help: 'Parquet bytes written', registers: r }),
+    uploadErrors: new Counter({ name: 'parquet_sink_upload_errors_total', help: 'Failed object writes (retried)', registers: r }),
+    deadLetters: new Counter({
+      name: 'parquet_sink_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    openRecords: new Gauge({ name: 'parquet_sink_open_records', help: 'Records waiting in open objects', registers: r }),
+    topics: new Gauge({ name: 'parquet_sink_topics', help: 'Topics currently consumed', registers: r }),
+  };
+}
+
+export interface ParquetSinkOptions {
+  kafka: KafkaOptions;
+  registry: Registry;
+  store: ObjectStore;
+  logger: Logger;
+  metrics: ParquetSinkMetrics;
+  topicsRegex: string;
+  groupId: string;
+  deadLetterTopic: string;
+  /** Object name prefix ('' or `efd/`). */
+  prefix: string;
+  bounds: FlushBounds;
+  compression?: Compression;
+  /** @default 8 */
+  partitionsConcurrency?: number;
+  /** @default 10 s */
+  topicRefreshMs?: number;
+  /** @default true */
+  fromBeginning?: boolean;
+  /** @default 30 s */
+  sessionTimeoutMs?: number;
+  /** Aborted at shutdown: store retries stop. */
+  signal?: AbortSignal;
+}
+
+type Row = Record<string, unknown>;
+
+interface Dead {
+  message: ConsumedMessage;
+  reason: DeadReason;
+  detail: string;
+}
+
+interface PartitionState {
+  buffer: PartitionBuffer<Row>;
+  ctx?: BatchContext;
+  consumer: EfdConsumer;
+  /** Serializes batches, timed flushes and the final flush of the partition. */
+  chain: Promise<void>;
+  committed?: string;
+}
+
+interface Decoder {
+  type: Type;
+  plan: ParquetPlan;
+}
+
+class StoppedError extends Error {}
+
+export class ParquetSink {
+  private readonly o: Required<Omit<ParquetSinkOptions, 'signal'>> & { signal?: AbortSignal };
+  private readonly matches: (t: string) => boolean;
+  private readonly decoders = new Map<number, Promise<Decoder | { dead: DeadReason; detail: string }>>();
+  private readonly parts = new Map<string, PartitionState>();
+  private consumer: EfdConsumer | undefined;
+  private consumerRunning = false;
+  private producer: EfdProducer | undefined;
+  private admin: EfdAdmin | undefined;
+  private topics: string[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private restartPending = false;
+  private forceRestart = false;
+  /** Objects written (keys), for tests and logs. */
+  readonly written: string[] = [];
+
+  constructor(opts: ParquetSinkOptions) {
+    this.o = {
+      compression: 'SNAPPY',
+      partitionsConcurrency: 8,
+      topicRefreshMs: 10_000,
+      fromBeginning: true,
+      sessionTimeoutMs: 30_000,
+      ...opts,
+    };
+    this.matches = topicMatcher(this.o.topicsRegex);
+    if (this.matches(this.o.deadLetterTopic))
+      throw new Error(`dead-letter topic ${this.o.deadLetterTopic} matches the topics regex ${this.o.topicsRegex}; choose another`);
+  }
+
+  get subscribed(): string[] {
+    return [...this.topics];
+  }
+
+  health(): { ok: boolean; reason?: string } {
+    if (this.stopped) return { ok: false, reason: 'stopped' };
+    if (this.topics.length && !this.consumerRunning) return { ok: false, reason: 'consumer not running' };
+    return { ok: true };
+  }
+
+  async start(): Promise<void> {
+    this.admin = createAdmin(this.o.kafka);
+    await this.admin.connect();
+    this.producer = createProducer(this.o.kafka);
+    await this.producer.connect();
+    await this.refresh();
+    this.timers.push(setInterval(() => void this.refresh(), this.o.topicRefreshMs));
+    const tick = Math.max(50, Math.min(1000, Math.floor(this.o.bounds.maxAgeMs / 4)));
+    this.timers.push(setInterval(() => this.flushDue(), tick));
+  }
+
+  /** Looks for matching topics; restarts the consumer when the set changed. Serialized. */
+  refresh(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      if (this.stopped || !this.admin) return;
+      let all: string[];
+      try {
+        all = await this.admin.listTopics();
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'listing topics failed; keeping the current subscription');
+        return;
+      }
+      const next = all.filter(this.matches).sort();
+      const same = next.length === this.topics.length && next.every((t, i) => t === this.topics[i]);
+      if (same && !this.forceRestart && (this.consumerRunning || next.length === 0)) return;
+      this.forceRestart = false;
+      this.o.logger.info(
+        { topics: next.length, sample: next.slice(0, 10) },
+        `consuming ${next.length} topic(s) matching /${this.o.topicsRegex}/`,
+      );
+      await this.stopConsumer();
+      this.topics = next;
+      this.o.metrics.topics.set(next.length);
+      if (next.length) await this.startConsumer(next);
+    });
+    return this.chain;
+  }
+
+  private async startConsumer(topics: string[]): Promise<void> {
+    const consumer = createConsumer(this.o.kafka, {
+      groupId: this.o.groupId,
+      sessionTimeoutMs: this.o.sessionTimeoutMs,
+      maxWaitTimeMs: 250,
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 4 * 1024 * 1024,
+    });
+    this.consumer = consumer;
+    consumer.onCrash((e) => {
+      this.consumerRunning = false;
+      this.o.logger.error({ err: e.error?.message, restart: e.restart }, `consumer crashed: ${e.error?.message}`);
+      if (!e.restart) this.restartSoon();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
+    await consumer.run({
+      autoCommitIntervalMs: 0,
+      partitionsConcurrency: this.o.partitionsConcurrency,
+      eachBatch: (batch, ctx) => this.handleBatch(consumer, batch, ctx),
+    });
+    this.consumerRunning = true;
+  }
+
+  /** Writes the open objects and commits (while the group membership holds), then stops the consumer. */
+  private async stopConsumer(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    this.consumerRunning = false;
+    if (!c) return;
+    try {
+      c.pause(this.topics);
+      await Promise.allSettled(
+        [...this.parts.values()].filter((s) => s.consumer === c).map((s) => this.serial(s, () => this.closeOpen(s, 'stop'))),
+      );
+      for (const [k, s] of this.parts) if (s.consumer === c) this.parts.delete(k);
+      await c.stop();
+    } finally {
+      await c.disconnect().catch(() => undefined);
+    }
+  }
+
+  private restartSoon(): void {
+    if (this.stopped || this.restartPending) return;
+    this.restartPending = true;
+    setTimeout(() => {
+      this.restartPending = false;
+      this.forceRestart = true;
+      // buffered records are dropped: the restarted consumer reads them again from the last commit
+      for (const s of this.parts.values()) s.buffer.reset();
+      this.parts.clear();
+      void this.refresh();
+    }, 1000);
+  }
+
+  private serial(s: PartitionState, fn: () => Promise<void>): Promise<void> {
+    const run = s.chain.then(fn);
+    s.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private state(consumer: EfdConsumer, topic: string, partition: number): PartitionState {
+    const key = `${topic}\u0000${partition}`;
+    let s = this.parts.get(key);
+    if (!s || s.consumer !== consumer) {
+      s = { buffer: new PartitionBuffer<Row>(topic, partition, this.o.bounds), consumer, chain: Promise.resolve() };
+      this.parts.set(key, s);
+    }
+    return s;
+  }
+
+  private async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
+    if (batch.messages.length === 0 || !ctx.isRunning()) return;
+    const s = this.state(consumer, batch.topic, batch.partition);
+    if (ctx.isStale()) {
+      s.buffer.reset();
+      return;
+    }
+    s.ctx = ctx;
+    try {
+      await this.serial(s, () => this.take(s, batch));
+    } catch (err) {
+      if (err instanceof StoppedError) return;
+      this.o.logger.error(
+        { err: (err as Error).message, topic: batch.topic, partition: batch.partition },
+        `batch not stored, restarting the consumer from the committed offsets: ${(err as Error).message}`,
+      );
+      this.restartSoon();
+    }
+  }
+
+  /** One batch into the partition's buffer: closed objects written, dead letters produced, then the commit. */
+  private async take(s: PartitionState, batch: ConsumedBatch): Promise<void> {
+    const dead: Dead[] = [];
+    this.o.metrics.recordsConsumed.inc(batch.messages.length);
+    for (const m of batch.messages) {
+      const d = await this.decode(m);
+      if ('dead' in d) {
+        dead.push({ message: m, reason: d.dead, detail: d.detail });
+        s.buffer.skip(m.offset);
+        continue;
+      }
+      const closed = s.buffer.add(
+        { offset: m.offset, timeMs: Number(m.timestamp), schemaId: d.schemaId, bytes: m.value!.length, row: d.row },
+        Date.now(),
+      );
+      for (const c of closed) await this.writeObject(c.file, c.reason);
+    }
+    this.o.metrics.openRecords.set(this.openRecords());
+    if (dead.length) await this.deadLetter(batch.topic, batch.partition, dead);
+    await this.commit(s);
+  }
+
+  private openRecords(): number {
+    let n = 0;
+    for (const s of this.parts.values()) n += s.buffer.open?.rows.length ?? 0;
+    return n;
+  }
+
+  private async decode(m: ConsumedMessage): Promise<{ schemaId: number; row: Row } | { dead: DeadReason; detail: string }> {
+    if (!m.value) return { dead: 'not-avro', detail: 'record has no value (tombstone)' };
+    let id: number;
+    try {
+      id = wireSchemaId(m.value);
+    } catch (err) {
+      return { dead: 'not-avro', detail: (err as Error).message };
+    }
+    let dec = this.decoders.get(id);
+    if (!dec) {
+      dec = this.loadDecoder(id);
+      this.decoders.set(id, dec);
+      // a registry that failed transiently is asked again next time
+      dec.catch(() => this.decoders.delete(id));
+    }
+    const d = await dec;
+    if ('dead' in d) return d;
+    let value: unknown;
+    try {
+      value = d.type.fromBuffer(m.value.subarray(WIRE_HEADER_BYTES));
+    } catch (err) {
+      return { dead: 'undecodable', detail: `does not decode with schema id ${id}: ${(err as Error).message}` };
+    }
+    return { schemaId: id, row: parquetRow(d.plan, value as Record<string, unknown>) };
+  }
+
+  private async loadDecoder(id: number): Promise<Decoder | { dead: DeadReason; detail: string }> {
+    try {
+      const [schema, type] = await Promise.all([this.o.registry.schema(id), this.o.registry.type(id)]);
+      return { type, plan: parquetPlan(schema, this.o.compression) };
+    } catch (err) {
+      if (err instanceof UnsupportedSchemaError)
+        return { dead: 'unsupported-schema', detail: `schema id ${id} has no Parquet mapping: ${err.message}` };
+      if (err instanceof RegistryError && err.status === 404)
+        return { dead: 'unknown-schema', detail: `schema id ${id} is not in the registry ${this.o.registry.url}` };
+      throw err;
+    }
+  }
+
+  /** Encodes and writes one object, retrying the store until it answers (or the sink stops). */
+  private async writeObject(f: OpenFile<Row>, reason: CloseReason): Promise<void> {
+    const dec = await this.decoders.get(f.schemaId);
+    if (!dec || 'dead' in dec) throw new Error(`no decoder for schema id ${f.schemaId}`);
+    const body = await encodeParquet(dec.plan, f.rows, {
+      metadata: {
+        'efd.schema_id': String(f.schemaId),
+        'efd.topic': f.topic,
+        'efd.partition': String(f.partition),
+        'efd.offsets': `${f.firstOffset}-${f.lastOffset}`,
+      },
+    });
+    const key = objectKey({
+      prefix: this.o.prefix,
+      topic: f.topic,
+      partition: f.partition,
+      startOffset: f.firstOffset,
+      timeMs: f.folderMs,
+      partitionBy: this.o.bounds.partitionBy,
+    });
+    await retry(
+      () => this.o.store.put(key, body),
+      { initialDelayMs: 500, maxDelayMs: 30_000, signal: this.o.signal, abortedError: () => new StoppedError('stopping') },
+      (err, failure) => {
+        this.o.metrics.uploadErrors.inc();
+        this.o.logger.warn(
+          { err: (err as Error).message, key, attempt: failure.attempt, retryInMs: failure.delayMs },
+          `writing ${key} to ${this.o.store.describe} failed (${(err as Error).message}); retrying in ${failure.delayMs} ms`,
+        );
+      },
+    );
+    this.written.push(key);
+    this.o.metrics.objectsWritten.inc({ reason });
+    this.o.metrics.recordsWritten.inc(f.rows.length);
+    this.o.metrics.bytesWritten.inc(body.length);
+    this.o.logger.debug({ key, records: f.rows.length, bytes: body.length, reason }, `wrote ${key}`);
+  }
+
+  private async commit(s: PartitionState): Promise<void> {
+    const offset = s.buffer.commitOffset();
+    if (offset === undefined || offset === s.committed) return;
+    try {
+      await s.consumer.commitOffsets([{ topic: s.buffer.topic, partition: s.buffer.partition, offset }]);
+      s.committed = offset;
+    } catch (err) {
+      // a rebalance: the next owner reads again from the last commit (the objects are replaced, not duplicated)
+      this.o.logger.debug({ err: (err as Error).message, topic: s.buffer.topic, partition: s.buffer.partition }, 'offset commit failed');
+    }
+  }
+
+  private async closeOpen(s: PartitionState, reason: CloseReason): Promise<void> {
+    if (s.ctx?.isStale()) {
+      s.buffer.reset();
+      return;
+    }
+    const f = s.buffer.take();
+    if (f) await this.writeObject(f, reason);
+    await this.commit(s);
+    this.o.metrics.openRecords.set(this.openRecords());
+  }
+
+  /** Writes the objects that reached their age bound (each partition in its own turn). */
+  private flushDue(): void {
+    const now = Date.now();
+    for (const s of this.parts.values()) {
+      if (!s.buffer.due(now)) continue;
+      this.serial(s, async () => {
+        if (s.buffer.due(Date.now())) await this.closeOpen(s, 'age');
+      }).catch((err: Error) => {
+        if (err instanceof StoppedError) return;
+        this.o.logger.error({ err: err.message, topic: s.buffer.topic }, `timed write failed, restarting the consumer: ${err.message}`);
+        this.restartSoon();
+      });
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, dead: Dead[]): Promise<void> {
+    if (!this.producer) throw new Error('sink not started');
+    await this.producer.sendBatch({
+      topicMessages: [
+        {
+          topic: this.o.deadLetterTopic,
+          messages: dead.map((d) => ({
+            key: d.message.key,
+            value: d.message.value,
+            timestamp: Number(d.message.timestamp),
+            headers: {
+              ...d.message.headers,
+              'efd.dlq.reason': d.reason,
+              'efd.dlq.message': d.detail.slice(0, 1000),
+              'efd.dlq.topic': topic,
+              'efd.dlq.partition': String(partition),
+              'efd.dlq.offset': d.message.offset,
+              'efd.dlq.app': 'parquet-sink',
+            },
+          })),
+        },
+      ],
+    });
+    for (const d of dead) this.o.metrics.deadLetters.inc({ reason: d.reason });
+    this.o.logger.warn(
+      { topic, partition, count: dead.length, reason: dead[0].reason, detail: dead[0].detail },
+      `${dead.length} record(s) of ${topic} to ${this.o.deadLetterTopic}: ${dead[0].detail}`,
+    );
+  }
+
+  /** Writes what is open, commits, and disconnects. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    for (const t of this.timers) clearInterval(t);
+    await this.chain.catch(() => undefined);
+    this.stopped = true;
+    await this.stopConsumer().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'consumer stop failed'));
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
