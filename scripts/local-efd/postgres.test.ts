@@ -1,4 +1,7 @@
-import { POSTGRES, postgresArgs, postgresEndpoints } from './postgres';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { POSTGRES, postgresArgs, postgresEndpoints, postgresInstalled, postgresRunAs, reachableDataDir } from './postgres';
 import { localServers } from './stack';
 
 describe('PostgreSQL of the local EFD', () => {
@@ -25,5 +28,29 @@ describe('PostgreSQL of the local EFD', () => {
       const ports = servers.flatMap((s) => s.ports);
       expect(new Set(ports).size).toBe(ports.length);
     }
+  });
+});
+
+describe('reachableDataDir', () => {
+  const runAs = postgresInstalled() ? postgresRunAs() : undefined;
+
+  it('keeps a data dir whose parents the server user can enter', () => {
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-pg-open-'));
+    fs.chmodSync(open, 0o755);
+    expect(reachableDataDir(path.join(open, 'data', 'postgres'))).toBe(path.join(open, 'data', 'postgres'));
+  });
+
+  it('moves it below the temp dir, the same place each time, when a parent is closed to that user', () => {
+    const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'efd-pg-closed-')); // 0700, owned by us
+    const dir = path.join(closed, 'efd', '.efd-local', 'data', 'postgres');
+    const got = reachableDataDir(dir);
+    if (!runAs) {
+      // not root: the server runs as us, who can enter our own folders
+      expect(got).toBe(dir);
+      return;
+    }
+    expect(got).toMatch(new RegExp(`^${os.tmpdir()}/efd-postgres-[0-9a-f]{12}/postgres$`));
+    expect(reachableDataDir(dir)).toBe(got);
+    expect(reachableDataDir(path.join(closed, 'other', 'postgres'))).not.toBe(got);
   });
 });

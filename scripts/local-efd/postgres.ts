@@ -11,7 +11,9 @@
  * server on a free port in a folder of their own with {@link startPrivatePostgres}.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { HOST } from './layout';
@@ -87,6 +89,31 @@ export function postgresRunAs(): { uid: number; gid: number } | undefined {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/** Whether the user `ids` can enter every existing parent folder of `dir`. */
+function parentsReachable(dir: string, ids: { uid: number; gid: number }): boolean {
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    if (fs.existsSync(d)) {
+      const st = fs.statSync(d);
+      const x = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001;
+      if ((st.mode & x) === 0) return false;
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * The data dir the server can reach: `dir`, unless the server runs as another user (`postgres`, when we
+ * are root) who cannot enter one of its parent folders (a clone below a 0700 mktemp folder, a home
+ * folder): then a folder under the system temp dir named by `dir`'s hash, so the same state dir always
+ * finds its cluster again (`local up --fresh` wipes it too).
+ */
+export function reachableDataDir(dir: string): string {
+  const ids = postgresRunAs();
+  if (!ids || parentsReachable(dir, ids)) return dir;
+  const hash = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `efd-postgres-${hash}`, path.basename(dir));
+}
+
 function chownTree(dir: string, ids: { uid: number; gid: number } | undefined): void {
   if (!ids) return;
   fs.chownSync(dir, ids.uid, ids.gid);
@@ -133,7 +160,7 @@ export async function initPostgres(o: PostgresServerOptions): Promise<boolean> {
   ];
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(path.join(postgresBinDir(), 'initdb'), args, { stdio: ['ignore', out, out], ...(ids ?? {}) });
+      const child = spawn(path.join(postgresBinDir(), 'initdb'), args, { stdio: ['ignore', out, out], cwd: '/', ...(ids ?? {}) });
       child.once('error', reject);
       child.once('close', resolve);
     });
@@ -211,7 +238,7 @@ export interface PrivatePostgres extends LocalProcess {
 export async function startPrivatePostgres(o: { dir: string; name?: string; readyTimeoutMs?: number }): Promise<PrivatePostgres> {
   const name = o.name ?? 'postgres';
   const port = await freePort();
-  const opts = { dataDir: path.join(o.dir, name, 'data'), port, logFile: path.join(o.dir, `${name}-initdb.log`) };
+  const opts = { dataDir: reachableDataDir(path.join(o.dir, name, 'data')), port, logFile: path.join(o.dir, `${name}-initdb.log`) };
   fs.mkdirSync(o.dir, { recursive: true });
   // The server's user must reach its data dir (a mkdtemp folder is 0700).
   if (postgresRunAs()) fs.chmodSync(o.dir, 0o755);

@@ -70,6 +70,7 @@ import {
   postgresEndpoints,
   postgresInstalled,
   postgresReady,
+  reachableDataDir,
   postgresRunAs,
 } from './postgres';
 import { objectStoreEndpoints, objectStoreServers } from './object-stores';
@@ -220,7 +221,11 @@ function influxServer(): Server {
 
 function postgresServer(): Server {
   const ep = postgresEndpoints();
-  const opts = { dataDir: postgresDataDir(), port: POSTGRES.port, logFile: path.join(paths.logs(), 'postgres-initdb.log') };
+  const opts = {
+    dataDir: reachableDataDir(postgresDataDir()),
+    port: POSTGRES.port,
+    logFile: path.join(paths.logs(), 'postgres-initdb.log'),
+  };
   return {
     name: 'postgres',
     ports: [POSTGRES.port],
@@ -647,6 +652,8 @@ function printSummary(servers: Server[], e: Endpoints, say: Say): void {
 async function wipe(say: Say): Promise<void> {
   await stopAll(say);
   fs.rmSync(paths.data(), { recursive: true, force: true });
+  // PostgreSQL's cluster may live outside the state dir (a folder its user can reach)
+  if (postgresInstalled()) fs.rmSync(path.dirname(reachableDataDir(postgresDataDir())), { recursive: true, force: true });
   say(`fresh: wiped ${paths.data()}`);
 }
 
