@@ -46,6 +46,10 @@ export function seaweedArgs(dataDir: string, ports: ObjectStorePorts): string[] 
     '-master.telemetry=false',
     '-webdav=false',
     '-admin.ui=false',
+    '-admin.port.legacy=0',
+    // off: the Iceberg catalog's default port 8181 is registry-b's, and nothing here uses Lance
+    '-s3.port.iceberg=0',
+    '-s3.port.lance=0',
     '-debug.port=0',
     '-s3.debug.port=0',
   ];
