@@ -28,6 +28,7 @@ import { Batcher, DEFAULT_MAX_BYTES } from './batcher';
 import { ConversionError, Converter, schemaIdOf } from './convert';
 import { InfluxWriter, WriteAbortedError, WriterOptions } from './writer';
 import { topicMatcher } from '../lib/topic-regex';
+import { DeadRecord, deadLetterMessages } from '../lib/dead-letter';
 
 export interface SinkOptions {
   /** Kafka connection (the consumer, admin and dead-letter producer are the apps' own: {@link createConsumer}). */
@@ -69,11 +70,7 @@ interface Item {
   message: ConsumedMessage;
 }
 
-interface Dead {
-  message: ConsumedMessage;
-  reason: string;
-  detail: string;
-}
+type Dead = DeadRecord;
 
 /** A handed-over batch of one partition, committed once it and all before it are done. */
 interface Pending {
@@ -470,20 +467,7 @@ export class InfluxDbSink {
       topicMessages: [
         {
           topic: this.o.deadLetterTopic,
-          messages: dead.map((d) => ({
-            key: d.message.key,
-            value: d.message.value,
-            timestamp: Number(d.message.timestamp),
-            headers: {
-              ...d.message.headers,
-              'efd.dlq.reason': d.reason,
-              'efd.dlq.message': d.detail.slice(0, 1000),
-              'efd.dlq.topic': topic,
-              'efd.dlq.partition': String(partition),
-              'efd.dlq.offset': d.message.offset,
-              'efd.dlq.app': 'influxdb-sink',
-            },
-          })),
+          messages: deadLetterMessages('influxdb-sink', topic, partition, dead),
         },
       ],
     });

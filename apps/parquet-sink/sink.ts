@@ -33,6 +33,7 @@ import { topicMatcher } from '../lib/topic-regex';
 import { PartitionBuffer, type CloseReason, type FlushBounds, type OpenFile } from './buffer';
 import { encodeParquet, parquetPlan, parquetRow, UnsupportedSchemaError, type Compression, type ParquetPlan } from './parquet';
 import type { ObjectStore } from './stores';
+import { DeadRecord, deadLetterMessages } from '../lib/dead-letter';
 
 export type DeadReason = 'not-avro' | 'unknown-schema' | 'undecodable' | 'unsupported-schema';
 
@@ -98,11 +99,7 @@ export interface ParquetSinkOptions {
 
 type Row = Record<string, unknown>;
 
-interface Dead {
-  message: ConsumedMessage;
-  reason: DeadReason;
-  detail: string;
-}
+type Dead = DeadRecord<DeadReason>;
 
 interface PartitionState {
   buffer: PartitionBuffer<Row>;
@@ -440,20 +437,7 @@ export class ParquetSink {
       topicMessages: [
         {
           topic: this.o.deadLetterTopic,
-          messages: dead.map((d) => ({
-            key: d.message.key,
-            value: d.message.value,
-            timestamp: Number(d.message.timestamp),
-            headers: {
-              ...d.message.headers,
-              'efd.dlq.reason': d.reason,
-              'efd.dlq.message': d.detail.slice(0, 1000),
-              'efd.dlq.topic': topic,
-              'efd.dlq.partition': String(partition),
-              'efd.dlq.offset': d.message.offset,
-              'efd.dlq.app': 'parquet-sink',
-            },
-          })),
+          messages: deadLetterMessages('parquet-sink', topic, partition, dead),
         },
       ],
     });
