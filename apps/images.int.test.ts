@@ -428,7 +428,7 @@ describe('the images do real work through the entrypoint (local EFD)', () => {
       ns.database,
       '--topics-regex',
       `${prefix.replace(/\./g, '\\.')}lsst\\.sal\\..*`,
-      '--group-id',
+      '--group',
       ns.name('sink'),
       '--dead-letter-topic',
       `${prefix}sink.deadletter`,

@@ -15,6 +15,7 @@ export const APP_IMAGES = [
   'salmock',
   'saltransform',
   'aggregator',
+  'alerts',
   'influxdb-sink',
   'parquet-sink',
   'connect-manager',

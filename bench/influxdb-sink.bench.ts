@@ -193,7 +193,7 @@ export async function run(): Promise<BenchResult[]> {
           influxdbUrl: e.influxdb.url,
           database: db,
           topicsRegex: `bench\\.${id}\\.lsst\\.sal\\..*`,
-          groupId: group,
+          group: group,
           deadLetterTopic: `bench.${id}.dlq`,
           batchSize: String(BATCH),
           maxInFlight: String(IN_FLIGHT),

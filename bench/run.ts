@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     wanted,
   );
   // Benchmarks against real servers (saltransform's is offline): make sure the local EFD runs (no-op when it does).
-  if (files.some((f) => /^(kafka-clients|kafka-consumers|salmock|influxdb-sink|replication|experiment)\./.test(f))) {
+  if (
+    files.some((f) =>
+      /^(kafka-clients|kafka-consumers|salmock|alerts-produce|alerts-filter|influxdb-sink|replication|experiment|faults)\./.test(f),
+    )
+  ) {
     const { up } = require('../scripts/local-efd') as typeof import('../scripts/local-efd');
     await up({ say: (line) => process.stderr.write(`[efd local] ${line}\n`) });
   }

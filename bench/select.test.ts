@@ -12,6 +12,9 @@ describe('selectBenchFiles', () => {
       'experiment.bench.ts',
     ]);
   });
+  it('runs the fault benchmark (it stops an InfluxDB of its own) last', () => {
+    expect(selectBenchFiles(['faults.bench.ts', ...all], []).slice(-2)).toEqual(['experiment.bench.ts', 'faults.bench.ts']);
+  });
   it('selects by the start of the name, `_` read as `-`', () => {
     expect(selectBenchFiles(all, ['influxdb_sink'])).toEqual(['influxdb-sink.bench.ts']);
     expect(selectBenchFiles(all, ['salt', 'salm'])).toEqual(['saltransform.bench.ts', 'salmock.bench.ts']);

@@ -11,9 +11,12 @@ export const ORDER = [
   'kafka-clients',
   'kafka-consumers',
   'salmock',
+  'alerts-produce',
+  'alerts-filter',
   'influxdb-sink',
   'replication',
   'experiment',
+  'faults',
 ];
 function rank(file: string): number {
   const i = ORDER.findIndex((o) => file.startsWith(`${o}.`));

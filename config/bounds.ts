@@ -35,3 +35,9 @@ export const heap = z.string().superRefine((text, ctx) => {
   if (!m) ctx.addIssue({ code: 'custom', message: `expected a JVM heap size such as "512M" or "2G", got "${text}"` });
   else if (mb < 128 || mb > 64 * 1024) ctx.addIssue({ code: 'custom', message: `expected a JVM heap from 128M to 64G, got "${text}"` });
 });
+
+/** A container's CPU and memory: requests (the invariants require both) and optional limits. */
+export const resourcesSchema = z.strictObject({
+  requests: z.strictObject({ cpu: quantity('cpu'), memory: quantity('memory') }),
+  limits: z.strictObject({ cpu: quantity('cpu').optional(), memory: quantity('memory').optional() }).optional(),
+});

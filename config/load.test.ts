@@ -1,4 +1,4 @@
-import { loadSites, loadSitesFrom, SiteConfigError } from './load';
+import { loadSites, loadSitesFrom, SiteConfigError, unknownSitesMessage } from './load';
 
 const GOOD_GCP = `name: gcp
 role: standalone
@@ -224,5 +224,16 @@ describe('site configuration', () => {
 
   it('reports YAML syntax errors with their line', () => {
     expect(problemsOf('name: gcp\nrole: [standalone\n')).toMatch(/gcp\.yaml:[23], field \(top level\): YAML syntax/);
+  });
+});
+
+describe('unknownSitesMessage', () => {
+  const sites = [{ name: 'gcp' }, { name: 'summit' }];
+  it('names every unknown site and the known ones; nothing when all are known', () => {
+    expect(unknownSitesMessage(sites, ['summit', 'moon', 'mars'])).toBe(
+      'unknown site "moon", "mars"; known sites: gcp, summit (config/sites/*.yaml)',
+    );
+    expect(unknownSitesMessage(sites, ['gcp', 'summit'])).toBeUndefined();
+    expect(unknownSitesMessage(sites, [])).toBeUndefined();
   });
 });

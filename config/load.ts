@@ -153,6 +153,16 @@ export function readSiteSources(dir = SITES_DIR): SiteSource[] {
     .map((f) => ({ file: path.relative(process.cwd(), path.join(dir, f)) || f, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
 }
 
+/**
+ * What to say when `names` are not all sites (undefined when they are): `unknown site "x"; known sites:
+ * a, b (config/sites/*.yaml)`. The caller throws it as its kind of error.
+ */
+export function unknownSitesMessage(sites: readonly { name: string }[], names: readonly string[]): string | undefined {
+  const unknown = names.filter((n) => !sites.some((s) => s.name === n));
+  if (!unknown.length) return undefined;
+  return `unknown site ${unknown.map((n) => `"${n}"`).join(', ')}; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`;
+}
+
 /** Every site of the project, validated. */
 export function loadSites(dir = SITES_DIR): Site[] {
   return loadSitesFrom(readSiteSources(dir));

@@ -111,3 +111,12 @@ export function aggregatedTableRoutes(prefixes: readonly string[]): { name: stri
     };
   });
 }
+
+/** The alert stream (seed 004): every alert of a visit, `[<prefix>]alerts`. */
+export const ALERTS_TOPIC = 'alerts';
+
+/** The output topic of filter `n` (1-based), as the seed names them: `Filter001` … `Filter100`. */
+export function filterTopicOf(n: number, prefix = ''): string {
+  if (!Number.isInteger(n) || n < 1 || n > 999) throw new Error(`filter number ${n}: expected an integer from 1 to 999`);
+  return `${prefix}Filter${String(n).padStart(3, '0')}`;
+}

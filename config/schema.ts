@@ -6,10 +6,13 @@
 import { z } from 'zod';
 import { durationField as duration } from './duration';
 import { siteConnectorsSchema } from './connectors';
-import { heap, intIn, quantity } from './bounds';
+import { heap, intIn, resourcesSchema } from './bounds';
 import { IDENTIFIER, K8S_NAME } from './names';
 import { kafkaRetention, tierProblems } from './retention';
 import { inboundSchema, sourceReplicationSchema } from './replication';
+import { queryLimitsSchema } from './query-limits';
+import { alertsSchema, alertsStorageProblem } from './alerts';
+import { DEFAULT_TOPIC_POLICIES, defaultReplicationFactor, policyProblems, topicPolicySchema } from './topic-policies';
 
 /** Kubernetes object names (RFC 1123 labels). */
 const k8sName = z.string().regex(K8S_NAME, { message: 'expected a lowercase RFC 1123 name (a-z, 0-9, "-")' });
@@ -134,10 +137,7 @@ const storage = z.strictObject({
   parameters: z.record(z.string(), z.string()).optional(),
 });
 
-const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity('cpu'), memory: quantity('memory') }),
-  limits: z.strictObject({ cpu: quantity('cpu').optional(), memory: quantity('memory').optional() }).optional(),
-});
+const resources = resourcesSchema;
 
 const kafka = z.strictObject({
   /** Platform engine; only Confluent's cp-helm-charts today (Strimzi fits behind the same construct later). */
@@ -155,8 +155,14 @@ const kafka = z.strictObject({
   logRetention: duration.optional(),
   /** Consumer offsets retention; default equals the log retention (seed 002: 1440 min with 24 h logs). */
   offsetsRetention: duration.optional(),
-  /** Let producers create topics (SAL Kafka creates its topics itself). */
-  autoCreateTopics: z.boolean().default(true),
+  /**
+   * Let producers create topics (auto.create.topics.enable). Off on production sites (refused there): their
+   * topics come from the topic policies (`topicPolicies`, `efd topics apply`) and from the apps that create
+   * their own (saltransform, aggregator). @default !production
+   */
+  autoCreateTopics: z.boolean().optional(),
+  /** Topic policies by name pattern (config/topic-policies.ts); this list replaces the defaults. */
+  topicPolicies: z.array(topicPolicySchema).default(DEFAULT_TOPIC_POLICIES),
   schemaRegistry: z.boolean().default(true),
   connect: z.boolean().default(true),
   ksql: z.boolean().default(false),
@@ -180,6 +186,31 @@ const influxdb = z.strictObject({
   kapacitor: z.boolean().default(true),
   /** Telegraf collecting InfluxDB's statistics into database "telegraf". */
   telegraf: z.boolean().default(false),
+  /**
+   * Query limits (max-concurrent-queries, query-timeout, max-select-point, …); each one not set here
+   * takes its site kind's default (production or test: config/query-limits.ts). 0 = no limit, refused on production sites.
+   */
+  queryLimits: queryLimitsSchema.optional(),
+  /**
+   * Backups: a CronJob runs `influxd backup -portable` of the database on `schedule` into the site's object
+   * store (connectors.objectStore: `<prefix><folder><stamp>/`) and deletes backups older than `retentionDays`.
+   * Restore: `efd influxdb restore --from …`. Absent: no backups.
+   */
+  backup: z
+    .strictObject({
+      /** Cron schedule (UTC), five fields. */
+      schedule: z
+        .string()
+        .regex(/^\S+( \S+){4}$/, { message: 'expected a cron schedule of five fields, e.g. "0 3 * * *"' })
+        .default('0 3 * * *'),
+      retentionDays: intIn(1, 3650, 'days').default(14),
+      /** Folder under the object store's prefix. */
+      folder: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, { message: 'expected a folder such as "influxdb-backup/"' })
+        .default('influxdb-backup/'),
+    })
+    .optional(),
 });
 
 /** The subsystems of the fixture ts_xml, the default set the SAL apps handle. */
@@ -252,6 +283,8 @@ export const siteSchema = z
     replication: sourceReplicationSchema.optional(),
     /** Aggregator sites: where the sources reach the aggregator's Kafka and registry. */
     inbound: inboundSchema.optional(),
+    /** The alert mini-broker (seed 004) in a `<site>-alerts` stack of its own (config/alerts.ts); absent: none. */
+    alerts: alertsSchema.optional(),
   })
   .superRefine((site, ctx) => {
     if (site.target.kind === 'kubeconfig' && site.storage.create && !site.storage.provisioner) {
@@ -277,6 +310,43 @@ export const siteSchema = z
         code: 'custom',
         path: ['apps', 'aggregator', 'retentionPolicy'],
         message: `expected the name of a retention tier (${site.retention.tiers.map((t) => t.name).join(', ')})`,
+      });
+    }
+    for (const p of policyProblems(site.kafka.topicPolicies)) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'topicPolicies', p.index, p.field], message: p.message });
+    }
+    if (site.kafka.autoCreateTopics && site.production) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'autoCreateTopics'],
+        message:
+          'expected false on a production site: topics come from the topic policies (kafka.topicPolicies, `efd topics apply`), not from whoever produces first',
+      });
+    }
+    if (site.influxdb.backup && !site.connectors.objectStore) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['influxdb', 'backup'],
+        message: "expected connectors.objectStore: the backups go to the site's object store (or remove influxdb.backup)",
+      });
+    }
+    if (site.alerts && site.production) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alerts'],
+        message: 'expected no alerts on a production site: the alert mini-broker is an experiment (seed 004) producing generated alerts',
+      });
+    }
+    if (site.alerts) {
+      const rf = site.alerts.topics.replicationFactor ?? defaultReplicationFactor(site.kafka.brokers);
+      const problem = alertsStorageProblem(site.alerts, site.kafka, rf);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['alerts', 'topics'], message: problem });
+    }
+    if (site.alerts && !site.kafka.schemaRegistry) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'schemaRegistry'],
+        message: 'expected true: the alerts are Avro in the schema registry (subject <prefix>alerts-value); or remove alerts',
       });
     }
     if (site.apps.salmock.enabled && site.production) {

@@ -1,8 +1,8 @@
-import { Command } from 'commander';
 import { Testing, TerraformStack } from 'cdktf';
 import { influxDbSinkSchema } from '../config/connectors';
 import { aggregatorConfig, registerAggregatorCommand } from '../apps/aggregator/cli';
 import { AggregatorApps, aggregatedTier } from './aggregator-app';
+import { parsedFlags } from '../test/cli';
 import { gkeSite } from '../test/sites';
 
 const image = { repository: 'ghcr.io/lsst-sqre/efd', tag: '0.1.0' };
@@ -18,15 +18,7 @@ const tiers = [
 
 /** What `efd aggregator <args>` makes of the arguments (the real command, its action replaced). */
 async function parsed(args: string[]) {
-  const program = new Command().exitOverride();
-  let opts: Record<string, unknown> = {};
-  registerAggregatorCommand(program)
-    .exitOverride()
-    .action((o: Record<string, unknown>) => {
-      opts = o;
-    });
-  await program.parseAsync(args, { from: 'user' });
-  return aggregatorConfig(opts, {});
+  return aggregatorConfig(await parsedFlags(registerAggregatorCommand, args), {});
 }
 
 describe('AggregatorApps at a site of its own topics', () => {
@@ -60,7 +52,7 @@ describe('AggregatorApps at a site of its own topics', () => {
     expect(flag('--timestamp-field')).toBe('time');
     expect(flag('--retention-policy')).toBe('lowres');
     expect(flag('--dead-letter-topic')).toBe('lsst.efd.influxdb-sink.dlq.agg');
-    expect(flag('--group-id')).toBe('gcp-influxdb-sink-agg');
+    expect(flag('--group')).toBe('gcp-influxdb-sink-agg');
   });
 });
 

@@ -12,13 +12,11 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Site } from '../config/schema';
-import type { SiteConnectors } from '../config/connectors';
 import { durationSeconds } from '../config/duration';
 import { salTopicsRegex } from '../config/names';
 import type { ReplicationFlow } from '../config/topology';
-import { AppDeployment, AppImage } from './app-deployment';
-import type { ConnectorInfluxDb, ConnectorKafka } from './connectors/connector-set';
-import { InfluxDbSinkApp } from './connectors/influxdb-sink-app';
+import { AppDeployment } from './app-deployment';
+import { InfluxDbSinkApp, sourceSink, SourceSinksProps } from './connectors/influxdb-sink-app';
 import { REGISTRY_FLAVOR } from './kafka-platform';
 import { remoteRegistryUrl, replicatedSource } from './replication/inbound';
 
@@ -33,12 +31,7 @@ export function aggregatorPrefixes(flows?: readonly ReplicationFlow[]): string[]
   return flows?.length ? flows.map((f) => f.prefix) : [''];
 }
 
-export interface AggregatorAppsProps {
-  readonly site: Site;
-  readonly image: AppImage;
-  readonly kafka: ConnectorKafka;
-  readonly influxdb: ConnectorInfluxDb;
-  readonly sinkSettings: SiteConnectors['influxDbSink'];
+export interface AggregatorAppsProps extends SourceSinksProps {
   /** At an aggregator site: the flows into it (one aggregator per source). @default [] (the site's own topics) */
   readonly flows?: ReplicationFlow[];
   readonly dependsOn?: ITerraformDependable[];
@@ -96,12 +89,7 @@ export class AggregatorApps extends Construct {
         resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } },
         dependsOn: props.dependsOn,
       });
-      this.sinks[src.prefix] = new InfluxDbSinkApp(this, `sink-${src.prefix || 'own'}`, {
-        site,
-        image: props.image,
-        kafka,
-        influxdb: props.influxdb,
-        settings: props.sinkSettings,
+      this.sinks[src.prefix] = sourceSink(this, `sink-${src.prefix || 'own'}`, props, {
         source: src.flow ? replicatedSource(src.flow, own) : undefined,
         aggregated: { retentionPolicy: tier },
         dependsOn: props.dependsOn,

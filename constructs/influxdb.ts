@@ -1,12 +1,20 @@
 /**
  * InfluxDB 1.8 for a site (influxdata chart): auth on with the admin user
  * from an existing Secret, no query row limit, persistence on the `ssd`
- * class, resources sized from the prototype's lessons.
+ * class, resources sized from the prototype's lessons, the site's query
+ * limits (config/query-limits.ts).
+ *
+ * The query limits go in as InfluxDB's environment overrides (`env`, INFLUXDB_COORDINATOR_MAX_SELECT_POINT…),
+ * not under `config.coordinator`: the chart prints a number of its `config` with `{{ $value }}`
+ * (influxdb.formatConfigMap), which Helm renders in scientific notation from 1 000 000 on
+ * (200000000 → 2e+08, helm/helm#1707, the chart's own todo), and InfluxDB's TOML decoder refuses
+ * a float for an integer key. An env value is a string, exact.
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import type { Site } from '../config/schema';
+import { influxEnv, queryLimits } from '../config/query-limits';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
 import type { SecretKeyRef } from './app-deployment';
@@ -68,6 +76,7 @@ export class InfluxDb extends Construct {
         persistence: { size: `${site.influxdb.storageGi}Gi`, storageClass: props.storageClassName ?? site.storage.className },
         setDefaultUser: { user: { existingSecret: this.adminSecret } },
         resources: site.influxdb.resources,
+        env: influxEnv(queryLimits(site)),
       },
     });
     this.release = this.chart.release;

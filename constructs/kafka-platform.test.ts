@@ -21,7 +21,7 @@ describe('KafkaPlatform', () => {
       minInsyncReplicas: 2,
       logRetention: { key: 'log.retention.hours', value: 168 },
       offsetsRetentionMinutes: 10080,
-      autoCreateTopics: true,
+      autoCreateTopics: false,
     });
     const { out, values } = synth((s) => new KafkaPlatform(s, 'kafka', { site }));
     expect(out).toHaveResourceWithProperties(Release, {
@@ -92,5 +92,37 @@ describe('InfluxDb', () => {
     expect(out).not.toMatch(/password/i);
     expect(influxDb.url).toBe('http://influxdb.influxdb.svc.cluster.local:8086');
     expect(influxDb.database).toBe('efd');
+  });
+
+  it('runs with the query limits of its site kind as InfluxDB environment overrides, a YAML value replacing one default', () => {
+    const env = (site: ReturnType<typeof onPremSite>) => synth((s) => new InfluxDb(s, 'influxdb', { site })).values[0].env;
+    expect(env(onPremSite())).toEqual([
+      { name: 'INFLUXDB_COORDINATOR_MAX_CONCURRENT_QUERIES', value: '32' },
+      { name: 'INFLUXDB_COORDINATOR_QUERY_TIMEOUT', value: '300s' },
+      { name: 'INFLUXDB_COORDINATOR_LOG_QUERIES_AFTER', value: '30s' },
+      { name: 'INFLUXDB_COORDINATOR_MAX_SELECT_POINT', value: '200000000' },
+      { name: 'INFLUXDB_COORDINATOR_MAX_SELECT_SERIES', value: '200000' },
+      { name: 'INFLUXDB_DATA_MAX_SERIES_PER_DATABASE', value: '5000000' },
+    ]);
+    expect(env(gkeSite())).toEqual([
+      { name: 'INFLUXDB_COORDINATOR_MAX_CONCURRENT_QUERIES', value: '8' },
+      { name: 'INFLUXDB_COORDINATOR_QUERY_TIMEOUT', value: '120s' },
+      { name: 'INFLUXDB_COORDINATOR_LOG_QUERIES_AFTER', value: '10s' },
+      { name: 'INFLUXDB_COORDINATOR_MAX_SELECT_POINT', value: '50000000' },
+      { name: 'INFLUXDB_COORDINATOR_MAX_SELECT_SERIES', value: '20000' },
+      { name: 'INFLUXDB_DATA_MAX_SERIES_PER_DATABASE', value: '1000000' },
+    ]);
+    const summit = onPremSite({ influxdb: { queryLimits: { queryTimeout: '1h', maxSelectSeries: 50_000 } } });
+    expect(env(summit)).toEqual(
+      expect.arrayContaining([
+        { name: 'INFLUXDB_COORDINATOR_QUERY_TIMEOUT', value: '3600s' },
+        { name: 'INFLUXDB_COORDINATOR_MAX_SELECT_SERIES', value: '50000' },
+        { name: 'INFLUXDB_COORDINATOR_MAX_CONCURRENT_QUERIES', value: '32' },
+      ]),
+    );
+    // The limits have one home: not also in the chart's config (whose numbers Helm would print as 2e+08).
+    const { values } = synth((s) => new InfluxDb(s, 'influxdb', { site: onPremSite() }));
+    expect(values[0].config.coordinator).toEqual({ 'write-timeout': '25s' });
+    expect(values[0].config.data).toEqual({ 'cache-max-memory-size': '1g' });
   });
 });

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { kafkaRetention } from '../config/retention';
+import { defaultReplicationFactor } from '../config/topic-policies';
 import type { Site } from '../config/schema';
 import { CHARTS } from './charts';
 import { HelmChart } from './helm-chart';
@@ -49,11 +50,11 @@ export function brokerSettings(site: Site): BrokerSettings {
   const { settings, problems } = kafkaRetention(k, site.retention.tiers[0]);
   if (!settings) throw new Error(`site "${site.name}": ${problems.map((p) => `kafka.${p.field}: ${p.message}`).join('; ')}`);
   return {
-    replicationFactor: multi ? 3 : 1,
+    replicationFactor: defaultReplicationFactor(k.brokers),
     minInsyncReplicas: multi ? 2 : 1,
     logRetention: settings.log,
     offsetsRetentionMinutes: settings.offsetsMinutes,
-    autoCreateTopics: k.autoCreateTopics,
+    autoCreateTopics: k.autoCreateTopics ?? !site.production,
   };
 }
 

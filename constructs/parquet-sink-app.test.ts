@@ -1,8 +1,8 @@
-import { Command } from 'commander';
 import { Testing, TerraformStack } from 'cdktf';
 import { objectStoreSchema, OBJECT_STORE_TOPICS_REGEX } from '../config/connectors';
 import { parquetSinkConfig, registerParquetSinkCommand } from '../apps/parquet-sink/cli';
 import { ParquetSinkApp } from './parquet-sink-app';
+import { parsedFlags } from '../test/cli';
 import { gkeSite } from '../test/sites';
 
 const image = { repository: 'ghcr.io/lsst-sqre/efd', tag: '0.1.0' };
@@ -13,15 +13,7 @@ const kafka = {
 
 /** What `efd parquet-sink <args>` makes of the arguments (the real command, its action replaced). */
 async function parsed(args: string[]) {
-  const program = new Command().exitOverride();
-  let opts: Record<string, unknown> = {};
-  registerParquetSinkCommand(program)
-    .exitOverride()
-    .action((o: Record<string, unknown>) => {
-      opts = o;
-    });
-  await program.parseAsync(['parquet-sink', ...args], { from: 'user' });
-  return parquetSinkConfig(opts, {});
+  return parquetSinkConfig(await parsedFlags(registerParquetSinkCommand, ['parquet-sink', ...args]), {});
 }
 
 function synth(settings: Record<string, unknown>) {
@@ -60,7 +52,7 @@ describe('ParquetSinkApp (connectors.objectStore, runIn: app)', () => {
       prefix: 'efd/',
       region: 'us-east-1',
       topicsRegex: OBJECT_STORE_TOPICS_REGEX,
-      groupId: 'gcp-parquet-sink',
+      group: 'gcp-parquet-sink',
       deadLetterTopic: 'lsst.efd.parquet-sink.dlq',
       partitionBy: 'hour',
       maxRecords: 200_000,

@@ -50,7 +50,7 @@ export function parquetSinkArgs(site: string, kafka: ConnectorKafka, o: NonNulla
     ...(o.region ? ['--region', o.region] : []),
     '--topics-regex',
     o.topicsRegex,
-    '--group-id',
+    '--group',
     `${site}-parquet-sink`,
     '--client-id',
     `${site}-parquet-sink`,

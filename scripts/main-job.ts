@@ -26,7 +26,8 @@ function describeStack(efd: EfdStack): string[] {
 async function main(): Promise<void> {
   const clusters = Number(process.env.EFD_CLUSTERS ?? 1);
   process.stdout.write('== local EFD\n');
-  const { endpoints } = await up({ clusters }); // prints the endpoints and each server's RSS
+  // Connect is not used until the end: it finishes starting while the sites synthesize and the experiment runs
+  const { endpoints, deferred, pending } = await up({ clusters, defer: ['connect-'] }); // prints endpoints and RSS
 
   process.stdout.write('\n== synth: every site\n');
   const t0 = Date.now();
@@ -46,7 +47,13 @@ async function main(): Promise<void> {
     for (const line of describeStack(efd)) process.stdout.write(`${line}\n`);
   }
 
-  if (process.env.EFD_EXPERIMENT === '0') return;
+  const connectReady = async () => {
+    const t = Date.now();
+    await pending;
+    if (deferred.length)
+      process.stdout.write(`\n== local EFD: ${deferred.join(', ')} ready (waited ${((Date.now() - t) / 1000).toFixed(1)} s more)\n`);
+  };
+  if (process.env.EFD_EXPERIMENT === '0') return connectReady();
   process.stdout.write('\n== mock SAL experiment on the local EFD (EFD_EXPERIMENT=0 skips it; `npx efd experiment --help` for more)\n');
   const a = endpoints.clusters[0];
   const code = await runExperimentCommand(
@@ -54,6 +61,7 @@ async function main(): Promise<void> {
     async () => ({ kafka: a.kafka, registry: a.registry, influxdb: endpoints.influxdb.url }),
   );
   if (code !== 0) process.exit(code);
+  await connectReady();
 }
 
 main().catch((err: Error) => {

@@ -6,6 +6,7 @@ import { loadSites } from '../config/load';
 import { aggregatedTopicsRegexOf } from '../config/names';
 import { synthSites } from '../scripts/synth';
 import { normalizeStack } from './normalize';
+import { parsePoliciesJson } from '../apps/connect-manager/topics';
 import { EfdStack } from './efd-stack';
 import { buildSites } from './app';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
@@ -20,7 +21,7 @@ const stackJson = (name: string) => JSON.parse(fs.readFileSync(path.join(outdir,
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 describe('all sites', () => {
-  it('produce a cluster stack for GKE, an efd stack for every site and a replication stack for every source', () => {
+  it('produce a cluster stack for GKE, an efd stack for every site, a replication stack for every source and an alerts stack where a site has alerts', () => {
     expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(COMMITTED_STACKS);
   });
 
@@ -207,7 +208,7 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
     expect(flag(args, '--static-tag')).toBe(`site=${prefix}`);
     expect(flag(args, '--strip-prefix')).toBe(`${prefix}.`);
     expect(flag(args, '--database')).toBe('efd');
-    expect(flag(args, '--group-id')).toBe(`ldf-influxdb-sink-${prefix}`);
+    expect(flag(args, '--group')).toBe(`ldf-influxdb-sink-${prefix}`);
     expect(flag(args, '--dead-letter-topic')).toBe(`lsst.efd.influxdb-sink.dlq.${prefix}`);
     // Its own topics stay with the site's sink, untagged and unprefixed.
     expect(flag(argsOf('influxdb-sink')!, '--topics-regex')).toBe('lsst[.]sal[.].*');
@@ -260,5 +261,121 @@ describe('the aggregator (ldf-efd) writes what it receives', () => {
     expect(() => buildSites(app, changed)).toThrow(
       'site "ldf": connectors.influxDbSink.topicsRegex ".*lsst[.]sal[.].*" matches the replicated topics of "summit" (summit.lsst.sal.ATDome.position)',
     );
+  });
+});
+
+describe('the alerts stack (gcp-alerts)', () => {
+  const alerts = stackJson('gcp-alerts');
+  const resources = alerts.resource as Record<string, Record<string, any>>;
+  const deployments = Object.values(resources.kubernetes_deployment_v1);
+  const byName = Object.fromEntries(deployments.map((d) => [d.metadata.name, d]));
+  const args = (d: any) => d.spec.template.spec.container[0].args as string[];
+  /** A consumer Deployment as Filter001's would be: its number, in its name and topic, made 001. */
+  const asFirst = (d: unknown) => JSON.stringify(normalizeStack(d)).replace(/([Ff])ilter\d{3}/g, '$1ilter001');
+
+  it('matches its normalised snapshot, the consumers but Filter001 being Filter001 with their own topic', () => {
+    const consumers = Object.entries(resources.kubernetes_deployment_v1).filter(([, d]) => d.metadata.name.startsWith('alerts-consumer-'));
+    expect(consumers).toHaveLength(100);
+    const [first] = consumers.filter(([, d]) => d.metadata.name === 'alerts-consumer-filter001');
+    for (const [, d] of consumers) expect([d.metadata.name, asFirst(d)]).toEqual([d.metadata.name, asFirst(first[1])]);
+    const shown = structuredClone(alerts);
+    for (const [n, d] of consumers) if (d !== first[1]) delete shown.resource.kubernetes_deployment_v1[n];
+    shown.resource.kubernetes_deployment_v1['…'] = '99 more consumer Deployments: alerts-consumer-filter001 with their own number';
+    expect(normalizeStack(shown)).toMatchSnapshot();
+  });
+
+  it("reaches the GKE cluster by name (gcp-cluster's), with its own state, and refers to nothing of gcp-efd", () => {
+    expect(alerts.terraform.backend).toEqual({ gcs: { bucket: 'lsst-efd-prototype-tfstate', prefix: 'efd/gcp-alerts' } });
+    expect(alerts.provider.kubernetes).toEqual(stackJson('gcp-efd').provider.kubernetes);
+    expect(Object.keys(alerts.data).sort()).toEqual(['google_client_config', 'google_container_cluster']);
+    expect(Object.values(normalizeStack(alerts.data.google_container_cluster) as object)).toEqual([
+      { name: 'efd', location: 'us-central1-a', project: 'lsst-efd-prototype' },
+    ]);
+    expect(Object.keys(resources).sort()).toEqual(['kubernetes_deployment_v1', 'kubernetes_job_v1', 'kubernetes_namespace_v1']);
+    // Every reference is to this stack's own resources or the cluster's data sources: no remote state, no EFD resource.
+    const own = new Set(Object.entries(resources).flatMap(([type, rs]) => Object.keys(rs).map((n) => `${type}.${n}`)));
+    const refs = [...JSON.stringify(alerts.resource).matchAll(/\$\{([a-z_0-9]+\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]);
+    const dependsOn = Object.values(resources).flatMap((rs) => Object.values(rs).flatMap((r: any) => r.depends_on ?? []));
+    expect(dependsOn.length).toBeGreaterThan(100);
+    expect([...refs, ...dependsOn].filter((r) => !own.has(r))).toEqual([]);
+  });
+
+  it('owns its namespace, and everything it runs is in it (destroying the stack touches nothing of the EFD)', () => {
+    expect(Object.values(resources.kubernetes_namespace_v1).map((n: any) => [n.metadata, n.lifecycle])).toEqual([
+      [{ name: 'alerts', labels: { 'app.kubernetes.io/part-of': 'efd', 'efd.lsst.io/site': 'gcp' } }, undefined],
+    ]);
+    const namespaces = [...deployments, ...Object.values(resources.kubernetes_job_v1)].map((r) => r.metadata.namespace);
+    expect(new Set(namespaces)).toEqual(new Set(['alerts']));
+    const efdNamespaces = Object.values(stackJson('gcp-efd').resource.kubernetes_namespace_v1).map((n: any) => n.metadata.name);
+    expect(efdNamespaces).not.toContain('alerts');
+    // The EFD stack runs none of the alert apps.
+    const efdDeployments = Object.values(stackJson('gcp-efd').resource.kubernetes_deployment_v1).map((d: any) => d.metadata.name);
+    expect(efdDeployments.filter((n) => n.startsWith('alerts'))).toEqual([]);
+  });
+
+  it("creates the stream (6 partitions, 1 h) and Filter001…Filter100 (1 partition, 6 h) in the EFD's Kafka by a Job, first", () => {
+    const [[address, job]] = Object.entries(resources.kubernetes_job_v1);
+    expect(job.metadata.name).toBe('alerts-topics-apply');
+    expect(job.depends_on).toEqual([expect.stringMatching(/^kubernetes_namespace_v1\.namespaces_alerts_/)]);
+    const c = job.spec.template.spec.container[0];
+    expect(c.image).toBe('ghcr.io/lsst-sqre/efd/connect-manager:0.1.0');
+    expect(c.args.slice(0, 3)).toEqual(['topics-apply', '--bootstrap-servers', 'cp-cp-kafka-headless.kafka.svc.cluster.local:9092']);
+    const [stream, filters] = parsePoliciesJson(c.args[4]);
+    expect(stream).toEqual({
+      name: 'alerts',
+      pattern: 'alerts',
+      partitions: 6,
+      replicationFactor: 3,
+      retention: '1h',
+      cleanupPolicy: 'delete',
+      create: ['alerts'],
+    });
+    expect(filters).toMatchObject({
+      name: 'alert-filters',
+      partitions: 1,
+      replicationFactor: 3,
+      retention: '6h',
+      cleanupPolicy: 'delete',
+    });
+    expect(filters.create).toEqual(Array.from({ length: 100 }, (_, i) => `Filter${String(i + 1).padStart(3, '0')}`));
+    // Nothing produces or consumes before the topics exist.
+    for (const d of deployments) expect([d.metadata.name, d.depends_on]).toEqual([d.metadata.name, [`kubernetes_job_v1.${address}`]]);
+  });
+
+  it('runs one producer, 5 filter groups of one replica, and 100 consumers: one per filter topic', () => {
+    const replicas = (prefix: string) =>
+      deployments.filter((d) => d.metadata.name.startsWith(prefix)).reduce((n, d) => n + Number(d.spec.replicas), 0);
+    expect([replicas('alerts-producer'), replicas('alerts-filter-'), replicas('alerts-consumer-')]).toEqual([1, 5, 100]);
+    expect(deployments).toHaveLength(106);
+    expect(args(byName['alerts-producer']).slice(0, 8)).toEqual([
+      'alerts',
+      'produce',
+      '--alerts-per-visit',
+      '10000',
+      '--interval',
+      '39s',
+      '--seed',
+      '4',
+    ]);
+    expect(args(byName['alerts-filter-5']).slice(0, 6)).toEqual(['alerts', 'filter', '--set', 'seed004', '--group', '5']);
+    const topics = deployments.filter((d) => d.metadata.name.startsWith('alerts-consumer-')).map((d) => args(d)[3]);
+    expect(new Set(topics).size).toBe(100);
+    expect(args(byName['alerts-consumer-filter100']).slice(0, 6)).toEqual([
+      'alerts',
+      'consume',
+      '--topic',
+      'Filter100',
+      '--mode',
+      'monitor',
+    ]);
+    for (const d of deployments)
+      expect(args(d).slice(-6)).toEqual([
+        '--brokers',
+        'cp-cp-kafka-headless.kafka.svc.cluster.local:9092',
+        '--registry',
+        'http://cp-cp-schema-registry.kafka.svc.cluster.local:8081',
+        '--metrics-port',
+        '9090',
+      ]);
   });
 });

@@ -7,6 +7,7 @@ import type { Site } from '../config/schema';
 import { ClusterStack, ClusterStackProps } from './cluster-stack';
 import { EfdStack, EfdStackProps } from './efd-stack';
 import { ReplicationStack, ReplicationStackProps } from './replication-stack';
+import { AlertsStack, AlertsStackProps, alertsStackSite } from './alerts-stack';
 import { deriveTopology } from '../config/topology';
 
 export { listStacks } from './names';
@@ -18,6 +19,8 @@ export interface SiteStacks {
   efd: EfdStack;
   /** `<site>-replication` on source sites (from the replication topology). */
   replication?: ReplicationStack;
+  /** `<site>-alerts` on sites with an `alerts` section (the alert mini-broker). */
+  alerts?: AlertsStack;
 }
 
 /** One stack before it is built: its name, the props it is built from, and how. */
@@ -33,6 +36,7 @@ export interface SitePlan {
   cluster?: PlannedStack<ClusterStackProps, ClusterStack>;
   efd: PlannedStack<EfdStackProps, EfdStack>;
   replication?: PlannedStack<ReplicationStackProps, ReplicationStack>;
+  alerts?: PlannedStack<AlertsStackProps, AlertsStack>;
 }
 
 function planned<P, S extends TerraformStack>(id: string, props: P, Stack: new (app: App, id: string, props: P) => S): PlannedStack<P, S> {
@@ -50,6 +54,7 @@ export function planSites(sites: Site[]): SitePlan[] {
       cluster: site.target.kind === 'gke' ? planned(`${site.name}-cluster`, { site }, ClusterStack) : undefined,
       efd: planned(`${site.name}-efd`, { site, inbound: flows.filter((f) => f.aggregator === site.name) }, EfdStack),
       replication: flow ? planned(flow.stack, { flow, source: site, aggregator: byName(flow.aggregator) }, ReplicationStack) : undefined,
+      alerts: site.alerts ? planned(`${site.name}-alerts`, { site: alertsStackSite(site) }, AlertsStack) : undefined,
     };
   });
 }
@@ -60,5 +65,6 @@ export function buildSites(app: App, sites: Site[]): SiteStacks[] {
     cluster: plan.cluster?.build(app),
     efd: plan.efd.build(app),
     replication: plan.replication?.build(app),
+    alerts: plan.alerts?.build(app),
   }));
 }

@@ -17,6 +17,8 @@ import { Chronograf } from '../constructs/chronograf';
 import { Kapacitor } from '../constructs/kapacitor';
 import { Telegraf } from '../constructs/telegraf';
 import { AppJob } from '../constructs/app-job';
+import { KafkaTopicsJob } from '../constructs/kafka-topics-job';
+import { InfluxDbBackup } from '../constructs/influxdb-backup';
 import { AppDeployment } from '../constructs/app-deployment';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 import { ConnectorSet } from '../constructs/connectors/connector-set';
@@ -43,6 +45,7 @@ export class EfdStack extends TerraformStack {
   readonly influxdb: InfluxDb;
   /** The Job applying retention tiers; later apps that need the tiers depend on it. */
   readonly retentionJob: AppJob;
+  readonly topics: KafkaTopicsJob;
   /** Fills the downsampled retention tiers (absent when the site has only a raw tier). */
   readonly downsampler?: AppDeployment;
   /** The site's connectors, synthesized into the connect manager's ConfigMap. */
@@ -109,7 +112,24 @@ export class EfdStack extends TerraformStack {
         dependsOn: [this.retentionJob.job],
       });
     }
+    if (site.influxdb.backup) {
+      new InfluxDbBackup(this, 'influxdb-backup', {
+        site,
+        image,
+        influxUrl: this.influxdb.url,
+        adminSecret: this.influxdb.adminSecret,
+        dependsOn: [this.influxdb.release],
+      });
+    }
     const appsNamespace = this.namespaces.resources[site.namespaces.apps];
+    // Topics as code: the declared topics (the dead-letter topics) exist before the apps that produce to them start.
+    this.topics = new KafkaTopicsJob(this, 'kafka-topics', {
+      site,
+      image,
+      bootstrapServers: this.kafka.bootstrapServers,
+      dependsOn: [this.kafka.release, appsNamespace],
+    });
+    const topicsJob = this.topics.job.job;
     this.connectors = new ConnectorSet(this, 'connectors', {
       site,
       kafka: this.kafka,
@@ -123,7 +143,7 @@ export class EfdStack extends TerraformStack {
         kafka: this.kafka,
         influxdb: this.influxdb,
         settings: this.connectors.settings.influxDbSink,
-        dependsOn: [this.retentionJob.job, appsNamespace],
+        dependsOn: [this.retentionJob.job, appsNamespace, topicsJob],
       });
     }
     const objectStore = this.connectors.settings.objectStore;
@@ -133,7 +153,7 @@ export class EfdStack extends TerraformStack {
         image,
         kafka: this.kafka,
         settings: objectStore,
-        dependsOn: [this.kafka.release, appsNamespace],
+        dependsOn: [this.kafka.release, appsNamespace, topicsJob],
       });
     }
     if (props.inbound?.length) {
@@ -169,7 +189,12 @@ export class EfdStack extends TerraformStack {
       });
     }
     if (site.apps.saltransform.enabled || site.apps.salmock.enabled) {
-      this.sal = new SalPipeline(this, 'sal', { site, image, kafka: this.kafka, dependsOn: [this.kafka.release, appsNamespace] });
+      this.sal = new SalPipeline(this, 'sal', {
+        site,
+        image,
+        kafka: this.kafka,
+        dependsOn: [this.kafka.release, appsNamespace, topicsJob],
+      });
     }
     new GrafanaDashboard(this, 'dashboard', {
       site: site.name,

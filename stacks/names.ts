@@ -23,7 +23,11 @@ function describeTarget(site: Site): string {
 /** The stacks the sites produce, without building them (for `efd sites`). */
 export function listStacks(sites: Site[]): StackInfo[] {
   return sites.flatMap((site) => {
-    const parts = [...(site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd']), ...(site.replicateTo ? ['replication'] : [])];
+    const parts = [
+      ...(site.target.kind === 'gke' ? ['cluster', 'efd'] : ['efd']),
+      ...(site.replicateTo ? ['replication'] : []),
+      ...(site.alerts ? ['alerts'] : []),
+    ];
     return parts.map((part) => ({
       site: site.name,
       stack: `${site.name}-${part}`,

@@ -87,7 +87,7 @@ type Planned = PlannedStack<unknown, TerraformStack>;
 /** The stacks `buildSites` makes of these sites, in its order, not built yet. */
 const plannedStacks = (sites: Site[]): Planned[] =>
   planSites(sites)
-    .flatMap((p): (Planned | undefined)[] => [p.cluster, p.efd, p.replication])
+    .flatMap((p): (Planned | undefined)[] => [p.cluster, p.efd, p.replication, p.alerts])
     .filter((s): s is Planned => s !== undefined);
 
 /**
@@ -113,7 +113,9 @@ interface Baseline {
 
 function baselineOf(site: Site): Baseline {
   const built = withUnmappedStackFrames(() => buildSites(Testing.app() as App, related(site)));
-  const byId = new Map(built.flatMap((b) => [b.cluster, b.efd, b.replication]).flatMap((s) => (s ? [[s.node.id, s] as const] : [])));
+  const byId = new Map(
+    built.flatMap((b) => [b.cluster, b.efd, b.replication, b.alerts]).flatMap((s) => (s ? [[s.node.id, s] as const] : [])),
+  );
   const stacks = new Map(
     plannedStacks(related(site)).map((p) => [p.id, { props: p.props, json: JSON.stringify(byId.get(p.id)?.toTerraform()) }]),
   );

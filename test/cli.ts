@@ -1,5 +1,6 @@
 /** Running `efd …` in this process (apps/cli/main.ts runCli) for tests: exit code and what it printed. */
 import * as net from 'node:net';
+import { Command } from 'commander';
 import { runCli } from '../apps/cli/main';
 
 export interface EfdRun {
@@ -59,4 +60,20 @@ export async function withoutTty<T>(fn: () => Promise<T>): Promise<T> {
     if (had) Object.defineProperty(process.stdin, 'isTTY', had);
     else delete (process.stdin as { isTTY?: boolean }).isTTY;
   }
+}
+
+/**
+ * What a command makes of its arguments: the real command (`register` adds it to a program), its action
+ * replaced by one that keeps the parsed flags. `argv` starts with the command's name.
+ */
+export async function parsedFlags(register: (program: Command) => Command, argv: string[]): Promise<Record<string, unknown>> {
+  const program = new Command().exitOverride();
+  let flags: Record<string, unknown> = {};
+  register(program)
+    .exitOverride()
+    .action((o: Record<string, unknown>) => {
+      flags = o;
+    });
+  await program.parseAsync(argv, { from: 'user' });
+  return flags;
 }

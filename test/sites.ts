@@ -24,6 +24,7 @@ export const onPremSite = siteFrom({
 
 /** Every stack the committed sites (config/sites/*.yaml) produce, sorted. */
 export const COMMITTED_STACKS = [
+  'gcp-alerts',
   'gcp-cluster',
   'gcp-efd',
   'ldf-efd',

@@ -8,29 +8,34 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { regexSchema, salTopicsRegex } from '../../config/names';
+import { KafkaRefusedError, refusedError } from '../lib/kafka-refusal';
 import { startAppRuntime } from '../lib/app';
 import {
-  addConsumerGroupOptions,
   addKafkaOptions,
   addRegistryOption,
-  consumerGroupEnv,
-  consumerGroupShape,
+  configLoader,
+  consumerGroupSettings,
+  GROUP_KEYS,
   givenFlags,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
-  loadConfig,
+  producerSettings,
   REGISTRY_ENV,
   zInt,
   zList,
 } from '../lib/config';
-import { BatchSender, createKafka, createMissingTopics, createProducer } from '../lib/kafka';
+import { BatchSender, createProducer } from '../lib/kafka';
 import { createRegistry } from '../lib/registry';
 import { backoffDelayMs, sleep } from '../lib/retry';
 import { topicKindOfName } from '../lib/sal/ts-xml';
 import { topicMatcher } from '../lib/topic-regex';
 import { AggregatorConsumer } from './consumer';
+import { TopicFollower } from './follow';
 import { Aggregator, aggregatorMetrics, isTelemetryTopicName } from './run';
+
+const GROUP = consumerGroupSettings('AGGREGATOR', { group: 'efd-aggregator' }, [...GROUP_KEYS, 'sessionTimeoutMs', 'topicRefreshMs']);
+const PRODUCER = producerSettings({ lingerMs: 5, created: 'aggregated topics' });
 
 export const aggregatorSchema = z.object({
   ...kafkaConfigShape,
@@ -38,11 +43,11 @@ export const aggregatorSchema = z.object({
   registry: z.string({ error: 'required: schema registry URL (the source records are decoded with it)' }).min(1),
   outRegistry: z.string().min(1).optional(),
   topicsRegex: regexSchema.default(salTopicsRegex()),
-  ...consumerGroupShape({ group: 'efd-aggregator', lingerMs: 5 }),
+  ...GROUP.shape,
+  ...PRODUCER.shape,
   graceMs: zInt().default(2000),
   timeField: z.string().min(1).default('sal_created'),
   groupBy: zList.default(['salIndex']),
-  topicRefreshMs: zInt(100).default(10_000),
 });
 export type AggregatorConfig = z.output<typeof aggregatorSchema>;
 
@@ -51,26 +56,21 @@ export const AGGREGATOR_ENV = {
   ...REGISTRY_ENV,
   outRegistry: 'AGGREGATOR_OUT_REGISTRY_URL',
   topicsRegex: 'AGGREGATOR_TOPICS_REGEX',
-  ...consumerGroupEnv('AGGREGATOR'),
+  ...GROUP.env,
   graceMs: 'AGGREGATOR_GRACE_MS',
   timeField: 'AGGREGATOR_TIME_FIELD',
   groupBy: 'AGGREGATOR_GROUP_BY',
-  topicRefreshMs: 'AGGREGATOR_TOPIC_REFRESH_MS',
 } as const;
 
-export function aggregatorConfig(flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env): AggregatorConfig {
-  return loadConfig(aggregatorSchema, flags, AGGREGATOR_ENV, env);
-}
+export const aggregatorConfig = configLoader(aggregatorSchema, AGGREGATOR_ENV);
 
 /** Runs until SIGTERM/SIGINT; resolves once consumer and producer are closed. */
 export async function startAggregator(c: AggregatorConfig): Promise<void> {
-  let consumer: AggregatorConsumer | undefined;
-  let topics: string[] = [];
   const rt = await startAppRuntime({
     name: 'aggregator',
     logLevel: c.logLevel,
     metricsPort: c.metricsPort,
-    health: () => (consumer?.running || topics.length === 0 ? { ok: true } : { ok: false, reason: 'consumer not running' }),
+    health: () => (follower.consumer?.running || !follower.topics.length ? { ok: true } : { ok: false, reason: 'consumer not running' }),
   });
   const { logger, shutdown } = rt;
   const metrics = aggregatorMetrics(rt.metrics);
@@ -79,7 +79,6 @@ export async function startAggregator(c: AggregatorConfig): Promise<void> {
     ? createRegistry(c.outRegistry, { logger, retry: { attempts: Infinity, maxDelayMs: 10_000 } })
     : sourceRegistry;
   const kafkaOptions = kafkaOptionsFrom(c, logger);
-  const kafka = createKafka(kafkaOptions);
   const producer = createProducer(kafkaOptions);
   const sender = new BatchSender(producer, { lingerMs: c.lingerMs });
   const matches = topicMatcher(c.topicsRegex);
@@ -92,19 +91,25 @@ export async function startAggregator(c: AggregatorConfig): Promise<void> {
     logger,
     graceMs: c.graceMs,
     plan: { timeField: c.timeField, groupBy: c.groupBy },
-    committed: (t, p) => consumer!.committed(t, p),
+    committed: (t, p) => follower.consumer!.committed(t, p),
     ensureTopic: async (out, source) => {
       if (created.has(out)) return;
-      const admin = consumer!.adminClient;
-      const partitions = (await consumer!.partitions([source])).get(source) ?? 1;
-      const made = await createMissingTopics(admin, [out], { partitions, replicationFactor: c.replicationFactor });
+      const partitions = (await follower.consumer!.partitions([source])).get(source) ?? 1;
+      const made = await follower.consumer!.createTopics([{ topic: out, partitions, replicationFactor: c.replicationFactor }]);
       if (made.length) logger.info({ topic: out, partitions }, `created ${out} with ${partitions} partition(s), as ${source}`);
       created.add(out);
     },
   });
+  let refused: KafkaRefusedError | undefined;
+  /** Kafka refused the user: stop for good (never retried), exit failing with its message. */
+  const fatal = (e: KafkaRefusedError) => {
+    refused ??= e;
+    void shutdown.trigger('Kafka refused the user');
+  };
   const newConsumer = () =>
     new AggregatorConsumer({
-      kafka,
+      onRefused: fatal,
+      kafka: kafkaOptions,
       groupId: c.group,
       logger,
       sessionTimeoutMs: c.sessionTimeoutMs,
@@ -113,48 +118,61 @@ export async function startAggregator(c: AggregatorConfig): Promise<void> {
       onBatch: (b) => aggregator.processBatch(b),
     });
   const lister = newConsumer();
+  // the telemetry topics the regex selects; the consumer is replaced when they changed (see follow.ts)
+  const follower: TopicFollower<AggregatorConsumer> = new TopicFollower({
+    list: async () => (await lister.listTopics()).filter((t) => matches(t) && isTelemetryTopicName(t, topicKindOfName)),
+    create: newConsumer,
+    onChange: (next) =>
+      logger.info(
+        { topics: next.length, sample: next.slice(0, 10) },
+        `aggregating ${next.length} telemetry topic(s) matching /${c.topicsRegex}/`,
+      ),
+  });
   shutdown.onShutdown('kafka producer', async () => {
     await sender.flush();
     await producer.disconnect();
   });
   shutdown.onShutdown('kafka consumer', async () => {
-    await consumer?.close();
+    await follower.close();
     await lister.close();
   });
 
-  /** The telemetry topics the regex selects; restarts the consumer when they changed. */
-  const refresh = async () => {
-    const all = await lister.listTopics();
-    const next = all.filter((t) => matches(t) && isTelemetryTopicName(t, topicKindOfName)).sort();
-    if (next.length === topics.length && next.every((t, i) => t === topics[i]) && (consumer?.running || next.length === 0)) return;
-    logger.info(
-      { topics: next.length, sample: next.slice(0, 10) },
-      `aggregating ${next.length} telemetry topic(s) matching /${c.topicsRegex}/`,
-    );
-    await consumer?.stop();
-    topics = next;
-    if (!next.length) return;
-    consumer = newConsumer();
-    await consumer.start(next);
-  };
+  // registered before the first refresh: a SIGTERM during it must find the hook (one registered later never runs)
+  let timer: NodeJS.Timeout | undefined;
+  shutdown.onShutdown('topic refresh', () => clearInterval(timer));
 
   await producer.connect();
   for (let attempt = 1; !shutdown.signal.aborted; attempt++) {
     try {
-      await refresh();
+      await follower.refresh();
       break;
     } catch (err) {
+      const r = refusedError(err, { user: kafkaOptions.sasl?.username, group: c.group });
+      if (r) {
+        fatal(r);
+        break;
+      }
       const delay = backoffDelayMs(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 });
       logger.warn({ err: (err as Error).message, attempt }, `Kafka not ready (${(err as Error).message}); retrying in ${delay / 1000} s`);
       await sleep(delay, shutdown.signal);
     }
   }
-  const timer = setInterval(
-    () => void refresh().catch((err: Error) => logger.warn({ err: err.message }, 'topic refresh failed; keeping the current subscription')),
-    c.topicRefreshMs,
-  );
-  shutdown.onShutdown('topic refresh', () => clearInterval(timer));
+  if (!shutdown.signal.aborted) {
+    timer = setInterval(
+      () =>
+        void follower.refresh().catch((err: Error) => {
+          const r = refusedError(err, { user: kafkaOptions.sasl?.username, group: c.group });
+          if (r) fatal(r);
+          else logger.warn({ err: err.message }, 'topic refresh failed; keeping the current subscription');
+        }),
+      c.topicRefreshMs,
+    );
+  }
   await shutdown.done;
+  if (refused) {
+    logger.error({ err: refused.message }, `aggregator stopped: ${refused.message}`);
+    throw refused;
+  }
 }
 
 export function registerAggregatorCommand(program: Command): Command {
@@ -173,9 +191,9 @@ export function registerAggregatorCommand(program: Command): Command {
     )
     .option('--grace-ms <ms>', `how late a record may be and still count in its window (env ${AGGREGATOR_ENV.graceMs}, default 2000)`)
     .option('--time-field <field>', `SAL time the windows are cut on (env ${AGGREGATOR_ENV.timeField}, default sal_created)`)
-    .option('--group-by <fields>', `fields whose values split a topic into series (env ${AGGREGATOR_ENV.groupBy}, default salIndex)`)
-    .option('--topic-refresh-ms <ms>', `how often to look for new topics (env ${AGGREGATOR_ENV.topicRefreshMs}, default 10000)`);
-  addConsumerGroupOptions(cmd, AGGREGATOR_ENV, { group: 'efd-aggregator', lingerMs: 5, created: 'aggregated topics' });
+    .option('--group-by <fields>', `fields whose values split a topic into series (env ${AGGREGATOR_ENV.groupBy}, default salIndex)`);
+  GROUP.addOptions(cmd);
+  PRODUCER.addOptions(cmd);
   addRegistryOption(cmd);
   addKafkaOptions(cmd, 'efd-aggregator');
   cmd.action(async (flags: Record<string, unknown>) => {

@@ -1,10 +1,13 @@
 /**
- * The aggregator's Kafka consumer, in one module (the apps' consumer code path of today: a kafkajs
- * consumer from apps/lib/kafka's createKafka, as saltransform and the influxdb-sink use): batches per
- * partition, offsets committed by the caller with metadata (never auto-committed), the committed offset
- * and metadata of a partition read back through the admin client.
+ * The aggregator's Kafka consumer, in one module, on the apps' clients (apps/lib/kafka-consumer's
+ * createConsumer and apps/lib/kafka-admin's createAdmin, as saltransform and the influxdb-sink use):
+ * batches per partition, offsets committed by the caller with metadata (never auto-committed), the
+ * committed offset and metadata of a partition read back through the admin client.
  */
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { createAdmin, type EfdAdmin, type NewTopic } from '../lib/kafka-admin';
+import { createConsumer, type EfdConsumer } from '../lib/kafka-consumer';
+import type { KafkaOptions } from '../lib/kafka';
+import { KafkaRefusedError } from '../lib/kafka-refusal';
 import type { Logger } from '../lib/logging';
 
 export interface PartitionBatch {
@@ -20,7 +23,7 @@ export interface Committed {
 }
 
 export interface AggregatorConsumerOptions {
-  kafka: Kafka;
+  kafka: KafkaOptions;
   groupId: string;
   logger: Logger;
   sessionTimeoutMs: number;
@@ -28,42 +31,50 @@ export interface AggregatorConsumerOptions {
   fromBeginning: boolean;
   /** Processes one batch; resolves once its outputs are acknowledged, with the commit to make (or none). */
   onBatch: (b: PartitionBatch, heartbeat: () => Promise<void>) => Promise<{ offset: string; metadata: string } | undefined>;
+  /** Kafka refused the user (its group, its topics): not restarted, the app should exit. */
+  onRefused?: (e: KafkaRefusedError) => void;
 }
 
 /** A consumer group member over a fixed topic list (restarted by the caller when the list changes). */
 export class AggregatorConsumer {
-  private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
+  private consumer: EfdConsumer | undefined;
+  private admin: EfdAdmin | undefined;
   running = false;
 
   constructor(private readonly o: AggregatorConsumerOptions) {}
 
+  private async connectedAdmin(): Promise<EfdAdmin> {
+    if (!this.admin) {
+      const admin = createAdmin(this.o.kafka);
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
   async start(topics: string[]): Promise<void> {
-    const { kafka, logger } = this.o;
-    this.admin ??= kafka.admin();
-    await this.admin.connect();
-    const consumer = kafka.consumer({
+    const { logger } = this.o;
+    await this.connectedAdmin();
+    const consumer = createConsumer(this.o.kafka, {
       groupId: this.o.groupId,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
-      sessionTimeout: this.o.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(this.o.sessionTimeoutMs / 3)),
+      maxWaitTimeMs: 250,
+      sessionTimeoutMs: this.o.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(3000, Math.floor(this.o.sessionTimeoutMs / 3)),
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, (e) => {
+    consumer.onCrash((e) => {
       this.running = false;
-      logger.error({ err: e.payload.error?.message, restart: e.payload.restart }, `consumer crashed: ${e.payload.error?.message}`);
+      logger.error({ err: e.error?.message, restart: e.restart }, `consumer crashed: ${e.error?.message}`);
+      if (e.error instanceof KafkaRefusedError) this.o.onRefused?.(e.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
     await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.o.concurrency,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      autoCommitIntervalMs: 0,
+      partitionsConcurrency: this.o.concurrency,
+      eachBatch: async (batch, { heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const commit = await this.o.onBatch(batch, () => heartbeat().catch(() => undefined));
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
         if (commit) {
           try {
             await consumer.commitOffsets([
@@ -78,7 +89,6 @@ export class AggregatorConsumer {
             );
           }
         }
-        // (kafkajs heartbeats after the batch; a rebalance it reports there makes it re-join)
       },
     });
     this.running = true;
@@ -87,27 +97,26 @@ export class AggregatorConsumer {
   /** The group's committed offset and metadata of a partition. */
   async committed(topic: string, partition: number): Promise<Committed> {
     if (!this.admin) throw new Error('consumer not started');
-    const [t] = await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] });
-    const p = t?.partitions.find((x) => x.partition === partition);
+    const offsets = await this.admin.groupOffsets(this.o.groupId, [topic]);
+    const p = offsets.find((x) => x.topic === topic && x.partition === partition);
     return { offset: BigInt(p?.offset ?? '-1'), metadata: p?.metadata ?? null };
   }
 
   /** Partition count of each topic. */
   async partitions(topics: string[]): Promise<Map<string, number>> {
     if (!this.admin) throw new Error('consumer not started');
-    const md = await this.admin.fetchTopicMetadata({ topics });
-    return new Map(md.topics.map((t) => [t.name, t.partitions.length]));
+    const md = await this.admin.topicPartitions(topics);
+    return new Map(md.map((t) => [t.topic, t.partitions.length]));
   }
 
   async listTopics(): Promise<string[]> {
-    this.admin ??= this.o.kafka.admin();
-    await this.admin.connect();
-    return this.admin.listTopics();
+    return (await this.connectedAdmin()).listTopics();
   }
 
-  get adminClient(): Admin {
+  /** Creates those of the topics that do not exist yet (waiting for their leaders); returns the ones it created. */
+  async createTopics(topics: NewTopic[]): Promise<string[]> {
     if (!this.admin) throw new Error('consumer not started');
-    return this.admin;
+    return this.admin.createTopics(topics);
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
  * and read back (scripts/kube). Default: the local API server of `efd local up --k8s`.
  */
 import { Command } from 'commander';
-import { loadSites } from '../../config/load';
+import { loadSites, unknownSitesMessage } from '../../config/load';
 import { tryReadEndpoints } from '../lib/local-endpoints';
 
 export function registerK8sCommand(program: Command): void {
@@ -22,11 +22,8 @@ export function registerK8sCommand(program: Command): void {
       const kubeconfig = opts.kubeconfig ?? tryReadEndpoints()?.kubernetes?.kubeconfig;
       if (!kubeconfig) throw new Error('no kubeconfig: pass --kubeconfig, or start the local API server with `npx efd local up --k8s`');
       const sites = loadSites();
-      const unknown = (opts.site ?? []).filter((n) => !sites.some((s) => s.name === n));
-      if (unknown.length)
-        throw new Error(
-          `unknown site ${unknown.map((n) => `"${n}"`).join(', ')}; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`,
-        );
+      const unknown = unknownSitesMessage(sites, opts.site ?? []);
+      if (unknown) throw new Error(unknown);
       // Loaded here: cdktf and the providers cost ~1 s, which the other subcommands should not pay.
       const { judgeSites, problemLines } = require('../../scripts/kube/judge') as typeof import('../../scripts/kube/judge');
       const t0 = Date.now();

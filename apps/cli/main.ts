@@ -148,6 +148,24 @@ const COMMANDS: LazyCommand[] = [
     load: () => (require('../influxdb-init/cli') as typeof import('../influxdb-init/cli')).registerInfluxdbDownsampleCommand,
   },
   {
+    name: 'influxdb',
+    term: 'influxdb',
+    description: 'InfluxDB backups: back up to an object store, restore from one',
+    load: () => (require('../influxdb-init/backup-cli') as typeof import('../influxdb-init/backup-cli')).registerInfluxdbBackupCommand,
+  },
+  {
+    name: 'alerts',
+    term: 'alerts',
+    description: 'the alert mini-broker (seed 004): produce alerts per visit, filter them to Filter001 …, consume a filter topic',
+    load: () => {
+      const { registerAlertsCommand } = require('../alerts/cli') as typeof import('../alerts/cli');
+      // the experiment orchestrates processes (scripts/); the alerts image (apps/alerts/main.ts) has none
+      const { registerAlertsExperimentCommand } =
+        require('../../scripts/experiment/alerts-cli') as typeof import('../../scripts/experiment/alerts-cli');
+      return (program) => registerAlertsExperimentCommand(registerAlertsCommand(program));
+    },
+  },
+  {
     name: 'experiment',
     term: 'experiment [options]',
     description:
@@ -175,6 +193,8 @@ export function buildProgram(argv?: readonly string[]): Command {
   const program = new Command('efd')
     .description('Engineering Facilities Database as code: sites, local EFD and the apps that feed it')
     .showHelpAfterError()
+    // a command's options belong to it, not to a subcommand after it (`efd influxdb-sink repair --brokers …`)
+    .enablePositionalOptions()
     .exitOverride();
   const selected = argv && selectedCommand(argv);
   const stubs = new Map<Command, string>();

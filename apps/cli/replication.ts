@@ -16,13 +16,14 @@
  * Without the endpoint flags, a site's flow uses the addresses its stack configures (in-cluster).
  */
 import { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
 import { loadSites } from '../../config/load';
 import { deriveTopology, remoteTopic, ReplicationFlow } from '../../config/topology';
 import { ConnectClient } from '../connect-manager/connect-client';
 import { connectorNamePrefix, HEARTBEATS_TOPIC } from '../../constructs/replication/mirrormaker2';
 import { CliOutput, stdio } from '../lib/cli-output';
 import { EXIT, worstExit } from '../lib/exit-codes';
+import { createAdmin } from '../lib/kafka-admin';
+import { silentLogger } from '../lib/logging';
 
 export interface TopicLag {
   topic: string;
@@ -50,43 +51,6 @@ export interface FlowStatus {
 export function topicLag(source: { partition: number; high: string }[], target: { partition: number; high: string }[] | undefined): number {
   const t = new Map((target ?? []).map((p) => [p.partition, Number(p.high)]));
   return source.reduce((sum, p) => sum + Math.max(0, Number(p.high) - (t.get(p.partition) ?? 0)), 0);
-}
-
-async function newestTimestamp(kafka: Kafka, topic: string, timeoutMs = 10_000): Promise<number | undefined> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let offsets: { partition: number; high: string; low: string }[];
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return undefined;
-    offsets = await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect();
-  }
-  const filled = offsets.filter((p) => Number(p.high) > Number(p.low));
-  if (!filled.length) return undefined;
-  const consumer = kafka.consumer({ groupId: `efd-replication-status-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
-  let newest: number | undefined;
-  let remaining = filled.length;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic });
-    const done = new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) newest = Math.max(newest ?? 0, Number(m.timestamp));
-          if (batch.messages.length) remaining--;
-          if (remaining <= 0) resolve();
-        },
-      });
-      setTimeout(resolve, timeoutMs);
-    });
-    for (const p of filled) consumer.seek({ topic, partition: p.partition, offset: String(Number(p.high) - 1) });
-    await done;
-  } finally {
-    await consumer.disconnect();
-  }
-  return newest;
 }
 
 export interface FlowStatusOptions {
@@ -130,10 +94,8 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
     out.reachable.connect = false;
     out.connectors.push({ name: `${prefix}-*`, state: 'FAILED', trace: `${o.connectUrl}: ${(err as Error).message}`, tasks: [] });
   }
-  const mk = (brokers: string) =>
-    new Kafka({ clientId: 'efd-replication-status', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
-  const [src, dst] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
-  const [sa, ta] = [src.admin(), dst.admin()];
+  const mk = (brokers: string) => createAdmin({ clientId: 'efd-replication-status', brokers, logger: silentLogger(), retries: 2 });
+  const [sa, ta] = [mk(o.sourceBrokers), mk(o.targetBrokers)];
   // Each cluster on its own, so the status names the one that does not answer (and its address).
   const [sourceUp, aggregatorUp] = await Promise.all(
     [sa, ta].map((admin) =>
@@ -162,21 +124,22 @@ export async function flowStatus(o: FlowStatusOptions): Promise<FlowStatus> {
   }
   try {
     let total = 0;
+    let hb: number | undefined;
     try {
       const re = new RegExp(`^(?:${flow.settings.topicsRegex})$`);
       const targetTopics = new Set(await ta.listTopics());
       for (const topic of (await sa.listTopics()).filter((t) => re.test(t)).sort()) {
         const remote = remoteTopic(flow.prefix, topic);
         const present = targetTopics.has(remote);
-        const lag = topicLag(await sa.fetchTopicOffsets(topic), present ? await ta.fetchTopicOffsets(remote) : undefined);
+        const lag = topicLag(await sa.topicOffsets(topic), present ? await ta.topicOffsets(remote) : undefined);
         out.topics.push({ topic, remote, lagRecords: lag, missingAtAggregator: !present });
         total += lag;
       }
       out.lagRecords = total;
+      hb = await ta.newestTimestamp(remoteTopic(flow.prefix, HEARTBEATS_TOPIC));
     } finally {
       await Promise.all([sa.disconnect(), ta.disconnect()]);
     }
-    const hb = await newestTimestamp(dst, remoteTopic(flow.prefix, HEARTBEATS_TOPIC));
     if (hb !== undefined) out.lagSeconds = Math.max(0, ((o.now ?? Date.now)() - hb) / 1000);
     else out.problems.push(`no heartbeats at the aggregator (${remoteTopic(flow.prefix, HEARTBEATS_TOPIC)} on ${o.targetBrokers})`);
   } catch (err) {

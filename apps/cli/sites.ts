@@ -2,7 +2,7 @@
  * `efd sites`: the sites of config/sites and the stacks each one produces.
  */
 import { Command } from 'commander';
-import { loadSites } from '../../config/load';
+import { loadSites, unknownSitesMessage } from '../../config/load';
 import { listStacks } from '../../stacks/names';
 import { formatTable } from '../lib/table';
 
@@ -14,10 +14,9 @@ export function registerSitesCommand(program: Command): void {
     .option('--site <name>', 'only this site')
     .action((opts: { json?: boolean; site?: string }) => {
       const sites = loadSites();
+      const unknown = unknownSitesMessage(sites, opts.site ? [opts.site] : []);
+      if (unknown) throw new Error(unknown);
       const selected = opts.site ? sites.filter((s) => s.name === opts.site) : sites;
-      if (opts.site && selected.length === 0) {
-        throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
-      }
       const stacks = listStacks(selected);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(stacks, null, 2)}\n`);
@@ -42,9 +41,9 @@ export function registerSynthCommand(program: Command): void {
       const sites = loadSites();
       let selected = sites;
       if (opts.site) {
+        const unknown = unknownSitesMessage(sites, [opts.site]);
+        if (unknown) throw new Error(unknown);
         selected = sites.filter((s) => s.name === opts.site);
-        if (!selected.length)
-          throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
       }
       if (opts.stack) {
         const owner = listStacks(selected).find((s) => s.stack === opts.stack);

@@ -5,7 +5,7 @@
  * server of `efd local up --k8s`. Terraform itself: `npm run validate:tf`.
  */
 import { Command } from 'commander';
-import { loadSites } from '../../config/load';
+import { loadSites, unknownSitesMessage } from '../../config/load';
 import { BadInputError, UsageError } from '../lib/exit-codes';
 import { tryReadEndpoints } from '../lib/local-endpoints';
 
@@ -42,11 +42,8 @@ export function registerValidateCommand(program: Command): void {
       if (!kubeconfig)
         throw new UsageError('no kubeconfig: pass --kubeconfig, or start the local API server with `npx efd local up --k8s`');
       const sites = loadSites();
-      const unknown = (opts.site ?? []).filter((n) => !sites.some((s) => s.name === n));
-      if (unknown.length)
-        throw new BadInputError(
-          `unknown site ${unknown.map((n) => `"${n}"`).join(', ')}; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`,
-        );
+      const unknown = unknownSitesMessage(sites, opts.site ?? []);
+      if (unknown) throw new BadInputError(unknown);
       // Loaded here: cdktf and the providers cost ~1 s, which the other subcommands should not pay.
       const v = require('../../scripts/helm/validate') as typeof import('../../scripts/helm/validate');
       const t0 = Date.now();

@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadSites, SITES_DIR } from '../../config/load';
+import { loadSites, SITES_DIR, unknownSitesMessage } from '../../config/load';
 import { RetentionTier, retentionTierSchema } from '../../config/schema';
 import { applyRetention, connectionFor, formatPlan } from './apply';
 import { databaseExists, downsampleMetrics, downsampleRange, Downsampler, formatPass, parseDelays } from './downsample';
@@ -87,7 +87,7 @@ export function resolveTarget(opts: InfluxdbInitOptions, sitesDir?: string): { d
       );
     const sites = loadSites(dir);
     const site = sites.find((s) => s.name === opts.site);
-    if (!site) throw new Error(`unknown site "${opts.site}"; known sites: ${sites.map((s) => s.name).join(', ')} (config/sites/*.yaml)`);
+    if (!site) throw new Error(unknownSitesMessage(sites, [opts.site]));
     return { database: opts.database ?? site.influxdb.database, tiers: site.retention.tiers };
   }
   if (!opts.tiers) throw new Error('give --tiers <json-file-or-inline-json> or --site <name> to say which retention tiers to apply');

@@ -4,5 +4,6 @@
  */
 import { appMain } from '../lib/program';
 import { registerInfluxdbDownsampleCommand, registerInfluxdbInitCommand } from './cli';
+import { registerInfluxdbBackupCommand } from './backup-cli';
 
-appMain(registerInfluxdbInitCommand, registerInfluxdbDownsampleCommand);
+appMain(registerInfluxdbInitCommand, registerInfluxdbDownsampleCommand, registerInfluxdbBackupCommand);

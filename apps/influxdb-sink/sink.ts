@@ -8,9 +8,9 @@
  * (and whose dead letters were produced). At most 2 × batchSize × maxInFlight points wait for
  * InfluxDB; beyond that the consumer waits (back pressure, heartbeats continue).
  *
- * Topics: a subscription is a list of topics, so the sink lists topics
- * every `topicRefreshMs` and, when the matching set changes, restarts its consumer on the new list
- * (same group: committed offsets carry over; a new topic is read from its beginning).
+ * Topics: the sink follows the matching topics with the apps' {@link TopicConsumer} (a new topic is
+ * added to the running consumer within `topicRefreshMs` and read from its beginning; committed
+ * offsets carry over a restart).
  *
  * Records that cannot become points (not Avro, unknown schema, no storable field, bad timestamp) or
  * that InfluxDB refuses (400: type conflict, unparsable) go to the dead-letter topic with the reason
@@ -18,17 +18,16 @@
  * on. InfluxDB unreachable: writes retry with backoff and the partition handlers wait (heartbeating),
  * so nothing is committed or lost until it is back.
  */
-import { createProducer, type EfdProducer, type KafkaOptions } from '../lib/kafka';
-import { createAdmin, type EfdAdmin } from '../lib/kafka-admin';
-import { createConsumer, type BatchContext, type ConsumedBatch, type ConsumedMessage, type EfdConsumer } from '../lib/kafka-consumer';
+import type { KafkaOptions } from '../lib/kafka';
+import type { BatchContext, ConsumedBatch, ConsumedMessage, EfdConsumer } from '../lib/kafka-consumer';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LatencyMetric } from '../lib/latency';
 import type { Logger } from '../lib/logging';
 import { Batcher, DEFAULT_MAX_BYTES } from './batcher';
 import { ConversionError, Converter, schemaIdOf } from './convert';
-import { InfluxWriter, WriteAbortedError, WriterOptions } from './writer';
-import { topicMatcher } from '../lib/topic-regex';
-import { DeadRecord, deadLetterMessages } from '../lib/dead-letter';
+import { InfluxWriter, WriteAbortedError, WriterOptions, type OutageEvent } from './writer';
+import { DeadRecord } from '../lib/dead-letter';
+import { TopicSink } from '../lib/topic-sink';
 
 export interface SinkOptions {
   /** Kafka connection (the consumer, admin and dead-letter producer are the apps' own: {@link createConsumer}). */
@@ -55,8 +54,14 @@ export interface SinkOptions {
   maxInFlight?: number;
   /** Partitions processed at once. @default 16 */
   partitionsConcurrency?: number;
-  /** How often to look for new matching topics. @default 10 s */
+  /** How often to look for new matching topics. @default 5 s */
   topicRefreshMs?: number;
+  /**
+   * Consumer session timeout: how long the partitions of a killed sink (kill -9, OOM) wait before
+   * another member or its restart gets them. @default 6 s (the broker's group.min.session.timeout.ms;
+   * heartbeats every 2 s). A SIGTERM leaves the group at once.
+   */
+  sessionTimeoutMs?: number;
   /** Read a newly seen topic (no committed offset) from its beginning. @default true */
   fromBeginning?: boolean;
   /** Fetch size per partition (a fetch is at most 4 of these). @default 512 KiB: small fetches keep consuming and writing overlapped; a 4 MiB first fetch over 16 partitions took ~1 s to decode before the first write. */
@@ -101,6 +106,15 @@ export interface SinkMetrics {
   /** End to end: from the point's time (sal_created by default) to InfluxDB's acknowledgement. */
   endToEndLatency: LatencyMetric;
   bytesWritten: Counter;
+  /** 1 while InfluxDB takes writes, 0 during an outage. */
+  influxdbUp: Gauge;
+  outages: Counter;
+  /** Seconds of the outages that ended (the one in progress: `influxdb_sink_influxdb_down_since_seconds`). */
+  outageSeconds: Counter;
+  /** Epoch seconds the outage in progress started (0: none). */
+  downSince: Gauge;
+  /** Points in writes waiting for InfluxDB (retried) now. */
+  heldPoints: Gauge;
 }
 
 /** Epoch milliseconds of a line-protocol point (its trailing timestamp, in the writer's microseconds). */
@@ -157,6 +171,51 @@ export function sinkMetrics(registry: Registry): SinkMetrics {
       help: 'Line-protocol bytes InfluxDB acknowledged',
       registers: [registry],
     }),
+    influxdbUp: (() => {
+      const g = new Gauge({
+        name: 'influxdb_sink_influxdb_up',
+        help: '1 while InfluxDB takes writes, 0 during an outage',
+        registers: [registry],
+      });
+      g.set(1);
+      return g;
+    })(),
+    outages: new Counter({
+      name: 'influxdb_sink_influxdb_outages_total',
+      help: 'InfluxDB outages (writes failing transiently until it answered again), counted when they start',
+      registers: [registry],
+    }),
+    outageSeconds: new Counter({
+      name: 'influxdb_sink_influxdb_outage_seconds_total',
+      help: 'Seconds InfluxDB did not take writes, over the outages that ended',
+      registers: [registry],
+    }),
+    downSince: new Gauge({
+      name: 'influxdb_sink_influxdb_down_since_seconds',
+      help: 'Epoch seconds the InfluxDB outage in progress started (0: InfluxDB takes writes)',
+      registers: [registry],
+    }),
+    heldPoints: new Gauge({
+      name: 'influxdb_sink_held_points',
+      help: 'Points in writes waiting for InfluxDB (retried with backoff) now',
+      registers: [registry],
+    }),
+  };
+}
+
+/** Writer `onOutage` hook feeding the sink metrics. */
+export function outageMetricsHook(m: SinkMetrics): (o: OutageEvent) => void {
+  return (o) => {
+    m.heldPoints.set(o.heldPoints);
+    if (o.state === 'started') {
+      m.outages.inc();
+      m.influxdbUp.set(0);
+      m.downSince.set(o.sinceMs / 1000);
+    } else if (o.state === 'ended') {
+      m.outageSeconds.inc(o.seconds ?? 0);
+      m.influxdbUp.set(1);
+      m.downSince.set(0);
+    }
   };
 }
 
@@ -168,46 +227,44 @@ export function writerMetricsHook(m: SinkMetrics): WriterOptions['onAttempt'] {
   };
 }
 
-export class InfluxDbSink {
+export class InfluxDbSink extends TopicSink {
   readonly metrics: SinkMetrics;
   private readonly o: Required<Omit<SinkOptions, 'signal'>> & { signal?: AbortSignal };
   private readonly batcher: Batcher<Item>;
-  private readonly matches: (t: string) => boolean;
-  private consumer: EfdConsumer | undefined;
-  private producer: EfdProducer | undefined;
-  private admin: EfdAdmin | undefined;
-  private topics: string[] = [];
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private consumerRunning = false;
   private readonly partitions = new Map<string, Track>();
   private readonly outstanding = new Set<Promise<void>>();
   private outstandingPoints = 0;
-  private restartPending = false;
-  private forceRestart = false;
   private readonly maxOutstanding: number;
   private waiters: { points: number; resolve: () => void }[] = [];
   /** Kafka records handled (written or dead-lettered) and committed. */
   committed = 0;
 
   constructor(opts: SinkOptions) {
-    this.o = {
+    const o: InfluxDbSink['o'] = {
       batchSize: 5000,
       batchBytes: DEFAULT_MAX_BYTES,
       flushIntervalMs: 1000,
       lingerMs: 5,
       maxInFlight: 4,
       partitionsConcurrency: 16,
-      topicRefreshMs: 10_000,
+      topicRefreshMs: 5000,
+      sessionTimeoutMs: 6000,
       fromBeginning: true,
       maxBytesPerPartition: 512 * 1024,
       ...opts,
     };
-    this.matches = topicMatcher(this.o.topicsRegex);
+    super(
+      { app: 'influxdb-sink', ...o, topics: o.metrics.topics, deadLetters: o.metrics.deadLetters },
+      {
+        maxBytesPerPartition: o.maxBytesPerPartition,
+        maxBytes: o.maxBytesPerPartition * 4,
+        heartbeatIntervalMs: Math.min(3000, Math.floor(o.sessionTimeoutMs / 3)),
+      },
+    );
+    this.o = o;
     this.maxOutstanding = this.o.batchSize * this.o.maxInFlight * 2;
-    if (this.matches(this.o.deadLetterTopic))
-      throw new Error(`dead-letter topic ${this.o.deadLetterTopic} matches the topics regex ${this.o.topicsRegex}; choose another`);
+    // an InfluxDB outage reports every point waiting for it, not only those of the requests being retried
+    this.o.writer.pendingPoints = () => this.outstandingPoints;
     this.metrics = this.o.metrics;
     this.batcher = new Batcher<Item>({
       maxPoints: this.o.batchSize,
@@ -220,97 +277,6 @@ export class InfluxDbSink {
     });
   }
 
-  /** Topics consumed now. */
-  get subscribed(): string[] {
-    return [...this.topics];
-  }
-
-  /** Healthy while the consumer runs (or waits for its first topic). */
-  health(): { ok: boolean; reason?: string } {
-    if (this.stopped) return { ok: false, reason: 'stopped' };
-    if (this.topics.length && !this.consumerRunning) return { ok: false, reason: 'consumer not running' };
-    return { ok: true };
-  }
-
-  async start(): Promise<void> {
-    this.admin = createAdmin(this.o.kafka);
-    await this.admin.connect();
-    this.producer = createProducer(this.o.kafka);
-    await this.producer.connect();
-    await this.refresh();
-    this.refreshTimer = setInterval(() => void this.refresh(), this.o.topicRefreshMs);
-  }
-
-  /** Looks for matching topics; restarts the consumer when the set changed. Serialized. */
-  refresh(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.stopped || !this.admin) return;
-      let all: string[];
-      try {
-        all = await this.admin.listTopics();
-      } catch (err) {
-        this.o.logger.warn({ err: (err as Error).message }, 'listing topics failed; keeping the current subscription');
-        return;
-      }
-      const next = all.filter(this.matches).sort();
-      const same = next.length === this.topics.length && next.every((t, i) => t === this.topics[i]);
-      if (same && !this.forceRestart && (this.consumerRunning || next.length === 0)) return;
-      this.forceRestart = false;
-      const added = next.filter((t) => !this.topics.includes(t));
-      this.o.logger.info(
-        { topics: next.length, added: added.slice(0, 20), addedCount: added.length },
-        `subscribing to ${next.length} topic(s) matching /${this.o.topicsRegex}/`,
-      );
-      await this.stopConsumer();
-      this.topics = next;
-      this.metrics.topics.set(next.length);
-      if (next.length) await this.startConsumer(next);
-    });
-    return this.chain;
-  }
-
-  private async startConsumer(topics: string[]): Promise<void> {
-    const consumer = createConsumer(this.o.kafka, {
-      groupId: this.o.groupId,
-      maxBytesPerPartition: this.o.maxBytesPerPartition,
-      maxBytes: this.o.maxBytesPerPartition * 4,
-      maxWaitTimeMs: 250,
-      sessionTimeoutMs: 30_000,
-      heartbeatIntervalMs: 3000,
-    });
-    this.consumer = consumer;
-    consumer.onCrash((e) => {
-      this.consumerRunning = false;
-      this.o.logger.error({ err: e.error?.message, restart: e.restart }, `consumer crashed: ${e.error?.message}`);
-      if (!e.restart) this.restartSoon();
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
-    await consumer.run({
-      // offsets are committed by commitReady, once InfluxDB acknowledged them
-      autoCommitIntervalMs: 0,
-      partitionsConcurrency: this.o.partitionsConcurrency,
-      eachBatch: (batch, ctx) => this.handleBatch(consumer, batch, ctx),
-    });
-    this.consumerRunning = true;
-  }
-
-  private async stopConsumer(): Promise<void> {
-    const c = this.consumer;
-    this.consumer = undefined;
-    this.consumerRunning = false;
-    if (!c) return;
-    try {
-      // Finish (write + commit) what was handed over while the group membership still holds.
-      c.pause(this.topics);
-      await this.drain();
-      this.partitions.clear();
-      await c.stop();
-    } finally {
-      await c.disconnect().catch(() => undefined);
-    }
-  }
-
   /**
    * One fetched batch: convert, hand the points to the batcher and return at once, so the consumer
    * fetches the next records while InfluxDB writes these (pipelined). The batch's offsets are
@@ -318,7 +284,7 @@ export class InfluxDbSink {
    * its dead letters were produced. At most `maxOutstanding` points wait for acknowledgement; beyond
    * that the handler waits (heartbeating), which is the back pressure on the consumer.
    */
-  private async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, p: BatchContext): Promise<void> {
+  protected async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, p: BatchContext): Promise<void> {
     if (batch.messages.length === 0 || !p.isRunning() || p.isStale()) return;
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 2000);
     try {
@@ -377,7 +343,7 @@ export class InfluxDbSink {
             { err: err.message, topic: batch.topic, partition: batch.partition },
             `batch not written, restarting the consumer: ${err.message}`,
           );
-          this.restartSoon();
+          this.follower.restart();
         })
         .finally(() => {
           this.release(items.length);
@@ -401,16 +367,6 @@ export class InfluxDbSink {
       if (ts > 0) this.metrics.recordLatency.observe((ackMs - ts) / 1000);
     }
     this.metrics.bytesWritten.inc(bytes);
-  }
-
-  private restartSoon(): void {
-    if (this.stopped || this.restartPending) return;
-    this.restartPending = true;
-    setTimeout(() => {
-      this.restartPending = false;
-      this.forceRestart = true;
-      void this.refresh();
-    }, 1000);
   }
 
   /** Commits the partition up to its last contiguous acknowledged batch (serialized per partition). */
@@ -456,36 +412,17 @@ export class InfluxDbSink {
     }
   }
 
-  /** Waits until every handed-over batch was written and committed (or failed). */
-  private async drain(): Promise<void> {
+  /** Waits until every handed-over batch was written and committed (or failed), before the consumer stops. */
+  protected async drain(): Promise<void> {
     while (this.outstanding.size) await Promise.allSettled([...this.outstanding]);
+    this.partitions.clear();
   }
 
   private async deadLetter(topic: string, partition: number, dead: Dead[]): Promise<void> {
-    if (!this.producer) throw new Error('sink not started');
-    await this.producer.sendBatch({
-      topicMessages: [
-        {
-          topic: this.o.deadLetterTopic,
-          messages: deadLetterMessages('influxdb-sink', topic, partition, dead),
-        },
-      ],
-    });
-    for (const d of dead) this.metrics.deadLetters.inc({ reason: d.reason });
+    await this.produceDeadLetters(topic, partition, dead);
     this.o.logger.warn(
       { topic, partition, count: dead.length, reason: dead[0].reason, detail: dead[0].detail },
       `${dead.length} record(s) to ${this.o.deadLetterTopic}: ${dead[0].detail}`,
     );
-  }
-
-  /** Stops consuming (pending writes finish unless the signal aborted them), then disconnects. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await this.chain.catch(() => undefined);
-    this.stopped = true;
-    await this.stopConsumer().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'consumer stop failed'));
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
   }
 }

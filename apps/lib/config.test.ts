@@ -1,16 +1,15 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import {
-  addConsumerGroupOptions,
   ConfigError,
-  consumerGroupEnv,
-  consumerGroupShape,
+  consumerGroupSettings,
   flagOf,
   givenFlags,
   kafkaConfigShape,
   KAFKA_ENV,
   kafkaOptionsFrom,
   loadConfig,
+  producerSettings,
   zBool,
   zInt,
   zList,
@@ -60,10 +59,17 @@ describe('kafkaOptionsFrom', () => {
 });
 
 describe('consumer-group settings', () => {
-  const schema = z.object({ ...kafkaConfigShape, ...consumerGroupShape({ group: 'g0', lingerMs: 3 }) });
-  const env = { ...KAFKA_ENV, ...consumerGroupEnv('APP') };
+  const group = consumerGroupSettings('APP', { group: 'g0', concurrency: 8 }, [
+    'group',
+    'fromBeginning',
+    'concurrency',
+    'sessionTimeoutMs',
+  ]);
+  const producer = producerSettings({ lingerMs: 3, created: 'topics' });
+  const schema = z.object({ ...kafkaConfigShape, ...group.shape, ...producer.shape });
+  const env = { ...KAFKA_ENV, ...group.env };
   const parse = (argv: string[], vars: Record<string, string>) => {
-    const cmd = addConsumerGroupOptions(new Command('app'), env, { group: 'g0', lingerMs: 3, created: 'topics' }).exitOverride();
+    const cmd = producer.addOptions(group.addOptions(new Command('app'))).exitOverride();
     cmd.parse(argv, { from: 'user' });
     return loadConfig(schema, givenFlags({ brokers: 'a:1', clientId: 'x', ...cmd.opts() }, ['fromBeginning']), env, vars);
   };
@@ -72,7 +78,7 @@ describe('consumer-group settings', () => {
     expect(parse([], {})).toMatchObject({
       group: 'g0',
       fromBeginning: true,
-      concurrency: 16,
+      concurrency: 8,
       lingerMs: 3,
       sessionTimeoutMs: 30_000,
       replicationFactor: -1,
@@ -98,6 +104,20 @@ describe('consumer-group settings', () => {
   it('refuses a bad value, naming the flag and its variable', () => {
     expect(() => parse(['--concurrency', '0'], {})).toThrow(/--concurrency \(env APP_CONCURRENCY\)/);
     expect(() => parse([], { APP_SESSION_TIMEOUT_MS: 'soon' })).toThrow(/--session-timeout-ms \(env APP_SESSION_TIMEOUT_MS\)/);
+  });
+
+  it('has the keys, variables and flags it was given only', () => {
+    expect(Object.keys(group.shape)).toEqual(['group', 'fromBeginning', 'concurrency', 'sessionTimeoutMs']);
+    expect(group.env).toEqual({
+      group: 'APP_GROUP',
+      fromBeginning: 'APP_FROM_BEGINNING',
+      concurrency: 'APP_CONCURRENCY',
+      sessionTimeoutMs: 'APP_SESSION_TIMEOUT_MS',
+    });
+    expect(() => parse(['--topic-refresh-ms', '500'], {})).toThrow(/unknown option '--topic-refresh-ms'/);
+    const refreshing = consumerGroupSettings('APP', { group: 'g0' }, ['topicRefreshMs']);
+    expect(refreshing.env).toEqual({ topicRefreshMs: 'APP_TOPIC_REFRESH_MS' });
+    expect(refreshing.addOptions(new Command('app')).options.map((o) => o.long)).toEqual(['--topic-refresh-ms']);
   });
 
   it('givenFlags keeps a negated flag only when it was given', () => {

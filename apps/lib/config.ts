@@ -117,57 +117,106 @@ export function addKafkaOptions(cmd: Command, clientId: string): Command {
   );
 }
 
-/** Defaults of a consuming app's group settings ({@link consumerGroupShape}). */
+/** Defaults of a consuming app's group settings ({@link consumerGroupSettings}). */
 export interface ConsumerGroupDefaults {
   /** Consumer group id. */
   readonly group: string;
-  /** How long an output waits for its produce batch (ms). */
-  readonly lingerMs: number;
+  /** Partitions processed at once. @default 16 */
+  readonly concurrency?: number;
+  /** Consumer session timeout, ms. @default 30000 */
+  readonly sessionTimeoutMs?: number;
+  /** How often matching topics are listed, ms. @default 10000 */
+  readonly topicRefreshMs?: number;
+}
+
+const consumerGroupKeys = (d: ConsumerGroupDefaults) => ({
+  group: z.string().min(1).default(d.group),
+  fromBeginning: zBool.default(true),
+  concurrency: zInt(1).default(d.concurrency ?? 16),
+  sessionTimeoutMs: zInt(1000).default(d.sessionTimeoutMs ?? 30_000),
+  topicRefreshMs: zInt(100).default(d.topicRefreshMs ?? 10_000),
+});
+type ConsumerGroupShape = ReturnType<typeof consumerGroupKeys>;
+/** A key of the consumer-group settings: what an app's consumer takes. */
+export type ConsumerGroupKey = keyof ConsumerGroupShape;
+
+const CONSUMER_GROUP_ENV: Record<ConsumerGroupKey, string> = {
+  group: 'GROUP',
+  fromBeginning: 'FROM_BEGINNING',
+  concurrency: 'CONCURRENCY',
+  sessionTimeoutMs: 'SESSION_TIMEOUT_MS',
+  topicRefreshMs: 'TOPIC_REFRESH_MS',
+};
+
+const consumerGroupFlags = (env: Record<string, string>, d: ConsumerGroupDefaults): Record<ConsumerGroupKey, [string, string]> => ({
+  group: ['--group <id>', `consumer group; replicas in one group share the partitions (env ${env.group}, default ${d.group})`],
+  fromBeginning: [
+    '--no-from-beginning',
+    `a new group starts at the end of the topics instead of the beginning (env ${env.fromBeginning}=false)`,
+  ],
+  concurrency: ['--concurrency <n>', `partitions processed at once (env ${env.concurrency}, default ${d.concurrency ?? 16})`],
+  sessionTimeoutMs: [
+    '--session-timeout-ms <ms>',
+    `consumer session timeout: how soon a dead replica's partitions move (env ${env.sessionTimeoutMs}, default ${d.sessionTimeoutMs ?? 30000})`,
+  ],
+  topicRefreshMs: [
+    '--topic-refresh-ms <ms>',
+    `how often to look for new matching topics (env ${env.topicRefreshMs}, default ${d.topicRefreshMs ?? 10000})`,
+  ],
+});
+
+/** The settings every consuming app has: its group, where a new group starts, partitions at once. */
+export const GROUP_KEYS = ['group', 'fromBeginning', 'concurrency'] as const;
+
+/** The zod keys, environment variables and flags of the consumer-group settings an app picks. */
+export interface ConsumerGroupSettings<K extends ConsumerGroupKey> {
+  readonly shape: Pick<ConsumerGroupShape, K>;
+  /** `<PREFIX>_GROUP`, `<PREFIX>_FROM_BEGINNING`, … */
+  readonly env: Record<K, string>;
+  /** Adds the flags: --group, --no-from-beginning, --concurrency, --session-timeout-ms, --topic-refresh-ms. */
+  addOptions(cmd: Command): Command;
 }
 
 /**
- * The config keys every app that consumes in a consumer group and produces has (saltransform, the
- * aggregator): group, where a new group starts, partitions at once, produce linger, session timeout, and
- * the replication factor of the topics it creates. Flags by {@link addConsumerGroupOptions}, environment
- * names by {@link consumerGroupEnv}.
+ * The consumer-group settings of a consuming app (saltransform, the aggregator, the sinks), one
+ * definition each: `keys` are the ones its consumer takes, `prefix` names their environment variables.
  */
-export const consumerGroupShape = (d: ConsumerGroupDefaults) => ({
-  group: z.string().min(1).default(d.group),
-  fromBeginning: zBool.default(true),
-  concurrency: zInt(1).default(16),
-  lingerMs: zInt().default(d.lingerMs),
-  sessionTimeoutMs: zInt(1000).default(30_000),
-  replicationFactor: z.coerce.number().int().min(-1).default(-1),
-});
+export function consumerGroupSettings<K extends ConsumerGroupKey>(
+  prefix: string,
+  d: ConsumerGroupDefaults,
+  keys: readonly K[],
+): ConsumerGroupSettings<K> {
+  const all = consumerGroupKeys(d);
+  const shape = Object.fromEntries(keys.map((k) => [k, all[k]])) as Pick<ConsumerGroupShape, K>;
+  const env = Object.fromEntries(keys.map((k) => [k, `${prefix}_${CONSUMER_GROUP_ENV[k]}`])) as Record<K, string>;
+  const flags = consumerGroupFlags(env, d);
+  return {
+    shape,
+    env,
+    addOptions: (cmd) => keys.reduce((c, k) => c.option(flags[k][0], flags[k][1]), cmd),
+  };
+}
 
-/** The environment variables of {@link consumerGroupShape}'s keys: `<PREFIX>_GROUP`, … */
-export const consumerGroupEnv = <P extends string>(prefix: P) =>
-  ({
-    group: `${prefix}_GROUP`,
-    fromBeginning: `${prefix}_FROM_BEGINNING`,
-    concurrency: `${prefix}_CONCURRENCY`,
-    sessionTimeoutMs: `${prefix}_SESSION_TIMEOUT_MS`,
-  }) as const;
+/** Defaults of a producing app's settings ({@link producerSettings}). */
+export interface ProducerDefaults {
+  /** How long an output waits for its produce batch (ms). */
+  readonly lingerMs: number;
+  /** What the topics it creates are, for the help. */
+  readonly created: string;
+}
 
-/**
- * Adds the flags of {@link consumerGroupShape}: --group, --no-from-beginning, --concurrency, --linger-ms,
- * --session-timeout-ms, --replication-factor (`created`: what the topics it creates are, for the help).
- */
-export function addConsumerGroupOptions(
-  cmd: Command,
-  env: ReturnType<typeof consumerGroupEnv>,
-  d: ConsumerGroupDefaults & { readonly created: string },
-): Command {
-  return cmd
-    .option('--group <id>', `consumer group; replicas in one group share the partitions (env ${env.group}, default ${d.group})`)
-    .option('--no-from-beginning', `a new group starts at the end of the topics instead of the beginning (env ${env.fromBeginning}=false)`)
-    .option('--concurrency <n>', `partitions processed at once; their outputs share produce requests (env ${env.concurrency}, default 16)`)
-    .option('--linger-ms <ms>', `how long an output waits for its produce batch (default ${d.lingerMs})`)
-    .option(
-      '--session-timeout-ms <ms>',
-      `consumer session timeout: how soon a dead replica's partitions move (env ${env.sessionTimeoutMs}, default 30000)`,
-    )
-    .option('--replication-factor <n>', `replication factor of the ${d.created} it creates (default -1 = broker default)`);
+/** The zod keys and flags of an app that produces and creates its output topics: --linger-ms, --replication-factor. */
+export function producerSettings(d: ProducerDefaults) {
+  return {
+    shape: {
+      lingerMs: zInt().default(d.lingerMs),
+      replicationFactor: z.coerce.number().int().min(-1).default(-1),
+    },
+    addOptions: (cmd: Command): Command =>
+      cmd
+        .option('--linger-ms <ms>', `how long an output waits for its produce batch (default ${d.lingerMs})`)
+        .option('--replication-factor <n>', `replication factor of the ${d.created} it creates (default -1 = broker default)`),
+  };
 }
 
 /**
@@ -178,6 +227,12 @@ export function givenFlags(flags: Record<string, unknown>, negatable: readonly s
   const f = { ...flags };
   for (const k of negatable) if (f[k] === true) delete f[k];
   return f;
+}
+
+/** `(flags, env) => config`: {@link loadConfig} with an app's schema and environment names. */
+export function configLoader<S extends z.ZodObject>(schema: S, envNames: Partial<Record<keyof z.input<S> & string, string>>) {
+  return (flags: Record<string, unknown>, env: Record<string, string | undefined> = process.env): z.output<S> =>
+    loadConfig(schema, flags, envNames, env);
 }
 
 /** Adds `--registry <url>`. */

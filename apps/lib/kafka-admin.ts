@@ -2,8 +2,8 @@
  * The Kafka admin client of the EFD apps, scripts and tests: one factory ({@link createAdmin}) over
  * @platformatic/kafka (default) or kafkajs (`EFD_KAFKA_CLIENT=kafkajs`), with the operations the
  * project uses: list/create (with configs)/delete topics, partition leaders, earliest/latest offsets,
- * topic configs (read, and set or reset one by one), the cluster's brokers, the consumer groups, a group's
- * members and committed offsets (its lag). Every operation works with both clients (the integration test
+ * offsets by record timestamp, topic configs (read, and set or reset one by one), the cluster's brokers, the
+ * consumer groups, a group's members and committed offsets (its lag; set for a group with no members). Every operation works with both clients (the integration test
  * runs each with both).
  */
 import {
@@ -16,15 +16,18 @@ import {
 } from '@platformatic/kafka';
 import type { Admin as KjsAdmin } from 'kafkajs';
 import {
-  connectError,
+  connectOrExplain,
   createKafka,
+  parseBrokers,
   kafkaClientName,
   kafkaErrorMessage,
   platformaticConnection,
+  retriableKafkaError,
   type KafkaClientName,
   type KafkaOptions,
 } from './kafka';
-import { sleep } from './retry';
+import { refusedError, type RefusalContext } from './kafka-refusal';
+import { retry, sleep } from './retry';
 
 export interface NewTopic {
   topic: string;
@@ -88,6 +91,8 @@ export interface CommittedOffset {
   partition: number;
   /** The group's committed offset (-1: none). */
   offset: string;
+  /** The metadata committed with it (null: none). */
+  metadata?: string | null;
 }
 
 export interface EfdAdmin {
@@ -101,10 +106,24 @@ export interface EfdAdmin {
    */
   createTopics(topics: NewTopic[], o?: { waitForLeaders?: boolean; timeoutMs?: number }): Promise<string[]>;
   deleteTopics(topics: string[]): Promise<void>;
+  /** Raises a topic's partition count to `count` (Kafka only adds partitions; the brokers place the new ones). */
+  createPartitions(topic: string, count: number): Promise<void>;
   /** Partitions and their leaders; a topic that does not exist is left out. */
   topicPartitions(topics: string[]): Promise<TopicPartitions[]>;
   /** Earliest and latest offset of every partition of the topic. */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * The largest record timestamp (ms) in the topic, undefined when the topic is absent or empty.
+   * @platformatic/kafka: ListOffsets with the MAX_TIMESTAMP spec (Kafka ≥ 3.0); kafkajs (no such spec):
+   * the last record of each partition is read.
+   */
+  newestTimestamp(topic: string, o?: { timeoutMs?: number }): Promise<number | undefined>;
+  /**
+   * Per partition, the first offset whose record timestamp is at or after `timestampMs` (ListOffsets with a
+   * timestamp), or the partition's high watermark when no record is that new. Sorted by partition; [] when
+   * the topic does not exist.
+   */
+  offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]>;
   /** A topic's configs as the broker reports them (defaults included). */
   topicConfigs(topic: string): Promise<Record<string, string>>;
   /** A topic's configs with where each value comes from, sorted by name. */
@@ -128,6 +147,11 @@ export interface EfdAdmin {
    * `topics`, of every partition it committed an offset for.
    */
   groupOffsets(groupId: string, topics?: string[]): Promise<CommittedOffset[]>;
+  /**
+   * Sets the group's committed offsets of these partitions (OffsetCommit outside the group, as
+   * kafka-consumer-groups --reset-offsets): the broker refuses while the group has members.
+   */
+  setGroupOffsets(groupId: string, offsets: { topic: string; partition: number; offset: string }[]): Promise<void>;
 }
 
 const CONFIG_SOURCE: Record<number, ConfigSource> = {
@@ -148,7 +172,40 @@ const byGroupId = (a: GroupListing, b: GroupListing) => (a.groupId < b.groupId ?
 
 /** The admin client of every app; `client` overrides `EFD_KAFKA_CLIENT`. */
 export function createAdmin(opts: KafkaOptions, o: { client?: KafkaClientName } = {}): EfdAdmin {
-  return (o.client ?? kafkaClientName()) === 'kafkajs' ? kafkajsAdmin(opts) : platformaticAdmin(opts);
+  const admin = (o.client ?? kafkaClientName()) === 'kafkajs' ? kafkajsAdmin(opts) : platformaticAdmin(opts);
+  return explainingRefusals(admin, opts.sasl?.username);
+}
+
+/** The resources an admin call works on, from its arguments (a group id, a topic, topics or new topics). */
+function callContext(method: string, args: unknown[]): RefusalContext {
+  const [first] = args;
+  if (/group/i.test(method) && typeof first === 'string')
+    return { group: first, topics: Array.isArray(args[1]) ? (args[1] as string[]) : undefined };
+  const topics =
+    typeof first === 'string'
+      ? [first]
+      : Array.isArray(first)
+        ? first.map((t) => (typeof t === 'string' ? t : (t as { topic?: string }).topic)).filter((t): t is string => !!t)
+        : undefined;
+  const operation = method === 'createTopics' ? 'CREATE' : method === 'deleteTopics' ? 'DELETE' : undefined;
+  return { topics, resourceType: 'TOPIC', operation: operation as RefusalContext['operation'] };
+}
+
+/** Every operation of `admin` with a refusal turned into a KafkaRefusedError naming `user`, the resource and the operation. */
+function explainingRefusals(admin: EfdAdmin, user: string | undefined): EfdAdmin {
+  const wrapped: Record<string, unknown> = { client: admin.client };
+  for (const [name, fn] of Object.entries(admin)) {
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (err) {
+        const doing = name === 'connect' ? undefined : `admin ${name}`;
+        throw refusedError(err, { user, doing, ...callContext(name, args) }) ?? err;
+      }
+    };
+  }
+  return wrapped as unknown as EfdAdmin;
 }
 
 /** Our connection options as @platformatic/kafka admin options (the connection settings alone, no producer settings). */
@@ -177,6 +234,22 @@ export function groupState(s: string): string {
     .join('');
 }
 
+/** ListOffsets' timestamp spec for the record with the largest timestamp (KIP-734; @platformatic/kafka 1.35 names only -1 and -2). */
+const MAX_TIMESTAMP = -3n as unknown as (typeof ListOffsetTimestamps)['LATEST'];
+
+/**
+ * Runs an offset read (ListOffsets) again while Kafka answers it with a retriable error, for up to
+ * `timeoutMs` (default 15 s): a broker that has just become a partition's leader (a topic just created, a
+ * broker just restarted) answers "not the leader" until its own metadata catches up, although the
+ * metadata already names it. Any other error, or the same one past the deadline, surfaces as it came.
+ */
+export function whileLeadersSettle<T>(op: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  return retry(op, { initialDelayMs: 100, maxDelayMs: 1_000 }, (err, f) => {
+    if (!retriableKafkaError(err) || Date.now() + f.delayMs > deadline) throw err;
+  });
+}
+
 async function waitForLeaders(admin: EfdAdmin, topics: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -193,15 +266,25 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
   const options = platformaticAdminOptions(opts);
   let admin: PltAdmin | undefined;
   const get = () => (admin ??= new PltAdmin(options));
+  /** The partition count of `topic` and, per ListOffsets timestamp spec, each partition's answer (partition → offset, timestamp). */
+  const listOffsets = (topic: string, ...timestamps: bigint[]) => whileLeadersSettle(() => listOffsetsOnce(topic, ...timestamps));
+  const listOffsetsOnce = async (topic: string, ...timestamps: bigint[]) => {
+    const md = await get().metadata({ topics: [topic] });
+    const n = md.topics.get(topic)?.partitionsCount ?? 0;
+    const answers = await Promise.all(
+      timestamps.map(async (timestamp) => {
+        const r = await get().listOffsets({
+          topics: [{ name: topic, partitions: Array.from({ length: n }, (_, partitionIndex) => ({ partitionIndex, timestamp })) }],
+        });
+        return new Map(r.flatMap((t) => t.partitions).map((p) => [p.partitionIndex, p]));
+      }),
+    );
+    return { n, answers };
+  };
   const self: EfdAdmin = {
     client: 'platformatic',
-    async connect() {
-      try {
-        await get().metadata({ topics: [] });
-      } catch (err) {
-        throw connectError('admin client', options.bootstrapBrokers as string[], err);
-      }
-    },
+    connect: () =>
+      connectOrExplain('admin client', options.bootstrapBrokers as string[], () => get().metadata({ topics: [] }), opts.sasl?.username),
     async disconnect() {
       const a = admin;
       admin = undefined;
@@ -240,6 +323,10 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
     async deleteTopics(topics) {
       if (topics.length) await get().deleteTopics({ topics });
     },
+    async createPartitions(topic, count) {
+      // null assignments: the brokers place the new partitions (the protocol's nullable array)
+      await get().createPartitions({ topics: [{ name: topic, count, assignments: null as unknown as [] }] });
+    },
     async topicPartitions(topics) {
       if (topics.length === 0) return [];
       const existing = new Set(await get().listTopics());
@@ -264,20 +351,30 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
       });
     },
     async topicOffsets(topic) {
-      const md = await get().metadata({ topics: [topic] });
-      const n = md.topics.get(topic)?.partitionsCount ?? 0;
-      const at = async (timestamp: bigint) => {
-        const r = await get().listOffsets({
-          topics: [{ name: topic, partitions: Array.from({ length: n }, (_, partitionIndex) => ({ partitionIndex, timestamp })) }],
-        });
-        return new Map(r.flatMap((t) => t.partitions).map((p) => [p.partitionIndex, p.offset]));
-      };
-      const [low, high] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+      const { n, answers } = await listOffsets(topic, ListOffsetTimestamps.EARLIEST, ListOffsetTimestamps.LATEST);
+      const [low, high] = answers;
       return Array.from({ length: n }, (_, partition) => ({
         partition,
-        low: String(low.get(partition) ?? 0n),
-        high: String(high.get(partition) ?? 0n),
+        low: String(low.get(partition)?.offset ?? 0n),
+        high: String(high.get(partition)?.offset ?? 0n),
       }));
+    },
+    async newestTimestamp(topic) {
+      if (!(await get().listTopics()).includes(topic)) return undefined;
+      const [newest] = (await listOffsets(topic, MAX_TIMESTAMP)).answers;
+      // an empty partition answers offset -1, timestamp -1
+      const ts = [...newest.values()].filter((p) => p.offset >= 0n && p.timestamp >= 0n);
+      return ts.length ? Math.max(...ts.map((p) => Number(p.timestamp))) : undefined;
+    },
+    async offsetsForTimestamp(topic, timestampMs) {
+      if (!(await get().listTopics()).includes(topic)) return [];
+      const { n, answers } = await listOffsets(topic, BigInt(timestampMs), ListOffsetTimestamps.LATEST);
+      const [found, high] = answers;
+      // no record at or after the timestamp: the broker answers -1
+      return Array.from({ length: n }, (_, partition) => {
+        const o = found.get(partition)?.offset ?? -1n;
+        return { partition, offset: String(o >= 0n ? o : (high.get(partition)?.offset ?? 0n)) };
+      });
     },
     async topicConfigs(topic) {
       const r = await get().describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }] });
@@ -349,7 +446,12 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
         // every partition the group committed an offset for (the broker answers them all for topics = null)
         const all = await get().listConsumerGroupOffsets({ groups: [groupId] });
         return (all[0]?.topics ?? []).flatMap((t) =>
-          t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: String(p.committedOffset) })),
+          t.partitions.map((p) => ({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: String(p.committedOffset),
+            metadata: p.metadata ?? null,
+          })),
         );
       }
       const md = await get().metadata({ topics });
@@ -365,8 +467,22 @@ function platformaticAdmin(opts: KafkaOptions): EfdAdmin {
         ],
       });
       return (r[0]?.topics ?? []).flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: String(p.committedOffset) })),
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: String(p.committedOffset),
+          metadata: p.metadata ?? null,
+        })),
       );
+    },
+    async setGroupOffsets(groupId, offsets) {
+      const topics = new Map<string, { partition: number; offset: bigint }[]>();
+      for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
+      if (topics.size)
+        await get().alterConsumerGroupOffsets({
+          groupId,
+          topics: [...topics].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+        });
     },
   };
   return self;
@@ -376,7 +492,7 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
   const admin: KjsAdmin = createKafka(opts).admin();
   const self: EfdAdmin = {
     client: 'kafkajs',
-    connect: () => admin.connect(),
+    connect: () => connectOrExplain('admin client', parseBrokers(opts.brokers), () => admin.connect(), opts.sasl?.username),
     disconnect: () => admin.disconnect(),
     listTopics: () => admin.listTopics(),
     async createTopics(topics, o = {}) {
@@ -401,6 +517,9 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
     async deleteTopics(topics) {
       if (topics.length) await admin.deleteTopics({ topics });
     },
+    async createPartitions(topic, count) {
+      await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+    },
     async topicPartitions(topics) {
       if (topics.length === 0) return [];
       const existing = new Set(await admin.listTopics());
@@ -415,8 +534,15 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
       }));
     },
     async topicOffsets(topic) {
-      const r = await admin.fetchTopicOffsets(topic);
+      const r = await whileLeadersSettle(() => admin.fetchTopicOffsets(topic));
       return r.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
+    },
+    newestTimestamp: (topic, o) => kafkajsNewestTimestamp(opts, admin, topic, o?.timeoutMs ?? 10_000),
+    async offsetsForTimestamp(topic, timestampMs) {
+      if (!(await admin.listTopics()).includes(topic)) return [];
+      // kafkajs answers the high watermark where no record is that new
+      const r = await whileLeadersSettle(() => admin.fetchTopicOffsetsByTimestamp(topic, timestampMs));
+      return r.map((p) => ({ partition: p.partition, offset: String(p.offset) })).sort((a, b) => a.partition - b.partition);
     },
     async topicConfigs(topic) {
       const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic }] });
@@ -478,7 +604,14 @@ function kafkajsAdmin(opts: KafkaOptions): EfdAdmin {
     async groupOffsets(groupId, topics) {
       // without topics kafkajs asks for every topic the group committed to
       const r = await admin.fetchOffsets(topics ? { groupId, topics } : { groupId });
-      return r.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+      return r.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset, metadata: p.metadata ?? null })),
+      );
+    },
+    async setGroupOffsets(groupId, offsets) {
+      const topics = new Map<string, { partition: number; offset: string }[]>();
+      for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+      for (const [topic, partitions] of topics) await admin.setOffsets({ groupId, topic, partitions });
     },
   };
   return self;
@@ -495,4 +628,34 @@ async function kafkajsConfigEntries(admin: KjsAdmin, topic: string): Promise<Con
       sensitive: c.isSensitive,
     }))
     .sort(byName);
+}
+
+/** The newest record timestamp with kafkajs: a consumer (own group, no commits) reads the last record of each partition. */
+async function kafkajsNewestTimestamp(opts: KafkaOptions, admin: KjsAdmin, topic: string, timeoutMs: number): Promise<number | undefined> {
+  if (!(await admin.listTopics()).includes(topic)) return undefined;
+  const filled = (await whileLeadersSettle(() => admin.fetchTopicOffsets(topic))).filter((p) => Number(p.high) > Number(p.low));
+  if (!filled.length) return undefined;
+  const consumer = createKafka(opts).consumer({ groupId: `efd-newest-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
+  let newest: number | undefined;
+  let remaining = filled.length;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) newest = Math.max(newest ?? 0, Number(m.timestamp));
+          if (batch.messages.length) remaining--;
+          if (remaining <= 0) resolve();
+        },
+      });
+      setTimeout(resolve, timeoutMs).unref();
+    });
+    for (const p of filled) consumer.seek({ topic, partition: p.partition, offset: String(Number(p.high) - 1) });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return newest;
 }

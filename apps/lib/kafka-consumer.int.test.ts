@@ -152,6 +152,33 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s consumer
     expect(values(again).sort()).toEqual(redeliver.sort());
   });
 
+  it('keeps the metadata of a manual commit (read back by both admin clients), per partition', async () => {
+    const topic = ns.topic(`${client}.meta`);
+    await createTopic(ns.kafka(), topic, 2);
+    await produce(topic, 20, 'm', 0);
+    const group = ns.name(`${client}-meta`);
+    const c = consumer(client, group);
+    const seen = await collect(c, [topic]);
+    await waitFor('20 records', async () => count(seen) >= 20, 60_000);
+    // what the aggregator stores: its window state as JSON text (non-ASCII too)
+    const meta = JSON.stringify({ v: 1, wm: 1_700_000_000_019, p: '20', note: 'é✓' });
+    await c.commitOffsets([
+      { topic, partition: 0, offset: '12', metadata: meta },
+      { topic, partition: 1, offset: '0', metadata: 'p1' },
+    ]);
+    for (const reader of ['platformatic', 'kafkajs'] as KafkaClientName[]) {
+      const got = await (await admin(reader)).groupOffsets(group, [topic]);
+      expect(got.find((x) => x.partition === 0)).toMatchObject({ offset: '12', metadata: meta });
+      expect(got.find((x) => x.partition === 1)).toMatchObject({ offset: '0', metadata: 'p1' });
+    }
+    // a commit without metadata replaces it (the broker keeps none: '' or null)
+    await c.commitOffsets([{ topic, partition: 0, offset: '15' }]);
+    const plain = (await (await admin(client)).groupOffsets(group, [topic])).find((x) => x.partition === 0);
+    expect(plain?.offset).toBe('15');
+    expect(['', null]).toContain(plain?.metadata);
+    await c.disconnect();
+  });
+
   it('starts at the end without fromBeginning, and hands nothing over while paused', async () => {
     const topic = ns.topic(`${client}.pause`);
     await createTopic(ns.kafka(), topic, 1);
@@ -271,6 +298,67 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s admin cl
     expect(brokers.map((b) => `${b.host}:${b.port}`)).toContain(ns.endpoints.clusters[0].kafka);
     await a.deleteTopics([t1, t2]);
     await waitFor('topics deleted', async () => !(await a.listTopics()).some((t) => t === t1 || t === t2), 60_000);
+  });
+
+  it('finds the newest record timestamp of a topic (any partition, not the last written), none when empty or absent', async () => {
+    const a = await admin(client);
+    const topic = ns.topic(`${client}.newest`);
+    await a.createTopics([{ topic, partitions: 3 }]);
+    expect(await a.newestTimestamp(ns.topic(`${client}.absent`))).toBeUndefined();
+    expect(await a.newestTimestamp(topic)).toBeUndefined();
+    const at = (partition: number, ts: number[]) =>
+      producer.sendBatch({
+        topicMessages: [{ topic, messages: ts.map((timestamp) => ({ value: `v${timestamp}`, timestamp, partition })) }],
+      });
+    await at(0, [1_700_000_000_000, 1_700_000_000_500]);
+    await at(2, [1_700_000_009_000]);
+    await at(0, [1_700_000_001_000]);
+    expect(await a.newestTimestamp(topic)).toBe(1_700_000_009_000);
+  });
+
+  it("finds offsets by record timestamp (the high watermark past the newest) and sets a memberless group's offsets", async () => {
+    const a = await admin(client);
+    const topic = ns.topic(`${client}.bytime`);
+    await a.createTopics([{ topic, partitions: 2 }]);
+    expect(await a.offsetsForTimestamp(ns.topic(`${client}.absent`), 0)).toEqual([]);
+    await producer.sendBatch({
+      topicMessages: [
+        {
+          topic,
+          messages: [1_700_000_000_000, 1_700_000_001_000, 1_700_000_002_000].map((timestamp) => ({
+            value: `v${timestamp}`,
+            timestamp,
+            partition: 0,
+          })),
+        },
+      ],
+    });
+    const at = async (ts: number) => (await a.offsetsForTimestamp(topic, ts)).map((p) => [p.partition, p.offset]);
+    expect(await at(0)).toEqual([
+      [0, '0'],
+      [1, '0'],
+    ]);
+    expect(await at(1_700_000_000_001)).toEqual([
+      [0, '1'],
+      [1, '0'],
+    ]);
+    expect(await at(1_700_000_002_000)).toEqual([
+      [0, '2'],
+      [1, '0'],
+    ]);
+    expect(await at(1_700_000_002_001)).toEqual([
+      [0, '3'],
+      [1, '0'],
+    ]);
+    const group = ns.name(`${client}-set`);
+    await a.setGroupOffsets(group, [
+      { topic, partition: 0, offset: '2' },
+      { topic, partition: 1, offset: '0' },
+    ]);
+    expect((await a.groupOffsets(group, [topic])).map((o) => [o.partition, o.offset]).sort()).toEqual([
+      [0, '2'],
+      [1, '0'],
+    ]);
   });
 
   it('reports a group that does not exist as Dead or Empty with no members, and its offsets as -1', async () => {

@@ -14,21 +14,17 @@
 import {
   Consumer as PltConsumer,
   IS_CONTROL,
+  offsetCommitV8,
+  offsetCommitV9,
   type ConsumerOptions as PltConsumerOptions,
   type Message as PltMessage,
   type MessagesStream,
   type RecordsBatch,
 } from '@platformatic/kafka';
 import type { Consumer as KjsConsumer } from 'kafkajs';
-import {
-  connectError,
-  createKafka,
-  kafkaClientName,
-  parseBrokers,
-  platformaticConnection,
-  retryDelayMs,
-  retriableKafkaError,
-} from './kafka';
+import { connectOrExplain, createKafka, kafkaClientName, parseBrokers, platformaticConnection, retriableKafkaError } from './kafka';
+import { backoffDelayMs } from './retry';
+import { refusedError } from './kafka-refusal';
 import type { KafkaClientName, KafkaOptions } from './kafka';
 
 /** Record headers as consumed: a header that occurs more than once is an array. */
@@ -52,6 +48,10 @@ export interface ConsumedBatch {
   messages: ConsumedMessage[];
 }
 
+/**
+ * What a batch handler may ask. An app that asks and hears "not running" or "stale" is taken to give the
+ * batch up (every app returns early then): its offsets are not committed, so it is read again.
+ */
 export interface BatchContext {
   /** False once the consumer is stopping. */
   isRunning(): boolean;
@@ -87,6 +87,14 @@ export interface RunOptions {
   autoCommitIntervalMs?: number;
 }
 
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Text the group keeps with the offset (Kafka offset metadata; the broker's limit is 4 KiB by default). */
+  metadata?: string;
+}
+
 export interface GroupJoin {
   memberId: string;
   /** topic → partitions assigned to this member. */
@@ -99,10 +107,23 @@ export interface EfdConsumer {
   connect(): Promise<void>;
   /** Topics to consume; a partition without a committed offset starts at its beginning with `fromBeginning` (else its end). */
   subscribe(o: { topics: string[]; fromBeginning?: boolean }): Promise<void>;
+  /**
+   * Whether {@link addTopics} works while the consumer runs (@platformatic/kafka: yes; kafkajs cannot
+   * subscribe a running consumer, so a new topic means a restart).
+   */
+  readonly addsTopicsLive: boolean;
+  /**
+   * Consumes these topics too, while running: the member rejoins its group with the longer
+   * subscription (one short rebalance; the other topics go on from where they were, nothing restarts).
+   */
+  addTopics(topics: string[]): Promise<void>;
   /** Joins the group and starts consuming; resolves once started. */
   run(o: RunOptions): Promise<void>;
-  /** Commits `offset` (the next offset to read) for each partition. */
-  commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void>;
+  /**
+   * Commits `offset` (the next offset to read) for each partition, with `metadata` stored beside it when
+   * given (read back with the admin client's `groupOffsets`).
+   */
+  commitOffsets(offsets: OffsetToCommit[]): Promise<void>;
   /** No new batches of these topics are handed over until `resume`. */
   pause(topics: string[]): void;
   resume(topics: string[]): void;
@@ -178,12 +199,19 @@ interface PartitionState {
 /** Records gathered but not handed over beyond which the stream is paused. */
 const MAX_BUFFERED = 20_000;
 
+/** Delay before restarting a failed stream: short (a broker back after an outage is read again within seconds), capped at 5 s. */
+export function streamRestartDelayMs(attempt: number): number {
+  return backoffDelayMs(attempt, { initialDelayMs: 300, maxDelayMs: 5000 });
+}
+
 class PlatformaticConsumer implements EfdConsumer {
   readonly client = 'platformatic' as const;
+  readonly addsTopicsLive = true;
   private readonly options: PltConsumerOptions<Buffer, Buffer, Buffer, Buffer>;
   private readonly group: { sessionTimeout: number; rebalanceTimeout: number; heartbeatInterval: number };
   private consumer: PltConsumer<Buffer, Buffer, Buffer, Buffer> | undefined;
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** The streams of this consumer: the first over the topics it started with, one more per {@link addTopics}. */
+  private streams: MessagesStream<Buffer, Buffer, Buffer, Buffer>[] = [];
   private topics: string[] = [];
   private fromBeginning = false;
   private runOptions: Required<RunOptions> | undefined;
@@ -235,12 +263,13 @@ class PlatformaticConsumer implements EfdConsumer {
     return consumer;
   }
 
-  async connect(): Promise<void> {
-    try {
-      await this.get().metadata({ topics: [] });
-    } catch (err) {
-      throw connectError('consumer', parseBrokers(this.kafkaOptions.brokers), err);
-    }
+  connect(): Promise<void> {
+    return connectOrExplain(
+      'consumer',
+      parseBrokers(this.kafkaOptions.brokers),
+      () => this.get().metadata({ topics: [] }),
+      this.kafkaOptions.sasl?.username,
+    );
   }
 
   async subscribe(o: { topics: string[]; fromBeginning?: boolean }): Promise<void> {
@@ -258,20 +287,25 @@ class PlatformaticConsumer implements EfdConsumer {
       // like kafkajs' run(): a broker not ready yet (no coordinator, no leader) is retried in the background
       if (!retriableKafkaError(err)) {
         this.running = false;
-        throw err;
+        throw this.refused(err) ?? err;
       }
       this.crash(err as Error);
     }
-    if (this.runOptions.autoCommitIntervalMs > 0)
+    // stopped while the stream was being opened (a SIGTERM during the group join): no commit timer, which
+    // nothing would clear and which kept the process alive after its shutdown
+    if (this.runOptions.autoCommitIntervalMs > 0 && this.running) {
       this.commitTimer = setInterval(() => void this.commitHandled().catch(() => undefined), this.runOptions.autoCommitIntervalMs);
+      this.commitTimer.unref();
+    }
   }
 
-  private async startStream(): Promise<void> {
+  private async startStream(topics = this.topics): Promise<void> {
     const consumer = this.get();
     const md = await consumer.metadata({ topics: this.topics });
     this.topicIds = new Map([...md.topics].map(([name, t]) => [t.id, name]));
+    const gen = this.generation;
     const stream = await consumer.consume({
-      topics: this.topics,
+      topics,
       mode: 'committed',
       fallbackMode: this.fromBeginning ? 'earliest' : 'latest',
       autocommit: false,
@@ -282,30 +316,66 @@ class PlatformaticConsumer implements EfdConsumer {
       maxBytesPerPartition: this.options.maxBytesPerPartition,
       isolationLevel: this.options.isolationLevel,
     });
-    this.stream = stream;
-    this.streamPaused = false;
     stream.on('data', (m: PltMessage<Buffer, Buffer, Buffer, Buffer>) => this.take(m));
     stream.on('error', (err: Error) => {
-      if (stream === this.stream) this.crash(err);
+      if (this.streams.includes(stream)) this.crash(err);
     });
+    if (!this.running || gen !== this.generation) {
+      // stopped or crashed while this stream was being opened
+      void stream.close().catch(() => undefined);
+      return;
+    }
+    this.streams.push(stream);
+    if (this.streamPaused) stream.pause();
+  }
+
+  async addTopics(topics: string[]): Promise<void> {
+    const added = [...new Set(topics)].filter((t) => !this.topics.includes(t));
+    if (added.length === 0) return;
+    this.topics = [...this.topics, ...added];
+    // not running, or restarting after a crash: the next stream reads every topic
+    if (!this.running || this.streams.length === 0) return;
+    try {
+      await this.startStream(added);
+    } catch (err) {
+      this.crash(err as Error);
+    }
+  }
+
+  private pauseStreams(): void {
+    for (const s of this.streams) s.pause();
+  }
+
+  private resumeStreams(): void {
+    for (const s of this.streams) s.resume();
   }
 
   private onJoin(memberId: string, assignments: { topic: string; partitions: number[] }[]): void {
     this.assigned = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}\u0000${p}`)));
-    // a revoked partition's gathered records are dropped (its new owner reads them from the commit)
+    // a revoked partition's gathered records are dropped (its new owner reads them from the commit), and so
+    // is where this member had read to: when the partition comes back (a join after a broker restart can
+    // leave it out for a moment) the stream reads again from the commit, and none of it may be skipped
     for (const [k, s] of this.parts) {
       if (this.assigned.has(k)) continue;
-      this.buffered -= s.pending.length;
-      s.pending = [];
-      if (!s.busy) this.parts.delete(k);
+      this.revoke(k, s);
     }
     const assignment: Record<string, number[]> = {};
     for (const a of assignments) assignment[a.topic] = [...a.partitions].sort((x, y) => x - y);
     for (const l of this.joinListeners) l({ memberId, assignment });
   }
 
+  /** Forgets what was taken of a partition this member does not own (now): it is read again from the commit. */
+  private revoke(key: string, s: PartitionState): void {
+    this.buffered -= s.pending.length;
+    s.pending = [];
+    s.next = -1n;
+    s.handled = -1n;
+    s.committed = -1n;
+    if (!s.busy) this.parts.delete(key);
+  }
+
   private takeFetched(req: FetchRequestLike, r: FetchLike): void {
-    if (!this.running || !this.stream) return; // the stream drops this response too
+    if (!this.running || this.streams.length === 0) return; // the stream drops this response too
     const requested = new Map<string, bigint>();
     for (const t of req.topics ?? []) for (const p of t.partitions ?? []) requested.set(`${t.topicId}:${p.partition}`, p.fetchOffset);
     let taken = 0;
@@ -316,6 +386,8 @@ class PlatformaticConsumer implements EfdConsumer {
         const key = `${topic}\u0000${p.partitionIndex}`;
         if (p.highWatermark >= 0n) this.highWatermarks.set(key, p.highWatermark);
         if (!p.records?.length) continue;
+        // a fetch sent before a join that took the partition away: its records are its next owner's
+        if (!this.assigned.has(key)) continue;
         let s = this.parts.get(key);
         if (!s) {
           s = { topic, partition: p.partitionIndex, pending: [], next: -1n, handled: -1n, committed: -1n, busy: false };
@@ -347,7 +419,7 @@ class PlatformaticConsumer implements EfdConsumer {
     if (taken) this.buffered += taken;
     if (this.buffered >= MAX_BUFFERED && !this.streamPaused) {
       this.streamPaused = true;
-      this.stream?.pause();
+      this.pauseStreams();
     }
     if (taken && !this.dispatchScheduled) {
       this.dispatchScheduled = true;
@@ -360,6 +432,7 @@ class PlatformaticConsumer implements EfdConsumer {
 
   private take(m: PltMessage<Buffer, Buffer, Buffer, Buffer>): void {
     const k = `${m.topic}\u0000${m.partition}`;
+    if (!this.assigned.has(k)) return; // fetched before a join that took the partition away
     let s = this.parts.get(k);
     if (!s) {
       s = { topic: m.topic, partition: m.partition, pending: [], next: -1n, handled: -1n, committed: -1n, busy: false };
@@ -377,7 +450,7 @@ class PlatformaticConsumer implements EfdConsumer {
     this.buffered++;
     if (this.buffered >= MAX_BUFFERED && !this.streamPaused) {
       this.streamPaused = true;
-      this.stream?.pause();
+      this.pauseStreams();
     }
     if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;
@@ -402,7 +475,7 @@ class PlatformaticConsumer implements EfdConsumer {
     }
     if (this.streamPaused && this.buffered < MAX_BUFFERED / 2 && this.running) {
       this.streamPaused = false;
-      this.stream?.resume();
+      this.resumeStreams();
     }
   }
 
@@ -421,14 +494,14 @@ class PlatformaticConsumer implements EfdConsumer {
       highWatermark: hw === undefined ? '-1' : hw.toString(),
       messages,
     };
-    const ctx: BatchContext = {
-      isRunning: () => this.running,
-      isStale: () => gen !== this.generation || !this.assigned.has(key),
-      heartbeat: () => Promise.resolve(),
-    };
+    // A batch counts as handled only when the app was never told to give it up (see BatchContext) and
+    // the partition is still this member's: a batch skipped while its partition was away for a moment
+    // must not move the commit past its records.
+    const stale = () => gen !== this.generation || !this.assigned.has(key);
+    const ctx = observedContext({ isRunning: () => this.running, isStale: stale, heartbeat: () => Promise.resolve() });
     this.runOptions!.eachBatch(batch, ctx).then(
       () => {
-        if (gen === this.generation) s.handled = BigInt(messages[messages.length - 1].offset) + 1n;
+        if (!ctx.gaveUp() && !stale()) s.handled = BigInt(messages[messages.length - 1].offset) + 1n;
         this.finished(s);
       },
       (err: unknown) => {
@@ -465,9 +538,11 @@ class PlatformaticConsumer implements EfdConsumer {
     return this.commitInFlight;
   }
 
-  async commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+  async commitOffsets(offsets: OffsetToCommit[]): Promise<void> {
     if (offsets.length === 0) return;
-    await this.get().commit({
+    const consumer = this.get();
+    if (offsets.some((o) => o.metadata !== undefined)) return commitWithMetadata(consumer, offsets);
+    await consumer.commit({
       offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })),
     });
   }
@@ -476,7 +551,7 @@ class PlatformaticConsumer implements EfdConsumer {
     for (const t of topics) this.pausedTopics.add(t);
     if (this.topics.every((t) => this.pausedTopics.has(t)) && !this.streamPaused) {
       this.streamPaused = true;
-      this.stream?.pause();
+      this.pauseStreams();
     }
   }
 
@@ -485,7 +560,7 @@ class PlatformaticConsumer implements EfdConsumer {
     this.dispatch();
     if (this.streamPaused && this.buffered < MAX_BUFFERED / 2) {
       this.streamPaused = false;
-      this.stream?.resume();
+      this.resumeStreams();
     }
   }
 
@@ -498,19 +573,37 @@ class PlatformaticConsumer implements EfdConsumer {
   }
 
   /** A failed stream or handler: start again from the committed offsets, with backoff. */
+  /** A refusal of this consumer (its login, its group, its topics) as a KafkaRefusedError naming them. */
+  private refused(err: unknown) {
+    return refusedError(err, { user: this.kafkaOptions.sasl?.username, group: this.options.groupId, topics: this.topics });
+  }
+
   private crash(error: Error): void {
     if (!this.running) return;
+    const refused = this.refused(error);
+    if (refused) {
+      // never fixes itself: the app is told to stop (restart false), nothing is retried
+      this.running = false;
+      this.generation++;
+      if (this.restarting) clearTimeout(this.restarting);
+      if (this.commitTimer) clearInterval(this.commitTimer);
+      const old = this.streams;
+      this.streams = [];
+      for (const s of old) void s.close().catch(() => undefined);
+      for (const l of this.crashListeners) l({ error: refused, restart: false });
+      return;
+    }
     this.generation++;
-    const old = this.stream;
-    this.stream = undefined;
+    const old = this.streams;
+    this.streams = [];
     for (const s of this.parts.values()) {
       this.buffered -= s.pending.length;
       s.pending = [];
       s.next = -1n;
     }
     for (const l of this.crashListeners) l({ error, restart: true });
-    void old?.close().catch(() => undefined);
-    const delay = retryDelayMs(++this.restarts);
+    for (const s of old) void s.close().catch(() => undefined);
+    const delay = streamRestartDelayMs(++this.restarts);
     this.restarting = setTimeout(() => {
       this.restarting = undefined;
       if (!this.running) return;
@@ -526,23 +619,94 @@ class PlatformaticConsumer implements EfdConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.stream?.pause();
+    this.pauseStreams();
     this.streamPaused = true;
     if (this.restarting) clearTimeout(this.restarting);
     if (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     if (this.commitTimer) clearInterval(this.commitTimer);
     if (this.runOptions?.autoCommitIntervalMs) await this.commitHandled().catch(() => undefined);
-    const s = this.stream;
-    this.stream = undefined;
-    await s?.close().catch(() => undefined);
+    const streams = this.streams;
+    this.streams = [];
+    await Promise.all(streams.map((s) => s.close().catch(() => undefined)));
   }
 
   async disconnect(): Promise<void> {
     await this.stop();
     const c = this.consumer;
     this.consumer = undefined;
-    if (c && !c.closed) await c.close(true);
+    if (!c || c.closed) return;
+    // Leaves the group (a restarted app gets the partitions at once, not after the session timeout).
+    // With the coordinator away the leave cannot be sent: the member then expires after its session
+    // timeout; the heartbeats stopped already, so this process never holds two live members.
+    const closed = new Promise<void>((resolve, reject) => c.close(true, (err) => (err ? reject(err) : resolve())));
+    await withTimeout(closed, DISCONNECT_TIMEOUT_MS, 'leaving the consumer group');
   }
+}
+
+/**
+ * An OffsetCommit with metadata, as the group member `consumer` is now (its generation and member id),
+ * sent to the group's coordinator. @platformatic/kafka 1.35's `commit` always sends null metadata, so
+ * the request is made here with the client's own OffsetCommit API (v9, or v8 on older brokers) over its
+ * connection pool: same encoding, TLS and SASL as the rest. A broker error (a rebalance under way: the
+ * generation is stale) rejects with the client's ResponseError, as `commit` would.
+ */
+async function commitWithMetadata(consumer: PltConsumer<Buffer, Buffer, Buffer, Buffer>, offsets: OffsetToCommit[]): Promise<void> {
+  if (!consumer.memberId) throw new Error(`cannot commit offsets of group ${consumer.groupId}: the consumer has not joined it`);
+  const topics = new Map<
+    string,
+    {
+      name: string;
+      partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[];
+    }
+  >();
+  for (const o of offsets) {
+    let t = topics.get(o.topic);
+    if (!t) topics.set(o.topic, (t = { name: o.topic, partitions: [] }));
+    t.partitions.push({
+      partitionIndex: o.partition,
+      committedOffset: BigInt(o.offset),
+      committedLeaderEpoch: -1,
+      committedMetadata: o.metadata ?? null,
+    });
+  }
+  const versions = (await consumer.listApis()).find((a) => a.name === 'OffsetCommit');
+  const api = versions && versions.maxVersion >= 9 && versions.minVersion <= 9 ? offsetCommitV9.api : offsetCommitV8.api;
+  const coordinator = await consumer.findGroupCoordinator();
+  const connection = (await consumer.connectToBrokers([coordinator])).get(coordinator);
+  if (!connection)
+    throw new Error(`cannot commit offsets of group ${consumer.groupId}: no connection to its coordinator (broker ${coordinator})`);
+  await api.async(connection, consumer.groupId, consumer.generationId, consumer.memberId, null, [...topics.values()]);
+}
+
+/** `ctx` that remembers whether the app was ever told the batch is stale or the consumer stopping. */
+export function observedContext(ctx: BatchContext): BatchContext & { gaveUp(): boolean } {
+  let gaveUp = false;
+  return {
+    isRunning: () => {
+      const r = ctx.isRunning();
+      if (!r) gaveUp = true;
+      return r;
+    },
+    isStale: () => {
+      const st = ctx.isStale();
+      if (st) gaveUp = true;
+      return st;
+    },
+    heartbeat: () => ctx.heartbeat(),
+    gaveUp: () => gaveUp,
+  };
+}
+
+/** How long a disconnect may wait for the group leave (a broker that is down is not waited for). */
+const DISCONNECT_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface FetchLike {
@@ -574,13 +738,9 @@ function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
   });
   return {
     client: 'kafkajs',
-    async connect() {
-      try {
-        await consumer.connect();
-      } catch (err) {
-        throw connectError('consumer', parseBrokers(opts.brokers), err);
-      }
-    },
+    addsTopicsLive: false,
+    addTopics: () => Promise.reject(new Error('kafkajs cannot subscribe a running consumer to more topics: restart it')),
+    connect: () => connectOrExplain('consumer', parseBrokers(opts.brokers), () => consumer.connect(), opts.sasl?.username),
     subscribe: (o) => consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? false }),
     run: (o) =>
       consumer.run({
@@ -590,6 +750,7 @@ function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
         partitionsConsumedConcurrently: o.partitionsConcurrency ?? 1,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const ctx = observedContext({ isRunning, isStale, heartbeat });
           await o.eachBatch(
             {
               topic: batch.topic,
@@ -597,8 +758,10 @@ function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
               highWatermark: batch.highWatermark,
               messages: batch.messages as unknown as ConsumedMessage[],
             },
-            { isRunning, isStale, heartbeat },
+            ctx,
           );
+          // a batch the app gave up was not handled: its offset is not resolved
+          if (ctx.gaveUp() || isStale()) return;
           resolveOffset(batch.messages[batch.messages.length - 1].offset);
           await heartbeat();
         },
@@ -612,7 +775,11 @@ function kafkajsConsumer(opts: KafkaOptions, c: ConsumerOptions): EfdConsumer {
       consumer.on(consumer.events.GROUP_JOIN, (e) => listener({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }));
     },
     onCrash(listener) {
-      consumer.on(consumer.events.CRASH, (e) => listener({ error: e.payload.error, restart: e.payload.restart }));
+      consumer.on(consumer.events.CRASH, (e) => {
+        const refused = refusedError(e.payload.error, { user: opts.sasl?.username, group: c.groupId });
+        // kafkajs restarts on a retriable error; a refusal never is one (its consumer stops by itself otherwise)
+        listener(refused ? { error: refused, restart: false } : { error: e.payload.error, restart: e.payload.restart });
+      });
     },
   };
 }

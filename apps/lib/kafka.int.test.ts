@@ -161,7 +161,7 @@ describe.each(['platformatic', 'kafkajs'] as KafkaClientName[])('the %s producer
     expect(b.timestamp).toBe(String(ts + 1));
     expect(c.key).toBeNull();
     expect(String(c.value)).toBe('no key, no headers');
-    expect(c.headers).toEqual({});
+    expect(c.headers).toBeUndefined(); // the apps' consumer: no headers, no map
     // the client's clock when not given, though the batch's other records are 11 months older
     expect(Math.abs(Number(c.timestamp) - Date.now())).toBeLessThan(120_000);
   });

@@ -6,6 +6,7 @@ import {
   ProtocolError,
   ResponseError,
 } from '@platformatic/kafka';
+import { logLevel as KafkaLogLevel } from 'kafkajs';
 import {
   BatchSender,
   createProducer,
@@ -13,6 +14,7 @@ import {
   KAFKA_CLIENT_ENV,
   kafkaClientName,
   kafkaErrorMessage,
+  kafkaLogCreator,
   parseBrokers,
   platformaticHeaders,
   platformaticOptions,
@@ -20,6 +22,8 @@ import {
   retryDelayMs,
   timestampRuns,
 } from './kafka';
+import { createLogger } from './logging';
+import { captureLines } from '../../test/log-capture';
 
 type SendBatchArgs = { compression?: string; topicMessages?: { topic: string; messages: { value: unknown }[] }[] };
 
@@ -330,5 +334,35 @@ describe('retriableKafkaError', () => {
     expect(retriableKafkaError(Object.assign(new Error('kafkajs: leader not available'), { retriable: true }))).toBe(true);
     expect(retriableKafkaError(Object.assign(new Error('kafkajs: SASL failed'), { retriable: false }))).toBe(false);
     expect(retriableKafkaError(new Error('plain'))).toBe(false);
+  });
+});
+
+describe('kafkajs log bridge (kafkaLogCreator)', () => {
+  function capture() {
+    const { lines, stream } = captureLines();
+    return { lines, logger: createLogger({ name: 'salmock', level: 'info', destination: stream }) };
+  }
+
+  it('routes kafkajs logs to the app logger by level (component kafkajs)', async () => {
+    const { lines, logger } = capture();
+    const log = kafkaLogCreator(logger)(KafkaLogLevel.INFO);
+    log({ namespace: 'Producer', level: KafkaLogLevel.WARN, label: 'WARN', log: { message: 'slow', timestamp: 'x' } } as never);
+    log({ namespace: 'Producer', level: KafkaLogLevel.DEBUG, label: 'DEBUG', log: { message: 'noise', timestamp: 'x' } } as never);
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ app: 'salmock', component: 'kafkajs', namespace: 'Producer', msg: 'slow', level: 40 });
+  });
+
+  it('logs topic-creation metadata errors at debug', async () => {
+    const { lines, logger } = capture();
+    const log = kafkaLogCreator(logger)(KafkaLogLevel.INFO);
+    log({
+      namespace: 'Connection',
+      level: KafkaLogLevel.ERROR,
+      label: 'ERROR',
+      log: { message: 'Response Metadata', error: 'This server does not host this topic-partition', timestamp: 'x' },
+    } as never);
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(0);
   });
 });

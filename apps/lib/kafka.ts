@@ -13,8 +13,9 @@ import {
   type AdminOptions as PltAdminOptions,
   type ProducerOptions as PltProducerOptions,
 } from '@platformatic/kafka';
-import { Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, Message as KafkajsMessage, SASLOptions } from 'kafkajs';
-import { kafkaLogCreator, Logger } from './logging';
+import { CompressionTypes, Kafka, logLevel as KafkaLogLevel, LogEntry, logCreator, Message as KafkajsMessage, SASLOptions } from 'kafkajs';
+import { explainRefusal, kafkaRefusal, refusedError } from './kafka-refusal';
+import type { Logger } from './logging';
 import { backoffDelayMs } from './retry';
 
 /** SASL mechanisms the apps offer (`--sasl-mechanism`). */
@@ -56,6 +57,35 @@ function kafkaLogLevel(logger: Logger | undefined): KafkaLogLevel {
   if (lvl === 'warn') return KafkaLogLevel.WARN;
   if (lvl === 'silent') return KafkaLogLevel.NOTHING;
   return KafkaLogLevel.ERROR;
+}
+
+/**
+ * Errors kafkajs logs while a topic is being created (auto-created on first produce, or just created
+ * by the app): it retries them itself, so they are logged at debug, not error.
+ */
+const TRANSIENT_KAFKA_ERRORS = /does not host this topic-partition|no leader for this topic-partition|leader is not available/i;
+
+/** kafkajs log entries → the app's pino logger (child `component: kafkajs`). */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  const child = logger.child({ component: 'kafkajs' });
+  return () => (entry: LogEntry) => {
+    const { message, ...rest } = entry.log;
+    const fields = { namespace: entry.namespace, ...rest };
+    const transient = typeof rest.error === 'string' && TRANSIENT_KAFKA_ERRORS.test(rest.error);
+    switch (transient ? KafkaLogLevel.DEBUG : entry.level) {
+      case KafkaLogLevel.ERROR:
+        child.error(fields, message);
+        break;
+      case KafkaLogLevel.WARN:
+        child.warn(fields, message);
+        break;
+      case KafkaLogLevel.INFO:
+        child.info(fields, message);
+        break;
+      default:
+        child.debug(fields, message);
+    }
+  };
 }
 
 /** A kafkajs client (consumers, admin; producers only with `EFD_KAFKA_CLIENT=kafkajs`). */
@@ -165,8 +195,18 @@ export function retryDelayMs(attempt: number): number {
 
 /** The connection part of every @platformatic/kafka client's options (producer, consumer, admin). */
 export type PlatformaticConnection = Omit<PltAdminOptions, 'retryDelay'> & {
-  retryDelay: (client: unknown, operationId: string, attempt: number) => number;
+  retryDelay: (client: unknown, operationId: string, attempt: number, retries?: number, error?: Error) => number;
 };
+
+/**
+ * The client's own retry delay: a refusal (login or ACL) is tried again at once, so its few bounded
+ * attempts end in milliseconds (@platformatic/kafka 1.35 retries a failed login: it arrives wrapped in a
+ * retriable network error, and the idempotent producer raises `retries` ≤ 1 to unlimited, so they are
+ * kept at 5); anything else waits as kafkajs would.
+ */
+export function platformaticRetryDelay(_client: unknown, _op: string, attempt: number, _retries?: number, error?: Error): number {
+  return error && kafkaRefusal(error) ? 0 : retryDelayMs(attempt);
+}
 
 /** Our connection options as the settings every @platformatic/kafka client shares (TLS and SASL only when set). */
 export function platformaticConnection(opts: KafkaOptions): PlatformaticConnection {
@@ -177,7 +217,7 @@ export function platformaticConnection(opts: KafkaOptions): PlatformaticConnecti
     requestTimeout: opts.requestTimeoutMs ?? 30000,
     timeout: opts.requestTimeoutMs ?? 30000,
     retries: opts.retries ?? 5,
-    retryDelay: (_client, _op, attempt) => retryDelayMs(attempt),
+    retryDelay: platformaticRetryDelay,
   };
   if (opts.ssl) o.tls = opts.ssl === true ? {} : opts.ssl;
   if (opts.sasl) {
@@ -306,36 +346,24 @@ function platformaticProducer(opts: KafkaOptions, p: ProducerOptions): EfdProduc
   const producer = new PltProducer<Buffer, Buffer, Buffer, Buffer>(options);
   return {
     client: 'platformatic',
-    async connect() {
+    connect: () =>
+      connectOrExplain(
+        'producer',
+        options.bootstrapBrokers as string[],
+        () => producer.initIdempotentProducer({ idempotent: true, acks: -1 }),
+        opts.sasl?.username,
+      ),
+    async sendBatch(request) {
       try {
-        await producer.initIdempotentProducer({ idempotent: true, acks: -1 });
+        await sendPlatformatic(request);
       } catch (err) {
-        throw connectError('producer', options.bootstrapBrokers as string[], err);
+        throw explainRefusal(err, {
+          user: opts.sasl?.username,
+          topics: request.topicMessages.map((t) => t.topic),
+          resourceType: 'TOPIC',
+          operation: 'WRITE',
+        });
       }
-    },
-    async sendBatch({ topicMessages, compression }) {
-      const now = Date.now();
-      const messages = [];
-      const ts: number[] = [];
-      let spread = false;
-      for (const { topic, messages: ms } of topicMessages) {
-        for (const m of ms) {
-          const t = m.timestamp ?? now;
-          if (t !== now) spread = true;
-          ts.push(t);
-          messages.push({
-            topic,
-            key: m.key == null ? undefined : buf(m.key),
-            value: m.value == null ? undefined : buf(m.value),
-            headers: m.headers ? platformaticHeaders(m.headers) : undefined,
-            timestamp: BigInt(t),
-            partition: m.partition,
-          });
-        }
-      }
-      const runs = spread ? timestampRuns(ts) : [[0, messages.length] as [number, number]];
-      for (const [a, b] of runs)
-        await producer.send({ messages: runs.length === 1 ? messages : messages.slice(a, b), compression: compression ?? 'none' });
     },
     async disconnect() {
       if (!producer.closed) await producer.close();
@@ -344,6 +372,31 @@ function platformaticProducer(opts: KafkaOptions, p: ProducerOptions): EfdProduc
       producer.once('client:close', listener);
     },
   };
+
+  async function sendPlatformatic({ topicMessages, compression }: Parameters<EfdProducer['sendBatch']>[0]): Promise<void> {
+    const now = Date.now();
+    const messages = [];
+    const ts: number[] = [];
+    let spread = false;
+    for (const { topic, messages: ms } of topicMessages) {
+      for (const m of ms) {
+        const t = m.timestamp ?? now;
+        if (t !== now) spread = true;
+        ts.push(t);
+        messages.push({
+          topic,
+          key: m.key == null ? undefined : buf(m.key),
+          value: m.value == null ? undefined : buf(m.value),
+          headers: m.headers ? platformaticHeaders(m.headers) : undefined,
+          timestamp: BigInt(t),
+          partition: m.partition,
+        });
+      }
+    }
+    const runs = spread ? timestampRuns(ts) : [[0, messages.length] as [number, number]];
+    for (const [a, b] of runs)
+      await producer.send({ messages: runs.length === 1 ? messages : messages.slice(a, b), compression: compression ?? 'none' });
+  }
 }
 
 function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
@@ -354,19 +407,22 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
   });
   return {
     client: 'kafkajs',
-    async connect() {
-      try {
-        await producer.connect();
-      } catch (err) {
-        throw connectError('producer', parseBrokers(opts.brokers), err);
-      }
-    },
+    connect: () => connectOrExplain('producer', parseBrokers(opts.brokers), () => producer.connect(), opts.sasl?.username),
     async sendBatch({ topicMessages, compression }) {
-      await producer.sendBatch({
-        acks: -1,
-        compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-        topicMessages: topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(kafkajsMessage) })),
-      });
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          topicMessages: topicMessages.map(({ topic, messages }) => ({ topic, messages: messages.map(kafkajsMessage) })),
+        });
+      } catch (err) {
+        throw explainRefusal(err, {
+          user: opts.sasl?.username,
+          topics: topicMessages.map((t) => t.topic),
+          resourceType: 'TOPIC',
+          operation: 'WRITE',
+        });
+      }
     },
     disconnect: () => producer.disconnect(),
     onDisconnect(listener) {
@@ -375,19 +431,39 @@ function kafkajsProducer(opts: KafkaOptions, p: ProducerOptions): EfdProducer {
   };
 }
 
-/** The error of a client that could not connect: which client, to which brokers, why; `retriable` when worth retrying. */
-export function connectError(client: 'producer' | 'consumer' | 'admin client', brokers: string[], err: unknown): Error {
+/**
+ * The error of a client that could not connect: which client, to which brokers, why; `retriable` when worth
+ * retrying. A refusal (login, or the ACL the connect needed) is a {@link KafkaRefusedError} naming `user`.
+ */
+export function connectError(client: 'producer' | 'consumer' | 'admin client', brokers: string[], err: unknown, user?: string): Error {
+  const refused = refusedError(err, { user, doing: `connecting the Kafka ${client} to ${brokers.join(', ')}` });
+  if (refused) return refused;
   const e = new Error(`connecting the Kafka ${client} to ${brokers.join(', ')} failed: ${kafkaErrorMessage(err)}`, { cause: err });
   // kafkajs marks its own errors `retriable` (kept as the cause); a broker not up yet is worth retrying with either client
   return Object.assign(e, { retriable: retriableKafkaError(err) });
 }
 
+/** Runs a client's `connect`, its failure turned into a {@link connectError} naming the client and brokers. */
+export async function connectOrExplain(
+  client: 'producer' | 'consumer' | 'admin client',
+  brokers: string[],
+  connect: () => Promise<unknown>,
+  user?: string,
+): Promise<void> {
+  try {
+    await connect();
+  } catch (err) {
+    throw connectError(client, brokers, err, user);
+  }
+}
+
 /**
  * Whether an error is worth retrying later: kafkajs' `retriable`, or @platformatic/kafka's `canRetry`
  * somewhere in its causes (connection refused, timeouts, no leader yet), unless credentials or
- * options were refused (authentication and user errors never fix themselves).
+ * options were refused (authentication, authorization and user errors never fix themselves).
  */
 export function retriableKafkaError(err: unknown): boolean {
+  if (kafkaRefusal(err)) return false;
   let retry = false;
   let fatal = false;
   const visit = (e: unknown, depth: number) => {
@@ -406,23 +482,6 @@ export function retriableKafkaError(err: unknown): boolean {
 /** kafkajs wants the timestamp as a string; everything else is the same shape. */
 function kafkajsMessage(m: OutgoingMessage): KafkajsMessage {
   return (m.timestamp === undefined ? m : { ...m, timestamp: String(m.timestamp) }) as KafkajsMessage;
-}
-
-/** Creates those of `topics` that do not exist yet (waiting for their leaders); returns the ones it created. */
-export async function createMissingTopics(
-  admin: Admin,
-  topics: string[],
-  opts: { partitions: number; replicationFactor: number },
-): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-  if (missing.length) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor })),
-    });
-  }
-  return missing;
 }
 
 export interface BatchSenderOptions {
@@ -606,10 +665,13 @@ export class BatchSender {
     } catch (err) {
       this.queued -= count;
       const topics = [...byTopic.keys()];
-      const named = new Error(
-        `producing ${count} message(s) to ${topics.length} topic(s) (${topics.slice(0, 3).join(', ')}${topics.length > 3 ? ', …' : ''}) failed: ${kafkaErrorMessage(err)}`,
-        { cause: err },
-      );
+      // a refusal already names the user, the topics and the operation
+      const named =
+        refusedError(err, { topics }) ??
+        new Error(
+          `producing ${count} message(s) to ${topics.length} topic(s) (${topics.slice(0, 3).join(', ')}${topics.length > 3 ? ', …' : ''}) failed: ${kafkaErrorMessage(err)}`,
+          { cause: err },
+        );
       for (const p of batch) p.reject(named);
     }
   }

@@ -3,7 +3,6 @@
  * level from `--log-level` / `LOG_LEVEL` (default info).
  */
 import pino, { DestinationStream, Logger } from 'pino';
-import { logLevel as KafkaLogLevel, LogEntry, logCreator } from 'kafkajs';
 
 export type { Logger };
 
@@ -30,33 +29,4 @@ export function createLogger(opts: LoggerOptions): Logger {
 /** A logger that drops everything (unit tests, benchmarks). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
-}
-
-/**
- * Errors kafkajs logs while a topic is being created (auto-created on first produce, or just created
- * by the app): it retries them itself, so they are logged at debug, not error.
- */
-const TRANSIENT_KAFKA_ERRORS = /does not host this topic-partition|no leader for this topic-partition|leader is not available/i;
-
-/** kafkajs log entries → the app's pino logger (child `component: kafkajs`). */
-export function kafkaLogCreator(logger: Logger): logCreator {
-  const child = logger.child({ component: 'kafkajs' });
-  return () => (entry: LogEntry) => {
-    const { message, ...rest } = entry.log;
-    const fields = { namespace: entry.namespace, ...rest };
-    const transient = typeof rest.error === 'string' && TRANSIENT_KAFKA_ERRORS.test(rest.error);
-    switch (transient ? KafkaLogLevel.DEBUG : entry.level) {
-      case KafkaLogLevel.ERROR:
-        child.error(fields, message);
-        break;
-      case KafkaLogLevel.WARN:
-        child.warn(fields, message);
-        break;
-      case KafkaLogLevel.INFO:
-        child.info(fields, message);
-        break;
-      default:
-        child.debug(fields, message);
-    }
-  };
 }

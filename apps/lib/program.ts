@@ -11,7 +11,8 @@ export type RegisterCommand = (program: Command) => unknown;
 
 /** The `efd` program with these subcommands. */
 export function efdProgram(...register: RegisterCommand[]): Command {
-  const program = new Command('efd').showHelpAfterError().exitOverride();
+  // positional: a command's options belong to it, not to a subcommand after it (`influxdb-sink repair --brokers …`)
+  const program = new Command('efd').showHelpAfterError().enablePositionalOptions().exitOverride();
   for (const add of register) add(program);
   return program;
 }

@@ -12,17 +12,19 @@
  */
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { aggregatedTopicsRegex, KAFKA_TOPIC, salTopicsRegex } from '../../config/names';
+import { aggregatedTopicsRegex, KAFKA_TOPIC, regexSchema, salTopicsRegex } from '../../config/names';
 import { startAppRuntime } from '../lib/app';
 import {
   addKafkaOptions,
   addRegistryOption,
+  configLoader,
+  consumerGroupSettings,
+  GROUP_KEYS,
+  givenFlags,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
-  loadConfig,
   REGISTRY_ENV,
-  zBool,
   zInt,
 } from '../lib/config';
 import type { Logger } from '../lib/logging';
@@ -36,17 +38,11 @@ import type { Registry as Metrics } from 'prom-client';
 export const DEFAULT_TOPICS_REGEX = `${salTopicsRegex()}|${aggregatedTopicsRegex()}`;
 export const DEFAULT_DLQ = 'lsst.efd.parquet-sink.dlq';
 
-const regex = z
-  .string()
-  .min(1)
-  .refine((r) => {
-    try {
-      new RegExp(r);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a valid regular expression');
+const GROUP = consumerGroupSettings(
+  'PARQUET_SINK',
+  { group: 'efd-parquet-sink', concurrency: 8, sessionTimeoutMs: 6000, topicRefreshMs: 5000 },
+  [...GROUP_KEYS, 'sessionTimeoutMs', 'topicRefreshMs'],
+);
 
 export const parquetSinkSchema = z
   .object({
@@ -62,18 +58,14 @@ export const parquetSinkSchema = z
     endpoint: z.string().url().optional(),
     region: z.string().min(1).optional(),
     projectId: z.string().min(1).optional(),
-    topicsRegex: regex.default(DEFAULT_TOPICS_REGEX),
-    groupId: z.string().min(1).default('efd-parquet-sink'),
+    topicsRegex: regexSchema.default(DEFAULT_TOPICS_REGEX),
+    ...GROUP.shape,
     deadLetterTopic: z.string().regex(KAFKA_TOPIC).default(DEFAULT_DLQ),
     partitionBy: z.enum(['day', 'hour']).default('hour'),
     maxRecords: zInt(1).default(200_000),
     maxBytes: zInt(1024).default(64 * 1024 * 1024),
     flushIntervalMs: zInt(10).default(600_000),
     compression: z.enum(COMPRESSIONS as [string, ...string[]]).default('SNAPPY'),
-    partitionsConcurrency: zInt(1).default(8),
-    topicRefreshMs: zInt(100).default(10_000),
-    sessionTimeoutMs: zInt(1000).default(30_000),
-    fromBeginning: zBool.default(true),
   })
   .superRefine((c, ctx) => {
     if (c.store === 'gcs' && c.region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'only for --store s3' });
@@ -91,7 +83,7 @@ export const PARQUET_SINK_ENV = {
   region: 'AWS_REGION',
   projectId: 'GOOGLE_CLOUD_PROJECT',
   topicsRegex: 'PARQUET_SINK_TOPICS_REGEX',
-  groupId: 'PARQUET_SINK_GROUP_ID',
+  ...GROUP.env,
   deadLetterTopic: 'PARQUET_SINK_DEAD_LETTER_TOPIC',
   partitionBy: 'PARQUET_SINK_PARTITION_BY',
   maxRecords: 'PARQUET_SINK_MAX_RECORDS',
@@ -100,12 +92,7 @@ export const PARQUET_SINK_ENV = {
   compression: 'PARQUET_SINK_COMPRESSION',
 } as const;
 
-export function parquetSinkConfig(
-  flags: Record<string, unknown>,
-  env: Record<string, string | undefined> = process.env,
-): ParquetSinkConfig {
-  return loadConfig(parquetSinkSchema, flags, PARQUET_SINK_ENV, env);
-}
+export const parquetSinkConfig = configLoader(parquetSinkSchema, PARQUET_SINK_ENV);
 
 export function storeOf(c: ParquetSinkConfig): ObjectStore {
   return c.store === 's3'
@@ -126,12 +113,12 @@ export async function createParquetSink(
     logger: deps.logger,
     metrics,
     topicsRegex: c.topicsRegex,
-    groupId: c.groupId,
+    groupId: c.group,
     deadLetterTopic: c.deadLetterTopic,
     prefix: c.prefix,
     bounds: { maxRecords: c.maxRecords, maxBytes: c.maxBytes, maxAgeMs: c.flushIntervalMs, partitionBy: c.partitionBy },
     compression: c.compression as (typeof COMPRESSIONS)[number],
-    partitionsConcurrency: c.partitionsConcurrency,
+    partitionsConcurrency: c.concurrency,
     topicRefreshMs: c.topicRefreshMs,
     sessionTimeoutMs: c.sessionTimeoutMs,
     fromBeginning: c.fromBeginning,
@@ -159,7 +146,12 @@ export async function startParquetSink(c: ParquetSinkConfig): Promise<void> {
   const store = storeOf(c);
   running.sink = await createParquetSink(c, { logger: rt.logger, metrics: rt.metrics, signal: abort.signal, store });
   rt.logger.info({ topicsRegex: c.topicsRegex, store: store.describe, prefix: c.prefix }, `parquet-sink started: → ${store.describe}`);
-  await rt.shutdown.done;
+  // Kafka refusing the user (login, an ACL) never fixes itself: stop, and exit naming it
+  const refused = await Promise.race([rt.shutdown.done.then(() => undefined), running.sink.fatal]);
+  if (refused) {
+    await rt.shutdown.trigger('Kafka refused the user');
+    throw refused;
+  }
 }
 
 export function registerParquetSinkCommand(program: Command): Command {
@@ -178,7 +170,6 @@ export function registerParquetSinkCommand(program: Command): Command {
     .option('--region <region>', `S3 region (env ${PARQUET_SINK_ENV.region}, default us-east-1)`)
     .option('--project-id <id>', `GCS project (env ${PARQUET_SINK_ENV.projectId}, default: the credentials')`)
     .option('--topics-regex <regex>', `topics, whole-name match (env ${PARQUET_SINK_ENV.topicsRegex}, default ${DEFAULT_TOPICS_REGEX})`)
-    .option('--group-id <id>', `consumer group (env ${PARQUET_SINK_ENV.groupId}, default efd-parquet-sink)`)
     .option('--dead-letter-topic <topic>', `where undecodable records go (env ${PARQUET_SINK_ENV.deadLetterTopic}, default ${DEFAULT_DLQ})`)
     .addOption(new Option('--partition-by <unit>', 'time folders down to the hour or the day (default hour)').choices(['hour', 'day']))
     .option('--max-records <n>', `records per object at most (env ${PARQUET_SINK_ENV.maxRecords}, default 200000)`)
@@ -187,15 +178,10 @@ export function registerParquetSinkCommand(program: Command): Command {
       '--flush-interval-ms <ms>',
       `an object is written at the latest this long after its first record (env ${PARQUET_SINK_ENV.flushIntervalMs}, default 600000)`,
     )
-    .addOption(new Option('--compression <codec>', 'Parquet column compression (default SNAPPY)').choices([...COMPRESSIONS]))
-    .option('--partitions-concurrency <n>', 'partitions processed at once (default 8)')
-    .option('--topic-refresh-ms <ms>', 'how often to look for new matching topics (default 10000)')
-    .option('--session-timeout-ms <ms>', 'consumer session timeout (default 30000)')
-    .option('--no-from-beginning', 'start new topics at their end instead of their beginning')
-    .action(async (flags: Record<string, unknown>) => {
-      const f = { ...flags };
-      if (f.fromBeginning === true) delete f.fromBeginning;
-      await startParquetSink(parquetSinkConfig(f));
-    });
+    .addOption(new Option('--compression <codec>', 'Parquet column compression (default SNAPPY)').choices([...COMPRESSIONS]));
+  GROUP.addOptions(cmd);
+  cmd.action(async (flags: Record<string, unknown>) => {
+    await startParquetSink(parquetSinkConfig(givenFlags(flags, ['fromBeginning'])));
+  });
   return cmd;
 }

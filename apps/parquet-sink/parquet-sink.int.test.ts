@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { aggregatedTopicsRegex, salTopicsRegex } from '../../config/names';
 import { parseObjectKey, timeFolder } from '../../config/object-store-layout';
 import { createRegistry } from '../lib/registry';
@@ -24,9 +24,11 @@ import { fakeGcsInstalled, seaweedInstalled, startObjectStoresAside, type AsideS
 import { tryReadEndpoints } from '../lib/local-endpoints';
 import { useNamespace, TestNamespace, waitFor } from '../../test/integration/env';
 import {
+  aggregatorArgs,
   consumeAll,
   EfdChild,
   header,
+  ReadMessage,
   saltransformArgs,
   spawnEfd,
   topicsWithPrefix,
@@ -154,25 +156,7 @@ const testKinds = kinds.filter((k) => available[k]);
     expect(await runRegister({ xml: CURRENT_DIR, registry: cluster.registry, topicPrefix: prefix, topics: '^ATDome_' }, quiet)).toBe(0);
     const registry = createRegistry(cluster.registry);
     children.push(spawnEfd(saltransformArgs(ns, 'ATDome')));
-    children.push(
-      spawnEfd([
-        'aggregator',
-        '--topics-regex',
-        salTopicsRegex(prefix),
-        '--registry',
-        cluster.registry,
-        '--brokers',
-        cluster.kafka,
-        '--group',
-        ns.name('agg'),
-        '--grace-ms',
-        '300',
-        '--metrics-port',
-        '0',
-        '--topic-refresh-ms',
-        '500',
-      ]),
-    );
+    children.push(spawnEfd(aggregatorArgs(ns, ['--topic-refresh-ms', '500'])));
     const bucket = `efd-it-${ns.id.replace(/[^a-z0-9]/g, '-')}`.slice(0, 60);
     const sinks: Partial<Record<Kind, EfdChild>> = {};
     for (const kind of testKinds) {
@@ -195,7 +179,7 @@ const testKinds = kinds.filter((k) => available[k]);
           ...(kind === 's3' ? ['--region', stores.s3.region] : []),
           '--topics-regex',
           `${salTopicsRegex(prefix)}|${aggregatedTopicsRegex(prefix)}`,
-          '--group-id',
+          '--group',
           ns.name(`pq-${kind}`),
           '--dead-letter-topic',
           ns.topic(`pq-dlq-${kind}`),
@@ -264,7 +248,7 @@ const testKinds = kinds.filter((k) => available[k]);
     }
     const records = await consumeAll(kafka, ns.name('read'), all, produced, 30_000);
     expect(records).toHaveLength(produced);
-    const byTopic = new Map<string, { m: KafkaMessage; value: Record<string, unknown> }[]>();
+    const byTopic = new Map<string, { m: ReadMessage; value: Record<string, unknown> }[]>();
     for (const m of records) {
       if (!m.value || m.value[0] !== 0) continue; // the bad record
       if (!byTopic.has(m.topic)) byTopic.set(m.topic, []);

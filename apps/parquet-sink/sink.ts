@@ -23,17 +23,16 @@
 import { Counter, Gauge, Registry as Metrics } from 'prom-client';
 import type { Type } from 'avsc';
 import { objectKey } from '../../config/object-store-layout';
-import { createProducer, type EfdProducer, type KafkaOptions } from '../lib/kafka';
-import { createAdmin, type EfdAdmin } from '../lib/kafka-admin';
-import { createConsumer, type BatchContext, type ConsumedBatch, type ConsumedMessage, type EfdConsumer } from '../lib/kafka-consumer';
+import type { KafkaOptions } from '../lib/kafka';
+import type { BatchContext, ConsumedBatch, ConsumedMessage, EfdConsumer } from '../lib/kafka-consumer';
 import type { Logger } from '../lib/logging';
 import { RegistryError, WIRE_HEADER_BYTES, wireSchemaId, type Registry } from '../lib/registry';
 import { retry } from '../lib/retry';
-import { topicMatcher } from '../lib/topic-regex';
+import { TopicSink } from '../lib/topic-sink';
 import { PartitionBuffer, type CloseReason, type FlushBounds, type OpenFile } from './buffer';
 import { encodeParquet, parquetPlan, parquetRow, UnsupportedSchemaError, type Compression, type ParquetPlan } from './parquet';
 import type { ObjectStore } from './stores';
-import { DeadRecord, deadLetterMessages } from '../lib/dead-letter';
+import { DeadRecord } from '../lib/dead-letter';
 
 export type DeadReason = 'not-avro' | 'unknown-schema' | 'undecodable' | 'unsupported-schema';
 
@@ -87,11 +86,11 @@ export interface ParquetSinkOptions {
   compression?: Compression;
   /** @default 8 */
   partitionsConcurrency?: number;
-  /** @default 10 s */
+  /** How often to look for new matching topics (added to the running consumer). @default 5 s */
   topicRefreshMs?: number;
   /** @default true */
   fromBeginning?: boolean;
-  /** @default 30 s */
+  /** How long the partitions of a killed sink wait before another member (or its restart) gets them. @default 6 s (the broker's minimum) */
   sessionTimeoutMs?: number;
   /** Aborted at shutdown: store retries stop. */
   signal?: AbortSignal;
@@ -117,139 +116,48 @@ interface Decoder {
 
 class StoppedError extends Error {}
 
-export class ParquetSink {
+export class ParquetSink extends TopicSink {
   private readonly o: Required<Omit<ParquetSinkOptions, 'signal'>> & { signal?: AbortSignal };
-  private readonly matches: (t: string) => boolean;
   private readonly decoders = new Map<number, Promise<Decoder | { dead: DeadReason; detail: string }>>();
   private readonly parts = new Map<string, PartitionState>();
-  private consumer: EfdConsumer | undefined;
-  private consumerRunning = false;
-  private producer: EfdProducer | undefined;
-  private admin: EfdAdmin | undefined;
-  private topics: string[] = [];
-  private chain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
-  private stopped = false;
-  private restartPending = false;
-  private forceRestart = false;
   /** Objects written (keys), for tests and logs. */
   readonly written: string[] = [];
 
   constructor(opts: ParquetSinkOptions) {
-    this.o = {
+    const o: ParquetSink['o'] = {
       compression: 'SNAPPY',
       partitionsConcurrency: 8,
-      topicRefreshMs: 10_000,
+      topicRefreshMs: 5000,
       fromBeginning: true,
-      sessionTimeoutMs: 30_000,
+      sessionTimeoutMs: 6000,
       ...opts,
     };
-    this.matches = topicMatcher(this.o.topicsRegex);
-    if (this.matches(this.o.deadLetterTopic))
-      throw new Error(`dead-letter topic ${this.o.deadLetterTopic} matches the topics regex ${this.o.topicsRegex}; choose another`);
+    super(
+      { app: 'parquet-sink', ...o, topics: o.metrics.topics, deadLetters: o.metrics.deadLetters },
+      { maxBytesPerPartition: 512 * 1024, maxBytes: 4 * 1024 * 1024 },
+    );
+    this.o = o;
   }
 
-  get subscribed(): string[] {
-    return [...this.topics];
+  // buffered records are dropped: the restarted consumer reads them again from the last commit
+  protected override onRestart(): void {
+    for (const s of this.parts.values()) s.buffer.reset();
+    this.parts.clear();
   }
 
-  health(): { ok: boolean; reason?: string } {
-    if (this.stopped) return { ok: false, reason: 'stopped' };
-    if (this.topics.length && !this.consumerRunning) return { ok: false, reason: 'consumer not running' };
-    return { ok: true };
-  }
-
-  async start(): Promise<void> {
-    this.admin = createAdmin(this.o.kafka);
-    await this.admin.connect();
-    this.producer = createProducer(this.o.kafka);
-    await this.producer.connect();
-    await this.refresh();
-    this.timers.push(setInterval(() => void this.refresh(), this.o.topicRefreshMs));
+  override async start(): Promise<void> {
+    await super.start();
     const tick = Math.max(50, Math.min(1000, Math.floor(this.o.bounds.maxAgeMs / 4)));
     this.timers.push(setInterval(() => this.flushDue(), tick));
   }
 
-  /** Looks for matching topics; restarts the consumer when the set changed. Serialized. */
-  refresh(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.stopped || !this.admin) return;
-      let all: string[];
-      try {
-        all = await this.admin.listTopics();
-      } catch (err) {
-        this.o.logger.warn({ err: (err as Error).message }, 'listing topics failed; keeping the current subscription');
-        return;
-      }
-      const next = all.filter(this.matches).sort();
-      const same = next.length === this.topics.length && next.every((t, i) => t === this.topics[i]);
-      if (same && !this.forceRestart && (this.consumerRunning || next.length === 0)) return;
-      this.forceRestart = false;
-      this.o.logger.info(
-        { topics: next.length, sample: next.slice(0, 10) },
-        `consuming ${next.length} topic(s) matching /${this.o.topicsRegex}/`,
-      );
-      await this.stopConsumer();
-      this.topics = next;
-      this.o.metrics.topics.set(next.length);
-      if (next.length) await this.startConsumer(next);
-    });
-    return this.chain;
-  }
-
-  private async startConsumer(topics: string[]): Promise<void> {
-    const consumer = createConsumer(this.o.kafka, {
-      groupId: this.o.groupId,
-      sessionTimeoutMs: this.o.sessionTimeoutMs,
-      maxWaitTimeMs: 250,
-      maxBytesPerPartition: 512 * 1024,
-      maxBytes: 4 * 1024 * 1024,
-    });
-    this.consumer = consumer;
-    consumer.onCrash((e) => {
-      this.consumerRunning = false;
-      this.o.logger.error({ err: e.error?.message, restart: e.restart }, `consumer crashed: ${e.error?.message}`);
-      if (!e.restart) this.restartSoon();
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
-    await consumer.run({
-      autoCommitIntervalMs: 0,
-      partitionsConcurrency: this.o.partitionsConcurrency,
-      eachBatch: (batch, ctx) => this.handleBatch(consumer, batch, ctx),
-    });
-    this.consumerRunning = true;
-  }
-
-  /** Writes the open objects and commits (while the group membership holds), then stops the consumer. */
-  private async stopConsumer(): Promise<void> {
-    const c = this.consumer;
-    this.consumer = undefined;
-    this.consumerRunning = false;
-    if (!c) return;
-    try {
-      c.pause(this.topics);
-      await Promise.allSettled(
-        [...this.parts.values()].filter((s) => s.consumer === c).map((s) => this.serial(s, () => this.closeOpen(s, 'stop'))),
-      );
-      for (const [k, s] of this.parts) if (s.consumer === c) this.parts.delete(k);
-      await c.stop();
-    } finally {
-      await c.disconnect().catch(() => undefined);
-    }
-  }
-
-  private restartSoon(): void {
-    if (this.stopped || this.restartPending) return;
-    this.restartPending = true;
-    setTimeout(() => {
-      this.restartPending = false;
-      this.forceRestart = true;
-      // buffered records are dropped: the restarted consumer reads them again from the last commit
-      for (const s of this.parts.values()) s.buffer.reset();
-      this.parts.clear();
-      void this.refresh();
-    }, 1000);
+  /** Writes the open objects of consumer `c` and commits (while the group membership holds), before it stops. */
+  protected async drain(c: EfdConsumer): Promise<void> {
+    await Promise.allSettled(
+      [...this.parts.values()].filter((s) => s.consumer === c).map((s) => this.serial(s, () => this.closeOpen(s, 'stop'))),
+    );
+    for (const [k, s] of this.parts) if (s.consumer === c) this.parts.delete(k);
   }
 
   private serial(s: PartitionState, fn: () => Promise<void>): Promise<void> {
@@ -268,7 +176,7 @@ export class ParquetSink {
     return s;
   }
 
-  private async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
+  protected async handleBatch(consumer: EfdConsumer, batch: ConsumedBatch, ctx: BatchContext): Promise<void> {
     if (batch.messages.length === 0 || !ctx.isRunning()) return;
     const s = this.state(consumer, batch.topic, batch.partition);
     if (ctx.isStale()) {
@@ -284,7 +192,7 @@ export class ParquetSink {
         { err: (err as Error).message, topic: batch.topic, partition: batch.partition },
         `batch not stored, restarting the consumer from the committed offsets: ${(err as Error).message}`,
       );
-      this.restartSoon();
+      this.follower.restart();
     }
   }
 
@@ -426,22 +334,13 @@ export class ParquetSink {
       }).catch((err: Error) => {
         if (err instanceof StoppedError) return;
         this.o.logger.error({ err: err.message, topic: s.buffer.topic }, `timed write failed, restarting the consumer: ${err.message}`);
-        this.restartSoon();
+        this.follower.restart();
       });
     }
   }
 
   private async deadLetter(topic: string, partition: number, dead: Dead[]): Promise<void> {
-    if (!this.producer) throw new Error('sink not started');
-    await this.producer.sendBatch({
-      topicMessages: [
-        {
-          topic: this.o.deadLetterTopic,
-          messages: deadLetterMessages('parquet-sink', topic, partition, dead),
-        },
-      ],
-    });
-    for (const d of dead) this.o.metrics.deadLetters.inc({ reason: d.reason });
+    await this.produceDeadLetters(topic, partition, dead);
     this.o.logger.warn(
       { topic, partition, count: dead.length, reason: dead[0].reason, detail: dead[0].detail },
       `${dead.length} record(s) of ${topic} to ${this.o.deadLetterTopic}: ${dead[0].detail}`,
@@ -449,13 +348,8 @@ export class ParquetSink {
   }
 
   /** Writes what is open, commits, and disconnects. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  override async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await this.chain.catch(() => undefined);
-    this.stopped = true;
-    await this.stopConsumer().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'consumer stop failed'));
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    await super.stop();
   }
 }

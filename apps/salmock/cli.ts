@@ -13,12 +13,14 @@ import {
   kafkaConfigShape,
   kafkaOptionsFrom,
   loadConfig,
+  producerSettings,
   REGISTRY_ENV,
   zBool,
   zInt,
   zList,
 } from '../lib/config';
-import { BatchSender, createKafka, createMissingTopics, createProducers } from '../lib/kafka';
+import { BatchSender, createProducers } from '../lib/kafka';
+import { createAdmin } from '../lib/kafka-admin';
 import { createRegistry } from '../lib/registry';
 import { loadTopicMetadata } from '../lib/sal/metadata';
 import { formatSalSchemaError } from '../lib/sal/errors';
@@ -33,6 +35,8 @@ import { messageFactory, MessageFactory, runSalmock, SalmockSummary } from './ru
 export const SALMOCK_PRODUCERS = 4;
 
 const num = z.coerce.number().refine(Number.isFinite, 'expected a number');
+
+const PRODUCER = producerSettings({ lingerMs: 5, created: 'topics' });
 
 export const salmockSchema = z.object({
   ...kafkaConfigShape,
@@ -56,8 +60,7 @@ export const salmockSchema = z.object({
   seed: zInt().optional(),
   createTopics: zBool.default(false),
   partitions: zInt(1).default(1),
-  replicationFactor: z.coerce.number().int().min(-1).default(-1),
-  lingerMs: zInt().default(5),
+  ...PRODUCER.shape,
   producers: zInt(1).max(64).default(SALMOCK_PRODUCERS),
   maxPending: zInt(1).default(20_000),
 });
@@ -123,7 +126,6 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
   for (const e of errors) logger.warn({ error: formatSalSchemaError(e) }, `ts_xml problem, topic skipped: ${formatSalSchemaError(e)}`);
 
   const kafkaOptions = kafkaOptionsFrom(c, logger);
-  const kafka = createKafka(kafkaOptions); // admin (--create-topics)
   const producers = createProducers(kafkaOptions, c.producers);
   try {
     let factories: MessageFactory[];
@@ -138,25 +140,35 @@ export async function startSalmock(c: SalmockConfig): Promise<SalmockSummary> {
       factories = plan.map((p) => messageFactory(p, 'text', seed));
     }
     if (c.createTopics) {
-      const admin = kafka.admin();
+      const admin = createAdmin(kafkaOptions);
       await admin.connect();
       try {
-        const names = plan.map((p) => (c.mode === 'avro' ? p.avroTopic : p.rawTopic));
-        const created = await createMissingTopics(admin, names, c);
+        const names = [...new Set(plan.map((p) => (c.mode === 'avro' ? p.avroTopic : p.rawTopic)))];
+        const created = await admin.createTopics(
+          names.map((topic) => ({ topic, partitions: c.partitions, replicationFactor: c.replicationFactor })),
+        );
         if (created.length) logger.info({ topics: created.length }, `created ${created.length} topic(s)`);
       } finally {
         await admin.disconnect();
       }
     }
     await Promise.all(producers.map((p) => p.connect()));
-    shutdown.onShutdown('kafka producers', () => Promise.all(producers.map((p) => p.disconnect())).then(() => undefined));
+    // On SIGTERM the run stops making messages and waits for the acknowledgements of what it sent (and
+    // prints its summary); the producers close after that, not under sends still in flight.
+    let running: Promise<unknown> = Promise.resolve();
+    shutdown.onShutdown('kafka producers', async () => {
+      await running.catch(() => undefined);
+      await Promise.all(producers.map((p) => p.disconnect()));
+    });
     health = () => ({ ok: true });
     for (const p of producers) p.onDisconnect(() => (health = () => ({ ok: false, reason: 'producer disconnected from Kafka' })));
     const sender = new BatchSender(producers, { lingerMs: c.lingerMs });
-    const summary = await runSalmock(
+    const run = runSalmock(
       { plan, factories, mode: c.mode, durationS: c.duration, count: c.count, burst: c.burst, maxPending: c.maxPending },
       { sender, logger, metrics: rt.metrics, signal: shutdown.signal },
     );
+    running = run;
+    const summary = await run;
     logger.info(
       { ...summary, seed, scheduledRate: planRate(plan) },
       `salmock: ${summary.produced} messages in ${summary.seconds.toFixed(1)} s (${summary.rate.toFixed(0)} msg/s)`,
@@ -198,13 +210,12 @@ export function registerSalmockCommand(program: Command): Command {
     .option('--seed <n>', `seed of the values (default random; env ${SALMOCK_ENV.seed})`)
     .option('--create-topics', 'create missing output topics first (with --partitions, --replication-factor)')
     .option('--partitions <n>', 'partitions of created topics (default 1)')
-    .option('--replication-factor <n>', 'replication factor of created topics (default -1 = broker default)')
-    .option('--linger-ms <ms>', 'how long a message may wait for its batch (default 5)')
     .option(
       '--producers <n>',
       `idempotent producers sending at once, each owning a share of the topics (env ${SALMOCK_ENV.producers}, default ${SALMOCK_PRODUCERS})`,
     )
     .option('--max-pending <n>', 'stop generating while this many messages await acknowledgement (default 20000)');
+  PRODUCER.addOptions(cmd);
   addRegistryOption(cmd);
   addKafkaOptions(cmd, 'salmock');
   cmd.action(async (flags: Record<string, unknown>) => {

@@ -14,13 +14,14 @@ import { itemValues, recordGenerator } from '../lib/sal/values';
 
 const { topics } = loadTopicMetadata(CURRENT_DIR);
 
-function fakeSender(opts: { fail?: boolean } = {}) {
+function fakeSender(opts: { fail?: boolean; failFirst?: number } = {}) {
   const sent: { topic: string; message: Message }[] = [];
+  let calls = 0;
   return {
     sent,
     pending: 0,
     send: async (topic: string, messages: Message[]) => {
-      if (opts.fail) throw new Error('broker down');
+      if (opts.fail || calls++ < (opts.failFirst ?? 0)) throw new Error('broker down');
       for (const message of messages) sent.push({ topic, message });
     },
     flush: async () => undefined,
@@ -86,10 +87,22 @@ describe('runSalmock', () => {
     expect(s.produced).toBeLessThanOrEqual(s.scheduledRate * 0.6 + plan.length);
   });
 
-  it('counts failures and never reports them as produced', async () => {
+  it('counts failures (still unacknowledged after retryForMs of resending) and never reports them as produced', async () => {
     const sender = fakeSender({ fail: true });
-    const s = await runSalmock({ plan, factories, mode: 'text', count: 50, burst: true }, deps(sender));
+    const s = await runSalmock({ plan, factories, mode: 'text', count: 50, burst: true, retryForMs: 100, retryDelayMs: 10 }, deps(sender));
     expect(s).toMatchObject({ produced: 0, failed: 50 });
+    expect(s.resent).toBeGreaterThan(0);
+  });
+
+  it('sends what Kafka did not acknowledge again (a broker restart): nothing failed, nothing lost', async () => {
+    const sender = fakeSender({ failFirst: 5 });
+    const metrics = new Registry();
+    const s = await runSalmock({ plan, factories, mode: 'text', count: 300, burst: true, retryDelayMs: 5 }, deps(sender, metrics));
+    expect(s).toMatchObject({ produced: 300, failed: 0 });
+    expect(s.resent).toBeGreaterThan(0);
+    const seqs = new Set(sender.sent.map((m) => Number((m.message.headers as Record<string, string>)[HEADER_SEQ])));
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(await metrics.getSingleMetricAsString('salmock_resent_total')).toMatch(new RegExp(`salmock_resent_total ${s.resent}`));
   });
 
   it('avro mode writes wire-format records of the topic schema', async () => {

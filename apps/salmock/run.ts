@@ -6,12 +6,17 @@
  * Every record carries headers `salmock-run` (run seed) and `salmock-seq` (sequence number, unique in the
  * run), and its key is the SAL topic name (one SAL topic stays in one partition, in order). Item values
  * are a function of (seed, topic, seq): see ./values.ts.
+ *
+ * A send Kafka did not acknowledge (a broker down or restarting) is sent again, with backoff, until it
+ * is acknowledged: it is neither counted failed nor dropped. Only a send still unacknowledged
+ * `retryForMs` after its first failure is counted failed (a broker that stays down). A resent batch
+ * that Kafka had written after all is there twice (the sequence numbers tell).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { LatencyMetric, LatencySnapshot, latencySnapshot } from '../lib/latency';
 import type { BatchSender, OutgoingMessage as Message } from '../lib/kafka';
 import type { Logger } from '../lib/logging';
-import { sleep } from '../lib/retry';
+import { backoffDelayMs, sleep } from '../lib/retry';
 import { formatSalItems, formatSalStamps, salTextLine } from '../lib/sal/sal-text';
 import { dueBy, PlannedTopic, planRate, SalmockMode } from '../lib/sal/plan';
 import { recordGenerator, VARIANTS } from '../lib/sal/values';
@@ -68,6 +73,10 @@ export interface SalmockRunOptions {
   maxPending?: number;
   /** Scheduler tick (default 5 ms). */
   tickMs?: number;
+  /** How long an unacknowledged send is sent again before it counts as failed (default 120 s). */
+  retryForMs?: number;
+  /** First delay before a resend, doubled up to 5 s (default 250 ms). */
+  retryDelayMs?: number;
 }
 
 export interface SalmockDeps {
@@ -84,7 +93,10 @@ export interface SalmockSummary {
   /** Scheduled rate (msg/s) of the plan. */
   scheduledRate: number;
   produced: number;
+  /** Messages Kafka did not acknowledge within `retryForMs` of resending. */
   failed: number;
+  /** Messages sent again after Kafka did not acknowledge them. */
+  resent: number;
   bytes: number;
   seconds: number;
   /** produced / seconds. */
@@ -116,6 +128,13 @@ export function salmockMetrics(registry: Registry) {
     scheduled:
       (registry.getSingleMetric('salmock_scheduled_rate') as Gauge | undefined) ??
       new Gauge({ name: 'salmock_scheduled_rate', help: 'Messages per second the plan schedules', registers: [registry] }),
+    resent:
+      (registry.getSingleMetric('salmock_resent_total') as Counter | undefined) ??
+      new Counter({
+        name: 'salmock_resent_total',
+        help: 'Mock SAL messages sent again because Kafka did not acknowledge them',
+        registers: [registry],
+      }),
     bytes:
       (registry.getSingleMetric('salmock_produced_bytes_total') as Counter | undefined) ??
       new Counter({ name: 'salmock_produced_bytes_total', help: 'Bytes of message values Kafka acknowledged', registers: [registry] }),
@@ -163,12 +182,57 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
       metrics.produced.inc({ mode: opts.mode, kind }, n);
     }
   };
-  const failedFn = (n: number) => (err: Error) => {
+  const retryForMs = opts.retryForMs ?? 120_000;
+  let resent = 0;
+  /** Messages waiting to be sent again (they count against maxPending). */
+  let retrying = 0;
+  let outage: { since: number; error: string } | undefined;
+  const failedFn = (n: number, err: Error) => {
     failed += n;
     metrics.failed.inc({ mode: opts.mode }, n);
     if (!firstError) {
       firstError = err.message;
-      deps.logger.error({ err: err.message }, `salmock: Kafka did not acknowledge ${n} message(s): ${err.message}`);
+      deps.logger.error(
+        { err: err.message, retryForMs },
+        `salmock: Kafka did not acknowledge ${n} message(s) within ${retryForMs} ms of resending: ${err.message}`,
+      );
+    }
+  };
+  /** Sends until Kafka acknowledges (or `retryForMs` passed since the first failure). */
+  const sendOnce = async (topic: string, messages: Message[], ok: () => void): Promise<void> => {
+    let firstFailure: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.sender.send(topic, messages);
+      } catch (e) {
+        const err = e as Error;
+        const t = now();
+        firstFailure ??= t;
+        if (t - firstFailure >= retryForMs) return failedFn(messages.length, err);
+        if (!outage) {
+          outage = { since: t, error: err.message };
+          deps.logger.warn(
+            { err: err.message, retryForMs },
+            `salmock: Kafka did not acknowledge a send (${err.message}); sending again until it does (for up to ${retryForMs} ms per send)`,
+          );
+        }
+        retrying += messages.length;
+        await sleep(backoffDelayMs(attempt, { initialDelayMs: opts.retryDelayMs ?? 250, maxDelayMs: 5000 }));
+        retrying -= messages.length;
+        resent += messages.length;
+        metrics.resent.inc(messages.length);
+        continue;
+      }
+      ok();
+      if (outage) {
+        const downS = ((now() - outage.since) / 1000).toFixed(1);
+        deps.logger.info(
+          { downForS: Number(downS), resent, err: outage.error },
+          `salmock: Kafka acknowledges again after ${downS} s (${resent} message(s) sent again so far)`,
+        );
+        outage = undefined;
+      }
+      return;
     }
   };
 
@@ -187,7 +251,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
       stoppedBy = 'count';
       break;
     }
-    const room = maxPending - deps.sender.pending;
+    const room = maxPending - deps.sender.pending - retrying;
     if (room <= 0) {
       await sleep(1, deps.signal);
       continue;
@@ -219,10 +283,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     for (const [topic, g] of byTopic) {
       const list = [...g.kinds].map(([kind, n]) => ({ kind, n }));
       outstanding++;
-      void deps.sender
-        .send(topic, g.messages)
-        .then(counted(list, g.stamps, g.bytes), failedFn(g.messages.length))
-        .finally(settle);
+      void sendOnce(topic, g.messages, counted(list, g.stamps, g.bytes)).finally(settle);
     }
     if (opts.burst) await new Promise((r) => setImmediate(r));
     else await sleep(tickMs, deps.signal);
@@ -236,6 +297,7 @@ export async function runSalmock(opts: SalmockRunOptions, deps: SalmockDeps): Pr
     scheduledRate,
     produced,
     failed,
+    resent,
     bytes,
     seconds,
     rate: seconds > 0 ? produced / seconds : 0,

@@ -6,23 +6,24 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
 import {
-  addConsumerGroupOptions,
   addKafkaOptions,
   addRegistryOption,
   ConfigError,
-  consumerGroupEnv,
-  consumerGroupShape,
+  consumerGroupSettings,
+  GROUP_KEYS,
   givenFlags,
   KAFKA_ENV,
   kafkaConfigShape,
   kafkaOptionsFrom,
   loadConfig,
+  producerSettings,
   REGISTRY_ENV,
   zBool,
   zInt,
   zList,
 } from '../lib/config';
 import { BatchSender, createProducer, retriableKafkaError } from '../lib/kafka';
+import { kafkaRefusal, KafkaRefusedError } from '../lib/kafka-refusal';
 import { createAdmin, EfdAdmin } from '../lib/kafka-admin';
 import { createConsumer } from '../lib/kafka-consumer';
 import { Logger } from '../lib/logging';
@@ -33,6 +34,9 @@ import type { TopicKind } from '../lib/sal/ts-xml';
 import { processBatch, saltransformMetrics } from './run';
 import { SalTransformer } from './transform';
 
+const GROUP = consumerGroupSettings('SALTRANSFORM', { group: 'saltransform' }, [...GROUP_KEYS, 'sessionTimeoutMs']);
+const PRODUCER = producerSettings({ lingerMs: 2, created: 'raw topics' });
+
 export const saltransformSchema = z.object({
   ...kafkaConfigShape,
   clientId: z.string().min(1).default('saltransform'),
@@ -41,7 +45,8 @@ export const saltransformSchema = z.object({
   topics: zList.optional(),
   topicPrefix: z.string().default(''),
   subjectPrefix: z.string().optional(),
-  ...consumerGroupShape({ group: 'saltransform', lingerMs: 2 }),
+  ...GROUP.shape,
+  ...PRODUCER.shape,
   dlqTopic: z.string().min(1).optional(),
   unknownTopicRecheckMs: zInt().default(30_000),
   createTopics: zBool.default(true),
@@ -56,7 +61,7 @@ export const SALTRANSFORM_ENV = {
   topics: 'SALTRANSFORM_TOPICS',
   topicPrefix: 'SALTRANSFORM_TOPIC_PREFIX',
   subjectPrefix: 'SALTRANSFORM_SUBJECT_PREFIX',
-  ...consumerGroupEnv('SALTRANSFORM'),
+  ...GROUP.env,
   dlqTopic: 'SALTRANSFORM_DLQ_TOPIC',
   createTopics: 'SALTRANSFORM_CREATE_TOPICS',
   partitions: 'SALTRANSFORM_PARTITIONS',
@@ -129,6 +134,8 @@ const START_ATTEMPTS = 12;
 
 /** Either client marks transient errors retriable (kafkajs `retriable`, @platformatic/kafka `canRetry`); a few arrive wrapped without the flag. */
 export function isRetriableStartError(err: unknown): boolean {
+  // a login or an ACL refused never fixes itself
+  if (kafkaRefusal(err)) return false;
   const e = err as { retriable?: boolean; cause?: { retriable?: boolean }; message?: string };
   if (e?.retriable === true || e?.cause?.retriable === true || retriableKafkaError(err)) return true;
   return /does not host this topic-partition|coordinator is (loading|not available)|leader not available|not the leader|not controller/i.test(
@@ -166,10 +173,12 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     health = () => ({ ok: true });
     logger.info({ memberId: e.memberId, assignment: e.assignment }, 'joined the consumer group');
   });
+  let refused: KafkaRefusedError | undefined;
   consumer.onCrash((e) => {
     const reason = `consumer crashed: ${e.error.message}${e.restart ? ' (restarting)' : ''}`;
     health = () => ({ ok: false, reason });
     logger.error({ err: e.error.message, restart: e.restart }, reason);
+    if (e.error instanceof KafkaRefusedError) refused ??= e.error;
     if (!e.restart) void shutdown.trigger('consumer crashed without restart');
   });
 
@@ -201,23 +210,36 @@ export async function startSaltransform(c: SaltransformConfig): Promise<void> {
     { topics, group: c.group, dlqTopic, client: consumer.client },
     `saltransform: consuming ${topics.length} raw topic(s) in group ${c.group}`,
   );
-  await consumer.run({
-    // A batch counts as handled only once every output of it was acknowledged (at-least-once), and
-    // the handled offsets are committed once a second: a commit round trip per partition batch held
-    // each fetch of many partitions for seconds.
-    autoCommitIntervalMs: 1000,
-    partitionsConcurrency: c.concurrency,
-    eachBatch: async (batch, { isRunning, isStale }) => {
-      if (!isRunning() || isStale()) return;
-      const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
-      if (r.deadLettered)
-        logger.warn(
-          { topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered },
-          `${r.deadLettered} message(s) sent to ${dlqTopic}`,
-        );
-    },
-  });
+  try {
+    await runConsumer();
+  } catch (err) {
+    // a refusal (its group, its topics) or anything else run() does not retry: stop everything, then fail
+    logger.error({ err: (err as Error).message }, `saltransform stops: ${(err as Error).message}`);
+    await shutdown.trigger('the consumer could not start');
+    throw err;
+  }
   await shutdown.done;
+  // Kafka refused the user (a write to an Avro topic, its group): exit failing, naming it
+  if (refused) throw refused;
+
+  function runConsumer(): Promise<void> {
+    return consumer.run({
+      // A batch counts as handled only once every output of it was acknowledged (at-least-once), and
+      // the handled offsets are committed once a second: a commit round trip per partition batch held
+      // each fetch of many partitions for seconds.
+      autoCommitIntervalMs: 1000,
+      partitionsConcurrency: c.concurrency,
+      eachBatch: async (batch, { isRunning, isStale }) => {
+        if (!isRunning() || isStale()) return;
+        const r = await processBatch(batch, { transformer, sender, dlqTopic, metrics });
+        if (r.deadLettered)
+          logger.warn(
+            { topic: batch.topic, partition: batch.partition, deadLettered: r.deadLettered },
+            `${r.deadLettered} message(s) sent to ${dlqTopic}`,
+          );
+      },
+    });
+  }
 }
 
 export function registerSaltransformCommand(program: Command): Command {
@@ -243,7 +265,8 @@ export function registerSaltransformCommand(program: Command): Command {
     )
     .option('--no-create-topics', 'wait for missing raw topics instead of creating them')
     .option('--partitions <n>', `partitions of raw topics it creates (env ${SALTRANSFORM_ENV.partitions}, default 1)`);
-  addConsumerGroupOptions(cmd, SALTRANSFORM_ENV, { group: 'saltransform', lingerMs: 2, created: 'raw topics' });
+  GROUP.addOptions(cmd);
+  PRODUCER.addOptions(cmd);
   addRegistryOption(cmd);
   addKafkaOptions(cmd, 'saltransform');
   cmd.action(async (flags: Record<string, unknown>) => {

@@ -16,8 +16,9 @@ import { CURRENT_DIR } from '../lib/sal/test-fixtures';
 import { recordGenerator } from '../lib/sal/values';
 import { formatSalText, layoutFromMeta } from '../lib/sal/sal-text';
 import { DLQ_CODE, DLQ_REASON } from './run';
-import { RunningSink, sinkConfig, startSink } from '../influxdb-sink/cli';
+import { RunningSink } from '../influxdb-sink/cli';
 import { consumeAll, EfdChild, header, saltransformArgs, spawnEfd } from '../../test/integration/efd-process';
+import { startNamespaceSink } from '../../test/integration/sink';
 
 jest.setTimeout(180_000);
 
@@ -113,23 +114,7 @@ test('long long / unsigned long long edges: SAL text → saltransform → Avro �
   }
 
   // the sink writes them as InfluxDB integers; read back as digits
-  sink = await startSink(
-    sinkConfig(
-      {
-        brokers: cluster.kafka,
-        registry: cluster.registry,
-        influxdbUrl: ns.endpoints.influxdb.url,
-        database: ns.database,
-        topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Test_scalars`,
-        groupId: ns.name('sink'),
-        deadLetterTopic: ns.topic('sink-dlq'),
-        topicRefreshMs: '1000',
-        logLevel: 'silent',
-      },
-      {},
-    ),
-    { logger: silentLogger(), serveMetrics: false },
-  );
+  sink = await startNamespaceSink(ns, { topicsRegex: `it\\.${ns.id}\\.lsst\\.sal\\.Test_scalars`, topicRefreshMs: '1000' });
   const q = `SELECT "${signed.name}", "${unsigned.name}" FROM "${outTopic}" ORDER BY time ASC`;
   const rows = await waitFor('every point in InfluxDB', async () => {
     const r = await influxCsv(q);

@@ -19,6 +19,7 @@ import { IConnector } from './common';
 import { InfluxDbSinkConnector } from './influxdb-sink-connector';
 import { JdbcSinkConnector } from './jdbc-sink-connector';
 import { ObjectStoreSinkConnector } from './object-store-sink-connector';
+import { apicurioAvroConverter } from '../../test/integration/jdbc-sink-env';
 
 jest.setTimeout(120_000);
 
@@ -88,12 +89,7 @@ const CONFLUENT_AVRO = 'io.confluent.connect.avro.AvroConverter';
 function withLocalConverter(config: Record<string, string>): string | undefined {
   if (config['value.converter'] !== CONFLUENT_AVRO) return undefined;
   for (const k of Object.keys(config)) if (k.startsWith('value.converter')) delete config[k];
-  Object.assign(config, {
-    'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
-    'value.converter.apicurio.registry.url': `${ns.endpoints.clusters[0].registryBase}/apis/registry/v2`,
-    'value.converter.apicurio.registry.as-confluent': 'true',
-    'value.converter.apicurio.registry.use-id': 'contentId',
-  });
+  Object.assign(config, apicurioAvroConverter(ns));
   return `${CONFLUENT_AVRO} → Apicurio's`;
 }
 

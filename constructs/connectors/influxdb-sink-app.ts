@@ -18,6 +18,33 @@ import { influxDbSinkSchema } from '../../config/connectors';
 import type { SiteConnectors } from '../../config/connectors';
 import { influxDbSinkFlags, influxDbSinkName, ReplicatedSource, sinkArgs, SinkFlags } from './influxdb-sink-flags';
 
+/** What a construct that runs an influxdb-sink per source needs for them (AggregatorApps, ReplicationInbound). */
+export interface SourceSinksProps {
+  readonly site: Site;
+  readonly image: AppImage;
+  readonly kafka: ConnectorKafka;
+  readonly influxdb: ConnectorInfluxDb;
+  /** The site's `connectors.influxDbSink`. */
+  readonly sinkSettings: SiteConnectors['influxDbSink'];
+}
+
+/** The sink `id` in `scope` with the shared props of {@link SourceSinksProps} and its own `source`, `aggregated`, `dependsOn`. */
+export function sourceSink(
+  scope: Construct,
+  id: string,
+  p: SourceSinksProps,
+  own: Pick<InfluxDbSinkAppProps, 'source' | 'aggregated' | 'dependsOn'>,
+): InfluxDbSinkApp {
+  return new InfluxDbSinkApp(scope, id, {
+    site: p.site,
+    image: p.image,
+    kafka: p.kafka,
+    influxdb: p.influxdb,
+    settings: p.sinkSettings,
+    ...own,
+  });
+}
+
 export interface InfluxDbSinkAppProps {
   readonly site: Site;
   readonly image: AppImage;

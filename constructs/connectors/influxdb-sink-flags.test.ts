@@ -1,20 +1,10 @@
-import { Command } from 'commander';
 import { influxDbSinkSchema } from '../../config/connectors';
 import { registerInfluxdbSinkCommand, sinkConfig } from '../../apps/influxdb-sink/cli';
+import { parsedFlags } from '../../test/cli';
 import { influxDbSinkFlags, sinkArgs, SinkFlags } from './influxdb-sink-flags';
 
 /** What `efd influxdb-sink <args>` parses the arguments into (the real command, its action replaced). */
-async function parsed(args: string[]): Promise<Record<string, unknown>> {
-  const program = new Command().exitOverride();
-  let opts: Record<string, unknown> = {};
-  registerInfluxdbSinkCommand(program)
-    .exitOverride()
-    .action((o: Record<string, unknown>) => {
-      opts = o;
-    });
-  await program.parseAsync(['influxdb-sink', ...args], { from: 'user' });
-  return opts;
-}
+const parsed = (args: string[]) => parsedFlags(registerInfluxdbSinkCommand, ['influxdb-sink', ...args]);
 
 const base = {
   site: 'ldf',
@@ -50,10 +40,10 @@ describe('influxdb-sink flags → container arguments', () => {
       staticTag: ['site=summit'],
       stripPrefix: 'summit.',
       tag: ['salIndex'],
-      groupId: 'ldf-influxdb-sink-summit',
+      group: 'ldf-influxdb-sink-summit',
       deadLetterTopic: 'lsst.efd.influxdb-sink.dlq.summit',
     });
     const own = sinkConfig(influxDbSinkFlags(base), {});
-    expect([own.topicsRegex, own.staticTag, own.stripPrefix, own.groupId]).toEqual(['lsst[.]sal[.].*', [], undefined, 'ldf-influxdb-sink']);
+    expect([own.topicsRegex, own.staticTag, own.stripPrefix, own.group]).toEqual(['lsst[.]sal[.].*', [], undefined, 'ldf-influxdb-sink']);
   });
 });

@@ -67,7 +67,7 @@ export function influxDbSinkFlags(o: InfluxDbSinkFlagsInput): SinkFlags {
     timestampField: agg ? 'time' : s.timestampField,
     batchSize: String(s.batchSize),
     flushIntervalMs: String(s.flushIntervalMs),
-    groupId: id,
+    group: id,
     clientId: id,
   };
   if (src) {

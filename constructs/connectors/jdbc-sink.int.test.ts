@@ -16,7 +16,6 @@
  * that cannot start fails the test (never a skip).
  * Run: npx jest --selectProjects integration constructs/connectors/jdbc-sink
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import { Client } from 'pg';
@@ -28,50 +27,22 @@ import { EFD_FIELDS } from '../../apps/lib/sal/avro';
 import { createRegistry, wireEncoder } from '../../apps/lib/registry';
 import { aggregatedTableName, aggregatedTopicsRegexOf } from '../../config/names';
 import { LocalProcess } from '../../scripts/local-efd/replication';
-import { PostgresEndpoints, ensurePostgresDatabase, startPrivatePostgres } from '../../scripts/local-efd/postgres';
-import { startPrivateConnect } from '../../scripts/local-efd/private-connect';
+import { apicurioAvroConverter, openJdbcSinkEnv } from '../../test/integration/jdbc-sink-env';
 import { TestNamespace, createTopic, useNamespace, waitFor } from '../../test/integration/env';
 import { loadSites } from '../../config/load';
-import { DEBEZIUM_JDBC_SINK, JdbcSinkConnector, JdbcSinkConnectorProps } from './jdbc-sink-connector';
+import { JdbcSinkConnector, JdbcSinkConnectorProps } from './jdbc-sink-connector';
 
 jest.setTimeout(600_000);
 
 let ns: TestNamespace;
-let pg: PostgresEndpoints;
 let sql: Client;
 let connect: ConnectClient;
-const started: LocalProcess[] = [];
+let started: LocalProcess[] = [];
 const connectors: string[] = [];
 
 beforeAll(async () => {
   ns = await useNamespace(__filename);
-  const localPg = ns.endpoints.postgres;
-  if (localPg) pg = localPg;
-  else {
-    const p = await startPrivatePostgres({ dir: path.join(ns.tmpDir, 'pg') });
-    started.push(p);
-    pg = p.endpoints;
-  }
-  await ensurePostgresDatabase(pg.port, ns.database);
-  sql = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: ns.database });
-  await sql.connect();
-  const shared = new ConnectClient(ns.endpoints.clusters[0].connect);
-  if ((await shared.plugins()).some((p) => p.class === DEBEZIUM_JDBC_SINK)) connect = shared;
-  else {
-    const w = await startPrivateConnect({
-      id: ns.name('connect'),
-      bootstrap: ns.endpoints.clusters[0].kafka,
-      dir: path.join(ns.tmpDir, 'connect'),
-    });
-    started.push(w);
-    connect = new ConnectClient(w.url);
-  }
-  // The Secret the connector reads, as the Connect pods mount it (one file per key).
-  const secret = path.join(ns.tmpDir, 'secrets', 'efd-pg');
-  fs.mkdirSync(secret, { recursive: true });
-  fs.writeFileSync(path.join(secret, 'jdbc-url'), `jdbc:postgresql://${pg.host}:${pg.port}/${ns.database}`);
-  fs.writeFileSync(path.join(secret, 'jdbc-user'), pg.user);
-  fs.writeFileSync(path.join(secret, 'jdbc-password'), pg.password);
+  ({ sql, connect, started } = await openJdbcSinkEnv(ns));
 }, 15 * 60_000);
 
 afterAll(async () => {
@@ -188,13 +159,7 @@ function connectorConfig(id: string, topics: string[], props: Partial<JdbcSinkCo
 
 /** Apicurio's Avro converter reading Confluent's wire format (4-byte ids = the ccompat API's content ids). */
 function localConverter(): Record<string, string> {
-  return {
-    'value.converter': 'io.apicurio.registry.utils.converter.AvroConverter',
-    'value.converter.apicurio.registry.url': `${ns.endpoints.clusters[0].registryBase}/apis/registry/v2`,
-    'value.converter.apicurio.registry.as-confluent': 'true',
-    'value.converter.apicurio.registry.use-id': 'contentId',
-    'value.converter.apicurio.registry.headers.enabled': 'false',
-  };
+  return { ...apicurioAvroConverter(ns), 'value.converter.apicurio.registry.headers.enabled': 'false' };
 }
 
 async function start(id: string, config: Record<string, string>): Promise<string> {

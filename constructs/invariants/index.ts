@@ -4,9 +4,12 @@
  */
 import { Aspects, TerraformStack } from 'cdktf';
 import type { Site } from '../../config/schema';
+import { AlertTopics } from './alert-topics';
 import { ContainerResources } from './container-resources';
 import { DestroyProtection } from './destroy-protection';
 import { HelmChartPinned } from './helm-chart-pinned';
+import { InfluxDbQueryLimits } from './influxdb-query-limits';
+import { KafkaAutoCreateOff } from './kafka-auto-create-off';
 import { NoLiteralSecrets } from './no-literal-secrets';
 import { KafkaRetentionCoversShards } from './kafka-retention-covers-shards';
 import { ReplicationFactor } from './replication-factor';
@@ -23,4 +26,7 @@ export function applyInvariants(stack: TerraformStack, site: Site): void {
   aspects.add(new ReplicationFactor(site.name));
   aspects.add(new TierDurationsAscend(site.name, site.retention.tiers));
   aspects.add(new SsdVolumes(site.name, site.production, site.storage.className));
+  aspects.add(new InfluxDbQueryLimits(site.name, site.production));
+  aspects.add(new KafkaAutoCreateOff(site.name, site.production));
+  if (site.alerts) aspects.add(new AlertTopics(site.name, site.alerts));
 }

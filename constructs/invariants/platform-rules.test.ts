@@ -3,6 +3,7 @@ import { Aspects } from 'cdktf';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { stringify } from 'yaml';
+import { KafkaAutoCreateOff } from './kafka-auto-create-off';
 import { KafkaRetentionCoversShards } from './kafka-retention-covers-shards';
 import { ReplicationFactor } from './replication-factor';
 import { SsdVolumes } from './ssd-volumes';
@@ -124,5 +125,26 @@ describe('invariant ssd-volumes', () => {
     expect(influx({ enabled: true, storageClass: 'ssd' })).toEqual([]);
     expect(influx({ enabled: false })).toEqual([]);
     expect(influx({ enabled: true }, false)).toEqual([]);
+  });
+});
+
+describe('invariant kafka-auto-create-off', () => {
+  it('fires on a production site whose brokers create topics, or leave it to the Kafka default (true)', () => {
+    expect(cpRelease({ configurationOverrides: { 'auto.create.topics.enable': 'true' } }, new KafkaAutoCreateOff('summit', true))).toEqual([
+      expect.stringMatching(
+        /^invariant kafka-auto-create-off: site "summit", helm_release\.cp: auto\.create\.topics\.enable is "true" on a production site; set kafka\.autoCreateTopics: false in config\/sites\/summit\.yaml/,
+      ),
+    ]);
+    expect(cpRelease({ configurationOverrides: {} }, new KafkaAutoCreateOff('summit', true))).toEqual([
+      expect.stringContaining("auto.create.topics.enable is not set (Kafka's default: true) on a production site"),
+    ]);
+  });
+  it('does not fire when it is off, nor on a non-production site', () => {
+    expect(cpRelease({ configurationOverrides: { 'auto.create.topics.enable': 'false' } }, new KafkaAutoCreateOff('summit', true))).toEqual(
+      [],
+    );
+    expect(cpRelease({ configurationOverrides: { 'auto.create.topics.enable': 'true' } }, new KafkaAutoCreateOff('gcp', false))).toEqual(
+      [],
+    );
   });
 });

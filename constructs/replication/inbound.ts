@@ -10,14 +10,10 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Release } from '@cdktf/provider-helm/lib/release';
-import type { Site } from '../../config/schema';
-import type { SiteConnectors } from '../../config/connectors';
 import { remoteTopic, ReplicationFlow } from '../../config/topology';
 import { CHARTS } from '../charts';
 import { HelmChart } from '../helm-chart';
-import type { AppImage } from '../app-deployment';
-import type { ConnectorInfluxDb, ConnectorKafka } from '../connectors/connector-set';
-import { InfluxDbSinkApp } from '../connectors/influxdb-sink-app';
+import { InfluxDbSinkApp, sourceSink, SourceSinksProps } from '../connectors/influxdb-sink-app';
 import type { ReplicatedSource } from '../connectors/influxdb-sink-flags';
 
 /** The release (and registry group) of a source's remote registry at the aggregator. */
@@ -48,15 +44,10 @@ export function replicatedSource(flow: ReplicationFlow, registryUrl: string): Re
   return { prefix: flow.prefix, siteTag: flow.inbound.siteTag, topicsRegex: flow.remoteTopicsRegex, schemaRegistryUrl: registryUrl };
 }
 
-export interface ReplicationInboundProps {
-  readonly site: Site;
+export interface ReplicationInboundProps extends SourceSinksProps {
   /** The flows into this site (topology: `flows` whose aggregator it is). */
   readonly flows: ReplicationFlow[];
-  readonly kafka: ConnectorKafka;
   readonly replicationFactor: number;
-  readonly influxdb: ConnectorInfluxDb;
-  readonly image: AppImage;
-  readonly sinkSettings: SiteConnectors['influxDbSink'];
   /** What the remote registries wait for (the aggregator's Kafka). */
   readonly registryDependsOn?: ITerraformDependable[];
   /** What the sinks wait for (retention tiers, namespace); each also waits for its registry. */
@@ -106,12 +97,7 @@ export class ReplicationInbound extends Construct {
         throw new Error(
           `site "${site.name}": the sink of "${flow.source}"'s replicated topics needs a schema registry (kafka.schemaRegistry: true)`,
         );
-      this.sinks[flow.prefix] = new InfluxDbSinkApp(this, `sink-${flow.prefix}`, {
-        site,
-        image: props.image,
-        kafka,
-        influxdb: props.influxdb,
-        settings: props.sinkSettings,
+      this.sinks[flow.prefix] = sourceSink(this, `sink-${flow.prefix}`, props, {
         source: replicatedSource(flow, registryUrl),
         dependsOn: [...(props.dependsOn ?? []), ...(this.registries[flow.prefix] ? [this.registries[flow.prefix]] : [])],
       });

@@ -28,7 +28,7 @@ import {
   localReplicationSpecs,
   startReplicationWorker,
 } from '../../scripts/local-efd/replication';
-import { waitFor } from '../../test/integration/env';
+import { createTopic, endOffsets, waitFor } from '../../test/integration/env';
 
 jest.setTimeout(240_000);
 
@@ -46,27 +46,8 @@ let managerLoop: Promise<void> | undefined;
 const restarts: string[] = [];
 
 const kafkaOf = (b: PrivateBroker) => new Kafka({ clientId: 'replication-faults', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
-
-async function createTopic(b: PrivateBroker, topic: string, partitions: number): Promise<void> {
-  const admin = kafkaOf(b).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function endOffsets(b: PrivateBroker, topic: string): Promise<number> {
-  const admin = kafkaOf(b).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+/** The test helpers' connection options for a private broker (they make their own clients). */
+const optionsOf = (b: PrivateBroker) => ({ clientId: 'replication-faults', brokers: b.bootstrap });
 
 /**
  * Produces seq `from`…`to`-1 in batches of 250 (~1,000 records/s) as JSON; a batch the broker did not
@@ -191,15 +172,15 @@ test('the source broker stopped for 30 s mid-stream and started again: 0 lost (s
   const topic = 'lsst.sal.Faults.sourceDown';
   const remote = remoteTopic(flow.prefix, topic);
   const N = 6000;
-  await createTopic(s, topic, 3);
+  await createTopic(optionsOf(s), topic, 3);
   await produce(s, topic, 0, 500);
-  await waitFor(`${remote} replicating`, async () => (await endOffsets(dst as PrivateBroker, remote)) >= 500, 120_000);
+  await waitFor(`${remote} replicating`, async () => (await endOffsets(optionsOf(dst as PrivateBroker), remote)) >= 500, 120_000);
 
   // The stream goes on; the producer waits while the source is down (nobody can write to it then).
   let back: Promise<void> = Promise.resolve();
   const producing = produce(s, topic, 500, N, () => back);
   await new Promise((r) => setTimeout(r, 1500));
-  const atStop = await endOffsets(dst as PrivateBroker, remote);
+  const atStop = await endOffsets(optionsOf(dst as PrivateBroker), remote);
   let release!: () => void;
   back = new Promise((r) => (release = r));
   await s.stop();
@@ -233,13 +214,13 @@ test('the aggregator unreachable for 30 s: status names it (address, error; exit
   const topic = 'lsst.sal.Faults.aggregatorDown';
   const remote = remoteTopic(flow.prefix, topic);
   const N = 5000;
-  await createTopic(src as PrivateBroker, topic, 2);
+  await createTopic(optionsOf(src as PrivateBroker), topic, 2);
   await produce(src as PrivateBroker, topic, 0, 500);
-  await waitFor(`${remote} replicating`, async () => (await endOffsets(d, remote)) >= 500, 120_000);
+  await waitFor(`${remote} replicating`, async () => (await endOffsets(optionsOf(d), remote)) >= 500, 120_000);
 
   const producing = produce(src as PrivateBroker, topic, 500, N);
   await new Promise((r) => setTimeout(r, 1500));
-  const atStop = await endOffsets(d, remote);
+  const atStop = await endOffsets(optionsOf(d), remote);
   await d.stop();
   const stoppedAt = Date.now();
   const during = await currentStatus();

@@ -23,7 +23,16 @@ import {
   testFlowPrefix,
 } from '../../scripts/local-efd/replication';
 import { HEARTBEATS_TOPIC } from './mirrormaker2';
-import { TestNamespace, createTopic, expectedClusters, useNamespace, waitFor, waitForTopics } from '../../test/integration/env';
+import {
+  TestNamespace,
+  createTopic,
+  endOffsets,
+  expectedClusters,
+  topicExists,
+  useNamespace,
+  waitFor,
+  waitForTopics,
+} from '../../test/integration/env';
 import { flowStatus, formatFlowStatus } from '../../apps/cli/replication';
 import { RunningSink, sinkConfig, startSink } from '../../apps/influxdb-sink/cli';
 import { silentLogger } from '../../apps/lib/logging';
@@ -133,27 +142,6 @@ function audit(values: Record<string, unknown>[], from: number, count: number) {
   const lost = Array.from({ length: count }, (_, i) => from + i).filter((s) => !seen.has(s));
   const duplicates = [...seen.values()].reduce((a, n) => a + n - 1, 0);
   return { lost, duplicates, distinct: seen.size };
-}
-
-async function endOffsets(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.listTopics()).includes(topic);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 run('replication a → b (MirrorMaker 2, remote registry)', () => {
@@ -367,7 +355,7 @@ run('replication a → b (MirrorMaker 2, remote registry)', () => {
     sinks.push(
       await startSink(
         sinkConfig(
-          { ...flags, groupId: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' },
+          { ...flags, group: ns.name('agg-sink'), deadLetterTopic: ns.topic('agg-dlq'), topicRefreshMs: '1000', logLevel: 'silent' },
           {},
         ),
         { logger: silentLogger(), serveMetrics: false },

@@ -87,24 +87,27 @@ export const PLOTS: Record<string, (r: ExperimentReport) => Spec> = {
   'ingest-rate': ingestRateSpec,
 };
 
-/** Renders every plot to `<dir>/<name>.svg` and `.png`; returns the files written. */
-export async function renderPlots(r: ExperimentReport, dir: string): Promise<string[]> {
+/** Renders a Vega-Lite spec to `<dir>/<name>.svg` and `.png`; returns the two files. */
+export async function renderSpec(spec: Spec, dir: string, name: string): Promise<string[]> {
   // ESM-only packages (vega has top-level await): loaded on demand
   const vega = await import('vega');
   // vega-lite's types resolve only under node16 module resolution: the one call used, typed here
   const vl = (await import('vega-lite' as string)) as { compile(spec: Spec): { spec: Parameters<typeof vega.parse>[0] } };
   const { Resvg } = await import('@resvg/resvg-js');
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const svgFile = path.join(dir, `${name}.svg`);
+  const pngFile = path.join(dir, `${name}.png`);
+  fs.writeFileSync(svgFile, svg);
+  fs.writeFileSync(pngFile, new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
+  return [svgFile, pngFile];
+}
+
+/** Renders every plot to `<dir>/<name>.svg` and `.png`; returns the files written. */
+export async function renderPlots(r: ExperimentReport, dir: string): Promise<string[]> {
   const files: string[] = [];
-  for (const [name, make] of Object.entries(PLOTS)) {
-    const compiled = vl.compile(make(r)).spec;
-    const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-    const svg = await view.toSVG();
-    view.finalize();
-    const svgFile = path.join(dir, `${name}.svg`);
-    const pngFile = path.join(dir, `${name}.png`);
-    fs.writeFileSync(svgFile, svg);
-    fs.writeFileSync(pngFile, new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
-    files.push(svgFile, pngFile);
-  }
+  for (const [name, make] of Object.entries(PLOTS)) files.push(...(await renderSpec(make(r), dir, name)));
   return files;
 }

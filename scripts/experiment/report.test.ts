@@ -58,6 +58,7 @@ const input: ReportInput = {
     scheduledRate: 1000,
     produced: 2000,
     failed: 0,
+    resent: 0,
     bytes: 2_000_000,
     seconds: 2,
     rate: 1000,

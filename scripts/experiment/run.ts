@@ -160,6 +160,38 @@ async function createTopics(brokers: string, names: string[]): Promise<void> {
  * The Avro schemas of the selected topics, under a subject prefix named by their content
  * (`efd-experiment-<sha256 of the schemas, 12 hex>.`): runs with the same schemas share one set of subjects.
  */
+/** What the experiment (and the faults bench) start saltransform with. */
+export interface SaltransformRun {
+  subsystems: string[];
+  topicPrefix: string;
+  subjectPrefix: string;
+  group: string;
+  metricsPort: number;
+  kafka: string;
+  registry: string;
+}
+
+/** The `efd saltransform` arguments of a {@link SaltransformRun}. */
+export function saltransformArgs(r: SaltransformRun): string[] {
+  return [
+    'saltransform',
+    '--subsystems',
+    r.subsystems.join(','),
+    '--topic-prefix',
+    r.topicPrefix,
+    '--subject-prefix',
+    r.subjectPrefix,
+    '--group',
+    r.group,
+    '--metrics-port',
+    String(r.metricsPort),
+    '--brokers',
+    r.kafka,
+    '--registry',
+    r.registry,
+  ];
+}
+
 export function experimentSchemas(xml: string, selected: TopicMeta[]): { prefix: string; subjects: string[] } {
   const wanted = new Set(selected.map((t) => t.topic));
   const schemas = [...schemasFromXml(xml).schemas].filter(([t]) => wanted.has(t)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -210,9 +242,10 @@ export async function preflight(e: ExperimentEndpoints): Promise<void> {
     const admin = createAdmin({
       brokers: e.kafka,
       clientId: 'efd-experiment-preflight',
-      connectionTimeoutMs: 3000,
-      requestTimeoutMs: 5000,
-      retries: 0,
+      // a stopped broker refuses at once; a busy one (a JVM starting beside it on two cores) may take seconds
+      connectionTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+      retries: 1,
     });
     try {
       await admin.connect();
@@ -287,6 +320,14 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
 
   const children: ChildProcess[] = [];
   const stderr: string[] = [];
+  // stops the apps (once), then drops the topics and database unless kept; run while the report is written
+  let finishing: Promise<void> | undefined;
+  const finish = () =>
+    (finishing ??= (async () => {
+      for (const c of children) if (!c.killed) c.kill('SIGTERM'); // a second SIGTERM would force their exit
+      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+      if (!(opts.keep ?? process.env.EFD_EXPERIMENT_KEEP === '1')) await cleanUp(kafka, influxdb, prefix, database, say);
+    })());
   try {
     const { topics, problems } = selectTopics(opts.xml, opts);
     selected = topics;
@@ -306,37 +347,43 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       phase = Date.now();
       return `${t} s`;
     };
-    const init = efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
+    // influxdb-init, the schemas and the topics are independent: all three at once
+    const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
     // The schemas live under a prefix named by their content, shared by every run with the same schemas:
     // a run registers only when the registry lacks some (one listing tells), and leaves nothing behind.
+    // (Computed first: it keeps the event loop busy for seconds, which would time out connections started before.)
     const { prefix: schemaPrefix, subjects } = experimentSchemas(opts.xml, selected);
-    const held = new Set(await createRegistry(registry, { logger: silentLogger(), retry: { attempts: 3 } }).listSubjects());
-    const missing = subjects.filter((s) => !held.has(s));
-    const registered = missing.length
-      ? (
-          await efdRun([
-            'salschema',
-            'register',
-            '--xml',
-            opts.xml,
-            '--registry',
-            registry,
-            '--topic-prefix',
-            schemaPrefix,
-            '--topics',
-            topicsRegex,
-          ])
-        )
-          .trim()
-          .split('\n')
-          .pop()
-      : `all ${subjects.length} schemas already registered under ${schemaPrefix}`;
-    await init;
-    say(`  influxdb-init + salschema (${took()}): ${registered}`);
+    const init = efdRun(['influxdb-init', '--url', influxdb, '--database', database, '--tiers', JSON.stringify(opts.site.retention.tiers)]);
     const raw = [...new Set(selected.map((t) => rawTopicOf(t, prefix)))];
     const avro = selected.map((t) => kafkaTopicOf(t.topic, prefix));
-    await createTopics(kafka, [...raw, ...avro]);
-    say(`  kafka (${took()}): ${raw.length} raw and ${avro.length} Avro topics (LogAppendTime)`);
+    const topicsStart = Date.now();
+    const topicsMade = createTopics(kafka, [...raw, ...avro]).then(() => since(topicsStart));
+    const registering = (async () => {
+      const held = new Set(await createRegistry(registry, { logger: silentLogger(), retry: { attempts: 3 } }).listSubjects());
+      const missing = subjects.filter((s) => !held.has(s));
+      return missing.length
+        ? (
+            await efdRun([
+              'salschema',
+              'register',
+              '--xml',
+              opts.xml,
+              '--registry',
+              registry,
+              '--topic-prefix',
+              schemaPrefix,
+              '--topics',
+              topicsRegex,
+            ])
+          )
+            .trim()
+            .split('\n')
+            .pop()
+        : `all ${subjects.length} schemas already registered under ${schemaPrefix}`;
+    })();
+    const [registered, , topicsTook] = await Promise.all([registering, init, topicsMade]);
+    say(`  influxdb-init + salschema (${took()}): ${registered}`);
+    say(`  kafka (${topicsTook}, alongside): ${raw.length} raw and ${avro.length} Avro topics (LogAppendTime)`);
 
     const common = ['--brokers', kafka, '--registry', registry];
     const [transformPort, sinkPort, mockPort] = [await freePort(), await freePort(), await freePort()];
@@ -360,20 +407,17 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       );
     }
     children.push(
-      efd([
-        'saltransform',
-        '--subsystems',
-        subsystems.join(','),
-        '--topic-prefix',
-        prefix,
-        '--subject-prefix',
-        schemaPrefix,
-        '--group',
-        `${prefix}saltransform`,
-        '--metrics-port',
-        String(transformPort),
-        ...common,
-      ]),
+      efd(
+        saltransformArgs({
+          subsystems,
+          topicPrefix: prefix,
+          subjectPrefix: schemaPrefix,
+          group: `${prefix}saltransform`,
+          metricsPort: transformPort,
+          kafka,
+          registry,
+        }),
+      ),
       efd([
         'influxdb-sink',
         '--metrics-port',
@@ -386,7 +430,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         `${prefix.replace('.', '[.]')}lsst[.]sal[.].*`,
         '--strip-prefix',
         `${prefix}lsst.sal.`,
-        '--group-id',
+        '--group',
         `${prefix}influxdb-sink`,
         '--dead-letter-topic',
         `${prefix}influxdb-sink.dlq`,
@@ -438,7 +482,8 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     };
     const line = (s: Sample, target: number | undefined) => {
       const e2e: LatencySnapshot = s.latency.endToEnd;
-      const prev = samples.length > 1 ? samples[samples.length - 2] : undefined;
+      // the write rate over the last 5 s: the sink writes in batches, so one second may see none
+      const prev = samples.find((x) => x.t >= s.t - 5 && x !== s) ?? (samples.length > 1 ? samples[samples.length - 2] : undefined);
       const rate = prev ? (s.written - prev.written) / Math.max(s.t - prev.t, 1e-3) : 0;
       const p = (q: number) => {
         const v = quantile(e2e, q);
@@ -530,6 +575,8 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       }
       await sleep(1000);
     }
+    // every message is accounted for: the apps stop (leaving their groups) while InfluxDB is counted
+    for (const c of children) c.kill('SIGTERM');
     inInfluxDb = await countInInfluxDb(influxdb, database);
     const done = report('ok');
     if (inInfluxDb.points + done.deadLettered !== done.produced) {
@@ -537,28 +584,28 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
         `${done.produced} produced but InfluxDB holds ${inInfluxDb.points} points and ${done.deadLettered} were dead-lettered`,
       );
     }
-    await writeReport(done, outDir, { plots: opts.plots ?? true });
+    await Promise.all([writeReport(done, outDir, { plots: opts.plots ?? true }), finish()]);
     return done;
   } catch (err) {
     const failed = report('failed', (err as Error).message);
     await writeReport(failed, outDir, { plots: opts.plots ?? true }).catch((e: Error) => say(`  report not written: ${e.message}`));
     throw new ExperimentError((err as Error).message, failed, err);
   } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    if (!(opts.keep ?? process.env.EFD_EXPERIMENT_KEEP === '1')) await cleanUp(kafka, influxdb, prefix, database, say);
+    await finish();
   }
 }
 
 /** Drops the experiment's database and topics (EFD_EXPERIMENT_KEEP=1 keeps them for inspection). */
 async function cleanUp(brokers: string, influx: string, prefix: string, database: string, say: (l: string) => void): Promise<void> {
   const admin = createAdmin({ brokers, clientId: 'efd-experiment', logger: silentLogger() });
+  const t0 = Date.now();
   try {
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    await admin.deleteTopics(topics);
-    await influxQuery({ url: influx }, `DROP DATABASE "${database}"`);
-    say(`  cleaned up: database ${database} and ${topics.length} topics dropped (EFD_EXPERIMENT_KEEP=1 keeps them)`);
+    await Promise.all([admin.deleteTopics(topics), influxQuery({ url: influx }, `DROP DATABASE "${database}"`)]);
+    say(
+      `  cleaned up (${((Date.now() - t0) / 1000).toFixed(1)} s): database ${database} and ${topics.length} topics dropped (EFD_EXPERIMENT_KEEP=1 keeps them)`,
+    );
   } catch (err) {
     say(`  clean-up incomplete: ${(err as Error).message}`);
   } finally {

@@ -42,6 +42,26 @@ if (!k8s) {
       const ctx = loadContext(k8s.kubeconfig, 'ldf-efd');
       const cm = await request(ctx, 'GET', '/api/v1/namespaces/efd-apps/configmaps/efd-connectors');
       expect(cm.body.data['jdbc-sink.json']).toContain('"connection.password": "${dir:/opt/efd/connect-secrets/efd-oracle:jdbc-password}"');
+      // The alert mini-broker (gcp-alerts): its namespace, topics Job, producer, 5 filter groups and 100 consumers, as set.
+      const alerts = verdicts.find((v) => v.stack === 'gcp-alerts');
+      const alertKinds = alerts?.objects.map((o) => o.object.split(' ')[0]) ?? [];
+      expect(['Namespace', 'Job', 'Deployment'].map((k) => alertKinds.filter((x) => x === k).length)).toEqual([1, 1, 106]);
+      const gcp = loadContext(k8s.kubeconfig, alerts?.context as string);
+      const consumer = await request(gcp, 'GET', '/apis/apps/v1/namespaces/alerts/deployments/alerts-consumer-filter042');
+      expect(consumer.body.spec.replicas).toBe(1);
+      expect(consumer.body.spec.template.spec.containers[0].args.slice(0, 6)).toEqual([
+        'alerts',
+        'consume',
+        '--topic',
+        'Filter042',
+        '--mode',
+        'monitor',
+      ]);
+      const filter = await request(gcp, 'GET', '/apis/apps/v1/namespaces/alerts/deployments/alerts-filter-3');
+      expect(filter.body.spec.template.spec.containers[0].resources).toEqual({
+        requests: { cpu: '500m', memory: '256Mi' },
+        limits: { memory: '512Mi' },
+      });
     }, 300_000);
 
     it('a deliberately bad object (an invalid label value) fails, naming the object, the field and why', async () => {

@@ -68,10 +68,16 @@ async function judgeStack(ctx: KubeContext, stack: string, objects: StackObject[
     const verdict: ObjectVerdict = { stack, address: o.address, object: describe(o.manifest), problems: [] };
     verdicts.push(verdict);
     try {
-      const answer = await apply(ctx, o.manifest, { dryRun, fieldManager: `efd-${stack}` });
-      const live = dryRun ? answer : await get(ctx, o.manifest);
+      let manifest = o.manifest;
+      if (dryRun && REPLACED.has(manifest.kind) && (await get(ctx, manifest))) {
+        // a live one (another site's, an earlier run's) cannot take this one's immutable parts: judged as
+        // the new object a replacement creates, under a name of its own (nothing is changed on the server)
+        manifest = { ...manifest, metadata: { ...manifest.metadata, name: `${manifest.metadata.name.slice(0, 52)}-dry-run` } };
+      }
+      const answer = await apply(ctx, manifest, { dryRun, fieldManager: `efd-${stack}` });
+      const live = dryRun ? answer : await get(ctx, manifest);
       if (!live) verdict.problems.push('accepted, but not found when read back');
-      else verdict.problems.push(...missingFields(strip(o.manifest), live).map((p) => `read back: ${p}`));
+      else verdict.problems.push(...missingFields(strip(manifest), live).map((p) => `read back: ${p}`));
     } catch (err) {
       verdict.problems.push(`rejected: ${(err as Error).message}`);
     }
@@ -90,7 +96,7 @@ export async function judgeSites(sites: Site[], opts: JudgeOptions): Promise<Sta
     const out: StackVerdict[] = [];
     for (const s of stacks) {
       const context = (opts.context ?? siteContext)(s.site);
-      const names = [s.efd, s.replication]
+      const names = [s.efd, s.replication, s.alerts]
         .filter((x) => x !== undefined)
         .map((x) => x.node.id)
         .filter((n) => !opts.stacks || opts.stacks.includes(n));

@@ -25,3 +25,46 @@ describe('InfluxDB server settings of the local EFD and the deployed chart', () 
     expect(durationSeconds(INFLUX_WRITE_TIMEOUT)).toBeLessThan(30);
   });
 });
+
+describe('a broker with authentication (private brokers of the security tests)', () => {
+  const { kafkaBrokerProps } = require('./configs') as typeof import('./configs');
+  const plain = kafkaBrokerProps({ kafkaPort: 9092, controllerPort: 9093, logDir: '/tmp/k' });
+  const sasl = kafkaBrokerProps({
+    kafkaPort: 9092,
+    controllerPort: 9093,
+    logDir: '/tmp/k',
+    sasl: { adminUser: 'admin', adminPassword: 'p"w\\d', superUsers: 'User:admin;User:ANONYMOUS' },
+  });
+
+  it('keeps the PLAINTEXT listener of the local EFD when not asked', () => {
+    expect(plain.listeners).toBe('PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093');
+    expect(plain['authorizer.class.name']).toBeUndefined();
+  });
+
+  it('authenticates the client listener with SCRAM-SHA-512 and authorizes with the KRaft StandardAuthorizer', () => {
+    expect(sasl).toMatchObject({
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+      'advertised.listeners': 'SASL_PLAINTEXT://127.0.0.1:9092',
+      'inter.broker.listener.name': 'SASL_PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'allow.everyone.if.no.acl.found': 'false',
+      'super.users': 'User:admin;User:ANONYMOUS',
+    });
+    // the brokers' own login, the password's quote and backslash escaped for JAAS
+    expect(sasl['listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config']).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="p\\"w\\\\d";',
+    );
+  });
+});
+
+describe('loggedCommand', () => {
+  const { loggedCommand } = require('./shell') as typeof import('./shell');
+  it('writes secrets among the arguments as ***', () => {
+    expect(loggedCommand('java', ['format', '--add-scram', 'SCRAM-SHA-512=[name=admin,password=s3cret]'], ['s3cret'])).toBe(
+      'java format --add-scram SCRAM-SHA-512=[name=admin,password=***]',
+    );
+    expect(loggedCommand('java', ['a'], [''])).toBe('java a');
+  });
+});

@@ -1,6 +1,7 @@
 /** Config file writers for each server (all bound to 127.0.0.1). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { QUERY_LIMIT_DEFAULTS, QueryLimits, influxConfigSections } from '../../config/query-limits';
 import { ClusterLayout, HOST, INFLUX_PORTS, paths } from './layout';
 
 function write(file: string, text: string): string {
@@ -40,9 +41,51 @@ export function writeLog4j(): string {
   return write(path.join(paths.config(), 'log4j.properties'), props(LOG4J));
 }
 
-/** A single-node KRaft broker+controller on 127.0.0.1 (the local EFD's clusters and the fault tests' private brokers). */
-export function kafkaBrokerProps(o: { kafkaPort: number; controllerPort: number; logDir: string }): Record<string, string | number> {
+/**
+ * Authentication of a broker's client listener: SASL_PLAINTEXT with SCRAM-SHA-512 (the brokers talk to
+ * each other over it as `adminUser`, whose credential `kafka-storage format --add-scram` writes), the KRaft
+ * StandardAuthorizer (no ACL, no access), `superUsers` its super users.
+ */
+export interface BrokerSasl {
+  adminUser: string;
+  adminPassword: string;
+  /** `super.users`, e.g. `User:admin;User:ANONYMOUS`. */
+  superUsers: string;
+}
+
+/** The controller listener stays PLAINTEXT on 127.0.0.1 (KRaft cannot check SCRAM there): its principal. */
+export const CONTROLLER_PRINCIPAL = 'User:ANONYMOUS';
+
+/** A JAAS string value: `"` and `\` escaped. */
+const jaasString = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+/** The broker settings of {@link BrokerSasl} (listener `SASL_PLAINTEXT` in place of `PLAINTEXT`). */
+export function brokerSaslProps(o: { kafkaPort: number; controllerPort: number; sasl: BrokerSasl }): Record<string, string> {
   return {
+    listeners: `SASL_PLAINTEXT://${HOST}:${o.kafkaPort},CONTROLLER://${HOST}:${o.controllerPort}`,
+    'advertised.listeners': `SASL_PLAINTEXT://${HOST}:${o.kafkaPort}`,
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username=${jaasString(o.sasl.adminUser)} password=${jaasString(o.sasl.adminPassword)};`,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': 'false',
+    'super.users': o.sasl.superUsers,
+  };
+}
+
+/**
+ * A single-node KRaft broker+controller on 127.0.0.1 (the local EFD's clusters and the fault tests' private
+ * brokers); with `sasl`, its client listener authenticates and authorizes ({@link brokerSaslProps}).
+ */
+export function kafkaBrokerProps(o: {
+  kafkaPort: number;
+  controllerPort: number;
+  logDir: string;
+  sasl?: BrokerSasl;
+}): Record<string, string | number> {
+  const base: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${o.controllerPort}`,
@@ -67,6 +110,7 @@ export function kafkaBrokerProps(o: { kafkaPort: number; controllerPort: number;
     'log.retention.hours': 168,
     'log.segment.bytes': 268435456,
   };
+  return o.sasl ? { ...base, ...brokerSaslProps({ kafkaPort: o.kafkaPort, controllerPort: o.controllerPort, sasl: o.sasl }) } : base;
 }
 
 /** KRaft single node, broker+controller. */
@@ -145,36 +189,59 @@ export function registryJvmProps(c: ClusterLayout): string[] {
  */
 export const INFLUX_WRITE_TIMEOUT = '25s';
 
-export function writeInfluxConfig(): string {
-  const d = influxDataDir();
-  return write(
-    path.join(paths.config(), 'influxdb.conf'),
-    `reporting-disabled = true
-bind-address = "${HOST}:${INFLUX_PORTS.rpc}"
+/**
+ * The query limits the local EFD's InfluxDB runs with: the defaults of a test site (config/query-limits.ts),
+ * the same values a non-production site's InfluxDB gets from its Helm release.
+ */
+export const LOCAL_QUERY_LIMITS = QUERY_LIMIT_DEFAULTS.test;
+
+export interface InfluxConfigOptions {
+  /** meta/, data/ and wal/ go here. */
+  dataDir: string;
+  httpPort: number;
+  rpcPort: number;
+  limits?: QueryLimits;
+}
+
+/** influxdb.conf of the local EFD (and of a test's own InfluxDB: other ports, other folder, same settings). */
+export function influxConfigText(o: InfluxConfigOptions): string {
+  const limits = influxConfigSections(o.limits ?? LOCAL_QUERY_LIMITS);
+  const lines = (section: Record<string, number | string>) =>
+    Object.entries(section)
+      .map(([k, v]) => `  ${k} = ${typeof v === 'string' ? `"${v}"` : v}\n`)
+      .join('');
+  return `reporting-disabled = true
+bind-address = "${HOST}:${o.rpcPort}"
 
 [meta]
-  dir = "${path.join(d, 'meta')}"
+  dir = "${path.join(o.dataDir, 'meta')}"
 
 [data]
-  dir = "${path.join(d, 'data')}"
-  wal-dir = "${path.join(d, 'wal')}"
+  dir = "${path.join(o.dataDir, 'data')}"
+  wal-dir = "${path.join(o.dataDir, 'wal')}"
   query-log-enabled = false
-
+${lines(limits.data)}
 [http]
   enabled = true
-  bind-address = "${HOST}:${INFLUX_PORTS.http}"
+  bind-address = "${HOST}:${o.httpPort}"
   auth-enabled = false
   flux-enabled = true
   log-enabled = false
 
 [coordinator]
   write-timeout = "${INFLUX_WRITE_TIMEOUT}"
-
+${lines(limits.coordinator)}
 [monitor]
   store-enabled = false
 
 [continuous_queries]
   log-enabled = false
-`,
+`;
+}
+
+export function writeInfluxConfig(): string {
+  return write(
+    path.join(paths.config(), 'influxdb.conf'),
+    influxConfigText({ dataDir: influxDataDir(), httpPort: INFLUX_PORTS.http, rpcPort: INFLUX_PORTS.rpc }),
   );
 }

@@ -1,5 +1,7 @@
 /** Readiness probes: each server must answer its own API, not just accept TCP. */
-import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaOptions } from '../../apps/lib/kafka';
+import { createAdmin } from '../../apps/lib/kafka-admin';
+import { silentLogger } from '../../apps/lib/logging';
 
 async function httpStatus(url: string, init?: RequestInit, timeoutMs = 2000): Promise<number> {
   try {
@@ -11,21 +13,21 @@ async function httpStatus(url: string, init?: RequestInit, timeoutMs = 2000): Pr
   }
 }
 
-/** The broker answers a metadata request (kafkajs admin describeCluster). */
-export async function kafkaReady(bootstrap: string): Promise<boolean> {
-  const kafka = new Kafka({
+/** The broker answers a metadata request (the apps' admin client: describeCluster), as `sasl` when it authenticates. */
+export async function kafkaReady(bootstrap: string, sasl?: KafkaOptions['sasl']): Promise<boolean> {
+  const admin = createAdmin({
+    sasl,
     clientId: 'efd-local-health',
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 3000,
-    retry: { retries: 0 },
+    brokers: bootstrap,
+    connectionTimeoutMs: 1000,
+    requestTimeoutMs: 3000,
+    retries: 0,
+    logger: silentLogger(),
   });
-  const admin = kafka.admin();
   try {
     await admin.connect();
     const c = await admin.describeCluster();
-    return c.brokers.length > 0 && c.controller !== null;
+    return c.brokers.length > 0 && c.controllerId >= 0;
   } catch {
     return false;
   } finally {

@@ -20,6 +20,8 @@ export async function formatKraftStorage(o: {
   log4j: string;
   logFile: string;
   what: string;
+  /** SCRAM credentials to store with the metadata (`--add-scram`), e.g. the inter-broker user's. */
+  scram?: readonly { mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256'; user: string; password: string }[];
 }): Promise<boolean> {
   if (fs.existsSync(path.join(o.dataDir, 'meta.properties'))) return false;
   fs.mkdirSync(o.dataDir, { recursive: true });
@@ -37,8 +39,9 @@ export async function formatKraftStorage(o: {
       '-c',
       o.propsFile,
       '--ignore-formatted',
+      ...(o.scram ?? []).flatMap((c) => ['--add-scram', `${c.mechanism}=[name=${c.user},password=${c.password}]`]),
     ],
-    { logFile: o.logFile, what: o.what },
+    { logFile: o.logFile, what: o.what, redact: (o.scram ?? []).map((c) => c.password) },
   );
   return true;
 }

@@ -6,9 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HOST, paths } from './layout';
+import { HOST } from './layout';
 import { LOG4J, connectWorkerProps, props } from './configs';
 import { connectReady } from './health';
+import { CONNECT_WORKER_MAIN, kafkaJvmArgs } from './jvm';
 import { systemJava } from './shell';
 import { LocalProcess, freePort, launch, untilReady } from './replication';
 
@@ -26,18 +27,7 @@ export async function startPrivateConnect(o: {
   const log4j = path.join(o.dir, 'connect-log4j.properties');
   fs.writeFileSync(log4j, props(LOG4J));
   const url = `http://${HOST}:${port}`;
-  const args = [
-    '-Xms128m',
-    '-Xmx512m',
-    '-XX:+UseSerialGC',
-    '-Djava.awt.headless=true',
-    '-Djava.net.preferIPv4Stack=true',
-    `-Dlog4j.configuration=file:${log4j}`,
-    '-cp',
-    `${paths.kafkaLibs()}/*`,
-    'org.apache.kafka.connect.cli.ConnectDistributed',
-    file,
-  ];
+  const args = kafkaJvmArgs({ memory: ['-Xms128m', '-Xmx512m'], log4j, main: CONNECT_WORKER_MAIN, properties: file });
   const { child, handle } = launch('connect', systemJava(), args, o.dir, url);
   return untilReady(handle, child, () => connectReady(url), o.readyTimeoutMs ?? 240_000);
 }

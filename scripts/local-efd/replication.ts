@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { HOST, paths } from './layout';
 import { connectReady, registryReady } from './health';
 import { registryJava } from './install';
+import { CONNECT_WORKER_MAIN, kafkaJvmArgs } from './jvm';
 import { systemJava } from './shell';
 import { LOG4J, props } from './configs';
 import { mirrorMaker2Specs, REPLICATION_WORKER_CONFIG } from '../../constructs/replication/mirrormaker2';
@@ -27,8 +28,9 @@ import { loadSitesFrom } from '../../config/load';
 import { deriveTopology, ReplicationFlow } from '../../config/topology';
 import { ConnectClient } from '../../apps/connect-manager/connect-client';
 import { reconcile, status } from '../../apps/connect-manager/manager';
+import { createAdmin } from '../../apps/lib/kafka-admin';
+import { silentLogger } from '../../apps/lib/logging';
 import { sleep } from '../../apps/lib/retry';
-import { Kafka, logLevel } from 'kafkajs';
 
 /** Fixed ports of the replication servers of `local up --clusters 2` (beside cluster a's 808x). */
 export const REPLICATION_PORTS = {
@@ -93,8 +95,7 @@ export function localReplicationSpecs(flow: ReplicationFlow, a: { kafka: string 
 
 /** Waits until `topic` exists on `brokers` (the replicated journal, before its remote registry starts). */
 export async function waitForTopic(brokers: string, topic: string, timeoutMs = 120_000): Promise<void> {
-  const kafka = new Kafka({ clientId: 'efd-local-replication', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
+  const admin = createAdmin({ clientId: 'efd-local-replication', brokers, logger: silentLogger() });
   await admin.connect();
   try {
     const t0 = Date.now();
@@ -185,11 +186,19 @@ export function launch(
   /** Run as this user (PostgreSQL refuses root). */
   runAs?: { uid: number; gid: number },
   stopSignal: NodeJS.Signals = 'SIGTERM',
+  /** Added to this process's environment. */
+  env?: Record<string, string>,
 ): { child: ChildProcess; handle: LocalProcess } {
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', out, out], detached: false, ...(runAs ?? {}) });
+  const child = spawn(cmd, args, {
+    cwd,
+    stdio: ['ignore', out, out],
+    detached: false,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+    ...(runAs ?? {}),
+  });
   fs.closeSync(out);
   if (!child.pid) throw new Error(`${name}: could not start ${cmd} (see ${log})`);
   killOnExit(child);
@@ -270,18 +279,12 @@ export function replicationWorkerConfig(o: ReplicationWorkerOptions, port: numbe
 
 /** The worker's JVM arguments (ConnectDistributed on the Kafka libs, MM2 included). */
 export function replicationWorkerArgs(workerProperties: string, log4jProperties: string): string[] {
-  return [
-    '-Xms128m',
-    '-Xmx512m',
-    '-XX:+UseSerialGC',
-    '-Djava.awt.headless=true',
-    '-Djava.net.preferIPv4Stack=true',
-    `-Dlog4j.configuration=file:${log4jProperties}`,
-    '-cp',
-    `${paths.kafkaLibs()}/*`,
-    'org.apache.kafka.connect.cli.ConnectDistributed',
-    workerProperties,
-  ];
+  return kafkaJvmArgs({
+    memory: ['-Xms128m', '-Xmx512m'],
+    log4j: log4jProperties,
+    main: CONNECT_WORKER_MAIN,
+    properties: workerProperties,
+  });
 }
 
 /** Writes the worker's properties and log4j files into `dir`; returns their paths. */

@@ -71,13 +71,21 @@ export interface RunOptions {
   /** Output (stdout+stderr) goes to this file; its tail is quoted on failure. */
   logFile: string;
   what: string;
+  /** Secrets among the arguments: written to the log as `***`. */
+  redact?: readonly string[];
+}
+
+/** The command line as the log shows it, each `redact` string as `***`. */
+export function loggedCommand(cmd: string, args: readonly string[], redact: readonly string[] = []): string {
+  const hide = (a: string) => redact.filter(Boolean).reduce((x, secret) => x.split(secret).join('***'), a);
+  return `${cmd} ${args.map(hide).join(' ')}`;
 }
 
 /** Runs a command to completion; rejects with the log tail if it fails. */
 export function run(cmd: string, args: string[], opts: RunOptions): Promise<void> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = fs.openSync(opts.logFile, 'a');
-  fs.writeSync(out, `\n$ ${cmd} ${args.join(' ')}\n`);
+  fs.writeSync(out, `\n$ ${loggedCommand(cmd, args, opts.redact)}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', out, out] });
     child.on('error', (err) => {
@@ -96,7 +104,7 @@ export function run(cmd: string, args: string[], opts: RunOptions): Promise<void
 export function runCapture(cmd: string, args: string[], opts: RunOptions): Promise<string> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = fs.openSync(opts.logFile, 'a');
-  fs.writeSync(out, `\n$ ${cmd} ${args.join(' ')}\n`);
+  fs.writeSync(out, `\n$ ${loggedCommand(cmd, args, opts.redact)}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', out] });
     const chunks: Buffer[] = [];

@@ -8,7 +8,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { createAdmin, type EfdAdmin } from '../../apps/lib/kafka-admin';
+import type { KafkaOptions } from '../../apps/lib/kafka';
+import { silentLogger } from '../../apps/lib/logging';
 import { sleep } from '../../apps/lib/retry';
 import { listSubjects } from '../../apps/salschema/import';
 import { Endpoints, tryReadEndpoints } from '../../scripts/local-efd/endpoints';
@@ -70,8 +73,10 @@ export interface TestNamespace {
   topic(name: string): string;
   /** Connector, consumer group or other name inside the namespace: `it-<id>-<name>`. */
   name(name: string): string;
-  /** kafkajs client for cluster `index` (0 = a). */
+  /** kafkajs client for cluster `index` (0 = a); suites move to {@link kafkaOptions} and the apps' clients. */
   kafka(index?: number): Kafka;
+  /** Options of the apps' Kafka clients (createProducer, createConsumer, createAdmin) for cluster `index` (0 = a). */
+  kafkaOptions(index?: number): KafkaOptions;
   /** Drops the database and deletes this namespace's connectors, topics and subjects on every cluster. */
   cleanup(): Promise<void>;
 }
@@ -88,40 +93,51 @@ export async function useNamespace(testFile: string): Promise<TestNamespace> {
   await influxQl(endpoints.influxdb.url, `CREATE DATABASE "${database}"`);
   const tmpDir = path.join(stateDir(), 'tmp', id);
   fs.mkdirSync(tmpDir, { recursive: true });
-  const kafka = (index = 0) =>
-    new Kafka({
+  const kafkaOptions = (index = 0): KafkaOptions => ({
+    clientId: `it-${id}`,
+    brokers: endpoints.clusters[index].kafka,
+    logger: silentLogger(),
+  });
+  const kafka = (index = 0) => {
+    const k = new Kafka({
       clientId: `it-${id}`,
       brokers: [endpoints.clusters[index].kafka],
       logLevel: logLevel.ERROR,
     });
+    kafkajsOptions.set(k, kafkaOptions(index));
+    return k;
+  };
   return {
     id,
     endpoints,
     database,
     tmpDir,
     kafka,
+    kafkaOptions,
     topic: (name) => `it.${id}.${name}`,
     name: (name) => `it-${id}-${name}`,
-    cleanup: () => cleanupNamespace(id, endpoints, database, tmpDir, kafka),
+    cleanup: () => cleanupNamespace(id, endpoints, database, tmpDir, kafkaOptions),
   };
 }
 
-async function deleteTopicsContaining(kafka: Kafka, id: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+async function deleteTopicsContaining(kafka: KafkaOptions, id: string): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
     // Twice: a client that was still polling when the first delete landed can re-create a topic.
     for (let round = 0; round < 2; round++) {
       const topics = (await admin.listTopics()).filter((t) => t.includes(id));
-      if (topics.length) await admin.deleteTopics({ topics });
+      if (topics.length) await admin.deleteTopics(topics);
       if (round === 0) await sleep(1500);
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
-async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpDir: string, kafka: (i: number) => Kafka): Promise<void> {
+async function cleanupNamespace(
+  id: string,
+  e: Endpoints,
+  database: string,
+  tmpDir: string,
+  kafka: (i: number) => KafkaOptions,
+): Promise<void> {
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {
@@ -157,8 +173,22 @@ async function cleanupNamespace(id: string, e: Endpoints, database: string, tmpD
   if (errors.length) throw new Error(`namespace ${id} cleanup incomplete:\n  ${errors.join('\n  ')}`);
 }
 
-async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
+/** A Kafka client of a test: the apps' options (KafkaOptions), or a kafkajs client while suites still use one. */
+export type TestKafka = Kafka | KafkaOptions;
+
+/** The cluster options of each kafkajs client `ns.kafka()` made (kafkajs keeps its brokers private). */
+const kafkajsOptions = new WeakMap<Kafka, KafkaOptions>();
+
+export function optionsOf(kafka: TestKafka): KafkaOptions {
+  if (!(kafka instanceof Kafka)) return kafka;
+  const o = kafkajsOptions.get(kafka);
+  if (!o) throw new Error('a kafkajs client not made by ns.kafka(): pass ns.kafkaOptions() instead');
+  return o;
+}
+
+/** Runs `fn` with a connected admin client (the apps' one) of `kafka`; disconnects after. */
+export async function withAdmin<T>(kafka: TestKafka, fn: (admin: EfdAdmin) => Promise<T>): Promise<T> {
+  const admin = createAdmin(optionsOf(kafka));
   await admin.connect();
   try {
     return await fn(admin);
@@ -168,25 +198,34 @@ async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Pro
 }
 
 /** Creates a topic (replication factor 1) and waits for its leaders. */
-export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }),
-  );
+export async function createTopic(kafka: TestKafka, topic: string, partitions = 1): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.createTopics([{ topic, partitions, replicationFactor: 1 }]));
+}
+
+/** Whether the topic exists. */
+export async function topicExists(kafka: TestKafka, topic: string): Promise<boolean> {
+  return withAdmin(kafka, async (admin) => (await admin.listTopics()).includes(topic));
+}
+
+/** Sum of the topic's high watermarks (records written to it); 0 while it does not exist. */
+export async function endOffsets(kafka: TestKafka, topic: string): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.topicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  });
 }
 
 /**
  * Waits until topics someone else creates (e.g. auto-created by an app's producer) exist and every
  * partition has a leader: subscribing earlier fails with "This server does not host this topic-partition".
  */
-export async function waitForTopics(kafka: Kafka, topics: string[], timeoutMs = 60_000): Promise<void> {
+export async function waitForTopics(kafka: TestKafka, topics: string[], timeoutMs = 60_000): Promise<void> {
   await withAdmin(kafka, (admin) =>
     waitFor(
       `topic(s) ${topics.join(', ')} with a leader for every partition`,
       async () => {
-        const md = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
-        return (
-          md?.topics.length === topics.length && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
-        );
+        const md = await admin.topicPartitions(topics).catch(() => undefined);
+        return md?.length === topics.length && md.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       },
       timeoutMs,
     ),

@@ -6,6 +6,7 @@
  *   efd topics create <topic> [--partitions n] [--replication-factor n] [--config k=v …]
  *   efd topics config <topic> [--set k=v …] [--reset k …] [--yes]   no change: shows the configs
  *   efd topics delete <topic…> [--yes]
+ *   efd topics diff|apply [--policies <file>] [--yes]        topics as code (./topics-apply.ts)
  *
  * JSON (--json):
  *   list      [{ topic, partitions, replicationFactor }]
@@ -21,6 +22,7 @@ import type { EfdAdmin } from '../../lib/kafka-admin';
 import { CliOutput, stdio } from '../../lib/cli-output';
 import { formatTable } from '../../lib/table';
 import { confirm, ConfirmIo } from './confirm';
+import { registerTopicPolicyCommands } from './topics-apply';
 import { notFound, print, resolveTarget, Target, TargetFlags, targetOptions, withKafka } from './target';
 
 export interface TopicRow {
@@ -211,5 +213,6 @@ export function registerTopicsCommand(program: Command, io: CliOutput = stdio, a
       });
       print(io, flags, { deleted: topics }, () => topics.map((x) => `deleted ${x} (${t.source})`));
     });
+  registerTopicPolicyCommands(group, io, ask);
   return group;
 }

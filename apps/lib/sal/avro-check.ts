@@ -93,3 +93,25 @@ export function expectArraysRoundTrip(folder: TsXmlFolder, items: Record<string,
   const record = { ...EFD_VALUES, ...items };
   expect(type.fromBuffer(type.toBuffer(record))).toEqual(record);
 }
+
+/**
+ * Test_logevent_arrays.int0, an int array, keeps its item-level enumeration `name` (`<name>_Zero`=0,
+ * `_Two`=2, `_Four`=4, `_Five`=5) as data; Test_logevent_scalars.int0, an int, its Int0Enum_One…Three.
+ * Returns the array field (each suite checks its doc).
+ */
+export function expectItemEnumerations(folder: TsXmlFolder, name: string): AvroField {
+  const int0 = field(schemaOf(folder, 'Test_logevent_arrays'), 'int0');
+  expect(int0.type).toEqual({ type: 'array', items: 'int' });
+  expect(int0.sal_enumeration).toEqual({
+    name,
+    symbols: (['Zero', 'Two', 'Four', 'Five'] as const).map((s, i) => ({ name: `${name}_${s}`, value: [0, 2, 4, 5][i] })),
+  });
+  const scalar = field(schemaOf(folder, 'Test_logevent_scalars'), 'int0');
+  expect(scalar.type).toBe('int');
+  expect((scalar.sal_enumeration as { symbols: unknown[] }).symbols).toEqual([
+    { name: 'Int0Enum_One', value: 1 },
+    { name: 'Int0Enum_Two', value: 2 },
+    { name: 'Int0Enum_Three', value: 3 },
+  ]);
+  return int0;
+}
