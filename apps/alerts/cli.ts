@@ -14,11 +14,9 @@ import {
   ConfigError,
   givenFlags,
   KAFKA_ENV,
-  kafkaConfigShape,
   kafkaOptionsFrom,
   loadConfig,
   producerSettings,
-  REGISTRY_ENV,
   zBool,
   zInt,
   zList,
@@ -31,6 +29,7 @@ import { checkAlertFiles, fileSource, generatedSource, produceVisits, VisitRepor
 import { ALERT_SCHEMA } from './schema';
 import { CONSUME_ENV, CONSUME_MODES, consumeConfig, runAlertsConsume } from './consume';
 import { registerFilterCommand } from './filter-cli';
+import { ALERTS_CLIENT_ENV, alertsClientShape } from './options';
 
 /** Subject of the alert schema: `<prefix>alerts-value` (the topic's value subject, TopicNameStrategy). */
 export function alertsSubject(prefix = ''): string {
@@ -57,10 +56,9 @@ const zInterval = z.union([z.number(), z.string()]).transform((v, ctx) => {
 const PRODUCER = producerSettings({ lingerMs: 2, created: 'alert topic' });
 
 export const produceSchema = z.object({
-  ...kafkaConfigShape,
+  ...alertsClientShape,
   clientId: z.string().min(1).default('alerts-produce'),
   registry: z.string({ error: 'required: schema registry URL (the alert schema is registered there)' }).min(1),
-  topicPrefix: z.string().default(''),
   visits: zInt(1).optional(),
   alertsPerVisit: zInt(1).max(MAX_ALERTS_PER_VISIT).default(10_000),
   interval: zInterval.default(39_000),
@@ -74,9 +72,7 @@ export const produceSchema = z.object({
 export type ProduceConfig = z.output<typeof produceSchema>;
 
 export const PRODUCE_ENV = {
-  ...KAFKA_ENV,
-  ...REGISTRY_ENV,
-  topicPrefix: 'ALERTS_TOPIC_PREFIX',
+  ...ALERTS_CLIENT_ENV,
   visits: 'ALERTS_VISITS',
   alertsPerVisit: 'ALERTS_PER_VISIT',
   interval: 'ALERTS_INTERVAL',

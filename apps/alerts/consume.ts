@@ -14,36 +14,26 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { startAppRuntime } from '../lib/app';
-import {
-  ConfigError,
-  givenFlags,
-  KAFKA_ENV,
-  kafkaConfigShape,
-  kafkaOptionsFrom,
-  loadConfig,
-  REGISTRY_ENV,
-  zBool,
-  zInt,
-} from '../lib/config';
+import { ConfigError, givenFlags, kafkaOptionsFrom, loadConfig, REGISTRY_ENV, zBool, zInt } from '../lib/config';
 import { BadInputError } from '../lib/exit-codes';
 import { createAdmin } from '../lib/kafka-admin';
 import { ConsumedBatch, ConsumedMessage, createConsumer } from '../lib/kafka-consumer';
 import type { Logger } from '../lib/logging';
 import { createRegistry, Registry } from '../lib/registry';
 import type { Shutdown } from '../lib/shutdown';
+import { ALERTS_CLIENT_ENV, alertsClientShape } from './options';
 import { epochSeconds, lineFields } from './produce';
 
 export const CONSUME_MODES = ['print', 'monitor'] as const;
 export type ConsumeMode = (typeof CONSUME_MODES)[number];
 
 export const consumeSchema = z.object({
-  ...kafkaConfigShape,
+  ...alertsClientShape,
   clientId: z.string().min(1).default('alerts-consume'),
   // a hundred end users on one machine: a random port each unless told
   metricsPort: zInt().max(65535).default(0),
   registry: z.string().optional(),
   topic: z.string({ error: 'required: the topic to read, e.g. Filter001' }).min(1),
-  topicPrefix: z.string().default(''),
   mode: z.enum(CONSUME_MODES).default('print'),
   group: z.string().min(1).optional(),
   fromBeginning: zBool.default(false),
@@ -52,10 +42,8 @@ export const consumeSchema = z.object({
 export type ConsumeConfig = z.output<typeof consumeSchema>;
 
 export const CONSUME_ENV = {
-  ...KAFKA_ENV,
-  ...REGISTRY_ENV,
+  ...ALERTS_CLIENT_ENV,
   topic: 'ALERTS_CONSUME_TOPIC',
-  topicPrefix: 'ALERTS_TOPIC_PREFIX',
   mode: 'ALERTS_CONSUME_MODE',
   group: 'ALERTS_CONSUME_GROUP',
   fromBeginning: 'ALERTS_CONSUME_FROM_BEGINNING',

@@ -15,12 +15,9 @@ import {
   addRegistryOption,
   consumerGroupSettings,
   givenFlags,
-  KAFKA_ENV,
-  kafkaConfigShape,
   kafkaOptionsFrom,
   loadConfig,
   producerSettings,
-  REGISTRY_ENV,
 } from '../lib/config';
 import { BatchSender, createProducer } from '../lib/kafka';
 import { createAdmin } from '../lib/kafka-admin';
@@ -39,6 +36,7 @@ import {
   type Committed,
 } from './filter-run';
 import { alertFieldTypes, FILTER_SETS, loadFilterSet } from './filter-sets';
+import { ALERTS_CLIENT_ENV, alertsClientShape } from './options';
 
 const GROUP = consumerGroupSettings('ALERTS_FILTER', { group: 'alerts-filter-<G>', sessionTimeoutMs: 30_000 }, [
   'fromBeginning',
@@ -47,10 +45,9 @@ const GROUP = consumerGroupSettings('ALERTS_FILTER', { group: 'alerts-filter-<G>
 const PRODUCER = producerSettings({ lingerMs: 2, created: 'filter topics' });
 
 export const filterSchema = z.object({
-  ...kafkaConfigShape,
+  ...alertsClientShape,
   clientId: z.string().min(1).default('alerts-filter'),
   registry: z.string({ error: 'required: schema registry URL (the alerts are decoded with it)' }).min(1),
-  topicPrefix: z.string().default(''),
   set: z.string().min(1).optional(),
   filters: z.string().min(1).optional(),
   group: z.string().min(1).optional(),
@@ -60,9 +57,7 @@ export const filterSchema = z.object({
 export type FilterConfig = z.output<typeof filterSchema>;
 
 export const FILTER_ENV = {
-  ...KAFKA_ENV,
-  ...REGISTRY_ENV,
-  topicPrefix: 'ALERTS_TOPIC_PREFIX',
+  ...ALERTS_CLIENT_ENV,
   set: 'ALERTS_FILTER_SET',
   filters: 'ALERTS_FILTER_FILE',
   group: 'ALERTS_FILTER_GROUP',
